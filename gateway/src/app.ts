@@ -1,0 +1,282 @@
+import fs from 'node:fs';
+import { createServer } from 'node:http';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import {
+  type Logger,
+  type Principal,
+  type RunningServer,
+  ServiceMetrics,
+  createLogger,
+  createOrm,
+  formatGraphQLError,
+  listen,
+  migrate,
+  requestLogging,
+  shouldSeedDemo,
+} from '@pos/kit';
+import express from 'express';
+import { type ExecutionResult, GraphQLError, type OperationDefinitionNode } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { issuerRouter } from './auth/issuer';
+import { KeyStore } from './auth/keys';
+import { type AccessTokenVerifier, bearerToken, createAccessTokenVerifier } from './auth/verify';
+import { type GatewayConfig, subgraphUrls } from './config';
+import type { GatewayContext } from './context';
+import { SubgraphDataSource } from './datasource';
+import { ApiClient } from './identity/identity.entities';
+import { gatewayOrm } from './identity/orm';
+import { seedIdentity } from './identity/seed';
+import { asyncApiDocument, openApiDocument } from './rest/openapi';
+import { restRouter } from './rest/router';
+import { routes } from './rest/routes';
+import { FederatedSubscriptions } from './subscriptions/federated-subscriptions';
+
+export interface StartedGateway extends RunningServer {
+  orm: MikroORM;
+  subscriptions: FederatedSubscriptions;
+}
+
+const unauthorized = () => new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+
+/** Maps a client id to its partner, cached briefly: every request would otherwise read it. */
+function tenantLookup(orm: MikroORM) {
+  const cache = new Map<string, { tenantId: string | null; until: number }>();
+  return async (clientId: string): Promise<string | null> => {
+    const hit = cache.get(clientId);
+    if (hit && hit.until > Date.now()) return hit.tenantId;
+    const client = await orm.em.fork().findOne(ApiClient, { clientId, active: true });
+    const tenantId = client ? client.partner.id : null;
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(clientId, { tenantId, until: Date.now() + 30_000 });
+    return tenantId;
+  };
+}
+
+async function principalOf(verify: AccessTokenVerifier, authorization: string | undefined | null): Promise<Principal> {
+  const token = bearerToken(authorization);
+  if (!token) throw unauthorized();
+  try {
+    return await verify(token);
+  } catch {
+    throw unauthorized();
+  }
+}
+
+/** Adds the request id to errors masked as internal, so a client can quote it and we can find the log line. */
+function requestIdOnInternalErrors(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          for (const error of response.body.singleResult.errors ?? []) {
+            if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+              (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Starts the gateway: the federated graph at /graphql (HTTP and graphql-ws), the built-in OAuth issuer, the REST
+ * facade, /healthz, /readyz and /metrics. The tests start it the same way, on port 0.
+ */
+export async function startGateway(config: GatewayConfig, logger: Logger = createLogger('gateway', config.LOG_LEVEL)): Promise<StartedGateway> {
+  const orm = await createOrm({
+    databaseUrl: config.DATABASE_URL,
+    schema: gatewayOrm.pgSchema,
+    entities: gatewayOrm.entities,
+    migrations: gatewayOrm.migrations,
+    poolMax: 5,
+  });
+  const closers: Array<() => Promise<void>> = [() => orm.close()];
+  try {
+    if (config.MIGRATE_ON_START) await migrate(orm);
+    if (shouldSeedDemo(config.NODE_ENV, config.SEED_DEMO)) await seedIdentity(orm.em.fork());
+    const keys = await KeyStore.load(orm.em.fork(), config.KEY_ENCRYPTION_KEY);
+
+    const app = express();
+    app.disable('x-powered-by');
+    const httpServer = createServer(app);
+    const port = await listen(httpServer, config.PORT, config.HOST);
+    const publicUrl = config.PUBLIC_URL ?? `http://localhost:${port}`;
+    const issuer = config.JWT_ISSUER ?? publicUrl;
+    const verify = createAccessTokenVerifier({
+      issuer,
+      jwks: config.JWKS_URL ? new URL(config.JWKS_URL) : keys.publicJwks,
+      tenantOfClient: tenantLookup(orm),
+    });
+
+    const metrics = new ServiceMetrics('gateway');
+    metrics.watchPool(orm);
+    const urls = subgraphUrls(config);
+    const dataSources = Object.fromEntries(
+      Object.entries(urls).map(([name, url]) => [name, new SubgraphDataSource(name, url, config.INTERNAL_JWT_SECRET, metrics)]),
+    );
+    const supergraphSdl = fs.readFileSync(config.SUPERGRAPH_PATH, 'utf8');
+    const gateway = new ApolloGateway({
+      supergraphSdl,
+      buildService: ({ name }) => {
+        const source = dataSources[name];
+        if (!source) throw new Error(`No URL configured for subgraph ${name}`);
+        return source;
+      },
+      logger,
+    });
+    const subscriptions = new FederatedSubscriptions(
+      supergraphSdl,
+      dataSources,
+      urls,
+      config.INTERNAL_JWT_SECRET,
+      logger,
+      metrics,
+    );
+    closers.push(() => subscriptions.close());
+
+    const development = config.NODE_ENV !== 'production';
+    const apollo = new ApolloServer<GatewayContext>({
+      gateway,
+      formatError: (formatted, error) => formatGraphQLError(logger, formatted, error),
+      introspection: development,
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        development
+          ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+          : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+        metrics.apolloPlugin(),
+        requestIdOnInternalErrors(),
+      ],
+    });
+    await apollo.start();
+    closers.unshift(() => apollo.stop());
+
+    // graphql-ws on the same /graphql URL: subscriptions go through the planner, queries and mutations through
+    // Apollo Server exactly as over HTTP.
+    const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+    const apiSchema = subscriptions.apiGraphQLSchema;
+    const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
+      {
+        schema: apiSchema,
+        onConnect: async (ctx) => {
+          const params = ctx.connectionParams ?? {};
+          const header = (params.Authorization ?? params.authorization ?? ctx.extra.request.headers.authorization) as string | undefined;
+          try {
+            ctx.extra.principal = await principalOf(verify, header);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        context: (ctx) => ({ requestId: crypto.randomUUID(), principal: ctx.extra.principal ?? null }) satisfies GatewayContext,
+        subscribe: async (args) => {
+          try {
+            return subscriptions.subscribe({
+              document: args.document,
+              operationName: args.operationName,
+              variables: args.variableValues as Record<string, unknown>,
+              context: args.contextValue as GatewayContext,
+            });
+          } catch (error) {
+            return { errors: [error instanceof GraphQLError ? error : new GraphQLError('Internal server error')] };
+          }
+        },
+        execute: async (args) => {
+          const operation = args.document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+          const response = await apollo.executeOperation(
+            { query: args.document, variables: args.variableValues as Record<string, unknown>, operationName: args.operationName ?? operation?.name?.value },
+            { contextValue: args.contextValue as GatewayContext },
+          );
+          return (response.body.kind === 'single' ? response.body.singleResult : { errors: [] }) as ExecutionResult;
+        },
+      },
+      wss,
+    );
+    closers.unshift(async () => {
+      await wsServer.dispose();
+    });
+
+    app.use(requestLogging(logger));
+    app.get('/healthz', (_req, res) => {
+      res.json({ status: 'ok', service: 'gateway' });
+    });
+    app.get('/readyz', async (_req, res) => {
+      const checks = await Promise.all(
+        Object.entries(urls).map(async ([name, url]) => {
+          try {
+            const response = await fetch(url, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ query: '{ __typename }' }),
+              signal: AbortSignal.timeout(2000),
+            });
+            return [name, response.ok ? 'ok' : `status ${response.status}`] as const;
+          } catch {
+            return [name, 'unreachable'] as const;
+          }
+        }),
+      );
+      const ready = checks.every(([, state]) => state === 'ok');
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
+    });
+    app.get('/metrics', (req, res) => metrics.handle(req, res));
+    app.use(issuerRouter({ issuer, keys, tokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, em: () => orm.em.fork() }));
+    app.get('/pos/v1/.well-known/openapi.json', (_req, res) => {
+      res.json(openApiDocument(routes, publicUrl));
+    });
+    app.get('/pos/v1/.well-known/asyncapi.json', (_req, res) => {
+      res.json(asyncApiDocument(publicUrl));
+    });
+    app.use(
+      express.json({ limit: '1mb' }),
+      restRouter({
+        routes,
+        authenticate: (req) => principalOf(verify, req.header('authorization')),
+        execute: async (document, variables, principal, requestId) => {
+          const response = await apollo.executeOperation({ query: document, variables }, { contextValue: { requestId, principal } });
+          return response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'unexpected incremental response' }] };
+        },
+      }),
+    );
+    app.use(
+      '/graphql',
+      express.json({ limit: '1mb' }),
+      expressMiddleware(apollo, {
+        context: async ({ req, res }) => ({
+          requestId: res.locals.requestId as string,
+          principal: await principalOf(verify, req.header('authorization')),
+        }),
+      }),
+    );
+    // Anything else under the REST prefixes is a documented-style 404, not Express's HTML page.
+    app.use((req, res) => {
+      res.status(404).json({ status: 404, timestamp: new Date().toISOString(), message: 'Not found', details: [`No route for ${req.method} ${req.path}`] });
+    });
+
+    logger.info({ url: `${publicUrl}/graphql` }, 'gateway listening');
+    return {
+      url: `http://127.0.0.1:${port}/graphql`,
+      port,
+      httpServer,
+      orm,
+      subscriptions,
+      close: async () => {
+        for (const close of closers) await close();
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw error;
+  }
+}

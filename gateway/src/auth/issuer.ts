@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import express, { type Request, type Response, Router } from 'express';
+import { SignJWT } from 'jose';
+import { ApiClient } from '../identity/identity.entities';
+import { type KeyStore, SIGNING_ALGORITHM } from './keys';
+import { verifySecret } from './secrets';
+
+export interface IssuerOptions {
+  issuer: string;
+  keys: KeyStore;
+  tokenTtlSeconds: number;
+  em: () => EntityManager;
+}
+
+/** An RFC 6749 error response (§5.2). */
+function oauthError(res: Response, status: number, error: string, description: string) {
+  if (status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="oauth2", charset="UTF-8"');
+  res.status(status).json({ error, error_description: description });
+}
+
+function clientCredentials(req: Request): { clientId: string; clientSecret: string } | null {
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.header('authorization') ?? '');
+  if (basic) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return null;
+    return {
+      clientId: decodeURIComponent(decoded.slice(0, colon)),
+      clientSecret: decodeURIComponent(decoded.slice(colon + 1)),
+    };
+  }
+  const { client_id: clientId, client_secret: clientSecret } = (req.body ?? {}) as Record<string, unknown>;
+  return typeof clientId === 'string' && typeof clientSecret === 'string' ? { clientId, clientSecret } : null;
+}
+
+/**
+ * The built-in token endpoint, shaped like Cognito's: `POST /oauth2/token` with `grant_type=client_credentials`,
+ * client authentication by HTTP Basic (or client_id/client_secret in the form), an optional space-separated
+ * `scope` (default: every scope the client holds). Access tokens are RS256 JWTs with Cognito's claims.
+ */
+export function issuerRouter(options: IssuerOptions): Router {
+  const router = Router();
+  router.get('/.well-known/jwks.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(options.keys.publicJwks);
+  });
+  router.post('/oauth2/token', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+    if (!req.is('application/x-www-form-urlencoded')) {
+      return oauthError(res, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    }
+    const body = req.body as Record<string, unknown>;
+    if (body.grant_type !== 'client_credentials') {
+      return oauthError(res, 400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported');
+    }
+    const credentials = clientCredentials(req);
+    if (!credentials) return oauthError(res, 401, 'invalid_client', 'Client authentication is required');
+    const client = await options.em().findOne(ApiClient, { clientId: credentials.clientId, active: true });
+    // Verify against a dummy hash for unknown clients too, so timing does not reveal which client ids exist.
+    const valid = await verifySecret(credentials.clientSecret, client?.secretHash ?? DUMMY_HASH);
+    if (!client || !valid) return oauthError(res, 401, 'invalid_client', 'Client authentication failed');
+
+    const allowed = client.allowedScopes.split(' ').filter(Boolean);
+    const requested = typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : allowed;
+    const refused = requested.filter((s) => !allowed.includes(s));
+    if (refused.length || !requested.length) {
+      return oauthError(res, 400, 'invalid_scope', `Scope not allowed for this client: ${refused.join(' ') || '(none)'}`);
+    }
+    const scope = [...new Set(requested)].join(' ');
+    const accessToken = await new SignJWT({
+      client_id: client.clientId,
+      token_use: 'access',
+      scope,
+      version: 2,
+    })
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: options.keys.active.kid, typ: 'JWT' })
+      .setIssuer(options.issuer)
+      .setSubject(client.clientId)
+      .setIssuedAt()
+      .setJti(randomUUID())
+      .setExpirationTime(`${options.tokenTtlSeconds}s`)
+      .sign(options.keys.active.privateKey);
+    res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: options.tokenTtlSeconds, scope });
+  });
+  return router;
+}
+
+// scrypt hash of a random string nobody knows; only used to spend the same time on unknown clients.
+const DUMMY_HASH =
+  'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$0WJdyQ3dS3Jc0F4y9Qy4a0l7bKcG1zZq1m3qj0y9Z2s=';

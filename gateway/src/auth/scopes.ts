@@ -1,0 +1,14 @@
+/**
+ * OAuth scopes of the partner APIs, Cognito resource-server style (`<resource server>/<scope>`). The demo partner
+ * client holds every one of them.
+ */
+export const SCOPES = {
+  posRead: 'tilt/pos:read',
+  posOrders: 'tilt/pos:orders',
+  posPayments: 'tilt/pos:payments',
+  posLaunch: 'tilt/pos:launch',
+  webhooksSubscribe: 'tilt/webhooks:subscribe',
+  mobilePayments: 'tilt/mobile:payments',
+} as const;
+
+export const ALL_SCOPES: string[] = Object.values(SCOPES);

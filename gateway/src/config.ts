@@ -1,0 +1,36 @@
+import path from 'node:path';
+import { commonEnv, portEnv } from '@pos/kit';
+import { z } from 'zod';
+
+const subgraphUrl = (port: number) => z.string().url().default(`http://127.0.0.1:${port}/graphql`);
+
+export const gatewayEnvSchema = z.object({
+  ...commonEnv,
+  PORT: portEnv(4000),
+  /** Where clients reach the gateway; used in the OpenAPI document and as the default token issuer. */
+  PUBLIC_URL: z.string().url().optional(),
+  /** `iss` of access tokens (default: PUBLIC_URL). Set it, with JWKS_URL, to accept a Cognito user pool's tokens. */
+  JWT_ISSUER: z.string().min(1).optional(),
+  /** Verify access tokens against this JWKS instead of the built-in issuer's keys. */
+  JWKS_URL: z.string().url().optional(),
+  /** 32 random bytes, base64: encrypts the built-in issuer's private key at rest. */
+  KEY_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .transform((v) => Buffer.from(v, 'base64')),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '../../schema/supergraph.graphql')),
+  ORDERS_URL: subgraphUrl(4001),
+  CHECKS_URL: subgraphUrl(4002),
+  PAYMENTS_URL: subgraphUrl(4003),
+  LOYALTY_URL: subgraphUrl(4004),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
+
+export const subgraphUrls = (config: GatewayConfig): Record<string, string> => ({
+  orders: config.ORDERS_URL,
+  checks: config.CHECKS_URL,
+  payments: config.PAYMENTS_URL,
+  loyalty: config.LOYALTY_URL,
+});

@@ -1,0 +1,64 @@
+import type { Principal } from '@pos/kit';
+import { type Request, type Response, Router } from 'express';
+import type { GraphQLFormattedError } from 'graphql';
+import type { z } from 'zod';
+import { type RestError, fromGraphQLError, restError, sendRestError } from './errors';
+import type { RestRoute } from './route';
+
+export interface OperationResult {
+  data?: Record<string, unknown> | null;
+  errors?: readonly GraphQLFormattedError[];
+}
+
+export interface RestRouterOptions {
+  routes: RestRoute[];
+  /** Verifies the request's bearer token; throws when it is missing or invalid. */
+  authenticate(req: Request): Promise<Principal>;
+  /** Runs one GraphQL operation in-process against the gateway, as the given caller. */
+  execute(document: string, variables: Record<string, unknown>, principal: Principal, requestId: string): Promise<OperationResult>;
+}
+
+const issues = (error: z.ZodError, where: string) =>
+  error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
+
+/** Express routes for the route table: validate, authorise, run the one operation, map the outcome. */
+export function restRouter(options: RestRouterOptions): Router {
+  const router = Router();
+  for (const route of options.routes) {
+    const expressPath = route.path.replace(/\{(\w+)\}/g, ':$1');
+    router[route.method](expressPath, async (req: Request, res: Response) => {
+      const requestId = res.locals.requestId as string;
+      const fail = (error: RestError) => sendRestError(res, error, requestId);
+      let principal: Principal;
+      try {
+        principal = await options.authenticate(req);
+      } catch {
+        return fail(restError(401, 'Unauthorized', ['A valid Bearer access token is required']));
+      }
+      if (!principal.scopes.includes(route.scope)) {
+        return fail(restError(403, 'Forbidden', [`The access token lacks the scope ${route.scope}`]));
+      }
+      const params = route.params.safeParse(req.params);
+      const query = route.query.safeParse(req.query);
+      const body = route.body?.safeParse(req.body);
+      const problems = [
+        ...(params.success ? [] : issues(params.error, 'path')),
+        ...(query.success ? [] : issues(query.error, 'query')),
+        ...(body && !body.success ? issues(body.error, 'body') : []),
+      ];
+      if (problems.length) return fail(restError(400, 'Validation error', problems));
+
+      const result = await options.execute(
+        route.document,
+        route.variables({ params: params.data, query: query.data, body: body?.data } as never),
+        principal,
+        requestId,
+      );
+      if (result.errors?.length) return fail(fromGraphQLError(result.errors[0]));
+      const response = route.respond(result.data ?? {});
+      if (!response) return fail(restError(404, route.notFoundMessage ?? 'Not found'));
+      res.status(response.status).json(response.body);
+    });
+  }
+  return router;
+}

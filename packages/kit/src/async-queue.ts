@@ -1,0 +1,87 @@
+/**
+ * A bounded push-to-pull queue that is also an async iterator, for streams (subscriptions) whose consumer may be
+ * slower than the producer. `return()` (a client unsubscribing) ends a pending `next()` at once, which an async
+ * generator cannot do while it is suspended on an await; that is why streams are built on this instead.
+ * A consumer that falls `maxBuffered` items behind is failed rather than left to grow memory without bound.
+ */
+export class AsyncQueue<T> implements AsyncIterableIterator<T> {
+  private items: T[] = [];
+  private waiting: ((result: IteratorResult<T>) => void) | null = null;
+  private failure: Error | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly maxBuffered = 10_000,
+    private readonly onClose?: () => void,
+  ) {}
+
+  push(item: T): void {
+    if (this.closed || this.failure) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: item, done: false });
+    } else if (this.items.length >= this.maxBuffered) {
+      this.fail(new Error('Subscriber too slow: event buffer overflow'));
+    } else {
+      this.items.push(item);
+    }
+  }
+
+  /** Puts items ahead of everything queued (a replay of what came before the live stream). */
+  prepend(items: T[]): void {
+    if (!items.length || this.closed) return;
+    if (this.waiting) {
+      const [first, ...rest] = items;
+      this.items.unshift(...rest);
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: first, done: false });
+    } else {
+      this.items.unshift(...items);
+    }
+  }
+
+  /** Ends the stream with an error once the items already queued have been consumed. */
+  fail(error: Error): void {
+    this.failure = error;
+    if (this.waiting && !this.items.length) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve(Promise.reject(error) as never);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.items = [];
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: undefined, done: true });
+    }
+    this.onClose?.();
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    if (this.items.length) return { value: this.items.shift()!, done: false };
+    if (this.failure) {
+      this.close();
+      throw this.failure;
+    }
+    if (this.closed) return { value: undefined, done: true };
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      this.waiting = (result) => (result instanceof Promise ? result.catch(reject) : resolve(result));
+    });
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    this.close();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+}

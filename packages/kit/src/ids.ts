@@ -1,0 +1,25 @@
+import { badInput } from './errors';
+
+/** Parses a positive integer id ("12"); null for anything else ("12a", "-1", "1e3", "9007199254740993"). */
+export function parseIntId(value: string | number): number | null {
+  const text = String(value);
+  if (!/^[1-9]\d{0,15}$/.test(text)) return null;
+  const id = Number(text);
+  return Number.isSafeInteger(id) ? id : null;
+}
+
+/** Like {@link parseIntId}, for a client-given argument: a bad id is the client's error, not a miss. */
+export function parseIntIdArg(value: string | number, name: string): number {
+  const id = parseIntId(value);
+  if (id === null) throw badInput(`${name} must be a positive integer`, [`${name}: "${String(value)}" is not a positive integer`]);
+  return id;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string): boolean => UUID.test(value);
+
+/** Parses a uuid argument, lower-cased; a malformed one is BAD_USER_INPUT. */
+export function parseUuidArg(value: string, name: string): string {
+  if (!isUuid(value)) throw badInput(`${name} must be a UUID`, [`${name}: "${value}" is not a UUID`]);
+  return value.toLowerCase();
+}

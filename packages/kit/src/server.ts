@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { formatGraphQLError } from './errors';
+import { INTERNAL_CONTEXT_HEADER, REQUEST_ID_HEADER, type Principal, verifyInternalContext } from './internal-auth';
+import type { Logger } from './logger';
+import type { ServiceMetrics } from './metrics';
+
+/** What every subgraph resolver receives; each subgraph extends it with its own DataLoaders. */
+export interface RequestContext {
+  requestId: string;
+  /** Verified from the gateway's signed internal context; null for unauthenticated calls. */
+  principal: Principal | null;
+  /** A fork of the EntityManager for this request only (its own identity map). */
+  em: EntityManager;
+  logger: Logger;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  httpServer: Server;
+  close(): Promise<void>;
+}
+
+export interface SubgraphServerOptions<C extends RequestContext> {
+  name: string;
+  schema: GraphQLSchema;
+  orm: MikroORM;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  internalSecret: string;
+  /** Adds the subgraph's per-request loaders to the base context. */
+  buildContext: (base: RequestContext) => C;
+  /** Serve graphql-ws on /graphql too (the payments subgraph's subscriptions). */
+  subscriptions?: boolean;
+  port: number;
+  host?: string;
+}
+
+/** Adds a request id (the caller's x-request-id when given) and one structured log line per request. */
+export function requestLogging(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const given = req.header(REQUEST_ID_HEADER);
+    const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      if (req.path === '/healthz' || req.path === '/metrics') return;
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+export async function listen(httpServer: Server, port: number, host = '0.0.0.0'): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  return (httpServer.address() as AddressInfo).port;
+}
+
+/**
+ * Starts one subgraph: Apollo Server on express 5 at /graphql (plus graphql-ws when asked), /healthz (the process
+ * is up), /readyz (the database answers) and /metrics. Every subgraph uses this, so they all have the same shape.
+ */
+export async function startSubgraphServer<C extends RequestContext>(
+  options: SubgraphServerOptions<C>,
+): Promise<RunningServer> {
+  const { schema, orm, logger, metrics, internalSecret } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  metrics.watchPool(orm);
+
+  const contextFor = async (requestId: string, token: string | undefined): Promise<C> =>
+    options.buildContext({
+      requestId,
+      principal: await verifyInternalContext(internalSecret, token),
+      em: orm.em.fork(),
+      logger: logger.child({ requestId }),
+    });
+
+  const drainers: Array<() => Promise<void>> = [];
+  if (options.subscriptions) {
+    const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+    const wsServer = useServer<Record<string, unknown>>(
+      {
+        schema,
+        // The gateway opens upstream subscriptions with its signed context; a connection without a valid one is
+        // refused before any operation runs.
+        onConnect: async (ctx) => {
+          const principal = await verifyInternalContext(
+            internalSecret,
+            ctx.connectionParams?.[INTERNAL_CONTEXT_HEADER] as string,
+          );
+          return principal !== null;
+        },
+        context: async (ctx) =>
+          contextFor(
+            String(ctx.connectionParams?.[REQUEST_ID_HEADER] ?? randomUUID()),
+            ctx.connectionParams?.[INTERNAL_CONTEXT_HEADER] as string,
+          ) as unknown as Record<string, unknown>,
+        onSubscribe: () => {
+          metrics.openSubscriptions.inc();
+        },
+        onComplete: () => {
+          metrics.openSubscriptions.dec();
+        },
+      },
+      wss,
+    );
+    drainers.push(async () => {
+      await wsServer.dispose();
+    });
+  }
+
+  const server = new ApolloServer<BaseContext>({
+    schema,
+    formatError: (formatted, error) => formatGraphQLError(logger, formatted, error),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginInlineTraceDisabled(),
+      metrics.apolloPlugin(),
+      { async serverWillStart() { return { async drainServer() { for (const drain of drainers) await drain(); } }; } },
+    ],
+  });
+  await server.start();
+
+  app.use(requestLogging(logger));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: options.name });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await orm.em.getConnection().execute('select 1');
+      res.json({ status: 'ready', service: options.name });
+    } catch {
+      res.status(503).json({ status: 'unavailable', service: options.name });
+    }
+  });
+  app.get('/metrics', (req, res) => metrics.handle(req, res));
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, {
+      context: async ({ req, res }) =>
+        contextFor(res.locals.requestId as string, req.header(INTERNAL_CONTEXT_HEADER)) as unknown as BaseContext,
+    }),
+  );
+
+  const port = await listen(httpServer, options.port, options.host);
+  const url = `http://127.0.0.1:${port}/graphql`;
+  logger.info({ url }, `${options.name} subgraph listening`);
+  return {
+    url,
+    port,
+    httpServer,
+    close: async () => {
+      await server.stop();
+    },
+  };
+}

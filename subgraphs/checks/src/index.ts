@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '@pos/kit';
+import { checks } from './app';
+
+void runSubgraphProcess(checks);

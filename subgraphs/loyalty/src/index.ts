@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '@pos/kit';
+import { loyalty } from './app';
+
+void runSubgraphProcess(loyalty);

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { LoyaltyOrg } from '../org/org.entity';
+
+/** A loyalty member of one org, identified at the POS by a 6-digit code unique across orgs. */
+@Directive('@key(fields: "id")')
+@ObjectType()
+@Entity({ tableName: 'loyalty_customer' })
+export class LoyaltyCustomer {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => LoyaltyOrg)
+  org!: LoyaltyOrg;
+
+  @Field()
+  @Property({ length: 6, unique: true })
+  code!: string;
+
+  @Field(() => Int)
+  @Property({ type: 'integer' })
+  points: number = 0;
+
+  @Field(() => Int)
+  @Property({ type: 'integer' })
+  stamps: number = 0;
+}

@@ -1,0 +1,24 @@
+import type { SubgraphDefinition } from '@pos/kit';
+import { buildFederatedSchema } from '@pos/kit';
+import { type OrdersContext, buildContext } from './context';
+import { migrations } from './migrations';
+import { Location } from './modules/location/location.entity';
+import { locationReference } from './modules/location/location.reference';
+import { LocationResolver } from './modules/location/location.resolver';
+import { Order } from './modules/order/order.entity';
+import { orderReference } from './modules/order/order.reference';
+import { OrderResolver } from './modules/order/order.resolver';
+import { seedDemo } from './seed';
+
+/** The orders subgraph: locations and orders (partner API v1). */
+export const orders: SubgraphDefinition<OrdersContext> = {
+  name: 'orders',
+  pgSchema: 'orders',
+  defaultPort: 4001,
+  entities: [Location, Order],
+  migrations,
+  buildSchema: () =>
+    buildFederatedSchema({ resolvers: [LocationResolver, OrderResolver] }, { ...locationReference, ...orderReference }),
+  buildContext,
+  seedDemo,
+};

@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '@pos/kit';
+import { orders } from './app';
+
+void runSubgraphProcess(orders);

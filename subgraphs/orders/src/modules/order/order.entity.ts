@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Location } from '../location/location.entity';
+
+export enum OrderStatus {
+  OPEN = 'OPEN',
+  PAID = 'PAID',
+  CLOSED = 'CLOSED',
+  CANCELLED = 'CANCELLED',
+}
+registerEnumType(OrderStatus, { name: 'OrderStatus' });
+
+/** An order placed at a location. Amounts are integer minor units (cents) in the order's currency. */
+@Directive('@key(fields: "id")')
+@ObjectType()
+@Entity({ tableName: 'order' })
+@Unique({ properties: ['tenantId', 'externalSource', 'externalId'] })
+@Index({ properties: ['locationId', 'createdAt'] })
+export class Order {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ length: 64 })
+  tenantId!: string;
+
+  @ManyToOne(() => Location, { mapToPk: true, fieldName: 'location_id' })
+  locationId!: number;
+
+  @Field({ description: 'Human-readable order number shown to staff and guests' })
+  @Property({ length: 32 })
+  number!: string;
+
+  @Field(() => OrderStatus)
+  @Property({ type: 'string', length: 16 })
+  status: OrderStatus = OrderStatus.OPEN;
+
+  @Field({ description: 'ISO 4217 currency code' })
+  @Property({ length: 3 })
+  currency!: string;
+
+  @Field(() => Int, { description: 'Order total in minor units (cents)' })
+  @Property({ type: 'integer' })
+  totalCents!: number;
+
+  @Field(() => String, { nullable: true })
+  @Property({ length: 128, nullable: true })
+  externalReference: string | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ length: 64, nullable: true })
+  externalSource: string | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ length: 128, nullable: true })
+  externalId: string | null = null;
+
+  @Field(() => String, { nullable: true, description: 'The M2M client that opened the order; null for POS users' })
+  @Property({ length: 128, nullable: true })
+  openedByM2mClientId: string | null = null;
+
+  @Field(() => Int)
+  @Property({ version: true })
+  version!: number;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Field()
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '@pos/kit';
+import { payments } from './app';
+
+void runSubgraphProcess(payments);
