@@ -103,7 +103,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   });
   const closers: Array<() => Promise<void>> = [() => orm.close()];
   try {
-    if (config.MIGRATE_ON_START) await migrate(orm);
+    if (config.MIGRATE_ON_START) {
+      const applied = await migrate(orm);
+      if (applied.length) logger.info({ applied }, 'migrations applied');
+    }
     if (shouldSeedDemo(config.NODE_ENV, config.SEED_DEMO)) await seedIdentity(orm.em.fork());
     const keys = await KeyStore.load(orm.em.fork(), config.KEY_ENCRYPTION_KEY);
 

@@ -30,6 +30,8 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
       allOrNothing: true,
       emit: 'ts',
       snapshot: false,
+      // Applied migrations are reported through the service's own logger (see migrate()).
+      silent: true,
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
     debug: options.debug ?? false,
@@ -44,13 +46,13 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
  * Applies pending migrations under a PostgreSQL advisory lock, so several replicas starting at once (docker
  * compose, a rolling deploy) apply each migration exactly once.
  */
-export async function migrate(orm: MikroORM): Promise<void> {
+export async function migrate(orm: MikroORM): Promise<string[]> {
   const schema = orm.config.get('schema') ?? 'public';
   const knex = orm.em.getConnection().getKnex();
   const conn = await knex.client.acquireConnection();
   try {
     await conn.query(`select pg_advisory_lock(hashtext($1))`, [`pos-migrate:${schema}`]);
-    await orm.getMigrator().up();
+    return (await orm.getMigrator().up()).map((m) => m.name);
   } finally {
     await conn.query(`select pg_advisory_unlock(hashtext($1))`, [`pos-migrate:${schema}`]);
     await knex.client.releaseConnection(conn);

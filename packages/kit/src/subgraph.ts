@@ -68,7 +68,10 @@ export async function startSubgraph<C extends RequestContext, R extends Subgraph
     migrations: definition.migrations,
   });
   try {
-    if (config.MIGRATE_ON_START) await migrate(orm);
+    if (config.MIGRATE_ON_START) {
+      const applied = await migrate(orm);
+      if (applied.length) logger.info({ applied }, 'migrations applied');
+    }
     if (definition.seedDemo && shouldSeedDemo(config.NODE_ENV, config.SEED_DEMO)) {
       await definition.seedDemo(orm.em.fork());
     }

@@ -40,6 +40,11 @@ export class PaymentEventHub {
     private readonly logger: Logger,
   ) {}
 
+  /** Subscriptions this instance is currently feeding. */
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
   async start(): Promise<void> {
     const [row] = await this.orm.em.fork().getConnection().execute<{ seq: string | null }[]>(
       'select max(seq)::text as seq from payments.payment_event',

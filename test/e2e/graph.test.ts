@@ -1,0 +1,83 @@
+import { type Stack, startStack } from '../support/stack';
+
+describe('the federated graph', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack?.close());
+
+  it('answers one query with fields from all four subgraphs', async () => {
+    const token = await stack.token();
+    const created = await stack.graphql(
+      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 2500 }) { id number } }`,
+      {},
+      token,
+    );
+    expect(created.body.errors).toBeUndefined();
+    const orderId = created.body.data!.createOrder.id;
+    const paid = await stack.graphql(
+      `mutation($orderId: ID!) { createPayment(input: { orderId: $orderId, amountCents: 2500, currency: "USD" }) { id status } }`,
+      { orderId },
+      token,
+    );
+    expect(paid.body.errors).toBeUndefined();
+
+    const { status, body } = await stack.graphql(
+      `query Everything {
+        locations {                                   # orders
+          id name
+          openChecks { posRef total items { name } }  # checks
+          orders { id totalCents payments { amountCents status } }  # payments
+        }
+        loyaltyCustomer(code: "482193") { points stamps org { preset } }  # loyalty
+      }`,
+      {},
+      token,
+    );
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    const locations = body.data!.locations;
+    expect(locations.map((l: { id: string }) => l.id)).toEqual(['1', '2']);
+    expect(locations[0].name).toBe('Demo Bistro Downtown');
+    expect(locations[0].openChecks).toHaveLength(4);
+    expect(locations[0].openChecks[0]).toMatchObject({ posRef: '1-101', total: 1566, items: [{ name: 'Cheeseburger' }] });
+    expect(locations[0].orders).toEqual([{ id: orderId, totalCents: 2500, payments: [{ amountCents: 2500, status: 'APPROVED' }] }]);
+    expect(body.data!.loyaltyCustomer).toEqual({ points: 500, stamps: 0, org: { preset: 'STANDARD' } });
+  });
+
+  it("never shows one partner another partner's data", async () => {
+    const other = await stack.token('other-partner', 'other-secret');
+    const { body } = await stack.graphql(
+      `{ locations { id } location(id: "1") { id } loyaltyCustomer(code: "482193") { points } }`,
+      {},
+      other,
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual({ locations: [{ id: '3' }], location: null, loyaltyCustomer: null });
+
+    // Entity references are tenant-scoped too: another partner's order id resolves to nothing.
+    const demo = await stack.token();
+    const order = await stack.graphql(
+      `mutation { createOrder(input: { locationId: "2", currency: "USD", totalCents: 100 }) { id } }`,
+      {},
+      demo,
+    );
+    const foreign = await stack.graphql(`query($id: ID!) { order(id: $id) { id } }`, { id: order.body.data!.createOrder.id }, other);
+    expect(foreign.body.data).toEqual({ order: null });
+    const wrongLocation = await stack.graphql(
+      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 100 }) { id } }`,
+      {},
+      other,
+    );
+    expect(wrongLocation.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('answers bad input with BAD_USER_INPUT and a clear message', async () => {
+    const { body } = await stack.graphql(`{ location(id: "abc") { id } }`);
+    expect(body.errors?.[0]).toMatchObject({
+      message: 'id must be a positive integer',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+});

@@ -1,0 +1,9 @@
+import { startEmbeddedPostgres } from '@pos/kit';
+
+/** One embedded PostgreSQL for the whole run; every test file creates its own database in it. */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.POS_TEST_ADMIN_URL) return; // an external cluster was given
+  const pg = await startEmbeddedPostgres();
+  (globalThis as { __POS_PG__?: unknown }).__POS_PG__ = pg;
+  process.env.POS_TEST_ADMIN_URL = pg.url('postgres');
+}
