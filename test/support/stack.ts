@@ -16,6 +16,8 @@ export const TEST_ISSUER = 'http://pos-test-issuer.local';
 
 export interface Stack {
   databaseUrl: string;
+  /** The key that encrypts the issuer's private key, so tests can load the real signing key. */
+  keyEncryptionKey: Buffer;
   gateway: StartedGateway;
   gatewayUrl: string;
   /** http://127.0.0.1:<port>, the gateway's origin, for REST calls. */
@@ -45,6 +47,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     HOST: '127.0.0.1',
     PORT: '0',
   };
+  const keyEncryptionKey = randomBytes(32);
   const subgraphs: Record<string, StartedSubgraph<unknown>> = {};
   try {
     for (const definition of subgraphDefinitions) {
@@ -59,7 +62,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       parseConfig(gatewayEnvSchema, {
         ...env,
         JWT_ISSUER: TEST_ISSUER,
-        KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        KEY_ENCRYPTION_KEY: keyEncryptionKey.toString('base64'),
         ORDERS_URL: subgraphs.orders.url,
         CHECKS_URL: subgraphs.checks.url,
         PAYMENTS_URL: subgraphs.payments.url,
@@ -83,6 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     return {
       databaseUrl,
+      keyEncryptionKey,
       gateway,
       gatewayUrl: gateway.url,
       origin,

@@ -56,12 +56,14 @@ export function requestLogging(logger: Logger) {
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      if (req.path === '/healthz' || req.path === '/metrics') return;
+      // originalUrl: by now a mounted router may have rewritten req.path relative to its mount point.
+      const path = req.originalUrl.split('?')[0];
+      if (path === '/healthz' || path === '/metrics') return;
       logger.info(
         {
           requestId,
           method: req.method,
-          path: req.path,
+          path,
           status: res.statusCode,
           ms: Number(process.hrtime.bigint() - started) / 1e6,
         },

@@ -1,0 +1,72 @@
+import { memoryLogger } from '@pos/kit/src/testing';
+import { type Stack, startStack } from '../support/stack';
+
+describe('health, readiness, metrics and request ids', () => {
+  let stack: Stack;
+  const ordersLog = memoryLogger('orders');
+  const gatewayLog = memoryLogger('gateway');
+  beforeAll(async () => {
+    stack = await startStack({ loggers: { orders: ordersLog.logger, gateway: gatewayLog.logger } });
+  });
+  afterAll(() => stack?.close());
+
+  it('forwards the request id to the subgraphs and logs it as JSON on both sides', async () => {
+    const requestId = 'req-test-4711';
+    const { headers } = await stack.graphql('query Names { locations { name } }', {}, undefined, { 'x-request-id': requestId });
+    expect(headers.get('x-request-id')).toBe(requestId);
+    const gatewayLine = gatewayLog.lines().find((l) => l.requestId === requestId);
+    expect(gatewayLine).toMatchObject({ service: 'gateway', method: 'POST', path: '/graphql', status: 200 });
+    expect(ordersLog.lines().find((l) => l.requestId === requestId)).toMatchObject({ service: 'orders', path: '/graphql' });
+  });
+
+  it('reports liveness and readiness', async () => {
+    const health = await fetch(`${stack.origin}/healthz`);
+    expect(await health.json()).toEqual({ status: 'ok', service: 'gateway' });
+    const ready = await fetch(`${stack.origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      subgraphs: { orders: 'ok', checks: 'ok', payments: 'ok', loyalty: 'ok' },
+    });
+    const subgraphReady = await fetch(stack.subgraphs.checks.url.replace('/graphql', '/readyz'));
+    expect(await subgraphReady.json()).toEqual({ status: 'ready', service: 'checks' });
+  });
+
+  it('exposes Prometheus metrics on the gateway and on every subgraph', async () => {
+    await stack.graphql('query Names { locations { name openChecks { posRef } } }');
+    const text = await (await fetch(`${stack.origin}/metrics`)).text();
+    expect(sample(text, 'graphql_requests_total', { operation: 'Names', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'graphql_request_duration_seconds_count', { operation: 'Names' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'subgraph_fetch_duration_seconds_count', { subgraph: 'checks', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('graphql_open_subscriptions{service="gateway"}');
+    expect(text).toContain('db_pool_connections_used{service="gateway"}');
+    for (const subgraph of Object.values(stack.subgraphs)) {
+      const own = await (await fetch(subgraph.url.replace('/graphql', '/metrics'))).text();
+      expect(own).toContain('graphql_requests_total');
+      expect(own).toContain('db_pool_connections_free');
+      expect(own).toContain('graphql_open_subscriptions');
+    }
+  });
+
+  it('reports not ready, without failing, when a subgraph is down', async () => {
+    await stack.subgraphs.loyalty.close();
+    const ready = await fetch(`${stack.origin}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'unavailable', subgraphs: { loyalty: 'unreachable', orders: 'ok' } });
+    // The failure reaches the client as a masked error that carries the request id, not internal text.
+    const { body } = await stack.graphql('{ loyaltyCustomer(code: "482193") { points } }', {}, undefined, { 'x-request-id': 'req-down-1' });
+    expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+    expect(body.errors?.[0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', requestId: 'req-down-1' });
+  });
+});
+
+/** The value of the first sample of `name` whose labels include `labels` (label order is not fixed). */
+function sample(text: string, name: string, labels: Record<string, string>): number {
+  for (const line of text.split('\n')) {
+    const match = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const present = Object.fromEntries([...match[2].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => present[k] === v)) return Number(match[3]);
+  }
+  return Number.NaN;
+}
