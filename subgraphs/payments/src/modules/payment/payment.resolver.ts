@@ -1,4 +1,4 @@
-import { parseUuidArg, requirePrincipal } from '@pos/kit';
+import { isUuid, parseUuidArg, requirePrincipal } from '@pos/kit';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { CheckRef } from '../check/check.type';
@@ -34,7 +34,8 @@ export class PaymentResolver {
 export class OrderPaymentsResolver {
   @FieldResolver(() => [Payment])
   payments(@Root() order: OrderRef, @Ctx() ctx: PaymentsContext): Promise<Payment[]> {
-    return ctx.loaders.paymentsByOrder.load(order.id);
+    // A malformed id matches nothing; sent to PostgreSQL it would fail every Order of the batch (uuid cast).
+    return isUuid(order.id) ? ctx.loaders.paymentsByOrder.load(order.id.toLowerCase()) : Promise.resolve([]);
   }
 }
 
@@ -42,6 +43,7 @@ export class OrderPaymentsResolver {
 export class CheckPaymentsResolver {
   @FieldResolver(() => [Payment])
   payments(@Root() check: CheckRef, @Ctx() ctx: PaymentsContext): Promise<Payment[]> {
-    return ctx.loaders.paymentsByCheck.load(check.id);
+    // A malformed id matches nothing; sent to PostgreSQL it would fail every Check of the batch (uuid cast).
+    return isUuid(check.id) ? ctx.loaders.paymentsByCheck.load(check.id.toLowerCase()) : Promise.resolve([]);
   }
 }

@@ -1,0 +1,96 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..');
+
+export interface ServiceSpec {
+  name: string;
+  entry: string;
+  port: number;
+}
+
+/**
+ * The five processes of the system: the gateway on `base` (4000 by default) and the subgraphs on the next four
+ * ports, with the environment that points the gateway at them.
+ */
+export function services(base: number): { specs: ServiceSpec[]; urls: Record<string, string> } {
+  const specs = [
+    { name: 'orders', entry: 'subgraphs/orders/src/index.ts', port: base + 1 },
+    { name: 'checks', entry: 'subgraphs/checks/src/index.ts', port: base + 2 },
+    { name: 'payments', entry: 'subgraphs/payments/src/index.ts', port: base + 3 },
+    { name: 'loyalty', entry: 'subgraphs/loyalty/src/index.ts', port: base + 4 },
+    { name: 'gateway', entry: 'gateway/src/index.ts', port: base },
+  ];
+  const urls = Object.fromEntries(
+    specs.filter((s) => s.name !== 'gateway').map((s) => [`${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${s.port}/graphql`]),
+  );
+  return { specs, urls };
+}
+
+/**
+ * Secrets the services share, generated once and kept with the data (mode 0600), so a restart keeps the same
+ * signing-key encryption key and internal-context secret. Values in the environment win.
+ */
+export function loadOrCreateSecrets(dataDir: string): { INTERNAL_JWT_SECRET: string; KEY_ENCRYPTION_KEY: string } {
+  const file = path.join(dataDir, 'secrets.json');
+  let stored: Record<string, string> = {};
+  if (fs.existsSync(file)) stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+  const secrets = {
+    INTERNAL_JWT_SECRET: stored.INTERNAL_JWT_SECRET ?? randomBytes(32).toString('base64url'),
+    KEY_ENCRYPTION_KEY: stored.KEY_ENCRYPTION_KEY ?? randomBytes(32).toString('base64'),
+  };
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
+  return {
+    INTERNAL_JWT_SECRET: process.env.INTERNAL_JWT_SECRET ?? secrets.INTERNAL_JWT_SECRET,
+    KEY_ENCRYPTION_KEY: process.env.KEY_ENCRYPTION_KEY ?? secrets.KEY_ENCRYPTION_KEY,
+  };
+}
+
+/** Forks one service running its TypeScript entry point; the IPC channel lets it notice if we die. */
+export function spawnService(spec: ServiceSpec, env: NodeJS.ProcessEnv): ChildProcess {
+  return fork(path.join(ROOT, spec.entry), [], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(spec.port) },
+    execArgv: ['-r', path.join(ROOT, 'scripts/register.js')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+/** Polls a URL until it answers 2xx. */
+export async function waitUntilReady(url: string, timeoutMs: number, isAlive: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!isAlive()) throw new Error(`the process behind ${url} exited during start-up`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} was not ready after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+/** Stops children with SIGTERM, then SIGKILL after a grace period; resolves when all have exited. */
+export async function stopAll(children: ChildProcess[], graceMs = 10_000): Promise<void> {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
