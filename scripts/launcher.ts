@@ -24,7 +24,9 @@ export function services(base: number): { specs: ServiceSpec[]; urls: Record<str
     { name: 'gateway', entry: 'gateway/src/index.ts', port: base },
   ];
   const urls = Object.fromEntries(
-    specs.filter((s) => s.name !== 'gateway').map((s) => [`${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${s.port}/graphql`]),
+    specs
+      .filter((s) => s.name !== 'gateway')
+      .map((s) => [`${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${s.port}/graphql`]),
   );
   return { specs, urls };
 }

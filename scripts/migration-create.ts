@@ -11,7 +11,8 @@ import { serviceOrmDefinitions } from './services';
 async function main() {
   const name = process.argv[2];
   const definition = serviceOrmDefinitions.find((d) => d.name === name);
-  if (!definition) throw new Error(`usage: pnpm migration:create <${serviceOrmDefinitions.map((d) => d.name).join('|')}>`);
+  if (!definition)
+    throw new Error(`usage: pnpm migration:create <${serviceOrmDefinitions.map((d) => d.name).join('|')}>`);
   const pg = await startEmbeddedPostgres();
   try {
     await pg.createDatabase('scratch');

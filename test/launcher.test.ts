@@ -61,7 +61,10 @@ async function launch(env: NodeJS.ProcessEnv): Promise<Launched> {
 
 function descendants(pid: number): number[] {
   const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=']).toString();
-  const pairs = out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const pairs = out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number));
   const found: number[] = [];
   const walk = (parent: number) => {
     for (const [child, ppid] of pairs) {
@@ -106,7 +109,12 @@ describe('pnpm start (the launcher)', () => {
 
   it('serves the demo data within 30 s, stops cleanly on Ctrl-C, and keeps the data for the next start', async () => {
     const base = await freePortBlock();
-    const env = { POS_DATA_DIR: dataDir, POS_PG_PORT: String(await freePort()), POS_PORT_BASE: String(base), LOG_LEVEL: 'warn' };
+    const env = {
+      POS_DATA_DIR: dataDir,
+      POS_PG_PORT: String(await freePort()),
+      POS_PORT_BASE: String(base),
+      LOG_LEVEL: 'warn',
+    };
     const graphql = `http://127.0.0.1:${base}/graphql`;
 
     const first = await launch(env);
@@ -121,8 +129,16 @@ describe('pnpm start (the launcher)', () => {
       bearer,
     );
     const orderId = created.body.data!.createOrder.id;
-    const { body } = await postGraphQL(graphql, '{ locations { name openChecks { posRef } } loyaltyCustomer(code: "482193") { points } }', {}, bearer);
-    expect(body.data!.locations.map((l: { name: string }) => l.name)).toEqual(['Demo Bistro Downtown', 'Demo Bistro Airport']);
+    const { body } = await postGraphQL(
+      graphql,
+      '{ locations { name openChecks { posRef } } loyaltyCustomer(code: "482193") { points } }',
+      {},
+      bearer,
+    );
+    expect(body.data!.locations.map((l: { name: string }) => l.name)).toEqual([
+      'Demo Bistro Downtown',
+      'Demo Bistro Airport',
+    ]);
     expect(body.data!.loyaltyCustomer.points).toBe(500);
 
     // Ctrl-C in a terminal signals the whole foreground process group.
@@ -133,9 +149,14 @@ describe('pnpm start (the launcher)', () => {
 
     // The second start reuses the data (same signing key, same order) and seeds nothing twice.
     const second = await launch(env);
-    const again = await postGraphQL(graphql, 'query($id: ID!) { order(id: $id) { totalCents } locations { id } }', { id: orderId }, {
-      authorization: `Bearer ${await token(base)}`,
-    });
+    const again = await postGraphQL(
+      graphql,
+      'query($id: ID!) { order(id: $id) { totalCents } locations { id } }',
+      { id: orderId },
+      {
+        authorization: `Bearer ${await token(base)}`,
+      },
+    );
     expect(again.body.data).toEqual({ order: { totalCents: 4200 }, locations: [{ id: '1' }, { id: '2' }] });
     const secondProcesses = descendants(second.child.pid!);
     second.child.kill('SIGTERM');

@@ -45,7 +45,8 @@ export interface StartedGateway extends RunningServer {
   subscriptions: FederatedSubscriptions;
 }
 
-const unauthorized = () => new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+const unauthorized = () =>
+  new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 
 /** Maps a client id to its partner, cached briefly: every request would otherwise read it. */
 function tenantLookup(orm: MikroORM) {
@@ -93,7 +94,10 @@ function requestIdOnInternalErrors(): ApolloServerPlugin<GatewayContext> {
  * Starts the gateway: the federated graph at /graphql (HTTP and graphql-ws), the built-in OAuth issuer, the REST
  * facade, /healthz, /readyz and /metrics. The tests start it the same way, on port 0.
  */
-export async function startGateway(config: GatewayConfig, logger: Logger = createLogger('gateway', config.LOG_LEVEL)): Promise<StartedGateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  logger: Logger = createLogger('gateway', config.LOG_LEVEL),
+): Promise<StartedGateway> {
   const orm = await createOrm({
     databaseUrl: config.DATABASE_URL,
     schema: gatewayOrm.pgSchema,
@@ -126,7 +130,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     metrics.watchPool(orm);
     const urls = subgraphUrls(config);
     const dataSources = Object.fromEntries(
-      Object.entries(urls).map(([name, url]) => [name, new SubgraphDataSource(name, url, config.INTERNAL_JWT_SECRET, metrics)]),
+      Object.entries(urls).map(([name, url]) => [
+        name,
+        new SubgraphDataSource(name, url, config.INTERNAL_JWT_SECRET, metrics),
+      ]),
     );
     const supergraphSdl = fs.readFileSync(config.SUPERGRAPH_PATH, 'utf8');
     const gateway = new ApolloGateway({
@@ -174,7 +181,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
         schema: apiSchema,
         onConnect: async (ctx) => {
           const params = ctx.connectionParams ?? {};
-          const header = (params.Authorization ?? params.authorization ?? ctx.extra.request.headers.authorization) as string | undefined;
+          const header = (params.Authorization ?? params.authorization ?? ctx.extra.request.headers.authorization) as
+            string | undefined;
           try {
             ctx.extra.principal = await principalOf(verify, header);
             return true;
@@ -182,7 +190,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
             return false;
           }
         },
-        context: (ctx) => ({ requestId: crypto.randomUUID(), principal: ctx.extra.principal ?? null }) satisfies GatewayContext,
+        context: (ctx) =>
+          ({ requestId: crypto.randomUUID(), principal: ctx.extra.principal ?? null }) satisfies GatewayContext,
         subscribe: async (args) => {
           try {
             return subscriptions.subscribe({
@@ -196,9 +205,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
           }
         },
         execute: async (args) => {
-          const operation = args.document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+          const operation = args.document.definitions.find(
+            (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition',
+          );
           const response = await apollo.executeOperation(
-            { query: args.document, variables: args.variableValues as Record<string, unknown>, operationName: args.operationName ?? operation?.name?.value },
+            {
+              query: args.document,
+              variables: args.variableValues as Record<string, unknown>,
+              operationName: args.operationName ?? operation?.name?.value,
+            },
             { contextValue: args.contextValue as GatewayContext },
           );
           return (response.body.kind === 'single' ? response.body.singleResult : { errors: [] }) as ExecutionResult;
@@ -231,7 +246,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
         }),
       );
       const ready = checks.every(([, state]) => state === 'ok');
-      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
+      res
+        .status(ready ? 200 : 503)
+        .json({ status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
     });
     app.get('/metrics', (req, res) => metrics.handle(req, res));
     app.use(issuerRouter({ issuer, keys, tokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, em: () => orm.em.fork() }));
@@ -247,8 +264,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
         routes,
         authenticate: (req) => principalOf(verify, req.header('authorization')),
         execute: async (document, variables, principal, requestId) => {
-          const response = await apollo.executeOperation({ query: document, variables }, { contextValue: { requestId, principal } });
-          return response.body.kind === 'single' ? response.body.singleResult : { errors: [{ message: 'unexpected incremental response' }] };
+          const response = await apollo.executeOperation(
+            { query: document, variables },
+            { contextValue: { requestId, principal } },
+          );
+          return response.body.kind === 'single'
+            ? response.body.singleResult
+            : { errors: [{ message: 'unexpected incremental response' }] };
         },
       }),
     );
@@ -264,7 +286,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     );
     // Anything else under the REST prefixes is a documented-style 404, not Express's HTML page.
     app.use((req, res) => {
-      res.status(404).json({ status: 404, timestamp: new Date().toISOString(), message: 'Not found', details: [`No route for ${req.method} ${req.path}`] });
+      res
+        .status(404)
+        .json({
+          status: 404,
+          timestamp: new Date().toISOString(),
+          message: 'Not found',
+          details: [`No route for ${req.method} ${req.path}`],
+        });
     });
 
     logger.info({ url: `${publicUrl}/graphql` }, 'gateway listening');

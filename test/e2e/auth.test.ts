@@ -58,7 +58,9 @@ describe('authentication', () => {
 
   it('rejects alg none', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await expectRejected(`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims(), iss: TEST_ISSUER, iat: now, exp: now + 300 })}.`);
+    await expectRejected(
+      `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims(), iss: TEST_ISSUER, iat: now, exp: now + 300 })}.`,
+    );
   });
 
   it('rejects HS256, including one keyed with the public key (algorithm confusion)', async () => {
@@ -95,21 +97,37 @@ describe('authentication', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
         body: new URLSearchParams(body),
       });
-    const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
+    const basic = (id: string, secret: string) => ({
+      authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+    });
 
     it('issues RS256 access tokens with Cognito-style claims, verifiable against the JWKS', async () => {
       const response = await tokenRequest({ grant_type: 'client_credentials' }, basic('demo-partner', 'demo-secret'));
       expect(response.status).toBe(200);
       expect(response.headers.get('cache-control')).toBe('no-store');
-      const body = (await response.json()) as { access_token: string; token_type: string; expires_in: number; scope: string };
+      const body = (await response.json()) as {
+        access_token: string;
+        token_type: string;
+        expires_in: number;
+        scope: string;
+      };
       expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
-      expect(body.scope.split(' ')).toEqual(expect.arrayContaining(['tilt/pos:read', 'tilt/pos:launch', 'tilt/webhooks:subscribe']));
+      expect(body.scope.split(' ')).toEqual(
+        expect.arrayContaining(['tilt/pos:read', 'tilt/pos:launch', 'tilt/webhooks:subscribe']),
+      );
       const header = decodeProtectedHeader(body.access_token);
-      const jwks = (await (await fetch(`${stack.origin}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string; alg: string; d?: string }> };
+      const jwks = (await (await fetch(`${stack.origin}/.well-known/jwks.json`)).json()) as {
+        keys: Array<{ kid: string; alg: string; d?: string }>;
+      };
       expect(header.alg).toBe('RS256');
       expect(jwks.keys).toEqual([expect.objectContaining({ kid: header.kid, alg: 'RS256', kty: 'RSA' })]);
       expect(jwks.keys[0].d).toBeUndefined(); // never the private half
-      expect(decodeJwt(body.access_token)).toMatchObject({ iss: TEST_ISSUER, client_id: 'demo-partner', token_use: 'access', sub: 'demo-partner' });
+      expect(decodeJwt(body.access_token)).toMatchObject({
+        iss: TEST_ISSUER,
+        client_id: 'demo-partner',
+        token_use: 'access',
+        sub: 'demo-partner',
+      });
     });
 
     it('accepts credentials in the form body and narrows scopes on request', async () => {
@@ -133,7 +151,10 @@ describe('authentication', () => {
       const grant = await tokenRequest({ grant_type: 'password' }, basic('demo-partner', 'demo-secret'));
       expect(grant.status).toBe(400);
       expect(await grant.json()).toMatchObject({ error: 'unsupported_grant_type' });
-      const scope = await tokenRequest({ grant_type: 'client_credentials', scope: 'tilt/admin' }, basic('demo-partner', 'demo-secret'));
+      const scope = await tokenRequest(
+        { grant_type: 'client_credentials', scope: 'tilt/admin' },
+        basic('demo-partner', 'demo-secret'),
+      );
       expect(scope.status).toBe(400);
       expect(await scope.json()).toMatchObject({ error: 'invalid_scope' });
     });
@@ -145,7 +166,9 @@ describe('authentication', () => {
         expect(row.secret_hash).toMatch(/^scrypt\$/);
         expect(row.secret_hash).not.toContain('secret');
       }
-      const [key] = await conn.execute<{ private_jwk_encrypted: string }[]>('select private_jwk_encrypted from identity.signing_key');
+      const [key] = await conn.execute<{ private_jwk_encrypted: string }[]>(
+        'select private_jwk_encrypted from identity.signing_key',
+      );
       expect(key.private_jwk_encrypted).toMatch(/^v1\./);
       expect(key.private_jwk_encrypted).not.toContain('"d"');
     });

@@ -41,8 +41,14 @@ describe('the federated graph', () => {
     expect(locations.map((l: { id: string }) => l.id)).toEqual(['1', '2']);
     expect(locations[0].name).toBe('Demo Bistro Downtown');
     expect(locations[0].openChecks).toHaveLength(4);
-    expect(locations[0].openChecks[0]).toMatchObject({ posRef: '1-101', total: 1566, items: [{ name: 'Cheeseburger' }] });
-    expect(locations[0].orders).toEqual([{ id: orderId, totalCents: 2500, payments: [{ amountCents: 2500, status: 'APPROVED' }] }]);
+    expect(locations[0].openChecks[0]).toMatchObject({
+      posRef: '1-101',
+      total: 1566,
+      items: [{ name: 'Cheeseburger' }],
+    });
+    expect(locations[0].orders).toEqual([
+      { id: orderId, totalCents: 2500, payments: [{ amountCents: 2500, status: 'APPROVED' }] },
+    ]);
     expect(body.data!.loyaltyCustomer).toEqual({ points: 500, stamps: 0, org: { preset: 'STANDARD' } });
   });
 
@@ -63,7 +69,11 @@ describe('the federated graph', () => {
       {},
       demo,
     );
-    const foreign = await stack.graphql(`query($id: ID!) { order(id: $id) { id } }`, { id: order.body.data!.createOrder.id }, other);
+    const foreign = await stack.graphql(
+      `query($id: ID!) { order(id: $id) { id } }`,
+      { id: order.body.data!.createOrder.id },
+      other,
+    );
     expect(foreign.body.data).toEqual({ order: null });
     const wrongLocation = await stack.graphql(
       `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 100 }) { id } }`,

@@ -12,11 +12,16 @@ describe('health, readiness, metrics and request ids', () => {
 
   it('forwards the request id to the subgraphs and logs it as JSON on both sides', async () => {
     const requestId = 'req-test-4711';
-    const { headers } = await stack.graphql('query Names { locations { name } }', {}, undefined, { 'x-request-id': requestId });
+    const { headers } = await stack.graphql('query Names { locations { name } }', {}, undefined, {
+      'x-request-id': requestId,
+    });
     expect(headers.get('x-request-id')).toBe(requestId);
     const gatewayLine = gatewayLog.lines().find((l) => l.requestId === requestId);
     expect(gatewayLine).toMatchObject({ service: 'gateway', method: 'POST', path: '/graphql', status: 200 });
-    expect(ordersLog.lines().find((l) => l.requestId === requestId)).toMatchObject({ service: 'orders', path: '/graphql' });
+    expect(ordersLog.lines().find((l) => l.requestId === requestId)).toMatchObject({
+      service: 'orders',
+      path: '/graphql',
+    });
   });
 
   it('reports liveness and readiness', async () => {
@@ -37,7 +42,9 @@ describe('health, readiness, metrics and request ids', () => {
     const text = await (await fetch(`${stack.origin}/metrics`)).text();
     expect(sample(text, 'graphql_requests_total', { operation: 'Names', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'graphql_request_duration_seconds_count', { operation: 'Names' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'subgraph_fetch_duration_seconds_count', { subgraph: 'checks', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'subgraph_fetch_duration_seconds_count', { subgraph: 'checks', outcome: 'ok' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(text).toContain('graphql_open_subscriptions{service="gateway"}');
     expect(text).toContain('db_pool_connections_used{service="gateway"}');
     for (const subgraph of Object.values(stack.subgraphs)) {
@@ -52,9 +59,14 @@ describe('health, readiness, metrics and request ids', () => {
     await stack.subgraphs.loyalty.close();
     const ready = await fetch(`${stack.origin}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ status: 'unavailable', subgraphs: { loyalty: 'unreachable', orders: 'ok' } });
+    expect(await ready.json()).toMatchObject({
+      status: 'unavailable',
+      subgraphs: { loyalty: 'unreachable', orders: 'ok' },
+    });
     // The failure reaches the client as a masked error that carries the request id, not internal text.
-    const { body } = await stack.graphql('{ loyaltyCustomer(code: "482193") { points } }', {}, undefined, { 'x-request-id': 'req-down-1' });
+    const { body } = await stack.graphql('{ loyaltyCustomer(code: "482193") { points } }', {}, undefined, {
+      'x-request-id': 'req-down-1',
+    });
     expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
     expect(body.errors?.[0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', requestId: 'req-down-1' });
   });

@@ -11,7 +11,9 @@ describe('REST facade: partner API v1 locations', () => {
   afterAll(() => stack?.close());
 
   const get = async (path: string, token?: string) => {
-    const response = await fetch(`${stack.origin}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const response = await fetch(`${stack.origin}${path}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
     return { status: response.status, body: (await response.json()) as any, headers: response.headers };
   };
   const errorBody = (status: number, message: string) => ({
@@ -81,7 +83,12 @@ describe('REST facade: partner API v1 locations', () => {
     expect(getLocation.security).toEqual([{ oauth2: ['tilt/pos:read'] }]);
     expect(getLocation.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
     expect(Object.keys(getLocation.responses)).toEqual(['200', '400', '401', '403', '404', '500']);
-    expect(getLocation.responses['200'].content['application/json'].schema.required).toEqual(['id', 'name', 'timezone', 'created_at']);
+    expect(getLocation.responses['200'].content['application/json'].schema.required).toEqual([
+      'id',
+      'name',
+      'timezone',
+      'created_at',
+    ]);
     expect(body.components.securitySchemes.oauth2.flows.clientCredentials.tokenUrl).toMatch(/\/oauth2\/token$/);
     const asyncapi = await get('/pos/v1/.well-known/asyncapi.json');
     expect(asyncapi.body.asyncapi).toBe('3.0.0');

@@ -74,7 +74,10 @@ describe('payment event subscriptions through the gateway', () => {
       token,
     );
     expect(payment.body.errors).toBeUndefined();
-    return { orderNumber: order.body.data!.createOrder.number as string, paymentId: payment.body.data!.createPayment.id as string };
+    return {
+      orderNumber: order.body.data!.createOrder.number as string,
+      paymentId: payment.body.data!.createPayment.id as string,
+    };
   }
 
   it('delivers a committed payment with fields resolved from other subgraphs', async () => {
@@ -93,7 +96,11 @@ describe('payment event subscriptions through the gateway', () => {
         paymentEvents: {
           type: 'payment.approved',
           cursor: expect.stringMatching(/^\d+$/),
-          payment: { id: paymentId, amountCents: 1234, order: { number: orderNumber, location: { name: 'Demo Bistro Airport' } } },
+          payment: {
+            id: paymentId,
+            amountCents: 1234,
+            order: { number: orderNumber, location: { name: 'Demo Bistro Airport' } },
+          },
         },
       },
     });
@@ -101,7 +108,7 @@ describe('payment event subscriptions through the gateway', () => {
     await until(() => openSubscriptions() === 0, 'the upstream to close');
   });
 
-  it("keeps partners apart, shares identical upstreams, and resumes from a cursor", async () => {
+  it('keeps partners apart, shares identical upstreams, and resumes from a cursor', async () => {
     const otherToken = await stack.token('other-partner', 'other-secret');
     const demoA = wsClient(stack, demoToken);
     const demoB = wsClient(stack, demoToken);

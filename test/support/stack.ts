@@ -24,7 +24,12 @@ export interface Stack {
   origin: string;
   subgraphs: Record<string, StartedSubgraph<unknown>>;
   token(clientId?: string, secret?: string, scope?: string): Promise<string>;
-  graphql(query: string, variables?: Record<string, unknown>, token?: string | null, headers?: Record<string, string>): ReturnType<typeof postGraphQL>;
+  graphql(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string | null,
+    headers?: Record<string, string>,
+  ): ReturnType<typeof postGraphQL>;
   close(): Promise<void>;
 }
 
@@ -81,7 +86,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }),
       });
       const body = (await response.json()) as { access_token?: string };
-      if (!response.ok || !body.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
+      if (!response.ok || !body.access_token)
+        throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
       return body.access_token;
     };
     return {

@@ -66,7 +66,12 @@ export function issuerRouter(options: IssuerOptions): Router {
     const requested = typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : allowed;
     const refused = requested.filter((s) => !allowed.includes(s));
     if (refused.length || !requested.length) {
-      return oauthError(res, 400, 'invalid_scope', `Scope not allowed for this client: ${refused.join(' ') || '(none)'}`);
+      return oauthError(
+        res,
+        400,
+        'invalid_scope',
+        `Scope not allowed for this client: ${refused.join(' ') || '(none)'}`,
+      );
     }
     const scope = [...new Set(requested)].join(' ');
     const accessToken = await new SignJWT({
@@ -88,5 +93,4 @@ export function issuerRouter(options: IssuerOptions): Router {
 }
 
 // scrypt hash of a random string nobody knows; only used to spend the same time on unknown clients.
-const DUMMY_HASH =
-  'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$0WJdyQ3dS3Jc0F4y9Qy4a0l7bKcG1zZq1m3qj0y9Z2s=';
+const DUMMY_HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$0WJdyQ3dS3Jc0F4y9Qy4a0l7bKcG1zZq1m3qj0y9Z2s=';

@@ -27,7 +27,10 @@ export class KeyStore {
         // Replicas starting together must agree on one key: whoever takes the lock first creates it.
         await tx.execute(`select pg_advisory_xact_lock(hashtext('identity.signing_key'))`);
         if ((await tx.count(SigningKey, {})) > 0) return;
-        const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { modulusLength: 2048, extractable: true });
+        const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALGORITHM, {
+          modulusLength: 2048,
+          extractable: true,
+        });
         const publicJwk = await exportJWK(publicKey);
         const kid = await calculateJwkThumbprint(publicJwk);
         const row = new SigningKey();

@@ -41,7 +41,11 @@ export function fromGraphQLError(error: { message: string; extensions?: Record<s
   const status = STATUS_BY_CODE[code] ?? 500;
   if (status === 500) return restError(500);
   const details = Array.isArray(error.extensions?.details) ? (error.extensions.details as string[]) : [];
-  return restError(status, status === 400 ? MESSAGE_BY_STATUS[400] : error.message, status === 400 && !details.length ? [error.message] : details);
+  return restError(
+    status,
+    status === 400 ? MESSAGE_BY_STATUS[400] : error.message,
+    status === 400 && !details.length ? [error.message] : details,
+  );
 }
 
 export function sendRestError(res: Response, error: RestError, requestId?: string): void {

@@ -18,7 +18,10 @@ const ERRORS: Record<number, string> = {
 };
 
 const schemaOf = (type: z.ZodType) => {
-  const { $schema: _drop, ...schema } = z.toJSONSchema(type, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _drop, ...schema } = z.toJSONSchema(type, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return schema;
 };
 

@@ -15,7 +15,12 @@ export interface RestRouterOptions {
   /** Verifies the request's bearer token; throws when it is missing or invalid. */
   authenticate(req: Request): Promise<Principal>;
   /** Runs one GraphQL operation in-process against the gateway, as the given caller. */
-  execute(document: string, variables: Record<string, unknown>, principal: Principal, requestId: string): Promise<OperationResult>;
+  execute(
+    document: string,
+    variables: Record<string, unknown>,
+    principal: Principal,
+    requestId: string,
+  ): Promise<OperationResult>;
 }
 
 const issues = (error: z.ZodError, where: string) =>

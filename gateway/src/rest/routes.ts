@@ -22,7 +22,12 @@ interface GqlLocation {
   timezone: string;
   createdAt: string;
 }
-const toLocation = (l: GqlLocation) => ({ id: Number(l.id), name: l.name, timezone: l.timezone, created_at: l.createdAt });
+const toLocation = (l: GqlLocation) => ({
+  id: Number(l.id),
+  name: l.name,
+  timezone: l.timezone,
+  created_at: l.createdAt,
+});
 
 /** The REST facade's route table (partner API v1). It also generates the OpenAPI document. */
 export const routes = [

@@ -73,14 +73,21 @@ export class FederatedSubscriptions {
     const plan = this.plan(request.document, request.operationName ?? undefined);
     const node = plan.node;
     if (node?.kind !== 'Subscription') {
-      throw new GraphQLError('Only subscription operations can be subscribed to', { extensions: { code: 'BAD_REQUEST' } });
+      throw new GraphQLError('Only subscription operations can be subscribed to', {
+        extensions: { code: 'BAD_REQUEST' },
+      });
     }
     const primary = node.primary;
     const variables = request.variables ?? {};
     const upstreamVariables = Object.fromEntries(
       (primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]),
     );
-    const key = JSON.stringify([primary.serviceName, primary.operation, upstreamVariables, principalScopeKey(principal)]);
+    const key = JSON.stringify([
+      primary.serviceName,
+      primary.operation,
+      upstreamVariables,
+      principalScopeKey(principal),
+    ]);
     let upstream = this.upstreams.get(key);
     if (!upstream) {
       upstream = new SharedUpstream(this.client(primary.serviceName, request.context), primary, upstreamVariables, () =>
@@ -186,7 +193,8 @@ export class FederatedSubscriptions {
         }),
         on: {
           closed: () => {
-            if (this.clients.get(key) === client) this.logger.debug({ serviceName }, 'upstream subscription connection closed');
+            if (this.clients.get(key) === client)
+              this.logger.debug({ serviceName }, 'upstream subscription connection closed');
           },
         },
       });

@@ -53,7 +53,9 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; port?: 
     if (!alreadyInitialised) await pg.initialise();
     await pg.start();
   } catch (error) {
-    throw new Error(`embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${String(error ?? 'no detail')}`);
+    throw new Error(
+      `embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${String(error ?? 'no detail')}`,
+    );
   }
   const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   return {

@@ -11,7 +11,8 @@ export function parseIntId(value: string | number): number | null {
 /** Like {@link parseIntId}, for a client-given argument: a bad id is the client's error, not a miss. */
 export function parseIntIdArg(value: string | number, name: string): number {
   const id = parseIntId(value);
-  if (id === null) throw badInput(`${name} must be a positive integer`, [`${name}: "${String(value)}" is not a positive integer`]);
+  if (id === null)
+    throw badInput(`${name} must be a positive integer`, [`${name}: "${String(value)}" is not a positive integer`]);
   return id;
 }
 

@@ -48,7 +48,10 @@ export async function signInternalContext(secret: string, principal: Principal, 
 }
 
 /** Returns the principal, or null when the token is missing, forged, expired or for another audience. */
-export async function verifyInternalContext(secret: string, token: string | undefined | null): Promise<Principal | null> {
+export async function verifyInternalContext(
+  secret: string,
+  token: string | undefined | null,
+): Promise<Principal | null> {
   if (!token) return null;
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), {

@@ -4,7 +4,10 @@ import DataLoader from 'dataloader';
  * A per-request loader of one row per key: one query for all the keys a request asks for in the same tick.
  * Missing (or other-tenant) rows come back as null, which federation turns into a null entity.
  */
-export function oneByKey<K, T>(fetch: (keys: readonly K[]) => Promise<T[]>, keyOf: (row: T) => K): DataLoader<K, T | null> {
+export function oneByKey<K, T>(
+  fetch: (keys: readonly K[]) => Promise<T[]>,
+  keyOf: (row: T) => K,
+): DataLoader<K, T | null> {
   return new DataLoader<K, T | null>(async (keys) => {
     const rows = await fetch(keys);
     const byKey = new Map(rows.map((row) => [keyOf(row), row] as const));

@@ -74,10 +74,10 @@ export class ServiceMetrics {
 
   /** Apollo Server plugin: counts and times every operation by its name ("anonymous" when it has none). */
   apolloPlugin(): ApolloServerPlugin {
-    const metrics = this;
+    const { requestDuration, requests } = this;
     return {
       async requestDidStart() {
-        const end = metrics.requestDuration.startTimer();
+        const end = requestDuration.startTimer();
         let operation = 'unknown';
         return {
           async didResolveOperation(ctx) {
@@ -86,7 +86,7 @@ export class ServiceMetrics {
           async willSendResponse(ctx) {
             const failed = ctx.response.body.kind === 'single' && !!ctx.response.body.singleResult.errors?.length;
             end({ operation });
-            metrics.requests.inc({ operation, outcome: failed ? 'error' : 'ok' });
+            requests.inc({ operation, outcome: failed ? 'error' : 'ok' });
           },
         };
       },

@@ -147,7 +147,15 @@ export async function startSubgraphServer<C extends RequestContext>(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
       metrics.apolloPlugin(),
-      { async serverWillStart() { return { async drainServer() { for (const drain of drainers) await drain(); } }; } },
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              for (const drain of drainers) await drain();
+            },
+          };
+        },
+      },
     ],
   });
   await server.start();

@@ -38,13 +38,20 @@ export function memoryLogger(name: string): { logger: Logger; lines: () => Array
   };
 }
 
+/** A GraphQL response body as tests read it: data is loosely typed on purpose. */
+export interface GraphQLBody {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  data?: Record<string, any> | null;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
 /** POSTs a GraphQL operation and returns the parsed body and the status. */
 export async function postGraphQL(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: Record<string, any> }> }; headers: Headers }> {
+): Promise<{ status: number; body: GraphQLBody; headers: Headers }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

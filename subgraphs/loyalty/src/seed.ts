@@ -31,7 +31,11 @@ export async function seedDemo(em: EntityManager): Promise<void> {
       });
       tx.persist(org);
       const balances = spec.active
-        ? [{ points: 500, stamps: 0 }, { points: 0, stamps: 4 }, { points: 0, stamps: 0 }]
+        ? [
+            { points: 500, stamps: 0 },
+            { points: 0, stamps: 4 },
+            { points: 0, stamps: 0 },
+          ]
         : [{ points: 500, stamps: 0 }];
       balances.forEach((balance, i) => {
         const customer = new LoyaltyCustomer();

@@ -13,6 +13,8 @@ export async function seedDemo(em: EntityManager): Promise<void> {
     }
     await tx.flush();
     // Explicit ids do not advance the serial: move it past them so new locations do not collide.
-    await tx.getConnection().execute(`select setval(pg_get_serial_sequence('orders.location', 'id'), (select max(id) from orders.location))`);
+    await tx
+      .getConnection()
+      .execute(`select setval(pg_get_serial_sequence('orders.location', 'id'), (select max(id) from orders.location))`);
   });
 }

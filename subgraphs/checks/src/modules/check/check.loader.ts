@@ -5,7 +5,10 @@ import type { CheckService } from './check.service';
 const none = () => Promise.resolve([] as Check[]);
 
 export const createCheckLoaders = (service: CheckService, principal: Principal | null) => ({
-  check: oneByKey<string, Check>((ids) => (principal ? service.byIds(principal, ids) : none()), (c) => c.id),
+  check: oneByKey<string, Check>(
+    (ids) => (principal ? service.byIds(principal, ids) : none()),
+    (c) => c.id,
+  ),
   openChecksByLocation: manyByKey<number, Check>(
     (ids) => (principal ? service.openByLocations(principal, ids) : none()),
     (c) => c.locationId,

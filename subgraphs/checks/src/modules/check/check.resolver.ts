@@ -14,7 +14,7 @@ export class CheckResolver {
     return ctx.loaders.check.load(parseUuidArg(id, 'id'));
   }
 
-  @Query(() => [Check], { description: 'Open checks of one of the caller\'s locations' })
+  @Query(() => [Check], { description: "Open checks of one of the caller's locations" })
   openChecks(@Arg('locationId', () => ID) locationId: string, @Ctx() ctx: ChecksContext): Promise<Check[]> {
     requirePrincipal(ctx);
     return ctx.loaders.openChecksByLocation.load(parseIntIdArg(locationId, 'locationId'));

@@ -7,7 +7,11 @@ export class CustomerService {
   constructor(private readonly em: EntityManager) {}
 
   byIds(principal: Principal, ids: readonly string[]): Promise<LoyaltyCustomer[]> {
-    return this.em.find(LoyaltyCustomer, { id: { $in: [...ids] }, org: { tenantId: principal.tenantId } }, { populate: ['org'] });
+    return this.em.find(
+      LoyaltyCustomer,
+      { id: { $in: [...ids] }, org: { tenantId: principal.tenantId } },
+      { populate: ['org'] },
+    );
   }
 
   byCode(principal: Principal, code: string): Promise<LoyaltyCustomer | null> {

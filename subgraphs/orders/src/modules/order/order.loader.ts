@@ -3,7 +3,10 @@ import type { Order } from './order.entity';
 import type { OrderService } from './order.service';
 
 export const createOrderLoader = (service: OrderService, principal: Principal | null) =>
-  oneByKey<string, Order>((ids) => (principal ? service.byIds(principal, ids) : Promise.resolve([])), (o) => o.id);
+  oneByKey<string, Order>(
+    (ids) => (principal ? service.byIds(principal, ids) : Promise.resolve([])),
+    (o) => o.id,
+  );
 
 export const createOrdersByLocationLoader = (service: OrderService, principal: Principal | null) =>
   manyByKey<number, Order>(

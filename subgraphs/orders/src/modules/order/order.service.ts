@@ -38,7 +38,9 @@ export class OrderService {
 
     const location = await this.em.findOne(Location, { id: locationId, tenantId: principal.tenantId });
     if (!location) throw notFound('Location');
-    const [{ n }] = await this.em.getConnection().execute<{ n: string }[]>(`select nextval('orders.order_number_seq') as n`);
+    const [{ n }] = await this.em
+      .getConnection()
+      .execute<{ n: string }[]>(`select nextval('orders.order_number_seq') as n`);
     const order = new Order();
     Object.assign(order, {
       tenantId: principal.tenantId,

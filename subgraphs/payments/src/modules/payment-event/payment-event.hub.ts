@@ -46,9 +46,10 @@ export class PaymentEventHub {
   }
 
   async start(): Promise<void> {
-    const [row] = await this.orm.em.fork().getConnection().execute<{ seq: string | null }[]>(
-      'select max(seq)::text as seq from payments.payment_event',
-    );
+    const [row] = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ seq: string | null }[]>('select max(seq)::text as seq from payments.payment_event');
     this.lastSeq = row?.seq ?? '0';
     await this.connect();
   }
@@ -104,8 +105,7 @@ export class PaymentEventHub {
   /** Events of the principal's tenant, replayed from `after` and then live, until the consumer stops. */
   subscribe(principal: Principal, filter: PaymentEventFilter, em: EntityManager): AsyncIterableIterator<PaymentEvent> {
     const types = filter.types?.length ? new Set(filter.types) : null;
-    const accepts = (event: PaymentEvent) =>
-      event.tenantId === principal.tenantId && (!types || types.has(event.type));
+    const accepts = (event: PaymentEvent) => event.tenantId === principal.tenantId && (!types || types.has(event.type));
     const queue = new AsyncQueue<PaymentEvent>(MAX_BUFFERED, () => this.subscribers.delete(subscriber));
     const subscriber: Subscriber = { accepts, push: (event) => queue.push(event) };
     // Register before replaying, so nothing committed in between is missed; duplicates are skipped by seq below.
@@ -140,7 +140,9 @@ async function readEvents(
   em: EntityManager,
   range: { afterSeq: string; upToSeq?: string; tenantId?: string },
 ): Promise<PaymentEvent[]> {
-  const where: Record<string, unknown> = { seq: { $gt: range.afterSeq, ...(range.upToSeq ? { $lte: range.upToSeq } : {}) } };
+  const where: Record<string, unknown> = {
+    seq: { $gt: range.afterSeq, ...(range.upToSeq ? { $lte: range.upToSeq } : {}) },
+  };
   if (range.tenantId) where.tenantId = range.tenantId;
   const events = await em.find(PaymentEvent, where, { orderBy: { seq: 'asc' }, limit: BATCH });
   if (!events.length) return events;
