@@ -83,6 +83,20 @@ describe('the federated graph', () => {
     expect(wrongLocation.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
 
+  it('requires the write scopes for mutations', async () => {
+    const readOnly = await stack.token('demo-partner', 'demo-secret', 'tilt/pos:read');
+    const { body } = await stack.graphql(
+      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 100 }) { id } }`,
+      {},
+      readOnly,
+    );
+    expect(body.errors?.[0]).toMatchObject({
+      message: 'The access token lacks the scope tilt/pos:orders',
+      extensions: { code: 'FORBIDDEN' },
+    });
+    expect(body.data).toBeNull();
+  });
+
   it('answers bad input with BAD_USER_INPUT and a clear message', async () => {
     const { body } = await stack.graphql(`{ location(id: "abc") { id } }`);
     expect(body.errors?.[0]).toMatchObject({

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DEMO } from '@pos/kit';
 import { hashSecret } from '../auth/secrets';
-import { ALL_SCOPES } from '../auth/scopes';
+import { ALL_SCOPES } from '@pos/kit';
 import { ApiClient, Partner } from './identity.entities';
 
 /** Demo partners and their M2M clients (DESIGN §5), on an empty identity schema only. */

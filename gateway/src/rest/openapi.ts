@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALL_SCOPES } from '../auth/scopes';
+import { ALL_SCOPES } from '@pos/kit';
 import type { RestRoute } from './route';
 
 const errorBody = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SCOPES } from '../auth/scopes';
+import { SCOPES } from '@pos/kit';
 import { defineRoute } from './route';
 
 const noQuery = z.object({}).strict();

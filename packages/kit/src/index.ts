@@ -12,6 +12,7 @@ export * from './internal-auth';
 export * from './loaders';
 export * from './logger';
 export * from './metrics';
+export * from './scopes';
 export * from './server';
 export * from './subgraph';
 export * from './tenancy';

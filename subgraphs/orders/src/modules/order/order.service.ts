@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Principal, badInput, notFound, parseIntIdArg } from '@pos/kit';
+import { type Principal, SCOPES, badInput, notFound, parseIntIdArg, requireScope } from '@pos/kit';
 import { Location } from '../location/location.entity';
 import { Order } from './order.entity';
 import type { CreateOrderInput } from './order.inputs';
@@ -25,6 +25,7 @@ export class OrderService {
 
   /** Opens an order at one of the caller's locations. */
   async create(principal: Principal, input: CreateOrderInput): Promise<Order> {
+    requireScope(principal, SCOPES.posOrders);
     const locationId = parseIntIdArg(input.locationId, 'locationId');
     const problems: string[] = [];
     if (!CURRENCY.test(input.currency)) problems.push('currency: must be an ISO 4217 code such as USD');

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Principal, badInput, parseUuidArg } from '@pos/kit';
+import { type Principal, SCOPES, badInput, parseUuidArg, requireScope } from '@pos/kit';
 import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
 import { Payment, PaymentStatus } from './payment.entity';
 import type { CreatePaymentInput } from './payment.inputs';
@@ -33,6 +33,7 @@ export class PaymentService {
    * (The walking skeleton's payment: the processor, the state machine and idempotency arrive with the partner API.)
    */
   async create(principal: Principal, input: CreatePaymentInput): Promise<Payment> {
+    requireScope(principal, SCOPES.posPayments);
     const orderId = parseUuidArg(input.orderId, 'orderId');
     const problems: string[] = [];
     if (!Number.isSafeInteger(input.amountCents) || input.amountCents <= 0) {

@@ -1,3 +1,6 @@
+import { forbidden } from './errors';
+import type { Principal } from './internal-auth';
+
 /**
  * OAuth scopes of the partner APIs, Cognito resource-server style (`<resource server>/<scope>`). The demo partner
  * client holds every one of them.
@@ -12,3 +15,8 @@ export const SCOPES = {
 } as const;
 
 export const ALL_SCOPES: string[] = Object.values(SCOPES);
+
+/** Throws FORBIDDEN unless the caller's token holds `scope`. */
+export function requireScope(principal: Principal, scope: string): void {
+  if (!principal.scopes.includes(scope)) throw forbidden(`The access token lacks the scope ${scope}`);
+}
