@@ -24,6 +24,12 @@ describe('health, readiness, metrics and request ids', () => {
     });
   });
 
+  it('serves the Apollo Sandbox landing page to a browser in development', async () => {
+    const page = await fetch(stack.gatewayUrl, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/embeddable-sandbox/);
+  });
+
   it('reports liveness and readiness', async () => {
     const health = await fetch(`${stack.origin}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok', service: 'gateway' });
