@@ -31,6 +31,15 @@ describe('client secret hashing', () => {
     expect(await verifySecret(secret, again)).toBe(true);
   });
 
+  it('refuses damaged stored values instead of matching everything or throwing', async () => {
+    const salt = Buffer.from('salt-salt-salt!!').toString('base64');
+    expect(await verifySecret('anything', `scrypt$16384$8$1$${salt}$=`)).toBe(false);
+    expect(await verifySecret('anything', `scrypt$16384$8$1$${salt}$`)).toBe(false);
+    expect(await verifySecret('anything', `scrypt$lots$8$1$${salt}$${Buffer.alloc(32).toString('base64')}`)).toBe(
+      false,
+    );
+  });
+
   it('refuses a stored value of another scheme', async () => {
     expect(await verifySecret(secret, stored.replace(/^scrypt/, 'bcrypt'))).toBe(false);
     expect(await verifySecret(secret, secret)).toBe(false);
@@ -70,6 +79,14 @@ describe('encryption at rest', () => {
     };
     expect(() => decrypt([version, iv, flip(tag), data].join('.'), key)).toThrow();
     expect(() => decrypt([version, flip(iv), tag, data].join('.'), key)).toThrow();
+  });
+
+  it('throws on a truncated tag, which GCM would otherwise accept', () => {
+    const [version, iv, tag, data] = encrypt(plaintext, key).split('.');
+    for (const length of [12, 8, 4]) {
+      const short = Buffer.from(tag, 'base64url').subarray(0, length).toString('base64url');
+      expect(() => decrypt([version, iv, short, data].join('.'), key)).toThrow();
+    }
   });
 
   it('throws with a wrong key', () => {

@@ -9,7 +9,7 @@ import {
   startSubgraph,
   subgraphEnvSchema,
 } from '@pos/kit';
-import { TEST_INTERNAL_SECRET, createTestDatabase, postGraphQL } from '@pos/kit/src/testing';
+import { TEST_ENV, createTestDatabase, postGraphQL } from '@pos/kit/src/testing';
 import { subgraphDefinitions } from '../../scripts/services';
 
 export const TEST_ISSUER = 'http://pos-test-issuer.local';
@@ -43,15 +43,7 @@ export interface StackOptions {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const databaseUrl = await createTestDatabase();
-  const env: Record<string, string> = {
-    DATABASE_URL: databaseUrl,
-    INTERNAL_JWT_SECRET: TEST_INTERNAL_SECRET,
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'test',
-    SEED_DEMO: 'true',
-    HOST: '127.0.0.1',
-    PORT: '0',
-  };
+  const env: Record<string, string> = { ...TEST_ENV, DATABASE_URL: databaseUrl };
   const keyEncryptionKey = randomBytes(32);
   const subgraphs: Record<string, StartedSubgraph<unknown>> = {};
   try {

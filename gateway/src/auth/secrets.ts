@@ -22,15 +22,21 @@ export async function hashSecret(secret: string): Promise<string> {
 /** Constant-time check of a secret against {@link hashSecret}'s output. */
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await scryptAsync(secret, Buffer.from(salt, 'base64'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: 64 * 1024 * 1024,
-  });
-  return timingSafeEqual(actual, expected);
+  const expected = Buffer.from(hash ?? '', 'base64');
+  const params = [Number(n), Number(r), Number(p)];
+  // A stored value of any other shape (a damaged row) matches nothing; an empty hash must not match everything.
+  if (scheme !== 'scrypt' || !salt || expected.length !== 32 || !params.every(Number.isSafeInteger)) return false;
+  try {
+    const actual = await scryptAsync(secret, Buffer.from(salt, 'base64'), expected.length, {
+      N: params[0],
+      r: params[1],
+      p: params[2],
+      maxmem: 64 * 1024 * 1024,
+    });
+    return timingSafeEqual(actual, expected);
+  } catch {
+    return false;
+  }
 }
 
 /** AES-256-GCM with a random IV; the output is "v1.<iv>.<tag>.<ciphertext>" in base64url. */
@@ -46,7 +52,8 @@ export function encrypt(plaintext: string, key: Buffer): string {
 export function decrypt(sealed: string, key: Buffer): string {
   const [version, iv, tag, data] = sealed.split('.');
   if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('unrecognised encrypted value');
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  // The tag length is pinned: GCM would otherwise accept a truncated tag, and with it a forgery of 4 bytes' strength.
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
 }

@@ -1,14 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  INTERNAL_CONTEXT_HEADER,
-  type Principal,
-  type StartedSubgraph,
-  parseConfig,
-  signInternalContext,
-  startSubgraph,
-  subgraphEnvSchema,
-} from '@pos/kit';
-import { TEST_INTERNAL_SECRET, createTestDatabase, postGraphQL } from '@pos/kit/src/testing';
+import { INTERNAL_CONTEXT_HEADER, type Principal, type StartedSubgraph, signInternalContext } from '@pos/kit';
+import { postGraphQL, type TestSubgraph, startTestSubgraph } from '@pos/kit/src/testing';
 import { checks } from '../src/app';
 import { CheckService } from '../src/modules/check/check.service';
 
@@ -29,37 +21,21 @@ const ENTITIES = `query($representations: [_Any!]!) {
 }`;
 
 describe('checks subgraph', () => {
+  let subgraph: TestSubgraph;
   let started: StartedSubgraph<unknown>;
   /** Seeded check ids by posRef ('1-101' ... '3-104'). */
   const checkIds: Record<string, string> = {};
-  const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) =>
-    started.orm.em.getConnection().execute<T[]>(query, params);
-  const call = async (query: string, variables: Record<string, unknown> = {}, principal: Principal | null = demo) =>
-    postGraphQL(
-      started.url,
-      query,
-      variables,
-      principal ? { [INTERNAL_CONTEXT_HEADER]: await signInternalContext(TEST_INTERNAL_SECRET, principal) } : {},
-    );
+  const sql: TestSubgraph['sql'] = (...args) => subgraph.sql(...args);
+  const call: TestSubgraph['call'] = (...args) => subgraph.call(...args);
 
   beforeAll(async () => {
-    started = (await startSubgraph(
-      checks,
-      parseConfig(subgraphEnvSchema(0), {
-        DATABASE_URL: await createTestDatabase(),
-        INTERNAL_JWT_SECRET: TEST_INTERNAL_SECRET,
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'test',
-        SEED_DEMO: 'true',
-        HOST: '127.0.0.1',
-        PORT: '0',
-      }),
-    )) as StartedSubgraph<unknown>;
+    subgraph = await startTestSubgraph(checks, demo);
+    started = subgraph.started;
     for (const row of await sql<{ id: string; pos_ref: string }>('select id, pos_ref from checks.check')) {
       checkIds[row.pos_ref] = row.id;
     }
   });
-  afterAll(() => started?.close());
+  afterAll(() => subgraph?.close());
   afterEach(() => jest.restoreAllMocks());
 
   it('resolves Check references of the caller only, as the gateway sends them', async () => {

@@ -1,14 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  INTERNAL_CONTEXT_HEADER,
-  type Principal,
-  type StartedSubgraph,
-  parseConfig,
-  signInternalContext,
-  startSubgraph,
-  subgraphEnvSchema,
-} from '@pos/kit';
-import { TEST_INTERNAL_SECRET, createTestDatabase, postGraphQL } from '@pos/kit/src/testing';
+import { INTERNAL_CONTEXT_HEADER, type Principal, type StartedSubgraph, signInternalContext } from '@pos/kit';
+import { postGraphQL, type TestSubgraph, startTestSubgraph } from '@pos/kit/src/testing';
 import { loyalty } from '../src/app';
 import { CustomerService } from '../src/modules/customer/customer.service';
 
@@ -27,32 +19,16 @@ const ENTITIES = `query($representations: [_Any!]!) {
 }`;
 
 describe('loyalty subgraph', () => {
+  let subgraph: TestSubgraph;
   let started: StartedSubgraph<unknown>;
   /** Customer ids by code: the seeded ones of tenant demo and 999993 of tenant other. */
   const customerIds: Record<string, string> = {};
-  const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) =>
-    started.orm.em.getConnection().execute<T[]>(query, params);
-  const call = async (query: string, variables: Record<string, unknown> = {}, principal: Principal | null = demo) =>
-    postGraphQL(
-      started.url,
-      query,
-      variables,
-      principal ? { [INTERNAL_CONTEXT_HEADER]: await signInternalContext(TEST_INTERNAL_SECRET, principal) } : {},
-    );
+  const sql: TestSubgraph['sql'] = (...args) => subgraph.sql(...args);
+  const call: TestSubgraph['call'] = (...args) => subgraph.call(...args);
 
   beforeAll(async () => {
-    started = (await startSubgraph(
-      loyalty,
-      parseConfig(subgraphEnvSchema(0), {
-        DATABASE_URL: await createTestDatabase(),
-        INTERNAL_JWT_SECRET: TEST_INTERNAL_SECRET,
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'test',
-        SEED_DEMO: 'true',
-        HOST: '127.0.0.1',
-        PORT: '0',
-      }),
-    )) as StartedSubgraph<unknown>;
+    subgraph = await startTestSubgraph(loyalty, demo);
+    started = subgraph.started;
     // The demo data has loyalty orgs of tenant demo only: give tenant other a program and a customer.
     const orgId = randomUUID();
     await sql(
@@ -67,7 +43,7 @@ describe('loyalty subgraph', () => {
       customerIds[row.code] = row.id;
     }
   });
-  afterAll(() => started?.close());
+  afterAll(() => subgraph?.close());
   afterEach(() => jest.restoreAllMocks());
 
   it('resolves LoyaltyCustomer references of the caller only, as the gateway sends them', async () => {

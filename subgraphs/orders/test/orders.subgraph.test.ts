@@ -1,13 +1,5 @@
-import {
-  INTERNAL_CONTEXT_HEADER,
-  type Principal,
-  type StartedSubgraph,
-  parseConfig,
-  signInternalContext,
-  startSubgraph,
-  subgraphEnvSchema,
-} from '@pos/kit';
-import { TEST_INTERNAL_SECRET, createTestDatabase, postGraphQL } from '@pos/kit/src/testing';
+import { INTERNAL_CONTEXT_HEADER, type Principal, type StartedSubgraph, signInternalContext } from '@pos/kit';
+import { postGraphQL, type TestSubgraph, startTestSubgraph } from '@pos/kit/src/testing';
 import { orders } from '../src/app';
 import { LocationService } from '../src/modules/location/location.service';
 import { OrderService } from '../src/modules/order/order.service';
@@ -31,30 +23,15 @@ const ENTITIES = `query($representations: [_Any!]!) {
 const CREATE_ORDER = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { id number totalCents } }`;
 
 describe('orders subgraph', () => {
+  let subgraph: TestSubgraph;
   let started: StartedSubgraph<unknown>;
-  const call = async (query: string, variables: Record<string, unknown> = {}, principal: Principal | null = demo) =>
-    postGraphQL(
-      started.url,
-      query,
-      variables,
-      principal ? { [INTERNAL_CONTEXT_HEADER]: await signInternalContext(TEST_INTERNAL_SECRET, principal) } : {},
-    );
+  const call: TestSubgraph['call'] = (...args) => subgraph.call(...args);
 
   beforeAll(async () => {
-    started = (await startSubgraph(
-      orders,
-      parseConfig(subgraphEnvSchema(0), {
-        DATABASE_URL: await createTestDatabase(),
-        INTERNAL_JWT_SECRET: TEST_INTERNAL_SECRET,
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'test',
-        SEED_DEMO: 'true',
-        HOST: '127.0.0.1',
-        PORT: '0',
-      }),
-    )) as StartedSubgraph<unknown>;
+    subgraph = await startTestSubgraph(orders, demo);
+    started = subgraph.started;
   });
-  afterAll(() => started?.close());
+  afterAll(() => subgraph?.close());
   afterEach(() => jest.restoreAllMocks());
 
   it('resolves Location references of the caller only, as the gateway sends them', async () => {

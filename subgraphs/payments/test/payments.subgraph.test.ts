@@ -1,14 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  INTERNAL_CONTEXT_HEADER,
-  type Principal,
-  type StartedSubgraph,
-  parseConfig,
-  signInternalContext,
-  startSubgraph,
-  subgraphEnvSchema,
-} from '@pos/kit';
-import { TEST_INTERNAL_SECRET, createTestDatabase, memoryLogger, postGraphQL } from '@pos/kit/src/testing';
+import { INTERNAL_CONTEXT_HEADER, type Principal, type StartedSubgraph, signInternalContext } from '@pos/kit';
+import { memoryLogger, postGraphQL, type TestSubgraph, startTestSubgraph } from '@pos/kit/src/testing';
 import { payments } from '../src/app';
 import { PaymentService } from '../src/modules/payment/payment.service';
 
@@ -34,10 +26,10 @@ const CREATE_PAYMENT = `mutation($input: CreatePaymentInput!) {
 }`;
 
 describe('payments subgraph', () => {
+  let subgraph: TestSubgraph;
   let started: StartedSubgraph<unknown>;
   const logs = memoryLogger('payments');
-  const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) =>
-    started.orm.em.getConnection().execute<T[]>(query, params);
+  const sql: TestSubgraph['sql'] = (...args) => subgraph.sql(...args);
   const counts = async () => {
     const [row] = await sql<{ payments: number; events: number }>(
       `select (select count(*)::int from payments.payment) as payments,
@@ -45,13 +37,7 @@ describe('payments subgraph', () => {
     );
     return row;
   };
-  const call = async (query: string, variables: Record<string, unknown> = {}, principal: Principal | null = demo) =>
-    postGraphQL(
-      started.url,
-      query,
-      variables,
-      principal ? { [INTERNAL_CONTEXT_HEADER]: await signInternalContext(TEST_INTERNAL_SECRET, principal) } : {},
-    );
+  const call: TestSubgraph['call'] = (...args) => subgraph.call(...args);
   const pay = async (orderId: string, amountCents: number, principal: Principal = demo): Promise<string> => {
     const { body } = await call(CREATE_PAYMENT, { input: { orderId, amountCents, currency: 'USD' } }, principal);
     expect(body.errors).toBeUndefined();
@@ -59,21 +45,10 @@ describe('payments subgraph', () => {
   };
 
   beforeAll(async () => {
-    started = (await startSubgraph(
-      payments,
-      parseConfig(subgraphEnvSchema(0), {
-        DATABASE_URL: await createTestDatabase(),
-        INTERNAL_JWT_SECRET: TEST_INTERNAL_SECRET,
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'test',
-        SEED_DEMO: 'true',
-        HOST: '127.0.0.1',
-        PORT: '0',
-      }),
-      logs.logger,
-    )) as StartedSubgraph<unknown>;
+    subgraph = await startTestSubgraph(payments, demo, logs.logger);
+    started = subgraph.started;
   });
-  afterAll(() => started?.close());
+  afterAll(() => subgraph?.close());
   afterEach(() => jest.restoreAllMocks());
 
   it('resolves Payment references of the caller only, as the gateway sends them', async () => {
