@@ -44,11 +44,14 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   /** Ends the stream with an error once the items already queued have been consumed. */
   fail(error: Error): void {
+    if (this.closed || this.failure) return;
     this.failure = error;
     if (this.waiting && !this.items.length) {
       const resolve = this.waiting;
       this.waiting = null;
       resolve(Promise.reject(error) as never);
+      // The consumer has its error; release the producer side now rather than at its next call.
+      this.close();
     }
   }
 
@@ -66,11 +69,11 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   async next(): Promise<IteratorResult<T>> {
     if (this.items.length) return { value: this.items.shift()!, done: false };
+    if (this.closed) return { value: undefined, done: true };
     if (this.failure) {
       this.close();
       throw this.failure;
     }
-    if (this.closed) return { value: undefined, done: true };
     return new Promise<IteratorResult<T>>((resolve, reject) => {
       this.waiting = (result) => (result instanceof Promise ? result.catch(reject) : resolve(result));
     });

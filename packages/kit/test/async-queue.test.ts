@@ -96,4 +96,14 @@ describe('AsyncQueue', () => {
     // Queued items are dropped on close.
     expect(await queue.next()).toEqual({ value: undefined, done: true });
   });
+
+  it('reports the stream finished after its error, and releases the producer when a waiting consumer fails', async () => {
+    const onClose = jest.fn();
+    const queue = new AsyncQueue<number>(10, onClose);
+    const pending = queue.next();
+    queue.fail(new Error('boom'));
+    await expect(pending).rejects.toThrow('boom');
+    expect(onClose).toHaveBeenCalledTimes(1);
+    await expect(queue.next()).resolves.toEqual({ value: undefined, done: true });
+  });
 });
