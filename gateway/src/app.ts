@@ -35,6 +35,7 @@ import { SubgraphDataSource } from './datasource';
 import { ApiClient } from './identity/identity.entities';
 import { gatewayOrm } from './identity/orm';
 import { seedIdentity } from './identity/seed';
+import { restError, sendRestError } from './rest/errors';
 import { asyncApiDocument, openApiDocument } from './rest/openapi';
 import { restRouter } from './rest/router';
 import { routes } from './rest/routes';
@@ -284,16 +285,19 @@ export async function startGateway(
         }),
       }),
     );
-    // Anything else under the REST prefixes is a documented-style 404, not Express's HTML page.
+    // Anything else is a JSON 404, and any error that escapes a handler (a malformed JSON body, a bug) a JSON
+    // 400 or 500: Express's own handler would answer with HTML and, outside production, a stack trace.
     app.use((req, res) => {
-      res
-        .status(404)
-        .json({
-          status: 404,
-          timestamp: new Date().toISOString(),
-          message: 'Not found',
-          details: [`No route for ${req.method} ${req.path}`],
-        });
+      sendRestError(res, restError(404, 'Not found', [`No route for ${req.method} ${req.path}`]));
+    });
+    app.use((error: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
+      if (res.headersSent) return next(error);
+      const requestId = res.locals.requestId as string | undefined;
+      if ((error as { type?: string }).type === 'entity.parse.failed') {
+        return sendRestError(res, restError(400, 'Validation error', ['body: malformed JSON']), requestId);
+      }
+      logger.error({ err: error, requestId, path: req.path }, 'unhandled error');
+      sendRestError(res, restError(500), requestId);
     });
 
     logger.info({ url: `${publicUrl}/graphql` }, 'gateway listening');

@@ -68,6 +68,18 @@ describe('REST facade: partner API v1 locations', () => {
     expect(body).toEqual({ ...errorBody(400, 'Validation error'), details: [detail] });
   });
 
+  it('answers a malformed JSON body with a JSON 400, never an HTML page or a stack trace', async () => {
+    const response = await fetch(`${stack.origin}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${demo}` },
+      body: '{"query": ',
+    });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).not.toMatch(/at .*\.js:\d+|node_modules/);
+    expect(JSON.parse(text)).toEqual({ ...errorBody(400, 'Validation error'), details: ['body: malformed JSON'] });
+  });
+
   it('answers unknown paths with a JSON 404', async () => {
     const { status, body } = await get('/pos/v1/nothing-here', demo);
     expect(status).toBe(404);

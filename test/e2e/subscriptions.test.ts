@@ -141,6 +141,21 @@ describe('payment event subscriptions through the gateway', () => {
     for (const c of [a, b, o, resumed]) c.stop();
   });
 
+  it('also answers queries sent over graphql-ws, through the same gateway pipeline', async () => {
+    const client = wsClient(stack, demoToken);
+    clients.push(client);
+    const result = collect(client, '{ locations { id name } }');
+    await until(() => result.events.length >= 1, 'the query result');
+    expect(result.events[0]).toEqual({
+      data: {
+        locations: [
+          { id: '1', name: 'Demo Bistro Downtown' },
+          { id: '2', name: 'Demo Bistro Airport' },
+        ],
+      },
+    });
+  });
+
   it('refuses a connection without a valid token', async () => {
     const client = wsClient(stack, 'not-a-token');
     clients.push(client);
