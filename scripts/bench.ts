@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { type EmbeddedPg, INTERNAL_CONTEXT_HEADER, signInternalContext, startEmbeddedPostgres } from '@pos/kit';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { ROOT, type ServiceSpec, freePortBlock, services, spawnService, stopAll, waitUntilReady } from './launcher';
+import { ROOT, type ServiceSpec, freePortBlock, services, startServices, stopAll } from './launcher';
 
 const SECONDS = positiveNumber('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = positiveNumber('BENCH_WARMUP_SECONDS', 3);
@@ -668,20 +668,17 @@ async function main() {
       MIGRATE_ON_START: 'true',
     };
     console.log(`PostgreSQL on ${HOST}:${pg.port}; starting the services on ${HOST}:${base}-${base + 4}...`);
-    const byName = new Map<string, ChildProcess>();
-    for (const spec of specs) {
-      const child = spawnService(spec, env);
-      child.once('exit', (code, signal) => {
-        if (!stopping) {
-          console.error(`${spec.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything.`);
-          void stop(1);
-        }
-      });
-      children.push(child);
-      byName.set(spec.name, child);
-    }
-    const alive = (spec: ServiceSpec) => () => byName.get(spec.name)!.exitCode === null;
-    await Promise.all(specs.map((spec) => waitUntilReady(`http://${HOST}:${spec.port}/readyz`, 90_000, alive(spec))));
+    await startServices(
+      specs,
+      env,
+      children,
+      (message) => {
+        if (stopping) return;
+        console.error(`${message} unexpectedly; stopping everything.`);
+        void stop(1);
+      },
+      90_000,
+    );
     console.log(`Ready after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 
     const { token, scopes } = await getToken(gatewayUrl);
@@ -715,9 +712,11 @@ async function main() {
         `${plan.parallel ? ' (entity fetches in parallel)' : ''}.`,
     );
 
+    // startServices forks in the order of specs.
+    const pidOf = (name: string) => children[specs.findIndex((s) => s.name === name)].pid!;
     const pids = {
-      gateway: byName.get('gateway')!.pid!,
-      subgraphs: specs.filter((s) => s.name !== 'gateway').map((s) => byName.get(s.name)!.pid!),
+      gateway: pidOf('gateway'),
+      subgraphs: specs.filter((s) => s.name !== 'gateway').map((s) => pidOf(s.name)),
     };
     let firstDirectError: unknown = null;
     const noteError = (error: unknown) => {

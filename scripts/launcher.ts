@@ -64,6 +64,29 @@ export function spawnService(spec: ServiceSpec, env: NodeJS.ProcessEnv): ChildPr
   });
 }
 
+/**
+ * Forks every service into `children` (so a caller can stop them even if start-up fails) and waits until each
+ * answers /readyz. `onExit` hears of any service that exits; the caller decides whether that is a crash.
+ */
+export async function startServices(
+  specs: ServiceSpec[],
+  env: NodeJS.ProcessEnv,
+  children: ChildProcess[],
+  onExit: (message: string) => void,
+  timeoutMs = 60_000,
+): Promise<void> {
+  for (const spec of specs) {
+    const child = spawnService(spec, env);
+    child.once('exit', (code, signal) => onExit(`${spec.name} exited (${signal ?? `code ${code}`})`));
+    children.push(child);
+  }
+  await Promise.all(
+    specs.map((spec, i) =>
+      waitUntilReady(`http://127.0.0.1:${spec.port}/readyz`, timeoutMs, () => children[i].exitCode === null),
+    ),
+  );
+}
+
 /** Polls a URL until it answers 2xx. */
 export async function waitUntilReady(url: string, timeoutMs: number, isAlive: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;

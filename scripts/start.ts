@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { type EmbeddedPg, startEmbeddedPostgres } from '@pos/kit';
-import { ROOT, loadOrCreateSecrets, services, spawnService, stopAll, waitUntilReady } from './launcher';
+import { ROOT, loadOrCreateSecrets, services, startServices, stopAll } from './launcher';
 
 async function main() {
   const started = Date.now();
@@ -48,21 +48,11 @@ async function main() {
       PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${base}`,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     };
-    for (const spec of specs) {
-      const child = spawnService(spec, env);
-      child.once('exit', (code, signal) => {
-        if (!stopping) {
-          console.error(`${spec.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything.`);
-          void stop(1);
-        }
-      });
-      children.push(child);
-    }
-    await Promise.all(
-      specs.map((spec, i) =>
-        waitUntilReady(`http://127.0.0.1:${spec.port}/readyz`, 60_000, () => children[i].exitCode === null),
-      ),
-    );
+    await startServices(specs, env, children, (message) => {
+      if (stopping) return;
+      console.error(`${message} unexpectedly; stopping everything.`);
+      void stop(1);
+    });
     printBanner(base, ((Date.now() - started) / 1000).toFixed(1));
   } catch (error) {
     console.error(`Start failed: ${error instanceof Error ? error.message : String(error)}`);
