@@ -1,7 +1,6 @@
 // Lets Node run the TypeScript sources directly (`node -r ./scripts/register.js file.ts`), with the same SWC
 // settings as jest. tsx/esbuild cannot be used: it does not emit decorator metadata, which type-graphql and
 // MikroORM read at run time.
-const Module = require('node:module');
 const { transformSync } = require('@swc/core');
 const swcConfig = require('../swc.config.js');
 
@@ -11,4 +10,3 @@ require.extensions['.ts'] = function compileTs(module, filename) {
   module._compile(code, filename);
 };
 process.setSourceMapsEnabled(true);
-void Module;

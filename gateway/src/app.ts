@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createServer } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
@@ -16,6 +16,7 @@ import {
   ServiceMetrics,
   createLogger,
   createOrm,
+  errorReporting,
   formatGraphQLError,
   listen,
   migrate,
@@ -23,7 +24,7 @@ import {
   shouldSeedDemo,
 } from '@pos/kit';
 import express from 'express';
-import { type ExecutionResult, GraphQLError, type OperationDefinitionNode } from 'graphql';
+import { type ExecutionResult, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { issuerRouter } from './auth/issuer';
@@ -71,24 +72,6 @@ async function principalOf(verify: AccessTokenVerifier, authorization: string | 
   } catch {
     throw unauthorized();
   }
-}
-
-/** Adds the request id to errors masked as internal, so a client can quote it and we can find the log line. */
-function requestIdOnInternalErrors(): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, contextValue }) {
-          if (response.body.kind !== 'single') return;
-          for (const error of response.body.singleResult.errors ?? []) {
-            if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') {
-              (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
-            }
-          }
-        },
-      };
-    },
-  };
 }
 
 /**
@@ -159,7 +142,7 @@ export async function startGateway(
     const development = config.NODE_ENV !== 'production';
     const apollo = new ApolloServer<GatewayContext>({
       gateway,
-      formatError: (formatted, error) => formatGraphQLError(logger, formatted, error),
+      formatError: formatGraphQLError,
       introspection: development,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -167,7 +150,7 @@ export async function startGateway(
           ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
           : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
         metrics.apolloPlugin(),
-        requestIdOnInternalErrors(),
+        errorReporting(logger),
       ],
     });
     await apollo.start();
@@ -206,18 +189,16 @@ export async function startGateway(
           }
         },
         execute: async (args) => {
-          const operation = args.document.definitions.find(
-            (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition',
-          );
           const response = await apollo.executeOperation(
             {
               query: args.document,
               variables: args.variableValues as Record<string, unknown>,
-              operationName: args.operationName ?? operation?.name?.value,
+              operationName: args.operationName ?? undefined,
             },
             { contextValue: args.contextValue as GatewayContext },
           );
-          return (response.body.kind === 'single' ? response.body.singleResult : { errors: [] }) as ExecutionResult;
+          if (response.body.kind === 'single') return response.body.singleResult as ExecutionResult;
+          return { errors: [new GraphQLError('@defer is not supported over graphql-ws')] };
         },
       },
       wss,

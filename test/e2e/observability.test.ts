@@ -75,6 +75,8 @@ describe('health, readiness, metrics and request ids', () => {
     });
     expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
     expect(body.errors?.[0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', requestId: 'req-down-1' });
+    // ...and the gateway logged the real cause under that id.
+    expect(gatewayLog.lines().find((l) => l.msg === 'unexpected error' && l.requestId === 'req-down-1')).toBeDefined();
   });
 });
 

@@ -104,6 +104,11 @@ export class FederatedSubscriptions {
       operationName: request.operationName ?? undefined,
     });
     const rest = node.rest;
+    const clientRequest = {
+      query: print(request.document),
+      variables,
+      operationName: request.operationName ?? undefined,
+    };
     const run = async (event: ExecutionResult): Promise<ExecutionResult> => {
       if (!event.data) return { errors: event.errors };
       const stepPlan: QueryPlan = {
@@ -118,7 +123,7 @@ export class FederatedSubscriptions {
         stepPlan,
         services,
         {
-          request: { query: print(request.document), variables, operationName: request.operationName ?? undefined },
+          request: clientRequest,
           context: request.context,
           metrics: {},
           logger: this.logger,
@@ -191,12 +196,6 @@ export class FederatedSubscriptions {
           [INTERNAL_CONTEXT_HEADER]: await internalContextFor(this.internalSecret, principal),
           [REQUEST_ID_HEADER]: context.requestId,
         }),
-        on: {
-          closed: () => {
-            if (this.clients.get(key) === client)
-              this.logger.debug({ serviceName }, 'upstream subscription connection closed');
-          },
-        },
       });
       this.clients.set(key, client);
     }

@@ -31,5 +31,4 @@ export const commonEnv = {
   HOST: z.string().default('0.0.0.0'),
 };
 
-export const booleanEnv = bool;
 export const portEnv = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);

@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from './logger';
 
@@ -46,15 +47,22 @@ export const unauthenticated = (message = 'Unauthorized') => new DomainError(Err
 export const forbidden = (message = 'Forbidden') => new DomainError(ErrorCode.FORBIDDEN, message);
 
 /**
- * Apollo Server `formatError` for every subgraph and the gateway. Domain errors keep their code and message;
- * graphql-js request errors pass through; anything unexpected is logged with the request id and replaced by a
- * generic message, so internal text (SQL, stack traces, hostnames) never reaches a client.
+ * Whether a client may see this error as it is: a domain error, a request error of graphql-js / Apollo Server
+ * (parse, validation) or an error a subgraph already classified with a public code. Anything else is unexpected.
  */
-export function formatGraphQLError(
-  logger: Logger,
-  formatted: GraphQLFormattedError,
-  error: unknown,
-): GraphQLFormattedError {
+function isExpected(error: unknown, code: unknown): boolean {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) return true;
+  if (typeof code === 'string') return PUBLIC_ERROR_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR;
+  return original instanceof GraphQLError && !original.originalError;
+}
+
+/**
+ * Apollo Server `formatError` for every subgraph and the gateway. Domain errors keep their code and message;
+ * request errors pass through; anything unexpected is replaced by a generic message, so internal text (SQL, stack
+ * traces, hostnames) never reaches a client. {@link errorReporting} logs those and adds the request id.
+ */
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof DomainError) {
     return {
@@ -64,19 +72,42 @@ export function formatGraphQLError(
       extensions: { code: original.code, details: original.details },
     };
   }
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && PUBLIC_ERROR_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-    return formatted;
-  }
-  if (original instanceof GraphQLError && !original.originalError && code === undefined) {
-    return formatted;
-  }
-  const requestId = (error as { requestId?: string } | undefined)?.requestId;
-  logger.error({ err: original, path: formatted.path }, 'unexpected error');
+  if (isExpected(error, formatted.extensions?.code)) return formatted;
   return {
     message: 'Internal server error',
     path: formatted.path,
     locations: formatted.locations,
-    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...(requestId ? { requestId } : {}) },
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}
+
+/**
+ * Logs every unexpected error with the request id, and puts that id on the masked error the client receives, so a
+ * client can quote it and we can find the log line. (formatError sees neither the request nor its context.)
+ */
+export function errorReporting(logger: Logger): ApolloServerPlugin<{ requestId: string }> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            if (!isExpected(error, error.extensions?.code)) {
+              logger.error(
+                { err: unwrapResolverError(error), requestId: contextValue.requestId, path: error.path },
+                'unexpected error',
+              );
+            }
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          for (const error of response.body.singleResult.errors ?? []) {
+            if (error.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+              (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+            }
+          }
+        },
+      };
+    },
   };
 }

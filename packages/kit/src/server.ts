@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -10,7 +10,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { formatGraphQLError } from './errors';
+import { errorReporting, formatGraphQLError } from './errors';
 import { INTERNAL_CONTEXT_HEADER, REQUEST_ID_HEADER, type Principal, verifyInternalContext } from './internal-auth';
 import type { Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
@@ -98,33 +98,29 @@ export async function startSubgraphServer<C extends RequestContext>(
   const httpServer = createServer(app);
   metrics.watchPool(orm);
 
-  const contextFor = async (requestId: string, token: string | undefined): Promise<C> =>
-    options.buildContext({
-      requestId,
-      principal: await verifyInternalContext(internalSecret, token),
-      em: orm.em.fork(),
-      logger: logger.child({ requestId }),
-    });
+  const contextFor = (requestId: string, principal: Principal | null): C =>
+    options.buildContext({ requestId, principal, em: orm.em.fork(), logger: logger.child({ requestId }) });
 
   const drainers: Array<() => Promise<void>> = [];
   if (options.subscriptions) {
     const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
-    const wsServer = useServer<Record<string, unknown>>(
+    const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
       {
         schema,
         // The gateway opens upstream subscriptions with its signed context; a connection without a valid one is
-        // refused before any operation runs.
+        // refused before any operation runs. Verified once per connection, then reused by its operations.
         onConnect: async (ctx) => {
           const principal = await verifyInternalContext(
             internalSecret,
             ctx.connectionParams?.[INTERNAL_CONTEXT_HEADER] as string,
           );
+          if (principal) ctx.extra.principal = principal;
           return principal !== null;
         },
-        context: async (ctx) =>
+        context: (ctx) =>
           contextFor(
             String(ctx.connectionParams?.[REQUEST_ID_HEADER] ?? randomUUID()),
-            ctx.connectionParams?.[INTERNAL_CONTEXT_HEADER] as string,
+            ctx.extra.principal ?? null,
           ) as unknown as Record<string, unknown>,
         onSubscribe: () => {
           metrics.openSubscriptions.inc();
@@ -140,13 +136,14 @@ export async function startSubgraphServer<C extends RequestContext>(
     });
   }
 
-  const server = new ApolloServer<BaseContext>({
+  const server = new ApolloServer<RequestContext>({
     schema,
-    formatError: (formatted, error) => formatGraphQLError(logger, formatted, error),
+    formatError: formatGraphQLError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
       metrics.apolloPlugin(),
+      errorReporting(logger),
       {
         async serverWillStart() {
           return {
@@ -178,7 +175,10 @@ export async function startSubgraphServer<C extends RequestContext>(
     express.json({ limit: '1mb' }),
     expressMiddleware(server, {
       context: async ({ req, res }) =>
-        contextFor(res.locals.requestId as string, req.header(INTERNAL_CONTEXT_HEADER)) as unknown as BaseContext,
+        contextFor(
+          res.locals.requestId as string,
+          await verifyInternalContext(internalSecret, req.header(INTERNAL_CONTEXT_HEADER)),
+        ),
     }),
   );
 
