@@ -43,6 +43,11 @@ export const TEST_ENV: Record<string, string> = {
   PORT: '0',
 };
 
+/** A seeded partner's M2M client as the gateway proves it to the subgraphs ('demo' or 'other'). */
+export function partnerPrincipal(partner: 'demo' | 'other', scopes: string[]): Principal {
+  return { tenantId: partner, subject: `${partner}-partner`, kind: 'm2m', clientId: `${partner}-partner`, scopes };
+}
+
 export interface TestSubgraph {
   started: StartedSubgraph<unknown>;
   /** Calls the subgraph over HTTP as the gateway would, with `principal`'s signed context (none for null). */

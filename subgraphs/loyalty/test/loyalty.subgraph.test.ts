@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_CONTEXT_HEADER, type Principal, type StartedSubgraph, signInternalContext } from '@pos/kit';
-import { postGraphQL, type TestSubgraph, startTestSubgraph } from '@pos/kit/src/testing';
+import { INTERNAL_CONTEXT_HEADER, type StartedSubgraph, signInternalContext } from '@pos/kit';
+import { postGraphQL, type TestSubgraph, startTestSubgraph, partnerPrincipal } from '@pos/kit/src/testing';
 import { loyalty } from '../src/app';
 import { CustomerService } from '../src/modules/customer/customer.service';
 
-const demo: Principal = {
-  tenantId: 'demo',
-  subject: 'demo-partner',
-  kind: 'm2m',
-  clientId: 'demo-partner',
-  scopes: ['tilt/pos:read'],
-};
+const demo = partnerPrincipal('demo', ['tilt/pos:read']);
 
 const ENTITIES = `query($representations: [_Any!]!) {
   _entities(representations: $representations) {

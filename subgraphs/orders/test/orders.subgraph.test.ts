@@ -1,17 +1,11 @@
-import { INTERNAL_CONTEXT_HEADER, type Principal, type StartedSubgraph, signInternalContext } from '@pos/kit';
-import { postGraphQL, type TestSubgraph, startTestSubgraph } from '@pos/kit/src/testing';
+import { INTERNAL_CONTEXT_HEADER, type StartedSubgraph, signInternalContext } from '@pos/kit';
+import { postGraphQL, type TestSubgraph, startTestSubgraph, partnerPrincipal } from '@pos/kit/src/testing';
 import { orders } from '../src/app';
 import { LocationService } from '../src/modules/location/location.service';
 import { OrderService } from '../src/modules/order/order.service';
 
-const demo: Principal = {
-  tenantId: 'demo',
-  subject: 'demo-partner',
-  kind: 'm2m',
-  clientId: 'demo-partner',
-  scopes: ['tilt/pos:read', 'tilt/pos:orders'],
-};
-const other: Principal = { ...demo, tenantId: 'other', subject: 'other-partner', clientId: 'other-partner' };
+const demo = partnerPrincipal('demo', ['tilt/pos:read', 'tilt/pos:orders']);
+const other = partnerPrincipal('other', demo.scopes);
 
 const ENTITIES = `query($representations: [_Any!]!) {
   _entities(representations: $representations) {

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_CONTEXT_HEADER, type Principal, type StartedSubgraph, signInternalContext } from '@pos/kit';
-import { memoryLogger, postGraphQL, type TestSubgraph, startTestSubgraph } from '@pos/kit/src/testing';
+import { type Principal, INTERNAL_CONTEXT_HEADER, type StartedSubgraph, signInternalContext } from '@pos/kit';
+import {
+  memoryLogger,
+  postGraphQL,
+  type TestSubgraph,
+  startTestSubgraph,
+  partnerPrincipal,
+} from '@pos/kit/src/testing';
 import { payments } from '../src/app';
 import { PaymentService } from '../src/modules/payment/payment.service';
 
-const demo: Principal = {
-  tenantId: 'demo',
-  subject: 'demo-partner',
-  kind: 'm2m',
-  clientId: 'demo-partner',
-  scopes: ['tilt/pos:read', 'tilt/pos:payments'],
-};
-const other: Principal = { ...demo, tenantId: 'other', subject: 'other-partner', clientId: 'other-partner' };
+const demo = partnerPrincipal('demo', ['tilt/pos:read', 'tilt/pos:payments']);
+const other = partnerPrincipal('other', demo.scopes);
 
 const ENTITIES = `query($representations: [_Any!]!) {
   _entities(representations: $representations) {
