@@ -685,7 +685,7 @@ async function main() {
     await createData(gatewayUrl, token);
     const contextToken = await signInternalContext(
       secrets.INTERNAL_JWT_SECRET,
-      { tenantId: 'demo', subject: 'demo-partner', kind: 'm2m', clientId: 'demo-partner', scopes },
+      { tenantId: 'demo', subject: 'demo-partner', kind: 'm2m', clientId: 'demo-partner', scopes, locationIds: null },
       600,
     );
     const direct = new DirectClient(urls, plan, contextToken, CONNECTIONS);

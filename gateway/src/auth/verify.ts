@@ -46,6 +46,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
       kind: 'm2m',
       clientId: payload.client_id,
       scopes: typeof payload.scope === 'string' && payload.scope ? payload.scope.split(' ') : [],
+      locationIds: null,
     };
   };
 }

@@ -13,6 +13,11 @@ export interface Principal {
   kind: 'm2m' | 'user';
   clientId: string | null;
   scopes: string[];
+  /**
+   * The locations this caller may act on: null for a partner's M2M client (every location of the tenant), the
+   * locations of its roles for a POS user. Services treat a location outside this list as not found.
+   */
+  locationIds: number[] | null;
 }
 
 export const INTERNAL_CONTEXT_HEADER = 'x-pos-context';
@@ -37,6 +42,7 @@ export async function signInternalContext(secret: string, principal: Principal, 
     knd: principal.kind,
     cid: principal.clientId,
     scp: principal.scopes.join(' '),
+    loc: principal.locationIds,
   })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'pos-ctx+jwt' })
     .setIssuer(ISSUER)
@@ -67,6 +73,7 @@ export async function verifyInternalContext(
       kind: payload.knd === 'user' ? 'user' : 'm2m',
       clientId: typeof payload.cid === 'string' ? payload.cid : null,
       scopes: typeof payload.scp === 'string' && payload.scp ? payload.scp.split(' ') : [],
+      locationIds: Array.isArray(payload.loc) ? payload.loc.filter((l): l is number => Number.isSafeInteger(l)) : null,
     };
   } catch {
     return null;
@@ -75,5 +82,6 @@ export async function verifyInternalContext(
 
 /** A stable key for "the same caller scope", used to share identical upstream subscriptions. */
 export function principalScopeKey(principal: Principal): string {
-  return `${principal.tenantId}|${principal.kind}|${principal.subject}|${[...principal.scopes].sort().join(' ')}`;
+  const locations = principal.locationIds ? [...principal.locationIds].sort((a, b) => a - b).join(',') : '*';
+  return `${principal.tenantId}|${principal.kind}|${principal.subject}|${[...principal.scopes].sort().join(' ')}|${locations}`;
 }

@@ -7,3 +7,8 @@ export function requirePrincipal(ctx: Pick<RequestContext, 'principal'>): Princi
   if (!ctx.principal) throw unauthenticated();
   return ctx.principal;
 }
+
+/** Whether the caller may act on this location of its tenant (POS users only on the locations of their roles). */
+export function mayActAtLocation(principal: Principal, locationId: number): boolean {
+  return principal.locationIds === null || principal.locationIds.includes(locationId);
+}

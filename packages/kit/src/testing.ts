@@ -45,7 +45,7 @@ export const TEST_ENV: Record<string, string> = {
 
 /** A seeded partner's M2M client as the gateway proves it to the subgraphs ('demo' or 'other'). */
 export function partnerPrincipal(partner: 'demo' | 'other', scopes: string[]): Principal {
-  return { tenantId: partner, subject: `${partner}-partner`, kind: 'm2m', clientId: `${partner}-partner`, scopes };
+  return { tenantId: partner, subject: `${partner}-partner`, kind: 'm2m', clientId: `${partner}-partner`, scopes, locationIds: null };
 }
 
 export interface TestSubgraph {

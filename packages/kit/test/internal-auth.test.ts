@@ -10,6 +10,7 @@ const principal: Principal = {
   kind: 'm2m',
   clientId: 'demo-partner',
   scopes: ['tilt/pos:read', 'tilt/pos:payments'],
+  locationIds: null,
 };
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -33,7 +34,14 @@ describe('internal context', () => {
   });
 
   it('round-trips a user principal without client id or scopes', async () => {
-    const user: Principal = { tenantId: 'demo', subject: 'user-7', kind: 'user', clientId: null, scopes: [] };
+    const user: Principal = {
+      tenantId: 'demo',
+      subject: 'user-7',
+      kind: 'user',
+      clientId: null,
+      scopes: [],
+      locationIds: [2, 1],
+    };
     expect(await verifyInternalContext(SECRET, await signInternalContext(SECRET, user))).toEqual(user);
   });
 
