@@ -9,6 +9,8 @@ export const SCOPES = {
   posRead: 'tilt/pos:read',
   posOrders: 'tilt/pos:orders',
   posPayments: 'tilt/pos:payments',
+  /** Voids and refunds: money going back, kept apart from taking payments. */
+  posRefunds: 'tilt/pos:refunds',
   posLaunch: 'tilt/pos:launch',
   webhooksSubscribe: 'tilt/webhooks:subscribe',
   mobilePayments: 'tilt/mobile:payments',
