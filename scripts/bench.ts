@@ -485,17 +485,17 @@ async function getToken(gatewayUrl: string): Promise<{ token: string; scopes: st
 
 async function createData(gatewayUrl: string, token: string): Promise<void> {
   for (let i = 0; i < ORDERS; i++) {
-    const { createOrder } = await gatewayGraphql<{ createOrder: { id: string } }>(
+    const { createOrder } = await gatewayGraphql<{ createOrder: { order: { id: string } } }>(
       gatewayUrl,
       token,
-      'mutation($input: CreateOrderInput!) { createOrder(input: $input) { id } }',
+      'mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }',
       { input: { locationId: '1', currency: 'USD', totalCents: 1000 + 125 * i } },
     );
     await gatewayGraphql(
       gatewayUrl,
       token,
       'mutation($input: CreatePaymentInput!) { createPayment(input: $input) { id } }',
-      { input: { orderId: createOrder.id, amountCents: 1000 + 125 * i, currency: 'USD' } },
+      { input: { orderId: createOrder.order.id, amountCents: 1000 + 125 * i, currency: 'USD' } },
     );
   }
 }

@@ -1,4 +1,6 @@
-import { startEmbeddedPostgres } from '@pos/kit';
+// The module itself, not the package index: the index loads MikroORM entities, whose decorators would register
+// them in this outer realm's global metadata, which jest's test realms then trip over when run in band.
+import { startEmbeddedPostgres } from '@pos/kit/src/embedded-pg';
 
 /** One embedded PostgreSQL for the whole run; every test file creates its own database in it. */
 export default async function globalSetup(): Promise<void> {

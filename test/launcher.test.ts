@@ -108,11 +108,11 @@ describe('pnpm start (the launcher)', () => {
     const bearer = { authorization: `Bearer ${await token(base)}` };
     const created = await postGraphQL(
       graphql,
-      'mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 4200 }) { id } }',
+      'mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 4200 }) { order { id } } }',
       {},
       bearer,
     );
-    const orderId = created.body.data!.createOrder.id;
+    const orderId = created.body.data!.createOrder.order.id;
     const { body } = await postGraphQL(
       graphql,
       '{ locations { name openChecks { posRef } } loyaltyCustomer(code: "482193") { points } }',

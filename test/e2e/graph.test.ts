@@ -10,12 +10,12 @@ describe('the federated graph', () => {
   it('answers one query with fields from all four subgraphs', async () => {
     const token = await stack.token();
     const created = await stack.graphql(
-      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 2500 }) { id number } }`,
+      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 2500 }) { order { id number } } }`,
       {},
       token,
     );
     expect(created.body.errors).toBeUndefined();
-    const orderId = created.body.data!.createOrder.id;
+    const orderId = created.body.data!.createOrder.order.id;
     const paid = await stack.graphql(
       `mutation($orderId: ID!) { createPayment(input: { orderId: $orderId, amountCents: 2500, currency: "USD" }) { id status } }`,
       { orderId },
@@ -65,18 +65,18 @@ describe('the federated graph', () => {
     // Entity references are tenant-scoped too: another partner's order id resolves to nothing.
     const demo = await stack.token();
     const order = await stack.graphql(
-      `mutation { createOrder(input: { locationId: "2", currency: "USD", totalCents: 100 }) { id } }`,
+      `mutation { createOrder(input: { locationId: "2", currency: "USD", totalCents: 100 }) { order { id } } }`,
       {},
       demo,
     );
     const foreign = await stack.graphql(
       `query($id: ID!) { order(id: $id) { id } }`,
-      { id: order.body.data!.createOrder.id },
+      { id: order.body.data!.createOrder.order.id },
       other,
     );
     expect(foreign.body.data).toEqual({ order: null });
     const wrongLocation = await stack.graphql(
-      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 100 }) { id } }`,
+      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 100 }) { order { id } } }`,
       {},
       other,
     );
@@ -86,7 +86,7 @@ describe('the federated graph', () => {
   it('requires the write scopes for mutations', async () => {
     const readOnly = await stack.token('demo-partner', 'demo-secret', 'tilt/pos:read');
     const { body } = await stack.graphql(
-      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 100 }) { id } }`,
+      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 100 }) { order { id } } }`,
       {},
       readOnly,
     );

@@ -64,18 +64,18 @@ describe('payment event subscriptions through the gateway', () => {
 
   async function pay(locationId: string, amountCents: number, token = demoToken) {
     const order = await stack.graphql(
-      `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalCents: $total }) { id number } }`,
+      `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalCents: $total }) { order { id number } } }`,
       { loc: locationId, total: amountCents },
       token,
     );
     const payment = await stack.graphql(
       `mutation($id: ID!, $amount: Int!) { createPayment(input: { orderId: $id, amountCents: $amount, currency: "USD" }) { id } }`,
-      { id: order.body.data!.createOrder.id, amount: amountCents },
+      { id: order.body.data!.createOrder.order.id, amount: amountCents },
       token,
     );
     expect(payment.body.errors).toBeUndefined();
     return {
-      orderNumber: order.body.data!.createOrder.number as string,
+      orderNumber: order.body.data!.createOrder.order.number as string,
       paymentId: payment.body.data!.createPayment.id as string,
     };
   }

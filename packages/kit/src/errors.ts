@@ -14,6 +14,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   UNPROCESSABLE: 'UNPROCESSABLE',
+  /** A dependency (the payment processor) did not answer; the client may retry. */
+  UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -29,11 +31,17 @@ export const PUBLIC_ERROR_CODES: ReadonlySet<string> = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/**
+ * An expected failure. `code` is the vocabulary the transports map (GraphQL `extensions.code`, an HTTP status);
+ * `reason` is the stable, machine-readable snake_case name of this particular failure (`amount_exceeds_due`), sent
+ * as `extensions.reason` and as the REST body's `code`, so clients can branch on it without parsing messages.
+ */
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details: string[] = [],
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -42,7 +50,11 @@ export class DomainError extends Error {
 
 export const notFound = (what: string) => new DomainError(ErrorCode.NOT_FOUND, `${what} not found`);
 export const badInput = (message: string, details: string[] = []) =>
-  new DomainError(ErrorCode.BAD_USER_INPUT, message, details);
+  new DomainError(ErrorCode.BAD_USER_INPUT, message, details, 'validation_error');
+export const conflict = (reason: string, message: string, details: string[] = []) =>
+  new DomainError(ErrorCode.CONFLICT, message, details, reason);
+export const unprocessable = (reason: string, message: string, details: string[] = []) =>
+  new DomainError(ErrorCode.UNPROCESSABLE, message, details, reason);
 export const unauthenticated = (message = 'Unauthorized') => new DomainError(ErrorCode.UNAUTHENTICATED, message);
 export const forbidden = (message = 'Forbidden') => new DomainError(ErrorCode.FORBIDDEN, message);
 
@@ -69,7 +81,11 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
       message: original.message,
       path: formatted.path,
       locations: formatted.locations,
-      extensions: { code: original.code, details: original.details },
+      extensions: {
+        code: original.code,
+        details: original.details,
+        ...(original.reason ? { reason: original.reason } : {}),
+      },
     };
   }
   if (isExpected(error, formatted.extensions?.code)) return formatted;

@@ -9,8 +9,16 @@ import { type Logger, createLogger } from './logger';
 import { ServiceMetrics } from './metrics';
 import { type RequestContext, type RunningServer, startSubgraphServer } from './server';
 
-export const subgraphEnvSchema = (defaultPort: number) => z.object({ ...commonEnv, PORT: portEnv(defaultPort) });
-export type SubgraphConfig = z.infer<ReturnType<typeof subgraphEnvSchema>>;
+const baseEnv = (defaultPort: number) => ({ ...commonEnv, PORT: portEnv(defaultPort) });
+/** The settings of a subgraph: the common ones plus those its definition declares in `env`. */
+export const subgraphEnvSchema = (defaultPort: number, extra: z.ZodRawShape = {}) =>
+  z.object({ ...baseEnv(defaultPort), ...extra });
+/** The common settings; a subgraph reads its own from `config` with its `env` schema (see `settingsOf`). */
+export type SubgraphConfig = z.infer<z.ZodObject<ReturnType<typeof baseEnv>>> & Record<string, unknown>;
+
+/** A subgraph's own settings, typed, from the config parsed with its definition's `env`. */
+export const settingsOf = <S extends z.ZodRawShape>(env: S, config: SubgraphConfig): z.infer<z.ZodObject<S>> =>
+  z.object(env).parse(config);
 
 /** Long-lived per-instance parts of a subgraph (listeners, event hubs) that request contexts can reach. */
 export interface SubgraphRuntime {
@@ -28,6 +36,8 @@ export interface SubgraphDefinition<C extends RequestContext, R extends Subgraph
   defaultPort: number;
   entities: NonNullable<Options['entities']>;
   migrations: MigrationObject[];
+  /** Settings of this subgraph beyond the common ones (parsed with them, at start-up). */
+  env?: z.ZodRawShape;
   buildSchema(): Promise<GraphQLSchema>;
   createRuntime?(deps: { orm: MikroORM; logger: Logger; config: SubgraphConfig }): Promise<R>;
   buildContext(base: RequestContext, runtime: R): C;
@@ -108,7 +118,7 @@ export async function startSubgraph<C extends RequestContext, R extends Subgraph
 export async function runSubgraphProcess<C extends RequestContext, R extends SubgraphRuntime>(
   definition: SubgraphDefinition<C, R>,
 ): Promise<void> {
-  const config = parseConfig(subgraphEnvSchema(definition.defaultPort));
+  const config = parseConfig(subgraphEnvSchema(definition.defaultPort, definition.env));
   const logger = createLogger(definition.name, config.LOG_LEVEL);
   try {
     const started = await startSubgraph(definition, config, logger);

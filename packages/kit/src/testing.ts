@@ -45,7 +45,14 @@ export const TEST_ENV: Record<string, string> = {
 
 /** A seeded partner's M2M client as the gateway proves it to the subgraphs ('demo' or 'other'). */
 export function partnerPrincipal(partner: 'demo' | 'other', scopes: string[]): Principal {
-  return { tenantId: partner, subject: `${partner}-partner`, kind: 'm2m', clientId: `${partner}-partner`, scopes, locationIds: null };
+  return {
+    tenantId: partner,
+    subject: `${partner}-partner`,
+    kind: 'm2m',
+    clientId: `${partner}-partner`,
+    scopes,
+    locationIds: null,
+  };
 }
 
 export interface TestSubgraph {
@@ -66,8 +73,13 @@ export async function startTestSubgraph<C extends RequestContext, R extends Subg
   definition: SubgraphDefinition<C, R>,
   principal: Principal,
   logger?: Logger,
+  env: Record<string, string> = {},
 ): Promise<TestSubgraph> {
-  const config = parseConfig(subgraphEnvSchema(0), { ...TEST_ENV, DATABASE_URL: await createTestDatabase() });
+  const config = parseConfig(subgraphEnvSchema(0, definition.env), {
+    ...TEST_ENV,
+    DATABASE_URL: await createTestDatabase(),
+    ...env,
+  });
   const started = (await startSubgraph(definition, config, logger)) as StartedSubgraph<unknown>;
   return {
     started,

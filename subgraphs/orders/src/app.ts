@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '@pos/kit';
+import { IdempotencyRecord, type SubgraphDefinition } from '@pos/kit';
 import { buildFederatedSchema } from '@pos/kit';
 import { type OrdersContext, buildContext } from './context';
 import { migrations } from './migrations';
@@ -15,7 +15,7 @@ export const orders: SubgraphDefinition<OrdersContext> = {
   name: 'orders',
   pgSchema: 'orders',
   defaultPort: 4001,
-  entities: [Location, Order],
+  entities: [Location, Order, IdempotencyRecord],
   migrations,
   buildSchema: () =>
     buildFederatedSchema({ resolvers: [LocationResolver, OrderResolver] }, { ...locationReference, ...orderReference }),

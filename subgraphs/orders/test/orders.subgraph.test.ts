@@ -14,7 +14,7 @@ const ENTITIES = `query($representations: [_Any!]!) {
   }
 }`;
 
-const CREATE_ORDER = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { id number totalCents } }`;
+const CREATE_ORDER = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id number totalCents } } }`;
 
 describe('orders subgraph', () => {
   let subgraph: TestSubgraph;
@@ -46,8 +46,8 @@ describe('orders subgraph', () => {
     expect(mine.body.errors).toBeUndefined();
     const theirs = await call(CREATE_ORDER, { input: { locationId: '3', currency: 'USD', totalCents: 99 } }, other);
     expect(theirs.body.errors).toBeUndefined();
-    const mineId: string = mine.body.data!.createOrder.id;
-    const theirsId: string = theirs.body.data!.createOrder.id;
+    const mineId: string = mine.body.data!.createOrder.order.id;
+    const theirsId: string = theirs.body.data!.createOrder.order.id;
 
     const { body } = await call(ENTITIES, {
       representations: [
@@ -58,7 +58,7 @@ describe('orders subgraph', () => {
     });
     expect(body.errors).toBeUndefined();
     expect(body.data!._entities).toEqual([
-      { id: mineId, number: mine.body.data!.createOrder.number, totalCents: 1234, location: { id: '1' } },
+      { id: mineId, number: mine.body.data!.createOrder.order.number, totalCents: 1234, location: { id: '1' } },
       null,
       null,
     ]);
@@ -133,7 +133,7 @@ describe('orders subgraph', () => {
     const ids: string[] = [];
     for (const totalCents of [10, 20]) {
       const { body } = await call(CREATE_ORDER, { input: { locationId: '2', currency: 'EUR', totalCents } });
-      ids.push(body.data!.createOrder.id);
+      ids.push(body.data!.createOrder.order.id);
     }
     const byIds = jest.spyOn(OrderService.prototype, 'byIds');
     const { body } = await call(ENTITIES, { representations: ids.map((id) => ({ __typename: 'Order', id })) });

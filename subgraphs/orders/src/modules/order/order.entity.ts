@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Location } from '../location/location.entity';
+import { Level3Data } from './order.type';
 
 export enum OrderStatus {
   OPEN = 'OPEN',
@@ -44,21 +45,29 @@ export class Order {
   @Property({ type: 'integer' })
   totalCents!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'PO or invoice number; Level 3 customer_reference' })
   @Property({ length: 128, nullable: true })
   externalReference: string | null = null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The system the order comes from' })
   @Property({ length: 64, nullable: true })
   externalSource: string | null = null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The order’s id in externalSource (unique per partner)' })
   @Property({ length: 128, nullable: true })
   externalId: string | null = null;
+
+  @Field(() => Level3Data, { nullable: true })
+  @Property({ type: 'json', nullable: true })
+  level3: Level3Data | null = null;
 
   @Field(() => String, { nullable: true, description: 'The M2M client that opened the order; null for POS users' })
   @Property({ length: 128, nullable: true })
   openedByM2mClientId: string | null = null;
+
+  @Field(() => String, { nullable: true, description: 'The POS user who opened the order; null for M2M clients' })
+  @Property({ length: 64, nullable: true })
+  openedByUserId: string | null = null;
 
   @Field(() => Int)
   @Property({ version: true })

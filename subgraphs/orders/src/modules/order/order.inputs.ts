@@ -1,6 +1,41 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
 
 @InputType()
+export class Level3LineItemInput {
+  @Field()
+  productCode!: string;
+
+  @Field()
+  description!: string;
+
+  @Field(() => Int)
+  quantity!: number;
+
+  @Field()
+  unitOfMeasure!: string;
+
+  @Field(() => Int, { description: 'Minor units (cents)' })
+  unitCostCents!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Minor units (cents); default 0' })
+  taxCents?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Minor units (cents); default 0' })
+  discountCents?: number | null;
+}
+
+@InputType()
+export class Level3Input {
+  @Field(() => String, { nullable: true, description: 'At most 25 characters' })
+  customerReference?: string | null;
+
+  @Field(() => [Level3LineItemInput], {
+    description: '1 to 200 lines whose totals (quantity × unit cost − discount + tax) add up to totalCents',
+  })
+  lineItems!: Level3LineItemInput[];
+}
+
+@InputType()
 export class CreateOrderInput {
   @Field(() => ID)
   locationId!: string;
@@ -11,6 +46,21 @@ export class CreateOrderInput {
   @Field(() => Int, { description: 'Order total in minor units (cents)' })
   totalCents!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'PO or invoice number (at most 25 characters), forwarded as Level 3 customer_reference',
+  })
   externalReference?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The system the order comes from; given with externalId' })
+  externalSource?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The order’s id in externalSource; unique per partner and source',
+  })
+  externalId?: string | null;
+
+  @Field(() => Level3Input, { nullable: true })
+  level3?: Level3Input | null;
 }

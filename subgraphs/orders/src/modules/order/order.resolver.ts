@@ -4,6 +4,7 @@ import type { OrdersContext } from '../../context';
 import { Location } from '../location/location.entity';
 import { Order } from './order.entity';
 import { CreateOrderInput } from './order.inputs';
+import { CreateOrderPayload } from './order.payload';
 
 @Resolver(() => Order)
 export class OrderResolver {
@@ -13,9 +14,30 @@ export class OrderResolver {
     return ctx.loaders.order.load(parseUuidArg(id, 'id'));
   }
 
-  @Mutation(() => Order)
-  createOrder(@Arg('input') input: CreateOrderInput, @Ctx() ctx: OrdersContext): Promise<Order> {
-    return ctx.services.orders.create(requirePrincipal(ctx), input);
+  @Query(() => Order, {
+    nullable: true,
+    description: 'The order a partner knows by its own system’s id; null when there is none for the caller',
+  })
+  orderByExternalId(
+    @Arg('externalSource') externalSource: string,
+    @Arg('externalId') externalId: string,
+    @Ctx() ctx: OrdersContext,
+  ): Promise<Order | null> {
+    return ctx.services.orders.byExternalId(requirePrincipal(ctx), externalSource, externalId);
+  }
+
+  @Mutation(() => CreateOrderPayload, { description: 'Opens an order (scope tilt/pos:orders)' })
+  async createOrder(
+    @Arg('input') input: CreateOrderInput,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: 'Makes retries safe: the same key and input return the first result (kept 24 hours)',
+    })
+    idempotencyKey: string | null,
+    @Ctx() ctx: OrdersContext,
+  ): Promise<CreateOrderPayload> {
+    const { order, replayed } = await ctx.services.orders.create(requirePrincipal(ctx), input, idempotencyKey);
+    return { order, idempotentReplay: replayed };
   }
 
   @FieldResolver(() => Location)

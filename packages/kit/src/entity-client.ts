@@ -1,0 +1,60 @@
+import { DomainError, ErrorCode } from './errors';
+import { INTERNAL_CONTEXT_HEADER, type Principal, REQUEST_ID_HEADER, signInternalContext } from './internal-auth';
+
+/**
+ * Reads entities another subgraph owns, through that subgraph's `_entities` field: what a service needs from
+ * another comes through the graph, never from its tables (DESIGN §1). The call carries the caller's own signed
+ * context, so the owner applies its tenancy and location rules: an entity the caller may not see comes back null.
+ */
+export class EntityClient {
+  constructor(
+    private readonly url: string,
+    private readonly internalSecret: string,
+    private readonly timeoutMs = 5_000,
+  ) {}
+
+  /** One entity of `typename` by id, with the given selection (e.g. `id totalCents currency`); null when unseen. */
+  async fetch<T>(
+    principal: Principal,
+    requestId: string,
+    typename: string,
+    id: string,
+    selection: string,
+  ): Promise<T | null> {
+    const query = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { ${selection} } } }`;
+    let response: Response;
+    try {
+      response = await fetch(this.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [INTERNAL_CONTEXT_HEADER]: await signInternalContext(this.internalSecret, principal, 60),
+          [REQUEST_ID_HEADER]: requestId,
+        },
+        body: JSON.stringify({ query, variables: { r: [{ __typename: typename, id }] } }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw unavailable(typename, error);
+    }
+    const body = (await response.json().catch(() => null)) as {
+      data?: { _entities?: Array<T | null> } | null;
+      errors?: unknown[];
+    } | null;
+    if (!response.ok || !body?.data?._entities || body.errors?.length) {
+      throw unavailable(typename, new Error(`status ${response.status}: ${JSON.stringify(body?.errors ?? body)}`));
+    }
+    return body.data._entities[0] ?? null;
+  }
+}
+
+function unavailable(typename: string, cause: unknown): Error {
+  const error = new DomainError(
+    ErrorCode.UNAVAILABLE,
+    `The service that owns ${typename} is not available; retry later`,
+    [],
+    'dependency_unavailable',
+  );
+  (error as Error & { cause?: unknown }).cause = cause;
+  return error;
+}

@@ -1,0 +1,40 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+
+/** One Level 3 line item. Amounts are integer minor units in the order's currency. */
+@ObjectType()
+export class Level3LineItem {
+  @Field({ description: 'Product code (SKU), at most 12 characters' })
+  productCode!: string;
+
+  @Field({ description: 'What was sold, at most 35 characters' })
+  description!: string;
+
+  @Field(() => Int, { description: 'Whole units of unitOfMeasure' })
+  quantity!: number;
+
+  @Field({ description: 'Unit of measure, e.g. EA, at most 12 characters' })
+  unitOfMeasure!: string;
+
+  @Field(() => Int, { description: 'Price of one unit, in minor units (cents)' })
+  unitCostCents!: number;
+
+  @Field(() => Int, { description: 'Tax on the line, in minor units (cents)' })
+  taxCents!: number;
+
+  @Field(() => Int, { description: 'Discount on the line, in minor units (cents)' })
+  discountCents!: number;
+}
+
+/** Level 3 card data of an order: what purchasing cards need for the lowest interchange rates. */
+@ObjectType()
+export class Level3Data {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Customer reference (PO number) sent to the processor: the order’s externalReference when it has one, else this',
+  })
+  customerReference!: string | null;
+
+  @Field(() => [Level3LineItem])
+  lineItems!: Level3LineItem[];
+}
