@@ -1,4 +1,15 @@
-import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import {
+  BeforeCreate,
+  BeforeUpdate,
+  Collection,
+  Entity,
+  ManyToOne,
+  OneToMany,
+  PrimaryKey,
+  Property,
+  Unique,
+} from '@mikro-orm/core';
 
 /** A partner: the tenant every read, write and subscription is scoped to. */
 @Entity({ tableName: 'partner' })
@@ -51,4 +62,59 @@ export class SigningKey {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+}
+
+/** Emails compare case-insensitively; storing them lower-cased lets a plain unique constraint enforce that. */
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+/** A person using the POS app at a partner's locations (a cashier, a manager), as opposed to an M2M client. */
+@Entity({ tableName: 'pos_user' })
+@Unique({ properties: ['partner', 'email'] })
+export class PosUser {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Partner)
+  partner!: Partner;
+
+  /** Lower-cased on every write, so it is unique per partner whatever the casing it arrives in. */
+  @Property({ length: 254 })
+  email!: string;
+
+  @Property({ length: 200 })
+  name!: string;
+
+  @Property()
+  active: boolean = true;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @OneToMany(() => PosUserRole, (role) => role.user)
+  roles = new Collection<PosUserRole>(this);
+
+  @BeforeCreate()
+  @BeforeUpdate()
+  protected normalize(): void {
+    this.email = normalizeEmail(this.email);
+  }
+}
+
+/** A POS user's role at one location; the role decides the scopes (see auth/roles.ts). */
+@Entity({ tableName: 'pos_user_role' })
+@Unique({ properties: ['user', 'locationId'] })
+export class PosUserRole {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => PosUser, { deleteRule: 'cascade' })
+  user!: PosUser;
+
+  /** A location of the user's partner (owned by the orders subgraph, so no foreign key across schemas). */
+  @Property({ type: 'integer' })
+  locationId!: number;
+
+  /** A key of ROLE_SCOPES; a slug the gateway does not know grants nothing. */
+  @Property({ length: 64 })
+  roleSlug!: string;
 }

@@ -1,9 +1,9 @@
-import { ApiClient, Partner, SigningKey } from './identity.entities';
+import { ApiClient, Partner, PosUser, PosUserRole, SigningKey } from './identity.entities';
 import { migrations } from './migrations';
 
-/** The gateway's own storage: the `identity` schema (partners, API clients, signing keys). */
+/** The gateway's own storage: the `identity` schema (partners, API clients, signing keys, POS users). */
 export const gatewayOrm = {
   pgSchema: 'identity',
-  entities: [Partner, ApiClient, SigningKey],
+  entities: [Partner, ApiClient, SigningKey, PosUser, PosUserRole],
   migrations,
 };

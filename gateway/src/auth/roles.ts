@@ -1,0 +1,29 @@
+import { SCOPES } from '@pos/kit';
+
+const CASHIER_SCOPES = [SCOPES.posRead, SCOPES.posOrders, SCOPES.posPayments];
+
+/**
+ * What each location role of a POS user may do. The only place roles are defined: tokens are minted from it, the
+ * verifier narrows a token to it when roles change, and user provisioning validates role slugs against it.
+ */
+export const ROLE_SCOPES = {
+  location_cashier: CASHIER_SCOPES,
+  // Money going back stays with managers.
+  location_manager: [...CASHIER_SCOPES, SCOPES.posRefunds],
+} as const satisfies Record<string, readonly string[]>;
+
+export type RoleSlug = keyof typeof ROLE_SCOPES;
+
+/** The role a provisioned user gets when none is named. */
+export const DEFAULT_ROLE_SLUG: RoleSlug = 'location_cashier';
+
+export function isRoleSlug(value: unknown): value is RoleSlug {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ROLE_SCOPES, value);
+}
+
+/** The union of the scopes of `roles`, in a stable order (SCOPES' order), without duplicates. */
+export function scopesOfRoles(roles: Iterable<RoleSlug>): string[] {
+  const granted = new Set<string>();
+  for (const role of roles) for (const scope of ROLE_SCOPES[role]) granted.add(scope);
+  return Object.values(SCOPES).filter((scope) => granted.has(scope));
+}
