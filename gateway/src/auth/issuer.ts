@@ -6,11 +6,34 @@ import { ApiClient } from '../identity/identity.entities';
 import { type KeyStore, SIGNING_ALGORITHM } from './keys';
 import { verifySecret } from './secrets';
 
-export interface IssuerOptions {
+/** What every access token of the built-in issuer is signed with. */
+export interface TokenSigner {
   issuer: string;
   keys: KeyStore;
   tokenTtlSeconds: number;
+}
+
+export interface IssuerOptions extends TokenSigner {
   em: () => EntityManager;
+}
+
+/**
+ * Signs an access token with the claims both kinds of token share (Cognito's): RS256 with the active key, `iss`,
+ * `sub`, `token_use: access`, `version: 2`, `iat`, `exp` and a fresh `jti`.
+ */
+export function signAccessToken(
+  signer: TokenSigner,
+  subject: string,
+  claims: Record<string, unknown>,
+): Promise<string> {
+  return new SignJWT({ ...claims, token_use: 'access', version: 2 })
+    .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: signer.keys.active.kid, typ: 'JWT' })
+    .setIssuer(signer.issuer)
+    .setSubject(subject)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime(`${signer.tokenTtlSeconds}s`)
+    .sign(signer.keys.active.privateKey);
 }
 
 /** An RFC 6749 error response (§5.2). */
@@ -74,19 +97,7 @@ export function issuerRouter(options: IssuerOptions): Router {
       );
     }
     const scope = [...new Set(requested)].join(' ');
-    const accessToken = await new SignJWT({
-      client_id: client.clientId,
-      token_use: 'access',
-      scope,
-      version: 2,
-    })
-      .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: options.keys.active.kid, typ: 'JWT' })
-      .setIssuer(options.issuer)
-      .setSubject(client.clientId)
-      .setIssuedAt()
-      .setJti(randomUUID())
-      .setExpirationTime(`${options.tokenTtlSeconds}s`)
-      .sign(options.keys.active.privateKey);
+    const accessToken = await signAccessToken(options, client.clientId, { client_id: client.clientId, scope });
     res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: options.tokenTtlSeconds, scope });
   });
   return router;
