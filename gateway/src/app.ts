@@ -27,8 +27,10 @@ import express from 'express';
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { issuerRouter } from './auth/issuer';
+import { type TokenSigner, issuerRouter } from './auth/issuer';
 import { KeyStore } from './auth/keys';
+import { cachedLookup } from './auth/lookup-cache';
+import { type IssuedUserToken, issueUserSession, loadUserGrant } from './auth/user-tokens';
 import { type AccessTokenVerifier, bearerToken, createAccessTokenVerifier } from './auth/verify';
 import { type GatewayConfig, subgraphUrls } from './config';
 import type { GatewayContext } from './context';
@@ -45,23 +47,18 @@ import { FederatedSubscriptions } from './subscriptions/federated-subscriptions'
 export interface StartedGateway extends RunningServer {
   orm: MikroORM;
   subscriptions: FederatedSubscriptions;
+  /** Verifies a bearer token as every request does (same keys, lookups and caches). */
+  verifyAccessToken: AccessTokenVerifier;
+  /** Mints an access token for a POS user; throws UserTokenError when the user is unknown or inactive. */
+  issueUserToken(userId: string): Promise<IssuedUserToken>;
 }
 
 const unauthorized = () =>
   new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 
-/** Maps a client id to its partner, cached briefly: every request would otherwise read it. */
-function tenantLookup(orm: MikroORM) {
-  const cache = new Map<string, { tenantId: string | null; until: number }>();
-  return async (clientId: string): Promise<string | null> => {
-    const hit = cache.get(clientId);
-    if (hit && hit.until > Date.now()) return hit.tenantId;
-    const client = await orm.em.fork().findOne(ApiClient, { clientId, active: true });
-    const tenantId = client ? client.partner.id : null;
-    if (cache.size >= 10_000) cache.clear();
-    cache.set(clientId, { tenantId, until: Date.now() + 30_000 });
-    return tenantId;
-  };
+async function tenantOfClient(orm: MikroORM, clientId: string): Promise<string | null> {
+  const client = await orm.em.fork().findOne(ApiClient, { clientId, active: true });
+  return client ? client.partner.id : null;
 }
 
 async function principalOf(verify: AccessTokenVerifier, authorization: string | undefined | null): Promise<Principal> {
@@ -104,10 +101,13 @@ export async function startGateway(
     const port = await listen(httpServer, config.PORT, config.HOST);
     const publicUrl = config.PUBLIC_URL ?? `http://localhost:${port}`;
     const issuer = config.JWT_ISSUER ?? publicUrl;
+    const signer: TokenSigner = { issuer, keys, tokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
+    const cacheTtlMs = config.AUTH_CACHE_TTL_SECONDS * 1000;
     const verify = createAccessTokenVerifier({
       issuer,
       jwks: config.JWKS_URL ? new URL(config.JWKS_URL) : keys.publicJwks,
-      tenantOfClient: tenantLookup(orm),
+      tenantOfClient: cachedLookup((clientId) => tenantOfClient(orm, clientId), cacheTtlMs),
+      userOfToken: cachedLookup((userId) => loadUserGrant(orm.em.fork(), userId), cacheTtlMs),
     });
 
     const metrics = new ServiceMetrics('gateway');
@@ -233,7 +233,7 @@ export async function startGateway(
         .json({ status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
     });
     app.get('/metrics', (req, res) => metrics.handle(req, res));
-    app.use(issuerRouter({ issuer, keys, tokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, em: () => orm.em.fork() }));
+    app.use(issuerRouter({ ...signer, em: () => orm.em.fork() }));
     app.get('/pos/v1/.well-known/openapi.json', (_req, res) => {
       res.json(openApiDocument(routes, publicUrl));
     });
@@ -288,6 +288,8 @@ export async function startGateway(
       httpServer,
       orm,
       subscriptions,
+      verifyAccessToken: verify,
+      issueUserToken: (userId) => issueUserSession(signer, orm.em.fork(), userId),
       close: async () => {
         for (const close of closers) await close();
       },

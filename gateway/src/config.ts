@@ -19,6 +19,8 @@ export const gatewayEnvSchema = z.object({
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .transform((v) => Buffer.from(v, 'base64')),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** How long a client's tenant and a user's roles are cached: a disabled client or user works this long at most. */
+  AUTH_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '../../schema/supergraph.graphql')),
   ORDERS_URL: subgraphUrl(4001),
   CHECKS_URL: subgraphUrl(4002),

@@ -1,6 +1,8 @@
 import type { Principal } from '@pos/kit';
-import { type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
+import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
 import { SIGNING_ALGORITHM } from './keys';
+import { ROLE_SCOPES } from './roles';
+import { POS_APP_CLIENT_ID, ROLES_CLAIM, type UserGrant, parseRolesClaim } from './user-tokens';
 
 export interface AccessTokenVerifierOptions {
   issuer: string;
@@ -8,6 +10,8 @@ export interface AccessTokenVerifierOptions {
   jwks: { keys: object[] } | URL;
   /** Maps the token's client to its partner (tenant); null when the client is unknown or disabled. */
   tenantOfClient(clientId: string): Promise<string | null>;
+  /** The active POS user with its current roles; null when the user is unknown or inactive. */
+  userOfToken(userId: string): Promise<Pick<UserGrant, 'tenantId' | 'roles'> | null>;
 }
 
 export class InvalidTokenError extends Error {}
@@ -16,6 +20,10 @@ export class InvalidTokenError extends Error {}
  * Verifies partner access tokens: RS256 only (a token with `alg: none`, HS256 or any other algorithm is refused
  * before its signature is even considered), a key from the issuer's JWKS, the configured issuer, an expiry,
  * `token_use: access` (Cognito's marker that separates access from ID tokens) and a known client.
+ *
+ * A token with `username` and the POS app's `client_id` is a POS user's: its user must still be active, and it
+ * opens only the locations its roles claim lists that the user still holds, with only the scopes those roles still
+ * grant, so a removed role or a deactivated user stops working once the lookup cache has expired.
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
   const keys: JWTVerifyGetKey =
@@ -38,6 +46,9 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     if (payload.token_use !== 'access' || typeof payload.client_id !== 'string') {
       throw new InvalidTokenError('not an access token');
     }
+    // Either marker alone is a token of neither kind: a partner client must not pass for the POS app or carry a
+    // user, and a user token always names the POS app.
+    if (payload.username !== undefined || payload.client_id === POS_APP_CLIENT_ID) return userPrincipal(payload);
     const tenantId = await options.tenantOfClient(payload.client_id);
     if (!tenantId) throw new InvalidTokenError('unknown client');
     return {
@@ -45,11 +56,42 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
       subject: typeof payload.sub === 'string' ? payload.sub : payload.client_id,
       kind: 'm2m',
       clientId: payload.client_id,
-      scopes: typeof payload.scope === 'string' && payload.scope ? payload.scope.split(' ') : [],
+      scopes: scopesOf(payload),
       locationIds: null,
     };
   };
+
+  async function userPrincipal(payload: JWTPayload): Promise<Principal> {
+    const { sub } = payload;
+    if (payload.client_id !== POS_APP_CLIENT_ID || typeof payload.username !== 'string' || typeof sub !== 'string') {
+      throw new InvalidTokenError('malformed user token');
+    }
+    const claimed = parseRolesClaim(payload[ROLES_CLAIM]);
+    if (!claimed) throw new InvalidTokenError('malformed roles claim');
+    const user = await options.userOfToken(sub);
+    if (!user) throw new InvalidTokenError('unknown or inactive user');
+    const current = new Map(user.roles.map((r) => [r.locationId, r.role]));
+    // Roles are checked by location against today's roles, not against the claim's: a demoted manager keeps the
+    // location but loses the scopes only the old role granted.
+    const kept = claimed.flatMap(({ locationId }) => {
+      const role = current.get(locationId);
+      return role ? [{ locationId, role }] : [];
+    });
+    if (!kept.length) throw new InvalidTokenError('the user no longer holds any role the token claims');
+    const stillGranted = new Set<string>(kept.flatMap((r) => ROLE_SCOPES[r.role]));
+    return {
+      tenantId: user.tenantId,
+      subject: sub,
+      kind: 'user',
+      clientId: null,
+      scopes: scopesOf(payload).filter((scope) => stillGranted.has(scope)),
+      locationIds: kept.map((r) => r.locationId),
+    };
+  }
 }
+
+const scopesOf = (payload: JWTPayload): string[] =>
+  typeof payload.scope === 'string' && payload.scope ? payload.scope.split(' ') : [];
 
 export type AccessTokenVerifier = ReturnType<typeof createAccessTokenVerifier>;
 
