@@ -1,28 +1,100 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DEMO } from '@pos/kit';
+import { ALL_SCOPES, DEMO } from '@pos/kit';
+import type { RoleSlug } from '../auth/roles';
 import { hashSecret } from '../auth/secrets';
-import { ALL_SCOPES } from '@pos/kit';
-import { ApiClient, Partner } from './identity.entities';
+import { ApiClient, Partner, PosUser, PosUserRole } from './identity.entities';
 
-/** Demo partners and their M2M clients (DESIGN §5), on an empty identity schema only. */
+const DEMO_CLIENTS = [
+  { partner: DEMO.tenants.demo, name: 'Demo Partner', clientId: 'demo-partner', secret: 'demo-secret' },
+  { partner: DEMO.tenants.other, name: 'Other Partner', clientId: 'other-partner', secret: 'other-secret' },
+];
+
+const DEMO_USERS: Array<{
+  partner: string;
+  email: string;
+  name: string;
+  roles: Array<{ locationId: number; role: RoleSlug }>;
+}> = [
+  {
+    partner: DEMO.tenants.demo,
+    email: 'cashier@demo.example',
+    name: 'Demo Cashier',
+    roles: [{ locationId: 1, role: 'location_cashier' }],
+  },
+  {
+    partner: DEMO.tenants.demo,
+    email: 'manager@demo.example',
+    name: 'Demo Manager',
+    roles: [
+      { locationId: 1, role: 'location_manager' },
+      { locationId: 2, role: 'location_manager' },
+    ],
+  },
+  {
+    partner: DEMO.tenants.other,
+    email: 'cashier@other.example',
+    name: 'Other Cashier',
+    roles: [{ locationId: 3, role: 'location_cashier' }],
+  },
+];
+
+/**
+ * Demo partners, their M2M clients and POS users (DESIGN §5), on an empty identity schema. A database seeded by an
+ * older version is brought up to date instead: the demo clients gain scopes added since, and the demo users are
+ * created when there is no POS user yet. Idempotent, and safe with several gateways starting at once.
+ */
 export async function seedIdentity(em: EntityManager): Promise<void> {
-  if ((await em.count(Partner, {})) > 0) return;
-  const clients = [
-    { partner: DEMO.tenants.demo, name: 'Demo Partner', clientId: 'demo-partner', secret: 'demo-secret' },
-    { partner: DEMO.tenants.other, name: 'Other Partner', clientId: 'other-partner', secret: 'other-secret' },
-  ];
   await em.transactional(async (tx) => {
-    for (const spec of clients) {
-      const partner = new Partner();
-      Object.assign(partner, { id: spec.partner, name: spec.name });
-      const client = new ApiClient();
-      Object.assign(client, {
-        clientId: spec.clientId,
-        partner,
-        secretHash: await hashSecret(spec.secret),
-        allowedScopes: ALL_SCOPES.join(' '),
-      });
-      tx.persist([partner, client]);
-    }
+    await tx.execute(`select pg_advisory_xact_lock(hashtext('identity.seed'))`);
+    if ((await tx.count(Partner, {})) === 0) await seedPartners(tx);
+    else await grantNewScopes(tx);
+    if ((await tx.count(PosUser, {})) === 0) await seedUsers(tx);
   });
+}
+
+async function seedPartners(tx: EntityManager) {
+  for (const spec of DEMO_CLIENTS) {
+    const partner = new Partner();
+    Object.assign(partner, { id: spec.partner, name: spec.name });
+    const client = new ApiClient();
+    Object.assign(client, {
+      clientId: spec.clientId,
+      partner,
+      secretHash: await hashSecret(spec.secret),
+      allowedScopes: ALL_SCOPES.join(' '),
+    });
+    tx.persist([partner, client]);
+  }
+  await tx.flush();
+}
+
+/** The demo clients hold every scope, including those added after the database was seeded. */
+async function grantNewScopes(tx: EntityManager) {
+  const clients = await tx.find(ApiClient, { clientId: { $in: DEMO_CLIENTS.map((c) => c.clientId) } });
+  for (const client of clients) {
+    const held = client.allowedScopes.split(' ').filter(Boolean);
+    const missing = ALL_SCOPES.filter((scope) => !held.includes(scope));
+    if (missing.length) client.allowedScopes = [...held, ...missing].join(' ');
+  }
+  await tx.flush();
+}
+
+async function seedUsers(tx: EntityManager) {
+  // Only for the demo partners still there: a developer may have removed one.
+  const partners = new Map(
+    (await tx.find(Partner, { id: { $in: DEMO_USERS.map((u) => u.partner) } })).map((p) => [p.id, p]),
+  );
+  for (const spec of DEMO_USERS) {
+    const partner = partners.get(spec.partner);
+    if (!partner) continue;
+    const user = new PosUser();
+    Object.assign(user, { partner, email: spec.email, name: spec.name });
+    tx.persist(user);
+    for (const { locationId, role } of spec.roles) {
+      const row = new PosUserRole();
+      Object.assign(row, { user, locationId, roleSlug: role });
+      tx.persist(row);
+    }
+  }
+  await tx.flush();
 }

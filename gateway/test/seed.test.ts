@@ -1,0 +1,57 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ALL_SCOPES, SCOPES, createOrm, migrate } from '@pos/kit';
+import { createTestDatabase } from '@pos/kit/src/testing';
+import { ApiClient, PosUser, PosUserRole } from '../src/identity/identity.entities';
+import { gatewayOrm } from '../src/identity/orm';
+import { seedIdentity } from '../src/identity/seed';
+
+describe('identity demo seed', () => {
+  let orm: MikroORM;
+  beforeAll(async () => {
+    orm = await createOrm({
+      databaseUrl: await createTestDatabase(),
+      schema: gatewayOrm.pgSchema,
+      entities: gatewayOrm.entities,
+      migrations: gatewayOrm.migrations,
+    });
+    await migrate(orm);
+  });
+  afterAll(() => orm?.close());
+
+  const users = async () =>
+    (
+      await orm.em
+        .fork()
+        .find(PosUserRole, {}, { populate: ['user'], orderBy: { user: { email: 'asc' }, locationId: 'asc' } })
+    ).map((r) => `${r.user.partner.id} ${r.user.email} ${r.locationId} ${r.roleSlug}`);
+
+  it('seeds partners, clients and POS users once, even when gateways start together', async () => {
+    await Promise.all([seedIdentity(orm.em.fork()), seedIdentity(orm.em.fork())]);
+    await seedIdentity(orm.em.fork());
+    expect(await users()).toEqual([
+      'demo cashier@demo.example 1 location_cashier',
+      'other cashier@other.example 3 location_cashier',
+      'demo manager@demo.example 1 location_manager',
+      'demo manager@demo.example 2 location_manager',
+    ]);
+    const clients = await orm.em.fork().find(ApiClient, {}, { orderBy: { clientId: 'asc' } });
+    expect(clients.map((c) => [c.clientId, c.allowedScopes])).toEqual([
+      ['demo-partner', ALL_SCOPES.join(' ')],
+      ['other-partner', ALL_SCOPES.join(' ')],
+    ]);
+  });
+
+  it('brings a database seeded by an older version up to date', async () => {
+    const conn = orm.em.getConnection();
+    await conn.execute('delete from identity.pos_user');
+    const older = ALL_SCOPES.filter((s) => s !== SCOPES.posRefunds).join(' ');
+    await conn.execute('update identity.api_client set allowed_scopes = ?', [older]);
+
+    await seedIdentity(orm.em.fork());
+    await seedIdentity(orm.em.fork());
+    expect(await orm.em.fork().count(PosUser, {})).toBe(3);
+    for (const client of await orm.em.fork().find(ApiClient, {})) {
+      expect(client.allowedScopes.split(' ').sort()).toEqual([...ALL_SCOPES].sort());
+    }
+  });
+});
