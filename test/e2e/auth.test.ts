@@ -1,14 +1,23 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KeyStore } from '@pos/gateway/src/auth/keys';
-import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
+import { POS_APP_CLIENT_ID, ROLES_CLAIM, UserTokenError } from '@pos/gateway/src/auth/user-tokens';
+import { InvalidTokenError } from '@pos/gateway/src/auth/verify';
+import { Partner, PosUser, PosUserRole } from '@pos/gateway/src/identity/identity.entities';
+import { SCOPES } from '@pos/kit';
+import { type JWTPayload, SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
 import { type Stack, TEST_ISSUER, startStack } from '../support/stack';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+// Short, so that a deactivated user or a removed role shows within the test; the default is 30 s.
+const AUTH_CACHE_TTL_SECONDS = 0.2;
+const afterCacheExpiry = () => sleep(AUTH_CACHE_TTL_SECONDS * 1000 + 50);
+const CASHIER_SCOPES = [SCOPES.posRead, SCOPES.posOrders, SCOPES.posPayments];
 
 describe('authentication', () => {
   let stack: Stack;
   let keys: KeyStore;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ gatewayEnv: { AUTH_CACHE_TTL_SECONDS: String(AUTH_CACHE_TTL_SECONDS) } });
     keys = await KeyStore.load(stack.gateway.orm.em.fork(), stack.keyEncryptionKey);
   });
   afterAll(() => stack?.close());
@@ -88,6 +97,180 @@ describe('authentication', () => {
     await expectRejected('garbage');
     const none = await stack.graphql('{ locations { id } }', {}, null);
     expect(none.status).toBe(401);
+  });
+
+  describe('POS user tokens', () => {
+    /** Re-signs a token's claims, changed by `edit`, with `key` (the issuer's own key unless told otherwise). */
+    const resign = async (token: string, edit: (claims: JWTPayload) => JWTPayload, key = keys.active.privateKey) =>
+      new SignJWT(edit(decodeJwt(token))).setProtectedHeader({ alg: 'RS256', kid: keys.active.kid }).sign(key);
+    const userIdOf = (token: string) => decodeJwt(token).sub as string;
+
+    it('are Cognito-shaped access tokens carrying the scopes and locations of the roles', async () => {
+      const token = await stack.userToken('cashier@demo.example');
+      expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'RS256', kid: keys.active.kid });
+      const claims = decodeJwt(token);
+      expect(claims).toMatchObject({
+        iss: TEST_ISSUER,
+        sub: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        token_use: 'access',
+        client_id: POS_APP_CLIENT_ID,
+        username: 'cashier@demo.example',
+        scope: CASHIER_SCOPES.join(' '),
+        [ROLES_CLAIM]: [{ location_id: 1, role: 'location_cashier' }],
+        jti: expect.any(String),
+      });
+      expect(claims.exp! - claims.iat!).toBe(3600);
+      const manager = decodeJwt(await stack.userToken('manager@demo.example'));
+      expect(manager.scope).toBe([...CASHIER_SCOPES, SCOPES.posRefunds].join(' '));
+      expect(manager[ROLES_CLAIM]).toEqual([
+        { location_id: 1, role: 'location_manager' },
+        { location_id: 2, role: 'location_manager' },
+      ]);
+    });
+
+    it('are accepted on GraphQL and REST', async () => {
+      const token = await stack.userToken('cashier@demo.example');
+      const graphql = await stack.graphql('{ locations { id } }', {}, token);
+      expect(graphql.status).toBe(200);
+      expect(graphql.body.errors).toBeUndefined();
+      expect(Array.isArray(graphql.body.data?.locations)).toBe(true);
+      const rest = await fetch(`${stack.origin}/pos/v1/locations`, { headers: { authorization: `Bearer ${token}` } });
+      expect(rest.status).toBe(200);
+    });
+
+    it('prove the user, its partner, its locations and scopes; partner clients still get every location', async () => {
+      const cashier = await stack.userToken('cashier@demo.example');
+      expect(await stack.gateway.verifyAccessToken(cashier)).toEqual({
+        tenantId: 'demo',
+        subject: userIdOf(cashier),
+        kind: 'user',
+        clientId: null,
+        scopes: CASHIER_SCOPES,
+        locationIds: [1],
+      });
+      const manager = await stack.gateway.verifyAccessToken(await stack.userToken('manager@demo.example'));
+      expect(manager).toMatchObject({ tenantId: 'demo', kind: 'user', locationIds: [1, 2] });
+      expect(manager.scopes).toContain(SCOPES.posRefunds);
+      const other = await stack.gateway.verifyAccessToken(await stack.userToken('cashier@other.example'));
+      expect(other).toMatchObject({ tenantId: 'other', kind: 'user', locationIds: [3] });
+
+      expect(await stack.gateway.verifyAccessToken(await stack.token())).toMatchObject({
+        tenantId: 'demo',
+        subject: 'demo-partner',
+        kind: 'm2m',
+        clientId: 'demo-partner',
+        locationIds: null,
+      });
+    });
+
+    it('rejects a roles claim tampered with and re-signed with another key', async () => {
+      const token = await stack.userToken('cashier@demo.example');
+      const { privateKey } = await generateKeyPair('RS256');
+      const tampered = await resign(
+        token,
+        (claims) => ({
+          ...claims,
+          scope: [...CASHIER_SCOPES, SCOPES.posRefunds].join(' '),
+          [ROLES_CLAIM]: [
+            { location_id: 1, role: 'location_manager' },
+            { location_id: 2, role: 'location_manager' },
+          ],
+        }),
+        privateKey,
+      );
+      await expectRejected(tampered);
+    });
+
+    it('open only the roles the user still holds, whatever the token claims', async () => {
+      // As a token minted before a role was changed would: it claims more than the user now holds.
+      const stale = await resign(await stack.userToken('cashier@demo.example'), (claims) => ({
+        ...claims,
+        scope: [...CASHIER_SCOPES, SCOPES.posRefunds].join(' '),
+        [ROLES_CLAIM]: [
+          { location_id: 1, role: 'location_manager' },
+          { location_id: 2, role: 'location_manager' },
+        ],
+      }));
+      expect(await stack.gateway.verifyAccessToken(stale)).toMatchObject({ scopes: CASHIER_SCOPES, locationIds: [1] });
+      const elsewhere = await resign(await stack.userToken('cashier@demo.example'), (claims) => ({
+        ...claims,
+        [ROLES_CLAIM]: [{ location_id: 3, role: 'location_cashier' }],
+      }));
+      await expectRejected(elsewhere);
+    });
+
+    it('rejects malformed user tokens, and tokens of unknown users', async () => {
+      const token = await stack.userToken('cashier@demo.example');
+      const roles = (value: unknown) => (claims: JWTPayload) => ({ ...claims, [ROLES_CLAIM]: value });
+      const edits: Array<(claims: JWTPayload) => JWTPayload> = [
+        roles(undefined),
+        roles([]),
+        roles({ location_id: 1, role: 'location_cashier' }),
+        roles([{ location_id: '1', role: 'location_cashier' }]),
+        roles([{ location_id: 1.5, role: 'location_cashier' }]),
+        roles([{ location_id: 1, role: 'owner' }]),
+        roles([
+          { location_id: 1, role: 'location_cashier' },
+          { location_id: 1, role: 'location_manager' },
+        ]),
+        roles(['location_cashier']),
+        ({ username: _username, ...claims }) => claims, // the POS app without a user
+        (claims) => ({ ...claims, client_id: 'demo-partner' }), // a partner client with a user
+        (claims) => ({ ...claims, sub: '00000000-0000-4000-8000-000000000000' }),
+        (claims) => ({ ...claims, sub: 'not-a-uuid' }),
+      ];
+      for (const [index, edit] of edits.entries()) {
+        await expect(
+          stack.gateway.verifyAccessToken(await resign(token, edit)).then(
+            () => `edit ${index} accepted`,
+            (error: unknown) => error instanceof InvalidTokenError,
+          ),
+        ).resolves.toBe(true);
+      }
+      await expectRejected(await resign(token, edits[0]));
+      await expectRejected(await resign(token, edits[10]));
+    });
+
+    it('stop working once a role is removed or the user deactivated, after the lookup cache', async () => {
+      const em = stack.gateway.orm.em.fork();
+      const user = new PosUser();
+      Object.assign(user, {
+        partner: em.getReference(Partner, 'demo'),
+        email: 'Temp.Manager@Demo.Example',
+        name: 'Temp',
+      });
+      const cashierAt1 = new PosUserRole();
+      Object.assign(cashierAt1, { user, locationId: 1, roleSlug: 'location_cashier' });
+      const managerAt2 = new PosUserRole();
+      Object.assign(managerAt2, { user, locationId: 2, roleSlug: 'location_manager' });
+      await em.persistAndFlush([user, cashierAt1, managerAt2]);
+      const [{ email }] = await em
+        .getConnection()
+        .execute<{ email: string }[]>('select email from identity.pos_user where id = ?', [user.id]);
+      expect(email).toBe('temp.manager@demo.example');
+
+      const token = await stack.userToken('temp.manager@demo.example');
+      expect(await stack.gateway.verifyAccessToken(token)).toMatchObject({
+        locationIds: [1, 2],
+        scopes: [...CASHIER_SCOPES, SCOPES.posRefunds],
+      });
+
+      await em.getConnection().execute('delete from identity.pos_user_role where id = ?', [managerAt2.id]);
+      await afterCacheExpiry();
+      expect(await stack.gateway.verifyAccessToken(token)).toMatchObject({ locationIds: [1], scopes: CASHIER_SCOPES });
+
+      await em.getConnection().execute('update identity.pos_user set active = false where id = ?', [user.id]);
+      await afterCacheExpiry();
+      await expectRejected(token);
+      await expect(stack.gateway.issueUserToken(user.id)).rejects.toThrow(UserTokenError);
+    });
+
+    it('are not issued for unknown users', async () => {
+      await expect(stack.gateway.issueUserToken('00000000-0000-4000-8000-000000000000')).rejects.toThrow(
+        UserTokenError,
+      );
+      await expect(stack.gateway.issueUserToken('not-a-uuid')).rejects.toThrow(UserTokenError);
+    });
   });
 
   describe('the token endpoint', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startGateway, type StartedGateway } from '@pos/gateway';
 import { gatewayEnvSchema } from '@pos/gateway/src/config';
+import { PosUser, normalizeEmail } from '@pos/gateway/src/identity/identity.entities';
 import {
   type Logger,
   type StartedSubgraph,
@@ -24,6 +25,8 @@ export interface Stack {
   origin: string;
   subgraphs: Record<string, StartedSubgraph<unknown>>;
   token(clientId?: string, secret?: string, scope?: string): Promise<string>;
+  /** An access token of the seeded POS user with this email, minted by the gateway's own issuer. */
+  userToken(email: string): Promise<string>;
   graphql(
     query: string,
     variables?: Record<string, unknown>,
@@ -35,6 +38,8 @@ export interface Stack {
 
 export interface StackOptions {
   loggers?: Partial<Record<string, Logger>>;
+  /** Extra gateway settings, e.g. a short AUTH_CACHE_TTL_SECONDS to see a deactivation take effect. */
+  gatewayEnv?: Record<string, string>;
 }
 
 /**
@@ -64,6 +69,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         CHECKS_URL: subgraphs.checks.url,
         PAYMENTS_URL: subgraphs.payments.url,
         LOYALTY_URL: subgraphs.loyalty.url,
+        ...options.gatewayEnv,
       }),
       options.loggers?.gateway ?? createLogger('gateway', 'warn'),
     );
@@ -82,6 +88,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
       return body.access_token;
     };
+    const userToken = async (email: string) => {
+      const users = await gateway.orm.em.fork().find(PosUser, { email: normalizeEmail(email) });
+      // Emails are unique per partner only; the seeded ones are unique overall, and a test should not guess.
+      if (users.length !== 1) throw new Error(`expected one POS user ${email}, found ${users.length}`);
+      return (await gateway.issueUserToken(users[0].id)).accessToken;
+    };
     return {
       databaseUrl,
       keyEncryptionKey,
@@ -90,6 +102,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       origin,
       subgraphs,
       token,
+      userToken,
       graphql: async (query, variables = {}, bearer, headers = {}) =>
         postGraphQL(gateway.url, query, variables, {
           ...(bearer === null ? {} : { authorization: `Bearer ${bearer ?? (await token())}` }),
