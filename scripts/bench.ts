@@ -494,8 +494,8 @@ async function createData(gatewayUrl: string, token: string): Promise<void> {
     await gatewayGraphql(
       gatewayUrl,
       token,
-      'mutation($input: CreatePaymentInput!) { createPayment(input: $input) { id } }',
-      { input: { orderId: createOrder.order.id, amountCents: 1000 + 125 * i, currency: 'USD' } },
+      'mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }',
+      { input: { orderId: createOrder.order.id, amountCents: 1000 + 125 * i, currency: 'USD', cardToken: 'tok_visa' } },
     );
   }
 }

@@ -17,7 +17,7 @@ describe('the federated graph', () => {
     expect(created.body.errors).toBeUndefined();
     const orderId = created.body.data!.createOrder.order.id;
     const paid = await stack.graphql(
-      `mutation($orderId: ID!) { createPayment(input: { orderId: $orderId, amountCents: 2500, currency: "USD" }) { id status } }`,
+      `mutation($orderId: ID!) { createPayment(input: { orderId: $orderId, amountCents: 2500, currency: "USD", cardToken: "tok_visa" }) { payment { id status } } }`,
       { orderId },
       token,
     );

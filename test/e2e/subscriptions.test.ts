@@ -69,14 +69,14 @@ describe('payment event subscriptions through the gateway', () => {
       token,
     );
     const payment = await stack.graphql(
-      `mutation($id: ID!, $amount: Int!) { createPayment(input: { orderId: $id, amountCents: $amount, currency: "USD" }) { id } }`,
+      `mutation($id: ID!, $amount: Int!) { createPayment(input: { orderId: $id, amountCents: $amount, currency: "USD", cardToken: "tok_visa" }) { payment { id } } }`,
       { id: order.body.data!.createOrder.order.id, amount: amountCents },
       token,
     );
     expect(payment.body.errors).toBeUndefined();
     return {
       orderNumber: order.body.data!.createOrder.order.number as string,
-      paymentId: payment.body.data!.createPayment.id as string,
+      paymentId: payment.body.data!.createPayment.payment.id as string,
     };
   }
 

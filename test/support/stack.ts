@@ -53,12 +53,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const subgraphs: Record<string, StartedSubgraph<unknown>> = {};
   try {
     for (const definition of subgraphDefinitions) {
-      const config = parseConfig(subgraphEnvSchema(0), env);
+      const config = parseConfig(subgraphEnvSchema(0, definition.env), env);
       subgraphs[definition.name] = (await startSubgraph(
         definition,
         config,
         options.loggers?.[definition.name] ?? createLogger(definition.name, 'warn'),
       )) as StartedSubgraph<unknown>;
+      // Later subgraphs read entities of earlier ones through the graph (payments reads orders and checks).
+      env[`${definition.name.toUpperCase()}_URL`] = subgraphs[definition.name].url;
     }
     const gateway = await startGateway(
       parseConfig(gatewayEnvSchema, {

@@ -14,6 +14,7 @@ export * from './internal-auth';
 export * from './loaders';
 export * from './logger';
 export * from './metrics';
+export * from './money';
 export * from './scopes';
 export * from './server';
 export * from './subgraph';

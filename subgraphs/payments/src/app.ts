@@ -1,22 +1,27 @@
 import { createPubSub } from '@graphql-yoga/subscription';
-import type { SubgraphDefinition } from '@pos/kit';
-import { buildFederatedSchema } from '@pos/kit';
+import { EntityClient, IdempotencyRecord, type SubgraphDefinition, buildFederatedSchema, settingsOf } from '@pos/kit';
+import { paymentsEnv } from './config';
 import { type PaymentsContext, type PaymentsRuntime, buildContext } from './context';
 import { migrations } from './migrations';
 import { PaymentEvent } from './modules/payment-event/payment-event.entity';
 import { PaymentEventHub } from './modules/payment-event/payment-event.hub';
 import { PaymentEventResolver } from './modules/payment-event/payment-event.resolver';
+import { Payable } from './modules/payable/payable.entity';
 import { Payment } from './modules/payment/payment.entity';
 import { paymentReference } from './modules/payment/payment.reference';
 import { CheckPaymentsResolver, OrderPaymentsResolver, PaymentResolver } from './modules/payment/payment.resolver';
+import { ValorHttpClient } from './modules/processor/valor.http';
+import { ValorSandbox } from './modules/processor/valor.sandbox';
+import { Refund } from './modules/refund/refund.entity';
 
 /** The payments subgraph: payments, their outbox of events, and Subscription.paymentEvents. */
 export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
   name: 'payments',
   pgSchema: 'payments',
   defaultPort: 4003,
-  entities: [Payment, PaymentEvent],
+  entities: [Payment, Refund, Payable, PaymentEvent, IdempotencyRecord],
   migrations,
+  env: paymentsEnv,
   subscriptions: true,
   buildSchema: () =>
     buildFederatedSchema(
@@ -29,9 +34,18 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
       paymentReference,
     ),
   async createRuntime({ orm, logger, config }) {
+    const settings = settingsOf(paymentsEnv, config);
+    const processor = settings.VALOR_API_URL
+      ? new ValorHttpClient({
+          url: settings.VALOR_API_URL,
+          apiKey: settings.VALOR_API_KEY,
+          timeoutMs: settings.VALOR_TIMEOUT_MS,
+        })
+      : new ValorSandbox();
+    const orders = new EntityClient(settings.ORDERS_URL, config.INTERNAL_JWT_SECRET);
     const events = new PaymentEventHub(orm, config.DATABASE_URL, logger);
     await events.start();
-    return { events, close: () => events.close() };
+    return { events, processor, orders, close: () => events.close() };
   },
   buildContext,
 };

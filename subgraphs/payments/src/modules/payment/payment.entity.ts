@@ -1,18 +1,45 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
+/** Every state a payment can be in; {@link PAYMENT_TRANSITIONS} says which moves are allowed. */
 export enum PaymentStatus {
   PENDING = 'PENDING',
   APPROVED = 'APPROVED',
   DECLINED = 'DECLINED',
+  VOIDED = 'VOIDED',
+  PARTIALLY_REFUNDED = 'PARTIALLY_REFUNDED',
+  REFUNDED = 'REFUNDED',
+  CANCELLED = 'CANCELLED',
+  EXPIRED = 'EXPIRED',
+  REVERSED = 'REVERSED',
 }
-registerEnumType(PaymentStatus, { name: 'PaymentStatus' });
+registerEnumType(PaymentStatus, {
+  name: 'PaymentStatus',
+  valuesConfig: {
+    PENDING: { description: 'Recorded, waiting for the processor' },
+    APPROVED: { description: 'Authorised by the processor; voidable until settled, refundable' },
+    DECLINED: { description: 'Refused by the processor' },
+    VOIDED: { description: 'Cancelled before settlement' },
+    PARTIALLY_REFUNDED: { description: 'Part of the amount was refunded' },
+    REFUNDED: { description: 'The whole amount was refunded' },
+    CANCELLED: { description: 'Abandoned before the processor answered (e.g. the processor was unavailable)' },
+    EXPIRED: { description: 'The authorisation (or a pending checkout) lapsed' },
+    REVERSED: { description: 'Reversed by the processor after settlement' },
+  },
+});
+
+export enum EntryMode {
+  CARD_PRESENT = 'CARD_PRESENT',
+  CARD_NOT_PRESENT = 'CARD_NOT_PRESENT',
+}
+registerEnumType(EntryMode, { name: 'EntryMode' });
 
 /** A payment towards an order or a check. Amounts are integer minor units in the payment's currency. */
 @Directive('@key(fields: "id")')
 @ObjectType()
 @Entity({ tableName: 'payment' })
+@Index({ properties: ['tenantId', 'locationId', 'settledAt'] })
 export class Payment {
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -21,6 +48,10 @@ export class Payment {
   @Property({ length: 64, index: true })
   tenantId!: string;
 
+  /** The location of the order or check, so POS users see only their locations' payments and batches close per location. */
+  @Property({ type: 'integer', nullable: true })
+  locationId: number | null = null;
+
   @Property({ type: 'uuid', nullable: true, index: true })
   orderId: string | null = null;
 
@@ -28,18 +59,58 @@ export class Payment {
   checkId: string | null = null;
 
   @Field(() => PaymentStatus)
-  @Property({ type: 'string', length: 16 })
+  @Property({ type: 'string', length: 24 })
   status: PaymentStatus = PaymentStatus.PENDING;
 
   @Field(() => Int, { description: 'Amount in minor units (cents)' })
   @Property({ type: 'integer' })
   amountCents!: number;
 
+  @Field(() => Int, { description: 'Refunded so far, in minor units (cents)' })
+  @Property({ type: 'integer' })
+  refundedCents: number = 0;
+
   @Field({ description: 'ISO 4217 currency code' })
   @Property({ length: 3 })
   currency!: string;
 
+  @Field(() => EntryMode)
+  @Property({ type: 'string', length: 24 })
+  entryMode: EntryMode = EntryMode.CARD_PRESENT;
+
+  @Field({ description: 'The processor that handled the payment' })
+  @Property({ length: 32 })
+  processor: string = 'valor';
+
+  @Field(() => String, { nullable: true, description: 'The processor’s transaction id' })
+  @Property({ length: 128, nullable: true })
+  processorReference: string | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ length: 32, nullable: true })
+  authorizationCode: string | null = null;
+
+  @Field(() => String, { nullable: true, description: 'Why the payment was declined or cancelled' })
+  @Property({ length: 64, nullable: true })
+  failureCode: string | null = null;
+
+  @Field(() => Date, { nullable: true, description: 'When the batch holding this payment closed; no void after it' })
+  @Property({ type: 'timestamptz', nullable: true })
+  settledAt: Date | null = null;
+
+  /** Set while a void is with the processor, so a concurrent refund or second void waits its turn. */
+  @Property({ type: 'timestamptz', nullable: true })
+  voidRequestedAt: Date | null = null;
+
+  @Field(() => Int, { description: 'Bumped on every change, so consumers can discard stale copies' })
+  @Property({ type: 'integer' })
+  version: number = 1;
+
   @Field()
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
 }

@@ -1,4 +1,5 @@
 import { type Principal, manyByKey, oneByKey } from '@pos/kit';
+import type { Refund } from '../refund/refund.entity';
 import type { Payment } from './payment.entity';
 import type { PaymentService } from './payment.service';
 
@@ -16,5 +17,10 @@ export const createPaymentLoaders = (service: PaymentService, principal: Princip
   paymentsByCheck: manyByKey<string, Payment>(
     (ids) => (principal ? service.byChecks(principal, ids) : none()),
     (p) => p.checkId!,
+  ),
+  // Only ever asked for payments that were themselves read within the caller's scope.
+  refundsByPayment: manyByKey<string, Refund>(
+    (ids) => service.refundsOf(ids),
+    (r) => r.paymentId,
   ),
 });

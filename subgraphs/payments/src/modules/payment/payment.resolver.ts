@@ -1,10 +1,17 @@
 import { isUuid, parseUuidArg, requirePrincipal } from '@pos/kit';
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { CheckRef } from '../check/check.type';
 import { OrderRef } from '../order/order.type';
-import { Payment } from './payment.entity';
-import { CreatePaymentInput } from './payment.inputs';
+import { Refund } from '../refund/refund.entity';
+import { Payment, PaymentStatus } from './payment.entity';
+import { CreatePaymentInput, RefundPaymentInput } from './payment.inputs';
+import { CloseBatchPayload, PaymentPayload, RefundPayload } from './payment.payload';
+
+const IDEMPOTENCY_KEY = {
+  nullable: true,
+  description: 'Makes retries safe: the same key and input return the first result (kept 24 hours)',
+} as const;
 
 @Resolver(() => Payment)
 export class PaymentResolver {
@@ -14,9 +21,67 @@ export class PaymentResolver {
     return ctx.loaders.payment.load(parseUuidArg(id, 'id'));
   }
 
-  @Mutation(() => Payment, { description: 'Records an approved payment on an order (walking-skeleton payment)' })
-  createPayment(@Arg('input') input: CreatePaymentInput, @Ctx() ctx: PaymentsContext): Promise<Payment> {
-    return ctx.services.payments.create(requirePrincipal(ctx), input);
+  @Mutation(() => PaymentPayload, {
+    description: 'Takes a card payment on an order, at most what it still owes (scope tilt/pos:payments)',
+  })
+  async createPayment(
+    @Arg('input') input: CreatePaymentInput,
+    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<PaymentPayload> {
+    const { payment, replayed } = await ctx.services.payments.create(requirePrincipal(ctx), input, idempotencyKey);
+    return { payment, idempotentReplay: replayed };
+  }
+
+  @Mutation(() => PaymentPayload, {
+    description: 'Voids an approved payment before its batch closes (scope tilt/pos:refunds)',
+  })
+  async voidPayment(
+    @Arg('paymentId', () => ID) paymentId: string,
+    @Arg('orderId', () => ID, { nullable: true, description: 'When given, the payment must belong to this order' })
+    orderId: string | null,
+    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<PaymentPayload> {
+    const { payment, replayed } = await ctx.services.payments.void(
+      requirePrincipal(ctx),
+      { paymentId, orderId },
+      idempotencyKey,
+    );
+    return { payment, idempotentReplay: replayed };
+  }
+
+  @Mutation(() => RefundPayload, {
+    description: 'Refunds part or all of an approved payment (scope tilt/pos:refunds)',
+  })
+  async refundPayment(
+    @Arg('input') input: RefundPaymentInput,
+    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<RefundPayload> {
+    const result = await ctx.services.payments.refund(requirePrincipal(ctx), input, idempotencyKey);
+    return { refund: result.refund, payment: result.payment, idempotentReplay: result.replayed };
+  }
+
+  @Mutation(() => CloseBatchPayload, {
+    description: 'Closes the location’s batch: its approved payments settle and can no longer be voided',
+  })
+  async closeBatch(
+    @Arg('locationId', () => ID) locationId: string,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<CloseBatchPayload> {
+    return { settledCount: await ctx.services.payments.closeBatch(requirePrincipal(ctx), locationId) };
+  }
+
+  @FieldResolver(() => Int, { description: 'What can still be refunded, in minor units (cents)' })
+  refundableCents(@Root() payment: Payment): number {
+    const refundable = payment.status === PaymentStatus.APPROVED || payment.status === PaymentStatus.PARTIALLY_REFUNDED;
+    return refundable ? payment.amountCents - payment.refundedCents : 0;
+  }
+
+  @FieldResolver(() => [Refund])
+  refunds(@Root() payment: Payment, @Ctx() ctx: PaymentsContext): Promise<Refund[]> {
+    return ctx.loaders.refundsByPayment.load(payment.id);
   }
 
   @FieldResolver(() => OrderRef, { nullable: true })

@@ -1,21 +1,100 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Principal, SCOPES, badInput, parseUuidArg, requireScope } from '@pos/kit';
+import {
+  DomainError,
+  type EntityClient,
+  ErrorCode,
+  IdempotencyStore,
+  type IdempotencyToken,
+  type Logger,
+  type Principal,
+  SCOPES,
+  amountProblems,
+  badInput,
+  conflict,
+  currencyProblems,
+  mayActAtLocation,
+  notFound,
+  parseIntIdArg,
+  parseUuidArg,
+  requireScope,
+  textProblems,
+  unprocessable,
+} from '@pos/kit';
 import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
-import { Payment, PaymentStatus } from './payment.entity';
-import type { CreatePaymentInput } from './payment.inputs';
+import { type Level3Request, type PaymentProcessor, ProcessorUnavailableError } from '../processor/processor';
+import { Refund, RefundStatus } from '../refund/refund.entity';
+import { EntryMode, Payment, PaymentStatus } from './payment.entity';
+import type { CreatePaymentInput, RefundPaymentInput } from './payment.inputs';
+import { HOLDS_FUNDS, assertCanTransition, transition } from './payment.state';
 
-/** Payments of the caller's tenant. */
+export interface PaymentDeps {
+  processor: PaymentProcessor;
+  /** The orders subgraph, read through the graph for the order being paid. */
+  orders: EntityClient;
+  logger: Logger;
+  requestId: string;
+}
+
+/** What paying an order needs to know about it, read from the orders subgraph as the caller. */
+interface OrderFacts {
+  id: string;
+  location: { id: string };
+  currency: string;
+  totalCents: number;
+  externalReference: string | null;
+  level3: Level3Request | null;
+}
+const ORDER_FACTS = `id location { id } currency totalCents externalReference
+  level3 { customerReference lineItems { productCode description quantity unitOfMeasure unitCostCents taxCents discountCents } }`;
+
+/** A void left unfinished this long ago (a crash between the processor call and its outcome) may be retried. */
+const VOID_STALE_MS = 60_000;
+
+const revive = <T extends object>(make: () => T, data: unknown, dates: string[]): T => {
+  const fields = { ...(data as Record<string, unknown>) };
+  for (const name of dates) if (typeof fields[name] === 'string') fields[name] = new Date(fields[name]);
+  return Object.assign(make(), fields);
+};
+const snapshot = (entity: object) => JSON.parse(JSON.stringify({ ...entity })) as unknown;
+const restorePayment = (data: unknown) =>
+  revive(() => new Payment(), data, ['createdAt', 'updatedAt', 'settledAt', 'voidRequestedAt']);
+const restoreRefund = (data: unknown) => revive(() => new Refund(), data, ['createdAt', 'updatedAt']);
+
+const processorUnavailable = (what: string) =>
+  new DomainError(
+    ErrorCode.UNAVAILABLE,
+    `The payment processor is not available; ${what}. Retry later.`,
+    [],
+    'processor_unavailable',
+  );
+
+/**
+ * Payments of the caller's tenant and their one state machine. Every operation that talks to the processor
+ * runs in three steps and never holds a transaction across the call: record the intent (and lock what must not
+ * be raced), call the processor with our own id as its reference, record the outcome with its outbox event.
+ */
 export class PaymentService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly deps: PaymentDeps,
+  ) {}
+
+  private scope(principal: Principal) {
+    return {
+      tenantId: principal.tenantId,
+      ...(principal.locationIds ? { locationId: { $in: principal.locationIds } } : {}),
+    };
+  }
 
   byIds(principal: Principal, ids: readonly string[]): Promise<Payment[]> {
-    return this.em.find(Payment, { id: { $in: [...ids] }, tenantId: principal.tenantId });
+    return this.em.find(Payment, { id: { $in: [...ids] }, ...this.scope(principal) });
   }
 
   byOrders(principal: Principal, orderIds: readonly string[]): Promise<Payment[]> {
     return this.em.find(
       Payment,
-      { orderId: { $in: [...orderIds] }, tenantId: principal.tenantId },
+      { orderId: { $in: [...orderIds] }, ...this.scope(principal) },
       { orderBy: { createdAt: 'asc', id: 'asc' } },
     );
   }
@@ -23,38 +102,443 @@ export class PaymentService {
   byChecks(principal: Principal, checkIds: readonly string[]): Promise<Payment[]> {
     return this.em.find(
       Payment,
-      { checkId: { $in: [...checkIds] }, tenantId: principal.tenantId },
+      { checkId: { $in: [...checkIds] }, ...this.scope(principal) },
       { orderBy: { createdAt: 'asc', id: 'asc' } },
     );
   }
 
-  /**
-   * Records an approved payment on an order and its `payment.approved` event in one transaction.
-   * (The walking skeleton's payment: the processor, the state machine and idempotency arrive with the partner API.)
-   */
-  async create(principal: Principal, input: CreatePaymentInput): Promise<Payment> {
+  /** Refunds of payments the caller may see (the payments were read within its scope). */
+  refundsOf(paymentIds: readonly string[]): Promise<Refund[]> {
+    return this.em.find(Refund, { paymentId: { $in: [...paymentIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  /** Takes a card payment on an order, never beyond what the order still owes. */
+  async create(
+    principal: Principal,
+    input: CreatePaymentInput,
+    idempotencyKey?: string | null,
+  ): Promise<{ payment: Payment; replayed: boolean }> {
     requireScope(principal, SCOPES.posPayments);
     const orderId = parseUuidArg(input.orderId, 'orderId');
-    const problems: string[] = [];
-    if (!Number.isSafeInteger(input.amountCents) || input.amountCents <= 0) {
-      problems.push('amountCents: must be a positive integer');
-    }
-    if (!/^[A-Z]{3}$/.test(input.currency)) problems.push('currency: must be an ISO 4217 code such as USD');
+    const problems = [
+      ...amountProblems(input.amountCents, 'amountCents', 1),
+      ...currencyProblems(input.currency),
+      ...textProblems(input.cardToken, 'cardToken', 128, true),
+    ];
+    if (!Object.values(EntryMode).includes(input.entryMode))
+      problems.push('entryMode: CARD_PRESENT or CARD_NOT_PRESENT');
     if (problems.length) throw badInput('Invalid payment', problems);
 
+    const store = new IdempotencyStore(this.em);
+    const key = IdempotencyStore.parseKey(idempotencyKey);
+    const claim = key ? await store.claim(principal, key, 'createPayment', { ...input, orderId }) : null;
+    if (claim?.kind === 'replay') return { payment: restorePayment(claim.response), replayed: true };
+    const token = claim?.token ?? null;
+
+    let payment: Payment;
+    let order: OrderFacts;
+    try {
+      const found = await this.deps.orders.fetch<OrderFacts>(
+        principal,
+        this.deps.requestId,
+        'Order',
+        orderId,
+        ORDER_FACTS,
+      );
+      if (!found) throw notFound('Order');
+      order = found;
+      const resumed =
+        claim?.kind === 'resume' && claim.resourceId
+          ? await this.em.findOne(Payment, { id: claim.resourceId, tenantId: principal.tenantId })
+          : null;
+      payment = resumed ?? (await this.recordIntent(principal, order, input, token, store));
+    } catch (error) {
+      // Nothing reached the processor: the key is free for a corrected retry.
+      if (token) await store.release(token);
+      throw error;
+    }
+    if (payment.status !== PaymentStatus.PENDING) {
+      // A resumed request whose outcome was recorded: finish the key, answer with the payment.
+      if (token) await this.em.transactional((tx) => store.complete(tx, token, payment.id, snapshot(payment)));
+      return { payment, replayed: false };
+    }
+    return { payment: await this.authorise(payment, order, input, token, store), replayed: false };
+  }
+
+  /** Step 1 of a payment: under the order's ledger lock, check what it owes and record a pending payment. */
+  private recordIntent(
+    principal: Principal,
+    order: OrderFacts,
+    input: CreatePaymentInput,
+    token: IdempotencyToken | null,
+    store: IdempotencyStore,
+  ): Promise<Payment> {
+    if (order.currency !== input.currency) {
+      throw unprocessable('currency_mismatch', `The order is in ${order.currency}`, [
+        `currency: must be ${order.currency}`,
+      ]);
+    }
     return this.em.transactional(async (tx) => {
+      await lockPayable(tx, principal.tenantId, order.id, 'order');
+      const held = await amountHeld(tx, 'order_id', order.id);
+      const due = order.totalCents - held;
+      if (input.amountCents > due) {
+        throw unprocessable('amount_exceeds_due', 'The amount is more than the order still owes', [
+          `amount due: ${Math.max(due, 0)}`,
+        ]);
+      }
       const payment = new Payment();
       Object.assign(payment, {
         tenantId: principal.tenantId,
-        orderId,
+        locationId: Number(order.location.id),
+        orderId: order.id,
         amountCents: input.amountCents,
         currency: input.currency,
-        status: PaymentStatus.APPROVED,
+        entryMode: input.entryMode,
       });
       tx.persist(payment);
       await tx.flush();
-      await recordPaymentEvent(tx, payment, 'payment.approved');
+      if (token) await store.attach(tx, token, payment.id);
       return payment;
     });
   }
+
+  /** Steps 2 and 3: ask the processor, then record its answer (or undo the sale when no answer came). */
+  private async authorise(
+    payment: Payment,
+    order: OrderFacts,
+    input: CreatePaymentInput,
+    token: IdempotencyToken | null,
+    store: IdempotencyStore,
+  ): Promise<Payment> {
+    const { processor, logger } = this.deps;
+    let result;
+    try {
+      result = await processor.sale({
+        reference: payment.id,
+        amountCents: payment.amountCents,
+        currency: payment.currency,
+        entryMode: payment.entryMode === EntryMode.CARD_PRESENT ? 'card_present' : 'card_not_present',
+        cardToken: input.cardToken,
+        // v1.2: card-present sales carry Level 3, with the order's external_reference as customer_reference.
+        level3:
+          payment.entryMode === EntryMode.CARD_PRESENT && order.level3
+            ? {
+                customerReference: order.externalReference ?? order.level3.customerReference,
+                lineItems: order.level3.lineItems,
+              }
+            : null,
+      });
+    } catch (error) {
+      if (!(error instanceof ProcessorUnavailableError)) throw error;
+      logger.warn({ err: error, paymentId: payment.id, requestId: this.deps.requestId }, 'processor unavailable');
+      // The sale may have gone through unseen: void it by our reference before giving up on it.
+      await processor.void({ reference: payment.id, processorReference: null }).catch((voidError: unknown) => {
+        logger.error({ err: voidError, paymentId: payment.id }, 'technical void failed; reconcile with the processor');
+      });
+      await this.em.transactional(async (tx) => {
+        const current = await lockPayment(tx, payment.id);
+        if (current.status !== PaymentStatus.PENDING) return;
+        const event = transition(current, PaymentStatus.CANCELLED);
+        current.failureCode = 'processor_unavailable';
+        await tx.flush();
+        if (event) await recordPaymentEvent(tx, current, event);
+      });
+      if (token) await store.release(token);
+      throw processorUnavailable('the payment was cancelled and nothing was charged');
+    }
+    return this.em.transactional(async (tx) => {
+      const current = await lockPayment(tx, payment.id);
+      if (current.status === PaymentStatus.PENDING) {
+        const event = transition(current, result.approved ? PaymentStatus.APPROVED : PaymentStatus.DECLINED);
+        current.processorReference = result.processorReference;
+        if (result.approved) current.authorizationCode = result.authorizationCode;
+        else current.failureCode = result.declineCode;
+        await tx.flush();
+        if (event) await recordPaymentEvent(tx, current, event);
+      }
+      if (token) await store.complete(tx, token, current.id, snapshot(current));
+      return current;
+    });
+  }
+
+  /** Voids an approved payment before its batch settles. */
+  async void(
+    principal: Principal,
+    ids: { paymentId: string; orderId?: string | null },
+    idempotencyKey?: string | null,
+  ): Promise<{ payment: Payment; replayed: boolean }> {
+    requireScope(principal, SCOPES.posRefunds);
+    const paymentId = parseUuidArg(ids.paymentId, 'paymentId');
+    const orderId = ids.orderId == null ? null : parseUuidArg(ids.orderId, 'orderId');
+    const store = new IdempotencyStore(this.em);
+    const key = IdempotencyStore.parseKey(idempotencyKey);
+    const claim = key ? await store.claim(principal, key, 'voidPayment', { paymentId, orderId }) : null;
+    if (claim?.kind === 'replay') return { payment: restorePayment(claim.response), replayed: true };
+    const token = claim?.token ?? null;
+
+    let payment: Payment;
+    try {
+      payment = await this.em.transactional(async (tx) => {
+        const current = await this.lockOwnPayment(tx, principal, paymentId, orderId);
+        // A resumed void whose first attempt marked the payment: carry on with it.
+        if (claim?.kind === 'resume' && current.voidRequestedAt) return current;
+        if (current.settledAt) {
+          throw conflict('payment_settled', 'A settled payment cannot be voided; refund it instead');
+        }
+        if (current.refundedCents > 0 || (await pendingRefunds(tx, current.id)) > 0) {
+          throw conflict('payment_has_refunds', 'A payment with refunds cannot be voided');
+        }
+        assertCanTransition(current.status, PaymentStatus.VOIDED);
+        assertNotBusy(current);
+        current.voidRequestedAt = new Date();
+        await tx.flush();
+        if (token) await store.attach(tx, token, current.id);
+        return current;
+      });
+    } catch (error) {
+      if (token) await store.release(token);
+      throw error;
+    }
+
+    try {
+      await this.deps.processor.void({ reference: payment.id, processorReference: payment.processorReference });
+    } catch (error) {
+      if (!(error instanceof ProcessorUnavailableError)) throw error;
+      this.deps.logger.warn({ err: error, paymentId, requestId: this.deps.requestId }, 'processor unavailable');
+      await this.em.transactional(async (tx) => {
+        const current = await lockPayment(tx, paymentId);
+        current.voidRequestedAt = null;
+        await tx.flush();
+      });
+      if (token) await store.release(token);
+      throw processorUnavailable('the payment was not voided');
+    }
+
+    const voided = await this.em.transactional(async (tx) => {
+      const current = await lockPayment(tx, paymentId);
+      if (current.status !== PaymentStatus.VOIDED) {
+        const event = transition(current, PaymentStatus.VOIDED);
+        current.voidRequestedAt = null;
+        await tx.flush();
+        if (event) await recordPaymentEvent(tx, current, event);
+      }
+      if (token) await store.complete(tx, token, current.id, snapshot(current));
+      return current;
+    });
+    return { payment: voided, replayed: false };
+  }
+
+  /** Refunds part or all of an approved payment; refunds together never exceed what was paid. */
+  async refund(
+    principal: Principal,
+    input: RefundPaymentInput,
+    idempotencyKey?: string | null,
+  ): Promise<{ refund: Refund; payment: Payment; replayed: boolean }> {
+    requireScope(principal, SCOPES.posRefunds);
+    const paymentId = parseUuidArg(input.paymentId, 'paymentId');
+    const orderId = input.orderId == null ? null : parseUuidArg(input.orderId, 'orderId');
+    const problems = [
+      ...(input.amountCents == null ? [] : amountProblems(input.amountCents, 'amountCents', 1)),
+      ...textProblems(input.reason, 'reason', 255),
+    ];
+    if (problems.length) throw badInput('Invalid refund', problems);
+    const store = new IdempotencyStore(this.em);
+    const key = IdempotencyStore.parseKey(idempotencyKey);
+    const request = { paymentId, orderId, amountCents: input.amountCents ?? null, reason: input.reason ?? null };
+    const claim = key ? await store.claim(principal, key, 'refundPayment', request) : null;
+    if (claim?.kind === 'replay') {
+      const stored = claim.response as { refund: unknown; payment: unknown };
+      return { refund: restoreRefund(stored.refund), payment: restorePayment(stored.payment), replayed: true };
+    }
+    const token = claim?.token ?? null;
+
+    let refund: Refund;
+    let payment: Payment;
+    try {
+      ({ refund, payment } = await this.em.transactional(async (tx) => {
+        const current = await this.lockOwnPayment(tx, principal, paymentId, orderId);
+        const resumed =
+          claim?.kind === 'resume' && claim.resourceId
+            ? await tx.findOne(Refund, { id: claim.resourceId, paymentId })
+            : null;
+        if (resumed) return { refund: resumed, payment: current };
+        if (current.status !== PaymentStatus.APPROVED && current.status !== PaymentStatus.PARTIALLY_REFUNDED) {
+          throw conflict(
+            'payment_not_refundable',
+            `A ${current.status.toLowerCase()} payment cannot be refunded; only approved payments can`,
+          );
+        }
+        assertNotBusy(current);
+        const refundable = current.amountCents - current.refundedCents - (await pendingRefunds(tx, current.id));
+        const amount = input.amountCents ?? refundable;
+        if (amount < 1 || amount > refundable) {
+          throw unprocessable('amount_exceeds_refundable', 'The amount is more than what is left to refund', [
+            `refundable: ${Math.max(refundable, 0)}`,
+          ]);
+        }
+        const created = new Refund();
+        Object.assign(created, {
+          tenantId: principal.tenantId,
+          paymentId,
+          amountCents: amount,
+          currency: current.currency,
+          reason: input.reason ?? null,
+        });
+        tx.persist(created);
+        await tx.flush();
+        if (token) await store.attach(tx, token, created.id);
+        return { refund: created, payment: current };
+      }));
+    } catch (error) {
+      if (token) await store.release(token);
+      throw error;
+    }
+    if (refund.status !== RefundStatus.PENDING) {
+      if (token) {
+        await this.em.transactional((tx) =>
+          store.complete(tx, token, refund.id, { refund: snapshot(refund), payment: snapshot(payment) }),
+        );
+      }
+      return { refund, payment, replayed: false };
+    }
+
+    let processorReference: string;
+    try {
+      ({ processorReference } = await this.deps.processor.refund({
+        reference: refund.id,
+        processorReference: payment.processorReference ?? '',
+        amountCents: refund.amountCents,
+        currency: refund.currency,
+      }));
+    } catch (error) {
+      if (!(error instanceof ProcessorUnavailableError)) throw error;
+      this.deps.logger.warn(
+        { err: error, refundId: refund.id, requestId: this.deps.requestId },
+        'processor unavailable',
+      );
+      await this.em.transactional(async (tx) => {
+        const current = await tx.findOneOrFail(Refund, refund.id, {
+          lockMode: LockMode.PESSIMISTIC_WRITE,
+          refresh: true,
+        });
+        if (current.status !== RefundStatus.PENDING) return;
+        current.status = RefundStatus.FAILED;
+        current.failureCode = 'processor_unavailable';
+        current.updatedAt = new Date();
+      });
+      if (token) await store.release(token);
+      throw processorUnavailable('nothing was refunded');
+    }
+
+    return this.em.transactional(async (tx) => {
+      const current = await lockPayment(tx, paymentId);
+      const pending = await tx.findOneOrFail(Refund, refund.id, {
+        lockMode: LockMode.PESSIMISTIC_WRITE,
+        refresh: true,
+      });
+      if (pending.status === RefundStatus.PENDING) {
+        pending.status = RefundStatus.SUCCEEDED;
+        pending.processorReference = processorReference;
+        pending.updatedAt = new Date();
+        current.refundedCents += pending.amountCents;
+        const event = transition(
+          current,
+          current.refundedCents === current.amountCents ? PaymentStatus.REFUNDED : PaymentStatus.PARTIALLY_REFUNDED,
+        );
+        await tx.flush();
+        if (event) await recordPaymentEvent(tx, current, event);
+      }
+      if (token) await store.complete(tx, token, pending.id, { refund: snapshot(pending), payment: snapshot(current) });
+      return { refund: pending, payment: current, replayed: false };
+    });
+  }
+
+  /**
+   * Closes a location's batch: its approved payments settle with the processor, after which they can only be
+   * refunded, not voided (what a POS does at the end of a day).
+   */
+  async closeBatch(principal: Principal, locationIdArg: string): Promise<number> {
+    requireScope(principal, SCOPES.posPayments);
+    const locationId = parseIntIdArg(locationIdArg, 'locationId');
+    if (!mayActAtLocation(principal, locationId)) throw notFound('Location');
+    const open = {
+      tenantId: principal.tenantId,
+      locationId,
+      status: { $in: [PaymentStatus.APPROVED, PaymentStatus.PARTIALLY_REFUNDED] },
+      settledAt: null,
+      voidRequestedAt: null,
+    };
+    const batch = await this.em.find(Payment, open, { fields: ['id', 'processorReference'] });
+    if (!batch.length) return 0;
+    await this.deps.processor.settle(batch.map((p) => p.processorReference ?? p.id));
+    return this.em.transactional(async (tx) => {
+      const settled = await tx.find(
+        Payment,
+        { ...open, id: { $in: batch.map((p) => p.id) } },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+      );
+      const now = new Date();
+      for (const payment of settled) {
+        payment.settledAt = now;
+        payment.version += 1;
+        payment.updatedAt = now;
+      }
+      await tx.flush();
+      return settled.length;
+    });
+  }
+
+  /** A payment of the caller (tenant and locations), locked for this transaction; 404 otherwise. */
+  private async lockOwnPayment(
+    tx: EntityManager,
+    principal: Principal,
+    paymentId: string,
+    orderId: string | null,
+  ): Promise<Payment> {
+    const payment = await tx.findOne(
+      Payment,
+      { id: paymentId, ...this.scope(principal), ...(orderId ? { orderId } : {}) },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+    );
+    if (!payment) throw notFound('Payment');
+    return payment;
+  }
+}
+
+function lockPayment(tx: EntityManager, paymentId: string): Promise<Payment> {
+  return tx.findOneOrFail(Payment, paymentId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+}
+
+function assertNotBusy(payment: Payment): void {
+  if (payment.voidRequestedAt && Date.now() - payment.voidRequestedAt.getTime() < VOID_STALE_MS) {
+    throw conflict('payment_busy', 'A void of this payment is in progress; retry shortly');
+  }
+}
+
+/** Creates the ledger row of an order or check if needed and locks it until the transaction ends. */
+export async function lockPayable(tx: EntityManager, tenantId: string, id: string, kind: 'order' | 'check') {
+  await tx.execute(
+    `insert into payments.payable (id, tenant_id, kind, created_at) values (?, ?, ?, now()) on conflict (id) do nothing`,
+    [id, tenantId, kind],
+  );
+  await tx.execute(`select id from payments.payable where id = ? for update`, [id]);
+}
+
+/** What payments against an order or check hold: approved or pending amounts, less what was refunded. */
+export async function amountHeld(tx: EntityManager, column: 'order_id' | 'check_id', id: string): Promise<number> {
+  const [row] = await tx.execute<{ held: string }[]>(
+    `select coalesce(sum(amount_cents - refunded_cents), 0)::text as held from payments.payment
+     where ${column} = ? and status in (${[...HOLDS_FUNDS].map(() => '?').join(', ')})`,
+    [id, ...HOLDS_FUNDS],
+  );
+  return Number(row.held);
+}
+
+async function pendingRefunds(tx: EntityManager, paymentId: string): Promise<number> {
+  const [row] = await tx.execute<{ pending: string }[]>(
+    `select coalesce(sum(amount_cents), 0)::text as pending from payments.refund where payment_id = ? and status = ?`,
+    [paymentId, RefundStatus.PENDING],
+  );
+  return Number(row.pending);
 }

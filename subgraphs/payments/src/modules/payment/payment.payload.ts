@@ -1,0 +1,30 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Refund } from '../refund/refund.entity';
+import { Payment } from './payment.entity';
+
+@ObjectType({ description: 'The result of a mutation that creates or moves a payment' })
+export class PaymentPayload {
+  @Field(() => Payment)
+  payment!: Payment;
+
+  @Field({ description: 'True when this is the stored result of an earlier request with the same idempotency key' })
+  idempotentReplay!: boolean;
+}
+
+@ObjectType({ description: 'The result of refundPayment' })
+export class RefundPayload {
+  @Field(() => Refund)
+  refund!: Refund;
+
+  @Field(() => Payment)
+  payment!: Payment;
+
+  @Field({ description: 'True when this is the stored result of an earlier request with the same idempotency key' })
+  idempotentReplay!: boolean;
+}
+
+@ObjectType({ description: 'The result of closeBatch' })
+export class CloseBatchPayload {
+  @Field(() => Int, { description: 'How many payments were settled' })
+  settledCount!: number;
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum RefundStatus {
+  PENDING = 'PENDING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+}
+registerEnumType(RefundStatus, { name: 'RefundStatus' });
+
+/** Money returned on a payment. Pending refunds already count against what is refundable. */
+@ObjectType()
+@Entity({ tableName: 'refund' })
+export class Refund {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ length: 64 })
+  tenantId!: string;
+
+  @Field(() => ID)
+  @Property({ type: 'uuid', index: true })
+  paymentId!: string;
+
+  @Field(() => RefundStatus)
+  @Property({ type: 'string', length: 16 })
+  status: RefundStatus = RefundStatus.PENDING;
+
+  @Field(() => Int, { description: 'Amount in minor units (cents)' })
+  @Property({ type: 'integer' })
+  amountCents!: number;
+
+  @Field()
+  @Property({ length: 3 })
+  currency!: string;
+
+  @Field(() => String, { nullable: true })
+  @Property({ length: 255, nullable: true })
+  reason: string | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ length: 128, nullable: true })
+  processorReference: string | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ length: 64, nullable: true })
+  failureCode: string | null = null;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
+}
