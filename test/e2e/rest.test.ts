@@ -18,6 +18,7 @@ describe('REST facade: partner API v1 locations', () => {
   };
   const errorBody = (status: number, message: string) => ({
     status,
+    code: expect.any(String),
     timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     message,
     details: expect.any(Array),
@@ -90,9 +91,17 @@ describe('REST facade: partner API v1 locations', () => {
     const { status, body } = await get('/pos/v1/.well-known/openapi.json');
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.1.0');
-    expect(Object.keys(body.paths)).toEqual(['/pos/v1/locations', '/pos/v1/locations/{id}']);
+    expect(Object.keys(body.paths)).toEqual([
+      '/pos/v1/locations',
+      '/pos/v1/locations/{id}',
+      '/pos/v1/orders',
+      '/pos/v1/orders/{id}',
+      '/pos/v1/orders/{id}/payments',
+      '/pos/v1/orders/{id}/payments/{paymentId}/void',
+      '/pos/v1/orders/{id}/payments/{paymentId}/refunds',
+    ]);
     const getLocation = body.paths['/pos/v1/locations/{id}'].get;
-    expect(getLocation.security).toEqual([{ oauth2: ['tilt/pos:read'] }]);
+    expect(getLocation.security).toEqual([{ oauth2: ['tilt/pos:read'] }, { posUser: [] }]);
     expect(getLocation.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
     expect(Object.keys(getLocation.responses)).toEqual(['200', '400', '401', '403', '404', '500']);
     expect(getLocation.responses['200'].content['application/json'].schema.required).toEqual([

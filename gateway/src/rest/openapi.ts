@@ -1,20 +1,51 @@
 import { z } from 'zod';
-import { ALL_SCOPES } from '@pos/kit';
+import { SCOPES } from '@pos/kit';
 import type { RestRoute } from './route';
 
 const errorBody = z.object({
-  status: z.number().int(),
+  status: z.number().int().describe('The HTTP status'),
+  code: z
+    .string()
+    .describe(
+      'Stable machine-readable code: validation_error, unauthorized, insufficient_scope, not_found, ' +
+        'unsupported_media_type, idempotency_key_reused, idempotency_key_in_use, duplicate_external_id, ' +
+        'amount_exceeds_due, currency_mismatch, amount_exceeds_refundable, payment_settled, payment_has_refunds, ' +
+        'payment_not_refundable, payment_busy, invalid_state_transition, processor_unavailable, ' +
+        'service_unavailable, internal_error',
+    ),
   timestamp: z.string().describe('ISO 8601 timestamp'),
   message: z.string(),
-  details: z.array(z.string()),
+  details: z.array(z.string()).describe('What was wrong, one line per problem (`field: reason`)'),
 });
 
 const ERRORS: Record<number, string> = {
-  400: 'Bad Request – validation error',
-  401: 'Unauthorized – missing or invalid authentication',
+  400: 'Bad Request – malformed JSON or a field that is missing, of the wrong type or out of range',
+  401: 'Unauthorized – missing or invalid access token',
   403: 'Forbidden – the token lacks the required scope',
-  404: 'Not found',
-  500: 'Internal Server Error – unexpected server error',
+  404: 'Not found – no such resource for this caller (another partner’s ids are not found too)',
+  409: 'Conflict – the resource’s state does not allow this, or the Idempotency-Key is in use by a running request',
+  415: 'Unsupported Media Type – the body must be application/json',
+  422: 'Unprocessable – a business rule refused the request, or the Idempotency-Key was used with another body',
+  500: 'Internal Server Error – unexpected; quote the request id in details',
+  503: 'Service Unavailable – the payment processor did not answer; nothing was charged; retry later',
+};
+
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'Makes retries safe (1–255 visible ASCII characters, e.g. a V4 UUID); kept 24 hours',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
+
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  [SCOPES.posRead]: 'Read locations, orders and payments',
+  [SCOPES.posOrders]: 'Create orders',
+  [SCOPES.posPayments]: 'Take payments on orders and close batches',
+  [SCOPES.posRefunds]: 'Void and refund payments',
+  [SCOPES.posLaunch]: 'Create SSO launch links',
+  [SCOPES.webhooksSubscribe]: 'Manage webhook endpoints',
+  [SCOPES.mobilePayments]: 'Mobile payments API v2 (checks)',
 };
 
 const schemaOf = (type: z.ZodType) => {
@@ -52,10 +83,22 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
     const responses: Record<string, unknown> = {
       [route.response.status]: {
         description: route.response.description,
+        ...(route.idempotent
+          ? {
+              headers: {
+                'Idempotent-Replayed': {
+                  description: '`true` when this is the stored response of an earlier request with the same key',
+                  schema: { type: 'string', enum: ['true'] },
+                },
+              },
+            }
+          : {}),
         content: { 'application/json': { schema: schemaOf(route.response.schema) } },
       },
     };
-    const errors = [400, 401, 403, ...(route.notFoundMessage ? [404] : []), 500];
+    const errors = [
+      ...new Set([400, 401, 403, ...(route.notFoundMessage ? [404] : []), ...(route.errors ?? []), 500]),
+    ].sort((a, b) => a - b);
     for (const status of errors) {
       responses[status] = {
         description: ERRORS[status],
@@ -67,9 +110,10 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
       [route.method]: {
         operationId: route.operationId,
         summary: route.summary,
+        ...(route.description ? { description: route.description } : {}),
         tags: route.tags,
-        security: [{ oauth2: [route.scope] }],
-        parameters: parameters(route),
+        security: [{ oauth2: [route.scope] }, { posUser: [] }],
+        parameters: [...parameters(route), ...(route.idempotent ? [IDEMPOTENCY_HEADER] : [])],
         ...(route.body
           ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body) } } } }
           : {}),
@@ -82,7 +126,10 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
     info: {
       title: 'POS partner API',
       version: '1.2.0',
-      description: 'Partner REST API (v1). Each route runs one GraphQL operation of the federated graph.',
+      description:
+        'Partner REST API (v1). Each route runs one GraphQL operation of the federated graph. Amounts are integer ' +
+        'minor units (cents) with an ISO 4217 currency. Errors share one body: `{status, code, timestamp, message, ' +
+        'details}`.',
     },
     servers: [{ url: serverUrl }],
     paths,
@@ -91,13 +138,22 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
       securitySchemes: {
         oauth2: {
           type: 'oauth2',
-          description: 'client_credentials access tokens from the token endpoint (RS256 JWTs)',
+          description: 'M2M client_credentials access tokens from the token endpoint (RS256 JWTs)',
           flows: {
             clientCredentials: {
               tokenUrl: `${serverUrl}/oauth2/token`,
-              scopes: Object.fromEntries(ALL_SCOPES.map((s) => [s, s])),
+              scopes: SCOPE_DESCRIPTIONS,
             },
           },
+        },
+        posUser: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'POS user access tokens (RS256 JWTs with the user’s location roles). Scopes come from the roles: ' +
+            'location_cashier holds tilt/pos:read, tilt/pos:orders and tilt/pos:payments; location_manager also ' +
+            'tilt/pos:refunds. A user acts only at the locations of their roles.',
         },
       },
     },

@@ -23,10 +23,16 @@ export interface RestRouterOptions {
   ): Promise<OperationResult>;
 }
 
+/** Set on a response that replays the stored result of an earlier request with the same Idempotency-Key. */
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+
 const issues = (error: z.ZodError, where: string) =>
   error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
 
-/** Express routes for the route table: validate, authorise, run the one operation, map the outcome. */
+const hasBody = (req: Request) =>
+  req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
+/** Express routes for the route table: authenticate, authorise, validate, run the one operation, map the outcome. */
 export function restRouter(options: RestRouterOptions): Router {
   const router = Router();
   for (const route of options.routes) {
@@ -43,9 +49,12 @@ export function restRouter(options: RestRouterOptions): Router {
       if (!principal.scopes.includes(route.scope)) {
         return fail(restError(403, 'Forbidden', [`The access token lacks the scope ${route.scope}`]));
       }
+      if (route.body && hasBody(req) && !req.is('application/json')) {
+        return fail(restError(415, 'Unsupported media type', ['Content-Type must be application/json']));
+      }
       const params = route.params.safeParse(req.params);
       const query = route.query.safeParse(req.query);
-      const body = route.body?.safeParse(req.body);
+      const body = route.body?.safeParse(hasBody(req) ? req.body : {});
       const problems = [
         ...(params.success ? [] : issues(params.error, 'path')),
         ...(query.success ? [] : issues(query.error, 'query')),
@@ -55,13 +64,19 @@ export function restRouter(options: RestRouterOptions): Router {
 
       const result = await options.execute(
         route.document,
-        route.variables({ params: params.data, query: query.data, body: body?.data } as never),
+        route.variables({
+          params: params.data,
+          query: query.data,
+          body: body?.data,
+          idempotencyKey: route.idempotent ? (req.header('idempotency-key') ?? null) : null,
+        } as never),
         principal,
         requestId,
       );
       if (result.errors?.length) return fail(fromGraphQLError(result.errors[0]));
       const response = route.respond(result.data ?? {});
       if (!response) return fail(restError(404, route.notFoundMessage ?? 'Not found'));
+      if (response.replayed) res.setHeader(REPLAYED_HEADER, 'true');
       res.status(response.status).json(response.body);
     });
   }

@@ -1,0 +1,193 @@
+import { SCOPES } from '@pos/kit';
+import { z } from 'zod';
+import { defineRoute } from '../route';
+import { IDEMPOTENCY, cents, noQuery, nullableText, timestamp, uuidId } from './common';
+
+const lineItemIn = z
+  .object({
+    product_code: z.string().describe('Product code (SKU), 1–12 characters'),
+    description: z.string().describe('1–35 characters'),
+    quantity: z.number().int().describe('Whole units, 1–1,000,000'),
+    unit_of_measure: z.string().describe('e.g. EA; 1–12 characters'),
+    unit_cost_cents: cents('Price of one unit'),
+    tax_cents: cents('Tax on the line; default 0').optional(),
+    discount_cents: cents('Discount on the line; default 0').optional(),
+  })
+  .strict();
+
+const createOrderBody = z
+  .object({
+    location_id: z.number().int().describe('One of the caller’s locations'),
+    currency: z.string().describe('ISO 4217 code, e.g. USD'),
+    total_cents: cents('Order total'),
+    external_reference: nullableText(
+      'PO or invoice number, at most 25 characters; forwarded to Valor as Level 3 customer_reference',
+    ),
+    external_source: nullableText('The partner system the order comes from (given with external_id); ≤ 64 chars'),
+    external_id: nullableText('The order’s id in external_source, unique per partner and source; ≤ 128 chars'),
+    level3: z
+      .object({
+        customer_reference: nullableText('At most 25 characters; external_reference takes precedence when sent'),
+        line_items: z
+          .array(lineItemIn)
+          .describe('1–200 lines; quantity × unit_cost_cents − discount_cents + tax_cents must add up to total_cents'),
+      })
+      .strict()
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
+const lineItemOut = z.object({
+  product_code: z.string(),
+  description: z.string(),
+  quantity: z.number().int(),
+  unit_of_measure: z.string(),
+  unit_cost_cents: z.number().int(),
+  tax_cents: z.number().int(),
+  discount_cents: z.number().int(),
+});
+
+export const orderSchema = z.object({
+  id: z.string().describe('Order id (UUID)'),
+  number: z.string().describe('Order number shown to staff and guests'),
+  location_id: z.number().int(),
+  status: z.enum(['open', 'paid', 'closed', 'cancelled']),
+  currency: z.string(),
+  total_cents: z.number().int().describe('Minor units (cents)'),
+  external_reference: z.string().nullable(),
+  external_source: z.string().nullable(),
+  external_id: z.string().nullable(),
+  level3: z.object({ customer_reference: z.string().nullable(), line_items: z.array(lineItemOut) }).nullable(),
+  opened_by_m2m_client_id: z.string().nullable().describe('The M2M client that opened the order; null for POS users'),
+  opened_by_user_id: z.string().nullable().describe('The POS user who opened the order; null for M2M clients'),
+  version: z.number().int(),
+  created_at: timestamp(),
+  updated_at: timestamp(),
+});
+
+const ORDER_FIELDS = `fragment RestOrder on Order {
+  id number status currency totalCents externalReference externalSource externalId openedByM2mClientId openedByUserId
+  version createdAt updatedAt location { id }
+  level3 { customerReference lineItems { productCode description quantity unitOfMeasure unitCostCents taxCents discountCents } }
+}`;
+
+interface GqlLineItem {
+  productCode: string;
+  description: string;
+  quantity: number;
+  unitOfMeasure: string;
+  unitCostCents: number;
+  taxCents: number;
+  discountCents: number;
+}
+interface GqlOrder {
+  id: string;
+  number: string;
+  status: string;
+  currency: string;
+  totalCents: number;
+  externalReference: string | null;
+  externalSource: string | null;
+  externalId: string | null;
+  openedByM2mClientId: string | null;
+  openedByUserId: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  location: { id: string };
+  level3: { customerReference: string | null; lineItems: GqlLineItem[] } | null;
+}
+
+export const toRestOrder = (o: GqlOrder): z.infer<typeof orderSchema> => ({
+  id: o.id,
+  number: o.number,
+  location_id: Number(o.location.id),
+  status: o.status.toLowerCase() as z.infer<typeof orderSchema>['status'],
+  currency: o.currency,
+  total_cents: o.totalCents,
+  external_reference: o.externalReference,
+  external_source: o.externalSource,
+  external_id: o.externalId,
+  level3: o.level3 && {
+    customer_reference: o.level3.customerReference,
+    line_items: o.level3.lineItems.map((l) => ({
+      product_code: l.productCode,
+      description: l.description,
+      quantity: l.quantity,
+      unit_of_measure: l.unitOfMeasure,
+      unit_cost_cents: l.unitCostCents,
+      tax_cents: l.taxCents,
+      discount_cents: l.discountCents,
+    })),
+  },
+  opened_by_m2m_client_id: o.openedByM2mClientId,
+  opened_by_user_id: o.openedByUserId,
+  version: o.version,
+  created_at: o.createdAt,
+  updated_at: o.updatedAt,
+});
+
+export const orderRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/pos/v1/orders',
+    operationId: 'createOrder',
+    summary: 'Create an order',
+    description: `Accepts POS user tokens (at the locations of their roles) and M2M client_credentials tokens
+(\`opened_by_m2m_client_id\` records the client). ${IDEMPOTENCY}`,
+    tags: ['Orders'],
+    scope: SCOPES.posOrders,
+    params: z.object({}),
+    query: noQuery,
+    body: createOrderBody,
+    idempotent: true,
+    document: `mutation RestCreateOrder($input: CreateOrderInput!, $key: String) {
+      createOrder(input: $input, idempotencyKey: $key) { idempotentReplay order { ...RestOrder } }
+    } ${ORDER_FIELDS}`,
+    variables: ({ body, idempotencyKey }) => ({
+      key: idempotencyKey,
+      input: {
+        locationId: String(body.location_id),
+        currency: body.currency,
+        totalCents: body.total_cents,
+        externalReference: body.external_reference,
+        externalSource: body.external_source,
+        externalId: body.external_id,
+        level3: body.level3 && {
+          customerReference: body.level3.customer_reference,
+          lineItems: body.level3.line_items.map((l) => ({
+            productCode: l.product_code,
+            description: l.description,
+            quantity: l.quantity,
+            unitOfMeasure: l.unit_of_measure,
+            unitCostCents: l.unit_cost_cents,
+            taxCents: l.tax_cents,
+            discountCents: l.discount_cents,
+          })),
+        },
+      },
+    }),
+    respond: (data) => {
+      const result = data.createOrder as { idempotentReplay: boolean; order: GqlOrder };
+      return { status: 201, body: toRestOrder(result.order), replayed: result.idempotentReplay };
+    },
+    errors: [404, 409, 415, 422],
+    response: { status: 201, description: 'The order', schema: orderSchema },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/pos/v1/orders/{id}',
+    operationId: 'getOrder',
+    summary: 'Get an order',
+    tags: ['Orders'],
+    scope: SCOPES.posRead,
+    params: z.object({ id: uuidId('id') }),
+    query: noQuery,
+    document: `query RestGetOrder($id: ID!) { order(id: $id) { ...RestOrder } } ${ORDER_FIELDS}`,
+    variables: ({ params }) => ({ id: params.id }),
+    respond: (data) => (data.order ? { status: 200, body: toRestOrder(data.order as GqlOrder) } : null),
+    notFoundMessage: 'Order not found',
+    response: { status: 200, description: 'The order', schema: orderSchema },
+  }),
+];
