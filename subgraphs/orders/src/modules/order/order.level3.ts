@@ -65,7 +65,7 @@ export function normaliseLevel3(
   if (!problems.length) {
     const sum = lineItems.reduce((total, line) => total + lineTotal(line), 0);
     if (sum !== totalCents) {
-      problems.push(`${prefix}.lineItems: the lines add up to ${sum} but totalCents is ${totalCents}`);
+      problems.push(`${prefix}.lineItems: the lines add up to ${sum} but the order total is ${totalCents}`);
     }
   }
   return { data: { customerReference: input.customerReference ?? null, lineItems }, problems };

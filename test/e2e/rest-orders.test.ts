@@ -1,0 +1,508 @@
+import { randomUUID } from 'node:crypto';
+import { type Stack, startStack } from '../support/stack';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
+
+const LEVEL3 = {
+  customer_reference: 'CUST-9',
+  line_items: [
+    {
+      product_code: 'ESP-2',
+      description: 'Espresso beans 1kg',
+      quantity: 2,
+      unit_of_measure: 'EA',
+      unit_cost_cents: 500,
+      tax_cents: 34,
+    },
+    {
+      product_code: 'MUG',
+      description: 'Mug',
+      quantity: 1,
+      unit_of_measure: 'EA',
+      unit_cost_cents: 250,
+      discount_cents: 50,
+    },
+  ],
+};
+
+describe('REST facade: partner API v1 orders and payments', () => {
+  let stack: Stack;
+  let demo: string;
+  let other: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    [demo, other] = await Promise.all([stack.token(), stack.token('other-partner', 'other-secret')]);
+  });
+  afterAll(() => stack?.close());
+
+  const call = async (
+    method: 'GET' | 'POST',
+    path: string,
+    options: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ) => {
+    const token = options.token === undefined ? demo : options.token;
+    const response = await fetch(`${stack.origin}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(options.body !== undefined || options.raw !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...options.headers,
+      },
+      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+    });
+    return { status: response.status, body: (await response.json()) as any, headers: response.headers };
+  };
+  const count = async (table: 'orders.order' | 'payments.payment' | 'payments.refund') => {
+    const service = table.startsWith('orders') ? 'orders' : 'payments';
+    const [row] = await stack.subgraphs[service].orm.em
+      .fork()
+      .getConnection()
+      .execute<{ n: number }[]>(`select count(*)::int as n from ${table}`);
+    return row.n;
+  };
+  const createOrder = async (body: Record<string, unknown> = {}, token = demo) => {
+    const created = await call('POST', '/pos/v1/orders', {
+      token,
+      body: { location_id: 1, currency: 'USD', total_cents: 5000, ...body },
+    });
+    expect(created.status).toBe(201);
+    return created.body;
+  };
+  const pay = (orderId: string, body: Record<string, unknown>, headers: Record<string, string> = {}, token = demo) =>
+    call('POST', `/pos/v1/orders/${orderId}/payments`, {
+      token,
+      headers,
+      body: { currency: 'USD', card_token: 'tok_visa', ...body },
+    });
+  const errorBody = (status: number, code: string) => ({
+    status,
+    code,
+    timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    message: expect.any(String),
+    details: expect.any(Array),
+  });
+
+  it('creates an order with every v1.1/v1.2 field, and reads it back the same over REST and GraphQL', async () => {
+    const created = await call('POST', '/pos/v1/orders', {
+      body: {
+        location_id: 1,
+        currency: 'USD',
+        total_cents: 1234,
+        external_reference: 'PO-4471',
+        external_source: 'acme-erp',
+        external_id: `SO-${randomUUID()}`,
+        level3: LEVEL3,
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('idempotent-replayed')).toBeNull();
+    const order = created.body;
+    expect(order).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      number: expect.stringMatching(/^\d+$/),
+      location_id: 1,
+      status: 'open',
+      currency: 'USD',
+      total_cents: 1234,
+      external_reference: 'PO-4471',
+      external_source: 'acme-erp',
+      external_id: expect.stringMatching(/^SO-/),
+      level3: {
+        customer_reference: 'CUST-9',
+        line_items: [
+          { ...LEVEL3.line_items[0], discount_cents: 0 },
+          { ...LEVEL3.line_items[1], tax_cents: 0 },
+        ],
+      },
+      opened_by_m2m_client_id: 'demo-partner',
+      opened_by_user_id: null,
+      version: 1,
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+
+    const read = await call('GET', `/pos/v1/orders/${order.id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(order);
+
+    // The same order through the graph, by id and by the partner's own reference.
+    const { body } = await stack.graphql(
+      `query($id: ID!, $source: String!, $ext: String!) {
+        order(id: $id) { id number totalCents currency externalReference externalSource externalId
+          openedByM2mClientId level3 { customerReference lineItems { productCode unitCostCents taxCents } } }
+        orderByExternalId(externalSource: $source, externalId: $ext) { id }
+      }`,
+      { id: order.id, source: 'acme-erp', ext: order.external_id },
+      demo,
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.order).toEqual({
+      id: order.id,
+      number: order.number,
+      totalCents: order.total_cents,
+      currency: order.currency,
+      externalReference: order.external_reference,
+      externalSource: order.external_source,
+      externalId: order.external_id,
+      openedByM2mClientId: order.opened_by_m2m_client_id,
+      level3: {
+        customerReference: 'CUST-9',
+        lineItems: order.level3.line_items.map((l: any) => ({
+          productCode: l.product_code,
+          unitCostCents: l.unit_cost_cents,
+          taxCents: l.tax_cents,
+        })),
+      },
+    });
+    expect(body.data!.orderByExternalId).toEqual({ id: order.id });
+  });
+
+  it('refuses a second order with the same external source and id (409), and keeps partners apart', async () => {
+    const ids = { external_source: 'acme-erp', external_id: `dup-${randomUUID()}` };
+    await createOrder(ids);
+    const again = await call('POST', '/pos/v1/orders', {
+      body: { location_id: 2, currency: 'USD', total_cents: 10, ...ids },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body).toEqual(errorBody(409, 'duplicate_external_id'));
+    // Another partner may use the same reference for its own order.
+    await createOrder({ ...ids, location_id: 3 }, other);
+  });
+
+  it("answers 404 for another partner's order and payment, and writes nothing", async () => {
+    const order = await createOrder();
+    const payment = (await pay(order.id, { amount_cents: 100 })).body;
+    const before = await count('payments.payment');
+    expect((await call('GET', `/pos/v1/orders/${order.id}`, { token: other })).status).toBe(404);
+    const theirPay = await pay(order.id, { amount_cents: 100 }, {}, other);
+    expect(theirPay.status).toBe(404);
+    expect(theirPay.body).toEqual(errorBody(404, 'not_found'));
+    for (const action of ['void', 'refunds']) {
+      const response = await call('POST', `/pos/v1/orders/${order.id}/payments/${payment.id}/${action}`, {
+        token: other,
+        ...(action === 'refunds' ? { body: {} } : {}),
+      });
+      expect(response.status).toBe(404);
+    }
+    expect(await count('payments.payment')).toBe(before);
+  });
+
+  it('lets POS users create orders only at the locations of their roles', async () => {
+    const cashier = await stack.userToken('cashier@demo.example');
+    const mine = await createOrder({}, cashier);
+    expect(mine).toMatchObject({
+      location_id: 1,
+      opened_by_m2m_client_id: null,
+      opened_by_user_id: expect.any(String),
+    });
+    const elsewhere = await call('POST', '/pos/v1/orders', {
+      token: cashier,
+      body: { location_id: 2, currency: 'USD', total_cents: 100 },
+    });
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.body.message).toBe('Location not found');
+    const atTwo = await createOrder({ location_id: 2 });
+    expect((await call('GET', `/pos/v1/orders/${atTwo.id}`, { token: cashier })).status).toBe(404);
+    const manager = await stack.userToken('manager@demo.example');
+    expect((await call('GET', `/pos/v1/orders/${atTwo.id}`, { token: manager })).status).toBe(200);
+    // A cashier takes payments but cannot refund them (tilt/pos:refunds is a manager's).
+    const payment = await pay(mine.id, { amount_cents: 100 }, {}, cashier);
+    expect(payment.status).toBe(201);
+    const refund = await call('POST', `/pos/v1/orders/${mine.id}/payments/${payment.body.id}/refunds`, {
+      token: cashier,
+      body: {},
+    });
+    expect(refund.status).toBe(403);
+    expect(refund.body).toEqual(errorBody(403, 'insufficient_scope'));
+  });
+
+  it('takes, declines, voids and refunds payments through the state machine', async () => {
+    const order = await createOrder({ total_cents: 3000 });
+    const approved = await pay(order.id, { amount_cents: 1000 });
+    expect(approved.status).toBe(201);
+    expect(approved.body).toEqual({
+      id: expect.any(String),
+      order_id: order.id,
+      status: 'approved',
+      amount_cents: 1000,
+      refunded_cents: 0,
+      refundable_cents: 1000,
+      currency: 'USD',
+      entry_mode: 'card_present',
+      processor: 'valor',
+      processor_reference: expect.stringMatching(/^valor_sbx_/),
+      authorization_code: expect.stringMatching(/^[0-9A-F]{6}$/),
+      failure_code: null,
+      settled_at: null,
+      version: 2,
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+
+    const declined = await pay(order.id, { amount_cents: 500, card_token: 'tok_insufficient_funds' });
+    expect(declined.status).toBe(201);
+    expect(declined.body).toMatchObject({
+      status: 'declined',
+      failure_code: 'insufficient_funds',
+      refundable_cents: 0,
+    });
+
+    const voided = await call('POST', `/pos/v1/orders/${order.id}/payments/${approved.body.id}/void`);
+    expect(voided.status).toBe(200);
+    expect(voided.body).toMatchObject({ id: approved.body.id, status: 'voided', refundable_cents: 0 });
+    const voidAgain = await call('POST', `/pos/v1/orders/${order.id}/payments/${approved.body.id}/void`);
+    expect(voidAgain.status).toBe(409);
+    expect(voidAgain.body.code).toBe('invalid_state_transition');
+
+    const second = (await pay(order.id, { amount_cents: 2000 })).body;
+    const refundPath = `/pos/v1/orders/${order.id}/payments/${second.id}/refunds`;
+    const partial = await call('POST', refundPath, { body: { amount_cents: 500, reason: 'cold soup' } });
+    expect(partial.status).toBe(201);
+    expect(partial.body).toEqual({
+      id: expect.any(String),
+      payment_id: second.id,
+      status: 'succeeded',
+      amount_cents: 500,
+      currency: 'USD',
+      reason: 'cold soup',
+      processor_reference: expect.any(String),
+      failure_code: null,
+      created_at: expect.any(String),
+      payment: expect.objectContaining({ status: 'partially_refunded', refunded_cents: 500, refundable_cents: 1500 }),
+    });
+    const tooMuch = await call('POST', refundPath, { body: { amount_cents: 1501 } });
+    expect(tooMuch.status).toBe(422);
+    expect(tooMuch.body).toEqual({ ...errorBody(422, 'amount_exceeds_refundable'), details: ['refundable: 1500'] });
+    const cannotVoid = await call('POST', `/pos/v1/orders/${order.id}/payments/${second.id}/void`);
+    expect(cannotVoid.status).toBe(409);
+    expect(cannotVoid.body.code).toBe('payment_has_refunds');
+    const rest = await call('POST', refundPath); // no body: everything still refundable
+    expect(rest.status).toBe(201);
+    expect(rest.body).toMatchObject({ amount_cents: 1500, payment: { status: 'refunded', refundable_cents: 0 } });
+
+    // A payment of another order is not found under this order's path.
+    const otherOrder = await createOrder();
+    expect((await call('POST', `/pos/v1/orders/${otherOrder.id}/payments/${second.id}/void`)).status).toBe(404);
+  });
+
+  it('refuses to void a settled payment (refund it instead), and to pay beyond the amount due', async () => {
+    const order = await createOrder({ location_id: 2, total_cents: 1000 });
+    const payment = (await pay(order.id, { amount_cents: 600 })).body;
+    const beyond = await pay(order.id, { amount_cents: 401 });
+    expect(beyond.status).toBe(422);
+    expect(beyond.body).toEqual({ ...errorBody(422, 'amount_exceeds_due'), details: ['amount due: 400'] });
+    const wrongCurrency = await pay(order.id, { amount_cents: 100, currency: 'EUR' });
+    expect(wrongCurrency.status).toBe(422);
+    expect(wrongCurrency.body.code).toBe('currency_mismatch');
+
+    const closed = await stack.graphql('mutation { closeBatch(locationId: "2") { settledCount } }', {}, demo);
+    expect(closed.body.data!.closeBatch.settledCount).toBeGreaterThanOrEqual(1);
+    const voided = await call('POST', `/pos/v1/orders/${order.id}/payments/${payment.id}/void`);
+    expect(voided.status).toBe(409);
+    expect(voided.body.code).toBe('payment_settled');
+    const refunded = await call('POST', `/pos/v1/orders/${order.id}/payments/${payment.id}/refunds`, {
+      body: { amount_cents: 600 },
+    });
+    expect(refunded.status).toBe(201);
+    expect(refunded.body.payment).toMatchObject({ status: 'refunded', settled_at: expect.any(String) });
+  });
+
+  it('answers 503 with Retry-After when the processor does not answer, and charges nothing', async () => {
+    const order = await createOrder();
+    const response = await pay(order.id, { amount_cents: 100, card_token: 'tok_processor_unavailable' });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(response.body).toEqual(errorBody(503, 'processor_unavailable'));
+    const read = await stack.graphql(
+      'query($id: ID!) { order(id: $id) { payments { status failureCode } } }',
+      { id: order.id },
+      demo,
+    );
+    expect(read.body.data!.order.payments).toEqual([{ status: 'CANCELLED', failureCode: 'processor_unavailable' }]);
+  });
+
+  describe('idempotency', () => {
+    it('50 concurrent identical order POSTs with one key create exactly one order', async () => {
+      const before = await count('orders.order');
+      const key = randomUUID();
+      const body = { location_id: 1, currency: 'USD', total_cents: 777 };
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, () => call('POST', '/pos/v1/orders', { body, headers: { 'idempotency-key': key } })),
+      );
+      expect(await count('orders.order')).toBe(before + 1);
+      const created = responses.filter((r) => r.status === 201);
+      expect(created.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
+      expect(created.filter((r) => r.headers.get('idempotent-replayed') === null)).toHaveLength(1);
+      for (const r of responses.filter((r) => r.status !== 201)) {
+        expect(r.status).toBe(409);
+        expect(r.body.code).toBe('idempotency_key_in_use');
+      }
+      // Afterwards the key replays the original status and body, and says so.
+      const replay = await call('POST', '/pos/v1/orders', { body, headers: { 'idempotency-key': key } });
+      expect(replay.status).toBe(201);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(replay.body).toEqual(created[0].body);
+    });
+
+    it('50 concurrent identical payment POSTs with one key create exactly one payment', async () => {
+      const order = await createOrder({ total_cents: 100_000 });
+      const before = await count('payments.payment');
+      const key = randomUUID();
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, () => pay(order.id, { amount_cents: 2500 }, { 'idempotency-key': key })),
+      );
+      expect(await count('payments.payment')).toBe(before + 1);
+      const created = responses.filter((r) => r.status === 201);
+      expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
+      expect(responses.every((r) => r.status === 201 || r.body.code === 'idempotency_key_in_use')).toBe(true);
+      const replay = await pay(order.id, { amount_cents: 2500 }, { 'idempotency-key': key });
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(replay.body).toEqual(created.find((r) => !r.headers.get('idempotent-replayed'))!.body);
+    });
+
+    it('refuses a key reused with a different body (422), and a malformed key (400)', async () => {
+      const key = randomUUID();
+      await createOrder({}, demo).then(() => undefined);
+      const first = await call('POST', '/pos/v1/orders', {
+        body: { location_id: 1, currency: 'USD', total_cents: 100 },
+        headers: { 'idempotency-key': key },
+      });
+      expect(first.status).toBe(201);
+      const before = await count('orders.order');
+      const different = await call('POST', '/pos/v1/orders', {
+        body: { location_id: 1, currency: 'USD', total_cents: 101 },
+        headers: { 'idempotency-key': key },
+      });
+      expect(different.status).toBe(422);
+      expect(different.body).toEqual(errorBody(422, 'idempotency_key_reused'));
+      const malformed = await call('POST', '/pos/v1/orders', {
+        body: { location_id: 1, currency: 'USD', total_cents: 100 },
+        headers: { 'idempotency-key': 'x'.repeat(256) },
+      });
+      expect(malformed.status).toBe(400);
+      expect(await count('orders.order')).toBe(before);
+      // Keys belong to one caller: another partner's identical key is its own.
+      const theirs = await call('POST', '/pos/v1/orders', {
+        token: other,
+        body: { location_id: 3, currency: 'USD', total_cents: 100 },
+        headers: { 'idempotency-key': key },
+      });
+      expect(theirs.status).toBe(201);
+      expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+    });
+  });
+
+  describe('money under concurrency', () => {
+    it('concurrent payments on one order never exceed its amount due', async () => {
+      const order = await createOrder({ total_cents: 1000 });
+      const responses = await Promise.all(Array.from({ length: 10 }, () => pay(order.id, { amount_cents: 300 })));
+      const approved = responses.filter((r) => r.status === 201 && r.body.status === 'approved');
+      expect(approved).toHaveLength(3);
+      for (const r of responses.filter((r) => r.status !== 201)) expect(r.body.code).toBe('amount_exceeds_due');
+    });
+
+    it('concurrent refunds on one payment never exceed what is refundable', async () => {
+      const order = await createOrder({ total_cents: 1000 });
+      const payment = (await pay(order.id, { amount_cents: 1000 })).body;
+      const path = `/pos/v1/orders/${order.id}/payments/${payment.id}/refunds`;
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, () => call('POST', path, { body: { amount_cents: 300 } })),
+      );
+      const succeeded = responses.filter((r) => r.status === 201);
+      expect(succeeded).toHaveLength(3);
+      for (const r of responses.filter((r) => r.status !== 201)) {
+        expect([409, 422]).toContain(r.status);
+      }
+      const read = await stack.graphql(
+        'query($id: ID!) { payment(id: $id) { refundedCents status refunds { amountCents status } } }',
+        { id: payment.id },
+        demo,
+      );
+      expect(read.body.data!.payment.refundedCents).toBe(900);
+      expect(read.body.data!.payment.status).toBe('PARTIALLY_REFUNDED');
+    });
+  });
+
+  describe('bad input changes nothing and gets the documented body', () => {
+    const valid = { location_id: 1, currency: 'USD', total_cents: 100 };
+    it.each<[string, { body?: unknown; raw?: string; headers?: Record<string, string> }, number, string]>([
+      ['a missing field', { body: { location_id: 1, currency: 'USD' } }, 400, 'body.total_cents'],
+      ['a wrong type', { body: { ...valid, total_cents: '100' } }, 400, 'body.total_cents'],
+      ['negative cents', { body: { ...valid, total_cents: -1 } }, 400, 'total_cents: must be at least 0'],
+      ['fractional cents', { body: { ...valid, total_cents: 10.5 } }, 400, 'body.total_cents'],
+      ['an unknown currency', { body: { ...valid, currency: 'XYZ' } }, 400, 'currency: must be an ISO 4217'],
+      ['an oversize string', { body: { ...valid, external_reference: 'x'.repeat(26) } }, 400, 'external_reference'],
+      ['an unknown field', { body: { ...valid, tip: 5 } }, 400, 'Unrecognized key'],
+      ['a lone external_id', { body: { ...valid, external_id: 'a' } }, 400, 'external_source, external_id'],
+      [
+        'Level 3 lines that do not add up',
+        { body: { ...valid, level3: LEVEL3 } },
+        400,
+        'level3.line_items: the lines add up to 1234 but the order total is 100',
+      ],
+      [
+        'a Level 3 product code that is too long',
+        {
+          body: {
+            ...valid,
+            total_cents: 1234,
+            level3: { line_items: [{ ...LEVEL3.line_items[0], product_code: 'X'.repeat(13) }, LEVEL3.line_items[1]] },
+          },
+        },
+        400,
+        'level3.line_items.0.product_code: at most 12 characters',
+      ],
+      ['a location id of zero', { body: { ...valid, location_id: 0 } }, 400, 'location_id'],
+      ['malformed JSON', { raw: '{"location_id": 1,' }, 400, 'body: malformed JSON'],
+      ['a JSON array', { raw: '[1]' }, 400, 'body'],
+      ['a non-JSON content type', { raw: 'location_id=1', headers: { 'content-type': 'text/plain' } }, 415, ''],
+    ])('%s', async (_name, request, status, detail) => {
+      const before = await count('orders.order');
+      const response = await call('POST', '/pos/v1/orders', request);
+      expect(response.status).toBe(status);
+      expect(response.body).toEqual(errorBody(status, expect.any(String)));
+      if (detail) expect(response.body.details.join('\n')).toContain(detail);
+      expect(await count('orders.order')).toBe(before);
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      ['zero amount', { amount_cents: 0 }, 'amount_cents: must be at least 1'],
+      ['negative amount', { amount_cents: -5 }, 'amount_cents: must be at least 1'],
+      ['fractional amount', { amount_cents: 1.5 }, 'body.amount_cents'],
+      ['huge amount', { amount_cents: 2_000_000_001 }, 'amount_cents: must be at most'],
+      ['missing card token', { amount_cents: 100, card_token: undefined }, 'body.card_token'],
+      ['oversize card token', { amount_cents: 100, card_token: 't'.repeat(129) }, 'card_token: at most 128'],
+      ['bad entry mode', { amount_cents: 100, entry_mode: 'swipe' }, 'body.entry_mode'],
+    ])('payment with %s', async (_name, body, detail) => {
+      const order = await createOrder();
+      const before = await count('payments.payment');
+      const response = await pay(order.id, body);
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual(errorBody(400, 'validation_error'));
+      expect(response.body.details.join('\n')).toContain(detail);
+      expect(await count('payments.payment')).toBe(before);
+    });
+
+    it('a payment path with a malformed id is a 400; a refund of a negative amount is a 400', async () => {
+      expect((await pay('not-a-uuid', { amount_cents: 100 })).status).toBe(400);
+      const order = await createOrder();
+      const payment = (await pay(order.id, { amount_cents: 100 })).body;
+      const before = await count('payments.refund');
+      const refund = await call('POST', `/pos/v1/orders/${order.id}/payments/${payment.id}/refunds`, {
+        body: { amount_cents: -1 },
+      });
+      expect(refund.status).toBe(400);
+      expect(await count('payments.refund')).toBe(before);
+    });
+
+    it('requires the order scope to create an order', async () => {
+      const readOnly = await stack.token('demo-partner', 'demo-secret', 'tilt/pos:read');
+      const before = await count('orders.order');
+      const response = await call('POST', '/pos/v1/orders', { token: readOnly, body: valid });
+      expect(response.status).toBe(403);
+      expect(response.body.details).toEqual(['The access token lacks the scope tilt/pos:orders']);
+      expect(await count('orders.order')).toBe(before);
+    });
+  });
+});
