@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Stack, startStack } from '../support/stack';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are checked field by field */
 
 const LEVEL3 = {
   customer_reference: 'CUST-9',

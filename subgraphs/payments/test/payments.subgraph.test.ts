@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { type Principal, INTERNAL_CONTEXT_HEADER, type StartedSubgraph, signInternalContext } from '@pos/kit';
-import {
-  memoryLogger,
-  postGraphQL,
-  type TestSubgraph,
-  startTestSubgraph,
-  partnerPrincipal,
-} from '@pos/kit/src/testing';
-import { payments } from '../src/app';
+import { INTERNAL_CONTEXT_HEADER, SCOPES, signInternalContext } from '@pos/kit';
+import { memoryLogger, partnerPrincipal, postGraphQL } from '@pos/kit/src/testing';
 import { PaymentService } from '../src/modules/payment/payment.service';
-
-const demo = partnerPrincipal('demo', ['tilt/pos:read', 'tilt/pos:payments']);
-const other = partnerPrincipal('other', demo.scopes);
+import {
+  CLOSE_BATCH,
+  CREATE_PAYMENT,
+  PAYMENT,
+  type PaymentsHarness,
+  demo,
+  errorOf,
+  other,
+  posUser,
+  startPayments,
+} from './support';
 
 const ENTITIES = `query($representations: [_Any!]!) {
   _entities(representations: $representations) {
@@ -21,237 +22,522 @@ const ENTITIES = `query($representations: [_Any!]!) {
   }
 }`;
 
-const CREATE_PAYMENT = `mutation($input: CreatePaymentInput!) {
-  createPayment(input: $input) { id amountCents currency status order { id } }
-}`;
-
 describe('payments subgraph', () => {
-  let subgraph: TestSubgraph;
-  let started: StartedSubgraph<unknown>;
+  let h: PaymentsHarness;
   const logs = memoryLogger('payments');
-  const sql: TestSubgraph['sql'] = (...args) => subgraph.sql(...args);
-  const counts = async () => {
-    const [row] = await sql<{ payments: number; events: number }>(
-      `select (select count(*)::int from payments.payment) as payments,
-              (select count(*)::int from payments.payment_event) as events`,
-    );
-    return row;
-  };
-  const call: TestSubgraph['call'] = (...args) => subgraph.call(...args);
-  const pay = async (orderId: string, amountCents: number, principal: Principal = demo): Promise<string> => {
-    const { body } = await call(CREATE_PAYMENT, { input: { orderId, amountCents, currency: 'USD' } }, principal);
-    expect(body.errors).toBeUndefined();
-    return body.data!.createPayment.id;
-  };
 
   beforeAll(async () => {
-    subgraph = await startTestSubgraph(payments, demo, logs.logger);
-    started = subgraph.started;
+    h = await startPayments({ logger: logs.logger });
   });
-  afterAll(() => subgraph?.close());
+  afterAll(() => h?.close());
   afterEach(() => jest.restoreAllMocks());
 
-  it('resolves Payment references of the caller only, as the gateway sends them', async () => {
-    const orderId = randomUUID();
-    const mine = await pay(orderId, 1500);
-    const theirs = await pay(randomUUID(), 700, other);
-    const { status, body } = await call(ENTITIES, {
-      representations: [
-        { __typename: 'Payment', id: mine },
-        { __typename: 'Payment', id: theirs },
-        { __typename: 'Payment', id: 'not-a-uuid' },
-      ],
-    });
-    expect(status).toBe(200);
-    expect(body.errors).toBeUndefined();
-    expect(body.data!._entities).toEqual([
-      { id: mine, amountCents: 1500, currency: 'USD', status: 'APPROVED', order: { id: orderId }, check: null },
-      null,
-      null,
-    ]);
-  });
+  /** A new order of `totalCents` at a demo location, paid in full with the default (approving) token. */
+  const paidOrder = async (totalCents: number, locationId = '1') => {
+    const orderId = await h.createOrder({ totalCents, locationId });
+    const payment = await h.payOk({ orderId, amountCents: totalCents });
+    return { orderId, payment };
+  };
 
-  it('adds payments to Order references, scoped to the caller', async () => {
-    const shared = randomUUID();
-    const first = await pay(shared, 100);
-    const second = await pay(shared, 200);
-    await pay(shared, 999, other); // another tenant's payment naming the same order id
-    const theirs = randomUUID();
-    await pay(theirs, 300, other);
+  describe('federation and authentication', () => {
+    it('resolves Payment references of the caller only, as the gateway sends them', async () => {
+      const { orderId, payment } = await paidOrder(1500);
+      const theirOrder = await h.createOrder({ totalCents: 700, locationId: '3' }, other);
+      const theirs = await h.payOk({ orderId: theirOrder, amountCents: 700 }, null, other);
 
-    const { body } = await call(ENTITIES, {
-      representations: [
-        { __typename: 'Order', id: shared },
-        { __typename: 'Order', id: theirs },
-        { __typename: 'Order', id: 'not-a-uuid' },
-        { __typename: 'Order', id: shared.toUpperCase() },
-      ],
-    });
-    expect(body.errors).toBeUndefined();
-    const expected = [
-      { id: first, amountCents: 100 },
-      { id: second, amountCents: 200 },
-    ];
-    expect(body.data!._entities).toEqual([
-      { id: shared, payments: expected },
-      { id: theirs, payments: [] },
-      { id: 'not-a-uuid', payments: [] },
-      { id: shared.toUpperCase(), payments: expected },
-    ]);
-  });
-
-  it('adds payments to Check references, scoped to the caller', async () => {
-    const checkId = randomUUID();
-    const mine = await pay(randomUUID(), 450);
-    const theirs = await pay(randomUUID(), 550, other);
-    // createPayment takes only an order for now: link the payments to a check directly.
-    await sql('update payments.payment set check_id = ? where id in (?, ?)', [checkId, mine, theirs]);
-
-    const { body } = await call(ENTITIES, {
-      representations: [
-        { __typename: 'Check', id: checkId },
-        { __typename: 'Check', id: randomUUID() },
-        { __typename: 'Check', id: 'not-a-uuid' },
-        { __typename: 'Payment', id: mine },
-      ],
-    });
-    expect(body.errors).toBeUndefined();
-    expect(body.data!._entities).toEqual([
-      { id: checkId, payments: [{ id: mine, amountCents: 450 }] },
-      expect.objectContaining({ payments: [] }),
-      { id: 'not-a-uuid', payments: [] },
-      expect.objectContaining({ id: mine, check: { id: checkId } }),
-    ]);
-  });
-
-  it('publishes its @key entities in _service.sdl', async () => {
-    const { body } = await call(`{ _service { sdl } }`);
-    expect(body.errors).toBeUndefined();
-    const sdl: string = body.data!._service.sdl;
-    expect(sdl).toMatch(/type Payment\s+@key\(fields: "id"\)/);
-    expect(sdl).toMatch(/type Order\s+@key\(fields: "id"\)/);
-    expect(sdl).toMatch(/type Check\s+@key\(fields: "id"\)/);
-  });
-
-  it('answers a call without an internal context with UNAUTHENTICATED, no data and no write', async () => {
-    const id = await pay(randomUUID(), 100);
-    const before = await counts();
-
-    const read = await call(`query($id: ID!) { payment(id: $id) { id } }`, { id }, null);
-    expect(read.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect(read.body.data?.payment ?? null).toBeNull();
-
-    const write = await call(
-      CREATE_PAYMENT,
-      { input: { orderId: randomUUID(), amountCents: 100, currency: 'USD' } },
-      null,
-    );
-    expect(write.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect(write.body.data ?? null).toBeNull();
-    expect(await counts()).toEqual(before);
-
-    const entities = await call(ENTITIES, { representations: [{ __typename: 'Payment', id }] }, null);
-    expect(entities.body.data?._entities ?? [null]).toEqual([null]);
-  });
-
-  it('answers a context signed with another secret with UNAUTHENTICATED and no data', async () => {
-    const id = await pay(randomUUID(), 100);
-    const headers = {
-      [INTERNAL_CONTEXT_HEADER]: await signInternalContext('a-different-secret-0123456789abcdef0123', demo),
-    };
-    const { body } = await postGraphQL(started.url, `query($id: ID!) { payment(id: $id) { id } }`, { id }, headers);
-    expect(body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect(body.data?.payment ?? null).toBeNull();
-
-    const entities = await postGraphQL(
-      started.url,
-      ENTITIES,
-      { representations: [{ __typename: 'Payment', id }] },
-      headers,
-    );
-    expect(entities.body.data?._entities ?? [null]).toEqual([null]);
-  });
-
-  it('loads the payments of all Order references of one request with one query (DataLoader)', async () => {
-    const orders = [randomUUID(), randomUUID()];
-    for (const orderId of orders) await pay(orderId, 10);
-    const byOrders = jest.spyOn(PaymentService.prototype, 'byOrders');
-    const { body } = await call(ENTITIES, { representations: orders.map((id) => ({ __typename: 'Order', id })) });
-    expect(body.errors).toBeUndefined();
-    expect(body.data!._entities.map((o: { payments: unknown[] }) => o.payments.length)).toEqual([1, 1]);
-    expect(byOrders).toHaveBeenCalledTimes(1);
-    expect([...byOrders.mock.calls[0][1]].sort()).toEqual([...orders].sort());
-  });
-
-  it('writes the payment and exactly one payment.approved outbox event in the same transaction', async () => {
-    const before = await counts();
-    const orderId = randomUUID();
-    const { body } = await call(CREATE_PAYMENT, { input: { orderId, amountCents: 2500, currency: 'EUR' } });
-    expect(body.errors).toBeUndefined();
-    const id: string = body.data!.createPayment.id;
-    expect(body.data!.createPayment).toEqual({
-      id,
-      amountCents: 2500,
-      currency: 'EUR',
-      status: 'APPROVED',
-      order: { id: orderId },
-    });
-
-    expect(await counts()).toEqual({ payments: before.payments + 1, events: before.events + 1 });
-    const [payment] = await sql<Record<string, unknown>>(
-      'select tenant_id, order_id, amount_cents, currency, status, xmin::text as xid from payments.payment where id = ?',
-      [id],
-    );
-    expect(payment).toEqual({
-      tenant_id: 'demo',
-      order_id: orderId,
-      amount_cents: 2500,
-      currency: 'EUR',
-      status: 'APPROVED',
-      xid: expect.any(String),
-    });
-    const events = await sql<{ tenant_id: string; type: string; xid: string }>(
-      'select tenant_id, type, xmin::text as xid from payments.payment_event where payment_id = ?',
-      [id],
-    );
-    // Same inserting transaction id (xmin): the event was written in the payment's transaction.
-    expect(events).toEqual([{ tenant_id: 'demo', type: 'payment.approved', xid: payment.xid }]);
-  });
-
-  it('writes neither the payment nor an event when the amount is not positive', async () => {
-    const before = await counts();
-    for (const amountCents of [0, -100]) {
-      const { body } = await call(CREATE_PAYMENT, {
-        input: { orderId: randomUUID(), amountCents, currency: 'USD' },
+      const { status, body } = await h.call(ENTITIES, {
+        representations: [
+          { __typename: 'Payment', id: payment.id },
+          { __typename: 'Payment', id: theirs.id },
+          { __typename: 'Payment', id: 'not-a-uuid' },
+        ],
       });
-      expect(body.errors?.[0]).toMatchObject({
-        message: 'Invalid payment',
-        extensions: { code: 'BAD_USER_INPUT', details: ['amountCents: must be a positive integer'] },
+      expect(status).toBe(200);
+      expect(body.errors).toBeUndefined();
+      expect(body.data!._entities).toEqual([
+        { id: payment.id, amountCents: 1500, currency: 'USD', status: 'APPROVED', order: { id: orderId }, check: null },
+        null,
+        null,
+      ]);
+    });
+
+    it('adds payments to Order references, scoped to the caller', async () => {
+      const shared = await h.createOrder({ totalCents: 300 });
+      const first = await h.payOk({ orderId: shared, amountCents: 100 });
+      const second = await h.payOk({ orderId: shared, amountCents: 200 });
+      // No API lets another tenant pay our order; a row of theirs naming its id must still stay invisible to us.
+      await h.sql(
+        `insert into payments.payment (id, tenant_id, order_id, status, amount_cents, currency, created_at)
+         values (?, 'other', ?, 'APPROVED', 999, 'USD', now())`,
+        [randomUUID(), shared],
+      );
+      const theirs = await h.createOrder({ totalCents: 300, locationId: '3' }, other);
+      await h.payOk({ orderId: theirs, amountCents: 300 }, null, other);
+
+      const { body } = await h.call(ENTITIES, {
+        representations: [
+          { __typename: 'Order', id: shared },
+          { __typename: 'Order', id: theirs },
+          { __typename: 'Order', id: 'not-a-uuid' },
+          { __typename: 'Order', id: shared.toUpperCase() },
+        ],
       });
+      expect(body.errors).toBeUndefined();
+      const expected = [
+        { id: first.id, amountCents: 100 },
+        { id: second.id, amountCents: 200 },
+      ];
+      expect(body.data!._entities).toEqual([
+        { id: shared, payments: expected },
+        { id: theirs, payments: [] },
+        { id: 'not-a-uuid', payments: [] },
+        { id: shared.toUpperCase(), payments: expected },
+      ]);
+    });
+
+    it('adds payments to Check references, scoped to the caller', async () => {
+      const checkId = randomUUID();
+      const { payment: mine } = await paidOrder(450);
+      const theirOrder = await h.createOrder({ totalCents: 550, locationId: '3' }, other);
+      const theirs = await h.payOk({ orderId: theirOrder, amountCents: 550 }, null, other);
+      // createPayment takes only an order for now: link the payments to a check directly.
+      await h.sql('update payments.payment set check_id = ? where id in (?, ?)', [checkId, mine.id, theirs.id]);
+
+      const { body } = await h.call(ENTITIES, {
+        representations: [
+          { __typename: 'Check', id: checkId },
+          { __typename: 'Check', id: randomUUID() },
+          { __typename: 'Check', id: 'not-a-uuid' },
+          { __typename: 'Payment', id: mine.id },
+        ],
+      });
+      expect(body.errors).toBeUndefined();
+      expect(body.data!._entities).toEqual([
+        { id: checkId, payments: [{ id: mine.id, amountCents: 450 }] },
+        expect.objectContaining({ payments: [] }),
+        { id: 'not-a-uuid', payments: [] },
+        expect.objectContaining({ id: mine.id, check: { id: checkId } }),
+      ]);
+    });
+
+    it('loads the payments of all Order references of one request with one query (DataLoader)', async () => {
+      const orderIds = [(await paidOrder(10)).orderId, (await paidOrder(20)).orderId];
+      const byOrders = jest.spyOn(PaymentService.prototype, 'byOrders');
+      const { body } = await h.call(ENTITIES, {
+        representations: orderIds.map((id) => ({ __typename: 'Order', id })),
+      });
+      expect(body.errors).toBeUndefined();
+      expect(body.data!._entities.map((o: { payments: unknown[] }) => o.payments.length)).toEqual([1, 1]);
+      expect(byOrders).toHaveBeenCalledTimes(1);
+      expect([...byOrders.mock.calls[0][1]].sort()).toEqual([...orderIds].sort());
+    });
+
+    it('publishes its @key entities in _service.sdl', async () => {
+      const { body } = await h.call(`{ _service { sdl } }`);
+      expect(body.errors).toBeUndefined();
+      const sdl: string = body.data!._service.sdl;
+      expect(sdl).toMatch(/type Payment\s+@key\(fields: "id"\)/);
+      expect(sdl).toMatch(/type Order\s+@key\(fields: "id"\)/);
+      expect(sdl).toMatch(/type Check\s+@key\(fields: "id"\)/);
+    });
+
+    it('answers a call without an internal context with UNAUTHENTICATED, no data and no write', async () => {
+      const { orderId, payment } = await paidOrder(100);
+      const before = await h.counts();
+
+      const read = await h.call(`query($id: ID!) { payment(id: $id) { id } }`, { id: payment.id }, null);
+      expect(errorOf(read.body).code).toBe('UNAUTHENTICATED');
+      expect(read.body.data?.payment ?? null).toBeNull();
+
+      const input = { orderId, amountCents: 100, currency: 'USD', cardToken: 'tok_visa' };
+      const write = await h.call(CREATE_PAYMENT, { input }, null);
+      expect(errorOf(write.body).code).toBe('UNAUTHENTICATED');
+      expect(write.body.data ?? null).toBeNull();
+      const refund = await h.refund({ paymentId: payment.id }, null, null);
+      expect(errorOf(refund.body).code).toBe('UNAUTHENTICATED');
+      expect(await h.counts()).toEqual(before);
+
+      const entities = await h.call(ENTITIES, { representations: [{ __typename: 'Payment', id: payment.id }] }, null);
+      expect(entities.body.data?._entities ?? [null]).toEqual([null]);
+    });
+
+    it('answers a context signed with another secret with UNAUTHENTICATED, no data and no write', async () => {
+      const { orderId, payment } = await paidOrder(100);
+      const before = await h.counts();
+      const headers = {
+        [INTERNAL_CONTEXT_HEADER]: await signInternalContext('a-different-secret-0123456789abcdef0123', demo),
+      };
+      const url = h.payments.started.url;
+      const { body } = await postGraphQL(url, `query($id: ID!) { payment(id: $id) { id } }`, { id: payment.id }, headers);
+      expect(errorOf(body).code).toBe('UNAUTHENTICATED');
+      expect(body.data?.payment ?? null).toBeNull();
+
+      const entities = await postGraphQL(
+        url,
+        ENTITIES,
+        { representations: [{ __typename: 'Payment', id: payment.id }] },
+        headers,
+      );
+      expect(entities.body.data?._entities ?? [null]).toEqual([null]);
+
+      const input = { orderId, amountCents: 100, currency: 'USD', cardToken: 'tok_visa' };
+      const write = await postGraphQL(url, CREATE_PAYMENT, { input }, headers);
+      expect(errorOf(write.body).code).toBe('UNAUTHENTICATED');
+      expect(await h.counts()).toEqual(before);
+    });
+
+    it('requires tilt/pos:payments to pay and tilt/pos:refunds to void or refund', async () => {
+      const { orderId, payment } = await paidOrder(500);
+      const before = await h.counts();
+      const payer = partnerPrincipal('demo', [SCOPES.posPayments]);
+      const refunder = partnerPrincipal('demo', [SCOPES.posRefunds]);
+
+      expect(errorOf((await h.pay({ orderId, amountCents: 1 }, null, refunder)).body).code).toBe('FORBIDDEN');
+      expect(errorOf((await h.void(payment.id, null, payer)).body).code).toBe('FORBIDDEN');
+      expect(errorOf((await h.refund({ paymentId: payment.id }, null, payer)).body).code).toBe('FORBIDDEN');
+      const batch = await h.call(CLOSE_BATCH, { locationId: '1' }, refunder);
+      expect(errorOf(batch.body).code).toBe('FORBIDDEN');
+      expect(await h.counts()).toEqual(before);
+    });
+  });
+
+  describe('paying an order', () => {
+    it('writes the approval and exactly one payment.approved event in the same transaction', async () => {
+      const orderId = await h.createOrder({ totalCents: 2500 });
+      const before = await h.counts();
+      const payment = await h.payOk({ orderId, amountCents: 2500, entryMode: 'CARD_NOT_PRESENT' });
+      expect(payment).toEqual({
+        id: expect.any(String),
+        status: 'APPROVED',
+        amountCents: 2500,
+        refundedCents: 0,
+        refundableCents: 2500,
+        currency: 'USD',
+        entryMode: 'CARD_NOT_PRESENT',
+        processorReference: expect.stringMatching(/^valor_sbx_/),
+        authorizationCode: expect.stringMatching(/^[0-9A-F]{6}$/),
+        failureCode: null,
+        settledAt: null,
+        // Recorded pending (version 1), then approved.
+        version: 2,
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+        order: { id: orderId },
+      });
+
+      expect(await h.counts()).toEqual({ ...before, payments: before.payments + 1, events: before.events + 1 });
+      const [row] = await h.sql<Record<string, unknown>>(
+        `select tenant_id, location_id, order_id, amount_cents, status, xmin::text as xid
+         from payments.payment where id = ?`,
+        [payment.id],
+      );
+      expect(row).toEqual({
+        tenant_id: 'demo',
+        location_id: 1,
+        order_id: orderId,
+        amount_cents: 2500,
+        status: 'APPROVED',
+        xid: expect.any(String),
+      });
+      const events = await h.sql<{ tenant_id: string; type: string; xid: string }>(
+        'select tenant_id, type, xmin::text as xid from payments.payment_event where payment_id = ?',
+        [payment.id],
+      );
+      // Same inserting transaction id (xmin): the event was written by the transaction that approved the payment.
+      expect(events).toEqual([{ tenant_id: 'demo', type: 'payment.approved', xid: row.xid }]);
+    });
+
+    it('records a decline with its code, broadcasts nothing, and leaves the order owing', async () => {
+      const orderId = await h.createOrder({ totalCents: 800 });
+      const declined = await h.payOk({ orderId, amountCents: 800, cardToken: 'tok_decline' });
+      expect(declined).toMatchObject({
+        status: 'DECLINED',
+        failureCode: 'card_declined',
+        authorizationCode: null,
+        refundableCents: 0,
+      });
+      expect(await h.eventsOf(declined.id)).toEqual([]);
+
+      const funds = await h.payOk({ orderId, amountCents: 800, cardToken: 'tok_insufficient_funds' });
+      expect(funds).toMatchObject({ status: 'DECLINED', failureCode: 'insufficient_funds' });
+
+      // Declines hold nothing: the full amount can still be paid.
+      expect((await h.payOk({ orderId, amountCents: 800 })).status).toBe('APPROVED');
+
+      const refund = await h.refund({ paymentId: declined.id });
+      expect(errorOf(refund.body)).toEqual({ code: 'CONFLICT', reason: 'payment_not_refundable' });
+      const voided = await h.void(declined.id);
+      expect(errorOf(voided.body)).toEqual({ code: 'CONFLICT', reason: 'invalid_state_transition' });
+    });
+
+    it('refuses more than the order still owes, and writes nothing', async () => {
+      const orderId = await h.createOrder({ totalCents: 1000 });
+      await h.payOk({ orderId, amountCents: 600 });
+      const before = await h.counts();
+      const { body } = await h.pay({ orderId, amountCents: 401 });
+      expect(errorOf(body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_due' });
+      expect(body.errors![0].extensions!.details).toEqual(['amount due: 400']);
       expect(body.data ?? null).toBeNull();
-    }
-    expect(await counts()).toEqual(before);
+      expect(await h.counts()).toEqual(before);
+      expect((await h.payOk({ orderId, amountCents: 400 })).status).toBe('APPROVED');
+      expect(errorOf((await h.pay({ orderId, amountCents: 1 })).body).reason).toBe('amount_exceeds_due');
+    });
+
+    it('refuses a currency other than the order’s, and writes nothing', async () => {
+      const orderId = await h.createOrder({ totalCents: 1000 });
+      const before = await h.counts();
+      const { body } = await h.pay({ orderId, amountCents: 1000, currency: 'EUR' });
+      expect(errorOf(body)).toEqual({ code: 'UNPROCESSABLE', reason: 'currency_mismatch' });
+      expect(await h.counts()).toEqual(before);
+    });
+
+    it('refuses an amount that is not positive, and writes nothing', async () => {
+      const orderId = await h.createOrder({ totalCents: 1000 });
+      const before = await h.counts();
+      for (const amountCents of [0, -100]) {
+        const { body } = await h.pay({ orderId, amountCents });
+        expect(body.errors?.[0]).toMatchObject({
+          message: 'Invalid payment',
+          extensions: { code: 'BAD_USER_INPUT', details: ['amountCents: must be at least 1'] },
+        });
+        expect(body.data ?? null).toBeNull();
+      }
+      expect(await h.counts()).toEqual(before);
+    });
+
+    it('answers NOT_FOUND for another tenant’s order, and writes nothing', async () => {
+      const theirs = await h.createOrder({ totalCents: 1000, locationId: '3' }, other);
+      const before = await h.counts();
+      const { body } = await h.pay({ orderId: theirs, amountCents: 1000 });
+      expect(errorOf(body).code).toBe('NOT_FOUND');
+      expect(errorOf((await h.pay({ orderId: randomUUID(), amountCents: 1000 })).body).code).toBe('NOT_FOUND');
+      expect(await h.counts()).toEqual(before);
+      expect(await h.sql('select id from payments.payable where id = ?', [theirs])).toEqual([]);
+    });
+
+    it('lets a POS user pay and see orders of their locations only', async () => {
+      const user = posUser([1]);
+      const elsewhere = await h.createOrder({ totalCents: 1000, locationId: '2' });
+      const before = await h.counts();
+      expect(errorOf((await h.pay({ orderId: elsewhere, amountCents: 1000 }, null, user)).body).code).toBe(
+        'NOT_FOUND',
+      );
+      expect(await h.counts()).toEqual(before);
+
+      const here = await h.createOrder({ totalCents: 1000, locationId: '1' });
+      expect((await h.payOk({ orderId: here, amountCents: 1000 }, null, user)).status).toBe('APPROVED');
+
+      // Payments at a location outside the user's roles are as unknown to them as another tenant's.
+      const { payment } = await paidOrder(300, '2');
+      const read = await h.call(`query($id: ID!) { payment(id: $id) { id } }`, { id: payment.id }, user);
+      expect(read.body.data!.payment).toBeNull();
+      expect(errorOf((await h.void(payment.id, null, user)).body).code).toBe('NOT_FOUND');
+      expect(errorOf((await h.refund({ paymentId: payment.id }, null, user)).body).code).toBe('NOT_FOUND');
+      expect(errorOf((await h.call(CLOSE_BATCH, { locationId: '2' }, user)).body).code).toBe('NOT_FOUND');
+    });
   });
 
-  it('writes no payment when its outbox event cannot be written (one transaction)', async () => {
-    const before = await counts();
-    // Make the outbox insert fail inside the real database; the payment inserted before it must roll back.
-    await sql(
-      `alter table payments.payment_event add constraint test_reject_events check (type <> 'payment.approved') not valid`,
-    );
-    try {
-      const { body } = await call(CREATE_PAYMENT, {
-        input: { orderId: randomUUID(), amountCents: 100, currency: 'USD' },
+  describe('voids, settlement and refunds', () => {
+    it('voids an approved payment before settlement, with a payment.voided event, and frees the order', async () => {
+      const { orderId, payment } = await paidOrder(1200);
+      const { body } = await h.void(payment.id);
+      expect(body.errors).toBeUndefined();
+      expect(body.data!.voidPayment).toMatchObject({
+        idempotentReplay: false,
+        payment: { id: payment.id, status: 'VOIDED', refundableCents: 0, version: 3 },
       });
-      expect(body.errors?.[0]).toMatchObject({
-        message: 'Internal server error',
-        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      expect(await h.eventsOf(payment.id)).toEqual(['payment.approved', 'payment.voided']);
+      expect(errorOf((await h.void(payment.id)).body)).toEqual({
+        code: 'CONFLICT',
+        reason: 'invalid_state_transition',
       });
-      expect(JSON.stringify(body)).not.toContain('test_reject_events');
-    } finally {
-      await sql('alter table payments.payment_event drop constraint test_reject_events');
-    }
-    expect(await counts()).toEqual(before);
-    expect(logs.lines().some((line) => line.msg === 'unexpected error')).toBe(true);
+      expect(errorOf((await h.refund({ paymentId: payment.id })).body).reason).toBe('payment_not_refundable');
+      expect((await h.payOk({ orderId, amountCents: 1200 })).status).toBe('APPROVED');
+    });
+
+    it('checks the order a void names', async () => {
+      const { payment } = await paidOrder(100);
+      const { orderId: another } = await paidOrder(100);
+      const { body } = await h.call(
+        `mutation($p: ID!, $o: ID) { voidPayment(paymentId: $p, orderId: $o) { payment { status } } }`,
+        { p: payment.id, o: another },
+      );
+      expect(errorOf(body).code).toBe('NOT_FOUND');
+      expect(await h.eventsOf(payment.id)).toEqual(['payment.approved']);
+    });
+
+    it('closes the batch of the caller’s location only; settled payments can be refunded, not voided', async () => {
+      // Start from a closed batch, whatever earlier tests left open at location 2, so the count below is exact.
+      await h.call(CLOSE_BATCH, { locationId: '2' });
+      const { payment: first } = await paidOrder(100, '2');
+      const { payment: second } = await paidOrder(200, '2');
+      const declinedOrder = await h.createOrder({ totalCents: 50, locationId: '2' });
+      await h.payOk({ orderId: declinedOrder, amountCents: 50, cardToken: 'tok_decline' });
+      const { payment: elsewhere } = await paidOrder(300, '1');
+      const theirOrder = await h.createOrder({ totalCents: 400, locationId: '3' }, other);
+      const theirs = await h.payOk({ orderId: theirOrder, amountCents: 400 }, null, other);
+
+      const closed = await h.call(CLOSE_BATCH, { locationId: '2' });
+      expect(closed.body).toEqual({ data: { closeBatch: { settledCount: 2 } } });
+      // Another tenant's location is not ours to close.
+      expect((await h.call(CLOSE_BATCH, { locationId: '3' })).body.data!.closeBatch.settledCount).toBe(0);
+      expect((await h.call(CLOSE_BATCH, { locationId: '2' })).body.data!.closeBatch.settledCount).toBe(0);
+
+      const rows = await h.sql<{ id: string; settled: boolean }>(
+        'select id, settled_at is not null as settled from payments.payment where id in (?, ?, ?, ?)',
+        [first.id, second.id, elsewhere.id, theirs.id],
+      );
+      expect(Object.fromEntries(rows.map((row) => [row.id, row.settled]))).toEqual({
+        [first.id]: true,
+        [second.id]: true,
+        [elsewhere.id]: false,
+        [theirs.id]: false,
+      });
+
+      const voided = await h.void(first.id);
+      expect(errorOf(voided.body)).toEqual({ code: 'CONFLICT', reason: 'payment_settled' });
+      expect(await h.eventsOf(first.id)).toEqual(['payment.approved']);
+      const refunded = await h.refund({ paymentId: first.id });
+      expect(refunded.body.errors).toBeUndefined();
+      expect(refunded.body.data!.refundPayment.payment).toMatchObject({
+        status: 'REFUNDED',
+        settledAt: expect.any(String),
+      });
+    });
+
+    it('refunds in parts up to the amount, then refuses more, a void and a refund beyond what is left', async () => {
+      const { payment } = await paidOrder(1000);
+
+      const first = await h.refund({ paymentId: payment.id, amountCents: 300, reason: 'cold soup' });
+      expect(first.body.errors).toBeUndefined();
+      expect(first.body.data!.refundPayment).toMatchObject({
+        idempotentReplay: false,
+        refund: {
+          paymentId: payment.id,
+          status: 'SUCCEEDED',
+          amountCents: 300,
+          currency: 'USD',
+          reason: 'cold soup',
+          processorReference: expect.stringMatching(/^valor_sbx_rf_/),
+          failureCode: null,
+        },
+        payment: { status: 'PARTIALLY_REFUNDED', refundedCents: 300, refundableCents: 700 },
+      });
+
+      const second = await h.refund({ paymentId: payment.id, amountCents: 200 });
+      expect(second.body.data!.refundPayment.payment).toMatchObject({
+        status: 'PARTIALLY_REFUNDED',
+        refundedCents: 500,
+        refundableCents: 500,
+      });
+
+      const beyond = await h.refund({ paymentId: payment.id, amountCents: 501 });
+      expect(errorOf(beyond.body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_refundable' });
+      expect(beyond.body.errors![0].extensions!.details).toEqual(['refundable: 500']);
+
+      const voided = await h.void(payment.id);
+      expect(errorOf(voided.body).code).toBe('CONFLICT');
+
+      // No amount: everything still refundable.
+      const rest = await h.refund({ paymentId: payment.id });
+      expect(rest.body.data!.refundPayment).toMatchObject({
+        refund: { amountCents: 500, status: 'SUCCEEDED' },
+        payment: { status: 'REFUNDED', refundedCents: 1000, refundableCents: 0 },
+      });
+      expect(await h.eventsOf(payment.id)).toEqual([
+        'payment.approved',
+        'payment.refunded',
+        'payment.refunded',
+        'payment.refunded',
+      ]);
+
+      expect(errorOf((await h.refund({ paymentId: payment.id, amountCents: 1 })).body)).toEqual({
+        code: 'CONFLICT',
+        reason: 'payment_not_refundable',
+      });
+      expect(errorOf((await h.void(payment.id)).body).code).toBe('CONFLICT');
+
+      const { body } = await h.call(
+        `query($id: ID!) { payment(id: $id) { status refunds { amountCents status } } }`,
+        { id: payment.id },
+      );
+      expect(body.data!.payment).toEqual({
+        status: 'REFUNDED',
+        refunds: [
+          { amountCents: 300, status: 'SUCCEEDED' },
+          { amountCents: 200, status: 'SUCCEEDED' },
+          { amountCents: 500, status: 'SUCCEEDED' },
+        ],
+      });
+      const [row] = await h.sql<{ refunded_cents: number; status: string }>(
+        'select refunded_cents, status from payments.payment where id = ?',
+        [payment.id],
+      );
+      expect(row).toEqual({ refunded_cents: 1000, status: 'REFUNDED' });
+    });
+  });
+
+  describe('failures', () => {
+    it('cancels the payment when the processor is unavailable, and releases the idempotency key', async () => {
+      const orderId = await h.createOrder({ totalCents: 900 });
+      const key = randomUUID();
+      const input = { orderId, amountCents: 900, cardToken: 'tok_processor_unavailable' };
+      const before = await h.counts();
+
+      const { body } = await h.pay(input, key);
+      expect(errorOf(body)).toEqual({ code: 'UNAVAILABLE', reason: 'processor_unavailable' });
+      expect(body.data ?? null).toBeNull();
+      const rows = await h.sql<{ id: string; status: string; failure_code: string }>(
+        'select id, status, failure_code from payments.payment where order_id = ?',
+        [orderId],
+      );
+      expect(rows).toEqual([{ id: expect.any(String), status: 'CANCELLED', failure_code: 'processor_unavailable' }]);
+      expect(await h.eventsOf(rows[0].id)).toEqual(['payment.cancelled']);
+
+      // The key was released: the same request runs again (it is neither replayed nor "in use").
+      const retry = await h.pay(input, key);
+      expect(errorOf(retry.body)).toEqual({ code: 'UNAVAILABLE', reason: 'processor_unavailable' });
+      expect(await h.counts()).toEqual({ ...before, payments: before.payments + 2, events: before.events + 2 });
+      expect(await h.sql('select 1 from payments.idempotency_key where key = ?', [key])).toEqual([]);
+
+      // Cancelled payments hold nothing: the whole order can still be paid.
+      expect((await h.payOk({ ...input, cardToken: 'tok_visa' })).status).toBe('APPROVED');
+    });
+
+    it('leaves the payment PENDING, never APPROVED, and writes no event when its outbox event cannot be written', async () => {
+      const orderId = await h.createOrder({ totalCents: 100 });
+      const before = await h.counts();
+      // Make the outbox insert fail inside the real database; the approval written before it must roll back.
+      await h.sql(
+        `alter table payments.payment_event add constraint test_reject_events check (type <> 'payment.approved') not valid`,
+      );
+      try {
+        const { body } = await h.pay({ orderId, amountCents: 100 });
+        expect(body.errors?.[0]).toMatchObject({
+          message: 'Internal server error',
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        });
+        expect(JSON.stringify(body)).not.toContain('test_reject_events');
+      } finally {
+        await h.sql('alter table payments.payment_event drop constraint test_reject_events');
+      }
+      // The intent was committed before the processor call, so the row exists; its outcome did not commit.
+      const rows = await h.sql<Record<string, unknown>>(
+        'select status, processor_reference, authorization_code, version from payments.payment where order_id = ?',
+        [orderId],
+      );
+      expect(rows).toEqual([{ status: 'PENDING', processor_reference: null, authorization_code: null, version: 1 }]);
+      expect(await h.counts()).toEqual({ ...before, payments: before.payments + 1 });
+      expect(logs.lines().some((line) => line.msg === 'unexpected error')).toBe(true);
+      // A pending payment still holds its amount until it is reconciled: the order cannot be paid twice meanwhile.
+      expect(errorOf((await h.pay({ orderId, amountCents: 100 })).body).reason).toBe('amount_exceeds_due');
+    });
+  });
+
+  it('serves every payment field it declares', async () => {
+    const { payment } = await paidOrder(100);
+    const { body } = await h.call(`query($id: ID!) { payment(id: $id) { ${PAYMENT} } }`, { id: payment.id });
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.payment).toEqual(payment);
   });
 });
