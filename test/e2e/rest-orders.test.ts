@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Stack, startStack } from '../support/stack';
 
-
 const LEVEL3 = {
   customer_reference: 'CUST-9',
   line_items: [
