@@ -1,4 +1,4 @@
-import { INTERNAL_CONTEXT_HEADER, type StartedSubgraph, signInternalContext } from '@pos/kit';
+import { INTERNAL_CONTEXT_HEADER, IdempotencyStore, type StartedSubgraph, signInternalContext } from '@pos/kit';
 import { postGraphQL, type TestSubgraph, startTestSubgraph, partnerPrincipal } from '@pos/kit/src/testing';
 import { orders } from '../src/app';
 import { LocationService } from '../src/modules/location/location.service';
@@ -141,5 +141,56 @@ describe('orders subgraph', () => {
     expect(body.data!._entities.map((o: { totalCents: number }) => o.totalCents)).toEqual([10, 20]);
     expect(byIds).toHaveBeenCalledTimes(1);
     expect([...byIds.mock.calls[0][1]].sort()).toEqual([...ids].sort());
+  });
+
+  describe('idempotency keys', () => {
+    const IDEMPOTENT = `mutation($input: CreateOrderInput!, $key: String) {
+      createOrder(input: $input, idempotencyKey: $key) { idempotentReplay order { id totalCents } }
+    }`;
+    const input = { locationId: '1', currency: 'USD', totalCents: 4321 };
+    const orderCount = async () =>
+      (await subgraph.sql<{ n: number }>('select count(*)::int as n from orders.order'))[0].n;
+
+    it('answers 409 while a request holds the key, and lets a retry finish the work once its lease lapsed', async () => {
+      const key = `lease-${Date.now()}`;
+      // A first request that claimed the key and then died before committing anything.
+      const store = new IdempotencyStore(started.orm.em.fork());
+      const claim = await store.claim(demo, key, 'createOrder', { ...input, locationId: 1 });
+      expect(claim.kind).toBe('fresh');
+      const before = await orderCount();
+
+      const held = await call(IDEMPOTENT, { input, key });
+      expect(held.body.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'idempotency_key_in_use' });
+      expect(await orderCount()).toBe(before);
+
+      await subgraph.sql(`update orders.idempotency_key set lease_until = now() - interval '1 second' where key = ?`, [
+        key,
+      ]);
+      const resumed = await call(IDEMPOTENT, { input, key });
+      expect(resumed.body.errors).toBeUndefined();
+      expect(resumed.body.data!.createOrder).toMatchObject({ idempotentReplay: false, order: { totalCents: 4321 } });
+      const replay = await call(IDEMPOTENT, { input, key });
+      expect(replay.body.data!.createOrder).toEqual({ ...resumed.body.data!.createOrder, idempotentReplay: true });
+      expect(await orderCount()).toBe(before + 1);
+    });
+
+    it('forgets a key after 24 hours: the same key then runs as a new request', async () => {
+      const key = `old-${Date.now()}`;
+      const first = await call(IDEMPOTENT, { input, key });
+      await subgraph.sql(`update orders.idempotency_key set created_at = now() - interval '25 hours' where key = ?`, [
+        key,
+      ]);
+      const again = await call(IDEMPOTENT, { input: { ...input, totalCents: 1 }, key });
+      expect(again.body.errors).toBeUndefined();
+      expect(again.body.data!.createOrder.order.id).not.toBe(first.body.data!.createOrder.order.id);
+    });
+
+    it('releases the key of a request that failed, so the corrected request can use it', async () => {
+      const key = `fail-${Date.now()}`;
+      const failed = await call(IDEMPOTENT, { input: { ...input, locationId: '3' }, key });
+      expect(failed.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+      const rows = await subgraph.sql('select 1 from orders.idempotency_key where key = ?', [key]);
+      expect(rows).toHaveLength(0);
+    });
   });
 });
