@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { type Logger, type Principal, SCOPES } from '@pos/kit';
+import { type GraphQLBody, type TestSubgraph, partnerPrincipal, startTestSubgraph } from '@pos/kit/src/testing';
+import { orders } from '@pos/orders';
+import { payments } from '../src/app';
+
+/** The demo partner's client with every scope it needs here (orders to set up, payments and refunds to test). */
+export const demo = partnerPrincipal('demo', [SCOPES.posRead, SCOPES.posOrders, SCOPES.posPayments, SCOPES.posRefunds]);
+export const other = partnerPrincipal('other', demo.scopes);
+
+/** A POS user of the demo partner whose roles cover location 1 only. */
+export const posUser = (locationIds: number[] = [1]): Principal => ({
+  tenantId: 'demo',
+  subject: randomUUID(),
+  kind: 'user',
+  clientId: null,
+  scopes: demo.scopes,
+  locationIds,
+});
+
+export const PAYMENT = `id status amountCents refundedCents refundableCents currency entryMode processorReference
+  authorizationCode failureCode settledAt version createdAt updatedAt order { id }`;
+export const REFUND = `id paymentId status amountCents currency reason processorReference failureCode createdAt updatedAt`;
+
+export const CREATE_PAYMENT = `mutation($input: CreatePaymentInput!, $key: String) {
+  createPayment(input: $input, idempotencyKey: $key) { idempotentReplay payment { ${PAYMENT} } }
+}`;
+export const VOID_PAYMENT = `mutation($paymentId: ID!, $orderId: ID, $key: String) {
+  voidPayment(paymentId: $paymentId, orderId: $orderId, idempotencyKey: $key) { idempotentReplay payment { ${PAYMENT} } }
+}`;
+export const REFUND_PAYMENT = `mutation($input: RefundPaymentInput!, $key: String) {
+  refundPayment(input: $input, idempotencyKey: $key) { idempotentReplay refund { ${REFUND} } payment { ${PAYMENT} } }
+}`;
+export const CLOSE_BATCH = `mutation($locationId: ID!) { closeBatch(locationId: $locationId) { settledCount } }`;
+const CREATE_ORDER = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }`;
+
+export interface OrderInput {
+  locationId?: string;
+  currency?: string;
+  totalCents: number;
+  externalReference?: string | null;
+  level3?: {
+    customerReference?: string | null;
+    lineItems: Array<{
+      productCode: string;
+      description: string;
+      quantity: number;
+      unitOfMeasure: string;
+      unitCostCents: number;
+      taxCents?: number;
+      discountCents?: number;
+    }>;
+  } | null;
+}
+
+export interface PaymentInput {
+  orderId: string;
+  amountCents: number;
+  currency?: string;
+  entryMode?: 'CARD_PRESENT' | 'CARD_NOT_PRESENT';
+  cardToken?: string;
+}
+
+/** The first error of a GraphQL answer as clients branch on it. */
+export const errorOf = (body: GraphQLBody) => {
+  const extensions = body.errors?.[0]?.extensions ?? {};
+  return { code: extensions.code, reason: extensions.reason };
+};
+
+/**
+ * The orders subgraph and the payments subgraph wired to it (each on its own database), as the payments
+ * subgraph runs in production: it reads the order being paid through the orders subgraph's `_entities`.
+ */
+export interface PaymentsHarness {
+  orders: TestSubgraph;
+  payments: TestSubgraph;
+  /** Calls the payments subgraph (as `demo` unless told otherwise). */
+  call: TestSubgraph['call'];
+  /** SQL on the payments database. */
+  sql: TestSubgraph['sql'];
+  /** Opens an order through the orders subgraph (location 1, USD unless told otherwise); returns its id. */
+  createOrder(input: OrderInput, as?: Principal): Promise<string>;
+  /** createPayment; returns the whole answer (errors included). */
+  pay(input: PaymentInput, key?: string | null, as?: Principal | null): ReturnType<TestSubgraph['call']>;
+  /** createPayment that must succeed; returns the payment. */
+  payOk(input: PaymentInput, key?: string | null, as?: Principal): Promise<Record<string, any>>;
+  void(paymentId: string, key?: string | null, as?: Principal | null): ReturnType<TestSubgraph['call']>;
+  refund(
+    input: { paymentId: string; amountCents?: number | null; reason?: string | null; orderId?: string | null },
+    key?: string | null,
+    as?: Principal | null,
+  ): ReturnType<TestSubgraph['call']>;
+  /** Counts of payments, refunds and outbox events, to show what a request wrote (or did not). */
+  counts(): Promise<{ payments: number; refunds: number; events: number }>;
+  /** The outbox event types of a payment, oldest first. */
+  eventsOf(paymentId: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export async function startPayments(
+  options: { env?: Record<string, string>; logger?: Logger } = {},
+): Promise<PaymentsHarness> {
+  const ordersSubgraph = await startTestSubgraph(orders, demo);
+  let paymentsSubgraph: TestSubgraph;
+  try {
+    paymentsSubgraph = await startTestSubgraph(payments, demo, options.logger, {
+      ORDERS_URL: ordersSubgraph.started.url,
+      ...options.env,
+    });
+  } catch (error) {
+    await ordersSubgraph.close();
+    throw error;
+  }
+  const call: TestSubgraph['call'] = (...args) => paymentsSubgraph.call(...args);
+  const sql: TestSubgraph['sql'] = (...args) => paymentsSubgraph.sql(...args);
+  const pay: PaymentsHarness['pay'] = (input, key = null, as = demo) =>
+    call(
+      CREATE_PAYMENT,
+      { input: { currency: 'USD', entryMode: 'CARD_PRESENT', cardToken: 'tok_visa', ...input }, key },
+      as,
+    );
+  return {
+    orders: ordersSubgraph,
+    payments: paymentsSubgraph,
+    call,
+    sql,
+    async createOrder(input, as = demo) {
+      const { body } = await ordersSubgraph.call(
+        CREATE_ORDER,
+        { input: { locationId: '1', currency: 'USD', ...input } },
+        as,
+      );
+      if (body.errors) throw new Error(`createOrder failed: ${JSON.stringify(body.errors)}`);
+      return body.data!.createOrder.order.id;
+    },
+    pay,
+    async payOk(input, key, as) {
+      const { body } = await pay(input, key, as);
+      expect(body.errors).toBeUndefined();
+      return body.data!.createPayment.payment;
+    },
+    void: (paymentId, key = null, as = demo) => call(VOID_PAYMENT, { paymentId, key }, as),
+    refund: (input, key = null, as = demo) => call(REFUND_PAYMENT, { input, key }, as),
+    async counts() {
+      const [row] = await sql<{ payments: number; refunds: number; events: number }>(
+        `select (select count(*)::int from payments.payment) as payments,
+                (select count(*)::int from payments.refund) as refunds,
+                (select count(*)::int from payments.payment_event) as events`,
+      );
+      return row;
+    },
+    async eventsOf(paymentId) {
+      const rows = await sql<{ type: string }>(
+        'select type from payments.payment_event where payment_id = ? order by seq',
+        [paymentId],
+      );
+      return rows.map((row) => row.type);
+    },
+    async close() {
+      await paymentsSubgraph.close();
+      await ordersSubgraph.close();
+    },
+  };
+}
