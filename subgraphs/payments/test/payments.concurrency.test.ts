@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DomainError, EntityClient } from '@pos/kit';
 import type { GraphQLBody } from '@pos/kit/src/testing';
 import { Payment } from '../src/modules/payment/payment.entity';
 import { PaymentResolver } from '../src/modules/payment/payment.resolver';
@@ -215,6 +216,31 @@ describe('payments: idempotency and concurrency', () => {
       expect(replay.body.data!.createPayment).toMatchObject({ idempotentReplay: true, payment: { id: pending.id } });
     });
 
+    it('keeps the key of a resumed payment when the order cannot be read, so a later retry still finishes it', async () => {
+      const orderId = await h.createOrder({ totalCents: 900 });
+      const key = randomUUID();
+      await withEventRejected('payment.approved', async () => {
+        expect(errorOf((await h.pay({ orderId, amountCents: 900 }, key)).body).code).toBe('INTERNAL_SERVER_ERROR');
+      });
+      await expireLease(key);
+      // The orders subgraph is down just when the retry comes.
+      jest
+        .spyOn(EntityClient.prototype, 'fetch')
+        .mockRejectedValueOnce(new DomainError('UNAVAILABLE', 'orders down', [], 'dependency_unavailable'));
+      expect(errorOf((await h.pay({ orderId, amountCents: 900 }, key)).body).reason).toBe('dependency_unavailable');
+      jest.restoreAllMocks();
+
+      // Its intent was committed and may have reached the processor: the key must keep pointing at it.
+      await expireLease(key);
+      const resumed = await h.pay({ orderId, amountCents: 900 }, key);
+      expect(resumed.body.errors).toBeUndefined();
+      const rows = await h.sql<{ id: string; status: string }>(
+        'select id, status from payments.payment where order_id = ?',
+        [orderId],
+      );
+      expect(rows).toEqual([{ id: resumed.body.data!.createPayment.payment.id, status: 'APPROVED' }]);
+    });
+
     it('finishes an interrupted void with the same key, and keeps refunds off the payment meanwhile', async () => {
       const { payment } = await paidOrder(900);
       const key = randomUUID();
@@ -257,6 +283,30 @@ describe('payments: idempotency and concurrency', () => {
         payment: { status: 'PARTIALLY_REFUNDED', refundedCents: 400 },
       });
       expect((await h.sql('select id from payments.refund where payment_id = ?', [payment.id])).length).toBe(1);
+    });
+
+    it('keeps the key of a resumed refund that fails, so the same refund is finished and not made twice', async () => {
+      const { payment } = await paidOrder(900);
+      const clerk = posUser([1]);
+      const key = randomUUID();
+      await withEventRejected('payment.refunded', async () => {
+        const { body } = await h.refund({ paymentId: payment.id, amountCents: 400 }, key, clerk);
+        expect(errorOf(body).code).toBe('INTERNAL_SERVER_ERROR');
+      });
+      await expireLease(key);
+      // Meanwhile the clerk's roles moved to another location: the retry cannot see the payment.
+      const elsewhere = await h.refund({ paymentId: payment.id, amountCents: 400 }, key, {
+        ...clerk,
+        locationIds: [2],
+      });
+      expect(errorOf(elsewhere.body).code).toBe('NOT_FOUND');
+
+      await expireLease(key);
+      const resumed = await h.refund({ paymentId: payment.id, amountCents: 400 }, key, clerk);
+      expect(resumed.body.errors).toBeUndefined();
+      expect(
+        await h.sql('select amount_cents, status from payments.refund where payment_id = ?', [payment.id]),
+      ).toEqual([{ amount_cents: 400, status: 'SUCCEEDED' }]);
     });
   });
 

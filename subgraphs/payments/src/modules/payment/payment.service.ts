@@ -4,6 +4,7 @@ import {
   DomainError,
   type EntityClient,
   ErrorCode,
+  type IdempotencyClaim,
   IdempotencyStore,
   type IdempotencyToken,
   type Logger,
@@ -153,8 +154,7 @@ export class PaymentService {
           : null;
       payment = resumed ?? (await this.recordIntent(principal, order, input, token, store));
     } catch (error) {
-      // Nothing reached the processor: the key is free for a corrected retry.
-      if (token) await store.release(token);
+      await releaseUnlessResumed(store, claim);
       throw error;
     }
     if (payment.status !== PaymentStatus.PENDING) {
@@ -297,7 +297,7 @@ export class PaymentService {
         return current;
       });
     } catch (error) {
-      if (token) await store.release(token);
+      await releaseUnlessResumed(store, claim);
       throw error;
     }
 
@@ -391,7 +391,7 @@ export class PaymentService {
         return { refund: created, payment: current };
       }));
     } catch (error) {
-      if (token) await store.release(token);
+      await releaseUnlessResumed(store, claim);
       throw error;
     }
     if (refund.status !== RefundStatus.PENDING) {
@@ -504,6 +504,15 @@ export class PaymentService {
     if (!payment) throw notFound('Payment');
     return payment;
   }
+}
+
+/**
+ * After a failure before the processor call: frees the key, so a corrected retry with it runs again. A request that
+ * resumed an intent committed earlier keeps it: that intent may have reached the processor, and only a retry with
+ * this key finishes it (a fresh request would record a second one next to it).
+ */
+async function releaseUnlessResumed(store: IdempotencyStore, claim: IdempotencyClaim | null): Promise<void> {
+  if (claim?.kind === 'fresh' || (claim?.kind === 'resume' && !claim.resourceId)) await store.release(claim.token);
 }
 
 function lockPayment(tx: EntityManager, paymentId: string): Promise<Payment> {
