@@ -471,7 +471,15 @@ export class PaymentService {
     };
     const batch = await this.em.find(Payment, open, { fields: ['id', 'processorReference'] });
     if (!batch.length) return 0;
-    await this.deps.processor.settle(batch.map((p) => p.processorReference ?? p.id));
+    try {
+      await this.deps.processor.settle(batch.map((p) => p.processorReference ?? p.id));
+    } catch (error) {
+      // An expected outcome the client can retry, not an internal error. Nothing is marked settled: until a
+      // close succeeds the payments stay voidable here, and closing again names them to the processor again.
+      if (!(error instanceof ProcessorUnavailableError)) throw error;
+      this.deps.logger.warn({ err: error, locationId, requestId: this.deps.requestId }, 'processor unavailable');
+      throw processorUnavailable('the batch was not closed');
+    }
     return this.em.transactional(async (tx) => {
       const settled = await tx.find(
         Payment,
