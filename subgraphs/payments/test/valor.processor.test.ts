@@ -331,23 +331,41 @@ describe('payments against Valor over HTTP', () => {
       expect((await h.void(payment.id)).body.data!.voidPayment.payment.status).toBe('VOIDED');
     });
 
-    it('marks a refund FAILED and keeps the amount refundable when the processor fails', async () => {
+    it('keeps a refund of unknown outcome pending and its key held, so a retry completes that same refund', async () => {
       const orderId = await h.createOrder({ totalCents: 1000 });
       const payment = await h.payOk({ orderId, amountCents: 1000 });
       valor.behaviour['/v1/refund'] = 'fail';
-      const failed = await h.refund({ paymentId: payment.id, amountCents: 400 });
+      const key = `refund-${payment.id}`;
+      const failed = await h.refund({ paymentId: payment.id, amountCents: 400 }, key);
       expect(errorOf(failed.body)).toEqual({ code: 'UNAVAILABLE', reason: 'processor_unavailable' });
-      expect(
-        await h.sql('select status, failure_code from payments.refund where payment_id = ?', [payment.id]),
-      ).toEqual([{ status: 'FAILED', failure_code: 'processor_unavailable' }]);
-      expect((await paymentsOf(orderId))[0].status).toBe('APPROVED');
+      const refunds = () =>
+        h.sql<{ id: string; status: string }>('select id, status from payments.refund where payment_id = ?', [
+          payment.id,
+        ]);
+      const [pending] = await refunds();
+      expect(pending.status).toBe('PENDING');
+      // Its amount stays reserved: only 600 is left to refund meanwhile.
+      const tooMuch = await h.refund({ paymentId: payment.id, amountCents: 601 });
+      expect(errorOf(tooMuch.body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_refundable' });
+      // The key is still held by the unfinished refund.
+      expect(errorOf((await h.refund({ paymentId: payment.id, amountCents: 400 }, key)).body)).toEqual({
+        code: 'CONFLICT',
+        reason: 'idempotency_key_in_use',
+      });
 
       valor.behaviour = {};
-      const retried = await h.refund({ paymentId: payment.id });
-      expect(retried.body.data!.refundPayment).toMatchObject({
-        refund: { amountCents: 1000, status: 'SUCCEEDED' },
-        payment: { status: 'REFUNDED', refundedCents: 1000 },
+      await h.sql(`update payments.idempotency_key set lease_until = now() - interval '1 second' where key = ?`, [key]);
+      const resumed = await h.refund({ paymentId: payment.id, amountCents: 400 }, key);
+      expect(resumed.body.data!.refundPayment).toMatchObject({
+        refund: { id: pending.id, amountCents: 400, status: 'SUCCEEDED' },
+        payment: { status: 'PARTIALLY_REFUNDED', refundedCents: 400 },
       });
+      // The processor saw the same refund reference twice, never a second refund.
+      const refundCalls = valor.requests.filter((r) => r.path === '/v1/refund');
+      expect(new Set(refundCalls.map((r) => (r.body as { reference: string }).reference))).toEqual(
+        new Set([pending.id]),
+      );
+      expect(await refunds()).toHaveLength(1);
     });
 
     it('keeps the payment approved and voidable when the processor fails the void', async () => {

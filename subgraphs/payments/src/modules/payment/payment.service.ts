@@ -415,20 +415,12 @@ export class PaymentService {
       if (!(error instanceof ProcessorUnavailableError)) throw error;
       this.deps.logger.warn(
         { err: error, refundId: refund.id, requestId: this.deps.requestId },
-        'processor unavailable',
+        'processor unavailable; refund left pending',
       );
-      await this.em.transactional(async (tx) => {
-        const current = await tx.findOneOrFail(Refund, refund.id, {
-          lockMode: LockMode.PESSIMISTIC_WRITE,
-          refresh: true,
-        });
-        if (current.status !== RefundStatus.PENDING) return;
-        current.status = RefundStatus.FAILED;
-        current.failureCode = 'processor_unavailable';
-        current.updatedAt = new Date();
-      });
-      if (token) await store.release(token);
-      throw processorUnavailable('nothing was refunded');
+      // Unlike a sale, a refund that may have gone through cannot be undone by a technical void. It stays pending
+      // (its amount reserved) and its key stays held: a retry with the same key after the lease resumes this very
+      // refund, whose id the processor recognises, instead of sending a second one.
+      throw processorUnavailable('the refund is pending; retry with the same Idempotency-Key to complete it');
     }
 
     return this.em.transactional(async (tx) => {
