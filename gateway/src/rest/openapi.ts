@@ -10,7 +10,7 @@ const errorBody = z.object({
       'Stable machine-readable code: validation_error, unauthorized, insufficient_scope, not_found, ' +
         'unsupported_media_type, idempotency_key_reused, idempotency_key_in_use, duplicate_external_id, ' +
         'amount_exceeds_due, currency_mismatch, amount_exceeds_refundable, payment_settled, payment_has_refunds, ' +
-        'payment_not_refundable, payment_busy, invalid_state_transition, processor_unavailable, ' +
+        'payment_not_refundable, payment_busy, invalid_state_transition, processor_unavailable, dependency_unavailable, ' +
         'service_unavailable, internal_error',
     ),
   timestamp: z.string().describe('ISO 8601 timestamp'),
@@ -27,7 +27,7 @@ const ERRORS: Record<number, string> = {
   415: 'Unsupported Media Type – the body must be application/json',
   422: 'Unprocessable – a business rule refused the request, or the Idempotency-Key was used with another body',
   500: 'Internal Server Error – unexpected; quote the request id in details',
-  503: 'Service Unavailable – the payment processor did not answer; nothing was charged; retry later',
+  503: 'Service Unavailable – the payment processor or a service behind the gateway did not answer; retry later',
 };
 
 const IDEMPOTENCY_HEADER = {
