@@ -9,17 +9,25 @@
  *   would have to do: the root fetch, building the entity representations, the entity fetches (in parallel when
  *   the plan runs them in parallel) and merging the results into the same JSON the gateway returns.
  *
- * Prints req/s, p50 and p99 for both, their ratio, and the CPU each process spent per request; writes the same
- * to .bench/latest.json. Environment: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (10),
+ * Then, in the same run, the REST facade against the GraphQL operation each REST route runs, sent to the gateway's
+ * /graphql: an order read (`GET /pos/v1/orders/{id}`) and an order creation (`POST /pos/v1/orders`). Both sides
+ * of a pair use the same closed-loop client, token, order ids, concurrency and duration, and the GraphQL side
+ * sends the route's own document and variables (taken from the gateway's route table, so they cannot drift).
+ *
+ * Prints req/s, p50 and p99 for every target, the ratios, and the CPU each process spent per request; writes the
+ * same to .bench/latest.json. Environment: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (10),
  * BENCH_ORDERS (10 orders created, each with one payment).
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { RestRoute } from '@pos/gateway/src/rest/route';
+import { REPLAYED_HEADER } from '@pos/gateway/src/rest/router';
+import { routes } from '@pos/gateway/src/rest/routes';
 import { type EmbeddedPg, INTERNAL_CONTEXT_HEADER, signInternalContext, startEmbeddedPostgres } from '@pos/kit';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
@@ -287,7 +295,7 @@ async function closedLoop(
   seconds: number,
   request: () => Promise<unknown>,
   onError: (error: unknown) => void,
-): Promise<LoadResult> {
+): Promise<LoadResult & { latencies: number[] }> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
@@ -309,9 +317,18 @@ async function closedLoop(
   };
   await Promise.all(Array.from({ length: connections }, worker));
   latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] : NaN;
-  return { requests: latencies.length, seconds, latenciesMs: { p50: at(0.5), p99: at(0.99) }, errors };
+  return {
+    requests: latencies.length,
+    seconds,
+    latenciesMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) },
+    errors,
+    latencies,
+  };
+}
+
+/** Nearest-rank percentile of ascending samples. */
+function percentile(sorted: number[], q: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -547,7 +564,8 @@ async function runAutocannon(
 }
 
 interface TargetResult {
-  target: 'gateway' | 'direct';
+  /** 'gateway' and 'direct' for the federated query; 'rest …' and 'graphql …' for the REST comparison. */
+  target: string;
   requests: number;
   seconds: number;
   requestsPerSecond: number;
@@ -559,7 +577,7 @@ interface TargetResult {
   othersPercent: number | null;
 }
 
-function summarise(target: TargetResult['target'], load: LoadResult, cpu: CpuBreakdown): TargetResult {
+function summarise(target: string, load: LoadResult, cpu: CpuBreakdown, throughGateway: boolean): TargetResult {
   const per = (ms: number) => (load.requests ? ms / load.requests : NaN);
   return {
     target,
@@ -570,7 +588,7 @@ function summarise(target: TargetResult['target'], load: LoadResult, cpu: CpuBre
     p99Ms: load.latenciesMs.p99,
     errors: load.errors,
     cpuMsPerRequest: {
-      gateway: target === 'gateway' ? per(cpu.gateway) : null,
+      gateway: throughGateway ? per(cpu.gateway) : null,
       subgraphs: per(cpu.subgraphs),
       postgres: per(cpu.postgres),
       client: per(cpu.client),
@@ -616,10 +634,374 @@ function printTable(rows: TargetResult[]): void {
   for (const line of lines) console.log(row(line));
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// The REST facade against the same GraphQL operation
+// ---------------------------------------------------------------------------------------------------------------
+
+/** REST must reach this share of the GraphQL throughput (the acceptance criterion of the REST facade's issue). */
+const REST_TARGET_RATIO = 0.9;
+
+/** Orders the read pair cycles through. */
+const READ_ORDERS = 4;
+
+/** Level 3 lines (they add up to 1234) and external ids, so the order read returns a realistic body. */
+const LEVEL3 = {
+  customer_reference: 'CUST-9',
+  line_items: [
+    {
+      product_code: 'ESP-2',
+      description: 'Espresso beans 1kg',
+      quantity: 2,
+      unit_of_measure: 'EA',
+      unit_cost_cents: 500,
+      tax_cents: 34,
+    },
+    {
+      product_code: 'MUG',
+      description: 'Mug',
+      quantity: 1,
+      unit_of_measure: 'EA',
+      unit_cost_cents: 250,
+      discount_cents: 50,
+    },
+  ],
+};
+
+/** The body every request of the create pair sends; no Idempotency-Key, so each request opens a new order. */
+const CREATE_BODY = { location_id: 1, currency: 'USD', total_cents: 2500, external_reference: 'PO-1' };
+
+/** The REST facade's replay header, lower-cased as undici gives response headers. */
+const REPLAYED = REPLAYED_HEADER.toLowerCase();
+
+function restRoute(operationId: string): RestRoute {
+  const route = routes.find((r) => r.operationId === operationId);
+  if (!route) throw new Error(`no REST route ${operationId} in gateway/src/rest/routes.ts`);
+  return route;
+}
+
+/**
+ * The variables the route passes to its operation for this input, as they go over the wire: computed by the
+ * route itself, with no Idempotency-Key (null), and the members it leaves undefined dropped as JSON drops them.
+ */
+function routeVariables(
+  route: RestRoute,
+  input: { params?: Record<string, string>; body?: unknown },
+): Record<string, unknown> {
+  const variables = route.variables({
+    params: input.params ?? {},
+    query: {},
+    body: input.body,
+    idempotencyKey: null,
+  } as never);
+  return JSON.parse(JSON.stringify(variables)) as Record<string, unknown>;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** One request to the gateway, as both sides of a pair send it: same pool, same token. */
+async function call(pool: Pool, method: string, requestPath: string, token: string, body?: string): Promise<Answer> {
+  const response = await pool.request({
+    path: requestPath,
+    method: method as 'GET' | 'POST',
+    headers:
+      body === undefined
+        ? { authorization: `Bearer ${token}` }
+        : { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body,
+  });
+  return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+}
+
+function parseJson(answer: Answer, who: string): unknown {
+  try {
+    return JSON.parse(answer.text);
+  } catch {
+    throw new Error(`${who} answered HTTP ${answer.status} with a body that is not JSON: ${answer.text.slice(0, 300)}`);
+  }
+}
+
+/** The REST body, or an error unless the status is the route's documented one. */
+function restBody(answer: Answer, status: number): Record<string, unknown> {
+  if (answer.status !== status) {
+    throw new Error(`REST answered HTTP ${answer.status} (expected ${status}): ${answer.text.slice(0, 300)}`);
+  }
+  return parseJson(answer, 'REST') as Record<string, unknown>;
+}
+
+/** The GraphQL data, or an error unless the status is 200 and there are data and no errors. */
+function graphqlData(answer: Answer): Record<string, unknown> {
+  const json = parseJson(answer, 'GraphQL') as GraphQLResponse<Record<string, unknown>>;
+  if (answer.status !== 200 || json.errors?.length || !json.data) {
+    throw new Error(`GraphQL answered HTTP ${answer.status}: ${answer.text.slice(0, 300)}`);
+  }
+  return json.data;
+}
+
+/** One side of a pair: sends the n-th request of its runs and throws unless the answer is the expected one. */
+interface PairSide {
+  target: string;
+  send(n: number): Promise<void>;
+}
+
+interface Pair {
+  name: string;
+  rest: PairSide;
+  graphql: PairSide;
+  /** What the report records about the two requests. */
+  describe: Record<string, unknown>;
+}
+
+/** The order read: GET /pos/v1/orders/{id} against the route's `RestGetOrder` query, over the same orders. */
+async function orderReadPair(pool: Pool, token: string): Promise<Pair> {
+  const route = restRoute('getOrder');
+  const ids: string[] = [];
+  for (let i = 0; i < READ_ORDERS; i++) {
+    const created = restBody(
+      await call(
+        pool,
+        'POST',
+        '/pos/v1/orders',
+        token,
+        JSON.stringify({
+          location_id: 1,
+          currency: 'USD',
+          total_cents: 1234,
+          external_reference: `PO-${4470 + i}`,
+          external_source: 'bench-erp',
+          external_id: `SO-${randomUUID()}`,
+          level3: LEVEL3,
+        }),
+      ),
+      201,
+    );
+    ids.push(String(created.id));
+  }
+  const method = route.method.toUpperCase();
+  const paths = ids.map((id) => route.path.replace('{id}', id));
+  const bodies = ids.map((id) =>
+    JSON.stringify({ query: route.document, variables: routeVariables(route, { params: { id } }) }),
+  );
+
+  // Both must return the same order, field for field, before anything is measured.
+  const bytes = { rest: 0, graphql: 0 };
+  for (const [i, id] of ids.entries()) {
+    const restAnswer = await call(pool, method, paths[i], token);
+    const graphqlAnswer = await call(pool, 'POST', '/graphql', token, bodies[i]);
+    const rest = restBody(restAnswer, route.response.status);
+    const mapped = route.respond(graphqlData(graphqlAnswer));
+    if (!mapped || mapped.status !== route.response.status || canonical(mapped.body) !== canonical(rest)) {
+      throw new Error(`order ${id}: REST ${JSON.stringify(rest)} but GraphQL maps to ${JSON.stringify(mapped)}`);
+    }
+    if (!(rest.level3 as { line_items?: unknown[] } | null)?.line_items?.length || rest.external_id == null) {
+      throw new Error(`order ${id} came back without its Level 3 lines or external id: ${restAnswer.text}`);
+    }
+    bytes.rest = Buffer.byteLength(restAnswer.text);
+    bytes.graphql = Buffer.byteLength(graphqlAnswer.text);
+  }
+
+  const expectId = (who: string, id: string, got: unknown) => {
+    if (got !== id) throw new Error(`${who} returned order ${String(got)} for ${id}`);
+  };
+  return {
+    name: 'order read',
+    rest: {
+      target: 'rest order read',
+      send: async (n) => {
+        const body = restBody(await call(pool, method, paths[n % ids.length], token), route.response.status);
+        expectId('REST', ids[n % ids.length], body.id);
+      },
+    },
+    graphql: {
+      target: 'graphql order read',
+      send: async (n) => {
+        const data = graphqlData(await call(pool, 'POST', '/graphql', token, bodies[n % ids.length]));
+        expectId('GraphQL', ids[n % ids.length], (data.order as { id?: unknown } | null)?.id);
+      },
+    },
+    describe: {
+      rest: `${method} ${route.path}`,
+      graphql: { document: route.document, variables: routeVariables(route, { params: { id: ids[0] } }) },
+      orders: ids.length,
+      responseBytes: bytes,
+    },
+  };
+}
+
+/** The order creation: POST /pos/v1/orders against the route's `RestCreateOrder` mutation, same order data. */
+async function createOrderPair(pool: Pool, token: string): Promise<Pair> {
+  const route = restRoute('createOrder');
+  const method = route.method.toUpperCase();
+  const restRequest = JSON.stringify(CREATE_BODY);
+  const graphqlRequest = JSON.stringify({
+    query: route.document,
+    variables: routeVariables(route, { body: CREATE_BODY }),
+  });
+
+  // Both must open the same order (all but its id, number and timestamps), and neither may be a replay.
+  const restAnswer = await call(pool, method, route.path, token, restRequest);
+  const graphqlAnswer = await call(pool, 'POST', '/graphql', token, graphqlRequest);
+  const rest = restBody(restAnswer, route.response.status);
+  const mapped = route.respond(graphqlData(graphqlAnswer));
+  const comparable = (order: unknown) => {
+    const {
+      id: _id,
+      number: _number,
+      created_at: _created,
+      updated_at: _updated,
+      ...rest
+    } = order as Record<string, unknown>;
+    return canonical(rest);
+  };
+  if (
+    !mapped ||
+    mapped.status !== route.response.status ||
+    mapped.replayed ||
+    restAnswer.headers[REPLAYED] !== undefined ||
+    comparable(mapped.body) !== comparable(rest)
+  ) {
+    throw new Error(`create: REST ${JSON.stringify(rest)} but GraphQL maps to ${JSON.stringify(mapped)}`);
+  }
+
+  const expectNew = (who: string, id: unknown, replayed: unknown) => {
+    if (typeof id !== 'string' || replayed) throw new Error(`${who} did not open a new order (id ${String(id)})`);
+  };
+  return {
+    name: 'create order',
+    rest: {
+      target: 'rest create order',
+      send: async () => {
+        const answer = await call(pool, method, route.path, token, restRequest);
+        expectNew('REST', restBody(answer, route.response.status).id, answer.headers[REPLAYED]);
+      },
+    },
+    graphql: {
+      target: 'graphql create order',
+      send: async () => {
+        const data = graphqlData(await call(pool, 'POST', '/graphql', token, graphqlRequest));
+        const result = data.createOrder as { idempotentReplay?: unknown; order?: { id?: unknown } } | null;
+        expectNew('GraphQL', result?.order?.id, result?.idempotentReplay);
+      },
+    },
+    describe: {
+      rest: `${method} ${route.path}`,
+      restBody: CREATE_BODY,
+      graphql: { document: route.document, variables: routeVariables(route, { body: CREATE_BODY }) },
+      idempotencyKey: 'none (null): every request opens a new order',
+      responseBytes: { rest: Buffer.byteLength(restAnswer.text), graphql: Buffer.byteLength(graphqlAnswer.text) },
+    },
+  };
+}
+
+interface SideRun {
+  result: TargetResult;
+  /** Per completed request, from the subgraphs' /metrics: both sides of a pair must cause the same operations. */
+  subgraphOperationsPerRequest: Record<string, number>;
+  /** req/s of each measured segment, in the order run: how far apart they are shows the noise. */
+  segmentsPerSecond: number[];
+  warmupErrors: number;
+  firstError: string | null;
+}
+
+/**
+ * Warms both sides up and measures them in short alternating segments: the warm-up in ~1 s slices A B A B ...,
+ * the measurement in blocks A B B A of ~1.25 s segments (BENCH_SECONDS per side in all). On the 2-core machine
+ * the routes' throughput still climbs for 10-15 s after they are first hit (JIT and GC tuning in the gateway and
+ * the subgraph) and bursts of other load come and go; one long run per side, or even A B B A with 5 s segments,
+ * put a different share of that on each side, and the ratio swung between 0.89 and 1.23 from run to run.
+ * Interleaved, both sides get the same share, and the orders the create pair adds weigh on both alike.
+ */
+async function runPair(
+  pids: { gateway: number; subgraphs: number[] },
+  subgraphs: ServiceSpec[],
+  pair: Pair,
+): Promise<[SideRun, SideRun]> {
+  const state = [pair.rest, pair.graphql].map((side) => ({
+    side,
+    n: 0,
+    latencies: [] as number[],
+    requests: 0,
+    seconds: 0,
+    errors: 0,
+    warmupErrors: 0,
+    firstError: null as string | null,
+    cpu: [] as CpuBreakdown[],
+    operations: {} as Record<string, number>,
+    segments: [] as number[],
+  }));
+  type State = (typeof state)[number];
+  const load = (s: State, seconds: number) =>
+    closedLoop(
+      CONNECTIONS,
+      seconds,
+      () => s.side.send(s.n++),
+      (error) => {
+        s.firstError ??= error instanceof Error ? error.message : String(error);
+      },
+    );
+  const warmupSlices = Math.max(1, Math.round(WARMUP_SECONDS));
+  for (let k = 0; k < warmupSlices; k++) {
+    for (const s of state) {
+      s.warmupErrors += (await load(s, WARMUP_SECONDS / warmupSlices)).errors;
+      aborted.signal.throwIfAborted();
+    }
+  }
+  const blocks = Math.max(1, Math.round(SECONDS / 2.5));
+  for (const i of Array.from({ length: blocks }, () => [0, 1, 1, 0]).flat()) {
+    const s = state[i];
+    const before = await subgraphOperations(subgraphs);
+    const { result, cpu } = await withCpu(pids, () => load(s, SECONDS / (2 * blocks)));
+    const after = await subgraphOperations(subgraphs);
+    aborted.signal.throwIfAborted();
+    for (const { name } of subgraphs) s.operations[name] = (s.operations[name] ?? 0) + after[name] - before[name];
+    s.latencies = s.latencies.concat(result.latencies);
+    s.requests += result.requests;
+    s.seconds += result.seconds;
+    s.errors += result.errors;
+    s.cpu.push(cpu);
+    s.segments.push(result.requests / result.seconds);
+  }
+  const runs = state.map((s): SideRun => {
+    s.latencies.sort((a, b) => a - b);
+    const sum = (f: (c: CpuBreakdown) => number) => s.cpu.reduce((total, c) => total + f(c), 0);
+    const mean = (f: (c: CpuBreakdown) => number | null) => {
+      const values = s.cpu.map(f).filter((v): v is number => v !== null);
+      return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+    };
+    const cpu: CpuBreakdown = {
+      gateway: sum((c) => c.gateway),
+      subgraphs: sum((c) => c.subgraphs),
+      postgres: sum((c) => c.postgres),
+      client: sum((c) => c.client),
+      machineBusyPercent: mean((c) => c.machineBusyPercent),
+      othersPercent: mean((c) => c.othersPercent),
+    };
+    const loadResult: LoadResult = {
+      requests: s.requests,
+      seconds: s.seconds,
+      latenciesMs: { p50: percentile(s.latencies, 0.5), p99: percentile(s.latencies, 0.99) },
+      errors: s.errors,
+    };
+    return {
+      result: summarise(s.side.target, loadResult, cpu, true),
+      subgraphOperationsPerRequest: Object.fromEntries(
+        Object.entries(s.operations).map(([name, n]) => [name, n / Math.max(1, s.requests)]),
+      ),
+      segmentsPerSecond: s.segments,
+      warmupErrors: s.warmupErrors,
+      firstError: s.firstError,
+    };
+  });
+  return [runs[0], runs[1]];
+}
+
 async function main() {
   const started = Date.now();
   const children: ChildProcess[] = [];
-  const clients: DirectClient[] = [];
+  const clients: Array<DirectClient | Pool> = [];
   let pg: EmbeddedPg | null = null;
   let stopping = false;
 
@@ -629,7 +1011,7 @@ async function main() {
     aborted.abort();
     await stopAll(children);
     await pg?.stop();
-    await Promise.all(clients.map((c) => c.destroy()));
+    await Promise.all(clients.map((c) => c.destroy().catch(() => undefined)));
     if (code !== 0) console.log('Stopped.');
     process.exit(code);
   };
@@ -740,8 +1122,8 @@ async function main() {
     if (firstDirectError) console.warn(`direct client error (first of them): ${String(firstDirectError)}`);
 
     const rows = [
-      summarise('gateway', gatewayRun.result, gatewayRun.cpu),
-      summarise('direct', directRun.result, directRun.cpu),
+      summarise('gateway', gatewayRun.result, gatewayRun.cpu, true),
+      summarise('direct', directRun.result, directRun.cpu, false),
     ];
     const [gw, dr] = rows;
     const ratio = {
@@ -779,6 +1161,56 @@ async function main() {
       );
     }
 
+    // The REST pairs come last: the orders they create would otherwise change the federated query's data.
+    const restPool = new Pool(gatewayUrl, { connections: CONNECTIONS, keepAliveTimeout: 60_000 });
+    clients.push(restPool);
+    const pairs = [await orderReadPair(restPool, token), await createOrderPair(restPool, token)];
+    const compared = [];
+    for (const pair of pairs) {
+      console.log(
+        `\n${pair.name}: REST ${String(pair.describe.rest)} vs its GraphQL operation at /graphql; ` +
+          `${WARMUP_SECONDS} s warm-up and ${SECONDS} s measured each, interleaved, ${CONNECTIONS} workers...`,
+      );
+      const [rest, graphql] = await runPair(pids, subgraphSpecs, pair);
+      const ratio = {
+        throughput: rest.result.requestsPerSecond / graphql.result.requestsPerSecond,
+        p50: rest.result.p50Ms / graphql.result.p50Ms,
+        p99: rest.result.p99Ms / graphql.result.p99Ms,
+      };
+      compared.push({ pair, rest, graphql, ratio });
+    }
+    console.log('');
+    printTable(compared.flatMap((c) => [c.rest.result, c.graphql.result]));
+    for (const { pair, rest, graphql } of compared) {
+      for (const side of [rest, graphql]) {
+        if (side.result.errors || side.warmupErrors) {
+          console.log(
+            `${side.result.target} errors: ${side.result.errors} measured, ${side.warmupErrors} in the warm-up; ` +
+              `first: ${side.firstError ?? '-'}`,
+          );
+        }
+      }
+      console.log(
+        `${pair.name}: response bytes ${JSON.stringify(pair.describe.responseBytes)}; subgraph operations per ` +
+          `request: rest ${operations(rest.subgraphOperationsPerRequest)}; ` +
+          `graphql ${operations(graphql.subgraphOperationsPerRequest)}; req/s per segment: ` +
+          `rest ${rest.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')}, ` +
+          `graphql ${graphql.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')}`,
+      );
+    }
+    // One line per figure, so that a regression shows at a glance.
+    console.log('');
+    for (const { pair, ratio } of compared) {
+      const below = ratio.throughput < REST_TARGET_RATIO ? ' BELOW TARGET' : '';
+      console.log(
+        `bench: rest/graphql ${pair.name} ${ratio.throughput.toFixed(2)} (target >= ${REST_TARGET_RATIO})${below}`,
+      );
+    }
+    const restErrors = compared.reduce(
+      (n, c) => n + c.rest.result.errors + c.rest.warmupErrors + c.graphql.result.errors + c.graphql.warmupErrors,
+      0,
+    );
+
     const outDir = path.join(ROOT, '.bench');
     fs.mkdirSync(outDir, { recursive: true });
     const report = {
@@ -805,10 +1237,30 @@ async function main() {
         direct: directRun.subgraphOperationsPerRequest,
       },
       ratio,
+      restVsGraphql: {
+        targetRatio: REST_TARGET_RATIO,
+        measurement:
+          'closed loop over one undici Pool, same token, data and workers; warm-up in ~1 s slices A B A B ..., ' +
+          'then blocks A B B A of ~1.25 s segments',
+        pairs: compared.map(({ pair, rest, graphql, ratio: pairRatio }) => ({
+          name: pair.name,
+          ...pair.describe,
+          results: [rest.result, graphql.result],
+          subgraphOperationsPerRequest: {
+            rest: rest.subgraphOperationsPerRequest,
+            graphql: graphql.subgraphOperationsPerRequest,
+          },
+          segmentsPerSecond: { rest: rest.segmentsPerSecond, graphql: graphql.segmentsPerSecond },
+          warmupErrors: { rest: rest.warmupErrors, graphql: graphql.warmupErrors },
+          firstError: { rest: rest.firstError, graphql: graphql.firstError },
+          ratio: pairRatio,
+          meetsTarget: pairRatio.throughput >= REST_TARGET_RATIO,
+        })),
+      },
     };
     fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`Written to .bench/latest.json (total ${((Date.now() - started) / 1000).toFixed(1)} s).`);
-    await stop(rows.some((r) => r.errors > 0) ? 1 : 0);
+    await stop(rows.some((r) => r.errors > 0) || restErrors > 0 ? 1 : 0);
   } catch (error) {
     if (!aborted.signal.aborted)
       console.error(`Bench failed: ${error instanceof Error ? error.message : String(error)}`);
