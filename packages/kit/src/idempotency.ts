@@ -115,6 +115,25 @@ export class IdempotencyStore {
     this.table = `"${em.config.get('schema') ?? 'public'}"."idempotency_key"`;
   }
 
+  /** Validates and claims a client-given key; null when the client sent none (the request then simply runs). */
+  async claimKey(
+    principal: Principal,
+    key: string | null | undefined,
+    operation: string,
+    input: unknown,
+  ): Promise<IdempotencyClaim | null> {
+    const parsed = IdempotencyStore.parseKey(key);
+    return parsed ? this.claim(principal, parsed, operation, input) : null;
+  }
+
+  /**
+   * Gives the key back after a failure before any intent was recorded, so a corrected retry can use it. A resumed
+   * claim that names its resource keeps the key: that resource may already be with the processor.
+   */
+  async abandon(claim: IdempotencyClaim | null): Promise<void> {
+    if (claim?.kind === 'fresh' || (claim?.kind === 'resume' && !claim.resourceId)) await this.release(claim.token);
+  }
+
   /** Validates a client-given key; null or undefined means the client did not ask for idempotency. */
   static parseKey(key: string | null | undefined): string | null {
     if (key === null || key === undefined) return null;
@@ -230,6 +249,16 @@ const inUse = () =>
   conflict('idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress', [
     'Retry after the first request has finished',
   ]);
+
+/** A plain JSON copy of an entity's own fields, to store as the result a replay answers with. */
+export const entitySnapshot = (entity: object): unknown => JSON.parse(JSON.stringify({ ...entity })) as unknown;
+
+/** Rebuilds an entity from {@link entitySnapshot}, turning the named ISO strings back into Dates. */
+export function restoreEntity<T extends object>(make: () => T, snapshot: unknown, dateFields: readonly string[]): T {
+  const fields = { ...(snapshot as Record<string, unknown>) };
+  for (const name of dateFields) if (typeof fields[name] === 'string') fields[name] = new Date(fields[name]);
+  return Object.assign(make(), fields);
+}
 
 /**
  * Runs `work` at most once per idempotency key: a fresh key runs it and stores `snapshot(result)` with the key in

@@ -7,11 +7,13 @@ import {
   badInput,
   conflict,
   currencyProblems,
+  entitySnapshot,
   mayActAtLocation,
   notFound,
   runIdempotent,
   parseIntIdArg,
   requireScope,
+  restoreEntity,
   textProblems,
 } from '@pos/kit';
 import { Location } from '../location/location.entity';
@@ -22,14 +24,8 @@ import { LEVEL3_LIMITS, normaliseLevel3 } from './order.level3';
 /** What an idempotent createOrder stores to replay: the order as it was returned. */
 const orderCodec = {
   id: (order: Order) => order.id,
-  snapshot: (order: Order) => JSON.parse(JSON.stringify({ ...order })) as unknown,
-  restore: (snapshot: unknown) => {
-    const data = snapshot as Record<string, unknown>;
-    return Object.assign(new Order(), data, {
-      createdAt: new Date(data.createdAt as string),
-      updatedAt: new Date(data.updatedAt as string),
-    });
-  },
+  snapshot: (order: Order) => entitySnapshot(order),
+  restore: (snapshot: unknown) => restoreEntity(() => new Order(), snapshot, ['createdAt', 'updatedAt']),
 };
 
 /** Orders of the caller's tenant, and of the locations a POS user's roles allow. */

@@ -4,8 +4,9 @@ import {
   DomainError,
   type EntityClient,
   ErrorCode,
-  type IdempotencyClaim,
   IdempotencyStore,
+  entitySnapshot,
+  restoreEntity,
   type IdempotencyToken,
   type Logger,
   type Principal,
@@ -52,15 +53,9 @@ const ORDER_FACTS = `id location { id } currency totalCents externalReference
 /** A void left unfinished this long ago (a crash between the processor call and its outcome) may be retried. */
 const VOID_STALE_MS = 60_000;
 
-const revive = <T extends object>(make: () => T, data: unknown, dates: string[]): T => {
-  const fields = { ...(data as Record<string, unknown>) };
-  for (const name of dates) if (typeof fields[name] === 'string') fields[name] = new Date(fields[name]);
-  return Object.assign(make(), fields);
-};
-const snapshot = (entity: object) => JSON.parse(JSON.stringify({ ...entity })) as unknown;
 const restorePayment = (data: unknown) =>
-  revive(() => new Payment(), data, ['createdAt', 'updatedAt', 'settledAt', 'voidRequestedAt']);
-const restoreRefund = (data: unknown) => revive(() => new Refund(), data, ['createdAt', 'updatedAt']);
+  restoreEntity(() => new Payment(), data, ['createdAt', 'updatedAt', 'settledAt', 'voidRequestedAt']);
+const restoreRefund = (data: unknown) => restoreEntity(() => new Refund(), data, ['createdAt', 'updatedAt']);
 
 const processorUnavailable = (what: string) =>
   new DomainError(
@@ -131,8 +126,7 @@ export class PaymentService {
     if (problems.length) throw badInput('Invalid payment', problems);
 
     const store = new IdempotencyStore(this.em);
-    const key = IdempotencyStore.parseKey(idempotencyKey);
-    const claim = key ? await store.claim(principal, key, 'createPayment', { ...input, orderId }) : null;
+    const claim = await store.claimKey(principal, idempotencyKey, 'createPayment', { ...input, orderId });
     if (claim?.kind === 'replay') return { payment: restorePayment(claim.response), replayed: true };
     const token = claim?.token ?? null;
 
@@ -154,12 +148,12 @@ export class PaymentService {
           : null;
       payment = resumed ?? (await this.recordIntent(principal, order, input, token, store));
     } catch (error) {
-      await releaseUnlessResumed(store, claim);
+      await store.abandon(claim);
       throw error;
     }
     if (payment.status !== PaymentStatus.PENDING) {
       // A resumed request whose outcome was recorded: finish the key, answer with the payment.
-      if (token) await this.em.transactional((tx) => store.complete(tx, token, payment.id, snapshot(payment)));
+      if (token) await this.em.transactional((tx) => store.complete(tx, token, payment.id, entitySnapshot(payment)));
       return { payment, replayed: false };
     }
     return { payment: await this.authorise(payment, order, input, token, store), replayed: false };
@@ -257,7 +251,7 @@ export class PaymentService {
         await tx.flush();
         if (event) await recordPaymentEvent(tx, current, event);
       }
-      if (token) await store.complete(tx, token, current.id, snapshot(current));
+      if (token) await store.complete(tx, token, current.id, entitySnapshot(current));
       return current;
     });
   }
@@ -272,8 +266,7 @@ export class PaymentService {
     const paymentId = parseUuidArg(ids.paymentId, 'paymentId');
     const orderId = ids.orderId == null ? null : parseUuidArg(ids.orderId, 'orderId');
     const store = new IdempotencyStore(this.em);
-    const key = IdempotencyStore.parseKey(idempotencyKey);
-    const claim = key ? await store.claim(principal, key, 'voidPayment', { paymentId, orderId }) : null;
+    const claim = await store.claimKey(principal, idempotencyKey, 'voidPayment', { paymentId, orderId });
     if (claim?.kind === 'replay') return { payment: restorePayment(claim.response), replayed: true };
     const token = claim?.token ?? null;
 
@@ -297,7 +290,7 @@ export class PaymentService {
         return current;
       });
     } catch (error) {
-      await releaseUnlessResumed(store, claim);
+      await store.abandon(claim);
       throw error;
     }
 
@@ -323,7 +316,7 @@ export class PaymentService {
         await tx.flush();
         if (event) await recordPaymentEvent(tx, current, event);
       }
-      if (token) await store.complete(tx, token, current.id, snapshot(current));
+      if (token) await store.complete(tx, token, current.id, entitySnapshot(current));
       return current;
     });
     return { payment: voided, replayed: false };
@@ -344,9 +337,8 @@ export class PaymentService {
     ];
     if (problems.length) throw badInput('Invalid refund', problems);
     const store = new IdempotencyStore(this.em);
-    const key = IdempotencyStore.parseKey(idempotencyKey);
     const request = { paymentId, orderId, amountCents: input.amountCents ?? null, reason: input.reason ?? null };
-    const claim = key ? await store.claim(principal, key, 'refundPayment', request) : null;
+    const claim = await store.claimKey(principal, idempotencyKey, 'refundPayment', request);
     if (claim?.kind === 'replay') {
       const stored = claim.response as { refund: unknown; payment: unknown };
       return { refund: restoreRefund(stored.refund), payment: restorePayment(stored.payment), replayed: true };
@@ -391,13 +383,13 @@ export class PaymentService {
         return { refund: created, payment: current };
       }));
     } catch (error) {
-      await releaseUnlessResumed(store, claim);
+      await store.abandon(claim);
       throw error;
     }
     if (refund.status !== RefundStatus.PENDING) {
       if (token) {
         await this.em.transactional((tx) =>
-          store.complete(tx, token, refund.id, { refund: snapshot(refund), payment: snapshot(payment) }),
+          store.complete(tx, token, refund.id, { refund: entitySnapshot(refund), payment: entitySnapshot(payment) }),
         );
       }
       return { refund, payment, replayed: false };
@@ -441,7 +433,11 @@ export class PaymentService {
         await tx.flush();
         if (event) await recordPaymentEvent(tx, current, event);
       }
-      if (token) await store.complete(tx, token, pending.id, { refund: snapshot(pending), payment: snapshot(current) });
+      if (token)
+        await store.complete(tx, token, pending.id, {
+          refund: entitySnapshot(pending),
+          payment: entitySnapshot(current),
+        });
       return { refund: pending, payment: current, replayed: false };
     });
   }
@@ -504,15 +500,6 @@ export class PaymentService {
     if (!payment) throw notFound('Payment');
     return payment;
   }
-}
-
-/**
- * After a failure before the processor call: frees the key, so a corrected retry with it runs again. A request that
- * resumed an intent committed earlier keeps it: that intent may have reached the processor, and only a retry with
- * this key finishes it (a fresh request would record a second one next to it).
- */
-async function releaseUnlessResumed(store: IdempotencyStore, claim: IdempotencyClaim | null): Promise<void> {
-  if (claim?.kind === 'fresh' || (claim?.kind === 'resume' && !claim.resourceId)) await store.release(claim.token);
 }
 
 function lockPayment(tx: EntityManager, paymentId: string): Promise<Payment> {
