@@ -1,9 +1,12 @@
 import { badInput } from './errors';
 
+/** The text of a positive integer id; {@link parseIntId} also refuses values beyond Number.MAX_SAFE_INTEGER. */
+export const INT_ID_PATTERN = /^[1-9]\d{0,15}$/;
+
 /** Parses a positive integer id ("12"); null for anything else ("12a", "-1", "1e3", "9007199254740993"). */
 export function parseIntId(value: string | number): number | null {
   const text = String(value);
-  if (!/^[1-9]\d{0,15}$/.test(text)) return null;
+  if (!INT_ID_PATTERN.test(text)) return null;
   const id = Number(text);
   return Number.isSafeInteger(id) ? id : null;
 }
@@ -16,8 +19,8 @@ export function parseIntIdArg(value: string | number, name: string): number {
   return id;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID.test(value);
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string): boolean => UUID_PATTERN.test(value);
 
 /** Parses a uuid argument, lower-cased; a malformed one is BAD_USER_INPUT. */
 export function parseUuidArg(value: string, name: string): string {

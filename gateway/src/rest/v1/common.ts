@@ -1,18 +1,14 @@
+import { INT_ID_PATTERN, UUID_PATTERN } from '@pos/kit';
 import { z } from 'zod';
 
 export const noQuery = z.object({}).strict();
 
+// The kit's id patterns, so a path id is checked as the subgraphs check it (and OpenAPI shows the pattern).
 export const integerId = (what: string) =>
-  z
-    .string()
-    .regex(/^[1-9]\d{0,15}$/, `${what} must be a positive integer`)
-    .describe(`${what} (a positive integer)`);
+  z.string().regex(INT_ID_PATTERN, `${what} must be a positive integer`).describe(`${what} (a positive integer)`);
 
 export const uuidId = (what: string) =>
-  z
-    .string()
-    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i, `${what} must be a UUID`)
-    .describe(`${what} (a UUID)`);
+  z.string().regex(UUID_PATTERN, `${what} must be a UUID`).describe(`${what} (a UUID)`);
 
 /** Integer minor units; the services check the ranges, this only refuses what is not a whole number. */
 export const cents = (description: string) => z.number().int().describe(`${description}, in minor units (cents)`);

@@ -4,9 +4,10 @@ import type { PaymentsContext } from '../../context';
 import { CheckRef } from '../check/check.type';
 import { OrderRef } from '../order/order.type';
 import { Refund } from '../refund/refund.entity';
-import { Payment, PaymentStatus } from './payment.entity';
+import { Payment } from './payment.entity';
 import { CreatePaymentInput, RefundPaymentInput } from './payment.inputs';
 import { CloseBatchPayload, PaymentPayload, RefundPayload } from './payment.payload';
+import { refundableCents } from './payment.state';
 
 const IDEMPOTENCY_KEY = {
   nullable: true,
@@ -75,8 +76,7 @@ export class PaymentResolver {
 
   @FieldResolver(() => Int, { description: 'What can still be refunded, in minor units (cents)' })
   refundableCents(@Root() payment: Payment): number {
-    const refundable = payment.status === PaymentStatus.APPROVED || payment.status === PaymentStatus.PARTIALLY_REFUNDED;
-    return refundable ? payment.amountCents - payment.refundedCents : 0;
+    return refundableCents(payment);
   }
 
   @FieldResolver(() => [Refund])

@@ -28,7 +28,7 @@ import { type Level3Request, type PaymentProcessor, ProcessorUnavailableError } 
 import { Refund, RefundStatus } from '../refund/refund.entity';
 import { EntryMode, Payment, PaymentStatus } from './payment.entity';
 import type { CreatePaymentInput, RefundPaymentInput } from './payment.inputs';
-import { HOLDS_FUNDS, assertCanTransition, transition } from './payment.state';
+import { HOLDS_FUNDS, assertCanTransition, isRefundable, refundableCents, transition } from './payment.state';
 
 export interface PaymentDeps {
   processor: PaymentProcessor;
@@ -355,14 +355,14 @@ export class PaymentService {
             ? await tx.findOne(Refund, { id: claim.resourceId, paymentId })
             : null;
         if (resumed) return { refund: resumed, payment: current };
-        if (current.status !== PaymentStatus.APPROVED && current.status !== PaymentStatus.PARTIALLY_REFUNDED) {
+        if (!isRefundable(current.status)) {
           throw conflict(
             'payment_not_refundable',
             `A ${current.status.toLowerCase()} payment cannot be refunded; only approved payments can`,
           );
         }
         assertNotBusy(current);
-        const refundable = current.amountCents - current.refundedCents - (await pendingRefunds(tx, current.id));
+        const refundable = refundableCents(current, await pendingRefunds(tx, current.id));
         const amount = input.amountCents ?? refundable;
         if (amount < 1 || amount > refundable) {
           throw unprocessable('amount_exceeds_refundable', 'The amount is more than what is left to refund', [

@@ -54,3 +54,12 @@ export function transition(
   payment.updatedAt = new Date();
   return EVENT_OF_STATUS[to] ?? null;
 }
+
+/** Statuses from which money can go back by refund: after approval, until fully refunded or reversed. */
+export const isRefundable = (status: PaymentStatus) => status === S.APPROVED || status === S.PARTIALLY_REFUNDED;
+
+/** What can still be refunded: the amount less refunds done and (when known) refunds still with the processor. */
+export const refundableCents = (
+  payment: { status: PaymentStatus; amountCents: number; refundedCents: number },
+  pendingRefundCents = 0,
+) => (isRefundable(payment.status) ? payment.amountCents - payment.refundedCents - pendingRefundCents : 0);
