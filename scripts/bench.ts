@@ -32,6 +32,7 @@ import { type EmbeddedPg, INTERNAL_CONTEXT_HEADER, signInternalContext, startEmb
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { ROOT, type ServiceSpec, freePortBlock, services, startServices, stopAll } from './launcher';
+import { LEVEL3, LEVEL3_TOTAL_CENTS } from '../test/support/fixtures';
 
 const SECONDS = positiveNumber('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = positiveNumber('BENCH_WARMUP_SECONDS', 3);
@@ -644,29 +645,6 @@ const REST_TARGET_RATIO = 0.9;
 /** Orders the read pair cycles through. */
 const READ_ORDERS = 4;
 
-/** Level 3 lines (they add up to 1234) and external ids, so the order read returns a realistic body. */
-const LEVEL3 = {
-  customer_reference: 'CUST-9',
-  line_items: [
-    {
-      product_code: 'ESP-2',
-      description: 'Espresso beans 1kg',
-      quantity: 2,
-      unit_of_measure: 'EA',
-      unit_cost_cents: 500,
-      tax_cents: 34,
-    },
-    {
-      product_code: 'MUG',
-      description: 'Mug',
-      quantity: 1,
-      unit_of_measure: 'EA',
-      unit_cost_cents: 250,
-      discount_cents: 50,
-    },
-  ],
-};
-
 /** The body every request of the create pair sends; no Idempotency-Key, so each request opens a new order. */
 const CREATE_BODY = { location_id: 1, currency: 'USD', total_cents: 2500, external_reference: 'PO-1' };
 
@@ -769,7 +747,7 @@ async function orderReadPair(pool: Pool, token: string): Promise<Pair> {
         JSON.stringify({
           location_id: 1,
           currency: 'USD',
-          total_cents: 1234,
+          total_cents: LEVEL3_TOTAL_CENTS,
           external_reference: `PO-${4470 + i}`,
           external_source: 'bench-erp',
           external_id: `SO-${randomUUID()}`,

@@ -1,27 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { LEVEL3, LEVEL3_TOTAL_CENTS } from '../support/fixtures';
 import { type Stack, startStack } from '../support/stack';
-
-const LEVEL3 = {
-  customer_reference: 'CUST-9',
-  line_items: [
-    {
-      product_code: 'ESP-2',
-      description: 'Espresso beans 1kg',
-      quantity: 2,
-      unit_of_measure: 'EA',
-      unit_cost_cents: 500,
-      tax_cents: 34,
-    },
-    {
-      product_code: 'MUG',
-      description: 'Mug',
-      quantity: 1,
-      unit_of_measure: 'EA',
-      unit_cost_cents: 250,
-      discount_cents: 50,
-    },
-  ],
-};
 
 describe('REST facade: partner API v1 orders and payments', () => {
   let stack: Stack;
@@ -85,7 +64,7 @@ describe('REST facade: partner API v1 orders and payments', () => {
       body: {
         location_id: 1,
         currency: 'USD',
-        total_cents: 1234,
+        total_cents: LEVEL3_TOTAL_CENTS,
         external_reference: 'PO-4471',
         external_source: 'acme-erp',
         external_id: `SO-${randomUUID()}`,
@@ -101,7 +80,7 @@ describe('REST facade: partner API v1 orders and payments', () => {
       location_id: 1,
       status: 'open',
       currency: 'USD',
-      total_cents: 1234,
+      total_cents: LEVEL3_TOTAL_CENTS,
       external_reference: 'PO-4471',
       external_source: 'acme-erp',
       external_id: expect.stringMatching(/^SO-/),
@@ -444,7 +423,7 @@ describe('REST facade: partner API v1 orders and payments', () => {
         {
           body: {
             ...valid,
-            total_cents: 1234,
+            total_cents: LEVEL3_TOTAL_CENTS,
             level3: { line_items: [{ ...LEVEL3.line_items[0], product_code: 'X'.repeat(13) }, LEVEL3.line_items[1]] },
           },
         },

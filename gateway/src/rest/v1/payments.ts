@@ -140,7 +140,7 @@ the payment is cancelled (nothing is charged) and the answer is 503 \`processor_
         orderId: params.id,
         amountCents: body.amount_cents,
         currency: body.currency,
-        entryMode: (body.entry_mode ?? 'card_present').toUpperCase(),
+        entryMode: body.entry_mode?.toUpperCase(), // absent: the mutation's own default (card present)
         cardToken: body.card_token,
       },
     }),
