@@ -13,14 +13,19 @@ export class EntityClient {
     private readonly timeoutMs = 5_000,
   ) {}
 
-  /** One entity of `typename` by id, with the given selection (e.g. `id totalCents currency`); null when unseen. */
+  /**
+   * One entity of `typename` by id, or by the fields of another of its keys (e.g. `{location: {id}, posRef}`), with
+   * the given selection (e.g. `id totalCents currency`); null when unseen.
+   */
   async fetch<T>(
     principal: Principal,
     requestId: string,
     typename: string,
-    id: string,
+    key: string | Record<string, unknown>,
     selection: string,
   ): Promise<T | null> {
+    const representation =
+      typeof key === 'string' ? { __typename: typename, id: key } : { __typename: typename, ...key };
     const query = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${typename} { ${selection} } } }`;
     let response: Response;
     try {
@@ -31,7 +36,7 @@ export class EntityClient {
           [INTERNAL_CONTEXT_HEADER]: await signInternalContext(this.internalSecret, principal, 60),
           [REQUEST_ID_HEADER]: requestId,
         },
-        body: JSON.stringify({ query, variables: { r: [{ __typename: typename, id }] } }),
+        body: JSON.stringify({ query, variables: { r: [representation] } }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {

@@ -37,3 +37,23 @@ export function fromDecimalString(text: string, currency: string): number | null
   const value = Number(match[1] + fraction.padEnd(digits, '0'));
   return Number.isSafeInteger(value) ? value : null;
 }
+
+/**
+ * `amount × numerator ÷ denominator` in whole minor units, rounded half up (away from zero for negatives), in exact
+ * integer arithmetic: a rate in basis points (`percentOf`), an embedded tax, a cash price under dual pricing. The
+ * product of two amounts can pass 2^53, so the arithmetic is BigInt.
+ */
+export function mulDivRound(amount: number, numerator: number, denominator: number): number {
+  if (![amount, numerator, denominator].every(Number.isSafeInteger) || denominator === 0) {
+    throw new RangeError(`mulDivRound needs integers and a non-zero denominator: ${amount}×${numerator}÷${denominator}`);
+  }
+  const product = BigInt(amount) * BigInt(numerator);
+  const divisor = BigInt(denominator);
+  const sign = product < 0n !== divisor < 0n ? -1n : 1n;
+  const abs = (n: bigint) => (n < 0n ? -n : n);
+  const quotient = (2n * abs(product) + abs(divisor)) / (2n * abs(divisor));
+  return Number(sign * quotient);
+}
+
+/** A rate in basis points (800 = 8 %) of an amount in minor units, rounded half up. */
+export const percentOf = (amount: number, basisPoints: number): number => mulDivRound(amount, basisPoints, 10_000);

@@ -1,4 +1,4 @@
-import { fromDecimalString, minorUnitDigits, toDecimalString } from '../src/money';
+import { fromDecimalString, minorUnitDigits, mulDivRound, percentOf, toDecimalString } from '../src/money';
 import { amountProblems, currencyProblems, textProblems } from '../src/validation';
 
 describe('money conversions', () => {
@@ -70,5 +70,34 @@ describe('input checks', () => {
     expect(textProblems('x'.repeat(26), 'ref', 25)).toEqual(['ref: at most 25 characters']);
     expect(textProblems('   ', 'ref', 25)).toEqual(['ref: must not be blank']);
     expect(textProblems('a\u0000b', 'ref', 25)).toEqual(['ref: must not contain control characters']);
+  });
+});
+
+describe('mulDivRound and percentOf', () => {
+  it.each([
+    [1450, 800, 116], // 115.99 → 116
+    [2195, 800, 176], // 175.6 → 176
+    [3320, 800, 266], // 265.6 → 266
+    [1, 5_000, 1], // exactly half a cent rounds up
+    [1, 4_999, 0],
+    [0, 800, 0],
+  ])('takes %i at %i basis points as %i cents', (amount, bps, expected) => {
+    expect(percentOf(amount, bps)).toBe(expected);
+  });
+
+  it('rounds half away from zero for negative amounts', () => {
+    expect(mulDivRound(-1, 1, 2)).toBe(-1);
+    expect(mulDivRound(-3, 1, 4)).toBe(-1);
+    expect(mulDivRound(-1, 1, 4)).toBe(0);
+  });
+
+  it('stays exact where the product passes 2^53', () => {
+    expect(mulDivRound(2_000_000_000, 1_999_999_999, 2_000_000_000)).toBe(1_999_999_999);
+    expect(mulDivRound(1_999_999_999, 10_000, 10_400)).toBe(1_923_076_922);
+  });
+
+  it('refuses fractions and a zero denominator', () => {
+    expect(() => mulDivRound(1.5, 1, 1)).toThrow(RangeError);
+    expect(() => mulDivRound(1, 1, 0)).toThrow(RangeError);
   });
 });
