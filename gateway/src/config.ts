@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { commonEnv, portEnv } from '@pos/kit';
+import { commonEnv, keyEncryptionKeyEnv, portEnv } from '@pos/kit';
 import { z } from 'zod';
 
 const subgraphUrl = (port: number) => z.string().url().default(`http://127.0.0.1:${port}/graphql`);
@@ -14,10 +14,7 @@ export const gatewayEnvSchema = z.object({
   /** Verify access tokens against this JWKS instead of the built-in issuer's keys. */
   JWKS_URL: z.string().url().optional(),
   /** 32 random bytes, base64: encrypts the built-in issuer's private key at rest. */
-  KEY_ENCRYPTION_KEY: z
-    .string()
-    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
-    .transform((v) => Buffer.from(v, 'base64')),
+  KEY_ENCRYPTION_KEY: keyEncryptionKeyEnv,
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** How long a client's tenant and a user's roles are cached: a disabled client or user works this long at most. */
   AUTH_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(3600).default(30),

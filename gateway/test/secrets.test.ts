@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { decrypt, encrypt, hashSecret, verifySecret } from '../src/auth/secrets';
+import { decrypt, encrypt } from '@pos/kit';
+import { hashSecret, verifySecret } from '../src/auth/secrets';
 
 describe('client secret hashing', () => {
   const secret = 'demo-secret-Ω-0123456789';

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type JWK, type KeyLike, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
+import { decrypt, encrypt } from '@pos/kit';
 import { SigningKey } from '../identity/identity.entities';
-import { decrypt, encrypt } from './secrets';
 
 export const SIGNING_ALGORITHM = 'RS256';
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 
 export * from './async-queue';
+export * from './cards';
 export * from './config';
 export * from './db';
 export * from './demo';
@@ -16,6 +17,7 @@ export * from './logger';
 export * from './metrics';
 export * from './money';
 export * from './scopes';
+export * from './sealing';
 export * from './server';
 export * from './subgraph';
 export * from './tenancy';

@@ -16,9 +16,12 @@ export const subgraphEnvSchema = (defaultPort: number, extra: z.ZodRawShape = {}
 /** The common settings; a subgraph reads its own from `config` with its `env` schema (see `settingsOf`). */
 export type SubgraphConfig = z.infer<z.ZodObject<ReturnType<typeof baseEnv>>> & Record<string, unknown>;
 
-/** A subgraph's own settings, typed, from the config parsed with its definition's `env`. */
+/**
+ * A subgraph's own settings, typed, from the config already parsed with its definition's `env` (not parsed again:
+ * a transformed value such as a key decoded to bytes would not pass its own schema twice).
+ */
 export const settingsOf = <S extends z.ZodRawShape>(env: S, config: SubgraphConfig): z.infer<z.ZodObject<S>> =>
-  z.object(env).parse(config);
+  Object.fromEntries(Object.keys(env).map((name) => [name, config[name]])) as z.infer<z.ZodObject<S>>;
 
 /** Long-lived per-instance parts of a subgraph (listeners, event hubs) that request contexts can reach. */
 export interface SubgraphRuntime {

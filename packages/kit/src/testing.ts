@@ -36,6 +36,8 @@ export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef0123';
 /** The environment every service gets in tests, less its DATABASE_URL. */
 export const TEST_ENV: Record<string, string> = {
   INTERNAL_JWT_SECRET: TEST_INTERNAL_SECRET,
+  // 32 bytes of 0x07, base64: a fixed test key, so a test can open what a service sealed.
+  KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
   LOG_LEVEL: 'warn',
   NODE_ENV: 'test',
   SEED_DEMO: 'true',

@@ -1,7 +1,7 @@
 import { SCOPES } from '@pos/kit';
 import { z } from 'zod';
 import { defineRoute } from '../route';
-import { integerId, noQuery, timestamp } from './common';
+import { integerId, noQuery, timestamp } from '../common';
 
 const location = z.object({
   id: z.number().int().describe('Location id'),

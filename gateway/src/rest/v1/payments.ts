@@ -1,7 +1,7 @@
 import { SCOPES } from '@pos/kit';
 import { z } from 'zod';
 import { defineRoute } from '../route';
-import { IDEMPOTENCY, cents, noQuery, timestamp, uuidId } from './common';
+import { IDEMPOTENCY, cents, noQuery, timestamp, uuidId } from '../common';
 
 const PAYMENT_STATUSES = [
   'pending',
