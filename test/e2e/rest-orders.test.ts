@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LEVEL3, LEVEL3_TOTAL_CENTS } from '../support/fixtures';
+import { countRows, restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
 describe('REST facade: partner API v1 orders and payments', () => {
@@ -12,31 +13,11 @@ describe('REST facade: partner API v1 orders and payments', () => {
   });
   afterAll(() => stack?.close());
 
-  const call = async (
-    method: 'GET' | 'POST',
-    path: string,
-    options: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
-  ) => {
-    const token = options.token === undefined ? demo : options.token;
-    const response = await fetch(`${stack.origin}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(options.body !== undefined || options.raw !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...options.headers,
-      },
-      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-    });
-    return { status: response.status, body: (await response.json()) as any, headers: response.headers };
-  };
-  const count = async (table: 'orders.order' | 'payments.payment' | 'payments.refund') => {
-    const service = table.startsWith('orders') ? 'orders' : 'payments';
-    const [row] = await stack.subgraphs[service].orm.em
-      .fork()
-      .getConnection()
-      .execute<{ n: number }[]>(`select count(*)::int as n from ${table}`);
-    return row.n;
-  };
+  const call = restClient(
+    () => stack,
+    () => demo,
+  );
+  const count = (table: 'orders.order' | 'payments.payment' | 'payments.refund') => countRows(stack, table);
   const createOrder = async (body: Record<string, unknown> = {}, token = demo) => {
     const created = await call('POST', '/pos/v1/orders', {
       token,
