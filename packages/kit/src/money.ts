@@ -45,7 +45,9 @@ export function fromDecimalString(text: string, currency: string): number | null
  */
 export function mulDivRound(amount: number, numerator: number, denominator: number): number {
   if (![amount, numerator, denominator].every(Number.isSafeInteger) || denominator === 0) {
-    throw new RangeError(`mulDivRound needs integers and a non-zero denominator: ${amount}×${numerator}÷${denominator}`);
+    throw new RangeError(
+      `mulDivRound needs integers and a non-zero denominator: ${amount}×${numerator}÷${denominator}`,
+    );
   }
   const product = BigInt(amount) * BigInt(numerator);
   const divisor = BigInt(denominator);
