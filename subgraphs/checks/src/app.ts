@@ -1,21 +1,26 @@
-import type { SubgraphDefinition } from '@pos/kit';
-import { buildFederatedSchema } from '@pos/kit';
-import { type ChecksContext, buildContext } from './context';
+import { EntityClient, type SubgraphDefinition, buildFederatedSchema, settingsOf } from '@pos/kit';
+import { checksEnv } from './config';
+import { type ChecksContext, type ChecksRuntime, buildContext } from './context';
 import { migrations } from './migrations';
-import { Check, CheckItem } from './modules/check/check.entity';
+import { Check, CheckItem, CheckTax } from './modules/check/check.entity';
 import { checkReference } from './modules/check/check.reference';
 import { CheckResolver, LocationChecksResolver, OrderChecksResolver } from './modules/check/check.resolver';
 import { seedDemo } from './seed';
 
 /** The checks subgraph: checks as the POS records them (mobile payments v2). */
-export const checks: SubgraphDefinition<ChecksContext> = {
+export const checks: SubgraphDefinition<ChecksContext, ChecksRuntime> = {
   name: 'checks',
   pgSchema: 'checks',
   defaultPort: 4002,
-  entities: [Check, CheckItem],
+  entities: [Check, CheckItem, CheckTax],
   migrations,
+  env: checksEnv,
   buildSchema: () =>
     buildFederatedSchema({ resolvers: [CheckResolver, LocationChecksResolver, OrderChecksResolver] }, checkReference),
+  async createRuntime({ config }) {
+    const settings = settingsOf(checksEnv, config);
+    return { orders: new EntityClient(settings.ORDERS_URL, config.INTERNAL_JWT_SECRET) };
+  },
   buildContext,
   seedDemo,
 };

@@ -1,9 +1,13 @@
-import type { RequestContext } from '@pos/kit';
+import type { EntityClient, RequestContext, SubgraphRuntime } from '@pos/kit';
 import { createCheckLoaders } from './modules/check/check.loader';
 import { CheckService } from './modules/check/check.service';
 
-export function buildContext(base: RequestContext) {
-  const services = { checks: new CheckService(base.em) };
+export interface ChecksRuntime extends SubgraphRuntime {
+  orders: EntityClient;
+}
+
+export function buildContext(base: RequestContext, runtime: ChecksRuntime) {
+  const services = { checks: new CheckService(base.em, { orders: runtime.orders, requestId: base.requestId }) };
   return { ...base, services, loaders: createCheckLoaders(services.checks, base.principal) };
 }
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DEMO } from '@pos/kit';
-import { Check, CheckItem } from './modules/check/check.entity';
+import { Check, CheckItem, CheckTax } from './modules/check/check.entity';
+import { CheckTaxKind } from './modules/check/check.totals';
 
 const MENU = [
   { posRef: 'ITEM-BURGER', name: 'Cheeseburger', price: 1450, modifiersAsText: 'no onions' },
@@ -11,7 +12,8 @@ const MENU = [
 
 /**
  * Three open, unpaid, unlocked checks at every demo location, plus one locked check at each (DESIGN §5).
- * posRefs are "<location>-<n>" (1-101, 1-102, ...), order numbers "<location><n>".
+ * posRefs are "<location>-<n>" (1-101, 1-102, ...), order numbers "<location><n>". Each check carries an 8 % sales
+ * tax on its subtotal.
  */
 export async function seedDemo(em: EntityManager): Promise<void> {
   if ((await em.count(Check, {})) > 0) return;
@@ -30,15 +32,14 @@ export async function seedDemo(em: EntityManager): Promise<void> {
           ownedByEmployee: ['Alex Doe', 'Sam Lee', 'Jo Park', 'Kim Ruiz'][n - 1],
           isLocked: n === 4,
         });
-        const items = MENU.slice(0, n);
-        let taxable = 0;
-        items.forEach((menuItem, position) => {
+        MENU.slice(0, n).forEach((menuItem, position) => {
           const item = new CheckItem();
           Object.assign(item, { ...menuItem, position, quantity: 1, check });
           check.items.add(item);
-          taxable += menuItem.price;
         });
-        check.taxes = Math.round(taxable * 0.08);
+        const tax = new CheckTax();
+        Object.assign(tax, { check, position: 0, name: 'Sales tax', kind: CheckTaxKind.STANDARD, rateBps: 800 });
+        check.appliedTaxes.add(tax);
         tx.persist(check);
       }
     }

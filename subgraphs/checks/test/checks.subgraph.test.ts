@@ -129,7 +129,7 @@ describe('checks subgraph', () => {
     const { body } = await call(`{ _service { sdl } }`);
     expect(body.errors).toBeUndefined();
     const sdl: string = body.data!._service.sdl;
-    expect(sdl).toMatch(/type Check\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type Check\s+@key\(fields: "id"\)\s+@key\(fields: "location \{ id \} posRef"\)/);
     expect(sdl).toMatch(/type Location\s+@key\(fields: "id"\)/);
     expect(sdl).toMatch(/type Order\s+@key\(fields: "id"\)/);
   });

@@ -1,15 +1,39 @@
 import { randomUUID } from 'node:crypto';
-import { Collection, Entity, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Collection, DecimalType, Entity, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { CheckTaxKind } from './check.totals';
 
 export enum CheckStatus {
   OPEN = 'OPEN',
   CLOSED = 'CLOSED',
 }
 registerEnumType(CheckStatus, { name: 'CheckStatus' });
+registerEnumType(CheckTaxKind, {
+  name: 'CheckTaxKind',
+  description: 'STANDARD adds to taxes, OTHER to otherTaxes; HIDDEN is already included in the prices',
+});
 
-/** A check (bill) as the POS records it. Amounts are integer cents. */
+/** Column lengths, shared with the validation of the inputs that fill them. */
+export const CHECK_LIMITS = {
+  posRef: 64,
+  orderNumber: 32,
+  tableName: 64,
+  employeeRef: 64,
+  employee: 128,
+  itemPosRef: 64,
+  itemName: 200,
+  modifiersAsText: 500,
+  taxName: 64,
+  feeName: 64,
+} as const;
+
+/**
+ * A check (bill) as the POS records it. Amounts are integer cents in `currency`; the money figures (subtotal,
+ * taxes, total...) are not stored but computed from the items and charges by `checkTotals`, so they can never
+ * disagree with them. The second key (location + posRef) is how the POS and the mobile API name a check.
+ */
 @Directive('@key(fields: "id")')
+@Directive('@key(fields: "location { id } posRef")')
 @ObjectType()
 @Entity({ tableName: 'check' })
 @Unique({ properties: ['locationId', 'posRef'] })
@@ -28,15 +52,15 @@ export class Check {
   orderId: string | null = null;
 
   @Field({ description: 'Identifier of the check within its location' })
-  @Property({ length: 64 })
+  @Property({ length: CHECK_LIMITS.posRef })
   posRef!: string;
 
-  @Field()
-  @Property({ length: 32 })
+  @Field({ description: 'Human-readable order number shown to staff and guests' })
+  @Property({ length: CHECK_LIMITS.orderNumber })
   orderNumber!: string;
 
   @Field(() => String, { nullable: true })
-  @Property({ length: 64, nullable: true })
+  @Property({ length: CHECK_LIMITS.tableName, nullable: true })
   tableName: string | null = null;
 
   @Field(() => Int, { nullable: true })
@@ -51,29 +75,69 @@ export class Check {
   @Property({ type: 'timestamptz' })
   openedAt: Date = new Date();
 
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'timestamptz', nullable: true })
+  closedAt: Date | null = null;
+
   @Field()
-  @Property({ length: 64 })
+  @Property({ length: CHECK_LIMITS.employeeRef })
   ownedByEmployeeRef!: string;
 
   @Field()
-  @Property({ length: 128 })
+  @Property({ length: CHECK_LIMITS.employee })
   ownedByEmployee!: string;
 
-  @Field(() => Int, { description: 'Tax in cents' })
-  @Property({ type: 'integer' })
-  taxes: number = 0;
+  @Field({ description: 'ISO 4217 currency code of every amount of the check' })
+  @Property({ length: 3, default: 'USD' })
+  currency: string = 'USD';
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Card surcharge of dual pricing in basis points (400: card prices are cash prices + 4 %); null: no dual pricing',
+  })
+  @Property({ type: 'integer', nullable: true })
+  dualPricingRateBps: number | null = null;
+
+  @Property({ length: CHECK_LIMITS.feeName, nullable: true })
+  feeName: string | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  feeRateBps: number | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  feeAmountCents: number | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  gratuityRateBps: number | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  gratuityAmountCents: number | null = null;
+
+  @Field({ description: 'A locked check is being paid: it cannot be changed until it is unlocked' })
+  @Property({ default: false })
+  isLocked: boolean = false;
+
+  @Field(() => Int, { description: 'Bumped on every change of the check, its items or its charges' })
+  @Property({ type: 'integer', default: 1 })
+  version: number = 1;
 
   @Field()
-  @Property()
-  isLocked: boolean = false;
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
 
   @OneToMany(() => CheckItem, (item) => item.check, { orderBy: { position: 'asc' } })
   items = new Collection<CheckItem>(this);
+
+  /** The taxes as applied (rate or amount), in the order they were first applied; see `checkTotals`. */
+  @OneToMany(() => CheckTax, (tax) => tax.check, { orderBy: { position: 'asc' } })
+  appliedTaxes = new Collection<CheckTax>(this);
 }
 
 @ObjectType()
 @Entity({ tableName: 'check_item' })
 export class CheckItem {
+  @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -84,22 +148,49 @@ export class CheckItem {
   position!: number;
 
   @Field()
-  @Property({ length: 64 })
+  @Property({ length: CHECK_LIMITS.itemPosRef })
   posRef!: string;
 
   @Field()
-  @Property({ length: 200 })
+  @Property({ length: CHECK_LIMITS.itemName })
   name!: string;
 
-  @Field(() => Int)
-  @Property({ type: 'integer' })
+  // Weighed goods sell in fractions (0.375 kg); three decimals are what scales and POSes record.
+  @Field(() => Float)
+  @Property({ type: new DecimalType('number'), precision: 12, scale: 3 })
   quantity!: number;
 
   @Field(() => String, { nullable: true })
-  @Property({ length: 500, nullable: true })
+  @Property({ length: CHECK_LIMITS.modifiersAsText, nullable: true })
   modifiersAsText: string | null = null;
 
-  @Field(() => Int, { description: 'Total price of the item including modifiers, in cents' })
+  @Field(() => Int, { description: 'Total price of the line including modifiers, in cents (not multiplied again)' })
   @Property({ type: 'integer' })
   price!: number;
+}
+
+/** A tax applied to a check: a rate of its subtotal or a fixed amount (exactly one of them). */
+@Entity({ tableName: 'check_tax' })
+@Unique({ properties: ['check', 'name'] })
+export class CheckTax {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Check, { deleteRule: 'cascade' })
+  check!: Check;
+
+  @Property({ type: 'integer' })
+  position!: number;
+
+  @Property({ length: CHECK_LIMITS.taxName })
+  name!: string;
+
+  @Property({ type: 'string', length: 16 })
+  kind!: CheckTaxKind;
+
+  @Property({ type: 'integer', nullable: true })
+  rateBps: number | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  amountCents: number | null = null;
 }

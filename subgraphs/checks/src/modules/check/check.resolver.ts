@@ -1,10 +1,33 @@
 import { isUuid, parseIntId, parseIntIdArg, parseUuidArg, requirePrincipal } from '@pos/kit';
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ChecksContext } from '../../context';
 import { LocationRef } from '../location/location.type';
 import { OrderRef } from '../order/order.type';
-import { Check, CheckItem } from './check.entity';
-import { checkTotals } from './check.totals';
+import { Check, CheckItem, CheckStatus } from './check.entity';
+import {
+  CheckFilter,
+  CheckItemInput,
+  CheckTaxInput,
+  GratuityInput,
+  OpenCheckInput,
+  SupplementalFeeInput,
+} from './check.inputs';
+import { posRefKey } from './check.loader';
+import { totalsOf } from './check.service';
+import type { CheckTotals } from './check.totals';
+import { CheckTaxAmount, SupplementalFee } from './check.type';
+
+// The money fields of a check are computed once however many of them a query selects. Keyed by version too: one
+// operation may change the same check object again (two mutations) after its fields were read.
+const computed = new WeakMap<Check, { version: number; totals: CheckTotals }>();
+function totals(check: Check): CheckTotals {
+  let entry = computed.get(check);
+  if (entry?.version !== check.version) {
+    entry = { version: check.version, totals: totalsOf(check) };
+    computed.set(check, entry);
+  }
+  return entry.totals;
+}
 
 @Resolver(() => Check)
 export class CheckResolver {
@@ -20,19 +43,133 @@ export class CheckResolver {
     return ctx.loaders.openChecksByLocation.load(parseIntIdArg(locationId, 'locationId'));
   }
 
+  @Mutation(() => Check, { description: "Opens a check at one of the caller's locations (scope tilt/pos:orders)" })
+  openCheck(@Arg('input') input: OpenCheckInput, @Ctx() ctx: ChecksContext): Promise<Check> {
+    return ctx.services.checks.open(requirePrincipal(ctx), input);
+  }
+
+  @Mutation(() => Check, { description: 'Adds an item (scope tilt/pos:orders); at most 500 per check' })
+  addCheckItem(
+    @Arg('checkId', () => ID) checkId: string,
+    @Arg('item') item: CheckItemInput,
+    @Ctx() ctx: ChecksContext,
+  ): Promise<Check> {
+    return ctx.services.checks.addItem(requirePrincipal(ctx), checkId, item);
+  }
+
+  @Mutation(() => Check, { description: 'Removes an item (scope tilt/pos:orders)' })
+  removeCheckItem(
+    @Arg('checkId', () => ID) checkId: string,
+    @Arg('itemId', () => ID) itemId: string,
+    @Ctx() ctx: ChecksContext,
+  ): Promise<Check> {
+    return ctx.services.checks.removeItem(requirePrincipal(ctx), checkId, itemId);
+  }
+
+  @Mutation(() => Check, {
+    description: 'Applies a tax, replacing one of the same name (scope tilt/pos:orders)',
+  })
+  applyCheckTax(
+    @Arg('checkId', () => ID) checkId: string,
+    @Arg('tax') tax: CheckTaxInput,
+    @Ctx() ctx: ChecksContext,
+  ): Promise<Check> {
+    return ctx.services.checks.applyTax(requirePrincipal(ctx), checkId, tax);
+  }
+
+  @Mutation(() => Check, { description: 'Removes the tax of that name (scope tilt/pos:orders)' })
+  removeCheckTax(
+    @Arg('checkId', () => ID) checkId: string,
+    @Arg('name') name: string,
+    @Ctx() ctx: ChecksContext,
+  ): Promise<Check> {
+    return ctx.services.checks.removeTax(requirePrincipal(ctx), checkId, name);
+  }
+
+  @Mutation(() => Check, { description: 'Sets the supplemental fee; null removes it (scope tilt/pos:orders)' })
+  setSupplementalFee(
+    @Arg('checkId', () => ID) checkId: string,
+    @Arg('fee', () => SupplementalFeeInput, { nullable: true }) fee: SupplementalFeeInput | null,
+    @Ctx() ctx: ChecksContext,
+  ): Promise<Check> {
+    return ctx.services.checks.setSupplementalFee(requirePrincipal(ctx), checkId, fee ?? null);
+  }
+
+  @Mutation(() => Check, { description: 'Sets the gratuity; null removes it (scope tilt/pos:orders)' })
+  setGratuity(
+    @Arg('checkId', () => ID) checkId: string,
+    @Arg('gratuity', () => GratuityInput, { nullable: true }) gratuity: GratuityInput | null,
+    @Ctx() ctx: ChecksContext,
+  ): Promise<Check> {
+    return ctx.services.checks.setGratuity(requirePrincipal(ctx), checkId, gratuity ?? null);
+  }
+
+  @Mutation(() => Check, { description: 'Locks the check while it is being paid (scope tilt/pos:orders)' })
+  lockCheck(@Arg('checkId', () => ID) checkId: string, @Ctx() ctx: ChecksContext): Promise<Check> {
+    return ctx.services.checks.lock(requirePrincipal(ctx), checkId);
+  }
+
+  @Mutation(() => Check, { description: 'Unlocks the check (scope tilt/pos:orders)' })
+  unlockCheck(@Arg('checkId', () => ID) checkId: string, @Ctx() ctx: ChecksContext): Promise<Check> {
+    return ctx.services.checks.unlock(requirePrincipal(ctx), checkId);
+  }
+
+  @Mutation(() => Check, { description: 'Closes the check for good (scope tilt/pos:orders)' })
+  closeCheck(@Arg('checkId', () => ID) checkId: string, @Ctx() ctx: ChecksContext): Promise<Check> {
+    return ctx.services.checks.close(requirePrincipal(ctx), checkId);
+  }
+
   @FieldResolver(() => [CheckItem])
   items(@Root() check: Check): CheckItem[] {
     return check.items.getItems();
   }
 
-  @FieldResolver(() => Int, { description: 'Sum of the items, in cents, excluding taxes, gratuity and fees' })
+  @FieldResolver(() => Int, { description: 'Sum of the item prices, in cents, excluding taxes, gratuity and fees' })
   subtotal(@Root() check: Check): number {
-    return checkTotals(check.items.getItems(), check.taxes).subtotal;
+    return totals(check).subtotal;
+  }
+
+  @FieldResolver(() => Int, { description: 'Standard taxes, in cents' })
+  taxes(@Root() check: Check): number {
+    return totals(check).taxes;
+  }
+
+  @FieldResolver(() => Int, { description: 'Other (non-standard) taxes, in cents' })
+  otherTaxes(@Root() check: Check): number {
+    return totals(check).otherTaxes;
+  }
+
+  @FieldResolver(() => [CheckTaxAmount], { description: 'The standard and other taxes, as applied' })
+  taxList(@Root() check: Check): CheckTaxAmount[] {
+    return totals(check).taxList;
+  }
+
+  @FieldResolver(() => [CheckTaxAmount], { description: 'Taxes included in the prices; not added to the total' })
+  hiddenTaxList(@Root() check: Check): CheckTaxAmount[] {
+    return totals(check).hiddenTaxList;
+  }
+
+  @FieldResolver(() => SupplementalFee, { nullable: true })
+  supplementalFee(@Root() check: Check): SupplementalFee | null {
+    return totals(check).supplementalFee;
+  }
+
+  @FieldResolver(() => Int, { description: 'Gratuity, in cents' })
+  gratuity(@Root() check: Check): number {
+    return totals(check).gratuity;
   }
 
   @FieldResolver(() => Int, { description: 'Total of the check including all charges, in cents' })
   total(@Root() check: Check): number {
-    return checkTotals(check.items.getItems(), check.taxes).total;
+    return totals(check).total;
+  }
+
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: 'The total when paid in cash while dual pricing is in effect, in cents; null without dual pricing',
+  })
+  cashTotal(@Root() check: Check): number | null {
+    return totals(check).cashTotal;
   }
 
   @FieldResolver(() => LocationRef)
@@ -52,6 +189,30 @@ export class LocationChecksResolver {
   openChecks(@Root() location: LocationRef, @Ctx() ctx: ChecksContext): Promise<Check[]> {
     const id = parseIntId(location.id);
     return id === null ? Promise.resolve([]) : ctx.loaders.openChecksByLocation.load(id);
+  }
+
+  @FieldResolver(() => [Check], {
+    description: "The caller's checks at this location, oldest first (default: the open ones)",
+  })
+  checks(
+    @Root() location: LocationRef,
+    @Arg('filter', () => CheckFilter, { nullable: true }) filter: CheckFilter | null,
+    @Ctx() ctx: ChecksContext,
+  ): Promise<Check[]> {
+    const id = parseIntId(location.id);
+    if (id === null) return Promise.resolve([]);
+    const query = { status: filter?.status ?? [CheckStatus.OPEN], orderNumber: filter?.orderNumber ?? null };
+    return ctx.loaders.checksByLocation(query).load(id);
+  }
+
+  @FieldResolver(() => Check, { nullable: true, description: "The caller's check of that posRef at this location" })
+  check(
+    @Root() location: LocationRef,
+    @Arg('posRef') posRef: string,
+    @Ctx() ctx: ChecksContext,
+  ): Promise<Check | null> {
+    const id = parseIntId(location.id);
+    return id === null ? Promise.resolve(null) : ctx.loaders.checkByPosRef.load(posRefKey(id, posRef));
   }
 }
 

@@ -1,28 +1,419 @@
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Principal } from '@pos/kit';
-import { Check, CheckStatus } from './check.entity';
+import {
+  type EntityClient,
+  MAX_AMOUNT_CENTS,
+  type Principal,
+  SCOPES,
+  amountProblems,
+  badInput,
+  conflict,
+  currencyProblems,
+  isUuid,
+  mayActAtLocation,
+  notFound,
+  parseIntIdArg,
+  parseUuidArg,
+  requireScope,
+  textProblems,
+} from '@pos/kit';
+import { CHECK_LIMITS, Check, CheckItem, CheckStatus, CheckTax } from './check.entity';
+import type {
+  CheckItemInput,
+  CheckTaxInput,
+  GratuityInput,
+  OpenCheckInput,
+  SupplementalFeeInput,
+} from './check.inputs';
+import { type CheckTotals, CheckTaxKind, checkTotals } from './check.totals';
 
-/** Checks of the caller's tenant. */
+export interface CheckDeps {
+  /** The orders subgraph, read through the graph for the location (and order) of a new check. */
+  orders: EntityClient;
+  requestId: string;
+}
+
+/** Which checks of a location to list. */
+export interface CheckQuery {
+  status: readonly CheckStatus[];
+  orderNumber: string | null;
+}
+
+export const OPEN_CHECKS: CheckQuery = { status: [CheckStatus.OPEN], orderNumber: null };
+
+export const CHECK_RULES = {
+  maxItems: 500,
+  maxQuantity: 100_000,
+  maxGuests: 1_000,
+  maxRateBps: 10_000,
+} as const;
+
+/** The money figures of a check as stored now (see `checkTotals`). */
+export function totalsOf(check: Check): CheckTotals {
+  const hasGratuity = check.gratuityRateBps !== null || check.gratuityAmountCents !== null;
+  return checkTotals({
+    itemPrices: check.items.getItems().map((item) => item.price),
+    taxes: check.appliedTaxes.getItems(),
+    supplementalFee:
+      check.feeName === null
+        ? null
+        : { name: check.feeName, rateBps: check.feeRateBps, amountCents: check.feeAmountCents },
+    gratuity: hasGratuity ? { rateBps: check.gratuityRateBps, amountCents: check.gratuityAmountCents } : null,
+    dualPricingRateBps: check.dualPricingRateBps,
+  });
+}
+
+// Items and taxes are two collections: loading them by join would multiply the rows (items × taxes).
+const WITH_LINES = { populate: ['items', 'appliedTaxes'] as const, strategy: 'select-in' as const };
+
+/**
+ * Checks of the caller's tenant, and of the locations a POS user's roles allow. Every change runs under the
+ * check's row lock (so concurrent changes queue instead of overwriting each other) and bumps its version.
+ */
 export class CheckService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly deps: CheckDeps,
+  ) {}
+
+  private scope(principal: Principal) {
+    return {
+      tenantId: principal.tenantId,
+      ...(principal.locationIds ? { locationId: { $in: principal.locationIds } } : {}),
+    };
+  }
 
   byIds(principal: Principal, ids: readonly string[]): Promise<Check[]> {
-    return this.em.find(Check, { id: { $in: [...ids] }, tenantId: principal.tenantId }, { populate: ['items'] });
+    return this.em.find(Check, { id: { $in: [...ids] }, ...this.scope(principal) }, WITH_LINES);
+  }
+
+  /** Checks by the POS's own key; keys of locations the caller may not act at are simply absent. */
+  byPosRefs(principal: Principal, keys: ReadonlyArray<{ locationId: number; posRef: string }>): Promise<Check[]> {
+    const allowed = keys.filter((key) => mayActAtLocation(principal, key.locationId));
+    if (!allowed.length) return Promise.resolve([]);
+    return this.em.find(
+      Check,
+      { $or: allowed.map(({ locationId, posRef }) => ({ locationId, posRef })), tenantId: principal.tenantId },
+      WITH_LINES,
+    );
+  }
+
+  /** The checks of several locations matching `query`, oldest first. */
+  byLocations(principal: Principal, locationIds: readonly number[], query: CheckQuery): Promise<Check[]> {
+    const allowed = locationIds.filter((id) => mayActAtLocation(principal, id));
+    if (!allowed.length || !query.status.length) return Promise.resolve([]);
+    return this.em.find(
+      Check,
+      {
+        tenantId: principal.tenantId,
+        locationId: { $in: allowed },
+        status: { $in: [...query.status] },
+        ...(query.orderNumber === null ? {} : { orderNumber: query.orderNumber }),
+      },
+      { ...WITH_LINES, orderBy: { openedAt: 'asc', posRef: 'asc' } },
+    );
   }
 
   openByLocations(principal: Principal, locationIds: readonly number[]): Promise<Check[]> {
-    return this.em.find(
-      Check,
-      { locationId: { $in: [...locationIds] }, tenantId: principal.tenantId, status: CheckStatus.OPEN },
-      { populate: ['items'], orderBy: { openedAt: 'asc', posRef: 'asc' } },
-    );
+    return this.byLocations(principal, locationIds, OPEN_CHECKS);
   }
 
   byOrders(principal: Principal, orderIds: readonly string[]): Promise<Check[]> {
     return this.em.find(
       Check,
-      { orderId: { $in: [...orderIds] }, tenantId: principal.tenantId },
-      { populate: ['items'], orderBy: { openedAt: 'asc' } },
+      { orderId: { $in: [...orderIds] }, ...this.scope(principal) },
+      { ...WITH_LINES, orderBy: { openedAt: 'asc', posRef: 'asc' } },
     );
   }
+
+  /** Opens a check at one of the caller's locations (the orders subgraph says which are theirs). */
+  async open(principal: Principal, input: OpenCheckInput): Promise<Check> {
+    requireScope(principal, SCOPES.posOrders);
+    const locationId = parseIntIdArg(input.locationId, 'input.locationId');
+    const currency = input.currency === undefined ? 'USD' : input.currency;
+    const problems = [
+      ...textProblems(input.posRef, 'input.posRef', CHECK_LIMITS.posRef, true),
+      ...textProblems(input.orderNumber, 'input.orderNumber', CHECK_LIMITS.orderNumber, true),
+      ...textProblems(input.tableName, 'input.tableName', CHECK_LIMITS.tableName),
+      ...integerProblems(input.guestCount, 'input.guestCount', 0, CHECK_RULES.maxGuests),
+      ...textProblems(input.ownedByEmployeeRef, 'input.ownedByEmployeeRef', CHECK_LIMITS.employeeRef, true),
+      ...textProblems(input.ownedByEmployee, 'input.ownedByEmployee', CHECK_LIMITS.employee, true),
+      ...currencyProblems(currency, 'input.currency'),
+      ...integerProblems(input.dualPricingRateBps, 'input.dualPricingRateBps', 0, CHECK_RULES.maxRateBps),
+    ];
+    if (input.orderId != null && !isUuid(input.orderId)) problems.push('input.orderId: must be a UUID');
+    if (problems.length) throw badInput('Invalid check', problems);
+    const orderId = input.orderId?.toLowerCase() ?? null;
+
+    if (!mayActAtLocation(principal, locationId)) throw notFound('Location');
+    const [location, order] = await Promise.all([
+      this.deps.orders.fetch<{ id: string }>(principal, this.deps.requestId, 'Location', String(locationId), 'id'),
+      orderId
+        ? this.deps.orders.fetch<{ id: string; location: { id: string } }>(
+            principal,
+            this.deps.requestId,
+            'Order',
+            orderId,
+            'id location { id }',
+          )
+        : null,
+    ]);
+    if (!location) throw notFound('Location');
+    if (orderId && !order) throw notFound('Order');
+    // A check belongs to the location it is opened at; an order of another location would mix two bills.
+    if (order && order.location.id !== String(locationId)) {
+      throw badInput('Invalid check', ['input.orderId: the order is at another location']);
+    }
+
+    const check = new Check();
+    Object.assign(check, {
+      tenantId: principal.tenantId,
+      locationId,
+      orderId,
+      posRef: input.posRef,
+      orderNumber: input.orderNumber,
+      tableName: input.tableName ?? null,
+      guestCount: input.guestCount ?? null,
+      ownedByEmployeeRef: input.ownedByEmployeeRef,
+      ownedByEmployee: input.ownedByEmployee,
+      currency,
+      dualPricingRateBps: input.dualPricingRateBps ?? null,
+    });
+    try {
+      // The unique index decides between two concurrent opens of one posRef; a read first could not.
+      await this.em.transactional(async (tx) => {
+        tx.persist(check);
+        await tx.flush();
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        throw conflict('duplicate_pos_ref', 'A check with this posRef already exists at the location', [
+          `input.posRef: "${input.posRef}" is taken at location ${locationId}`,
+        ]);
+      }
+      throw error;
+    }
+    return check;
+  }
+
+  async addItem(principal: Principal, checkIdArg: string, input: CheckItemInput): Promise<Check> {
+    requireScope(principal, SCOPES.posOrders);
+    const checkId = parseUuidArg(checkIdArg, 'checkId');
+    const problems = [
+      ...textProblems(input.posRef, 'item.posRef', CHECK_LIMITS.itemPosRef, true),
+      ...textProblems(input.name, 'item.name', CHECK_LIMITS.itemName, true),
+      ...quantityProblems(input.quantity, 'item.quantity'),
+      ...textProblems(input.modifiersAsText, 'item.modifiersAsText', CHECK_LIMITS.modifiersAsText),
+      ...amountProblems(input.price, 'item.price'),
+    ];
+    if (problems.length) throw badInput('Invalid check item', problems);
+    return this.edit(principal, checkId, (check, tx) => {
+      const items = check.items.getItems();
+      if (items.length >= CHECK_RULES.maxItems) {
+        throw badInput('The check is full', [`items: a check holds at most ${CHECK_RULES.maxItems} items`]);
+      }
+      const item = new CheckItem();
+      Object.assign(item, {
+        check,
+        position: nextPosition(items),
+        posRef: input.posRef,
+        name: input.name,
+        quantity: input.quantity,
+        modifiersAsText: input.modifiersAsText ?? null,
+        price: input.price,
+      });
+      check.items.add(item);
+      tx.persist(item);
+    });
+  }
+
+  async removeItem(principal: Principal, checkIdArg: string, itemIdArg: string): Promise<Check> {
+    requireScope(principal, SCOPES.posOrders);
+    const checkId = parseUuidArg(checkIdArg, 'checkId');
+    const itemId = parseUuidArg(itemIdArg, 'itemId');
+    return this.edit(principal, checkId, (check, tx) => {
+      const item = check.items.getItems().find((candidate) => candidate.id === itemId);
+      if (!item) throw notFound('CheckItem');
+      check.items.remove(item);
+      tx.remove(item);
+    });
+  }
+
+  /** Applies a tax; one already there under the same name is replaced where it stands in the list. */
+  async applyTax(principal: Principal, checkIdArg: string, input: CheckTaxInput): Promise<Check> {
+    requireScope(principal, SCOPES.posOrders);
+    const checkId = parseUuidArg(checkIdArg, 'checkId');
+    const problems = [
+      ...textProblems(input.name, 'tax.name', CHECK_LIMITS.taxName, true),
+      ...(Object.values(CheckTaxKind).includes(input.kind) ? [] : ['tax.kind: must be STANDARD, OTHER or HIDDEN']),
+      ...chargeProblems(input, 'tax'),
+    ];
+    if (problems.length) throw badInput('Invalid tax', problems);
+    return this.edit(principal, checkId, (check, tx) => {
+      const taxes = check.appliedTaxes.getItems();
+      let tax = taxes.find((candidate) => candidate.name === input.name);
+      if (!tax) {
+        tax = new CheckTax();
+        Object.assign(tax, { check, position: nextPosition(taxes), name: input.name });
+        check.appliedTaxes.add(tax);
+        tx.persist(tax);
+      }
+      Object.assign(tax, { kind: input.kind, rateBps: input.rateBps ?? null, amountCents: input.amountCents ?? null });
+    });
+  }
+
+  async removeTax(principal: Principal, checkIdArg: string, name: string): Promise<Check> {
+    requireScope(principal, SCOPES.posOrders);
+    const checkId = parseUuidArg(checkIdArg, 'checkId');
+    return this.edit(principal, checkId, (check, tx) => {
+      const tax = check.appliedTaxes.getItems().find((candidate) => candidate.name === name);
+      if (!tax) throw notFound('CheckTax');
+      check.appliedTaxes.remove(tax);
+      tx.remove(tax);
+    });
+  }
+
+  /** Sets the supplemental fee (replacing any), or removes it when `input` is null. */
+  async setSupplementalFee(
+    principal: Principal,
+    checkIdArg: string,
+    input: SupplementalFeeInput | null,
+  ): Promise<Check> {
+    requireScope(principal, SCOPES.posOrders);
+    const checkId = parseUuidArg(checkIdArg, 'checkId');
+    if (input) {
+      const problems = [
+        ...textProblems(input.name, 'fee.name', CHECK_LIMITS.feeName, true),
+        ...chargeProblems(input, 'fee'),
+      ];
+      if (problems.length) throw badInput('Invalid supplemental fee', problems);
+    }
+    return this.edit(principal, checkId, (check) => {
+      check.feeName = input?.name ?? null;
+      check.feeRateBps = input?.rateBps ?? null;
+      check.feeAmountCents = input?.amountCents ?? null;
+    });
+  }
+
+  /** Sets the gratuity (replacing any), or removes it when `input` is null. */
+  async setGratuity(principal: Principal, checkIdArg: string, input: GratuityInput | null): Promise<Check> {
+    requireScope(principal, SCOPES.posOrders);
+    const checkId = parseUuidArg(checkIdArg, 'checkId');
+    if (input) {
+      const problems = chargeProblems(input, 'gratuity');
+      if (problems.length) throw badInput('Invalid gratuity', problems);
+    }
+    return this.edit(principal, checkId, (check) => {
+      check.gratuityRateBps = input?.rateBps ?? null;
+      check.gratuityAmountCents = input?.amountCents ?? null;
+    });
+  }
+
+  /** Locks the check while it is being paid; locking a locked check changes nothing. */
+  lock(principal: Principal, checkIdArg: string): Promise<Check> {
+    return this.setLocked(principal, checkIdArg, true);
+  }
+
+  unlock(principal: Principal, checkIdArg: string): Promise<Check> {
+    return this.setLocked(principal, checkIdArg, false);
+  }
+
+  /** Closes the check for good: a closed check is never changed or reopened. */
+  async close(principal: Principal, checkIdArg: string): Promise<Check> {
+    requireScope(principal, SCOPES.posOrders);
+    const checkId = parseUuidArg(checkIdArg, 'checkId');
+    return this.edit(principal, checkId, (check) => {
+      check.status = CheckStatus.CLOSED;
+      check.closedAt = new Date();
+    });
+  }
+
+  private async setLocked(principal: Principal, checkIdArg: string, locked: boolean): Promise<Check> {
+    requireScope(principal, SCOPES.posOrders);
+    const checkId = parseUuidArg(checkIdArg, 'checkId');
+    return this.update(principal, checkId, (check) => {
+      if (check.isLocked === locked) return false;
+      check.isLocked = locked;
+      return true;
+    });
+  }
+
+  /** A change of the check's content: refused while the check is locked (being paid). */
+  private edit(
+    principal: Principal,
+    checkId: string,
+    apply: (check: Check, tx: EntityManager) => void,
+  ): Promise<Check> {
+    return this.update(principal, checkId, (check, tx) => {
+      if (check.isLocked) {
+        throw conflict('check_locked', 'The check is locked (being paid) and cannot be changed; unlock it first');
+      }
+      apply(check, tx);
+      return true;
+    });
+  }
+
+  /**
+   * Runs `apply` on the caller's check under its row lock, in one transaction. The lock makes concurrent changes
+   * of one check queue up: each sees the previous one's items and version, so none is lost. `apply` returns
+   * false when there is nothing to change (the version stays).
+   */
+  private update(
+    principal: Principal,
+    checkId: string,
+    apply: (check: Check, tx: EntityManager) => boolean,
+  ): Promise<Check> {
+    return this.em.transactional(async (tx) => {
+      // Locked alone: FOR UPDATE cannot cover the nullable side of the joins a populate would add.
+      const check = await tx.findOne(
+        Check,
+        { id: checkId, ...this.scope(principal) },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+      );
+      if (!check) throw notFound('Check');
+      if (check.status === CheckStatus.CLOSED) {
+        throw conflict('check_closed', 'The check is closed and cannot be changed');
+      }
+      await tx.populate(check, ['items', 'appliedTaxes'], { refresh: true });
+      if (!apply(check, tx)) return check;
+      const { total } = totalsOf(check);
+      if (total > MAX_AMOUNT_CENTS) {
+        throw badInput('The check total would be too large', [
+          `total: would be ${total}; must be at most ${MAX_AMOUNT_CENTS}`,
+        ]);
+      }
+      check.version += 1;
+      check.updatedAt = new Date();
+      await tx.flush();
+      return check;
+    });
+  }
+}
+
+const nextPosition = (rows: ReadonlyArray<{ position: number }>) =>
+  rows.reduce((max, row) => Math.max(max, row.position + 1), 0);
+
+function integerProblems(value: number | null | undefined, name: string, min: number, max: number): string[] {
+  if (value == null) return [];
+  return Number.isSafeInteger(value) && value >= min && value <= max
+    ? []
+    : [`${name}: must be an integer from ${min} to ${max}`];
+}
+
+function quantityProblems(value: number, name: string): string[] {
+  if (!Number.isFinite(value) || value <= 0) return [`${name}: must be a number greater than 0`];
+  if (value > CHECK_RULES.maxQuantity) return [`${name}: must be at most ${CHECK_RULES.maxQuantity}`];
+  // The shortest text that reads back as this number shows its decimals (0.1 → "0.1", 1e-7 → "1e-7").
+  if (!/^\d+(\.\d{1,3})?$/.test(String(value))) return [`${name}: at most 3 decimals`];
+  return [];
+}
+
+/** A rate (basis points, 0 to 100 %) or a fixed amount (cents): exactly one of the two. */
+function chargeProblems(input: { rateBps?: number | null; amountCents?: number | null }, name: string): string[] {
+  const hasRate = input.rateBps != null;
+  const hasAmount = input.amountCents != null;
+  if (hasRate === hasAmount) return [`${name}.rateBps, ${name}.amountCents: give exactly one of them`];
+  return hasRate
+    ? integerProblems(input.rateBps, `${name}.rateBps`, 0, CHECK_RULES.maxRateBps)
+    : amountProblems(input.amountCents, `${name}.amountCents`);
 }

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { type Principal, SCOPES } from '@pos/kit';
+import { type GraphQLBody, type TestSubgraph, partnerPrincipal, startTestSubgraph } from '@pos/kit/src/testing';
+import { orders } from '@pos/orders';
+import { checks } from '../src/app';
+
+/** The demo partner's client with the scopes to read checks and to change them. */
+export const demo = partnerPrincipal('demo', [SCOPES.posRead, SCOPES.posOrders, SCOPES.mobilePayments]);
+export const other = partnerPrincipal('other', demo.scopes);
+
+/** A POS user of the demo partner whose roles cover location 1 only. */
+export const posUser = (locationIds: number[] = [1]): Principal => ({
+  tenantId: 'demo',
+  subject: randomUUID(),
+  kind: 'user',
+  clientId: null,
+  scopes: demo.scopes,
+  locationIds,
+});
+
+export const CHECK = `id posRef orderNumber tableName guestCount status openedAt closedAt ownedByEmployeeRef
+  ownedByEmployee currency subtotal taxes otherTaxes taxList { name amount } hiddenTaxList { name amount }
+  supplementalFee { name amount } gratuity total cashTotal dualPricingRateBps isLocked version updatedAt
+  location { id } order { id } items { id posRef name quantity modifiersAsText price }`;
+
+/** The first error of a GraphQL answer as clients branch on it. */
+export const errorOf = (body: GraphQLBody) => {
+  const extensions = body.errors?.[0]?.extensions ?? {};
+  return { code: extensions.code, reason: extensions.reason, details: extensions.details as string[] | undefined };
+};
+
+/**
+ * The orders subgraph and the checks subgraph wired to it (each on its own database), as in production: the
+ * checks subgraph reads the location (and order) of a new check through the orders subgraph's `_entities`.
+ */
+export interface ChecksHarness {
+  orders: TestSubgraph;
+  checks: TestSubgraph;
+  /** Calls the checks subgraph (as `demo` unless told otherwise). */
+  call: TestSubgraph['call'];
+  /** SQL on the checks database. */
+  sql: TestSubgraph['sql'];
+  /** One of the checks mutations by name, with its arguments; returns the whole answer. */
+  mutate(
+    name: string,
+    args: Record<string, unknown>,
+    as?: Principal | null,
+  ): Promise<{ body: GraphQLBody; check: Record<string, any> | null }>;
+  /** openCheck at location 1 with a fresh posRef unless told otherwise; fails the test on an error. */
+  openCheck(input?: Record<string, unknown>, as?: Principal): Promise<Record<string, any>>;
+  /** Opens an order through the orders subgraph; returns its id. */
+  createOrder(locationId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const ARG_TYPES: Record<string, string> = {
+  input: 'OpenCheckInput!',
+  checkId: 'ID!',
+  item: 'CheckItemInput!',
+  itemId: 'ID!',
+  tax: 'CheckTaxInput!',
+  name: 'String!',
+  fee: 'SupplementalFeeInput',
+  gratuity: 'GratuityInput',
+};
+
+export async function startChecks(): Promise<ChecksHarness> {
+  const ordersSubgraph = await startTestSubgraph(orders, demo);
+  let checksSubgraph: TestSubgraph;
+  try {
+    checksSubgraph = await startTestSubgraph(checks, demo, undefined, { ORDERS_URL: ordersSubgraph.started.url });
+  } catch (error) {
+    await ordersSubgraph.close();
+    throw error;
+  }
+  const call: TestSubgraph['call'] = (...args) => checksSubgraph.call(...args);
+  const mutate: ChecksHarness['mutate'] = async (name, args, as = demo) => {
+    const names = Object.keys(args);
+    const variables = names.map((n) => `$${n}: ${ARG_TYPES[n]}`).join(', ');
+    const passed = names.map((n) => `${n}: $${n}`).join(', ');
+    const query = `mutation${names.length ? `(${variables})` : ''} { result: ${name}(${passed}) { ${CHECK} } }`;
+    const { body } = await call(query, args, as);
+    return { body, check: body.data?.result ?? null };
+  };
+  let counter = 0;
+  return {
+    orders: ordersSubgraph,
+    checks: checksSubgraph,
+    call,
+    sql: (...args) => checksSubgraph.sql(...args),
+    mutate,
+    async openCheck(input = {}, as = demo) {
+      const posRef = `T-${++counter}-${randomUUID().slice(0, 8)}`;
+      const { body, check } = await mutate(
+        'openCheck',
+        {
+          input: {
+            locationId: '1',
+            posRef,
+            orderNumber: `N${counter}`,
+            ownedByEmployeeRef: 'EMP-1',
+            ownedByEmployee: 'Alex Doe',
+            ...input,
+          },
+        },
+        as,
+      );
+      if (body.errors) throw new Error(`openCheck failed: ${JSON.stringify(body.errors)}`);
+      return check!;
+    },
+    async createOrder(locationId) {
+      const { body } = await ordersSubgraph.call(
+        `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }`,
+        { input: { locationId, currency: 'USD', totalCents: 1000 } },
+      );
+      if (body.errors) throw new Error(`createOrder failed: ${JSON.stringify(body.errors)}`);
+      return body.data!.createOrder.order.id;
+    },
+    async close() {
+      await checksSubgraph.close();
+      await ordersSubgraph.close();
+    },
+  };
+}
