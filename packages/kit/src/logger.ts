@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -6,8 +6,12 @@ export type { Logger };
  * Structured JSON logs. Card tokens, secrets and credentials must never reach a log line: the redact list is the
  * last line of defence for fields that slip into a logged object.
  */
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+export function createLogger(
+  service: string,
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  destination?: DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     name: service,
     level,
     base: { service },
@@ -18,9 +22,13 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
         'req.headers["x-pos-context"]',
         '*.client_secret',
         '*.token',
+        '*.universalToken',
+        '*.card.token',
         '*.password',
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  // A destination is given by tests that read the lines; otherwise pino's own stdout writer.
+  return destination ? pino(options, destination) : pino(options);
 }

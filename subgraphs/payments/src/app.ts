@@ -1,5 +1,12 @@
 import { createPubSub } from '@graphql-yoga/subscription';
-import { EntityClient, IdempotencyRecord, type SubgraphDefinition, buildFederatedSchema, settingsOf } from '@pos/kit';
+import {
+  EntityClient,
+  IdempotencyRecord,
+  type SubgraphDefinition,
+  buildFederatedSchema,
+  purposeKey,
+  settingsOf,
+} from '@pos/kit';
 import { paymentsEnv } from './config';
 import { type PaymentsContext, type PaymentsRuntime, buildContext } from './context';
 import { migrations } from './migrations';
@@ -9,7 +16,9 @@ import { PaymentEventResolver } from './modules/payment-event/payment-event.reso
 import { Payable } from './modules/payable/payable.entity';
 import { Payment } from './modules/payment/payment.entity';
 import { paymentReference } from './modules/payment/payment.reference';
-import { CheckPaymentsResolver, OrderPaymentsResolver, PaymentResolver } from './modules/payment/payment.resolver';
+import { CheckPaymentsResolver } from './modules/check/check.resolver';
+import { PaymentCard } from './modules/payment/payment-card.entity';
+import { OrderPaymentsResolver, PaymentResolver } from './modules/payment/payment.resolver';
 import { ValorHttpClient } from './modules/processor/valor.http';
 import { ValorSandbox } from './modules/processor/valor.sandbox';
 import { Refund } from './modules/refund/refund.entity';
@@ -19,7 +28,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
   name: 'payments',
   pgSchema: 'payments',
   defaultPort: 4003,
-  entities: [Payment, Refund, Payable, PaymentEvent, IdempotencyRecord],
+  entities: [Payment, PaymentCard, Refund, Payable, PaymentEvent, IdempotencyRecord],
   migrations,
   env: paymentsEnv,
   subscriptions: true,
@@ -43,9 +52,11 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
         })
       : new ValorSandbox();
     const orders = new EntityClient(settings.ORDERS_URL, config.INTERNAL_JWT_SECRET);
+    const checks = new EntityClient(settings.CHECKS_URL, config.INTERNAL_JWT_SECRET);
+    const cardKey = purposeKey(settings.KEY_ENCRYPTION_KEY, 'payments/card-tokens');
     const events = new PaymentEventHub(orm, config.DATABASE_URL, logger);
     await events.start();
-    return { events, processor, orders, close: () => events.close() };
+    return { events, processor, orders, checks, cardKey, close: () => events.close() };
   },
   buildContext,
 };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Logger, type Principal, SCOPES } from '@pos/kit';
 import { type GraphQLBody, type TestSubgraph, partnerPrincipal, startTestSubgraph } from '@pos/kit/src/testing';
+import { checks } from '@pos/checks';
 import { orders } from '@pos/orders';
 import { payments } from '../src/app';
 
@@ -68,11 +69,12 @@ export const errorOf = (body: GraphQLBody) => {
 };
 
 /**
- * The orders subgraph and the payments subgraph wired to it (each on its own database), as the payments
- * subgraph runs in production: it reads the order being paid through the orders subgraph's `_entities`.
+ * The orders, checks and payments subgraphs wired together (each on its own database), as the payments subgraph
+ * runs in production: it reads the order or check being paid through its owner's `_entities`.
  */
 export interface PaymentsHarness {
   orders: TestSubgraph;
+  checks: TestSubgraph;
   payments: TestSubgraph;
   /** Calls the payments subgraph (as `demo` unless told otherwise). */
   call: TestSubgraph['call'];
@@ -101,16 +103,21 @@ export async function startPayments(
   options: { env?: Record<string, string>; logger?: Logger } = {},
 ): Promise<PaymentsHarness> {
   const ordersSubgraph = await startTestSubgraph(orders, demo);
+  let checksSubgraph: TestSubgraph | undefined;
   let paymentsSubgraph: TestSubgraph;
   try {
+    checksSubgraph = await startTestSubgraph(checks, demo, undefined, { ORDERS_URL: ordersSubgraph.started.url });
     paymentsSubgraph = await startTestSubgraph(payments, demo, options.logger, {
       ORDERS_URL: ordersSubgraph.started.url,
+      CHECKS_URL: checksSubgraph.started.url,
       ...options.env,
     });
   } catch (error) {
+    await checksSubgraph?.close();
     await ordersSubgraph.close();
     throw error;
   }
+  const checksOf = checksSubgraph;
   const call: TestSubgraph['call'] = (...args) => paymentsSubgraph.call(...args);
   const sql: TestSubgraph['sql'] = (...args) => paymentsSubgraph.sql(...args);
   const pay: PaymentsHarness['pay'] = (input, key = null, as = demo) =>
@@ -121,6 +128,7 @@ export async function startPayments(
     );
   return {
     orders: ordersSubgraph,
+    checks: checksOf,
     payments: paymentsSubgraph,
     call,
     sql,
@@ -158,6 +166,7 @@ export async function startPayments(
     },
     async close() {
       await paymentsSubgraph.close();
+      await checksOf.close();
       await ordersSubgraph.close();
     },
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** Every state a payment can be in; {@link PAYMENT_TRANSITIONS} says which moves are allowed. */
@@ -40,6 +40,12 @@ registerEnumType(EntryMode, { name: 'EntryMode' });
 @ObjectType()
 @Entity({ tableName: 'payment' })
 @Index({ properties: ['tenantId', 'locationId', 'settledAt'] })
+// A processor transaction (its invoice) is registered on a check once: a retried registration finds the first.
+@Unique({
+  name: 'payment_check_invoice_unique',
+  expression:
+    'create unique index "payment_check_invoice_unique" on "payments"."payment" ("tenant_id", "processor_reference") where "check_id" is not null',
+})
 export class Payment {
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -70,6 +76,10 @@ export class Payment {
   @Property({ type: 'integer' })
   refundedCents: number = 0;
 
+  @Field(() => Int, { description: 'Tip on top of the amount, in minor units (cents); not part of what is owed' })
+  @Property({ type: 'integer', default: 0 })
+  tipCents: number = 0;
+
   @Field({ description: 'ISO 4217 currency code' })
   @Property({ length: 3 })
   currency!: string;
@@ -78,7 +88,9 @@ export class Payment {
   @Property({ type: 'string', length: 24 })
   entryMode: EntryMode = EntryMode.CARD_PRESENT;
 
-  @Field({ description: 'The processor that handled the payment' })
+  @Field({
+    description: 'The processor that handled the payment; "external" for a sale registered by a mobile provider',
+  })
   @Property({ length: 32 })
   processor: string = 'valor';
 
@@ -111,6 +123,6 @@ export class Payment {
   createdAt: Date = new Date();
 
   @Field()
-  @Property({ type: 'timestamptz' })
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt: Date = new Date();
 }

@@ -1,11 +1,18 @@
 import { type Principal, manyByKey, oneByKey } from '@pos/kit';
+import DataLoader from 'dataloader';
+import type { CheckPaymentService } from '../check/check-payment.service';
 import type { Refund } from '../refund/refund.entity';
+import type { PaymentCard } from './payment-card.entity';
 import type { Payment } from './payment.entity';
 import type { PaymentService } from './payment.service';
 
 const none = () => Promise.resolve([] as Payment[]);
 
-export const createPaymentLoaders = (service: PaymentService, principal: Principal | null) => ({
+export const createPaymentLoaders = (
+  service: PaymentService,
+  checkPayments: CheckPaymentService,
+  principal: Principal | null,
+) => ({
   payment: oneByKey<string, Payment>(
     (ids) => (principal ? service.byIds(principal, ids) : none()),
     (p) => p.id,
@@ -17,6 +24,15 @@ export const createPaymentLoaders = (service: PaymentService, principal: Princip
   paymentsByCheck: manyByKey<string, Payment>(
     (ids) => (principal ? service.byChecks(principal, ids) : none()),
     (p) => p.checkId!,
+  ),
+  paidByCheck: new DataLoader<string, number>(async (ids) => {
+    const paid = principal ? await checkPayments.paidOnChecks(principal, ids) : new Map<string, number>();
+    return ids.map((id) => paid.get(id) ?? 0);
+  }),
+  // Only ever asked for payments that were themselves read within the caller's scope.
+  cardByPayment: oneByKey<string, PaymentCard>(
+    (ids) => service.cardsOf(ids),
+    (c) => c.paymentId,
   ),
   // Only ever asked for payments that were themselves read within the caller's scope.
   refundsByPayment: manyByKey<string, Refund>(

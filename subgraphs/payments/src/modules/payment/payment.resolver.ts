@@ -4,6 +4,7 @@ import type { PaymentsContext } from '../../context';
 import { CheckRef } from '../check/check.type';
 import { OrderRef } from '../order/order.type';
 import { Refund } from '../refund/refund.entity';
+import { PaymentCard } from './payment-card.entity';
 import { Payment } from './payment.entity';
 import { CreatePaymentInput, RefundPaymentInput } from './payment.inputs';
 import { CloseBatchPayload, PaymentPayload, RefundPayload } from './payment.payload';
@@ -84,6 +85,14 @@ export class PaymentResolver {
     return ctx.loaders.refundsByPayment.load(payment.id);
   }
 
+  @FieldResolver(() => PaymentCard, {
+    nullable: true,
+    description: 'The card of a payment registered on a check (never its processor token)',
+  })
+  card(@Root() payment: Payment, @Ctx() ctx: PaymentsContext): Promise<PaymentCard | null> {
+    return ctx.loaders.cardByPayment.load(payment.id);
+  }
+
   @FieldResolver(() => OrderRef, { nullable: true })
   order(@Root() payment: Payment): OrderRef | null {
     return payment.orderId ? { id: payment.orderId } : null;
@@ -101,14 +110,5 @@ export class OrderPaymentsResolver {
   payments(@Root() order: OrderRef, @Ctx() ctx: PaymentsContext): Promise<Payment[]> {
     // A malformed id matches nothing; sent to PostgreSQL it would fail every Order of the batch (uuid cast).
     return isUuid(order.id) ? ctx.loaders.paymentsByOrder.load(order.id.toLowerCase()) : Promise.resolve([]);
-  }
-}
-
-@Resolver(() => CheckRef)
-export class CheckPaymentsResolver {
-  @FieldResolver(() => [Payment])
-  payments(@Root() check: CheckRef, @Ctx() ctx: PaymentsContext): Promise<Payment[]> {
-    // A malformed id matches nothing; sent to PostgreSQL it would fail every Check of the batch (uuid cast).
-    return isUuid(check.id) ? ctx.loaders.paymentsByCheck.load(check.id.toLowerCase()) : Promise.resolve([]);
   }
 }

@@ -26,6 +26,7 @@ import {
 import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
 import { type Level3Request, type PaymentProcessor, ProcessorUnavailableError } from '../processor/processor';
 import { Refund, RefundStatus } from '../refund/refund.entity';
+import { PaymentCard } from './payment-card.entity';
 import { EntryMode, Payment, PaymentStatus } from './payment.entity';
 import type { CreatePaymentInput, RefundPaymentInput } from './payment.inputs';
 import { HOLDS_FUNDS, assertCanTransition, isRefundable, refundableCents, transition } from './payment.state';
@@ -106,6 +107,11 @@ export class PaymentService {
   /** Refunds of payments the caller may see (the payments were read within its scope). */
   refundsOf(paymentIds: readonly string[]): Promise<Refund[]> {
     return this.em.find(Refund, { paymentId: { $in: [...paymentIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  }
+
+  /** The cards of payments the caller may see (the payments were read within its scope). */
+  cardsOf(paymentIds: readonly string[]): Promise<PaymentCard[]> {
+    return this.em.find(PaymentCard, { paymentId: { $in: [...paymentIds] } });
   }
 
   /** Takes a card payment on an order, never beyond what the order still owes. */
@@ -523,12 +529,25 @@ export async function lockPayable(tx: EntityManager, tenantId: string, id: strin
 
 /** What payments against an order or check hold: approved or pending amounts, less what was refunded. */
 export async function amountHeld(tx: EntityManager, column: 'order_id' | 'check_id', id: string): Promise<number> {
-  const [row] = await tx.execute<{ held: string }[]>(
-    `select coalesce(sum(amount_cents - refunded_cents), 0)::text as held from payments.payment
-     where ${column} = ? and status in (${[...HOLDS_FUNDS].map(() => '?').join(', ')})`,
-    [id, ...HOLDS_FUNDS],
+  return (await amountsHeld(tx, column, [id])).get(id) ?? 0;
+}
+
+/** {@link amountHeld} of many orders or checks in one query, optionally only the payments of one tenant. */
+export async function amountsHeld(
+  em: EntityManager,
+  column: 'order_id' | 'check_id',
+  ids: readonly string[],
+  tenantId?: string,
+): Promise<Map<string, number>> {
+  if (!ids.length) return new Map();
+  const list = (values: readonly unknown[]) => values.map(() => '?').join(', ');
+  const rows = await em.execute<{ id: string; held: string }[]>(
+    `select ${column} as id, sum(amount_cents - refunded_cents)::text as held from payments.payment
+     where ${column} in (${list(ids)}) and status in (${list([...HOLDS_FUNDS])})
+     ${tenantId ? 'and tenant_id = ?' : ''} group by ${column}`,
+    [...ids, ...HOLDS_FUNDS, ...(tenantId ? [tenantId] : [])],
   );
-  return Number(row.held);
+  return new Map(rows.map((row) => [row.id, Number(row.held)]));
 }
 
 async function pendingRefunds(tx: EntityManager, paymentId: string): Promise<number> {
