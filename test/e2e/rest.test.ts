@@ -99,6 +99,9 @@ describe('REST facade: partner API v1 locations', () => {
       '/pos/v1/orders/{id}/payments',
       '/pos/v1/orders/{id}/payments/{paymentId}/void',
       '/pos/v1/orders/{id}/payments/{paymentId}/refunds',
+      '/pos/v2/{locationId}/checks',
+      '/pos/v2/{locationId}/checks/{posRef}',
+      '/pos/v2/{locationId}/checks/{posRef}/pay',
     ]);
     const getLocation = body.paths['/pos/v1/locations/{id}'].get;
     expect(getLocation.security).toEqual([{ oauth2: ['tilt/pos:read'] }, { posUser: [] }]);

@@ -76,6 +76,18 @@ export function fromGraphQLError(error: { message: string; extensions?: Record<s
 
 const snakeCase = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
+/** The mobile payments API (v2), whose document has its own error vocabulary. */
+export const isMobileApiPath = (path: string) => path.startsWith('/pos/v2/');
+
+/**
+ * The mobile payments document answers a request it refuses with 400 only (no 409 or 422): a refused payment
+ * (an amount above what is due, a locked check, a reused key) is a 400 there, with the reason as its message.
+ */
+function asMobileError(error: RestError): RestError {
+  if (error.status !== 409 && error.status !== 422) return error;
+  return { ...error, status: 400, details: error.details.length ? error.details : [error.message] };
+}
+
 /**
  * How errors look on each API: v2 (mobile payments) exactly as its seed document; v1 (partner API) adds `code`,
  * and its details name fields as its snake_case bodies do (`level3.line_items.0.unit_cost_cents: …`), since the
@@ -84,7 +96,7 @@ const snakeCase = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').
 function bodyOf(path: string, error: RestError, requestId?: string) {
   const details = error.status === 500 && requestId ? [`request id ${requestId}`] : error.details;
   const base = { status: error.status, timestamp: new Date().toISOString(), message: error.message };
-  if (path.startsWith('/pos/v2/')) return { ...base, details };
+  if (isMobileApiPath(path)) return { ...base, details };
   return {
     status: error.status,
     code: error.code,
@@ -97,8 +109,10 @@ function bodyOf(path: string, error: RestError, requestId?: string) {
   };
 }
 
-export function sendRestError(res: Response, error: RestError, requestId?: string): void {
+export function sendRestError(res: Response, restError: RestError, requestId?: string): void {
+  const path = res.req.baseUrl + res.req.path;
+  const error = isMobileApiPath(path) ? asMobileError(restError) : restError;
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="pos", error="invalid_token"');
   if (error.status === 503) res.setHeader('Retry-After', '5');
-  res.status(error.status).json(bodyOf(res.req.baseUrl + res.req.path, error, requestId));
+  res.status(error.status).json(bodyOf(path, error, requestId));
 }

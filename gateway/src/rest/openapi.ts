@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SCOPES } from '@pos/kit';
+import { isMobileApiPath } from './errors';
 import type { RestRoute } from './route';
 
 const errorBody = z.object({
@@ -17,6 +18,13 @@ const errorBody = z.object({
   message: z.string(),
   details: z.array(z.string()).describe('What was wrong, one line per problem (`field: reason`)'),
 });
+
+/** The mobile payments document's error body: no `code`; refusals are 400s. */
+const mobileErrorBody = errorBody.omit({ code: true });
+
+const MOBILE_ERRORS: Record<number, string> = {
+  400: 'Bad Request – validation error, or a payment the check refuses (amount above what is due, locked or closed check)',
+};
 
 const ERRORS: Record<number, string> = {
   400: 'Bad Request – malformed JSON or a field that is missing, of the wrong type or out of range',
@@ -99,10 +107,13 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
     const errors = [
       ...new Set([400, 401, 403, ...(route.notFoundMessage ? [404] : []), ...(route.errors ?? []), 500]),
     ].sort((a, b) => a - b);
+    const mobile = isMobileApiPath(route.path);
     for (const status of errors) {
       responses[status] = {
-        description: ERRORS[status],
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        description: (mobile ? MOBILE_ERRORS[status] : undefined) ?? ERRORS[status],
+        content: {
+          'application/json': { schema: { $ref: `#/components/schemas/${mobile ? 'MobileError' : 'Error'}` } },
+        },
       };
     }
     paths[route.path] = {
@@ -112,7 +123,8 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
         summary: route.summary,
         ...(route.description ? { description: route.description } : {}),
         tags: route.tags,
-        security: [{ oauth2: [route.scope] }, { posUser: [] }],
+        // POS users' roles never hold the mobile payments scope: only M2M tokens reach the v2 routes.
+        security: mobile ? [{ oauth2: [route.scope] }] : [{ oauth2: [route.scope] }, { posUser: [] }],
         parameters: [...parameters(route), ...(route.idempotent ? [IDEMPOTENCY_HEADER] : [])],
         ...(route.body
           ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body) } } } }
@@ -127,14 +139,14 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
       title: 'POS partner API',
       version: '1.2.0',
       description:
-        'Partner REST API (v1). Each route runs one GraphQL operation of the federated graph. Amounts are integer ' +
-        'minor units (cents) with an ISO 4217 currency. Errors share one body: `{status, code, timestamp, message, ' +
-        'details}`.',
+        'Partner REST API (v1) and mobile payments API (v2). Each route runs one GraphQL operation of the ' +
+        'federated graph. Amounts are integer minor units (cents). v1 errors share one body: `{status, code, ' +
+        'timestamp, message, details}`; v2 errors are `{status, timestamp, message, details}` as its document has them.',
     },
     servers: [{ url: serverUrl }],
     paths,
     components: {
-      schemas: { Error: schemaOf(errorBody) },
+      schemas: { Error: schemaOf(errorBody), MobileError: schemaOf(mobileErrorBody) },
       securitySchemes: {
         oauth2: {
           type: 'oauth2',
