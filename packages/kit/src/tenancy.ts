@@ -12,3 +12,14 @@ export function requirePrincipal(ctx: Pick<RequestContext, 'principal'>): Princi
 export function mayActAtLocation(principal: Principal, locationId: number): boolean {
   return principal.locationIds === null || principal.locationIds.includes(locationId);
 }
+
+/**
+ * The filter that scopes a query to what the caller may see: its tenant, and for a POS user the locations of its
+ * roles. `locationField` names the location column of the entity (`id` for a location itself).
+ */
+export function callerScope(principal: Principal, locationField = 'locationId') {
+  return {
+    tenantId: principal.tenantId,
+    ...(principal.locationIds ? { [locationField]: { $in: principal.locationIds } } : {}),
+  };
+}

@@ -2,7 +2,7 @@
  * Helpers for the tests of every service. The jest global setup starts one embedded PostgreSQL and exports its
  * admin URL as POS_TEST_ADMIN_URL; each test file takes a database of its own from it, so no state is shared.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { parseConfig } from './config';
@@ -55,6 +55,15 @@ export function partnerPrincipal(partner: 'demo' | 'other', scopes: string[]): P
     scopes,
     locationIds: null,
   };
+}
+
+/** A POS user of a seeded partner, with these scopes, whose roles cover these locations. */
+export function posUserPrincipal(
+  scopes: string[],
+  locationIds: number[],
+  partner: 'demo' | 'other' = 'demo',
+): Principal {
+  return { tenantId: partner, subject: randomUUID(), kind: 'user', clientId: null, scopes, locationIds };
 }
 
 export interface TestSubgraph {

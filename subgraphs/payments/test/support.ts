@@ -1,6 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { type Logger, type Principal, SCOPES } from '@pos/kit';
-import { type GraphQLBody, type TestSubgraph, partnerPrincipal, startTestSubgraph } from '@pos/kit/src/testing';
+import {
+  type GraphQLBody,
+  type TestSubgraph,
+  partnerPrincipal,
+  posUserPrincipal,
+  startTestSubgraph,
+} from '@pos/kit/src/testing';
 import { checks } from '@pos/checks';
 import { orders } from '@pos/orders';
 import { payments } from '../src/app';
@@ -10,14 +15,7 @@ export const demo = partnerPrincipal('demo', [SCOPES.posRead, SCOPES.posOrders, 
 export const other = partnerPrincipal('other', demo.scopes);
 
 /** A POS user of the demo partner whose roles cover location 1 only. */
-export const posUser = (locationIds: number[] = [1]): Principal => ({
-  tenantId: 'demo',
-  subject: randomUUID(),
-  kind: 'user',
-  clientId: null,
-  scopes: demo.scopes,
-  locationIds,
-});
+export const posUser = (locationIds: number[] = [1]): Principal => posUserPrincipal(demo.scopes, locationIds);
 
 export const PAYMENT = `id status amountCents refundedCents refundableCents currency entryMode processorReference
   authorizationCode failureCode settledAt version createdAt updatedAt order { id }`;

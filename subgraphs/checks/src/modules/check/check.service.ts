@@ -1,6 +1,7 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  callerScope,
   type EntityClient,
   MAX_AMOUNT_CENTS,
   type Principal,
@@ -76,15 +77,8 @@ export class CheckService {
     private readonly deps: CheckDeps,
   ) {}
 
-  private scope(principal: Principal) {
-    return {
-      tenantId: principal.tenantId,
-      ...(principal.locationIds ? { locationId: { $in: principal.locationIds } } : {}),
-    };
-  }
-
   byIds(principal: Principal, ids: readonly string[]): Promise<Check[]> {
-    return this.em.find(Check, { id: { $in: [...ids] }, ...this.scope(principal) }, WITH_LINES);
+    return this.em.find(Check, { id: { $in: [...ids] }, ...callerScope(principal) }, WITH_LINES);
   }
 
   /** Checks by the POS's own key; keys of locations the caller may not act at are simply absent. */
@@ -121,7 +115,7 @@ export class CheckService {
   byOrders(principal: Principal, orderIds: readonly string[]): Promise<Check[]> {
     return this.em.find(
       Check,
-      { orderId: { $in: [...orderIds] }, ...this.scope(principal) },
+      { orderId: { $in: [...orderIds] }, ...callerScope(principal) },
       { ...WITH_LINES, orderBy: { openedAt: 'asc', posRef: 'asc' } },
     );
   }
@@ -367,7 +361,7 @@ export class CheckService {
       // Locked alone: FOR UPDATE cannot cover the nullable side of the joins a populate would add.
       const check = await tx.findOne(
         Check,
-        { id: checkId, ...this.scope(principal) },
+        { id: checkId, ...callerScope(principal) },
         { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
       );
       if (!check) throw notFound('Check');

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Principal, mayActAtLocation } from '@pos/kit';
+import { callerScope, type Principal, mayActAtLocation } from '@pos/kit';
 import { Location } from './location.entity';
 
 /** Reads of locations, always within the caller's tenant. */
@@ -7,7 +7,7 @@ export class LocationService {
   constructor(private readonly em: EntityManager) {}
 
   list(principal: Principal): Promise<Location[]> {
-    return this.em.find(Location, this.scope(principal), { orderBy: { id: 'asc' } });
+    return this.em.find(Location, callerScope(principal, 'id'), { orderBy: { id: 'asc' } });
   }
 
   /** Locations by id for the caller; ids of other tenants (or outside a POS user's roles) are simply absent. */
@@ -16,12 +16,5 @@ export class LocationService {
     return allowed.length
       ? this.em.find(Location, { id: { $in: allowed }, tenantId: principal.tenantId })
       : Promise.resolve([]);
-  }
-
-  private scope(principal: Principal) {
-    return {
-      tenantId: principal.tenantId,
-      ...(principal.locationIds ? { id: { $in: principal.locationIds } } : {}),
-    };
   }
 }

@@ -1,6 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  callerScope,
   type Principal,
   SCOPES,
   amountProblems,
@@ -32,28 +33,21 @@ const orderCodec = {
 export class OrderService {
   constructor(private readonly em: EntityManager) {}
 
-  private scope(principal: Principal) {
-    return {
-      tenantId: principal.tenantId,
-      ...(principal.locationIds ? { locationId: { $in: principal.locationIds } } : {}),
-    };
-  }
-
   byIds(principal: Principal, ids: readonly string[]): Promise<Order[]> {
-    return this.em.find(Order, { id: { $in: [...ids] }, ...this.scope(principal) });
+    return this.em.find(Order, { id: { $in: [...ids] }, ...callerScope(principal) });
   }
 
   byLocations(principal: Principal, locationIds: readonly number[]): Promise<Order[]> {
     return this.em.find(
       Order,
-      { ...this.scope(principal), locationId: { $in: locationIds.filter((id) => mayActAtLocation(principal, id)) } },
+      { ...callerScope(principal), locationId: { $in: locationIds.filter((id) => mayActAtLocation(principal, id)) } },
       { orderBy: { createdAt: 'asc', id: 'asc' } },
     );
   }
 
   /** The order a partner knows by its own system's id (external_source + external_id), or null. */
   byExternalId(principal: Principal, externalSource: string, externalId: string): Promise<Order | null> {
-    return this.em.findOne(Order, { externalSource, externalId, ...this.scope(principal) });
+    return this.em.findOne(Order, { externalSource, externalId, ...callerScope(principal) });
   }
 
   /**

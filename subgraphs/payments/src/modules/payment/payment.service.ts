@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  callerScope,
   DomainError,
   type EntityClient,
   ErrorCode,
@@ -77,21 +78,14 @@ export class PaymentService {
     private readonly deps: PaymentDeps,
   ) {}
 
-  private scope(principal: Principal) {
-    return {
-      tenantId: principal.tenantId,
-      ...(principal.locationIds ? { locationId: { $in: principal.locationIds } } : {}),
-    };
-  }
-
   byIds(principal: Principal, ids: readonly string[]): Promise<Payment[]> {
-    return this.em.find(Payment, { id: { $in: [...ids] }, ...this.scope(principal) });
+    return this.em.find(Payment, { id: { $in: [...ids] }, ...callerScope(principal) });
   }
 
   byOrders(principal: Principal, orderIds: readonly string[]): Promise<Payment[]> {
     return this.em.find(
       Payment,
-      { orderId: { $in: [...orderIds] }, ...this.scope(principal) },
+      { orderId: { $in: [...orderIds] }, ...callerScope(principal) },
       { orderBy: { createdAt: 'asc', id: 'asc' } },
     );
   }
@@ -99,7 +93,7 @@ export class PaymentService {
   byChecks(principal: Principal, checkIds: readonly string[]): Promise<Payment[]> {
     return this.em.find(
       Payment,
-      { checkId: { $in: [...checkIds] }, ...this.scope(principal) },
+      { checkId: { $in: [...checkIds] }, ...callerScope(principal) },
       { orderBy: { createdAt: 'asc', id: 'asc' } },
     );
   }
@@ -500,7 +494,7 @@ export class PaymentService {
   ): Promise<Payment> {
     const payment = await tx.findOne(
       Payment,
-      { id: paymentId, ...this.scope(principal), ...(orderId ? { orderId } : {}) },
+      { id: paymentId, ...callerScope(principal), ...(orderId ? { orderId } : {}) },
       { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
     );
     if (!payment) throw notFound('Payment');
