@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { SCOPES, createLogger, decrypt, purposeKey } from '@pos/kit';
 import { TEST_ENV, partnerPrincipal } from '@pos/kit/src/testing';
 import { cardProblems, cashAmountDue } from '../src/modules/check/check-payment.service';
-import { type PaymentsHarness, errorOf, posUser, startPayments } from './support';
+import { CLOSE_BATCH, type PaymentsHarness, demo, errorOf, posUser, startPayments } from './support';
 
 const mobile = partnerPrincipal('demo', [SCOPES.posRead, SCOPES.posOrders, SCOPES.mobilePayments]);
 const otherMobile = partnerPrincipal('other', mobile.scopes);
@@ -292,6 +292,27 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     );
     const more = await payCheck({ posRef, amountCents: 1 });
     expect(errorOf(more.body).reason).toBe('amount_exceeds_due');
+  });
+
+  it('leaves voids, refunds and settlement of a registered sale to the provider’s processor', async () => {
+    const { posRef } = await openCheck(700);
+    const { body } = await payCheck({ posRef, amountCents: 700 });
+    const paymentId = body.data!.payCheck.payment.id;
+    const refunder = { ...demo, scopes: [...demo.scopes, SCOPES.mobilePayments] };
+    expect(errorOf((await h.void(paymentId, null, refunder)).body)).toEqual({
+      code: 'CONFLICT',
+      reason: 'payment_external',
+    });
+    expect(errorOf((await h.refund({ paymentId }, null, refunder)).body)).toEqual({
+      code: 'CONFLICT',
+      reason: 'payment_external',
+    });
+    await h.call(CLOSE_BATCH, { locationId: '1' }, demo);
+    const [row] = await h.sql<{ settled_at: Date | null; status: string }>(
+      'select settled_at, status from payments.payment where id = ?',
+      [paymentId],
+    );
+    expect(row).toEqual({ settled_at: null, status: 'APPROVED' });
   });
 
   it('computes the cash amount due as the unpaid share at cash prices', () => {

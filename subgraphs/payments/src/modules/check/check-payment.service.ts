@@ -19,7 +19,7 @@ import {
 } from '@pos/kit';
 import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
 import { PaymentCard } from '../payment/payment-card.entity';
-import { EntryMode, Payment, PaymentStatus } from '../payment/payment.entity';
+import { EXTERNAL_PROCESSOR, EntryMode, Payment, PaymentStatus } from '../payment/payment.entity';
 import { amountHeld, amountsHeld, lockPayable } from '../payment/payment.service';
 import { transition } from '../payment/payment.state';
 import type { CheckCardInput, PayCheckInput } from './check.inputs';
@@ -43,9 +43,6 @@ interface CheckFacts {
   location: { id: string };
 }
 const CHECK_FACTS = 'id status isLocked total currency location { id }';
-
-/** Payments recorded by a mobile provider carry the provider's processor, which we do not know by name. */
-export const EXTERNAL_PROCESSOR = 'external';
 
 export interface CheckPaymentResult {
   payment: Payment;

@@ -29,6 +29,9 @@ registerEnumType(PaymentStatus, {
   },
 });
 
+/** The processor of a sale a mobile provider ran and registered on a check: its own, which we do not know by name. */
+export const EXTERNAL_PROCESSOR = 'external';
+
 export enum EntryMode {
   CARD_PRESENT = 'CARD_PRESENT',
   CARD_NOT_PRESENT = 'CARD_NOT_PRESENT',

@@ -28,7 +28,7 @@ import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
 import { type Level3Request, type PaymentProcessor, ProcessorUnavailableError } from '../processor/processor';
 import { Refund, RefundStatus } from '../refund/refund.entity';
 import { PaymentCard } from './payment-card.entity';
-import { EntryMode, Payment, PaymentStatus } from './payment.entity';
+import { EXTERNAL_PROCESSOR, EntryMode, Payment, PaymentStatus } from './payment.entity';
 import type { CreatePaymentInput, RefundPaymentInput } from './payment.inputs';
 import { HOLDS_FUNDS, assertCanTransition, isRefundable, refundableCents, transition } from './payment.state';
 
@@ -282,6 +282,7 @@ export class PaymentService {
         if (current.refundedCents > 0 || (await pendingRefunds(tx, current.id)) > 0) {
           throw conflict('payment_has_refunds', 'A payment with refunds cannot be voided');
         }
+        assertOurs(current);
         assertCanTransition(current.status, PaymentStatus.VOIDED);
         assertNotBusy(current);
         current.voidRequestedAt = new Date();
@@ -355,6 +356,7 @@ export class PaymentService {
             ? await tx.findOne(Refund, { id: claim.resourceId, paymentId })
             : null;
         if (resumed) return { refund: resumed, payment: current };
+        assertOurs(current);
         if (!isRefundable(current.status)) {
           throw conflict(
             'payment_not_refundable',
@@ -453,6 +455,8 @@ export class PaymentService {
     const open = {
       tenantId: principal.tenantId,
       locationId,
+      // Sales registered by mobile providers settle in their processor's batches, not in ours.
+      processor: { $ne: EXTERNAL_PROCESSOR },
       status: { $in: [PaymentStatus.APPROVED, PaymentStatus.PARTIALLY_REFUNDED] },
       settledAt: null,
       voidRequestedAt: null,
@@ -504,6 +508,16 @@ export class PaymentService {
 
 function lockPayment(tx: EntityManager, paymentId: string): Promise<Payment> {
   return tx.findOneOrFail(Payment, paymentId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+}
+
+/** A sale a mobile provider ran with its own processor is voided or refunded there, never through ours. */
+function assertOurs(payment: Payment): void {
+  if (payment.processor === EXTERNAL_PROCESSOR) {
+    throw conflict(
+      'payment_external',
+      'This payment was registered by a mobile payment provider; void or refund it with that provider',
+    );
+  }
 }
 
 function assertNotBusy(payment: Payment): void {
