@@ -10,13 +10,18 @@
  *   the plan runs them in parallel) and merging the results into the same JSON the gateway returns.
  *
  * Then, in the same run, the REST facade against the GraphQL operation each REST route runs, sent to the gateway's
- * /graphql: an order read (`GET /pos/v1/orders/{id}`) and an order creation (`POST /pos/v1/orders`). Both sides
- * of a pair use the same closed-loop client, token, order ids, concurrency and duration, and the GraphQL side
- * sends the route's own document and variables (taken from the gateway's route table, so they cannot drift).
+ * /graphql: an order read (`GET /pos/v1/orders/{id}`), an order creation (`POST /pos/v1/orders`), a check read
+ * (`GET /pos/v2/{locationId}/checks/{posRef}`) and a check payment (`POST /pos/v2/{locationId}/checks/{posRef}/pay`,
+ * each worker paying its own check). Both sides of a pair use the same closed-loop client, token, data, concurrency
+ * and duration, and the GraphQL side sends the route's own document and variables (taken from the gateway's route
+ * table, so they cannot drift). Interleaved with the pay pair, the pay route with every worker paying the same check
+ * (contended), reported alone.
  *
  * Prints req/s, p50 and p99 for every target, the ratios, and the CPU each process spent per request; writes the
  * same to .bench/latest.json. Environment: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (10),
- * BENCH_ORDERS (10 orders created, each with one payment).
+ * BENCH_ORDERS (10 orders created, each with one payment), and, shorter to keep the whole bench near two minutes,
+ * the measured and warm-up seconds per side of the check read, BENCH_CHECK_SECONDS (4) and
+ * BENCH_CHECK_WARMUP_SECONDS (2), and of the pay measurements, BENCH_PAY_SECONDS (3) and BENCH_PAY_WARMUP_SECONDS (1.5).
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -28,7 +33,14 @@ import { performance } from 'node:perf_hooks';
 import type { RestRoute } from '@pos/gateway/src/rest/route';
 import { REPLAYED_HEADER } from '@pos/gateway/src/rest/router';
 import { routes } from '@pos/gateway/src/rest/routes';
-import { type EmbeddedPg, INTERNAL_CONTEXT_HEADER, signInternalContext, startEmbeddedPostgres } from '@pos/kit';
+import {
+  type EmbeddedPg,
+  INTERNAL_CONTEXT_HEADER,
+  MAX_AMOUNT_CENTS,
+  SCOPES,
+  signInternalContext,
+  startEmbeddedPostgres,
+} from '@pos/kit';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { ROOT, type ServiceSpec, freePortBlock, services, startServices, stopAll } from './launcher';
@@ -38,6 +50,10 @@ const SECONDS = positiveNumber('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = positiveNumber('BENCH_WARMUP_SECONDS', 3);
 const CONNECTIONS = Math.round(positiveNumber('BENCH_CONNECTIONS', 10));
 const ORDERS = Math.round(positiveNumber('BENCH_ORDERS', 10));
+const CHECK_SECONDS = positiveNumber('BENCH_CHECK_SECONDS', 4);
+const CHECK_WARMUP_SECONDS = positiveNumber('BENCH_CHECK_WARMUP_SECONDS', 2);
+const PAY_SECONDS = positiveNumber('BENCH_PAY_SECONDS', 3);
+const PAY_WARMUP_SECONDS = positiveNumber('BENCH_PAY_WARMUP_SECONDS', 1.5);
 const HOST = '127.0.0.1';
 
 /** Aborted on Ctrl-C, SIGTERM or a failure, so the load loops end before the processes are stopped. */
@@ -290,22 +306,23 @@ interface LoadResult {
 /**
  * `connections` workers, each sending the next request when the previous one is done, for `seconds`. As with
  * autocannon, only requests completed inside the window count (requests still in flight at the end are drained).
+ * `request` is told which worker (0 to connections - 1) sends it.
  */
 async function closedLoop(
   connections: number,
   seconds: number,
-  request: () => Promise<unknown>,
+  request: (worker: number) => Promise<unknown>,
   onError: (error: unknown) => void,
 ): Promise<LoadResult & { latencies: number[] }> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
   const end = started + seconds * 1000;
-  const worker = async () => {
+  const worker = async (index: number) => {
     while (performance.now() < end && !aborted.signal.aborted) {
       const t0 = performance.now();
       try {
-        await request();
+        await request(index);
         const t1 = performance.now();
         if (t1 <= end) latencies.push(t1 - t0);
       } catch (error) {
@@ -316,7 +333,7 @@ async function closedLoop(
       }
     }
   };
-  await Promise.all(Array.from({ length: connections }, worker));
+  await Promise.all(Array.from({ length: connections }, (_, index) => worker(index)));
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
@@ -659,17 +676,18 @@ function restRoute(operationId: string): RestRoute {
 
 /**
  * The variables the route passes to its operation for this input, as they go over the wire: computed by the
- * route itself, with no Idempotency-Key (null), and the members it leaves undefined dropped as JSON drops them.
+ * route itself, with the given Idempotency-Key (none: null), and the members it leaves undefined dropped as JSON
+ * drops them.
  */
 function routeVariables(
   route: RestRoute,
-  input: { params?: Record<string, string>; body?: unknown },
+  input: { params?: Record<string, string>; body?: unknown; idempotencyKey?: string },
 ): Record<string, unknown> {
   const variables = route.variables({
     params: input.params ?? {},
     query: {},
     body: input.body,
-    idempotencyKey: null,
+    idempotencyKey: input.idempotencyKey ?? null,
   } as never);
   return JSON.parse(JSON.stringify(variables)) as Record<string, unknown>;
 }
@@ -681,14 +699,21 @@ interface Answer {
 }
 
 /** One request to the gateway, as both sides of a pair send it: same pool, same token. */
-async function call(pool: Pool, method: string, requestPath: string, token: string, body?: string): Promise<Answer> {
+async function call(
+  pool: Pool,
+  method: string,
+  requestPath: string,
+  token: string,
+  body?: string,
+  headers?: Record<string, string>,
+): Promise<Answer> {
   const response = await pool.request({
     path: requestPath,
     method: method as 'GET' | 'POST',
     headers:
       body === undefined
-        ? { authorization: `Bearer ${token}` }
-        : { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ? { authorization: `Bearer ${token}`, ...headers }
+        : { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
     body,
   });
   return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
@@ -719,10 +744,19 @@ function graphqlData(answer: Answer): Record<string, unknown> {
   return json.data;
 }
 
-/** One side of a pair: sends the n-th request of its runs and throws unless the answer is the expected one. */
+/**
+ * One side of a pair: sends the n-th request of its runs (from the given worker, 0 to CONNECTIONS - 1) and throws
+ * unless the answer is the expected one.
+ */
 interface PairSide {
   target: string;
-  send(n: number): Promise<void>;
+  send(n: number, worker: number): Promise<void>;
+}
+
+/** Measured and warm-up seconds per side. */
+interface Timing {
+  seconds: number;
+  warmupSeconds: number;
 }
 
 interface Pair {
@@ -731,6 +765,21 @@ interface Pair {
   graphql: PairSide;
   /** What the report records about the two requests. */
   describe: Record<string, unknown>;
+  /** BENCH_SECONDS and BENCH_WARMUP_SECONDS unless given. */
+  timing?: Timing;
+  /** Another variant, measured interleaved with the pair (same warm-up, same conditions) and reported alone. */
+  alongside?: PairSide;
+}
+
+/** The REST path of `route` for these path parameters. */
+function routePath(route: RestRoute, params: Record<string, string>): string {
+  return route.path.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(params[name]));
+}
+
+/** Throws unless the bench's token holds every scope the measured routes and the data they need ask for. */
+function requireScopes(scopes: string[], needed: string[], what: string): void {
+  const missing = needed.filter((scope) => !scopes.includes(scope));
+  if (missing.length) throw new Error(`${what} needs a token with ${missing.join(', ')}; it has ${scopes.join(' ')}`);
 }
 
 /** The order read: GET /pos/v1/orders/{id} against the route's `RestGetOrder` query, over the same orders. */
@@ -874,6 +923,247 @@ async function createOrderPair(pool: Pool, token: string): Promise<Pair> {
   };
 }
 
+/**
+ * Measured and warm-up seconds per side of the check read and of the pay measurements (three sides: spread REST,
+ * spread GraphQL, contended REST). Their paths are first hit here and their throughput climbs steeply for the first
+ * seconds (JIT): with a 1 s warm-up per side the REST side, which runs first in every block, came out behind (check
+ * read 0.92 and 0.93 in two runs, pay 0.93 and 0.85); with these warm-ups the ratios are about those of runs with
+ * 4 s warm-ups and 12 s measured (1.02 and 0.99).
+ */
+const CHECK_TIMING: Timing = { seconds: CHECK_SECONDS, warmupSeconds: CHECK_WARMUP_SECONDS };
+const PAY_TIMING: Timing = { seconds: PAY_SECONDS, warmupSeconds: PAY_WARMUP_SECONDS };
+
+/** Seeded demo checks of location 1 that the check read cycles through (1-104 is the locked one: still readable). */
+const READ_CHECKS = ['1-101', '1-102', '1-103', '1-104'];
+
+/** The check read: GET /pos/v2/{locationId}/checks/{posRef} against the route's `MobileCheck` query. */
+async function checkReadPair(pool: Pool, token: string, scopes: string[]): Promise<Pair> {
+  const route = restRoute('getCheck');
+  requireScopes(scopes, [route.scope], 'the check read');
+  const method = route.method.toUpperCase();
+  const params = READ_CHECKS.map((posRef) => ({ locationId: '1', posRef }));
+  const paths = params.map((p) => routePath(route, p));
+  const bodies = params.map((p) =>
+    JSON.stringify({ query: route.document, variables: routeVariables(route, { params: p }) }),
+  );
+
+  // Both must return the same check, field for field, before anything is measured; then every answer of the run
+  // must be, byte for byte, the one its side gave here.
+  const expected: Array<{ rest: string; graphql: string }> = [];
+  for (const [i, { posRef }] of params.entries()) {
+    const restAnswer = await call(pool, method, paths[i], token);
+    const graphqlAnswer = await call(pool, 'POST', '/graphql', token, bodies[i]);
+    const rest = restBody(restAnswer, route.response.status);
+    const mapped = route.respond(graphqlData(graphqlAnswer));
+    if (!mapped || mapped.status !== route.response.status || canonical(mapped.body) !== canonical(rest)) {
+      throw new Error(`check ${posRef}: REST ${JSON.stringify(rest)} but GraphQL maps to ${JSON.stringify(mapped)}`);
+    }
+    if (
+      rest.posRef !== posRef ||
+      !(rest.items as unknown[] | undefined)?.length ||
+      !(rest.taxList as unknown[]).length
+    ) {
+      throw new Error(`check ${posRef} came back without its items or taxes: ${restAnswer.text}`);
+    }
+    expected.push({ rest: restAnswer.text, graphql: graphqlAnswer.text });
+  }
+
+  const expectSame = (who: string, i: number, text: string, wanted: string) => {
+    if (text !== wanted) throw new Error(`${who} answered for check ${READ_CHECKS[i]}: ${text.slice(0, 300)}`);
+  };
+  return {
+    name: 'check read',
+    rest: {
+      target: 'rest check read',
+      send: async (n) => {
+        const i = n % params.length;
+        const answer = await call(pool, method, paths[i], token);
+        restBody(answer, route.response.status);
+        expectSame('REST', i, answer.text, expected[i].rest);
+      },
+    },
+    graphql: {
+      target: 'graphql check read',
+      send: async (n) => {
+        const i = n % params.length;
+        const answer = await call(pool, 'POST', '/graphql', token, bodies[i]);
+        graphqlData(answer);
+        expectSame('GraphQL', i, answer.text, expected[i].graphql);
+      },
+    },
+    describe: {
+      rest: `${method} ${route.path}`,
+      graphql: { document: route.document, variables: routeVariables(route, { params: params[0] }) },
+      checks: paths,
+      responseBytes: {
+        rest: expected.map((e) => Buffer.byteLength(e.rest)),
+        graphql: expected.map((e) => Buffer.byteLength(e.graphql)),
+      },
+    },
+    timing: CHECK_TIMING,
+  };
+}
+
+/** What every pay request registers: 1.00 on the card below, with a processor invoice of its own. */
+const PAY_AMOUNT = 100;
+const payBody = (invoice: string) => ({
+  amount: PAY_AMOUNT,
+  card: { type: 'VS', last4Digits: '4242', expirationDate: '1240', token: 'tok_visa' },
+  transaction: { authorizationCode: 'A1', invoice },
+});
+
+/**
+ * More pay requests a second than any run here gets near (about 65 on the 2-core machine): every bench check
+ * is opened with a price that covers PAY_AMOUNT at this rate for the whole of the pay measurements, so none can
+ * run out (a 400 "more than the check still owes" would count as a failure).
+ */
+const PAY_RATE_BOUND = 5000;
+
+const OPEN_CHECK = 'mutation BenchOpenCheck($input: OpenCheckInput!) { openCheck(input: $input) { id } }';
+const ADD_CHECK_ITEM =
+  'mutation BenchAddCheckItem($checkId: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $checkId, item: $item) { total } }';
+
+/**
+ * The check payment: REST pay against the route's `MobilePayCheck` mutation, each worker paying its own check, and
+ * alongside, REST pay with every worker paying the same check (the contended case: the payable row lock's queue).
+ * Opens CONNECTIONS checks at location 1 (one per worker) and one more for the contended case, through the
+ * gateway's GraphQL, each with one item priced to cover every payment the runs can make. Every request, on any
+ * side, registers a new payment: its own processor invoice and its own Idempotency-Key.
+ */
+async function payCheckPair(pool: Pool, token: string, scopes: string[]): Promise<Pair> {
+  const route = restRoute('payCheck');
+  requireScopes(scopes, [route.scope, SCOPES.posOrders], 'the check payment');
+  const method = route.method.toUpperCase();
+  const seconds = 3 * (PAY_TIMING.seconds + PAY_TIMING.warmupSeconds);
+  const price = PAY_RATE_BOUND * Math.ceil(seconds) * PAY_AMOUNT + 10 * PAY_AMOUNT;
+  if (price > MAX_AMOUNT_CENTS)
+    throw new Error('BENCH_PAY_SECONDS is too long for one check item to cover the payments');
+
+  const run = randomUUID().slice(0, 8);
+  const posRefs = [...Array.from({ length: CONNECTIONS }, (_, i) => `bench-${run}-${i + 1}`), `bench-${run}-contended`];
+  for (const [i, posRef] of posRefs.entries()) {
+    const opened = graphqlData(
+      await call(
+        pool,
+        'POST',
+        '/graphql',
+        token,
+        JSON.stringify({
+          query: OPEN_CHECK,
+          variables: {
+            input: {
+              locationId: '1',
+              posRef,
+              orderNumber: `B${i + 1}`,
+              ownedByEmployeeRef: 'EMP-BENCH',
+              ownedByEmployee: 'Bench',
+            },
+          },
+        }),
+      ),
+    );
+    const checkId = (opened.openCheck as { id: string }).id;
+    const added = graphqlData(
+      await call(
+        pool,
+        'POST',
+        '/graphql',
+        token,
+        JSON.stringify({
+          query: ADD_CHECK_ITEM,
+          variables: { checkId, item: { posRef: 'ITEM-BENCH', name: 'Bench tab', quantity: 1, price } },
+        }),
+      ),
+    );
+    if ((added.addCheckItem as { total: number }).total !== price) {
+      throw new Error(`check ${posRef} does not total ${price}: ${JSON.stringify(added)}`);
+    }
+  }
+  const params = posRefs.map((posRef) => ({ locationId: '1', posRef }));
+  const paths = params.map((p) => routePath(route, p));
+  const graphqlRequest = (check: number, invoice: string) =>
+    JSON.stringify({
+      query: route.document,
+      variables: routeVariables(route, {
+        params: params[check],
+        body: payBody(invoice),
+        idempotencyKey: randomUUID(),
+      }),
+    });
+  const restPay = (check: number, invoice: string) =>
+    call(pool, method, paths[check], token, JSON.stringify(payBody(invoice)), { 'idempotency-key': randomUUID() });
+
+  // Both must register a payment on the same check, the second owing PAY_AMOUNT less, and neither may be a replay.
+  const restAnswer = await restPay(0, `${run}-check-rest`);
+  const graphqlAnswer = await call(pool, 'POST', '/graphql', token, graphqlRequest(0, `${run}-check-graphql`));
+  const rest = restBody(restAnswer, route.response.status);
+  const mapped = route.respond(graphqlData(graphqlAnswer));
+  const paid = mapped?.body as { paymentRef?: unknown; remainingAmount?: unknown } | undefined;
+  if (
+    !mapped ||
+    mapped.status !== route.response.status ||
+    mapped.replayed ||
+    restAnswer.headers[REPLAYED] !== undefined ||
+    canonical(Object.keys(rest).sort()) !== canonical(Object.keys(paid ?? {}).sort()) ||
+    typeof rest.paymentRef !== 'string' ||
+    typeof paid?.paymentRef !== 'string' ||
+    rest.paymentRef === paid.paymentRef ||
+    rest.remainingAmount !== String(price - PAY_AMOUNT) ||
+    paid.remainingAmount !== String(price - 2 * PAY_AMOUNT)
+  ) {
+    throw new Error(`pay: REST ${JSON.stringify(rest)} but GraphQL maps to ${JSON.stringify(mapped)}`);
+  }
+
+  const expectNew = (who: string, paymentRef: unknown, replayed: unknown) => {
+    if (typeof paymentRef !== 'string' || replayed) {
+      throw new Error(`${who} did not register a new payment (${String(paymentRef)})`);
+    }
+  };
+  const restSide = (target: string, tag: string, check: (worker: number) => number): PairSide => ({
+    target,
+    send: async (n, worker) => {
+      const answer = await restPay(check(worker), `${run}-${tag}-${n}`);
+      expectNew('REST', restBody(answer, route.response.status).paymentRef, answer.headers[REPLAYED]);
+    },
+  });
+  const spread = (worker: number) => worker % CONNECTIONS;
+  const contendedCheck = posRefs.length - 1;
+  return {
+    name: 'pay check spread',
+    rest: restSide('rest pay spread', 'rest', spread),
+    graphql: {
+      target: 'graphql pay spread',
+      send: async (n, worker) => {
+        const data = graphqlData(
+          await call(pool, 'POST', '/graphql', token, graphqlRequest(spread(worker), `${run}-graphql-${n}`)),
+        );
+        const result = data.payCheck as { idempotentReplay?: unknown; payment?: { id?: unknown } } | null;
+        expectNew('GraphQL', result?.payment?.id, result?.idempotentReplay);
+      },
+    },
+    alongside: restSide('rest pay contended', 'contended', () => contendedCheck),
+    describe: {
+      rest: `${method} ${route.path}`,
+      restBody: payBody(`${run}-rest-<n>`),
+      restHeaders: { 'Idempotency-Key': '<a new UUID per request>' },
+      graphql: {
+        document: route.document,
+        variables: routeVariables(route, {
+          params: params[0],
+          body: payBody(`${run}-graphql-<n>`),
+          idempotencyKey: '<a new UUID per request>',
+        }),
+      },
+      checks: `${CONNECTIONS} checks at location 1, one per worker: worker i pays posRef bench-${run}-<i + 1>`,
+      alongside: `rest pay contended: the REST request, every worker paying posRef ${posRefs[contendedCheck]}`,
+      checkPriceCents: price,
+      openedThrough: [OPEN_CHECK, ADD_CHECK_ITEM],
+      responseBytes: { rest: Buffer.byteLength(restAnswer.text), graphql: Buffer.byteLength(graphqlAnswer.text) },
+    },
+    timing: PAY_TIMING,
+  };
+}
+
 interface SideRun {
   result: TargetResult;
   /** Per completed request, from the subgraphs' /metrics: both sides of a pair must cause the same operations. */
@@ -886,18 +1176,31 @@ interface SideRun {
 
 /**
  * Warms both sides up and measures them in short alternating segments: the warm-up in ~1 s slices A B A B ...,
- * the measurement in blocks A B B A of ~1.25 s segments (BENCH_SECONDS per side in all). On the 2-core machine
- * the routes' throughput still climbs for 10-15 s after they are first hit (JIT and GC tuning in the gateway and
- * the subgraph) and bursts of other load come and go; one long run per side, or even A B B A with 5 s segments,
- * put a different share of that on each side, and the ratio swung between 0.89 and 1.23 from run to run.
- * Interleaved, both sides get the same share, and the orders the create pair adds weigh on both alike.
+ * the measurement in blocks A B B A of ~1.25 s segments (the pair's measured seconds per side in all). On the
+ * 2-core machine the routes' throughput still climbs for 10-15 s after they are first hit (JIT and GC tuning in
+ * the gateway and the subgraph) and bursts of other load come and go; one long run per side, or even A B B A with
+ * 5 s segments, put a different share of that on each side, and the ratio swung between 0.89 and 1.23 from run to
+ * run. Interleaved, both sides get the same share, and the orders the create pair adds weigh on both alike.
  */
 async function runPair(
   pids: { gateway: number; subgraphs: number[] },
   subgraphs: ServiceSpec[],
   pair: Pair,
-): Promise<[SideRun, SideRun]> {
-  const state = [pair.rest, pair.graphql].map((side) => ({
+): Promise<{ rest: SideRun; graphql: SideRun; alongside: SideRun | null }> {
+  const timing = pair.timing ?? { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
+  const sides = [pair.rest, pair.graphql, ...(pair.alongside ? [pair.alongside] : [])];
+  const [rest, graphql, alongside] = await runSides(pids, subgraphs, sides, timing);
+  return { rest, graphql, alongside: alongside ?? null };
+}
+
+/** runPair's measurement for any number of sides: warm-up slices A B C A B C ..., then blocks A B C C B A. */
+async function runSides(
+  pids: { gateway: number; subgraphs: number[] },
+  subgraphs: ServiceSpec[],
+  sides: PairSide[],
+  { seconds, warmupSeconds }: Timing,
+): Promise<SideRun[]> {
+  const state = sides.map((side) => ({
     side,
     n: 0,
     latencies: [] as number[],
@@ -915,23 +1218,24 @@ async function runPair(
     closedLoop(
       CONNECTIONS,
       seconds,
-      () => s.side.send(s.n++),
+      (worker) => s.side.send(s.n++, worker),
       (error) => {
         s.firstError ??= error instanceof Error ? error.message : String(error);
       },
     );
-  const warmupSlices = Math.max(1, Math.round(WARMUP_SECONDS));
+  const warmupSlices = Math.max(1, Math.round(warmupSeconds));
   for (let k = 0; k < warmupSlices; k++) {
     for (const s of state) {
-      s.warmupErrors += (await load(s, WARMUP_SECONDS / warmupSlices)).errors;
+      s.warmupErrors += (await load(s, warmupSeconds / warmupSlices)).errors;
       aborted.signal.throwIfAborted();
     }
   }
-  const blocks = Math.max(1, Math.round(SECONDS / 2.5));
-  for (const i of Array.from({ length: blocks }, () => [0, 1, 1, 0]).flat()) {
+  const blocks = Math.max(1, Math.round(seconds / 2.5));
+  const order = state.map((_, i) => i);
+  for (const i of Array.from({ length: blocks }, () => [...order, ...[...order].reverse()]).flat()) {
     const s = state[i];
     const before = await subgraphOperations(subgraphs);
-    const { result, cpu } = await withCpu(pids, () => load(s, SECONDS / (2 * blocks)));
+    const { result, cpu } = await withCpu(pids, () => load(s, seconds / (2 * blocks)));
     const after = await subgraphOperations(subgraphs);
     aborted.signal.throwIfAborted();
     for (const { name } of subgraphs) s.operations[name] = (s.operations[name] ?? 0) + after[name] - before[name];
@@ -942,7 +1246,7 @@ async function runPair(
     s.cpu.push(cpu);
     s.segments.push(result.requests / result.seconds);
   }
-  const runs = state.map((s): SideRun => {
+  return state.map((s): SideRun => {
     s.latencies.sort((a, b) => a - b);
     const sum = (f: (c: CpuBreakdown) => number) => s.cpu.reduce((total, c) => total + f(c), 0);
     const mean = (f: (c: CpuBreakdown) => number | null) => {
@@ -973,7 +1277,6 @@ async function runPair(
       firstError: s.firstError,
     };
   });
-  return [runs[0], runs[1]];
 }
 
 async function main() {
@@ -1142,38 +1445,53 @@ async function main() {
     // The REST pairs come last: the orders they create would otherwise change the federated query's data.
     const restPool = new Pool(gatewayUrl, { connections: CONNECTIONS, keepAliveTimeout: 60_000 });
     clients.push(restPool);
-    const pairs = [await orderReadPair(restPool, token), await createOrderPair(restPool, token)];
+    const pairs = [
+      await orderReadPair(restPool, token),
+      await createOrderPair(restPool, token),
+      await checkReadPair(restPool, token, scopes),
+      await payCheckPair(restPool, token, scopes),
+    ];
     const compared = [];
     for (const pair of pairs) {
+      const timing = pair.timing ?? { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
       console.log(
-        `\n${pair.name}: REST ${String(pair.describe.rest)} vs its GraphQL operation at /graphql; ` +
-          `${WARMUP_SECONDS} s warm-up and ${SECONDS} s measured each, interleaved, ${CONNECTIONS} workers...`,
+        `\n${pair.name}: REST ${String(pair.describe.rest)} vs its GraphQL operation at /graphql` +
+          `${pair.alongside ? `, and ${String(pair.describe.alongside)}` : ''}; ${timing.warmupSeconds} s ` +
+          `warm-up and ${timing.seconds} s measured each, interleaved, ${CONNECTIONS} workers...`,
       );
-      const [rest, graphql] = await runPair(pids, subgraphSpecs, pair);
+      const { rest, graphql, alongside } = await runPair(pids, subgraphSpecs, pair);
       const ratio = {
         throughput: rest.result.requestsPerSecond / graphql.result.requestsPerSecond,
         p50: rest.result.p50Ms / graphql.result.p50Ms,
         p99: rest.result.p99Ms / graphql.result.p99Ms,
       };
-      compared.push({ pair, rest, graphql, ratio });
+      compared.push({ pair, rest, graphql, alongside, ratio, timing });
     }
+    const sides = compared.flatMap((c) => [c.rest, c.graphql, ...(c.alongside ? [c.alongside] : [])]);
+    const pay = compared.find((c) => c.alongside)!;
+    const payRuns = { spread: pay.rest, contended: pay.alongside! };
     console.log('');
-    printTable(compared.flatMap((c) => [c.rest.result, c.graphql.result]));
-    for (const { pair, rest, graphql } of compared) {
-      for (const side of [rest, graphql]) {
-        if (side.result.errors || side.warmupErrors) {
-          console.log(
-            `${side.result.target} errors: ${side.result.errors} measured, ${side.warmupErrors} in the warm-up; ` +
-              `first: ${side.firstError ?? '-'}`,
-          );
-        }
+    printTable(sides.map((side) => side.result));
+    for (const side of sides) {
+      if (side.result.errors || side.warmupErrors) {
+        console.log(
+          `${side.result.target} errors: ${side.result.errors} measured, ${side.warmupErrors} in the warm-up; ` +
+            `first: ${side.firstError ?? '-'}`,
+        );
       }
+    }
+    for (const { pair, rest, graphql, alongside } of compared) {
       console.log(
         `${pair.name}: response bytes ${JSON.stringify(pair.describe.responseBytes)}; subgraph operations per ` +
           `request: rest ${operations(rest.subgraphOperationsPerRequest)}; ` +
           `graphql ${operations(graphql.subgraphOperationsPerRequest)}; req/s per segment: ` +
           `rest ${rest.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')}, ` +
-          `graphql ${graphql.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')}`,
+          `graphql ${graphql.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')}` +
+          (alongside
+            ? `; ${alongside.result.target}: subgraph operations per request ` +
+              `${operations(alongside.subgraphOperationsPerRequest)}, req/s per segment ` +
+              alongside.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')
+            : ''),
       );
     }
     // One line per figure, so that a regression shows at a glance.
@@ -1184,10 +1502,16 @@ async function main() {
         `bench: rest/graphql ${pair.name} ${ratio.throughput.toFixed(2)} (target >= ${REST_TARGET_RATIO})${below}`,
       );
     }
-    const restErrors = compared.reduce(
-      (n, c) => n + c.rest.result.errors + c.rest.warmupErrors + c.graphql.result.errors + c.graphql.warmupErrors,
-      0,
-    );
+    for (const [variant, run] of Object.entries(payRuns)) {
+      const checks = variant === 'spread' ? CONNECTIONS : 1;
+      const failures = run.result.errors + run.warmupErrors;
+      console.log(
+        `bench: rest pay check ${variant} (${CONNECTIONS} workers, ${checks} check${checks === 1 ? '' : 's'}) ` +
+          `${run.result.requestsPerSecond.toFixed(1)} req/s, p50 ${run.result.p50Ms.toFixed(1)} ms, ` +
+          `p99 ${run.result.p99Ms.toFixed(1)} ms, ${failures} failures (target 0)${failures ? ' FAILED' : ''}`,
+      );
+    }
+    const restErrors = sides.reduce((n, side) => n + side.result.errors + side.warmupErrors, 0);
 
     const outDir = path.join(ROOT, '.bench');
     fs.mkdirSync(outDir, { recursive: true });
@@ -1199,7 +1523,16 @@ async function main() {
         cpuModel: os.cpus()[0]?.model ?? null,
         platform: process.platform,
       },
-      settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, ordersCreated: ORDERS },
+      settings: {
+        seconds: SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
+        checkReadSeconds: CHECK_SECONDS,
+        checkReadWarmupSeconds: CHECK_WARMUP_SECONDS,
+        paySeconds: PAY_SECONDS,
+        payWarmupSeconds: PAY_WARMUP_SECONDS,
+        connections: CONNECTIONS,
+        ordersCreated: ORDERS,
+      },
       query: QUERY,
       data: {
         locations: viaGateway.locations.length,
@@ -1219,9 +1552,10 @@ async function main() {
         targetRatio: REST_TARGET_RATIO,
         measurement:
           'closed loop over one undici Pool, same token, data and workers; warm-up in ~1 s slices A B A B ..., ' +
-          'then blocks A B B A of ~1.25 s segments',
-        pairs: compared.map(({ pair, rest, graphql, ratio: pairRatio }) => ({
+          'then blocks A B B A of ~1.25 s segments (seconds and warmupSeconds per side are given for each pair)',
+        pairs: compared.map(({ pair, rest, graphql, alongside, ratio: pairRatio, timing }) => ({
           name: pair.name,
+          ...timing,
           ...pair.describe,
           results: [rest.result, graphql.result],
           subgraphOperationsPerRequest: {
@@ -1233,7 +1567,39 @@ async function main() {
           firstError: { rest: rest.firstError, graphql: graphql.firstError },
           ratio: pairRatio,
           meetsTarget: pairRatio.throughput >= REST_TARGET_RATIO,
+          ...(alongside && {
+            alongsideResult: {
+              ...alongside.result,
+              subgraphOperationsPerRequest: alongside.subgraphOperationsPerRequest,
+              segmentsPerSecond: alongside.segmentsPerSecond,
+              warmupErrors: alongside.warmupErrors,
+              firstError: alongside.firstError,
+            },
+          }),
         })),
+      },
+      payCheck: {
+        route: pay.pair.describe.rest,
+        measurement:
+          'the "pay check spread" pair (worker i pays check i, REST and its GraphQL mutation) and, interleaved with ' +
+          'it after the same warm-up, REST with every worker paying one check (contended); every request a new payment',
+        amountCentsPerRequest: PAY_AMOUNT,
+        checkPriceCents: pay.pair.describe.checkPriceCents,
+        ...pay.timing,
+        ...Object.fromEntries(
+          Object.entries({ ...payRuns, graphqlSpread: pay.graphql }).map(([variant, run]) => [
+            variant,
+            {
+              workers: CONNECTIONS,
+              checks: variant === 'contended' ? 1 : CONNECTIONS,
+              requestsPerSecond: run.result.requestsPerSecond,
+              p50Ms: run.result.p50Ms,
+              p99Ms: run.result.p99Ms,
+              failures: run.result.errors + run.warmupErrors,
+            },
+          ]),
+        ),
+        ratioRestGraphqlSpread: pay.ratio,
       },
     };
     fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
