@@ -6,6 +6,12 @@ import type { Principal } from './internal-auth';
 
 /** How long a key is remembered. Documented in the README; a key reused after this runs as a new request. */
 export const IDEMPOTENCY_RETENTION_HOURS = 24;
+
+/** The options of every mutation's `idempotencyKey` argument, so the graph describes it once. */
+export const IDEMPOTENCY_KEY_ARG = {
+  nullable: true,
+  description: `Makes retries safe: the same key and input return the first result (kept ${IDEMPOTENCY_RETENTION_HOURS} hours)`,
+} as const;
 /**
  * How long a request may hold its key before a retry is allowed to take it over. A request that crashed after
  * recording its intent is then finished by the retry (see {@link IdempotencyClaim} `resume`), instead of the key

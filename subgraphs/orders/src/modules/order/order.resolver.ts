@@ -1,4 +1,4 @@
-import { parseUuidArg, requirePrincipal } from '@pos/kit';
+import { IDEMPOTENCY_KEY_ARG, parseUuidArg, requirePrincipal } from '@pos/kit';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { OrdersContext } from '../../context';
 import { Location } from '../location/location.entity';
@@ -29,10 +29,7 @@ export class OrderResolver {
   @Mutation(() => CreateOrderPayload, { description: 'Opens an order (scope tilt/pos:orders)' })
   async createOrder(
     @Arg('input') input: CreateOrderInput,
-    @Arg('idempotencyKey', () => String, {
-      nullable: true,
-      description: 'Makes retries safe: the same key and input return the first result (kept 24 hours)',
-    })
+    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG)
     idempotencyKey: string | null,
     @Ctx() ctx: OrdersContext,
   ): Promise<CreateOrderPayload> {

@@ -13,14 +13,13 @@ import {
   notFound,
   parseIntIdArg,
   requireScope,
-  restoreEntity,
   textProblems,
   unprocessable,
 } from '@pos/kit';
 import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
 import { PaymentCard } from '../payment/payment-card.entity';
 import { EXTERNAL_PROCESSOR, EntryMode, Payment, PaymentStatus } from '../payment/payment.entity';
-import { amountHeld, amountsHeld, lockPayable } from '../payment/payment.service';
+import { amountHeld, amountsHeld, lockPayable, restorePayment } from '../payment/payment.service';
 import { transition } from '../payment/payment.state';
 import type { CheckCardInput, PayCheckInput } from './check.inputs';
 
@@ -49,9 +48,6 @@ export interface CheckPaymentResult {
   remainingAmountCents: number;
   replayed: boolean;
 }
-
-const restorePayment = (data: unknown) =>
-  restoreEntity(() => new Payment(), data, ['createdAt', 'updatedAt', 'settledAt', 'voidRequestedAt']);
 
 /** Problems with a card as the mobile payments API sends it; an expiry is good through the end of its month. */
 export function cardProblems(card: CheckCardInput, now: Date): string[] {

@@ -1,4 +1,4 @@
-import { isUuid, requirePrincipal } from '@pos/kit';
+import { IDEMPOTENCY_KEY_ARG, isUuid, requirePrincipal } from '@pos/kit';
 import { Arg, Ctx, Directive, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { Payment } from '../payment/payment.entity';
@@ -21,10 +21,7 @@ export class CheckPaymentsResolver {
   })
   async payCheck(
     @Arg('input') input: PayCheckInput,
-    @Arg('idempotencyKey', () => String, {
-      nullable: true,
-      description: 'Makes retries safe: the same key and input return the first result (kept 24 hours)',
-    })
+    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG)
     idempotencyKey: string | null,
     @Ctx() ctx: PaymentsContext,
   ): Promise<PayCheckPayload> {

@@ -1,4 +1,4 @@
-import { isUuid, parseUuidArg, requirePrincipal } from '@pos/kit';
+import { IDEMPOTENCY_KEY_ARG, isUuid, parseUuidArg, requirePrincipal } from '@pos/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { CheckRef } from '../check/check.type';
@@ -9,11 +9,6 @@ import { Payment } from './payment.entity';
 import { CreatePaymentInput, RefundPaymentInput } from './payment.inputs';
 import { CloseBatchPayload, PaymentPayload, RefundPayload } from './payment.payload';
 import { refundableCents } from './payment.state';
-
-const IDEMPOTENCY_KEY = {
-  nullable: true,
-  description: 'Makes retries safe: the same key and input return the first result (kept 24 hours)',
-} as const;
 
 @Resolver(() => Payment)
 export class PaymentResolver {
@@ -28,7 +23,7 @@ export class PaymentResolver {
   })
   async createPayment(
     @Arg('input') input: CreatePaymentInput,
-    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
+    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG) idempotencyKey: string | null,
     @Ctx() ctx: PaymentsContext,
   ): Promise<PaymentPayload> {
     const { payment, replayed } = await ctx.services.payments.create(requirePrincipal(ctx), input, idempotencyKey);
@@ -42,7 +37,7 @@ export class PaymentResolver {
     @Arg('paymentId', () => ID) paymentId: string,
     @Arg('orderId', () => ID, { nullable: true, description: 'When given, the payment must belong to this order' })
     orderId: string | null,
-    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
+    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG) idempotencyKey: string | null,
     @Ctx() ctx: PaymentsContext,
   ): Promise<PaymentPayload> {
     const { payment, replayed } = await ctx.services.payments.void(
@@ -58,7 +53,7 @@ export class PaymentResolver {
   })
   async refundPayment(
     @Arg('input') input: RefundPaymentInput,
-    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY) idempotencyKey: string | null,
+    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG) idempotencyKey: string | null,
     @Ctx() ctx: PaymentsContext,
   ): Promise<RefundPayload> {
     const result = await ctx.services.payments.refund(requirePrincipal(ctx), input, idempotencyKey);

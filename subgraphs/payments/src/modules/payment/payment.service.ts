@@ -55,7 +55,8 @@ const ORDER_FACTS = `id location { id } currency totalCents externalReference
 /** A void left unfinished this long ago (a crash between the processor call and its outcome) may be retried. */
 const VOID_STALE_MS = 60_000;
 
-const restorePayment = (data: unknown) =>
+/** A payment rebuilt from its idempotency snapshot. */
+export const restorePayment = (data: unknown) =>
   restoreEntity(() => new Payment(), data, ['createdAt', 'updatedAt', 'settledAt', 'voidRequestedAt']);
 const restoreRefund = (data: unknown) => restoreEntity(() => new Refund(), data, ['createdAt', 'updatedAt']);
 
