@@ -244,6 +244,19 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     expect(errorOf(elsewhere.body)).toEqual({ code: 'CONFLICT', reason: 'invoice_already_registered' });
   });
 
+  it('registers one processor transaction once even when it is sent to several checks at the same moment', async () => {
+    const targets = await Promise.all([openCheck(1000), openCheck(1000), openCheck(1000), openCheck(1000)]);
+    const transaction = { authorizationCode: 'AUTH03', invoice: `INV-${randomUUID()}` };
+    const answers = await Promise.all(targets.map(({ posRef }) => payCheck({ posRef, amountCents: 500, transaction })));
+    expect(answers.filter((a) => !a.body.errors)).toHaveLength(1);
+    expect(answers.filter((a) => errorOf(a.body).reason === 'invoice_already_registered')).toHaveLength(3);
+    const [row] = await h.sql<{ n: number }>(
+      'select count(*)::int as n from payments.payment where processor_reference = ?',
+      [transaction.invoice],
+    );
+    expect(row.n).toBe(1);
+  });
+
   it('replays an Idempotency-Key and refuses it with another body', async () => {
     const { posRef } = await openCheck(1000);
     const key = randomUUID();

@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   type EntityClient,
@@ -48,6 +49,11 @@ export interface CheckPaymentResult {
   remainingAmountCents: number;
   replayed: boolean;
 }
+
+const invoiceTaken = (invoice: string) =>
+  conflict('invoice_already_registered', 'This processor transaction is already registered', [
+    `transaction.invoice: ${invoice} is registered to another payment`,
+  ]);
 
 /** Problems with a card as the mobile payments API sends it; an expiry is good through the end of its month. */
 export function cardProblems(card: CheckCardInput, now: Date): string[] {
@@ -159,11 +165,7 @@ export class CheckPaymentService {
         registered.amountCents === input.amountCents &&
         registered.tipCents === input.tipCents &&
         registered.authorizationCode === input.transaction.authorizationCode;
-      if (!same) {
-        throw conflict('invoice_already_registered', 'This processor transaction is already registered', [
-          `transaction.invoice: ${input.transaction.invoice} is registered to another payment`,
-        ]);
-      }
+      if (!same) throw invoiceTaken(input.transaction.invoice);
       return { payment: registered, remainingAmountCents: await due(), replayed: true };
     }
 
@@ -203,7 +205,14 @@ export class CheckPaymentService {
       universalTokenSealed: input.universalToken ? encrypt(input.universalToken, this.deps.cardKey) : null,
     });
     tx.persist(payment);
-    await tx.flush();
+    try {
+      await tx.flush();
+    } catch (error) {
+      // The same invoice registered at the same moment on another check (whose lock we do not hold): the
+      // unique index decides, and the loser is told as if it had come second.
+      if (error instanceof UniqueConstraintViolationException) throw invoiceTaken(input.transaction.invoice);
+      throw error;
+    }
     tx.persist(card);
     await tx.flush();
     if (event) await recordPaymentEvent(tx, payment, event);
