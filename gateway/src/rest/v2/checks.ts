@@ -94,43 +94,14 @@ export const checkSchema = z.object({
   ),
 });
 
+// GraphQL answers in the order of the selection, so this fragment lists the seed's Check fields in the seed's order
+// and its result is the response body as it is.
 const CHECK_FIELDS = `fragment MobileCheck on Check {
   posRef orderNumber tableName guestCount status openedAt ownedByEmployeeRef ownedByEmployee subtotal
   dualPricing { cashTotal cashAmountDue } supplementalFee { name amount } taxes otherTaxes
   taxList { name amount } hiddenTaxList { name amount } gratuity total paymentAmountDue paymentAmountPaid isLocked
   items { posRef name quantity modifiersAsText price }
 }`;
-
-/** The seed's Check, field for field and in its order, from the graph's Check. */
-const toMobileCheck = (c: z.infer<typeof checkSchema>): z.infer<typeof checkSchema> => ({
-  posRef: c.posRef,
-  orderNumber: c.orderNumber,
-  tableName: c.tableName,
-  guestCount: c.guestCount,
-  status: c.status,
-  openedAt: c.openedAt,
-  ownedByEmployeeRef: c.ownedByEmployeeRef,
-  ownedByEmployee: c.ownedByEmployee,
-  subtotal: c.subtotal,
-  dualPricing: c.dualPricing,
-  supplementalFee: c.supplementalFee,
-  taxes: c.taxes,
-  otherTaxes: c.otherTaxes,
-  taxList: c.taxList,
-  hiddenTaxList: c.hiddenTaxList,
-  gratuity: c.gratuity,
-  total: c.total,
-  paymentAmountDue: c.paymentAmountDue,
-  paymentAmountPaid: c.paymentAmountPaid,
-  isLocked: c.isLocked,
-  items: c.items.map((item) => ({
-    posRef: item.posRef,
-    name: item.name,
-    quantity: item.quantity,
-    modifiersAsText: item.modifiersAsText,
-    price: item.price,
-  })),
-});
 
 const locationPath = z.object({ locationId: integerId('locationId') });
 const checkPath = locationPath.extend({ posRef: z.string().min(1).max(64).describe('The check’s posRef') });
@@ -158,13 +129,13 @@ A location of another partner is a 404.`,
     variables: ({ params, query }) => ({
       locationId: params.locationId,
       filter: {
-        status: asList(query.filter?.status ?? query['filter.status']) ?? ['OPEN'],
+        status: asList(query.filter?.status ?? query['filter.status']), // absent: the graph's default, OPEN
         orderNumber: query.filter?.orderNumber ?? query['filter.orderNumber'] ?? null,
       },
     }),
     respond: (data) => {
       const location = data.location as { checks: z.infer<typeof checkSchema>[] } | null;
-      return location ? { status: 200, body: { results: location.checks.map(toMobileCheck), meta: {} } } : null;
+      return location ? { status: 200, body: { results: location.checks, meta: {} } } : null;
     },
     notFoundMessage: 'Location not found',
     errors: [404, 503],
@@ -189,7 +160,7 @@ A location of another partner is a 404.`,
     variables: ({ params }) => ({ locationId: params.locationId, posRef: params.posRef }),
     respond: (data) => {
       const check = (data.location as { check: z.infer<typeof checkSchema> | null } | null)?.check;
-      return check ? { status: 200, body: toMobileCheck(check) } : null;
+      return check ? { status: 200, body: check } : null;
     },
     notFoundMessage: 'Check not found',
     errors: [404, 503],
