@@ -27,6 +27,7 @@ import express from 'express';
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { API_KEY_HEADER, apiKeyPrincipals, loadApiKeyPrincipal } from './auth/api-keys';
 import { type TokenSigner, issuerRouter } from './auth/issuer';
 import { KeyStore } from './auth/keys';
 import { cachedLookup } from './auth/lookup-cache';
@@ -109,6 +110,21 @@ export async function startGateway(
       tenantOfClient: cachedLookup((clientId) => tenantOfClient(orm, clientId), cacheTtlMs),
       userOfToken: cachedLookup((userId) => loadUserGrant(orm.em.fork(), userId), cacheTtlMs),
     });
+
+    const apiKeyPrincipal = apiKeyPrincipals(
+      cachedLookup((keyHash) => loadApiKeyPrincipal(orm.em.fork(), keyHash), cacheTtlMs),
+    );
+    const apiKeyCaller = async (req: express.Request): Promise<Principal> => {
+      const principal = await apiKeyPrincipal(req.header(API_KEY_HEADER));
+      if (!principal) throw unauthorized();
+      return principal;
+    };
+    // /graphql takes either credential, but not both: a request that carries two could be either caller.
+    const callerOf = async (req: express.Request): Promise<Principal> => {
+      const hasKey = req.header(API_KEY_HEADER) !== undefined;
+      if (hasKey && req.header('authorization') !== undefined) throw unauthorized();
+      return hasKey ? apiKeyCaller(req) : principalOf(verify, req.header('authorization'));
+    };
 
     const metrics = new ServiceMetrics('gateway');
     metrics.watchPool(orm);
@@ -244,7 +260,8 @@ export async function startGateway(
       express.json({ limit: '1mb' }),
       restRouter({
         routes,
-        authenticate: (req) => principalOf(verify, req.header('authorization')),
+        authenticate: (req, scheme) =>
+          scheme === 'apiKey' ? apiKeyCaller(req) : principalOf(verify, req.header('authorization')),
         execute: async (document, variables, principal, requestId) => {
           const response = await apollo.executeOperation(
             { query: document, variables },
@@ -262,7 +279,7 @@ export async function startGateway(
       expressMiddleware(apollo, {
         context: async ({ req, res }) => ({
           requestId: res.locals.requestId as string,
-          principal: await principalOf(verify, req.header('authorization')),
+          principal: await callerOf(req),
         }),
       }),
     );

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (
@@ -38,3 +38,6 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
     return false;
   }
 }
+
+/** The stored form of an API key: its SHA-256, hex (see ApiKey for why a fast hash is enough). */
+export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');

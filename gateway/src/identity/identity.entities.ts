@@ -118,3 +118,36 @@ export class PosUserRole {
   @Property({ length: 64 })
   roleSlug!: string;
 }
+
+/** What an API key stands for: a loyalty org's POS integration, or a loyalty customer's dashboard. */
+export const API_KEY_KINDS = ['loyaltyOrg', 'loyaltyCustomer'] as const;
+export type ApiKeyKind = (typeof API_KEY_KINDS)[number];
+
+/**
+ * A static API key, presented as `X-Api-Key` (the loyalty API's scheme). Only its SHA-256 is kept: keys are long
+ * and random, so a fast hash is as safe as a slow one and lets a request be checked with one indexed lookup.
+ */
+@Entity({ tableName: 'api_key' })
+export class ApiKey {
+  @PrimaryKey({ length: 64 })
+  keyHash!: string;
+
+  @ManyToOne(() => Partner)
+  partner!: Partner;
+
+  @Property({ length: 32 })
+  kind!: ApiKeyKind;
+
+  /** The loyalty org's or customer's id (owned by the loyalty subgraph, so no foreign key across schemas). */
+  @Property({ type: 'uuid' })
+  subject!: string;
+
+  @Property({ length: 200 })
+  label!: string;
+
+  @Property()
+  active: boolean = true;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ALL_SCOPES, DEMO } from '@pos/kit';
+import { ALL_SCOPES, DEMO, demoLoyaltyCodes, demoLoyaltyCustomerId, demoLoyaltyCustomerKey } from '@pos/kit';
 import type { RoleSlug } from '../auth/roles';
-import { hashSecret } from '../auth/secrets';
-import { ApiClient, Partner, PosUser, PosUserRole } from './identity.entities';
+import { hashApiKey, hashSecret } from '../auth/secrets';
+import { ApiClient, ApiKey, Partner, PosUser, PosUserRole } from './identity.entities';
 
 const DEMO_CLIENTS = [
   { partner: DEMO.tenants.demo, name: 'Demo Partner', clientId: 'demo-partner', secret: 'demo-secret' },
@@ -39,7 +39,7 @@ const DEMO_USERS: Array<{
 ];
 
 /**
- * Demo partners, their M2M clients and POS users (DESIGN §5), on an empty identity schema. A database seeded by an
+ * Demo partners, their M2M clients, POS users and loyalty API keys (DESIGN §5), on an empty identity schema. A database seeded by an
  * older version is brought up to date instead: the demo clients gain scopes added since, and the demo users are
  * created when there is no POS user yet. Idempotent, and safe with several gateways starting at once.
  */
@@ -49,6 +49,7 @@ export async function seedIdentity(em: EntityManager): Promise<void> {
     if ((await tx.count(Partner, {})) === 0) await seedPartners(tx);
     else await grantNewScopes(tx);
     if ((await tx.count(PosUser, {})) === 0) await seedUsers(tx);
+    if ((await tx.count(ApiKey, {})) === 0) await seedLoyaltyKeys(tx);
   });
 }
 
@@ -93,6 +94,35 @@ async function seedUsers(tx: EntityManager) {
     for (const { locationId, role } of spec.roles) {
       const row = new PosUserRole();
       Object.assign(row, { user, locationId, roleSlug: role });
+      tx.persist(row);
+    }
+  }
+  await tx.flush();
+}
+
+/** The X-Api-Key of each demo loyalty org, and a dashboard key for each of their customers. */
+async function seedLoyaltyKeys(tx: EntityManager) {
+  const partner = await tx.findOne(Partner, { id: DEMO.tenants.demo });
+  if (!partner) return;
+  for (const org of DEMO.loyaltyOrgs) {
+    const keys = [
+      { key: org.apiKey, kind: 'loyaltyOrg' as const, subject: org.id, label: `${org.apiKey} (demo POS key)` },
+      ...demoLoyaltyCodes(org).map((code) => ({
+        key: demoLoyaltyCustomerKey(code),
+        kind: 'loyaltyCustomer' as const,
+        subject: demoLoyaltyCustomerId(code),
+        label: `customer ${code} (demo dashboard key)`,
+      })),
+    ];
+    for (const spec of keys) {
+      const row = new ApiKey();
+      Object.assign(row, {
+        keyHash: hashApiKey(spec.key),
+        partner,
+        kind: spec.kind,
+        subject: spec.subject,
+        label: spec.label,
+      });
       tx.persist(row);
     }
   }

@@ -14,17 +14,23 @@ const STATUS_BY_CODE: Record<string, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   UNPROCESSABLE: 422,
+  PAYMENT_REQUIRED: 402,
+  PRECONDITION_FAILED: 412,
+  RATE_LIMITED: 429,
   UNAVAILABLE: 503,
 };
 
 const MESSAGE_BY_STATUS: Record<number, string> = {
   400: 'Validation error',
   401: 'Unauthorized',
+  402: 'Payment required',
   403: 'Forbidden',
   404: 'Not found',
   409: 'Conflict',
+  412: 'Precondition failed',
   415: 'Unsupported media type',
   422: 'Unprocessable entity',
+  429: 'Too many requests',
   500: 'Internal Server Error',
   503: 'Service unavailable',
 };
@@ -48,7 +54,12 @@ export interface RestError {
   details: string[];
   /** Stable snake_case name of the failure, e.g. amount_exceeds_due. */
   code: string;
+  /** Facts to act on (a PIN challenge's id, the attempts left), from the error's extensions, camelCase. */
+  data?: Record<string, unknown>;
 }
+
+/** The extensions a client may act on, carried into REST bodies (the rest are the transport's own). */
+const DATA_EXTENSIONS = ['challengeId', 'expiresAt', 'remainingAttempts'];
 
 export function restError(status: number, message?: string, details: string[] = [], code?: string): RestError {
   return {
@@ -66,18 +77,29 @@ export function fromGraphQLError(error: { message: string; extensions?: Record<s
   if (status === 500) return restError(500);
   const details = Array.isArray(error.extensions?.details) ? (error.extensions.details as string[]) : [];
   const reason = typeof error.extensions?.reason === 'string' ? error.extensions.reason : undefined;
-  return restError(
-    status,
-    status === 400 ? MESSAGE_BY_STATUS[400] : error.message,
-    status === 400 && !details.length ? [error.message] : details,
-    reason,
+  const data = Object.fromEntries(
+    DATA_EXTENSIONS.filter((key) => error.extensions?.[key] !== undefined).map((key) => [key, error.extensions?.[key]]),
   );
+  // A 400 with a reason of its own (`customer not found`) keeps its message; the others are validation errors.
+  const validation = status === 400 && (reason ?? 'validation_error') === 'validation_error';
+  return {
+    ...restError(
+      status,
+      validation ? MESSAGE_BY_STATUS[400] : error.message,
+      validation && !details.length ? [error.message] : details,
+      reason,
+    ),
+    ...(Object.keys(data).length ? { data } : {}),
+  };
 }
 
 const snakeCase = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 /** The mobile payments API (v2), whose document has its own error vocabulary. */
 export const isMobileApiPath = (path: string) => path.startsWith('/pos/v2/');
+
+/** The loyalty API (seed 004), whose bodies are `{"data": …}` and whose errors are named by a code. */
+export const isLoyaltyApiPath = (path: string) => path.startsWith('/webhook/');
 
 /**
  * The mobile payments document answers a request it refuses with 400 only (no 409 or 422): a refused payment
@@ -95,6 +117,7 @@ function asMobileError(error: RestError): RestError {
  */
 function bodyOf(path: string, error: RestError, requestId?: string) {
   const details = error.status === 500 && requestId ? [`request id ${requestId}`] : error.details;
+  if (isLoyaltyApiPath(path)) return loyaltyBody(error, details);
   const base = { status: error.status, timestamp: new Date().toISOString(), message: error.message };
   if (isMobileApiPath(path)) return { ...base, details };
   return {
@@ -109,10 +132,27 @@ function bodyOf(path: string, error: RestError, requestId?: string) {
   };
 }
 
+/**
+ * The loyalty API's error body: `{"error": <code>, "message": …}`, the code as the seed's error tables name it
+ * (`pin_required`, `insufficient_balance`, `customer not found`), plus what the POS needs to go on, snake_case as
+ * the rest of that API (`challenge_id`, `remaining_attempts`), and `details` when there is more than the message.
+ */
+function loyaltyBody(error: RestError, details: string[]) {
+  return {
+    error: error.code,
+    message: error.message,
+    ...Object.fromEntries(Object.entries(error.data ?? {}).map(([key, value]) => [snakeCase(key), value])),
+    ...(details.length ? { details } : {}),
+  };
+}
+
 export function sendRestError(res: Response, restError: RestError, requestId?: string): void {
   const path = res.req.baseUrl + res.req.path;
   const error = isMobileApiPath(path) ? asMobileError(restError) : restError;
-  if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="pos", error="invalid_token"');
+  // An API key is no HTTP authentication scheme, so a 401 there names none.
+  if (error.status === 401 && !isLoyaltyApiPath(path)) {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="pos", error="invalid_token"');
+  }
   if (error.status === 503) res.setHeader('Retry-After', '5');
   res.status(error.status).json(bodyOf(path, error, requestId));
 }

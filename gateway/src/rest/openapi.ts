@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SCOPES } from '@pos/kit';
-import { isMobileApiPath } from './errors';
+import { isLoyaltyApiPath, isMobileApiPath } from './errors';
 import type { RestRoute } from './route';
 
 const errorBody = z.object({
@@ -21,6 +21,32 @@ const errorBody = z.object({
 
 /** The mobile payments document's error body: no `code`; refusals are 400s. */
 const mobileErrorBody = errorBody.omit({ code: true });
+
+/** The loyalty API's error body (seed 004 names its errors by code). */
+const loyaltyErrorBody = z.object({
+  error: z
+    .string()
+    .describe(
+      'The error code, as the loyalty document names them: validation_error, unauthorized, insufficient_scope, ' +
+        'customer not found, coupon not found, subscription_required, pin_required, pin_invalid, pin_expired, ' +
+        'pin_attempts_exceeded, manual_code_disabled, insufficient_balance, coupon_already_redeemed, internal_error',
+    ),
+  message: z.string(),
+  challenge_id: z.string().optional().describe('pin_required: the challenge the PIN on the dashboard belongs to'),
+  expires_at: z.string().optional().describe('pin_required: when that PIN expires (90 s)'),
+  remaining_attempts: z.number().int().optional().describe('pin_invalid: wrong PINs left before 429'),
+  details: z.array(z.string()).optional().describe('validation_error: one line per problem (`field: reason`)'),
+});
+
+const LOYALTY_ERRORS: Record<number, string> = {
+  400: 'Bad Request – a malformed body, or `customer not found` / `coupon not found`',
+  401: 'Unauthorized – missing or unknown X-Api-Key',
+  402: 'Payment Required – subscription_required: the org’s loyalty subscription has lapsed',
+  403: 'Forbidden – the key is not an org’s POS key',
+  412: 'Precondition Failed – pin_required: read the PIN on the customer’s dashboard and retry with it',
+  422: 'Unprocessable – pin_invalid, pin_expired, manual_code_disabled, insufficient_balance, coupon_already_redeemed',
+  429: 'Too Many Requests – pin_attempts_exceeded: retry without verification_pin for a fresh challenge',
+};
 
 const MOBILE_ERRORS: Record<number, string> = {
   400: 'Bad Request – validation error, or a payment the check refuses (amount above what is due, locked or closed check)',
@@ -54,6 +80,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   [SCOPES.posLaunch]: 'Create SSO launch links',
   [SCOPES.webhooksSubscribe]: 'Manage webhook endpoints',
   [SCOPES.mobilePayments]: 'Mobile payments API v2 (checks)',
+  [SCOPES.loyaltyPos]: 'Loyalty earn, redeem and coupon redemption through GraphQL (the REST routes take X-Api-Key)',
 };
 
 const schemaOf = (type: z.ZodType) => {
@@ -108,12 +135,12 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
       ...new Set([400, 401, 403, ...(route.notFoundMessage ? [404] : []), ...(route.errors ?? []), 500]),
     ].sort((a, b) => a - b);
     const mobile = isMobileApiPath(route.path);
+    const loyalty = isLoyaltyApiPath(route.path);
+    const errorSchema = mobile ? 'MobileError' : loyalty ? 'LoyaltyError' : 'Error';
     for (const status of errors) {
       responses[status] = {
-        description: (mobile ? MOBILE_ERRORS[status] : undefined) ?? ERRORS[status],
-        content: {
-          'application/json': { schema: { $ref: `#/components/schemas/${mobile ? 'MobileError' : 'Error'}` } },
-        },
+        description: (mobile ? MOBILE_ERRORS[status] : loyalty ? LOYALTY_ERRORS[status] : undefined) ?? ERRORS[status],
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${errorSchema}` } } },
       };
     }
     paths[route.path] = {
@@ -124,7 +151,12 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
         ...(route.description ? { description: route.description } : {}),
         tags: route.tags,
         // POS users' roles never hold the mobile payments scope: only M2M tokens reach the v2 routes.
-        security: mobile ? [{ oauth2: [route.scope] }] : [{ oauth2: [route.scope] }, { posUser: [] }],
+        security:
+          route.auth === 'apiKey'
+            ? [{ loyaltyApiKey: [] }]
+            : mobile
+              ? [{ oauth2: [route.scope] }]
+              : [{ oauth2: [route.scope] }, { posUser: [] }],
         parameters: [...parameters(route), ...(route.idempotent ? [IDEMPOTENCY_HEADER] : [])],
         ...(route.body
           ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body) } } } }
@@ -139,15 +171,27 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
       title: 'POS partner API',
       version: '1.2.0',
       description:
-        'Partner REST API (v1) and mobile payments API (v2). Each route runs one GraphQL operation of the ' +
-        'federated graph. Amounts are integer minor units (cents). v1 errors share one body: `{status, code, ' +
-        'timestamp, message, details}`; v2 errors are `{status, timestamp, message, details}` as its document has them.',
+        'Partner REST API (v1), mobile payments API (v2) and loyalty POS API (/webhook). Each route runs one ' +
+        'GraphQL operation of the federated graph. Amounts are integer minor units (cents), except the loyalty ' +
+        'purchase amount, a decimal as its document has it. v1 errors share one body: `{status, code, timestamp, ' +
+        'message, details}`; v2 errors are `{status, timestamp, message, details}` and loyalty errors `{error, ' +
+        'message, …}`, as their documents have them.',
     },
     servers: [{ url: serverUrl }],
     paths,
     components: {
-      schemas: { Error: schemaOf(errorBody), MobileError: schemaOf(mobileErrorBody) },
+      schemas: {
+        Error: schemaOf(errorBody),
+        MobileError: schemaOf(mobileErrorBody),
+        LoyaltyError: schemaOf(loyaltyErrorBody),
+      },
       securitySchemes: {
+        loyaltyApiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Api-Key',
+          description: 'A loyalty org’s POS API key (stored hashed by the gateway)',
+        },
         oauth2: {
           type: 'oauth2',
           description: 'M2M client_credentials access tokens from the token endpoint (RS256 JWTs)',

@@ -23,8 +23,10 @@ export interface RestRoute<
   summary: string;
   description?: string;
   tags: string[];
-  /** The OAuth scope the caller's token must hold. */
+  /** The OAuth scope the caller's token (or API key) must hold. */
   scope: string;
+  /** How the caller authenticates: a Bearer access token (the default) or an `X-Api-Key` (the loyalty API). */
+  auth?: 'bearer' | 'apiKey';
   params: P;
   query: Q;
   /** The JSON body; a request without any body is validated as `{}`. */

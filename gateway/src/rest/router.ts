@@ -12,8 +12,8 @@ export interface OperationResult {
 
 export interface RestRouterOptions {
   routes: RestRoute[];
-  /** Verifies the request's bearer token; throws when it is missing or invalid. */
-  authenticate(req: Request): Promise<Principal>;
+  /** Verifies the request's credential of the route's scheme; throws when it is missing or invalid. */
+  authenticate(req: Request, scheme: 'bearer' | 'apiKey'): Promise<Principal>;
   /** Runs one GraphQL operation in-process against the gateway, as the given caller. */
   execute(
     document: string,
@@ -40,14 +40,20 @@ export function restRouter(options: RestRouterOptions): Router {
     router[route.method](expressPath, async (req: Request, res: Response) => {
       const requestId = res.locals.requestId as string;
       const fail = (error: RestError) => sendRestError(res, error, requestId);
+      const scheme = route.auth ?? 'bearer';
       let principal: Principal;
       try {
-        principal = await options.authenticate(req);
+        principal = await options.authenticate(req, scheme);
       } catch {
-        return fail(restError(401, 'Unauthorized', ['A valid Bearer access token is required']));
+        return fail(
+          restError(401, 'Unauthorized', [
+            scheme === 'apiKey' ? 'A valid X-Api-Key header is required' : 'A valid Bearer access token is required',
+          ]),
+        );
       }
       if (!principal.scopes.includes(route.scope)) {
-        return fail(restError(403, 'Forbidden', [`The access token lacks the scope ${route.scope}`]));
+        const credential = scheme === 'apiKey' ? 'API key' : 'access token';
+        return fail(restError(403, 'Forbidden', [`The ${credential} lacks the scope ${route.scope}`]));
       }
       if (route.body && hasBody(req) && !req.is('application/json')) {
         return fail(restError(415, 'Unsupported media type', ['Content-Type must be application/json']));

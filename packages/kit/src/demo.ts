@@ -9,7 +9,26 @@ export const DEMO = {
     { id: 2, tenantId: 'demo', name: 'Demo Bistro Airport', timezone: 'America/New_York' },
     { id: 3, tenantId: 'other', name: 'Other Diner', timezone: 'America/Chicago' },
   ],
+  /**
+   * Loyalty orgs of partner demo (their X-Api-Key is `apiKey`), with customers `<prefix>93` (500 points),
+   * `<prefix>94` (4 stamps) and `<prefix>95` (empty); the lapsed org has only its `<prefix>93`. Each customer's
+   * dashboard key is `demo-customer-<code>`. The gateway seeds the keys, the loyalty subgraph the orgs.
+   */
+  loyaltyOrgs: [
+    { id: '0000000a-0000-4000-8000-000000000001', apiKey: 'demo-loyalty-standard', preset: 'standard', prefix: '4821' },
+    { id: '0000000a-0000-4000-8000-000000000002', apiKey: 'demo-loyalty-balanced', preset: 'balanced', prefix: '5821' },
+    { id: '0000000a-0000-4000-8000-000000000003', apiKey: 'demo-loyalty-strict', preset: 'strict', prefix: '6821' },
+    { id: '0000000a-0000-4000-8000-000000000004', apiKey: 'demo-loyalty-lapsed', preset: 'standard', prefix: '7821' },
+  ],
 } as const;
+
+/** The demo loyalty customers' codes, by org (DEMO.loyaltyOrgs). */
+export const demoLoyaltyCodes = (org: (typeof DEMO.loyaltyOrgs)[number]): string[] =>
+  (org.apiKey === 'demo-loyalty-lapsed' ? [93] : [93, 94, 95]).map((n) => `${org.prefix}${n}`);
+
+/** A demo loyalty customer's id, fixed so that the gateway can seed the dashboard key of each one. */
+export const demoLoyaltyCustomerId = (code: string) => `0000000c-0000-4000-8000-000000${code}`;
+export const demoLoyaltyCustomerKey = (code: string) => `demo-customer-${code}`;
 
 export function shouldSeedDemo(nodeEnv: string, seedDemo: boolean | undefined): boolean {
   return seedDemo ?? nodeEnv !== 'production';

@@ -14,6 +14,12 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   UNPROCESSABLE: 'UNPROCESSABLE',
+  /** The action is refused until the account pays (a loyalty org whose subscription lapsed). */
+  PAYMENT_REQUIRED: 'PAYMENT_REQUIRED',
+  /** The action needs a verification first (a loyalty PIN); the error says how to provide it. */
+  PRECONDITION_FAILED: 'PRECONDITION_FAILED',
+  /** Too many attempts or requests; retry later or start over. */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** A dependency (the payment processor) did not answer; the client may retry. */
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
@@ -42,6 +48,8 @@ export class DomainError extends Error {
     message: string,
     readonly details: string[] = [],
     readonly reason?: string,
+    /** Facts the client needs to act on the refusal (a challenge id, the attempts left), sent as extensions. */
+    readonly data?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -53,8 +61,12 @@ export const badInput = (message: string, details: string[] = []) =>
   new DomainError(ErrorCode.BAD_USER_INPUT, message, details, 'validation_error');
 export const conflict = (reason: string, message: string, details: string[] = []) =>
   new DomainError(ErrorCode.CONFLICT, message, details, reason);
-export const unprocessable = (reason: string, message: string, details: string[] = []) =>
-  new DomainError(ErrorCode.UNPROCESSABLE, message, details, reason);
+export const unprocessable = (
+  reason: string,
+  message: string,
+  details: string[] = [],
+  data?: Record<string, unknown>,
+) => new DomainError(ErrorCode.UNPROCESSABLE, message, details, reason, data);
 export const unauthenticated = (message = 'Unauthorized') => new DomainError(ErrorCode.UNAUTHENTICATED, message);
 export const forbidden = (message = 'Forbidden') => new DomainError(ErrorCode.FORBIDDEN, message);
 
@@ -82,6 +94,7 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
       path: formatted.path,
       locations: formatted.locations,
       extensions: {
+        ...original.data,
         code: original.code,
         details: original.details,
         ...(original.reason ? { reason: original.reason } : {}),

@@ -8,9 +8,12 @@ import { SignJWT, jwtVerify } from 'jose';
 export interface Principal {
   /** The partner (tenant) every read and write is scoped to. */
   tenantId: string;
-  /** Who acts: the M2M client id, or the POS user's id for human tokens. */
+  /**
+   * Who acts: the M2M client id, the POS user's id for human tokens, the loyalty org's id for its POS API key, the
+   * loyalty customer's id for their dashboard key.
+   */
   subject: string;
-  kind: 'm2m' | 'user';
+  kind: PrincipalKind;
   clientId: string | null;
   scopes: string[];
   /**
@@ -19,6 +22,10 @@ export interface Principal {
    */
   locationIds: number[] | null;
 }
+
+export const PRINCIPAL_KINDS = ['m2m', 'user', 'loyaltyOrg', 'loyaltyCustomer'] as const;
+export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number];
+const isPrincipalKind = (value: unknown): value is PrincipalKind => PRINCIPAL_KINDS.includes(value as PrincipalKind);
 
 export const INTERNAL_CONTEXT_HEADER = 'x-pos-context';
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -66,11 +73,13 @@ export async function verifyInternalContext(
       audience: AUDIENCE,
       typ: 'pos-ctx+jwt',
     });
-    if (typeof payload.ten !== 'string' || typeof payload.sub !== 'string') return null;
+    if (typeof payload.ten !== 'string' || typeof payload.sub !== 'string' || !isPrincipalKind(payload.knd)) {
+      return null;
+    }
     return {
       tenantId: payload.ten,
       subject: payload.sub,
-      kind: payload.knd === 'user' ? 'user' : 'm2m',
+      kind: payload.knd,
       clientId: typeof payload.cid === 'string' ? payload.cid : null,
       scopes: typeof payload.scp === 'string' && payload.scp ? payload.scp.split(' ') : [],
       locationIds: Array.isArray(payload.loc) ? payload.loc.filter((l): l is number => Number.isSafeInteger(l)) : null,

@@ -14,9 +14,14 @@ export const SCOPES = {
   posLaunch: 'tilt/pos:launch',
   webhooksSubscribe: 'tilt/webhooks:subscribe',
   mobilePayments: 'tilt/mobile:payments',
+  /** Earn, redeem and coupon redemption at a loyalty org's POS (its X-Api-Key holds only this one). */
+  loyaltyPos: 'tilt/loyalty:pos',
 } as const;
 
 export const ALL_SCOPES: string[] = Object.values(SCOPES);
+
+/** What a loyalty customer's dashboard key opens: their own balance, coupons and pending PINs. Never a partner's. */
+export const LOYALTY_CUSTOMER_SCOPE = 'loyalty:customer';
 
 /** Throws FORBIDDEN unless the caller's token holds `scope`. */
 export function requireScope(principal: Principal, scope: string): void {

@@ -1,21 +1,52 @@
-import type { SubgraphDefinition } from '@pos/kit';
-import { buildFederatedSchema } from '@pos/kit';
-import { type LoyaltyContext, buildContext } from './context';
+import { type SubgraphDefinition, buildFederatedSchema, purposeKey, settingsOf } from '@pos/kit';
+import { loyaltyEnv } from './config';
+import { type LoyaltyContext, type LoyaltyRuntime, buildContext } from './context';
 import { migrations } from './migrations';
+import { LoyaltyActionResolver } from './modules/action/loyalty.resolver';
+import { Coupon } from './modules/coupon/coupon.entity';
+import { CouponResolver } from './modules/coupon/coupon.resolver';
 import { LoyaltyCustomer } from './modules/customer/customer.entity';
 import { customerReference } from './modules/customer/customer.reference';
 import { CustomerResolver } from './modules/customer/customer.resolver';
+import { LoyaltyTransaction } from './modules/ledger/ledger.entity';
+import { LedgerResolver, OrderLoyaltyResolver } from './modules/ledger/ledger.resolver';
 import { LoyaltyOrg } from './modules/org/org.entity';
+import { PinChallenge } from './modules/pin/pin-challenge.entity';
+import { PinResolver } from './modules/pin/pin.resolver';
 import { seedDemo } from './seed';
 
-/** The loyalty subgraph: loyalty orgs, customers and their balances. */
-export const loyalty: SubgraphDefinition<LoyaltyContext> = {
+/** The loyalty subgraph: orgs and their presets, customers, the ledger, coupons and PIN challenges (seed 004). */
+export const loyalty: SubgraphDefinition<LoyaltyContext, LoyaltyRuntime> = {
   name: 'loyalty',
   pgSchema: 'loyalty',
   defaultPort: 4004,
-  entities: [LoyaltyOrg, LoyaltyCustomer],
+  entities: [LoyaltyOrg, LoyaltyCustomer, LoyaltyTransaction, Coupon, PinChallenge],
   migrations,
-  buildSchema: () => buildFederatedSchema({ resolvers: [CustomerResolver] }, customerReference),
+  env: loyaltyEnv,
+  buildSchema: () =>
+    buildFederatedSchema(
+      {
+        resolvers: [
+          CustomerResolver,
+          LoyaltyActionResolver,
+          LedgerResolver,
+          OrderLoyaltyResolver,
+          CouponResolver,
+          PinResolver,
+        ],
+      },
+      customerReference,
+    ),
+  async createRuntime({ config }) {
+    const master = settingsOf(loyaltyEnv, config).KEY_ENCRYPTION_KEY;
+    return {
+      clock: { now: () => new Date() },
+      keys: {
+        pin: { hash: purposeKey(master, 'loyalty/pin-hash'), seal: purposeKey(master, 'loyalty/pin-seal') },
+        coupon: purposeKey(master, 'loyalty/coupon-token'),
+      },
+    };
+  },
   buildContext,
   seedDemo,
 };

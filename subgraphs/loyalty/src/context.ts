@@ -1,10 +1,37 @@
-import type { RequestContext } from '@pos/kit';
+import type { RequestContext, SubgraphRuntime } from '@pos/kit';
+import { LoyaltyService } from './modules/action/loyalty.service';
+import { createCouponLoader } from './modules/coupon/coupon.loader';
 import { createCustomerLoader } from './modules/customer/customer.loader';
 import { CustomerService } from './modules/customer/customer.service';
+import { createLedgerLoaders } from './modules/ledger/ledger.loader';
+import { LedgerService } from './modules/ledger/ledger.service';
+import { type Clock, type PinKeys, PinService } from './modules/pin/pin.service';
 
-export function buildContext(base: RequestContext) {
-  const services = { customers: new CustomerService(base.em) };
-  return { ...base, services, loaders: { customer: createCustomerLoader(services.customers, base.principal) } };
+export interface LoyaltyRuntime extends SubgraphRuntime {
+  /** The time PIN challenges are issued and expire by; tests replace `now` to move past the 90 s. */
+  clock: Clock;
+  keys: { pin: PinKeys; coupon: Buffer };
+}
+
+export function buildContext(base: RequestContext, runtime: LoyaltyRuntime) {
+  const pins = new PinService(base.em, runtime.keys.pin, runtime.clock);
+  const services = {
+    customers: new CustomerService(base.em),
+    pins,
+    loyalty: new LoyaltyService(base.em, { pins, clock: runtime.clock, couponKey: runtime.keys.coupon }),
+  };
+  const ledger = createLedgerLoaders(new LedgerService(base.em), base.principal);
+  return {
+    ...base,
+    runtime,
+    services,
+    loaders: {
+      customer: createCustomerLoader(services.customers, base.principal),
+      coupons: createCouponLoader(base.em),
+      transactionsOf: ledger.transactionsOf,
+      transactionsByOrder: ledger.byOrder,
+    },
+  };
 }
 
 export type LoyaltyContext = ReturnType<typeof buildContext>;

@@ -1,46 +1,53 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DEMO } from '@pos/kit';
+import { DEMO, demoLoyaltyCodes, demoLoyaltyCustomerId } from '@pos/kit';
 import { LoyaltyCustomer } from './modules/customer/customer.entity';
+import { LoyaltyTransaction, LoyaltyTransactionKind, LoyaltyUnit } from './modules/ledger/ledger.entity';
 import { LoyaltyOrg, VerificationPreset } from './modules/org/org.entity';
 
-export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
-
-const ORGS = [
-  { key: 'demo-loyalty-standard', preset: VerificationPreset.STANDARD, prefix: '4821', active: true },
-  { key: 'demo-loyalty-balanced', preset: VerificationPreset.BALANCED, prefix: '5821', active: true },
-  { key: 'demo-loyalty-strict', preset: VerificationPreset.STRICT, prefix: '6821', active: true },
-  { key: 'demo-loyalty-lapsed', preset: VerificationPreset.STANDARD, prefix: '7821', active: false },
+const OPENING = [
+  { points: 500, stamps: 0 },
+  { points: 0, stamps: 4 },
+  { points: 0, stamps: 0 },
 ];
 
 /**
- * Loyalty orgs of partner demo with presets standard, balanced and strict, and one whose subscription lapsed;
- * customers <prefix>93 (500 points), <prefix>94 (4 stamps), <prefix>95 (empty); the lapsed org has only 782193.
+ * The demo loyalty orgs of partner demo (DESIGN §5, kit DEMO.loyaltyOrgs): presets standard, balanced and strict,
+ * and a standard one whose subscription lapsed. Each customer's opening balance is an EARN in the ledger, so that
+ * the ledger always sums to the balances. Their keys are the gateway's to seed.
  */
 export async function seedDemo(em: EntityManager): Promise<void> {
   if ((await em.count(LoyaltyOrg, {})) > 0) return;
   await em.transactional(async (tx) => {
-    for (const spec of ORGS) {
+    for (const spec of DEMO.loyaltyOrgs) {
       const org = new LoyaltyOrg();
+      const lapsed = spec.apiKey === 'demo-loyalty-lapsed';
       Object.assign(org, {
+        id: spec.id,
         tenantId: DEMO.tenants.demo,
-        name: `Demo ${spec.key.replace('demo-loyalty-', '')} rewards`,
-        preset: spec.preset,
-        apiKeyHash: hashApiKey(spec.key),
-        subscriptionActive: spec.active,
+        name: `Demo ${spec.apiKey.replace('demo-loyalty-', '')} rewards`,
+        preset: spec.preset.toUpperCase() as VerificationPreset,
+        subscriptionActive: !lapsed,
       });
       tx.persist(org);
-      const balances = spec.active
-        ? [
-            { points: 500, stamps: 0 },
-            { points: 0, stamps: 4 },
-            { points: 0, stamps: 0 },
-          ]
-        : [{ points: 500, stamps: 0 }];
-      balances.forEach((balance, i) => {
+      demoLoyaltyCodes(spec).forEach((code, i) => {
         const customer = new LoyaltyCustomer();
-        Object.assign(customer, { org, code: `${spec.prefix}${93 + i}`, ...balance });
+        Object.assign(customer, { id: demoLoyaltyCustomerId(code), org, code, ...OPENING[i] });
         tx.persist(customer);
+        for (const unit of [LoyaltyUnit.POINT, LoyaltyUnit.STAMP]) {
+          const delta = unit === LoyaltyUnit.POINT ? OPENING[i].points : OPENING[i].stamps;
+          if (!delta) continue;
+          const row = new LoyaltyTransaction();
+          Object.assign(row, {
+            org,
+            customer,
+            kind: LoyaltyTransactionKind.EARN,
+            unit,
+            delta,
+            balanceAfter: delta,
+            externalId: `demo-opening-${unit.toLowerCase()}s-${code}`,
+          });
+          tx.persist(row);
+        }
       });
     }
   });

@@ -26,8 +26,8 @@ describe('loyalty subgraph', () => {
     // The demo data has loyalty orgs of tenant demo only: give tenant other a program and a customer.
     const orgId = randomUUID();
     await sql(
-      `insert into loyalty.loyalty_org (id, tenant_id, name, preset, api_key_hash) values (?, 'other', 'Other rewards', 'standard', ?)`,
-      [orgId, 'f'.repeat(64)],
+      `insert into loyalty.loyalty_org (id, tenant_id, name, preset) values (?, 'other', 'Other rewards', 'STANDARD')`,
+      [orgId],
     );
     await sql(`insert into loyalty.loyalty_customer (id, org_id, code, points) values (?, ?, '999993', 800)`, [
       randomUUID(),

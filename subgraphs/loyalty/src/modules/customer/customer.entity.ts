@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { LoyaltyOrg } from '../org/org.entity';
 
-/** A loyalty member of one org, identified at the POS by a 6-digit code unique across orgs. */
+/**
+ * A loyalty member of one org, identified at the POS by a 6-digit code unique across orgs. The balances are the sum
+ * of the customer's ledger; the database refuses a negative one, whatever a bug in a service might try.
+ */
 @Directive('@key(fields: "id")')
 @ObjectType()
 @Entity({ tableName: 'loyalty_customer' })
+@Check({ name: 'loyalty_customer_balances_check', expression: 'points >= 0 and stamps >= 0' })
 export class LoyaltyCustomer {
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })

@@ -1,21 +1,52 @@
+import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Principal, badInput } from '@pos/kit';
+import { LOYALTY_CUSTOMER_SCOPE, type Principal, SCOPES, badInput, forbidden } from '@pos/kit';
 import { LoyaltyCustomer } from './customer.entity';
 
-/** Loyalty customers of the orgs that belong to the caller's tenant. */
+/**
+ * The customers a caller may read, or null for none: a loyalty customer only themself, an org's API key its own
+ * customers, a partner's token (with a read or loyalty scope) the customers of every org of its tenant.
+ */
+export function customerReadScope(principal: Principal): FilterQuery<LoyaltyCustomer> | null {
+  const tenant = { tenantId: principal.tenantId };
+  switch (principal.kind) {
+    case 'loyaltyCustomer':
+      return principal.scopes.includes(LOYALTY_CUSTOMER_SCOPE) ? { id: principal.subject, org: tenant } : null;
+    case 'loyaltyOrg':
+      return { org: { ...tenant, id: principal.subject } };
+    default:
+      return principal.scopes.includes(SCOPES.loyaltyPos) || principal.scopes.includes(SCOPES.posRead)
+        ? { org: tenant }
+        : null;
+  }
+}
+
+/** Loyalty customers as their readers may see them (see {@link customerReadScope}). */
 export class CustomerService {
   constructor(private readonly em: EntityManager) {}
 
-  byIds(principal: Principal, ids: readonly string[]): Promise<LoyaltyCustomer[]> {
-    return this.em.find(
-      LoyaltyCustomer,
-      { id: { $in: [...ids] }, org: { tenantId: principal.tenantId } },
-      { populate: ['org'] },
-    );
+  async byIds(principal: Principal, ids: readonly string[]): Promise<LoyaltyCustomer[]> {
+    const scope = customerReadScope(principal);
+    if (!scope) return [];
+    return this.em.find(LoyaltyCustomer, { $and: [{ id: { $in: [...ids] } }, scope] }, { populate: ['org'] });
   }
 
-  byCode(principal: Principal, code: string): Promise<LoyaltyCustomer | null> {
-    if (!/^\d{6}$/.test(code)) throw badInput('code must be 6 digits');
-    return this.em.findOne(LoyaltyCustomer, { code, org: { tenantId: principal.tenantId } }, { populate: ['org'] });
+  async byCode(principal: Principal, code: string): Promise<LoyaltyCustomer | null> {
+    if (!/^\d{6}$/.test(code)) throw badInput('code must be 6 digits', ['code: must be exactly 6 digits']);
+    const scope = customerReadScope(principal);
+    if (!scope) throw forbidden('The caller may not read loyalty customers');
+    return this.em.findOne(LoyaltyCustomer, { $and: [{ code }, scope] }, { populate: ['org'] });
+  }
+
+  /** The signed-in loyalty customer (a dashboard key). */
+  async self(principal: Principal): Promise<LoyaltyCustomer> {
+    if (principal.kind !== 'loyaltyCustomer') throw forbidden('Only a loyalty customer’s dashboard key reads this');
+    const customer = await this.em.findOne(
+      LoyaltyCustomer,
+      { $and: [{ id: principal.subject }, customerReadScope(principal) ?? { id: null }] },
+      { populate: ['org'] },
+    );
+    if (!customer) throw forbidden('Only a loyalty customer’s dashboard key reads this');
+    return customer;
   }
 }

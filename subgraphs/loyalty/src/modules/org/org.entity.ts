@@ -1,17 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
+/** Which actions need the customer's PIN (seed 004, "Verification gate"). */
 export enum VerificationPreset {
-  STANDARD = 'standard',
-  BALANCED = 'balanced',
-  STRICT = 'strict',
+  /** Never gates. */
+  STANDARD = 'STANDARD',
+  /** Gates what takes value away: redeem and coupon redemption. */
+  BALANCED = 'BALANCED',
+  /** Gates every action, earn included, and refuses customer codes typed by hand. */
+  STRICT = 'STRICT',
 }
 registerEnumType(VerificationPreset, { name: 'VerificationPreset' });
 
-/** A merchant's loyalty program. Its POS integration authenticates with an API key stored only as a hash. */
+/**
+ * A merchant's loyalty program. Its POS integration authenticates with an `X-Api-Key` that the gateway keeps (hashed)
+ * and verifies; this subgraph only sees the org it was issued for.
+ */
 @ObjectType()
 @Entity({ tableName: 'loyalty_org' })
+@Check({
+  name: 'loyalty_org_stamps_check',
+  expression: 'stamps_per_card >= 1 and max_stamps_per_earn between 1 and stamps_per_card',
+})
+@Check({ name: 'loyalty_org_earn_ratio_check', expression: 'earn_ratio_bps >= 0' })
 export class LoyaltyOrg {
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -29,27 +41,32 @@ export class LoyaltyOrg {
   @Property({ type: 'string', length: 16 })
   preset!: VerificationPreset;
 
-  /** SHA-256 of the API key (keys are random and long, so a fast hash is enough; the key itself is never kept). */
-  @Property({ length: 64, unique: true })
-  apiKeyHash!: string;
-
-  @Field()
+  @Field({ description: 'False once the subscription lapsed: every action is then refused (subscription_required)' })
   @Property()
   subscriptionActive: boolean = true;
 
-  @Field({ description: 'Points earned per unit of currency spent' })
-  @Property({ type: 'double' })
-  earnRatio: number = 1;
+  /** Points per unit of currency spent, in basis points (10000 = 1.0), so that earning is exact integer arithmetic. */
+  @Property({ type: 'integer' })
+  earnRatioBps: number = 10_000;
 
-  @Field(() => Int)
+  @Field({ description: 'The currency purchase amounts are in (ISO 4217)' })
+  @Property({ length: 3 })
+  currency: string = 'USD';
+
+  @Field(() => Int, { description: 'Stamps that fill a card and issue its reward coupon' })
   @Property({ type: 'integer' })
   stampsPerCard: number = 5;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The most stamps one earn may award' })
   @Property({ type: 'integer' })
   maxStampsPerEarn: number = 5;
 
-  @Field()
+  @Field({ description: 'The name of the coupon a full stamp card issues' })
   @Property({ length: 200 })
   rewardName: string = 'Free Coffee';
+
+  @Field(() => Float, { description: 'Points earned per unit of currency spent' })
+  get earnRatio(): number {
+    return this.earnRatioBps / 10_000;
+  }
 }

@@ -1,0 +1,78 @@
+import { Field, Float, InputType, Int, registerEnumType } from 'type-graphql';
+
+/** The two balances a customer has: points (from purchase totals) and stamps (counted per visit). */
+export enum LoyaltyCardType {
+  POINT = 'POINT',
+  STAMP = 'STAMP',
+}
+registerEnumType(LoyaltyCardType, { name: 'LoyaltyCardType' });
+
+const CODE = 'The customer’s 6-digit code (from their QR or typed by the cashier)';
+const EXTERNAL_ID =
+  'The POS’s unique id of this purchase or redemption (1–128 characters); a repeat is answered `alreadyProcessed` ' +
+  'and records nothing. An Order’s id here links the transaction to that order.';
+const PIN = 'The 4-digit PIN read from the customer’s dashboard, when the org’s preset asks for one (pin_required)';
+const MANUAL = 'True when the cashier typed the code instead of scanning it; a STRICT org refuses that';
+
+@InputType({ description: 'Award points for a purchase, or stamps (seed 004, POST /webhook/pos)' })
+export class EarnLoyaltyInput {
+  @Field({ description: CODE })
+  customerCode!: string;
+
+  @Field(() => LoyaltyCardType, { defaultValue: LoyaltyCardType.POINT })
+  cardType!: LoyaltyCardType;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'POINT: the purchase total in cents; points = round(total × earn ratio), half up',
+  })
+  amountCents?: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'STAMP: the stamps to award; rounded half up, at least 1, at most the org’s maxStampsPerEarn',
+  })
+  stamps?: number | null;
+
+  @Field({ description: EXTERNAL_ID })
+  externalId!: string;
+
+  @Field(() => String, { nullable: true, description: PIN })
+  verificationPin?: string | null;
+
+  @Field({ defaultValue: false, description: MANUAL })
+  manualCode!: boolean;
+}
+
+@InputType({ description: 'Deduct points or stamps (seed 004, POST /webhook/redeem)' })
+export class RedeemLoyaltyInput {
+  @Field({ description: CODE })
+  customerCode!: string;
+
+  @Field(() => LoyaltyCardType, { defaultValue: LoyaltyCardType.STAMP })
+  cardType!: LoyaltyCardType;
+
+  @Field(() => Int, { description: 'How many points or stamps to deduct (a positive integer)' })
+  value!: number;
+
+  @Field({ description: EXTERNAL_ID })
+  externalId!: string;
+
+  @Field(() => String, { nullable: true, description: PIN })
+  verificationPin?: string | null;
+
+  @Field({ defaultValue: false, description: MANUAL })
+  manualCode!: boolean;
+}
+
+@InputType({ description: 'Redeem a reward coupon by its QR token (POST /webhook/coupons/redeem)' })
+export class RedeemLoyaltyCouponInput {
+  @Field({ description: 'The coupon’s qrToken, scanned from the customer’s QR or taken from the earn response' })
+  token!: string;
+
+  @Field(() => String, { nullable: true, description: PIN })
+  verificationPin?: string | null;
+
+  @Field({ defaultValue: false, description: 'True when the cashier typed the token instead of scanning it' })
+  manualCode!: boolean;
+}

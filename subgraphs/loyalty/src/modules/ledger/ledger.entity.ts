@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Coupon } from '../coupon/coupon.entity';
+import { LoyaltyCustomer } from '../customer/customer.entity';
+import { LoyaltyOrg } from '../org/org.entity';
+
+export enum LoyaltyTransactionKind {
+  EARN = 'EARN',
+  REDEEM = 'REDEEM',
+  /** A full stamp card turned into a reward coupon (the card's stamps leave the balance). */
+  COUPON_ISSUE = 'COUPON_ISSUE',
+  COUPON_REDEEM = 'COUPON_REDEEM',
+  /** Undoes an earn or a redeem, with the opposite delta. */
+  REVERSAL = 'REVERSAL',
+}
+registerEnumType(LoyaltyTransactionKind, { name: 'LoyaltyTransactionKind' });
+
+export enum LoyaltyUnit {
+  POINT = 'POINT',
+  STAMP = 'STAMP',
+  COUPON = 'COUPON',
+}
+registerEnumType(LoyaltyUnit, { name: 'LoyaltyUnit' });
+
+/**
+ * One balance change of a loyalty customer: the ledger. Rows are only ever inserted; a customer's points (stamps)
+ * are the sum of the deltas of their POINT (STAMP) rows. An earn or a redeem carries the POS's external id, unique
+ * per org and kind, which is what makes a retried call a no-op (`already processed`) even when two arrive at once.
+ */
+@ObjectType()
+@Entity({ tableName: 'loyalty_transaction' })
+@Index({ properties: ['customer', 'createdAt'] })
+@Index({ properties: ['orderId'] })
+@Index({
+  name: 'loyalty_transaction_external_id_unique',
+  expression:
+    'create unique index "loyalty_transaction_external_id_unique" on "loyalty"."loyalty_transaction" ("org_id", "kind", "external_id") where "external_id" is not null',
+})
+export class LoyaltyTransaction {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => LoyaltyOrg)
+  org!: LoyaltyOrg;
+
+  @Field(() => LoyaltyCustomer)
+  @ManyToOne(() => LoyaltyCustomer)
+  customer!: LoyaltyCustomer;
+
+  @Field(() => LoyaltyTransactionKind)
+  @Property({ type: 'string', length: 16 })
+  kind!: LoyaltyTransactionKind;
+
+  @Field(() => LoyaltyUnit)
+  @Property({ type: 'string', length: 8 })
+  unit!: LoyaltyUnit;
+
+  @Field(() => Int, { description: 'The change to the balance of `unit`: positive for an earn, negative for a spend' })
+  @Property({ type: 'integer' })
+  delta!: number;
+
+  @Field(() => Int, { description: 'The balance of `unit` right after this change (coupons: those still active)' })
+  @Property({ type: 'integer' })
+  balanceAfter!: number;
+
+  @Field(() => String, { nullable: true, description: 'The POS’s id of the purchase or redemption (idempotency)' })
+  @Property({ length: 128, nullable: true })
+  externalId: string | null = null;
+
+  /** Set when the external id is the id of an Order of the orders subgraph (see `order`). */
+  @Property({ type: 'uuid', nullable: true })
+  orderId: string | null = null;
+
+  @Field(() => Int, { nullable: true, description: 'The purchase total a point earn was computed from, in cents' })
+  @Property({ type: 'integer', nullable: true })
+  amountCents: number | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ length: 3, nullable: true })
+  currency: string | null = null;
+
+  @Field(() => Coupon, { nullable: true })
+  @ManyToOne(() => Coupon, { nullable: true })
+  coupon: Coupon | null = null;
+
+  /** The transaction this one reverses; unique, so a transaction is reversed at most once. */
+  @ManyToOne(() => LoyaltyTransaction, { nullable: true, unique: true })
+  reverses: LoyaltyTransaction | null = null;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}

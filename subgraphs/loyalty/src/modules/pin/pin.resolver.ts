@@ -1,0 +1,45 @@
+import { LOYALTY_CUSTOMER_SCOPE, requirePrincipal, requireScope } from '@pos/kit';
+import { Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
+import type { LoyaltyContext } from '../../context';
+import { LoyaltyCustomer } from '../customer/customer.entity';
+import { LoyaltyAction } from './pin-challenge.entity';
+
+@ObjectType({ description: 'A PIN the cashier is waiting for: the customer reads it out (or shows it)' })
+export class LoyaltyPendingPin {
+  @Field(() => ID)
+  challengeId!: string;
+
+  @Field(() => LoyaltyAction)
+  action!: LoyaltyAction;
+
+  @Field({ description: '4 digits' })
+  pin!: string;
+
+  @Field()
+  expiresAt!: Date;
+
+  @Field({ description: 'The program that asked' })
+  orgName!: string;
+}
+
+@ObjectType({ description: 'What a loyalty customer’s dashboard shows' })
+export class LoyaltyDashboard {
+  @Field(() => LoyaltyCustomer, { description: 'Balances, coupons and ledger' })
+  customer!: LoyaltyCustomer;
+
+  @Field(() => [LoyaltyPendingPin], { description: 'Open PIN challenges, newest first; each lives 90 seconds' })
+  pendingPins!: LoyaltyPendingPin[];
+}
+
+@Resolver()
+export class PinResolver {
+  @Query(() => LoyaltyDashboard, {
+    description: 'The signed-in loyalty customer’s dashboard (X-Api-Key: the customer’s dashboard key only)',
+  })
+  async loyaltyDashboard(@Ctx() ctx: LoyaltyContext): Promise<LoyaltyDashboard> {
+    const principal = requirePrincipal(ctx);
+    requireScope(principal, LOYALTY_CUSTOMER_SCOPE);
+    const customer = await ctx.services.customers.self(principal);
+    return { customer, pendingPins: await ctx.services.pins.pending(customer.id) };
+  }
+}
