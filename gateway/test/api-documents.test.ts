@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { isMobileApiPath } from '../src/rest/errors';
+import { isLoyaltyApiPath, isMobileApiPath } from '../src/rest/errors';
 import { asyncApiDocument, openApiDocument } from '../src/rest/openapi';
 import { routes } from '../src/rest/routes';
 
@@ -45,12 +45,18 @@ describe('API documents', () => {
       const operation = paths[route.path][route.method];
       expect(operation.operationId).toBe(route.operationId);
       const mobile = isMobileApiPath(route.path);
+      const loyalty = isLoyaltyApiPath(route.path);
+      // The loyalty routes take the org's X-Api-Key and nothing else.
       expect(operation.security).toEqual(
-        mobile ? [{ oauth2: [route.scope] }] : [{ oauth2: [route.scope] }, { posUser: [] }],
+        loyalty
+          ? [{ loyaltyApiKey: [] }]
+          : mobile
+            ? [{ oauth2: [route.scope] }]
+            : [{ oauth2: [route.scope] }, { posUser: [] }],
       );
-      // The mobile document has its own error body (no code) and answers refusals with 400, never 409 or 422.
+      // The mobile and loyalty documents have their own error bodies; mobile refusals are 400s, never 409 or 422.
       const errorSchema = operation.responses['400'].content['application/json'].schema.$ref;
-      expect(errorSchema).toBe(mobile ? '#/components/schemas/MobileError' : '#/components/schemas/Error');
+      expect(errorSchema).toBe(`#/components/schemas/${mobile ? 'MobileError' : loyalty ? 'LoyaltyError' : 'Error'}`);
       const statuses = Object.keys(operation.responses).map(Number);
       expect(statuses).toEqual(expect.arrayContaining([route.response.status, 400, 401, 403, 500]));
       for (const status of route.errors ?? []) expect(statuses).toContain(status);
@@ -71,6 +77,17 @@ describe('API documents', () => {
   it('documents the v1 error body with its machine code', () => {
     const error = (openapi.components.schemas as Record<string, any>).Error;
     expect(error.required).toEqual(['status', 'code', 'timestamp', 'message', 'details']);
+  });
+
+  it('documents the loyalty error body and the X-Api-Key scheme', () => {
+    const { schemas, securitySchemes } = openapi.components as Record<string, any>;
+    expect(schemas.LoyaltyError.required).toEqual(['error', 'message']);
+    expect(Object.keys(schemas.LoyaltyError.properties)).toEqual(
+      expect.arrayContaining(['challenge_id', 'remaining_attempts']),
+    );
+    expect(securitySchemes.loyaltyApiKey).toEqual(
+      expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }),
+    );
   });
 
   it('the AsyncAPI document is valid AsyncAPI 3.0.0 against the official JSON schema', () => {

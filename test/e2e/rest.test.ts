@@ -102,6 +102,9 @@ describe('REST facade: partner API v1 locations', () => {
       '/pos/v2/{locationId}/checks',
       '/pos/v2/{locationId}/checks/{posRef}',
       '/pos/v2/{locationId}/checks/{posRef}/pay',
+      '/webhook/pos',
+      '/webhook/redeem',
+      '/webhook/coupons/redeem',
     ]);
     const getLocation = body.paths['/pos/v1/locations/{id}'].get;
     expect(getLocation.security).toEqual([{ oauth2: ['tilt/pos:read'] }, { posUser: [] }]);

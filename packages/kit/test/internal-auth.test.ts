@@ -45,6 +45,32 @@ describe('internal context', () => {
     expect(await verifyInternalContext(SECRET, await signInternalContext(SECRET, user))).toEqual(user);
   });
 
+  it('round-trips the loyalty API key principals (an org, a customer) with no location', async () => {
+    for (const kind of ['loyaltyOrg', 'loyaltyCustomer'] as const) {
+      const caller: Principal = {
+        tenantId: 'demo',
+        subject: '0000000a-0000-4000-8000-000000000001',
+        kind,
+        clientId: null,
+        scopes: ['tilt/loyalty:pos'],
+        locationIds: [],
+      };
+      expect(await verifyInternalContext(SECRET, await signInternalContext(SECRET, caller))).toEqual(caller);
+    }
+  });
+
+  it('rejects a context whose caller kind it does not know, rather than guessing one', async () => {
+    const token = await new SignJWT({ ten: 'demo', knd: 'admin', scp: 'tilt/pos:read' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'pos-ctx+jwt' })
+      .setIssuer('pos-gateway')
+      .setAudience('pos-subgraphs')
+      .setSubject('someone')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(key);
+    expect(await verifyInternalContext(SECRET, token)).toBeNull();
+  });
+
   it('accepts the reference token crafted here, so the rejections below are about one property each', async () => {
     expect(await verifyInternalContext(SECRET, await craft())).toMatchObject({ tenantId: 'demo' });
   });
