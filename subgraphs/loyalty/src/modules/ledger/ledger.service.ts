@@ -21,7 +21,7 @@ export class LedgerService {
     return this.em.find(
       LoyaltyTransaction,
       { id: { $in: ranked.map((r) => r.id) } },
-      { orderBy: { createdAt: 'desc', id: 'desc' }, populate: ['coupon'] },
+      { orderBy: { createdAt: 'desc', id: 'desc' }, populate: ['coupon', 'customer.org'] },
     );
   }
 
@@ -31,7 +31,7 @@ export class LedgerService {
     return this.em.find(
       LoyaltyTransaction,
       { orderId: { $in: [...orderIds] }, customer: scope },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, populate: ['coupon'] },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, populate: ['coupon', 'customer.org'] },
     );
   }
 }
