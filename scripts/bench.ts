@@ -15,13 +15,18 @@
  * each worker paying its own check). Both sides of a pair use the same closed-loop client, token, data, concurrency
  * and duration, and the GraphQL side sends the route's own document and variables (taken from the gateway's route
  * table, so they cannot drift). Interleaved with the pay pair, the pay route with every worker paying the same check
- * (contended), reported alone.
+ * (contended), reported alone. Last, the loyalty earn (`POST /webhook/pos` against its `Earn` mutation, both with
+ * the standard org's X-Api-Key instead of a token), the workers spread over the org's three demo customers, and
+ * interleaved with it the REST earn with every worker earning for one customer (contended), reported alone; every
+ * earn has its own external_id, and an answer that is not a 200 recording a new earn ("already processed" included)
+ * is counted and fails the run.
  *
  * Prints req/s, p50 and p99 for every target, the ratios, and the CPU each process spent per request; writes the
  * same to .bench/latest.json. Environment: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (10),
  * BENCH_ORDERS (10 orders created, each with one payment), and, shorter to keep the whole bench near two minutes,
  * the measured and warm-up seconds per side of the check read, BENCH_CHECK_SECONDS (4) and
- * BENCH_CHECK_WARMUP_SECONDS (2), and of the pay measurements, BENCH_PAY_SECONDS (3) and BENCH_PAY_WARMUP_SECONDS (1.5).
+ * BENCH_CHECK_WARMUP_SECONDS (2), of the pay measurements, BENCH_PAY_SECONDS (3) and BENCH_PAY_WARMUP_SECONDS (1.5),
+ * and of the earn measurements, BENCH_LOYALTY_SECONDS (5) and BENCH_LOYALTY_WARMUP_SECONDS (2).
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -30,14 +35,17 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { API_KEY_HEADER } from '@pos/gateway/src/auth/api-keys';
 import type { RestRoute } from '@pos/gateway/src/rest/route';
 import { REPLAYED_HEADER } from '@pos/gateway/src/rest/router';
 import { routes } from '@pos/gateway/src/rest/routes';
 import {
+  DEMO,
   type EmbeddedPg,
   INTERNAL_CONTEXT_HEADER,
   MAX_AMOUNT_CENTS,
   SCOPES,
+  demoLoyaltyCodes,
   signInternalContext,
   startEmbeddedPostgres,
 } from '@pos/kit';
@@ -54,6 +62,8 @@ const CHECK_SECONDS = positiveNumber('BENCH_CHECK_SECONDS', 4);
 const CHECK_WARMUP_SECONDS = positiveNumber('BENCH_CHECK_WARMUP_SECONDS', 2);
 const PAY_SECONDS = positiveNumber('BENCH_PAY_SECONDS', 3);
 const PAY_WARMUP_SECONDS = positiveNumber('BENCH_PAY_WARMUP_SECONDS', 1.5);
+const LOYALTY_SECONDS = positiveNumber('BENCH_LOYALTY_SECONDS', 5);
+const LOYALTY_WARMUP_SECONDS = positiveNumber('BENCH_LOYALTY_WARMUP_SECONDS', 2);
 const HOST = '127.0.0.1';
 
 /** Aborted on Ctrl-C, SIGTERM or a failure, so the load loops end before the processes are stopped. */
@@ -698,22 +708,29 @@ interface Answer {
   text: string;
 }
 
-/** One request to the gateway, as both sides of a pair send it: same pool, same token. */
+/** The loyalty API's credential: an `X-Api-Key` instead of a Bearer token (a request may not carry both). */
+interface ApiKey {
+  apiKey: string;
+}
+
+/** One request to the gateway, as both sides of a pair send it: same pool, same token (or API key). */
 async function call(
   pool: Pool,
   method: string,
   requestPath: string,
-  token: string,
+  token: string | ApiKey,
   body?: string,
   headers?: Record<string, string>,
 ): Promise<Answer> {
+  const credential =
+    typeof token === 'string' ? { authorization: `Bearer ${token}` } : { [API_KEY_HEADER]: token.apiKey };
   const response = await pool.request({
     path: requestPath,
     method: method as 'GET' | 'POST',
     headers:
       body === undefined
-        ? { authorization: `Bearer ${token}`, ...headers }
-        : { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+        ? { ...credential, ...headers }
+        : { ...credential, 'content-type': 'application/json', ...headers },
     body,
   });
   return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
@@ -932,6 +949,8 @@ async function createOrderPair(pool: Pool, token: string): Promise<Pair> {
  */
 const CHECK_TIMING: Timing = { seconds: CHECK_SECONDS, warmupSeconds: CHECK_WARMUP_SECONDS };
 const PAY_TIMING: Timing = { seconds: PAY_SECONDS, warmupSeconds: PAY_WARMUP_SECONDS };
+/** The earn measurements: three sides as for pay (spread REST, spread GraphQL, contended REST), first hit here too. */
+const LOYALTY_TIMING: Timing = { seconds: LOYALTY_SECONDS, warmupSeconds: LOYALTY_WARMUP_SECONDS };
 
 /** Seeded demo checks of location 1 that the check read cycles through (1-104 is the locked one: still readable). */
 const READ_CHECKS = ['1-101', '1-102', '1-103', '1-104'];
@@ -1161,6 +1180,161 @@ async function payCheckPair(pool: Pool, token: string, scopes: string[]): Promis
       responseBytes: { rest: Buffer.byteLength(restAnswer.text), graphql: Buffer.byteLength(graphqlAnswer.text) },
     },
     timing: PAY_TIMING,
+  };
+}
+
+/** The loyalty org the earn pair earns at: the standard preset, which never asks for a PIN. */
+const LOYALTY_ORG = DEMO.loyaltyOrgs.find((org) => org.preset === 'standard')!;
+/** Its demo customers (482193, 482194, 482195): the spread earn cycles through them, the contended one uses the first. */
+const LOYALTY_CUSTOMERS = demoLoyaltyCodes(LOYALTY_ORG);
+/** What every earn request sends: a point-card purchase of 85.50 (REST's decimal `amount`, GraphQL's cents). */
+const EARN_AMOUNT = 85.5;
+const earnBody = (customerCode: string, externalId: string) => ({
+  customer_code: Number(customerCode),
+  amount: EARN_AMOUNT,
+  card_type: 'point',
+  external_id: externalId,
+});
+const LOYALTY_CUSTOMER_POINTS =
+  'query BenchLoyaltyCustomer($code: String!) { loyaltyCustomer(code: $code) { points stamps org { earnRatio } } }';
+
+/** Per side of the earn pair, the answers that were not a new earn: they fail the run. */
+interface EarnFailures {
+  non2xx: number;
+  alreadyProcessed: number;
+  other: number;
+}
+
+/**
+ * The loyalty earn: POST /webhook/pos against the route's `Earn` mutation, both with the standard org's X-Api-Key
+ * (no Authorization header), worker i earning for customer i mod 3; alongside, REST with every worker earning for
+ * the same customer (the contended case: earns on one customer queue on its row lock). Every request, on any side,
+ * has an external_id of its own, so every one records an earn: an answer that is not 200, or is 200 "already
+ * processed", is counted (per side, in `failures`) and fails the run.
+ */
+async function loyaltyEarnPair(pool: Pool): Promise<Pair & { failures: Record<string, EarnFailures> }> {
+  const route = restRoute('earnLoyalty');
+  const key: ApiKey = { apiKey: LOYALTY_ORG.apiKey };
+  const method = route.method.toUpperCase();
+  const run = randomUUID().slice(0, 8);
+  const graphqlRequest = (customer: string, externalId: string) =>
+    JSON.stringify({
+      query: route.document,
+      variables: routeVariables(route, { body: earnBody(customer, externalId) }),
+    });
+  const restEarn = (customer: string, externalId: string) =>
+    call(pool, method, route.path, key, JSON.stringify(earnBody(customer, externalId)));
+
+  // Both must award the same points to the same customer (the balance climbing by one earn each, REST then
+  // GraphQL), with the same response once mapped; a repeat of either's external_id must be "already processed",
+  // which is what the run below looks for.
+  const customer = LOYALTY_CUSTOMERS[0];
+  const before = graphqlData(
+    await call(
+      pool,
+      'POST',
+      '/graphql',
+      key,
+      JSON.stringify({ query: LOYALTY_CUSTOMER_POINTS, variables: { code: customer } }),
+    ),
+  ).loyaltyCustomer as { points: number; stamps: number; org: { earnRatio: number } } | null;
+  if (!before) throw new Error(`loyalty customer ${customer} not found with the ${LOYALTY_ORG.apiKey} key`);
+  const earned = Math.floor(EARN_AMOUNT * before.org.earnRatio + 0.5);
+  const restAnswer = await restEarn(customer, `${run}-check-rest`);
+  const graphqlAnswer = await call(pool, 'POST', '/graphql', key, graphqlRequest(customer, `${run}-check-graphql`));
+  const rest = restBody(restAnswer, route.response.status).data as Record<string, unknown> | undefined;
+  const mapped = route.respond(graphqlData(graphqlAnswer));
+  const viaGraphql = (mapped?.body as { data?: Record<string, unknown> } | undefined)?.data;
+  if (
+    !mapped ||
+    mapped.status !== route.response.status ||
+    !rest ||
+    !viaGraphql ||
+    !earned ||
+    canonical(Object.keys(rest).sort()) !== canonical(Object.keys(viaGraphql).sort()) ||
+    rest.points !== before.points + earned ||
+    viaGraphql.points !== before.points + 2 * earned ||
+    rest.stamps !== before.stamps ||
+    viaGraphql.stamps !== before.stamps
+  ) {
+    throw new Error(
+      `earn: ${customer} had ${JSON.stringify(before)}; REST ${restAnswer.text} but GraphQL maps to ` +
+        JSON.stringify(mapped),
+    );
+  }
+  const repeatRest = restBody(await restEarn(customer, `${run}-check-rest`), route.response.status);
+  const repeatGraphql = graphqlData(
+    await call(pool, 'POST', '/graphql', key, graphqlRequest(customer, `${run}-check-graphql`)),
+  );
+  if (
+    (repeatRest.data as { message?: unknown } | undefined)?.message !== 'already processed' ||
+    (repeatGraphql.earnLoyalty as { alreadyProcessed?: unknown } | null)?.alreadyProcessed !== true
+  ) {
+    throw new Error(`earn: a repeated external_id was not "already processed": ${JSON.stringify(repeatRest)}`);
+  }
+
+  const failures: Record<string, EarnFailures> = {};
+  const tally = (target: string) => (failures[target] = { non2xx: 0, alreadyProcessed: 0, other: 0 });
+  /** Counts and throws unless the earn recorded: a 2xx, no "already processed", a balance in the answer. */
+  const expectEarn = (counts: EarnFailures, who: string, status: number, result: unknown, text: string) => {
+    const earn = result as { alreadyProcessed?: unknown; message?: unknown; points?: unknown } | null | undefined;
+    if (status < 200 || status >= 300) counts.non2xx++;
+    else if (earn?.alreadyProcessed === true || earn?.message === 'already processed') counts.alreadyProcessed++;
+    else if (typeof earn?.points === 'number' && earn.alreadyProcessed !== true) return;
+    else counts.other++;
+    throw new Error(`${who} did not record a new earn: HTTP ${status} ${text.slice(0, 300)}`);
+  };
+  const restSide = (target: string, tag: string, customerOf: (worker: number) => string): PairSide => {
+    const counts = tally(target);
+    return {
+      target,
+      send: async (n, worker) => {
+        const answer = await restEarn(customerOf(worker), `${run}-${tag}-${n}`);
+        let data: unknown;
+        try {
+          data = (JSON.parse(answer.text) as { data?: unknown }).data;
+        } catch {
+          data = null;
+        }
+        expectEarn(counts, 'REST', answer.status, data, answer.text);
+      },
+    };
+  };
+  const spread = (worker: number) => LOYALTY_CUSTOMERS[worker % LOYALTY_CUSTOMERS.length];
+  const graphqlCounts = tally('graphql earn spread');
+  return {
+    name: 'earn spread',
+    rest: restSide('rest earn spread', 'rest', spread),
+    graphql: {
+      target: 'graphql earn spread',
+      send: async (n, worker) => {
+        const answer = await call(pool, 'POST', '/graphql', key, graphqlRequest(spread(worker), `${run}-graphql-${n}`));
+        let result: unknown = null;
+        try {
+          const json = JSON.parse(answer.text) as GraphQLResponse<{ earnLoyalty?: unknown }>;
+          if (!json.errors?.length) result = json.data?.earnLoyalty;
+        } catch {
+          result = null;
+        }
+        expectEarn(graphqlCounts, 'GraphQL', answer.status, result, answer.text);
+      },
+    },
+    alongside: restSide('rest earn contended', 'contended', () => customer),
+    describe: {
+      rest: `${method} ${route.path}`,
+      restBody: earnBody(customer, `${run}-rest-<n>`),
+      headers: { 'X-Api-Key': LOYALTY_ORG.apiKey },
+      graphql: {
+        document: route.document,
+        variables: routeVariables(route, { body: earnBody(customer, `${run}-graphql-<n>`) }),
+      },
+      customers: `worker i earns for customer ${LOYALTY_CUSTOMERS.join(', ')}[i mod ${LOYALTY_CUSTOMERS.length}]`,
+      alongside: `rest earn contended: the REST request, every worker earning for customer ${customer}`,
+      pointsPerEarn: earned,
+      responseBytes: { rest: Buffer.byteLength(restAnswer.text), graphql: Buffer.byteLength(graphqlAnswer.text) },
+    },
+    timing: LOYALTY_TIMING,
+    failures,
   };
 }
 
@@ -1451,6 +1625,8 @@ async function main() {
       await checkReadPair(restPool, token, scopes),
       await payCheckPair(restPool, token, scopes),
     ];
+    const earnPair = await loyaltyEarnPair(restPool);
+    pairs.push(earnPair);
     const compared = [];
     for (const pair of pairs) {
       const timing = pair.timing ?? { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
@@ -1468,8 +1644,10 @@ async function main() {
       compared.push({ pair, rest, graphql, alongside, ratio, timing });
     }
     const sides = compared.flatMap((c) => [c.rest, c.graphql, ...(c.alongside ? [c.alongside] : [])]);
-    const pay = compared.find((c) => c.alongside)!;
+    const pay = compared.find((c) => c.pair.name === 'pay check spread')!;
     const payRuns = { spread: pay.rest, contended: pay.alongside! };
+    const earn = compared.find((c) => c.pair === earnPair)!;
+    const earnRuns = { 'rest spread': earn.rest, 'graphql spread': earn.graphql, 'rest contended': earn.alongside! };
     console.log('');
     printTable(sides.map((side) => side.result));
     for (const side of sides) {
@@ -1511,7 +1689,27 @@ async function main() {
           `p99 ${run.result.p99Ms.toFixed(1)} ms, ${failures} failures (target 0)${failures ? ' FAILED' : ''}`,
       );
     }
+    for (const [variant, run] of Object.entries(earnRuns)) {
+      const customers = variant.endsWith('spread') ? LOYALTY_CUSTOMERS.length : 1;
+      const failures = run.result.errors + run.warmupErrors;
+      const counts = earnPair.failures[run.result.target];
+      console.log(
+        `bench: ${variant.replace(' ', ' earn ')} (${CONNECTIONS} workers, ${customers} customer` +
+          `${customers === 1 ? '' : 's'}) ${run.result.requestsPerSecond.toFixed(1)} req/s, ` +
+          `p50 ${run.result.p50Ms.toFixed(1)} ms, p99 ${run.result.p99Ms.toFixed(1)} ms, ${failures} failures ` +
+          `(${counts.non2xx} non-2xx, ${counts.alreadyProcessed} already processed; target 0)${failures ? ' FAILED' : ''}`,
+      );
+    }
     const restErrors = sides.reduce((n, side) => n + side.result.errors + side.warmupErrors, 0);
+    const earnFailures = Object.values(earnPair.failures).reduce(
+      (n, c) => n + c.non2xx + c.alreadyProcessed + c.other,
+      0,
+    );
+    if (earnFailures) {
+      console.error(
+        `earn FAILED: ${earnFailures} answers did not record a new earn: ${JSON.stringify(earnPair.failures)}`,
+      );
+    }
 
     const outDir = path.join(ROOT, '.bench');
     fs.mkdirSync(outDir, { recursive: true });
@@ -1530,6 +1728,8 @@ async function main() {
         checkReadWarmupSeconds: CHECK_WARMUP_SECONDS,
         paySeconds: PAY_SECONDS,
         payWarmupSeconds: PAY_WARMUP_SECONDS,
+        loyaltySeconds: LOYALTY_SECONDS,
+        loyaltyWarmupSeconds: LOYALTY_WARMUP_SECONDS,
         connections: CONNECTIONS,
         ordersCreated: ORDERS,
       },
@@ -1601,10 +1801,37 @@ async function main() {
         ),
         ratioRestGraphqlSpread: pay.ratio,
       },
+      loyaltyEarn: {
+        route: earn.pair.describe.rest,
+        measurement:
+          'the "earn spread" pair (worker i earns for customer i mod 3 of the standard org, REST and its GraphQL ' +
+          'mutation, both with the X-Api-Key) and, interleaved with it after the same warm-up, REST with every worker ' +
+          'earning for one customer (contended); every request a new external_id, so every one a new earn',
+        amountPerRequest: EARN_AMOUNT,
+        pointsPerEarn: earn.pair.describe.pointsPerEarn,
+        ...earn.timing,
+        ...Object.fromEntries(
+          Object.entries({ spread: earn.rest, graphqlSpread: earn.graphql, contended: earn.alongside! }).map(
+            ([variant, run]) => [
+              variant,
+              {
+                workers: CONNECTIONS,
+                customers: variant === 'contended' ? 1 : LOYALTY_CUSTOMERS.length,
+                requestsPerSecond: run.result.requestsPerSecond,
+                p50Ms: run.result.p50Ms,
+                p99Ms: run.result.p99Ms,
+                failures: run.result.errors + run.warmupErrors,
+                ...earnPair.failures[run.result.target],
+              },
+            ],
+          ),
+        ),
+        ratioRestGraphqlSpread: earn.ratio,
+      },
     };
     fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`Written to .bench/latest.json (total ${((Date.now() - started) / 1000).toFixed(1)} s).`);
-    await stop(rows.some((r) => r.errors > 0) || restErrors > 0 ? 1 : 0);
+    await stop(rows.some((r) => r.errors > 0) || restErrors > 0 || earnFailures > 0 ? 1 : 0);
   } catch (error) {
     if (!aborted.signal.aborted)
       console.error(`Bench failed: ${error instanceof Error ? error.message : String(error)}`);
