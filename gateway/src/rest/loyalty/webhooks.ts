@@ -13,10 +13,20 @@ const PURCHASE_CURRENCY = 'USD';
 /** Far above any stamp card; only there so that a number like 1e300 is a clear 400. */
 const MAX_STAMPS = 1000;
 
+const CUSTOMER_CODE_ERROR = 'must be a 6-digit customer code, e.g. 482193';
+// The message on each check too: a union whose branch matched the type reports that branch's own issue.
 const customerCode = z
-  .union([z.number().int().min(100_000).max(999_999), z.string().regex(/^\d{6}$/)], {
-    error: 'must be a 6-digit customer code, e.g. 482193',
-  })
+  .union(
+    [
+      z
+        .number()
+        .int({ error: CUSTOMER_CODE_ERROR })
+        .min(100_000, { error: CUSTOMER_CODE_ERROR })
+        .max(999_999, { error: CUSTOMER_CODE_ERROR }),
+      z.string().regex(/^\d{6}$/, { error: CUSTOMER_CODE_ERROR }),
+    ],
+    { error: CUSTOMER_CODE_ERROR },
+  )
   .describe('6-digit customer identifier (a number such as 482193, or the same digits as a string)');
 
 const externalId = z
