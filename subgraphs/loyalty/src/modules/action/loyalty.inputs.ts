@@ -14,11 +14,24 @@ const EXTERNAL_ID =
 const PIN = 'The 4-digit PIN read from the customer’s dashboard, when the org’s preset asks for one (pin_required)';
 const MANUAL = 'True when the cashier typed the code instead of scanning it; a STRICT org refuses that';
 
-@InputType({ description: 'Award points for a purchase, or stamps (seed 004, POST /webhook/pos)' })
-export class EarnLoyaltyInput {
+/** What an earn and a redeem both carry: who, the POS's id of the transaction, and how the customer was verified. */
+@InputType()
+abstract class CustomerActionInput {
   @Field({ description: CODE })
   customerCode!: string;
 
+  @Field({ description: EXTERNAL_ID })
+  externalId!: string;
+
+  @Field(() => String, { nullable: true, description: PIN })
+  verificationPin?: string | null;
+
+  @Field({ defaultValue: false, description: MANUAL })
+  manualCode!: boolean;
+}
+
+@InputType({ description: 'Award points for a purchase, or stamps (seed 004, POST /webhook/pos)' })
+export class EarnLoyaltyInput extends CustomerActionInput {
   @Field(() => LoyaltyCardType, { defaultValue: LoyaltyCardType.POINT })
   cardType!: LoyaltyCardType;
 
@@ -33,36 +46,15 @@ export class EarnLoyaltyInput {
     description: 'STAMP: the stamps to award; rounded half up, at least 1, at most the org’s maxStampsPerEarn',
   })
   stamps?: number | null;
-
-  @Field({ description: EXTERNAL_ID })
-  externalId!: string;
-
-  @Field(() => String, { nullable: true, description: PIN })
-  verificationPin?: string | null;
-
-  @Field({ defaultValue: false, description: MANUAL })
-  manualCode!: boolean;
 }
 
 @InputType({ description: 'Deduct points or stamps (seed 004, POST /webhook/redeem)' })
-export class RedeemLoyaltyInput {
-  @Field({ description: CODE })
-  customerCode!: string;
-
+export class RedeemLoyaltyInput extends CustomerActionInput {
   @Field(() => LoyaltyCardType, { defaultValue: LoyaltyCardType.STAMP })
   cardType!: LoyaltyCardType;
 
   @Field(() => Int, { description: 'How many points or stamps to deduct (a positive integer)' })
   value!: number;
-
-  @Field({ description: EXTERNAL_ID })
-  externalId!: string;
-
-  @Field(() => String, { nullable: true, description: PIN })
-  verificationPin?: string | null;
-
-  @Field({ defaultValue: false, description: MANUAL })
-  manualCode!: boolean;
 }
 
 @InputType({ description: 'Redeem a reward coupon by its QR token (POST /webhook/coupons/redeem)' })
