@@ -141,6 +141,72 @@ describe('payment event subscriptions through the gateway', () => {
     for (const c of [a, b, o, resumed]) c.stop();
   });
 
+  it('carries a stable event id, the sequence, the payment version, location, partner and a versioned payload', async () => {
+    const ENVELOPE = `subscription Envelope($after: String, $locations: [ID!]) {
+      paymentEvents(after: $after, locationIds: $locations) {
+        id sequence cursor type paymentVersion locationId partnerId payloadVersion
+        payload { paymentId status amountCents refundedCents tipCents currency orderId checkId processor }
+      }
+    }`;
+    const client = wsClient(stack, demoToken);
+    clients.push(client);
+    const atTwo = collect(client, ENVELOPE, { locations: ['2'] });
+    await until(() => subgraphSubscriptions(stack) >= 1, 'the payments subgraph subscription');
+    await pay('1', 300);
+    const { paymentId } = await pay('2', 400);
+    await until(() => atTwo.events.length >= 1, 'the location 2 event');
+    const event = atTwo.events[0].data.paymentEvents;
+    expect(event).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      sequence: event.cursor,
+      cursor: expect.stringMatching(/^\d+$/),
+      type: 'payment.approved',
+      paymentVersion: expect.any(Number),
+      locationId: '2',
+      partnerId: 'demo',
+      payloadVersion: 1,
+      payload: {
+        paymentId,
+        status: 'APPROVED',
+        amountCents: 400,
+        refundedCents: 0,
+        tipCents: 0,
+        currency: 'USD',
+        orderId: expect.any(String),
+        checkId: null,
+        processor: 'valor',
+      },
+    });
+    // Only location 2 was asked for: the payment at location 1 never arrives.
+    expect(atTwo.events.map((e) => e.data.paymentEvents.payload.paymentId)).toEqual([paymentId]);
+
+    // The same event replayed from the outbox has the same id: receivers deduplicate by it.
+    const before = (BigInt(event.cursor) - 1n).toString();
+    const again = wsClient(stack, demoToken);
+    clients.push(again);
+    const replayed = collect(again, ENVELOPE, { after: before, locations: ['2'] });
+    await until(() => replayed.events.length >= 1, 'the replayed event');
+    expect(replayed.events[0].data.paymentEvents.id).toBe(event.id);
+    for (const c of [atTwo, replayed]) c.stop();
+  });
+
+  it('gives a POS user the events of the locations of their roles only, whatever locations they ask for', async () => {
+    const cashier = await stack.userToken('cashier@demo.example');
+    const client = wsClient(stack, cashier);
+    clients.push(client);
+    const mine = collect(client, `subscription { paymentEvents { payload { paymentId } locationId } }`);
+    const asked = collect(client, `subscription { paymentEvents(locationIds: ["2"]) { payload { paymentId } } }`);
+    await until(() => subgraphSubscriptions(stack) >= 2, 'the payments subgraph subscriptions');
+    await pay('2', 510);
+    const atOne = await pay('1', 520);
+    await until(() => mine.events.length >= 1, 'the location 1 event');
+    expect(mine.events.map((e) => e.data.paymentEvents)).toEqual([
+      { payload: { paymentId: atOne.paymentId }, locationId: '1' },
+    ]);
+    expect(asked.events).toEqual([]);
+    for (const c of [mine, asked]) c.stop();
+  });
+
   it('also answers queries sent over graphql-ws, through the same gateway pipeline', async () => {
     const client = wsClient(stack, demoToken);
     clients.push(client);

@@ -228,16 +228,38 @@ export function asyncApiDocument(serverUrl: string) {
     channels: {
       paymentEvents: {
         address: '/graphql',
-        description: 'GraphQL subscription `paymentEvents` over graphql-ws (graphql-transport-ws subprotocol)',
+        description:
+          'GraphQL subscription `paymentEvents(types, locationIds, after)` over graphql-ws (graphql-transport-ws subprotocol)',
         messages: {
           paymentEvent: {
             name: 'PaymentEvent',
             payload: {
               type: 'object',
               properties: {
-                id: { type: 'string' },
-                cursor: { type: 'string' },
+                id: { type: 'string', format: 'uuid', description: 'Stable event id: deduplicate by it' },
+                cursor: { type: 'string', description: 'Resume with paymentEvents(after: cursor)' },
+                sequence: { type: 'string', description: 'Position in the outbox stream, increasing in commit order' },
                 type: { type: 'string', examples: ['payment.approved'] },
+                paymentVersion: { type: 'integer', description: 'The payment version this event moved it to' },
+                locationId: { type: ['string', 'null'] },
+                partnerId: { type: 'string' },
+                payloadVersion: { type: 'integer', const: 1 },
+                payload: {
+                  type: 'object',
+                  description: 'The payment as the event saw it',
+                  properties: {
+                    paymentId: { type: 'string' },
+                    status: { type: 'string' },
+                    amountCents: { type: 'integer' },
+                    refundedCents: { type: 'integer' },
+                    tipCents: { type: 'integer' },
+                    currency: { type: 'string' },
+                    orderId: { type: ['string', 'null'] },
+                    checkId: { type: ['string', 'null'] },
+                    processor: { type: 'string' },
+                    processorReference: { type: ['string', 'null'] },
+                  },
+                },
                 occurredAt: { type: 'string', format: 'date-time' },
               },
             },

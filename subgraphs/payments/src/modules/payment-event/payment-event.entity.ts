@@ -1,10 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import type { Payment } from '../payment/payment.entity';
 
+/** The version of {@link PaymentEvent.payload}'s shape; a change to the shape gets a new number. */
+export const PAYMENT_EVENT_PAYLOAD_VERSION = 1;
+
+/** What a payment event carries about its payment, as it was when the event was written (payload version 1). */
+export interface PaymentEventPayloadV1 {
+  paymentId: string;
+  status: string;
+  amountCents: number;
+  refundedCents: number;
+  tipCents: number;
+  currency: string;
+  orderId: string | null;
+  checkId: string | null;
+  processor: string;
+  processorReference: string | null;
+}
+
 /**
  * The transactional outbox: one row per payment event, written in the same transaction as the payment change.
- * `seq` orders the events and is the resume cursor of subscriptions (and, later, of webhook delivery).
+ * `seq` orders the events and is the resume cursor of subscriptions (and of webhook delivery); `eventId` is the
+ * event's stable identity, the one receivers deduplicate by. The payload is a snapshot taken in that transaction,
+ * so a late reader sees the payment as the event saw it, not as it is now.
  */
 @ObjectType()
 @Entity({ tableName: 'payment_event' })
@@ -12,6 +32,9 @@ import type { Payment } from '../payment/payment.entity';
 export class PaymentEvent {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   seq!: string;
+
+  @Property({ type: 'uuid', unique: true })
+  eventId: string = randomUUID();
 
   @Property({ length: 64 })
   tenantId!: string;
@@ -23,6 +46,19 @@ export class PaymentEvent {
   @Property({ type: 'uuid' })
   paymentId!: string;
 
+  /** The payment's version this event moved it to. */
+  @Property({ type: 'integer' })
+  paymentVersion!: number;
+
+  @Property({ type: 'integer', nullable: true })
+  locationId: number | null = null;
+
+  @Property({ type: 'integer' })
+  payloadVersion: number = PAYMENT_EVENT_PAYLOAD_VERSION;
+
+  @Property({ type: 'json' })
+  payload!: PaymentEventPayloadV1;
+
   @Field()
   @Property({ type: 'timestamptz' })
   occurredAt: Date = new Date();
@@ -30,3 +66,16 @@ export class PaymentEvent {
   /** Not a column: loaded with the event by the event hub, so every subscriber of one event shares one read. */
   payment?: Payment;
 }
+
+export const paymentEventPayload = (payment: Payment): PaymentEventPayloadV1 => ({
+  paymentId: payment.id,
+  status: payment.status,
+  amountCents: payment.amountCents,
+  refundedCents: payment.refundedCents,
+  tipCents: payment.tipCents,
+  currency: payment.currency,
+  orderId: payment.orderId,
+  checkId: payment.checkId,
+  processor: payment.processor,
+  processorReference: payment.processorReference,
+});

@@ -7,6 +7,8 @@ import { PAYMENT_EVENTS_CHANNEL } from './payment-event.outbox';
 
 export interface PaymentEventFilter {
   types?: string[] | null;
+  /** Only events of payments at these locations (a POS user is always limited to the locations of their roles). */
+  locationIds?: number[] | null;
   /** Resume after this cursor (an event's seq): events the subscriber missed are replayed first. */
   after?: string | null;
 }
@@ -105,7 +107,14 @@ export class PaymentEventHub {
   /** Events of the principal's tenant, replayed from `after` and then live, until the consumer stops. */
   subscribe(principal: Principal, filter: PaymentEventFilter, em: EntityManager): AsyncIterableIterator<PaymentEvent> {
     const types = filter.types?.length ? new Set(filter.types) : null;
-    const accepts = (event: PaymentEvent) => event.tenantId === principal.tenantId && (!types || types.has(event.type));
+    const asked = filter.locationIds?.length ? filter.locationIds : null;
+    const allowed = principal.locationIds;
+    const locations =
+      asked || allowed ? new Set((asked ?? allowed)!.filter((id) => !allowed || allowed.includes(id))) : null;
+    const accepts = (event: PaymentEvent) =>
+      event.tenantId === principal.tenantId &&
+      (!types || types.has(event.type)) &&
+      (!locations || (event.locationId !== null && locations.has(event.locationId)));
     const queue = new AsyncQueue<PaymentEvent>(MAX_BUFFERED, () => this.subscribers.delete(subscriber));
     const subscriber: Subscriber = { accepts, push: (event) => queue.push(event) };
     // Register before replaying, so nothing committed in between is missed; duplicates are skipped by seq below.

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Payment } from '../payment/payment.entity';
-import { PaymentEvent } from './payment-event.entity';
+import { PaymentEvent, paymentEventPayload } from './payment-event.entity';
 
 export const PAYMENT_EVENTS_CHANNEL = 'payment_events';
 
@@ -15,7 +15,14 @@ export const PAYMENT_EVENTS_CHANNEL = 'payment_events';
 export async function recordPaymentEvent(tx: EntityManager, payment: Payment, type: string): Promise<PaymentEvent> {
   await tx.execute(`select pg_advisory_xact_lock(hashtext('payments.payment_event'))`);
   const event = new PaymentEvent();
-  Object.assign(event, { tenantId: payment.tenantId, type, paymentId: payment.id });
+  Object.assign(event, {
+    tenantId: payment.tenantId,
+    type,
+    paymentId: payment.id,
+    paymentVersion: payment.version,
+    locationId: payment.locationId,
+    payload: paymentEventPayload(payment),
+  });
   tx.persist(event);
   await tx.flush();
   await tx.execute(`select pg_notify(?, ?)`, [PAYMENT_EVENTS_CHANNEL, String(event.seq)]);
