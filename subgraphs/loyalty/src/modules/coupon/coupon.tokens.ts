@@ -18,8 +18,11 @@ export function couponToken(key: Buffer, couponId: string): string {
 /** The coupon id a token names, or null when the token is malformed or was not minted with this key. */
 export function couponIdOfToken(key: Buffer, token: string): string | null {
   if (!token.startsWith(PREFIX) || token.length > 64) return null;
-  const raw = Buffer.from(token.slice(PREFIX.length), 'base64url');
-  if (raw.length !== 16 + MAC_BYTES) return null;
+  const text = token.slice(PREFIX.length);
+  const raw = Buffer.from(text, 'base64url');
+  // Only the canonical spelling: the last of 43 characters carries 2 unused bits, and base64 decoding ignores them
+  // (and anything it cannot read), so without this check several tokens would open the same coupon.
+  if (raw.length !== 16 + MAC_BYTES || raw.toString('base64url') !== text) return null;
   const id = raw.subarray(0, 16);
   if (!timingSafeEqual(raw.subarray(16), macOf(key, id))) return null;
   const hex = id.toString('hex');
