@@ -144,7 +144,6 @@ const balanceResponse = (payload: BalancePayload) => ({
 });
 
 const PIN_ERRORS = [402, 412, 422, 429];
-const customerCodeText = (code: number | string) => String(code);
 
 export const loyaltyRoutes = [
   defineRoute({
@@ -168,7 +167,7 @@ export const loyaltyRoutes = [
     }`,
     variables: ({ body }) => ({
       input: {
-        customerCode: customerCodeText(body.customer_code),
+        customerCode: String(body.customer_code),
         cardType: body.card_type.toUpperCase(),
         ...(body.card_type === 'point'
           ? { amountCents: fromDecimalString(String(body.amount), PURCHASE_CURRENCY) }
@@ -205,7 +204,7 @@ export const loyaltyRoutes = [
     document: `mutation Redeem($input: RedeemLoyaltyInput!) { redeemLoyalty(input: $input) { ${BALANCE_FIELDS} } }`,
     variables: ({ body }) => ({
       input: {
-        customerCode: customerCodeText(body.customer_code),
+        customerCode: String(body.customer_code),
         cardType: body.card_type.toUpperCase(),
         value: body.value,
         externalId: body.external_id,

@@ -13,7 +13,7 @@ import {
 } from '@pos/kit';
 import { Coupon, CouponStatus } from '../coupon/coupon.entity';
 import { couponIdOfToken } from '../coupon/coupon.tokens';
-import { LoyaltyCustomer } from '../customer/customer.entity';
+import { LoyaltyCustomer, customerCodeProblems } from '../customer/customer.entity';
 import { LoyaltyTransaction, LoyaltyTransactionKind, LoyaltyUnit } from '../ledger/ledger.entity';
 import { LoyaltyOrg, VerificationPreset } from '../org/org.entity';
 import { LoyaltyAction } from '../pin/pin-challenge.entity';
@@ -50,8 +50,6 @@ const UNIT_OF: Record<LoyaltyCardType, LoyaltyUnit.POINT | LoyaltyUnit.STAMP> = 
 };
 const BALANCE_OF = { [LoyaltyUnit.POINT]: 'points', [LoyaltyUnit.STAMP]: 'stamps' } as const;
 
-const codeProblems = (code: unknown) =>
-  typeof code === 'string' && /^\d{6}$/.test(code) ? [] : ['customerCode: must be exactly 6 digits'];
 const pinProblems = (pin: unknown) =>
   pin === null || pin === undefined || (typeof pin === 'string' && PIN_PATTERN.test(pin))
     ? []
@@ -81,7 +79,7 @@ export class LoyaltyService {
   earn(principal: Principal, input: EarnLoyaltyInput): Promise<BalanceResult> {
     requireScope(principal, SCOPES.loyaltyPos);
     const problems = [
-      ...codeProblems(input.customerCode),
+      ...customerCodeProblems(input.customerCode, 'customerCode'),
       ...externalIdProblems(input.externalId),
       ...pinProblems(input.verificationPin),
       ...earnAmountProblems(input),
@@ -134,7 +132,7 @@ export class LoyaltyService {
   redeem(principal: Principal, input: RedeemLoyaltyInput): Promise<BalanceResult> {
     requireScope(principal, SCOPES.loyaltyPos);
     const problems = [
-      ...codeProblems(input.customerCode),
+      ...customerCodeProblems(input.customerCode, 'customerCode'),
       ...externalIdProblems(input.externalId),
       ...pinProblems(input.verificationPin),
       ...amountProblems(input.value, 'value', 1),

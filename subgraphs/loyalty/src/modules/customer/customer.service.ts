@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LOYALTY_CUSTOMER_SCOPE, type Principal, SCOPES, badInput, forbidden } from '@pos/kit';
-import { LoyaltyCustomer } from './customer.entity';
+import { LoyaltyCustomer, customerCodeProblems } from './customer.entity';
 
 /**
  * The customers a caller may read, or null for none: a loyalty customer only themself, an org's API key its own
@@ -32,7 +32,8 @@ export class CustomerService {
   }
 
   async byCode(principal: Principal, code: string): Promise<LoyaltyCustomer | null> {
-    if (!/^\d{6}$/.test(code)) throw badInput('code must be 6 digits', ['code: must be exactly 6 digits']);
+    const problems = customerCodeProblems(code, 'code');
+    if (problems.length) throw badInput('code must be 6 digits', problems);
     const scope = customerReadScope(principal);
     if (!scope) throw forbidden('The caller may not read loyalty customers');
     return this.em.findOne(LoyaltyCustomer, { $and: [{ code }, scope] }, { populate: ['org'] });
@@ -40,12 +41,8 @@ export class CustomerService {
 
   /** The signed-in loyalty customer (a dashboard key). */
   async self(principal: Principal): Promise<LoyaltyCustomer> {
-    if (principal.kind !== 'loyaltyCustomer') throw forbidden('Only a loyalty customer’s dashboard key reads this');
-    const customer = await this.em.findOne(
-      LoyaltyCustomer,
-      { $and: [{ id: principal.subject }, customerReadScope(principal) ?? { id: null }] },
-      { populate: ['org'] },
-    );
+    const scope = principal.kind === 'loyaltyCustomer' ? customerReadScope(principal) : null;
+    const customer = scope && (await this.em.findOne(LoyaltyCustomer, scope, { populate: ['org'] }));
     if (!customer) throw forbidden('Only a loyalty customer’s dashboard key reads this');
     return customer;
   }
