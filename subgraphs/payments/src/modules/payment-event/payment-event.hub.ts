@@ -107,10 +107,13 @@ export class PaymentEventHub {
   /** Events of the principal's tenant, replayed from `after` and then live, until the consumer stops. */
   subscribe(principal: Principal, filter: PaymentEventFilter, em: EntityManager): AsyncIterableIterator<PaymentEvent> {
     const types = filter.types?.length ? new Set(filter.types) : null;
-    const asked = filter.locationIds?.length ? filter.locationIds : null;
+    // The locations asked for, within those the caller may see (a POS user's roles); null: all of the tenant's.
     const allowed = principal.locationIds;
-    const locations =
-      asked || allowed ? new Set((asked ?? allowed)!.filter((id) => !allowed || allowed.includes(id))) : null;
+    const asked = filter.locationIds?.length
+      ? filter.locationIds.filter((id) => !allowed || allowed.includes(id))
+      : null;
+    const scope = asked ?? allowed;
+    const locations = scope ? new Set(scope) : null;
     const accepts = (event: PaymentEvent) =>
       event.tenantId === principal.tenantId &&
       (!types || types.has(event.type)) &&
