@@ -1,0 +1,61 @@
+import type { PaymentEvent } from '../payment-event/payment-event.entity';
+
+/**
+ * The JSON body of a webhook delivery (AsyncAPI `paymentWebhook` message): the outbox event in the partner API's
+ * shape, snake_case with amounts in minor units as `/pos/v1` answers them. Built from the event's payload snapshot,
+ * so every attempt of one event sends the same bytes.
+ */
+export interface WebhookBody {
+  id: string;
+  type: string;
+  api_version: 'v1';
+  created_at: string;
+  sequence: string;
+  partner_id: string;
+  location_id: string | null;
+  payment_version: number;
+  payload_version: number;
+  data: {
+    payment: {
+      id: string;
+      status: string;
+      amount_cents: number;
+      refunded_cents: number;
+      tip_cents: number;
+      currency: string;
+      order_id: string | null;
+      check_id: string | null;
+      processor: string;
+      processor_reference: string | null;
+    };
+  };
+}
+
+export function webhookBody(event: PaymentEvent): WebhookBody {
+  const p = event.payload;
+  return {
+    id: event.eventId,
+    type: event.type,
+    api_version: 'v1',
+    created_at: event.occurredAt.toISOString(),
+    sequence: event.seq,
+    partner_id: event.tenantId,
+    location_id: event.locationId === null ? null : String(event.locationId),
+    payment_version: event.paymentVersion,
+    payload_version: event.payloadVersion,
+    data: {
+      payment: {
+        id: p.paymentId,
+        status: p.status.toLowerCase(),
+        amount_cents: p.amountCents,
+        refunded_cents: p.refundedCents,
+        tip_cents: p.tipCents,
+        currency: p.currency,
+        order_id: p.orderId,
+        check_id: p.checkId,
+        processor: p.processor,
+        processor_reference: p.processorReference,
+      },
+    },
+  };
+}
