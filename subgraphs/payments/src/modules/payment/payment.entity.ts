@@ -117,6 +117,17 @@ export class Payment {
   @Property({ type: 'timestamptz', nullable: true })
   voidRequestedAt: Date | null = null;
 
+  /**
+   * Set while a merchant-requested reversal is with the processor. Its outcome (settled or failed) arrives later as a
+   * processor outcome; until then voids and refunds wait, so the money is not moved twice.
+   */
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When a reversal was requested that the processor has not yet settled or failed',
+  })
+  @Property({ type: 'timestamptz', nullable: true })
+  reversalRequestedAt: Date | null = null;
+
   @Field(() => Int, { description: 'Bumped on every change, so consumers can discard stale copies' })
   @Property({ type: 'integer' })
   version: number = 1;
