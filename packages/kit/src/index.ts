@@ -16,6 +16,7 @@ export * from './loaders';
 export * from './logger';
 export * from './metrics';
 export * from './money';
+export * from './payment-events';
 export * from './scopes';
 export * from './sealing';
 export * from './server';
