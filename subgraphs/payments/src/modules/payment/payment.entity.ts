@@ -105,7 +105,10 @@ export class Payment {
   @Property({ length: 32, nullable: true })
   authorizationCode: string | null = null;
 
-  @Field(() => String, { nullable: true, description: 'Why the payment was declined or cancelled' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the payment was declined, cancelled or expired, or why its last reversal failed',
+  })
   @Property({ length: 64, nullable: true })
   failureCode: string | null = null;
 

@@ -1,5 +1,24 @@
-import { Field, ID, InputType, Int } from 'type-graphql';
+import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { EntryMode } from './payment.entity';
+import { ProcessorOutcome } from './payment.state';
+
+registerEnumType(ProcessorOutcome, {
+  name: 'ProcessorOutcome',
+  description: 'What a processor reports about a payment later, on its own time',
+  valuesConfig: {
+    AUTHORIZATION_EXPIRED: {
+      description:
+        'The authorisation lapsed uncaptured: a pending, or approved but unsettled and unrefunded, payment becomes EXPIRED (payment.expired)',
+    },
+    REVERSAL_SETTLED: {
+      description: 'The pending reversal went through: the payment becomes REVERSED (payment.reversal_settled)',
+    },
+    REVERSAL_FAILED: {
+      description:
+        'The processor refused the pending reversal: the payment keeps its status, failureCode says why (payment.reversal_failed)',
+    },
+  },
+});
 
 @InputType()
 export class CreatePaymentInput {
@@ -31,5 +50,21 @@ export class RefundPaymentInput {
   amountCents?: number | null;
 
   @Field(() => String, { nullable: true, description: 'At most 255 characters' })
+  reason?: string | null;
+}
+
+@InputType()
+export class SandboxProcessorOutcomeInput {
+  @Field(() => ID)
+  paymentId!: string;
+
+  @Field(() => ProcessorOutcome)
+  outcome!: ProcessorOutcome;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'REVERSAL_FAILED only: the processor’s failure code (a-z, 0-9, _; at most 64), kept as failureCode; default reversal_failed',
+  })
   reason?: string | null;
 }

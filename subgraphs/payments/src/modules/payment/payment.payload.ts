@@ -23,6 +23,15 @@ export class RefundPayload {
   idempotentReplay!: boolean;
 }
 
+@ObjectType({ description: 'The result of sandboxProcessorOutcome' })
+export class ProcessorOutcomePayload {
+  @Field(() => Payment)
+  payment!: Payment;
+
+  @Field({ description: 'The event the outcome wrote to the outbox, e.g. payment.reversal_settled' })
+  eventType!: string;
+}
+
 @ObjectType({ description: 'The result of closeBatch' })
 export class CloseBatchPayload {
   @Field(() => Int, { description: 'How many payments were settled' })

@@ -6,8 +6,8 @@ import { OrderRef } from '../order/order.type';
 import { Refund } from '../refund/refund.entity';
 import { PaymentCard } from './payment-card.entity';
 import { Payment } from './payment.entity';
-import { CreatePaymentInput, RefundPaymentInput } from './payment.inputs';
-import { CloseBatchPayload, PaymentPayload, RefundPayload } from './payment.payload';
+import { CreatePaymentInput, RefundPaymentInput, SandboxProcessorOutcomeInput } from './payment.inputs';
+import { CloseBatchPayload, PaymentPayload, ProcessorOutcomePayload, RefundPayload } from './payment.payload';
 import { refundableCents } from './payment.state';
 
 @Resolver(() => Payment)
@@ -46,6 +46,41 @@ export class PaymentResolver {
       idempotencyKey,
     );
     return { payment, idempotentReplay: replayed };
+  }
+
+  @Mutation(() => PaymentPayload, {
+    description:
+      'Asks the processor to reverse an approved or partly refunded payment: void it if not yet settled, else refund ' +
+      'the rest of the amount. Answers at once with reversalRequestedAt set; the outcome arrives later as ' +
+      'payment.reversal_settled (status REVERSED) or payment.reversal_failed. Meanwhile voids and refunds answer ' +
+      'CONFLICT reversal_pending (scope tilt/pos:refunds)',
+  })
+  async reversePayment(
+    @Arg('paymentId', () => ID) paymentId: string,
+    @Arg('orderId', () => ID, { nullable: true, description: 'When given, the payment must belong to this order' })
+    orderId: string | null,
+    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG) idempotencyKey: string | null,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<PaymentPayload> {
+    const { payment, replayed } = await ctx.services.payments.reverse(
+      requirePrincipal(ctx),
+      { paymentId, orderId },
+      idempotencyKey,
+    );
+    return { payment, idempotentReplay: replayed };
+  }
+
+  @Mutation(() => ProcessorOutcomePayload, {
+    description:
+      'Sandbox only (no VALOR_API_URL): applies an outcome the processor would report later to one of your ' +
+      'payments, with its event, so expiry and reversal outcomes can be tested. With a real processor: FORBIDDEN ' +
+      'sandbox_only. A move the state machine refuses: CONFLICT invalid_state_transition (scope tilt/pos:payments)',
+  })
+  sandboxProcessorOutcome(
+    @Arg('input') input: SandboxProcessorOutcomeInput,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<ProcessorOutcomePayload> {
+    return ctx.services.payments.sandboxOutcome(requirePrincipal(ctx), input);
   }
 
   @Mutation(() => RefundPayload, {

@@ -10,6 +10,7 @@ import {
   restoreEntity,
   type IdempotencyToken,
   type Logger,
+  type PaymentEventType,
   type Principal,
   SCOPES,
   amountProblems,
@@ -29,8 +30,16 @@ import { type Level3Request, type PaymentProcessor, ProcessorUnavailableError } 
 import { Refund, RefundStatus } from '../refund/refund.entity';
 import { PaymentCard } from './payment-card.entity';
 import { EXTERNAL_PROCESSOR, EntryMode, Payment, PaymentStatus } from './payment.entity';
-import type { CreatePaymentInput, RefundPaymentInput } from './payment.inputs';
-import { HOLDS_FUNDS, assertCanTransition, isRefundable, refundableCents, transition } from './payment.state';
+import type { CreatePaymentInput, RefundPaymentInput, SandboxProcessorOutcomeInput } from './payment.inputs';
+import {
+  HOLDS_FUNDS,
+  ProcessorOutcome,
+  applyOutcome,
+  assertCanTransition,
+  isRefundable,
+  refundableCents,
+  transition,
+} from './payment.state';
 
 export interface PaymentDeps {
   processor: PaymentProcessor;
@@ -57,7 +66,13 @@ const VOID_STALE_MS = 60_000;
 
 /** A payment rebuilt from its idempotency snapshot. */
 export const restorePayment = (data: unknown) =>
-  restoreEntity(() => new Payment(), data, ['createdAt', 'updatedAt', 'settledAt', 'voidRequestedAt']);
+  restoreEntity(() => new Payment(), data, [
+    'createdAt',
+    'updatedAt',
+    'settledAt',
+    'voidRequestedAt',
+    'reversalRequestedAt',
+  ]);
 const restoreRefund = (data: unknown) => restoreEntity(() => new Refund(), data, ['createdAt', 'updatedAt']);
 
 const processorUnavailable = (what: string) =>
@@ -67,6 +82,9 @@ const processorUnavailable = (what: string) =>
     [],
     'processor_unavailable',
   );
+
+/** A failure code as processors spell them, kept in the payment's 64-character failureCode. */
+const FAILURE_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
 /**
  * Payments of the caller's tenant and their one state machine. Every operation that talks to the processor
@@ -446,6 +464,124 @@ export class PaymentService {
   }
 
   /**
+   * Asks the processor to reverse a payment (void it if not yet settled, else refund the whole remaining amount).
+   * The processor decides asynchronously, so this only records that a reversal is pending: no status change and no
+   * event until its outcome arrives ({@link PaymentService.sandboxOutcome} in the sandbox). Until then voids, refunds
+   * and further reversals of the payment answer 409 `reversal_pending`.
+   */
+  async reverse(
+    principal: Principal,
+    ids: { paymentId: string; orderId?: string | null },
+    idempotencyKey?: string | null,
+  ): Promise<{ payment: Payment; replayed: boolean }> {
+    requireScope(principal, SCOPES.posRefunds);
+    const paymentId = parseUuidArg(ids.paymentId, 'paymentId');
+    const orderId = ids.orderId == null ? null : parseUuidArg(ids.orderId, 'orderId');
+    const store = new IdempotencyStore(this.em);
+    const claim = await store.claimKey(principal, idempotencyKey, 'reversePayment', { paymentId, orderId });
+    if (claim?.kind === 'replay') return { payment: restorePayment(claim.response), replayed: true };
+    const token = claim?.token ?? null;
+
+    let payment: Payment;
+    try {
+      payment = await this.em.transactional(async (tx) => {
+        const current = await this.lockOwnPayment(tx, principal, paymentId, orderId);
+        // A resumed reversal whose first attempt was marked: send it again, the processor knows our reference.
+        if (claim?.kind === 'resume' && current.reversalRequestedAt) return current;
+        assertOurs(current);
+        assertCanTransition(current.status, PaymentStatus.REVERSED);
+        assertNotBusy(current);
+        // A refund still with the processor could complete after the reversal returned everything.
+        if ((await pendingRefunds(tx, current.id)) > 0) {
+          throw conflict('payment_busy', 'A refund of this payment is still with the processor; retry shortly');
+        }
+        current.reversalRequestedAt = new Date();
+        await tx.flush();
+        if (token) await store.attach(tx, token, current.id);
+        return current;
+      });
+    } catch (error) {
+      await store.abandon(claim);
+      throw error;
+    }
+
+    try {
+      await this.deps.processor.reverse({ reference: payment.id, processorReference: payment.processorReference });
+    } catch (error) {
+      if (!(error instanceof ProcessorUnavailableError)) throw error;
+      this.deps.logger.warn({ err: error, paymentId, requestId: this.deps.requestId }, 'processor unavailable');
+      // Unlike a void, the reversal may have reached the processor, whose outcome would then arrive for a payment
+      // we had unmarked. It stays pending (and its key held): the outcome ends it, or a retry with the same key
+      // after the lease sends it again under the same reference.
+      throw processorUnavailable('the reversal is pending; retry with the same Idempotency-Key to send it again');
+    }
+
+    if (!token) return { payment, replayed: false };
+    const reversed = await this.em.transactional(async (tx) => {
+      const current = await lockPayment(tx, paymentId);
+      await store.complete(tx, token, current.id, entitySnapshot(current));
+      return current;
+    });
+    return { payment: reversed, replayed: false };
+  }
+
+  /**
+   * Sandbox only: applies, as if the processor had reported it, one outcome the processor would send later (an
+   * authorisation that expired, a reversal that settled or failed) to a payment of the caller, so every event type
+   * can be produced. Refused with FORBIDDEN `sandbox_only` when a real processor is configured.
+   */
+  async sandboxOutcome(
+    principal: Principal,
+    input: SandboxProcessorOutcomeInput,
+  ): Promise<{ payment: Payment; eventType: PaymentEventType }> {
+    requireScope(principal, SCOPES.posPayments);
+    if (!this.deps.processor.sandbox) {
+      throw new DomainError(
+        ErrorCode.FORBIDDEN,
+        'Processor outcomes can be simulated only with the built-in sandbox processor',
+        [],
+        'sandbox_only',
+      );
+    }
+    const paymentId = parseUuidArg(input.paymentId, 'paymentId');
+    const problems: string[] = [];
+    if (!Object.values(ProcessorOutcome).includes(input.outcome)) {
+      problems.push(`outcome: one of ${Object.values(ProcessorOutcome).join(', ')}`);
+    }
+    if (input.reason != null) {
+      if (input.outcome !== ProcessorOutcome.REVERSAL_FAILED) problems.push('reason: only for REVERSAL_FAILED');
+      else if (typeof input.reason !== 'string' || !FAILURE_CODE.test(input.reason))
+        problems.push('reason: a failure code of at most 64 characters: a-z, 0-9 and _, starting with a letter');
+    }
+    if (problems.length) throw badInput('Invalid processor outcome', problems);
+    return this.em.transactional(async (tx) => {
+      const payment = await this.lockOwnPayment(tx, principal, paymentId, null);
+      const eventType = await this.recordOutcome(tx, payment, input.outcome, input.reason ?? null);
+      return { payment, eventType };
+    });
+  }
+
+  /**
+   * One processor outcome on a payment locked in `tx`, with its outbox event in the same transaction; whatever the
+   * state machine refuses throws before anything is written. The step a processor callback route would share.
+   */
+  private async recordOutcome(
+    tx: EntityManager,
+    payment: Payment,
+    outcome: ProcessorOutcome,
+    reason: string | null,
+  ): Promise<PaymentEventType> {
+    const event = applyOutcome(payment, outcome, {
+      pendingRefundCents: await pendingRefunds(tx, payment.id),
+      voidInProgress: voidInProgress(payment),
+      reason,
+    });
+    await tx.flush();
+    await recordPaymentEvent(tx, payment, event);
+    return event;
+  }
+
+  /**
    * Closes a location's batch: its approved payments settle with the processor, after which they can only be
    * refunded, not voided (what a POS does at the end of a day).
    */
@@ -461,6 +597,8 @@ export class PaymentService {
       status: { $in: [PaymentStatus.APPROVED, PaymentStatus.PARTIALLY_REFUNDED] },
       settledAt: null,
       voidRequestedAt: null,
+      // A payment being reversed is the processor's to void or refund; submitting it for settlement races that.
+      reversalRequestedAt: null,
     };
     const batch = await this.em.find(Payment, open, { fields: ['id', 'processorReference'] });
     if (!batch.length) return 0;
@@ -521,8 +659,20 @@ function assertOurs(payment: Payment): void {
   }
 }
 
+/** A void marked recently enough that its outcome may still come; an older mark is a crashed attempt. */
+const voidInProgress = (payment: Payment) =>
+  payment.voidRequestedAt !== null && Date.now() - payment.voidRequestedAt.getTime() < VOID_STALE_MS;
+
+/** Refuses to move money while a void or a reversal of the payment has not finished. */
 function assertNotBusy(payment: Payment): void {
-  if (payment.voidRequestedAt && Date.now() - payment.voidRequestedAt.getTime() < VOID_STALE_MS) {
+  // A pending reversal never goes stale: only the processor's outcome ends it, since it may already be under way.
+  if (payment.reversalRequestedAt) {
+    throw conflict(
+      'reversal_pending',
+      'A reversal of this payment is waiting for the processor; retry once it has settled or failed',
+    );
+  }
+  if (voidInProgress(payment)) {
     throw conflict('payment_busy', 'A void of this payment is in progress; retry shortly');
   }
 }

@@ -45,10 +45,17 @@ export interface RefundRequest {
 
 export interface PaymentProcessor {
   readonly name: string;
+  /** True for the built-in sandbox: only then may a caller simulate what the processor would report later. */
+  readonly sandbox: boolean;
   sale(request: SaleRequest): Promise<SaleResult>;
   /** Cancels an authorisation before settlement; also used to undo a sale whose answer was lost. */
   void(request: { reference: string; processorReference: string | null }): Promise<void>;
   refund(request: RefundRequest): Promise<{ processorReference: string }>;
+  /**
+   * Asks for a merchant-requested reversal: the processor voids the payment if it has not settled, else refunds
+   * the whole amount. Accepting it is all this answers; whether it settled or failed the processor reports later.
+   */
+  reverse(request: { reference: string; processorReference: string | null }): Promise<void>;
   /** Closes the batch of these transactions: after this they can only be refunded, not voided. */
   settle(processorReferences: string[]): Promise<void>;
 }

@@ -23,6 +23,7 @@ export interface ValorHttpOptions {
  */
 export class ValorHttpClient implements PaymentProcessor {
   readonly name = 'valor';
+  readonly sandbox = false;
 
   constructor(private readonly options: ValorHttpOptions) {}
 
@@ -77,6 +78,14 @@ export class ValorHttpClient implements PaymentProcessor {
     });
     if (typeof answer.refund_id !== 'string') throw new ProcessorUnavailableError('refund answer without refund_id');
     return { processorReference: answer.refund_id };
+  }
+
+  /** Valor only acknowledges the request here; whether the reversal settled or failed it reports later. */
+  async reverse(request: { reference: string; processorReference: string | null }): Promise<void> {
+    await this.post('/v1/reversal', `reversal:${request.reference}`, {
+      reference: request.reference,
+      transaction_id: request.processorReference,
+    });
   }
 
   async settle(processorReferences: string[]): Promise<void> {

@@ -27,6 +27,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest('hex')
  */
 export class ValorSandbox implements PaymentProcessor {
   readonly name = 'valor';
+  readonly sandbox = true;
 
   async sale(request: SaleRequest): Promise<SaleResult> {
     if (request.cardToken === SANDBOX_UNAVAILABLE_TOKEN) {
@@ -47,6 +48,9 @@ export class ValorSandbox implements PaymentProcessor {
   async refund(request: RefundRequest): Promise<{ processorReference: string }> {
     return { processorReference: `valor_sbx_rf_${digest(request.reference).slice(0, 20)}` };
   }
+
+  /** Always accepted; its outcome is set with the `sandboxProcessorOutcome` mutation (README, "Valor sandbox"). */
+  async reverse(): Promise<void> {}
 
   async settle(): Promise<void> {}
 }
