@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { ALL_SCOPES, SCOPES, createOrm, migrate } from '@pos/kit';
+import { ALL_SCOPES, OPERATOR_SCOPES, SCOPES, createOrm, migrate } from '@pos/kit';
 import { createTestDatabase } from '@pos/kit/src/testing';
 import { ApiClient, PosUser, PosUserRole } from '../src/identity/identity.entities';
 import { gatewayOrm } from '../src/identity/orm';
@@ -36,9 +36,12 @@ describe('identity demo seed', () => {
     ]);
     const clients = await orm.em.fork().find(ApiClient, {}, { orderBy: { clientId: 'asc' } });
     expect(clients.map((c) => [c.clientId, c.allowedScopes])).toEqual([
+      ['demo-operator', OPERATOR_SCOPES.webhooksAdmin],
       ['demo-partner', ALL_SCOPES.join(' ')],
       ['other-partner', ALL_SCOPES.join(' ')],
     ]);
+    // Operator scopes cross tenants: no partner client holds one.
+    expect(ALL_SCOPES).not.toContain(OPERATOR_SCOPES.webhooksAdmin);
   });
 
   it('brings a database seeded by an older version up to date', async () => {
@@ -50,7 +53,7 @@ describe('identity demo seed', () => {
     await seedIdentity(orm.em.fork());
     await seedIdentity(orm.em.fork());
     expect(await orm.em.fork().count(PosUser, {})).toBe(3);
-    for (const client of await orm.em.fork().find(ApiClient, {})) {
+    for (const client of await orm.em.fork().find(ApiClient, { clientId: { $ne: 'demo-operator' } })) {
       expect(client.allowedScopes.split(' ').sort()).toEqual([...ALL_SCOPES].sort());
     }
   });

@@ -40,6 +40,8 @@ export interface StackOptions {
   loggers?: Partial<Record<string, Logger>>;
   /** Extra gateway settings, e.g. a short AUTH_CACHE_TTL_SECONDS to see a deactivation take effect. */
   gatewayEnv?: Record<string, string>;
+  /** Extra settings of every subgraph, e.g. short webhook retry delays. */
+  subgraphEnv?: Record<string, string>;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface StackOptions {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const databaseUrl = await createTestDatabase();
-  const env: Record<string, string> = { ...TEST_ENV, DATABASE_URL: databaseUrl };
+  const env: Record<string, string> = { ...TEST_ENV, DATABASE_URL: databaseUrl, ...options.subgraphEnv };
   const keyEncryptionKey = randomBytes(32);
   const subgraphs: Record<string, StartedSubgraph<unknown>> = {};
   try {

@@ -1,5 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ALL_SCOPES, DEMO, demoLoyaltyCodes, demoLoyaltyCustomerId, demoLoyaltyCustomerKey } from '@pos/kit';
+import {
+  ALL_SCOPES,
+  DEMO,
+  OPERATOR_SCOPES,
+  demoLoyaltyCodes,
+  demoLoyaltyCustomerId,
+  demoLoyaltyCustomerKey,
+} from '@pos/kit';
 import type { RoleSlug } from '../auth/roles';
 import { hashApiKey, hashSecret } from '../auth/secrets';
 import { ApiClient, ApiKey, Partner, PosUser, PosUserRole } from './identity.entities';
@@ -50,7 +57,23 @@ export async function seedIdentity(em: EntityManager): Promise<void> {
     else await grantNewScopes(tx);
     if ((await tx.count(PosUser, {})) === 0) await seedUsers(tx);
     if ((await tx.count(ApiKey, {})) === 0) await seedLoyaltyKeys(tx);
+    if (!(await tx.findOne(ApiClient, { clientId: DEMO.operator.clientId }))) await seedOperator(tx);
   });
+}
+
+/** The operators' client: it holds only the operator scopes, which no partner client is ever given. */
+async function seedOperator(tx: EntityManager) {
+  const { partner: id, name, clientId, secret } = DEMO.operator;
+  const partner = (await tx.findOne(Partner, { id })) ?? Object.assign(new Partner(), { id, name });
+  const client = new ApiClient();
+  Object.assign(client, {
+    clientId,
+    partner,
+    secretHash: await hashSecret(secret),
+    allowedScopes: Object.values(OPERATOR_SCOPES).join(' '),
+  });
+  tx.persist([partner, client]);
+  await tx.flush();
 }
 
 async function seedPartners(tx: EntityManager) {

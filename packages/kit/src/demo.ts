@@ -4,6 +4,8 @@
  */
 export const DEMO = {
   tenants: { demo: 'demo', other: 'other' },
+  /** The platform operators' own client (scopes OPERATOR_SCOPES only), in their own tenant, not a partner's. */
+  operator: { partner: 'tilt', name: 'Tilt operations', clientId: 'demo-operator', secret: 'demo-operator-secret' },
   locations: [
     { id: 1, tenantId: 'demo', name: 'Demo Bistro Downtown', timezone: 'America/New_York' },
     { id: 2, tenantId: 'demo', name: 'Demo Bistro Airport', timezone: 'America/New_York' },

@@ -20,6 +20,15 @@ export const SCOPES = {
 
 export const ALL_SCOPES: string[] = Object.values(SCOPES);
 
+/**
+ * Scopes of the platform's own operators, never granted to a partner's client: they cross tenants. Only the
+ * operator client (demo: `demo-operator`) may hold them.
+ */
+export const OPERATOR_SCOPES = {
+  /** Every partner's webhook dead-letter queue, and replaying from it. */
+  webhooksAdmin: 'tilt/admin:webhooks',
+} as const;
+
 /** What a loyalty customer's dashboard key opens: their own balance, coupons and pending PINs. Never a partner's. */
 export const LOYALTY_CUSTOMER_SCOPE = 'loyalty:customer';
 

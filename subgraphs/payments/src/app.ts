@@ -22,20 +22,40 @@ import { OrderPaymentsResolver, PaymentResolver } from './modules/payment/paymen
 import { ValorHttpClient } from './modules/processor/valor.http';
 import { ValorSandbox } from './modules/processor/valor.sandbox';
 import { Refund } from './modules/refund/refund.entity';
+import { WebhookDispatcher } from './modules/webhook/webhook.dispatcher';
+import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from './modules/webhook/webhook.entity';
+import { WebhookDeliveryResolver, WebhookEndpointResolver } from './modules/webhook/webhook.resolver';
 
 /** The payments subgraph: payments, their outbox of events, and Subscription.paymentEvents. */
 export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
   name: 'payments',
   pgSchema: 'payments',
   defaultPort: 4003,
-  entities: [Payment, PaymentCard, Refund, Payable, PaymentEvent, IdempotencyRecord],
+  entities: [
+    Payment,
+    PaymentCard,
+    Refund,
+    Payable,
+    PaymentEvent,
+    WebhookEndpoint,
+    WebhookDelivery,
+    WebhookAttempt,
+    IdempotencyRecord,
+  ],
   migrations,
   env: paymentsEnv,
   subscriptions: true,
   buildSchema: () =>
     buildFederatedSchema(
       {
-        resolvers: [PaymentResolver, OrderPaymentsResolver, CheckPaymentsResolver, PaymentEventResolver],
+        resolvers: [
+          PaymentResolver,
+          OrderPaymentsResolver,
+          CheckPaymentsResolver,
+          PaymentEventResolver,
+          WebhookEndpointResolver,
+          WebhookDeliveryResolver,
+        ],
         // type-graphql requires a pubSub whenever a schema has subscriptions; ours are fed by the outbox hub
         // through `subscribe`, so this one never carries an event.
         pubSub: createPubSub(),
@@ -54,9 +74,37 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
     const orders = new EntityClient(settings.ORDERS_URL, config.INTERNAL_JWT_SECRET);
     const checks = new EntityClient(settings.CHECKS_URL, config.INTERNAL_JWT_SECRET);
     const cardKey = purposeKey(settings.KEY_ENCRYPTION_KEY, 'payments/card-tokens');
+    const webhookKey = purposeKey(settings.KEY_ENCRYPTION_KEY, 'payments/webhook-secrets');
+    const allowPrivateWebhookUrls = settings.WEBHOOK_ALLOW_PRIVATE_URLS
+      ? settings.WEBHOOK_ALLOW_PRIVATE_URLS === 'true'
+      : config.NODE_ENV !== 'production';
     const events = new PaymentEventHub(orm, config.DATABASE_URL, logger);
     await events.start();
-    return { events, processor, orders, checks, cardKey, close: () => events.close() };
+    const webhookDispatcher = settings.WEBHOOK_WORKER
+      ? new WebhookDispatcher(orm, logger, {
+          concurrency: settings.WEBHOOK_CONCURRENCY,
+          pollMs: settings.WEBHOOK_POLL_MS,
+          timeoutMs: settings.WEBHOOK_TIMEOUT_MS,
+          retryBaseMs: settings.WEBHOOK_RETRY_BASE_MS,
+          allowPrivateUrls: allowPrivateWebhookUrls,
+          secretKey: webhookKey,
+        })
+      : null;
+    webhookDispatcher?.start();
+    return {
+      events,
+      processor,
+      orders,
+      checks,
+      cardKey,
+      webhookKey,
+      allowPrivateWebhookUrls,
+      webhookDispatcher,
+      close: async () => {
+        await webhookDispatcher?.stop();
+        await events.close();
+      },
+    };
   },
   buildContext,
 };

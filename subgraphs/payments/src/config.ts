@@ -13,4 +13,22 @@ export const paymentsEnv = {
   VALOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   /** 32 random bytes, base64: the master key the card tokens' sealing key is derived from. */
   KEY_ENCRYPTION_KEY: keyEncryptionKeyEnv,
+  /** Deliver webhooks from this process (every replica may; deliveries are claimed with SKIP LOCKED). */
+  WEBHOOK_WORKER: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((v) => v === 'on'),
+  /** Webhook attempts in flight at once, per process. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** How often the worker looks for due deliveries. */
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** A receiver must answer within this; a slower one counts as a failed attempt. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** The first retry's delay (then ×4 each time, with jitter): 30 s, 2 min, 8 min, 32 min by default. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+  /**
+   * Whether endpoint URLs may point at loopback or private addresses (a local receiver). Unset: allowed except
+   * when NODE_ENV=production, where they are refused (SSRF).
+   */
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).optional(),
 };

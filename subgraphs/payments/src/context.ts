@@ -4,6 +4,9 @@ import type { PaymentEventHub } from './modules/payment-event/payment-event.hub'
 import { createPaymentLoaders } from './modules/payment/payment.loader';
 import { PaymentService } from './modules/payment/payment.service';
 import type { PaymentProcessor } from './modules/processor/processor';
+import type { WebhookDispatcher } from './modules/webhook/webhook.dispatcher';
+import { createWebhookLoaders } from './modules/webhook/webhook.loader';
+import { WebhookService } from './modules/webhook/webhook.service';
 
 export interface PaymentsRuntime extends SubgraphRuntime {
   events: PaymentEventHub;
@@ -12,6 +15,12 @@ export interface PaymentsRuntime extends SubgraphRuntime {
   checks: EntityClient;
   /** Seals card tokens at rest; derived from KEY_ENCRYPTION_KEY. */
   cardKey: Buffer;
+  /** Seals webhook endpoint secrets at rest; derived from KEY_ENCRYPTION_KEY. */
+  webhookKey: Buffer;
+  /** Whether webhook URLs may point at loopback or private addresses (never in production). */
+  allowPrivateWebhookUrls: boolean;
+  /** This process's webhook delivery worker; null when WEBHOOK_WORKER=off. */
+  webhookDispatcher: WebhookDispatcher | null;
 }
 
 export function buildContext(base: RequestContext, runtime: PaymentsRuntime) {
@@ -27,12 +36,19 @@ export function buildContext(base: RequestContext, runtime: PaymentsRuntime) {
       cardKey: runtime.cardKey,
       requestId: base.requestId,
     }),
+    webhooks: new WebhookService(base.em, {
+      secretKey: runtime.webhookKey,
+      allowPrivateUrls: runtime.allowPrivateWebhookUrls,
+    }),
   };
   return {
     ...base,
     runtime,
     services,
-    loaders: createPaymentLoaders(services.payments, services.checkPayments, base.principal),
+    loaders: {
+      ...createPaymentLoaders(services.payments, services.checkPayments, base.principal),
+      ...createWebhookLoaders(services.webhooks),
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Payment } from '../payment/payment.entity';
+import { WebhookDeliveryStatus, WebhookEndpointStatus } from '../webhook/webhook.entity';
 import { PaymentEvent, paymentEventPayload } from './payment-event.entity';
 
 export const PAYMENT_EVENTS_CHANNEL = 'payment_events';
@@ -11,6 +12,9 @@ export const PAYMENT_EVENTS_CHANNEL = 'payment_events';
  * The transaction-scoped advisory lock serialises outbox writers until they commit, so sequence numbers become
  * visible in order. Without it a reader that resumes from "seq > last seen" could skip an event whose lower seq
  * committed after a higher one.
+ *
+ * The webhook deliveries of the event are written in the same transaction, one per enabled endpoint of the tenant
+ * that wants this type: they exist exactly when the event does.
  */
 export async function recordPaymentEvent(tx: EntityManager, payment: Payment, type: string): Promise<PaymentEvent> {
   await tx.execute(`select pg_advisory_xact_lock(hashtext('payments.payment_event'))`);
@@ -25,6 +29,27 @@ export async function recordPaymentEvent(tx: EntityManager, payment: Payment, ty
   });
   tx.persist(event);
   await tx.flush();
+  await enqueueWebhookDeliveries(tx, event);
   await tx.execute(`select pg_notify(?, ?)`, [PAYMENT_EVENTS_CHANNEL, String(event.seq)]);
   return event;
+}
+
+async function enqueueWebhookDeliveries(tx: EntityManager, event: PaymentEvent): Promise<void> {
+  await tx.execute(
+    `insert into payments.webhook_delivery
+       (id, tenant_id, endpoint_id, event_id, event_seq, event_type, status, attempts, next_attempt_at, replays, created_at)
+     select gen_random_uuid(), e.tenant_id, e.id, ?, ?, ?, ?, 0, now(), 0, now()
+     from payments.webhook_endpoint e
+     where e.tenant_id = ? and e.status = ?
+       and (e.event_types = '[]'::jsonb or e.event_types @> jsonb_build_array(?::text))`,
+    [
+      event.eventId,
+      event.seq,
+      event.type,
+      WebhookDeliveryStatus.PENDING,
+      event.tenantId,
+      WebhookEndpointStatus.ENABLED,
+      event.type,
+    ],
+  );
 }

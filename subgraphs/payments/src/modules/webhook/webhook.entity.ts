@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum WebhookEndpointStatus {
+  ENABLED = 'ENABLED',
+  DISABLED = 'DISABLED',
+}
+registerEnumType(WebhookEndpointStatus, {
+  name: 'WebhookEndpointStatus',
+  valuesConfig: {
+    ENABLED: { description: 'Receives deliveries' },
+    DISABLED: { description: 'Receives nothing; its pending deliveries wait until it is enabled again' },
+  },
+});
+
+/** A partner's URL that receives payment events, signed with the endpoint's own secret. */
+@ObjectType()
+@Entity({ tableName: 'webhook_endpoint' })
+export class WebhookEndpoint {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ length: 64, index: true })
+  tenantId!: string;
+
+  @Field()
+  @Property({ length: 2048 })
+  url!: string;
+
+  @Field(() => String, { nullable: true })
+  @Property({ length: 255, nullable: true })
+  description: string | null = null;
+
+  @Field(() => [String], { description: 'The event types delivered; empty means every type' })
+  @Property({ type: 'json' })
+  eventTypes: string[] = [];
+
+  @Field(() => WebhookEndpointStatus)
+  @Property({ type: 'string', length: 16 })
+  status: WebhookEndpointStatus = WebhookEndpointStatus.ENABLED;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the endpoint was disabled: "gone" when it answered 410, "partner" when its owner disabled it',
+  })
+  @Property({ length: 32, nullable: true })
+  disabledReason: string | null = null;
+
+  /** The signing secret, sealed with a key derived from KEY_ENCRYPTION_KEY; never readable through the API. */
+  @Property({ type: 'text' })
+  secretSealed!: string;
+
+  /** The secret a rotation replaced: it still signs, beside the new one, until `previousSecretExpiresAt`. */
+  @Property({ type: 'text', nullable: true })
+  previousSecretSealed: string | null = null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Until then deliveries carry a second signature, made with the secret the last rotation replaced',
+  })
+  @Property({ type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt: Date | null = null;
+
+  /** The client that registered it, for the audit trail. */
+  @Property({ length: 128 })
+  createdBy!: string;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
+}
+
+export enum WebhookDeliveryStatus {
+  PENDING = 'PENDING',
+  DELIVERED = 'DELIVERED',
+  DEAD = 'DEAD',
+}
+registerEnumType(WebhookDeliveryStatus, {
+  name: 'WebhookDeliveryStatus',
+  valuesConfig: {
+    PENDING: { description: 'Waiting for its next attempt' },
+    DELIVERED: { description: 'The endpoint answered 2xx' },
+    DEAD: { description: 'In the dead-letter queue: every attempt failed (or the endpoint is gone); replayable' },
+  },
+});
+
+/**
+ * One event for one endpoint: written in the transaction that writes the event (so none is lost and none exists
+ * for a rolled-back payment), then claimed by a delivery worker. `nextAttemptAt` doubles as the lease: a claim moves
+ * it past the attempt's time-out, so the delivery of a worker that died mid-attempt becomes due again by itself.
+ */
+@ObjectType()
+@Entity({ tableName: 'webhook_delivery' })
+@Unique({ properties: ['endpointId', 'eventId'] })
+@Index({
+  name: 'webhook_delivery_due',
+  expression:
+    'create index "webhook_delivery_due" on "payments"."webhook_delivery" ("next_attempt_at") where "status" = \'PENDING\'',
+})
+@Index({ properties: ['tenantId', 'status', 'createdAt'] })
+export class WebhookDelivery {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Field(() => ID, { description: 'The partner (tenant) the event belongs to' })
+  @Property({ length: 64 })
+  tenantId!: string;
+
+  @Field(() => ID)
+  @Property({ type: 'uuid' })
+  endpointId!: string;
+
+  @Field(() => ID, { description: 'The event’s stable id (X-Tilt-Event-Id): the same on every attempt and replay' })
+  @Property({ type: 'uuid' })
+  eventId!: string;
+
+  /** The outbox row the body is built from. */
+  @Property({ type: 'bigint' })
+  eventSeq!: string;
+
+  @Field()
+  @Property({ length: 64 })
+  eventType!: string;
+
+  @Field(() => WebhookDeliveryStatus)
+  @Property({ type: 'string', length: 16 })
+  status: WebhookDeliveryStatus = WebhookDeliveryStatus.PENDING;
+
+  @Field(() => Int, { description: 'Attempts made so far (at most 5 per run; a replay starts a new run)' })
+  @Property({ type: 'integer' })
+  attempts: number = 0;
+
+  @Field({ description: 'When the next attempt is due (while pending)' })
+  @Property({ type: 'timestamptz' })
+  nextAttemptAt: Date = new Date();
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'timestamptz', nullable: true })
+  lastAttemptAt: Date | null = null;
+
+  @Field(() => Int, { nullable: true, description: 'The HTTP status of the last attempt, if one came back' })
+  @Property({ type: 'integer', nullable: true })
+  lastStatusCode: number | null = null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the last attempt failed: timeout, connection_error, http_503…',
+  })
+  @Property({ length: 64, nullable: true })
+  lastError: string | null = null;
+
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'timestamptz', nullable: true })
+  deliveredAt: Date | null = null;
+
+  @Field(() => Int, { description: 'How many times an operator replayed it from the dead-letter queue' })
+  @Property({ type: 'integer' })
+  replays: number = 0;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}
+
+/** Every attempt of a delivery, for the partner's and the operator's view of what happened. */
+@ObjectType()
+@Entity({ tableName: 'webhook_attempt' })
+@Index({ properties: ['deliveryId', 'attemptedAt'] })
+export class WebhookAttempt {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Property({ type: 'uuid' })
+  deliveryId!: string;
+
+  @Field(() => Int)
+  @Property({ type: 'integer' })
+  attempt!: number;
+
+  @Field(() => Int, { nullable: true })
+  @Property({ type: 'integer', nullable: true })
+  statusCode: number | null = null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ length: 64, nullable: true })
+  error: string | null = null;
+
+  @Field(() => Int)
+  @Property({ type: 'integer' })
+  durationMs!: number;
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  attemptedAt: Date = new Date();
+}

@@ -1,0 +1,391 @@
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { DEMO } from '@pos/kit';
+import type { PaymentsRuntime } from '@pos/payments/src/context';
+import { Payment } from '@pos/payments/src/modules/payment/payment.entity';
+import { recordPaymentEvent } from '@pos/payments/src/modules/payment-event/payment-event.outbox';
+import { verifySignature } from '@pos/payments/src/modules/webhook/webhook.signature';
+import { countRows } from '../support/rest';
+import { Receiver, until } from '../support/receiver';
+import { type Stack, startStack } from '../support/stack';
+
+const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) { secret endpoint { id url eventTypes status disabledReason } }
+}`;
+const UPDATE = `mutation($input: UpdateWebhookEndpointInput!) {
+  updateWebhookEndpoint(input: $input) { id url eventTypes status disabledReason description }
+}`;
+const DELIVERIES = `query($endpointId: ID, $status: WebhookDeliveryStatus) {
+  webhookDeliveries(endpointId: $endpointId, status: $status) {
+    id eventId eventType status attempts lastStatusCode lastError replays attemptLog { attempt statusCode error }
+  }
+}`;
+
+describe('payment webhooks: signed deliveries, retries, dead letters and replay', () => {
+  let stack: Stack;
+  let demoToken: string;
+  let operatorToken: string;
+  const receivers: Receiver[] = [];
+  const endpoints: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack({
+      // Short delays so five attempts take well under a second; the timeout is short enough to test.
+      subgraphEnv: { WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_POLL_MS: '25', WEBHOOK_TIMEOUT_MS: '400' },
+    });
+    demoToken = await stack.token();
+    operatorToken = await stack.token(DEMO.operator.clientId, DEMO.operator.secret);
+  });
+  afterEach(async () => {
+    // Each test's endpoint stops receiving, so the next test's payments do not reach it.
+    for (const id of endpoints.splice(0)) {
+      await stack.graphql(UPDATE, { input: { id, enabled: false } }, demoToken);
+    }
+  });
+  afterAll(async () => {
+    for (const receiver of receivers) await receiver.close();
+    await stack?.close();
+  });
+
+  async function receiver(): Promise<{ receiver: Receiver; url: string }> {
+    const created = new Receiver();
+    receivers.push(created);
+    return { receiver: created, url: await created.listen() };
+  }
+
+  async function register(url: string, input: Record<string, unknown> = {}, token = demoToken) {
+    const result = await stack.graphql(CREATE, { input: { url, ...input } }, token);
+    expect(result.body.errors).toBeUndefined();
+    const { secret, endpoint } = result.body.data!.createWebhookEndpoint;
+    endpoints.push(endpoint.id);
+    return { secret: secret as string, id: endpoint.id as string };
+  }
+
+  async function pay(amountCents = 1500, token = demoToken, location = '1') {
+    const order = await stack.graphql(
+      `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalCents: $total }) { order { id } } }`,
+      { loc: location, total: amountCents },
+      token,
+    );
+    const payment = await stack.graphql(
+      `mutation($id: ID!, $amount: Int!) { createPayment(input: { orderId: $id, amountCents: $amount, currency: "USD", cardToken: "tok_visa" }) { payment { id } } }`,
+      { id: order.body.data!.createOrder.order.id, amount: amountCents },
+      token,
+    );
+    expect(payment.body.errors).toBeUndefined();
+    return payment.body.data!.createPayment.payment.id as string;
+  }
+
+  async function eventIdOf(paymentId: string, type = 'payment.approved'): Promise<string> {
+    const rows = await stack.subgraphs.payments.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ event_id: string }[]>(
+        'select event_id from payments.payment_event where payment_id = ? and type = ? order by seq',
+        [paymentId, type],
+      );
+    expect(rows).toHaveLength(1);
+    return rows[0].event_id;
+  }
+
+  const valid = (secret: string, r: { headers: Record<string, unknown>; rawBody: string }) =>
+    verifySignature({
+      secret,
+      header: r.headers['x-tilt-signature'] as string,
+      eventId: r.headers['x-tilt-event-id'] as string,
+      timestamp: r.headers['x-tilt-timestamp'] as string,
+      rawBody: r.rawBody,
+    });
+
+  async function deliveries(endpointId: string, status?: string) {
+    const result = await stack.graphql(DELIVERIES, { endpointId, status }, demoToken);
+    expect(result.body.errors).toBeUndefined();
+    return result.body.data!.webhookDeliveries as any[];
+  }
+
+  it('retries a receiver that fails twice: the third attempt delivers the same event, every one signed', async () => {
+    const { receiver: hooks, url } = await receiver();
+    hooks.answer = (i) => ({ status: i < 2 ? 500 : 204 });
+    const { secret, id } = await register(url);
+    const paymentId = await pay();
+    const eventId = await eventIdOf(paymentId);
+
+    await until(async () => (await deliveries(id))[0]?.status === 'DELIVERED', 'the delivery');
+    const attempts = hooks.of(eventId);
+    expect(attempts).toHaveLength(3);
+    expect(hooks.received).toHaveLength(3);
+    for (const [i, r] of attempts.entries()) {
+      expect(valid(secret, r)).toBe(true);
+      expect(r.headers['x-tilt-event-type']).toBe('payment.approved');
+      expect(r.headers['x-tilt-delivery-attempt']).toBe(String(i + 1));
+      expect(r.headers['content-type']).toBe('application/json');
+      // Every attempt sends the same body: the event as it was when it was written.
+      expect(r.rawBody).toBe(attempts[0].rawBody);
+    }
+    const body = JSON.parse(attempts[0].rawBody);
+    expect(body).toEqual({
+      id: eventId,
+      type: 'payment.approved',
+      api_version: 'v1',
+      created_at: expect.any(String),
+      sequence: expect.stringMatching(/^\d+$/),
+      partner_id: 'demo',
+      location_id: '1',
+      payment_version: 2,
+      payload_version: 1,
+      data: {
+        payment: {
+          id: paymentId,
+          status: 'approved',
+          amount_cents: 1500,
+          refunded_cents: 0,
+          tip_cents: 0,
+          currency: 'USD',
+          order_id: expect.any(String),
+          check_id: null,
+          processor: 'valor',
+          processor_reference: expect.stringMatching(/^valor_sbx_/),
+        },
+      },
+    });
+    const [delivery] = await deliveries(id);
+    expect(delivery).toMatchObject({ eventId, status: 'DELIVERED', attempts: 3, lastStatusCode: 204 });
+    expect(delivery.attemptLog.map((a: any) => a.statusCode)).toEqual([500, 500, 204]);
+  });
+
+  it('dead-letters a receiver that always fails after 5 attempts; an operator replay delivers it', async () => {
+    const { receiver: hooks, url } = await receiver();
+    let healthy = false;
+    hooks.answer = () => ({ status: healthy ? 200 : 502 });
+    const { secret, id } = await register(url);
+    const paymentId = await pay();
+    const eventId = await eventIdOf(paymentId);
+
+    await until(async () => (await deliveries(id))[0]?.status === 'DEAD', 'the dead letter');
+    expect(hooks.of(eventId)).toHaveLength(5);
+    const [dead] = await deliveries(id, 'DEAD');
+    expect(dead).toMatchObject({ eventId, attempts: 5, lastStatusCode: 502, lastError: 'http_502' });
+
+    // The partner sees its dead letters; the operator sees them across partners, and replays.
+    const listed = await stack.graphql(
+      `query { webhookDeadLetters(partnerId: "demo") { id eventId status tenantId } }`,
+      {},
+      operatorToken,
+    );
+    expect(listed.body.data!.webhookDeadLetters).toContainEqual({
+      id: dead.id,
+      eventId,
+      status: 'DEAD',
+      tenantId: 'demo',
+    });
+    const partnerTries = await stack.graphql(`query { webhookDeadLetters { id } }`, {}, demoToken);
+    expect(partnerTries.body.errors![0].extensions!.code).toBe('FORBIDDEN');
+
+    healthy = true;
+    const replay = await stack.graphql(
+      `mutation($id: ID!) { replayWebhookDelivery(id: $id) { id status attempts replays } }`,
+      { id: dead.id },
+      operatorToken,
+    );
+    expect(replay.body.data!.replayWebhookDelivery).toEqual({
+      id: dead.id,
+      status: 'PENDING',
+      attempts: 0,
+      replays: 1,
+    });
+    await until(() => hooks.of(eventId).length === 6, 'the replayed delivery');
+    const replayed = hooks.of(eventId)[5];
+    expect(valid(secret, replayed)).toBe(true);
+    expect(replayed.rawBody).toBe(hooks.of(eventId)[0].rawBody);
+    await until(async () => (await deliveries(id))[0]?.status === 'DELIVERED', 'delivered after the replay');
+
+    // Replaying what is not dead is refused.
+    const again = await stack.graphql(
+      `mutation($id: ID!) { replayWebhookDelivery(id: $id) { id } }`,
+      { id: dead.id },
+      operatorToken,
+    );
+    expect(again.body.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'delivery_not_dead' });
+  });
+
+  it('disables an endpoint that answers 410, and honours Retry-After', async () => {
+    const { receiver: gone, url: goneUrl } = await receiver();
+    gone.answer = () => ({ status: 410 });
+    const { id: goneId } = await register(goneUrl);
+    const { receiver: busy, url: busyUrl } = await receiver();
+    busy.answer = (i) => (i === 0 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 });
+    await register(busyUrl);
+
+    const first = await eventIdOf(await pay());
+    await until(async () => (await deliveries(goneId))[0]?.status === 'DEAD', 'the 410');
+    const endpoint = await stack.graphql(
+      `query($id: ID!) { webhookEndpoint(id: $id) { status disabledReason } }`,
+      {
+        id: goneId,
+      },
+      demoToken,
+    );
+    expect(endpoint.body.data!.webhookEndpoint).toEqual({ status: 'DISABLED', disabledReason: 'gone' });
+    expect(gone.of(first)).toHaveLength(1);
+
+    await until(() => busy.of(first).length === 2, 'the retry after Retry-After');
+    const [refused, retried] = busy.of(first);
+    // The base delay is 20 ms; the receiver asked for 1 s.
+    expect(retried.at - refused.at).toBeGreaterThanOrEqual(950);
+
+    // A disabled endpoint gets nothing more.
+    await pay();
+    await until(() => busy.received.length === 3, 'the next event at the healthy endpoint');
+    expect(gone.received).toHaveLength(1);
+  });
+
+  it('times out a receiver that does not answer', async () => {
+    const { receiver: slow, url } = await receiver();
+    slow.answer = (i) => (i === 0 ? 'hang' : { status: 200 });
+    const { id } = await register(url);
+    const eventId = await eventIdOf(await pay());
+    await until(async () => (await deliveries(id))[0]?.status === 'DELIVERED', 'the delivery after a time-out');
+    const [delivery] = await deliveries(id);
+    expect(delivery.attemptLog).toEqual([
+      { attempt: 1, statusCode: null, error: 'timeout' },
+      { attempt: 2, statusCode: 200, error: null },
+    ]);
+    expect(slow.of(eventId)).toHaveLength(2);
+  });
+
+  it('delivers only the event types an endpoint asked for, and only its own partner’s', async () => {
+    const { receiver: refunds, url } = await receiver();
+    const { id } = await register(url, { eventTypes: ['payment.refunded'] });
+    const otherToken = await stack.token('other-partner', 'other-secret');
+    const { receiver: others, url: otherUrl } = await receiver();
+    const other = await register(otherUrl, {}, otherToken);
+
+    const paymentId = await pay(2000);
+    const refund = await stack.graphql(
+      `mutation($id: ID!) { refundPayment(input: { paymentId: $id, amountCents: 500 }) { payment { status } } }`,
+      { id: paymentId },
+      demoToken,
+    );
+    expect(refund.body.errors).toBeUndefined();
+    await until(() => refunds.received.length === 1, 'the refund event');
+    expect(refunds.received[0].headers['x-tilt-event-type']).toBe('payment.refunded');
+    expect(JSON.parse(refunds.received[0].rawBody).data.payment).toMatchObject({
+      status: 'partially_refunded',
+      refunded_cents: 500,
+    });
+    expect((await deliveries(id)).map((d) => d.eventType)).toEqual(['payment.refunded']);
+
+    // The other partner's endpoint received nothing of demo's, and cannot see or touch demo's endpoint.
+    expect(others.received).toHaveLength(0);
+    const peek = await stack.graphql(`query($id: ID!) { webhookEndpoint(id: $id) { id } }`, { id }, otherToken);
+    expect(peek.body.errors![0].extensions!.code).toBe('NOT_FOUND');
+    const change = await stack.graphql(UPDATE, { input: { id, url: otherUrl } }, otherToken);
+    expect(change.body.errors![0].extensions!.code).toBe('NOT_FOUND');
+    const [demoDelivery] = await deliveries(id);
+    const replay = await stack.graphql(
+      `mutation($id: ID!) { replayWebhookDelivery(id: $id) { id } }`,
+      { id: demoDelivery.id },
+      otherToken,
+    );
+    expect(replay.body.errors![0].extensions!.code).toBe('NOT_FOUND');
+    const theirs = await stack.graphql(`query { webhookDeliveries { id } }`, {}, otherToken);
+    expect(theirs.body.data!.webhookDeliveries).toEqual([]);
+    await stack.graphql(UPDATE, { input: { id: other.id, enabled: false } }, otherToken);
+  });
+
+  it('is managed only by M2M clients with tilt/webhooks:subscribe, and validates what it is given', async () => {
+    const withoutScope = await stack.token('demo-partner', 'demo-secret', 'tilt/pos:read');
+    const refused = await stack.graphql(CREATE, { input: { url: 'https://example.com/hooks' } }, withoutScope);
+    expect(refused.body.errors![0].extensions!.code).toBe('FORBIDDEN');
+    const manager = await stack.userToken('manager@demo.example');
+    const user = await stack.graphql(`query { webhookEndpoints { id } }`, {}, manager);
+    expect(user.body.errors![0].extensions!.code).toBe('FORBIDDEN');
+
+    const bad = await stack.graphql(
+      CREATE,
+      { input: { url: 'ftp://example.com', eventTypes: ['payment.approved', 'payment.stolen'] } },
+      demoToken,
+    );
+    expect(bad.body.errors![0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      details: [
+        'url: must be an http or https URL',
+        expect.stringMatching(/^eventTypes: unknown payment\.stolen; one of payment\.approved, /),
+      ],
+    });
+  });
+
+  it('keeps the secret sealed, shows it once, and signs with both secrets during a rotation overlap', async () => {
+    const { receiver: hooks, url } = await receiver();
+    const { secret, id } = await register(url);
+    const [row] = await stack.subgraphs.payments.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ secret_sealed: string }[]>('select secret_sealed from payments.webhook_endpoint where id = ?', [id]);
+    expect(row.secret_sealed).not.toContain(secret.slice('whsec_'.length));
+    expect(row.secret_sealed.startsWith('v1.')).toBe(true);
+
+    const rotate = `mutation($id: ID!, $overlap: Int) { rotateWebhookEndpointSecret(id: $id, overlapSeconds: $overlap) { secret endpoint { previousSecretExpiresAt } } }`;
+    const rotated = await stack.graphql(rotate, { id, overlap: 3600 }, demoToken);
+    const newSecret = rotated.body.data!.rotateWebhookEndpointSecret.secret as string;
+    expect(newSecret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(newSecret).not.toBe(secret);
+    const during = await eventIdOf(await pay());
+    await until(() => hooks.of(during).length === 1, 'a delivery during the overlap');
+    const [overlapped] = hooks.of(during);
+    expect((overlapped.headers['x-tilt-signature'] as string).split(', ')).toHaveLength(2);
+    expect(valid(newSecret, overlapped)).toBe(true);
+    expect(valid(secret, overlapped)).toBe(true);
+
+    const ended = await stack.graphql(rotate, { id, overlap: 0 }, demoToken);
+    const latest = ended.body.data!.rotateWebhookEndpointSecret.secret as string;
+    const after = await eventIdOf(await pay());
+    await until(() => hooks.of(after).length === 1, 'a delivery after the rotation');
+    const [single] = hooks.of(after);
+    expect(valid(latest, single)).toBe(true);
+    expect(valid(newSecret, single)).toBe(false);
+    // Tampering with the body, the event id or the timestamp breaks the signature.
+    expect(valid(latest, { ...single, rawBody: single.rawBody.replace('1500', '1') })).toBe(false);
+    expect(valid(latest, { ...single, headers: { ...single.headers, 'x-tilt-event-id': during } })).toBe(false);
+  });
+
+  it('a rolled-back payment produces neither a webhook nor a subscription event', async () => {
+    const { receiver: hooks, url } = await receiver();
+    await register(url);
+    const client: Client = createClient({
+      url: stack.gatewayUrl.replace('http', 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { Authorization: `Bearer ${demoToken}` },
+      retryAttempts: 0,
+    });
+    const seen: any[] = [];
+    const stop = client.subscribe(
+      { query: 'subscription { paymentEvents { id type payment { id } } }' },
+      { next: (v) => seen.push(v), error: () => undefined, complete: () => undefined },
+    );
+    const runtime = stack.subgraphs.payments.runtime as PaymentsRuntime;
+    await until(() => runtime.events.subscriberCount >= 1, 'the subscription');
+    const before = await countRows(stack, 'payments.webhook_delivery');
+
+    // A payment and its event written in one transaction that then fails: nothing of it may surface.
+    const rolledBack = new Payment();
+    await expect(
+      stack.subgraphs.payments.orm.em.fork().transactional(async (tx) => {
+        Object.assign(rolledBack, { tenantId: 'demo', locationId: 1, amountCents: 999, currency: 'USD' });
+        tx.persist(rolledBack);
+        await tx.flush();
+        await recordPaymentEvent(tx, rolledBack, 'payment.approved');
+        throw new Error('the processor answer could not be recorded');
+      }),
+    ).rejects.toThrow('could not be recorded');
+
+    const committed = await pay();
+    await until(() => seen.length >= 1 && hooks.received.length >= 1, 'the committed payment’s event');
+    expect(seen.map((v) => v.data.paymentEvents.payment.id)).toEqual([committed]);
+    expect(hooks.received.map((r) => JSON.parse(r.rawBody).data.payment.id)).toEqual([committed]);
+    expect(await countRows(stack, 'payments.webhook_delivery')).toBe(before + 1);
+    expect(await countRows(stack, 'payments.payment', 'id = ?', [rolledBack.id])).toBe(0);
+    stop();
+    await client.dispose();
+  });
+});

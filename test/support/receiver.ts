@@ -1,0 +1,65 @@
+import { type IncomingHttpHeaders, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+  at: number;
+}
+
+/** How the receiver answers its n-th request (0-based): a status (and headers), or 'hang' to never answer. */
+export type Answer = { status: number; headers?: Record<string, string> } | 'hang';
+
+/**
+ * A partner's webhook receiver on port 0: it records every request with its exact raw body, and answers as the
+ * test says. Hanging requests are released when the receiver closes.
+ */
+export class Receiver {
+  readonly received: Received[] = [];
+  private server: Server;
+  private hanging = new Set<ServerResponse>();
+  answer: (index: number, request: Received) => Answer = () => ({ status: 200 });
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const request = { headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+        const index = this.received.push(request) - 1;
+        const answer = this.answer(index, request);
+        if (answer === 'hang') {
+          this.hanging.add(res);
+          res.on('close', () => this.hanging.delete(res));
+          return;
+        }
+        res.writeHead(answer.status, answer.headers ?? {}).end('ok');
+      });
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
+  }
+
+  /** Requests of one event id, in arrival order. */
+  of(eventId: string): Received[] {
+    return this.received.filter((r) => r.headers['x-tilt-event-id'] === eventId);
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Polls until `check` holds. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
