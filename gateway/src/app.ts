@@ -154,6 +154,20 @@ export async function startGateway(
       metrics,
     );
     closers.push(() => subscriptions.close());
+    // Upstream streams held (identical subscriptions share one), read at scrape time. A plain metric object: the
+    // gateway does not depend on prom-client itself, and the registry only calls get() and reset().
+    const upstreamGauge = {
+      name: 'gateway_upstream_subscriptions',
+      help: 'Upstream subscription streams the gateway holds (identical client subscriptions share one)',
+      type: 'gauge',
+      aggregator: 'sum',
+    };
+    const upstreams = {
+      ...upstreamGauge,
+      reset: () => undefined,
+      get: async () => ({ ...upstreamGauge, values: [{ value: subscriptions.upstreamCount, labels: {} }] }),
+    };
+    metrics.registry.registerMetric(upstreams as unknown as Parameters<typeof metrics.registry.registerMetric>[0]);
 
     const development = config.NODE_ENV !== 'production';
     const apollo = new ApolloServer<GatewayContext>({
