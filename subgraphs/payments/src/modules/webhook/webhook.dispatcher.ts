@@ -202,22 +202,21 @@ export class WebhookDispatcher {
   }
 
   private async send(endpoint: WebhookEndpoint, event: PaymentEvent, delivery: Claimed): Promise<Outcome> {
-    const now = Date.now();
-    const secrets = [decrypt(endpoint.secretSealed, this.options.secretKey)];
-    if (
-      endpoint.previousSecretSealed &&
-      endpoint.previousSecretExpiresAt &&
-      endpoint.previousSecretExpiresAt.getTime() > now
-    ) {
-      secrets.push(decrypt(endpoint.previousSecretSealed, this.options.secretKey));
-    }
-    const body = JSON.stringify(webhookBody(event));
-    const timestamp = Math.floor(now / 1000);
     const url = new URL(endpoint.url);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     // A literal IP never goes through the guarded lookup, so it is judged here.
     if (!this.options.allowPrivateUrls && isIP(host) && isPrivateAddress(host)) {
       return { kind: 'failed', statusCode: null, error: 'address_not_allowed', retryAfterMs: null };
+    }
+    let body: string;
+    let headers: Record<string, string>;
+    try {
+      ({ body, headers } = this.signed(endpoint, event, delivery));
+    } catch (error) {
+      // A delivery that cannot be built (a secret that no longer opens) fails its attempts and ends in the
+      // dead-letter queue, where an operator sees it, instead of being retried forever.
+      this.logger.error({ err: error, deliveryId: delivery.id }, 'webhook delivery could not be built');
+      return { kind: 'failed', statusCode: null, error: 'internal_error', retryAfterMs: null };
     }
     try {
       const response = await request(url, {
@@ -226,16 +225,7 @@ export class WebhookDispatcher {
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
         signal: AbortSignal.timeout(this.options.timeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'tilt-webhooks/1',
-          [EVENT_ID_HEADER]: event.eventId,
-          [EVENT_TYPE_HEADER]: event.type,
-          [TIMESTAMP_HEADER]: String(timestamp),
-          [DELIVERY_ID_HEADER]: delivery.id,
-          [ATTEMPT_HEADER]: String(delivery.attempts),
-          [SIGNATURE_HEADER]: signatureHeader(secrets, event.eventId, timestamp, body),
-        },
+        headers,
         body,
       });
       // The answer's body is not ours to keep; reading it frees the connection for the next delivery.
@@ -252,6 +242,29 @@ export class WebhookDispatcher {
     } catch (error) {
       return { kind: 'failed', statusCode: null, error: failureName(error), retryAfterMs: null };
     }
+  }
+
+  /** The body and headers of one attempt, signed with every secret that signs now. */
+  private signed(endpoint: WebhookEndpoint, event: PaymentEvent, delivery: Claimed) {
+    const now = Date.now();
+    const secrets = [decrypt(endpoint.secretSealed, this.options.secretKey)];
+    const previousValid = endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now;
+    if (endpoint.previousSecretSealed && previousValid) {
+      secrets.push(decrypt(endpoint.previousSecretSealed, this.options.secretKey));
+    }
+    const body = JSON.stringify(webhookBody(event));
+    const timestamp = Math.floor(now / 1000);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'tilt-webhooks/1',
+      [EVENT_ID_HEADER]: event.eventId,
+      [EVENT_TYPE_HEADER]: event.type,
+      [TIMESTAMP_HEADER]: String(timestamp),
+      [DELIVERY_ID_HEADER]: delivery.id,
+      [ATTEMPT_HEADER]: String(delivery.attempts),
+      [SIGNATURE_HEADER]: signatureHeader(secrets, event.eventId, timestamp, body),
+    };
+    return { body, headers };
   }
 
   /** Records an attempt's outcome, if the delivery is still at that attempt (see the class comment). */
