@@ -1,0 +1,385 @@
+import { randomUUID } from 'node:crypto';
+import { PAYMENT_EVENT_TYPES, createLogger } from '@pos/kit';
+import type { PaymentsRuntime } from '@pos/payments/src/context';
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { countRows, restClient } from '../support/rest';
+import { type Stack, startStack } from '../support/stack';
+
+/**
+ * Every payment event type of the partner changelog, produced through the gateway from the one state machine:
+ * approvals, refunds, voids and cancellations by the POS mutations, expiry and reversal outcomes by the sandbox's
+ * processor control. A `paymentEvents` subscriber opened once at the start must see exactly one event per state
+ * change, and the outbox must hold exactly those rows.
+ */
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Seen {
+  type: string;
+  sequence: string;
+  paymentVersion: number;
+  payload: { paymentId: string; status: string; orderId: string | null; refundedCents: number };
+}
+
+/** A GraphQL answer as these tests read it. */
+interface Answer {
+  data?: any;
+  errors?: Array<{ message: string; extensions?: Record<string, any> }>;
+}
+
+const WATCH = `subscription { paymentEvents { type sequence paymentVersion payload { paymentId status orderId refundedCents } } }`;
+const PAYMENT = 'id status version refundedCents failureCode reversalRequestedAt';
+const REVERSE = `mutation($paymentId: ID!, $orderId: ID, $key: String) {
+  reversePayment(paymentId: $paymentId, orderId: $orderId, idempotencyKey: $key) { idempotentReplay payment { ${PAYMENT} } }
+}`;
+const OUTCOME = `mutation($input: SandboxProcessorOutcomeInput!) {
+  sandboxProcessorOutcome(input: $input) { eventType payment { ${PAYMENT} } }
+}`;
+const VOID = `mutation($paymentId: ID!) { voidPayment(paymentId: $paymentId) { payment { ${PAYMENT} } } }`;
+const REFUND = `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { payment { ${PAYMENT} } } }`;
+
+describe('payment outcomes: every event type, once per state change', () => {
+  let stack: Stack;
+  let demoToken: string;
+  let client: Client;
+  const seen: Seen[] = [];
+  const subscriptionErrors: unknown[] = [];
+
+  beforeAll(async () => {
+    // The cancelled payment's processor outage is logged as a warning; expected here, so kept out of the output.
+    stack = await startStack({ loggers: { payments: createLogger('payments', 'error') } });
+    demoToken = await stack.token();
+    client = createClient({
+      url: stack.gatewayUrl.replace('http', 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { Authorization: `Bearer ${demoToken}` },
+      retryAttempts: 0,
+    });
+    // One subscriber for the whole file: it must end up with exactly the outbox, event for event.
+    client.subscribe(
+      { query: WATCH },
+      {
+        next: (value) => seen.push((value.data as { paymentEvents: Seen }).paymentEvents),
+        error: (error) => subscriptionErrors.push(error),
+        complete: () => undefined,
+      },
+    );
+    await until(
+      () => (stack.subgraphs.payments.runtime as PaymentsRuntime).events.subscriberCount >= 1,
+      'the payments subgraph subscription',
+    );
+  });
+  afterAll(async () => {
+    await client?.dispose();
+    await stack?.close();
+  });
+
+  const rest = restClient(
+    () => stack,
+    () => demoToken,
+  );
+  const gql = async (query: string, variables: Record<string, unknown> = {}, token = demoToken) =>
+    (await stack.graphql(query, variables, token)).body as Answer;
+  const errorOf = (body: Answer) => ({
+    code: body.errors?.[0]?.extensions?.code,
+    reason: body.errors?.[0]?.extensions?.reason,
+  });
+  const outboxRows = () => countRows(stack, 'payments.payment_event');
+  const outboxOf = async (paymentId: string) =>
+    stack.subgraphs.payments.orm.em
+      .fork()
+      .getConnection()
+      .execute<Array<{ type: string; payment_version: number }>>(
+        'select type, payment_version from payments.payment_event where payment_id = ? order by seq',
+        [paymentId],
+      );
+
+  async function openOrder(totalCents: number, locationId = '1', token = demoToken): Promise<string> {
+    const body = await gql(
+      `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }`,
+      { input: { locationId, currency: 'USD', totalCents } },
+      token,
+    );
+    expect(body.errors).toBeUndefined();
+    return body.data!.createOrder.order.id;
+  }
+
+  /** An approved card payment of `amountCents` on a new order; returns both ids. */
+  async function approved(amountCents: number, locationId = '1', token = demoToken) {
+    const orderId = await openOrder(amountCents, locationId, token);
+    const body = await gql(
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status version } } }`,
+      { input: { orderId, amountCents, currency: 'USD', cardToken: 'tok_visa' } },
+      token,
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.createPayment.payment).toMatchObject({ status: 'APPROVED', version: 2 });
+    return { orderId, paymentId: body.data!.createPayment.payment.id as string };
+  }
+
+  const outcome = (paymentId: string, what: string, reason?: string, token = demoToken) =>
+    gql(OUTCOME, { input: { paymentId, outcome: what, ...(reason ? { reason } : {}) } }, token);
+  const reverse = (paymentId: string, extra: Record<string, unknown> = {}, token = demoToken) =>
+    gql(REVERSE, { paymentId, ...extra }, token);
+
+  /** What the subscriber saw of a payment, once it has seen `count` events of it. */
+  async function seenOf(paymentId: string, count: number) {
+    const of = () => seen.filter((e) => e.payload.paymentId === paymentId);
+    await until(() => of().length >= count, `${count} events of ${paymentId}`);
+    return of().map((e) => [e.type, e.paymentVersion, e.payload.status]);
+  }
+
+  it('produces each of the seven event types through the gateway, one per state change', async () => {
+    // approved, then refunded (partly): a refund is a status change (PARTIALLY_REFUNDED) with its own version.
+    const refunded = await approved(2000);
+    const partly = await gql(REFUND, { input: { paymentId: refunded.paymentId, amountCents: 500 } });
+    expect(partly.data.refundPayment.payment).toMatchObject({ status: 'PARTIALLY_REFUNDED', version: 3 });
+
+    const voided = await approved(1500);
+    expect((await gql(VOID, { paymentId: voided.paymentId })).data.voidPayment.payment).toMatchObject({
+      status: 'VOIDED',
+      version: 3,
+    });
+
+    // cancelled: the sandbox's unavailable processor; the answer is a 503 without the payment, the event names it.
+    const cancelledOrder = await openOrder(700);
+    const unavailable = await gql(
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }`,
+      { input: { orderId: cancelledOrder, amountCents: 700, currency: 'USD', cardToken: 'tok_processor_unavailable' } },
+    );
+    expect(errorOf(unavailable)).toEqual({ code: 'UNAVAILABLE', reason: 'processor_unavailable' });
+
+    // expired: PENDING → EXPIRED needs a payment held pending, which a sandbox sale never leaves (it answers at
+    // once, in the same request); the processor-side expiry of an approved, unsettled authorisation is reachable.
+    const expired = await approved(900);
+    const expiry = await outcome(expired.paymentId, 'AUTHORIZATION_EXPIRED');
+    expect(expiry.errors).toBeUndefined();
+    expect(expiry.data.sandboxProcessorOutcome).toEqual({
+      eventType: 'payment.expired',
+      payment: expect.objectContaining({ status: 'EXPIRED', version: 3, failureCode: 'authorization_expired' }),
+    });
+
+    // reversal_settled: asking writes no event and changes no status or version; the outcome does.
+    const reversed = await approved(1100);
+    const asked = await reverse(reversed.paymentId, { orderId: reversed.orderId });
+    expect(asked.errors).toBeUndefined();
+    expect(asked.data.reversePayment).toEqual({
+      idempotentReplay: false,
+      payment: expect.objectContaining({ status: 'APPROVED', version: 2, reversalRequestedAt: expect.any(String) }),
+    });
+    expect(await outboxOf(reversed.paymentId)).toHaveLength(1);
+    const settled = await outcome(reversed.paymentId, 'REVERSAL_SETTLED');
+    expect(settled.data.sandboxProcessorOutcome).toEqual({
+      eventType: 'payment.reversal_settled',
+      payment: expect.objectContaining({ status: 'REVERSED', version: 3, reversalRequestedAt: null }),
+    });
+
+    // reversal_failed on a partly refunded payment: the status stays, the version moves, the reason is kept.
+    const failed = await approved(3000);
+    await gql(REFUND, { input: { paymentId: failed.paymentId, amountCents: 1000 } });
+    expect((await reverse(failed.paymentId)).errors).toBeUndefined();
+    const refused = await outcome(failed.paymentId, 'REVERSAL_FAILED', 'issuer_unavailable');
+    expect(refused.data.sandboxProcessorOutcome).toEqual({
+      eventType: 'payment.reversal_failed',
+      payment: expect.objectContaining({
+        status: 'PARTIALLY_REFUNDED',
+        version: 4,
+        reversalRequestedAt: null,
+        failureCode: 'issuer_unavailable',
+      }),
+    });
+    // The reversal is over: money can move again.
+    const after = await gql(REFUND, { input: { paymentId: failed.paymentId, amountCents: 1000 } });
+    expect(after.data.refundPayment.payment).toMatchObject({ status: 'PARTIALLY_REFUNDED', version: 5 });
+
+    expect(await seenOf(refunded.paymentId, 2)).toEqual([
+      ['payment.approved', 2, 'APPROVED'],
+      ['payment.refunded', 3, 'PARTIALLY_REFUNDED'],
+    ]);
+    expect(await seenOf(voided.paymentId, 2)).toEqual([
+      ['payment.approved', 2, 'APPROVED'],
+      ['payment.voided', 3, 'VOIDED'],
+    ]);
+    await until(() => seen.some((e) => e.payload.orderId === cancelledOrder), 'the cancellation');
+    const cancelledId = seen.find((e) => e.payload.orderId === cancelledOrder)!.payload.paymentId;
+    expect(await seenOf(cancelledId, 1)).toEqual([['payment.cancelled', 2, 'CANCELLED']]);
+    expect(await seenOf(expired.paymentId, 2)).toEqual([
+      ['payment.approved', 2, 'APPROVED'],
+      ['payment.expired', 3, 'EXPIRED'],
+    ]);
+    expect(await seenOf(reversed.paymentId, 2)).toEqual([
+      ['payment.approved', 2, 'APPROVED'],
+      ['payment.reversal_settled', 3, 'REVERSED'],
+    ]);
+    expect(await seenOf(failed.paymentId, 4)).toEqual([
+      ['payment.approved', 2, 'APPROVED'],
+      ['payment.refunded', 3, 'PARTIALLY_REFUNDED'],
+      ['payment.reversal_failed', 4, 'PARTIALLY_REFUNDED'],
+      ['payment.refunded', 5, 'PARTIALLY_REFUNDED'],
+    ]);
+    expect(new Set(seen.map((e) => e.type))).toEqual(new Set(PAYMENT_EVENT_TYPES));
+
+    // Exactly once: the subscriber's events are the outbox's rows, no more and none twice. Events reach it in
+    // outbox order, so once a later payment's event has arrived nothing earlier can still be on its way.
+    const sentinel = await approved(100);
+    await seenOf(sentinel.paymentId, 1);
+    for (const id of [refunded, voided, expired, reversed, failed].map((p) => p.paymentId).concat(cancelledId)) {
+      const rows = await outboxOf(id);
+      expect(seen.filter((e) => e.payload.paymentId === id).map((e) => [e.type, e.paymentVersion])).toEqual(
+        rows.map((row) => [row.type, row.payment_version]),
+      );
+    }
+    expect(new Set(seen.map((e) => e.sequence)).size).toBe(seen.length);
+    expect(subscriptionErrors).toEqual([]);
+  });
+
+  it('writes nothing for an outcome the state machine refuses', async () => {
+    const approvedOnly = await approved(800);
+    const fullyRefunded = await approved(600);
+    await gql(REFUND, { input: { paymentId: fullyRefunded.paymentId } });
+    // A settled payment was captured: its authorisation can no longer lapse. Location 2 only, so no other test's
+    // payment is settled under it.
+    const settled = await approved(400, '2');
+    const closed = await gql(`mutation { closeBatch(locationId: "2") { settledCount } }`);
+    expect(closed.data.closeBatch.settledCount).toBeGreaterThanOrEqual(1);
+    const before = await outboxRows();
+    const versions = async () =>
+      Promise.all(
+        [approvedOnly, fullyRefunded, settled].map(
+          async (p) =>
+            (await gql(`query($id: ID!) { payment(id: $id) { ${PAYMENT} } }`, { id: p.paymentId })).data.payment,
+        ),
+      );
+    const snapshot = await versions();
+
+    for (const [paymentId, what] of [
+      [approvedOnly.paymentId, 'REVERSAL_SETTLED'],
+      [approvedOnly.paymentId, 'REVERSAL_FAILED'],
+      [fullyRefunded.paymentId, 'AUTHORIZATION_EXPIRED'],
+      [settled.paymentId, 'AUTHORIZATION_EXPIRED'],
+    ]) {
+      const body = await outcome(paymentId, what);
+      expect({ what, ...errorOf(body) }).toEqual({ what, code: 'CONFLICT', reason: 'invalid_state_transition' });
+      expect(body.data).toBeNull();
+    }
+    // A reversal of a final payment is refused by the same machine.
+    expect(errorOf(await reverse(fullyRefunded.paymentId))).toEqual({
+      code: 'CONFLICT',
+      reason: 'invalid_state_transition',
+    });
+    expect(await outboxRows()).toBe(before);
+    expect(await versions()).toEqual(snapshot);
+  });
+
+  it('answers 409 reversal_pending to voids, refunds and a second reversal while a reversal is pending', async () => {
+    const { orderId, paymentId } = await approved(2500);
+    const key = randomUUID();
+    const asked = await reverse(paymentId, { key });
+    expect(asked.data.reversePayment.payment.reversalRequestedAt).toEqual(expect.any(String));
+    // The same key answers the stored result, even now that another reversal would be refused.
+    const replay = await reverse(paymentId, { key });
+    expect(replay.data.reversePayment).toEqual({ ...asked.data.reversePayment, idempotentReplay: true });
+    const before = await outboxRows();
+
+    const pending = { code: 'CONFLICT', reason: 'reversal_pending' };
+    expect(errorOf(await gql(VOID, { paymentId }))).toEqual(pending);
+    expect(errorOf(await gql(REFUND, { input: { paymentId, amountCents: 100 } }))).toEqual(pending);
+    expect(errorOf(await reverse(paymentId))).toEqual(pending);
+    // The REST facade maps it to 409 with the same code.
+    const restVoid = await rest('POST', `/pos/v1/orders/${orderId}/payments/${paymentId}/void`);
+    expect(restVoid.status).toBe(409);
+    expect(restVoid.body).toMatchObject({ status: 409, code: 'reversal_pending' });
+    const restRefund = await rest('POST', `/pos/v1/orders/${orderId}/payments/${paymentId}/refunds`, {
+      body: { amount_cents: 100 },
+    });
+    expect(restRefund.status).toBe(409);
+    expect(restRefund.body).toMatchObject({ status: 409, code: 'reversal_pending' });
+    // Nor does a pending reversal settle with the location's batch: the processor is voiding or refunding it.
+    await gql(`mutation { closeBatch(locationId: "1") { settledCount } }`);
+    const read = await gql(`query($id: ID!) { payment(id: $id) { settledAt refunds { id } } }`, { id: paymentId });
+    expect(read.data.payment).toEqual({ settledAt: null, refunds: [] });
+    expect(await outboxRows()).toBe(before);
+
+    // Once it settled, the payment is final.
+    expect((await outcome(paymentId, 'REVERSAL_SETTLED')).data.sandboxProcessorOutcome.eventType).toBe(
+      'payment.reversal_settled',
+    );
+    expect(errorOf(await gql(VOID, { paymentId }))).toEqual({ code: 'CONFLICT', reason: 'invalid_state_transition' });
+  });
+
+  it('refuses a reversal of a sale a mobile provider registered: it is reversed with that provider', async () => {
+    const posRef = `R-${randomUUID().slice(0, 8)}`;
+    const opened = await gql(`mutation($input: OpenCheckInput!) { openCheck(input: $input) { id } }`, {
+      input: {
+        locationId: '1',
+        posRef,
+        orderNumber: posRef.slice(2),
+        guestCount: 1,
+        ownedByEmployeeRef: 'EMP-7',
+        ownedByEmployee: 'Sam Lee',
+      },
+    });
+    expect(opened.errors).toBeUndefined();
+    await gql(`mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { total } }`, {
+      id: opened.data.openCheck.id,
+      item: { posRef: 'ITEM-1', name: 'Soup', quantity: 1, price: 1200 },
+    });
+    const mobile = await stack.token('demo-partner', 'demo-secret', 'tilt/mobile:payments');
+    const paid = await gql(
+      `mutation($input: PayCheckInput!) { payCheck(input: $input) { payment { id processor } } }`,
+      {
+        input: {
+          locationId: '1',
+          posRef,
+          amountCents: 1200,
+          card: { type: 'VS', last4Digits: '4242', expirationDate: '1240', token: 'tok_visa' },
+          transaction: { authorizationCode: 'A1B2C3', invoice: `INV-${posRef}` },
+        },
+      },
+      mobile,
+    );
+    expect(paid.errors).toBeUndefined();
+    expect(paid.data.payCheck.payment.processor).toBe('external');
+    const body = await reverse(paid.data.payCheck.payment.id);
+    expect(errorOf(body)).toEqual({ code: 'CONFLICT', reason: 'payment_external' });
+  });
+
+  it('lets no other partner, and no caller without the scope, apply an outcome to our payment', async () => {
+    const { paymentId } = await approved(1300);
+    const before = await outboxRows();
+    const other = await stack.token('other-partner', 'other-secret');
+    expect(errorOf(await outcome(paymentId, 'AUTHORIZATION_EXPIRED', undefined, other))).toEqual({
+      code: 'NOT_FOUND',
+      reason: undefined,
+    });
+    expect(errorOf(await reverse(paymentId, {}, other)).code).toBe('NOT_FOUND');
+    const readOnly = await stack.token('demo-partner', 'demo-secret', 'tilt/pos:read');
+    expect(errorOf(await outcome(paymentId, 'AUTHORIZATION_EXPIRED', undefined, readOnly)).code).toBe('FORBIDDEN');
+    expect(errorOf(await reverse(paymentId, {}, readOnly)).code).toBe('FORBIDDEN');
+    expect(await outboxRows()).toBe(before);
+    // The other partner applies outcomes to its own payments only, and they are its own events.
+    const theirs = await approved(300, '3', other);
+    const expired = await outcome(theirs.paymentId, 'AUTHORIZATION_EXPIRED', undefined, other);
+    expect(expired.data.sandboxProcessorOutcome.payment.status).toBe('EXPIRED');
+  });
+
+  it('validates the outcome input', async () => {
+    const { paymentId } = await approved(200);
+    const reasonOnSettled = await outcome(paymentId, 'AUTHORIZATION_EXPIRED', 'because');
+    expect(errorOf(reasonOnSettled)).toEqual({ code: 'BAD_USER_INPUT', reason: 'validation_error' });
+    expect(reasonOnSettled.errors?.[0]?.extensions?.details).toEqual(['reason: only for REVERSAL_FAILED']);
+    await reverse(paymentId);
+    const badReason = await outcome(paymentId, 'REVERSAL_FAILED', 'Not a code!');
+    expect(errorOf(badReason)).toEqual({ code: 'BAD_USER_INPUT', reason: 'validation_error' });
+    const unknown = await outcome(paymentId, 'CHARGEBACK');
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(errorOf(await outcome('not-a-uuid', 'REVERSAL_SETTLED')).code).toBe('BAD_USER_INPUT');
+  });
+});
