@@ -8,7 +8,7 @@ export interface Received {
 }
 
 /** How the receiver answers its n-th request (0-based): a status (and headers), or 'hang' to never answer. */
-export type Answer = { status: number; headers?: Record<string, string> } | 'hang';
+export type Answer = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 /**
  * A partner's webhook receiver on port 0: it records every request with its exact raw body, and answers as the
@@ -16,12 +16,17 @@ export type Answer = { status: number; headers?: Record<string, string> } | 'han
  */
 export class Receiver {
   readonly received: Received[] = [];
+  /** The most requests that were open at once. */
+  maxConcurrent = 0;
+  private open = 0;
   private server: Server;
   private hanging = new Set<ServerResponse>();
   answer: (index: number, request: Received) => Answer = () => ({ status: 200 });
 
   constructor() {
     this.server = createServer((req, res) => {
+      this.maxConcurrent = Math.max(this.maxConcurrent, ++this.open);
+      res.on('close', () => this.open--);
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
@@ -33,7 +38,9 @@ export class Receiver {
           res.on('close', () => this.hanging.delete(res));
           return;
         }
-        res.writeHead(answer.status, answer.headers ?? {}).end('ok');
+        const respond = () => res.writeHead(answer.status, answer.headers ?? {}).end('ok');
+        if (answer.delayMs) setTimeout(respond, answer.delayMs);
+        else respond();
       });
     });
   }
