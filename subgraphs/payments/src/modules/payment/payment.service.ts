@@ -510,9 +510,9 @@ export class PaymentService {
     } catch (error) {
       if (!(error instanceof ProcessorUnavailableError)) throw error;
       this.deps.logger.warn({ err: error, paymentId, requestId: this.deps.requestId }, 'processor unavailable');
-      // Unlike a void, the reversal may have reached the processor, whose outcome would then arrive for a payment
-      // we had unmarked. It stays pending (and its key held): the outcome ends it, or a retry with the same key
-      // after the lease sends it again under the same reference.
+      // A void's answer is its outcome, so an unanswered void can be unmarked. A reversal's outcome comes later:
+      // had this request reached the processor, that outcome would find a payment we had unmarked. So it stays
+      // pending (and its key held): the outcome ends it, or a retry with the same key after the lease resends it.
       throw processorUnavailable('the reversal is pending; retry with the same Idempotency-Key to send it again');
     }
 
