@@ -3,6 +3,8 @@ import { PAYMENT_EVENT_TYPES, createLogger } from '@pos/kit';
 import type { PaymentsRuntime } from '@pos/payments/src/context';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { verifySignature } from '@pos/payments/src/modules/webhook/webhook.signature';
+import { Receiver } from '../support/receiver';
 import { countRows, restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
@@ -51,11 +53,20 @@ describe('payment outcomes: every event type, once per state change', () => {
   let client: Client;
   const seen: Seen[] = [];
   const subscriptionErrors: unknown[] = [];
+  // A partner's webhook endpoint that receives every type: each event must reach it as it reaches the subscriber.
+  const receiver = new Receiver();
+  let webhookSecret: string;
 
   beforeAll(async () => {
     // The cancelled payment's processor outage is logged as a warning; expected here, so kept out of the output.
     stack = await startStack({ loggers: { payments: createLogger('payments', 'error') } });
     demoToken = await stack.token();
+    const registered = await stack.graphql(
+      `mutation($url: String!) { createWebhookEndpoint(input: { url: $url }) { secret } }`,
+      { url: await receiver.listen() },
+      demoToken,
+    );
+    webhookSecret = registered.body.data!.createWebhookEndpoint.secret;
     client = createClient({
       url: stack.gatewayUrl.replace('http', 'ws'),
       webSocketImpl: WebSocket,
@@ -78,6 +89,7 @@ describe('payment outcomes: every event type, once per state change', () => {
   });
   afterAll(async () => {
     await client?.dispose();
+    await receiver.close();
     await stack?.close();
   });
 
@@ -238,6 +250,27 @@ describe('payment outcomes: every event type, once per state change', () => {
     }
     expect(new Set(seen.map((e) => e.sequence)).size).toBe(seen.length);
     expect(subscriptionErrors).toEqual([]);
+
+    // The webhook endpoint received the same events, each once and signed, whatever their type.
+    await until(() => receiver.received.length >= seen.length, 'the webhook deliveries');
+    const delivered = receiver.received.map((r) => {
+      expect(
+        verifySignature({
+          secret: webhookSecret,
+          header: r.headers['x-tilt-signature'] as string,
+          eventId: r.headers['x-tilt-event-id'] as string,
+          timestamp: r.headers['x-tilt-timestamp'] as string,
+          rawBody: r.rawBody,
+        }),
+      ).toBe(true);
+      const body = JSON.parse(r.rawBody);
+      return [body.sequence, body.type, body.payment_version, body.data.payment.status];
+    });
+    const byStream = (events: unknown[][]) => [...events].sort((a, b) => Number(a[0]) - Number(b[0]));
+    expect(byStream(delivered)).toEqual(
+      byStream(seen.map((e) => [e.sequence, e.type, e.paymentVersion, e.payload.status.toLowerCase()])),
+    );
+    expect(new Set(delivered.map((d) => d[1]))).toEqual(new Set(PAYMENT_EVENT_TYPES));
   });
 
   it('writes nothing for an outcome the state machine refuses', async () => {
