@@ -11,7 +11,8 @@ const errorBody = z.object({
       'Stable machine-readable code: validation_error, unauthorized, insufficient_scope, not_found, ' +
         'unsupported_media_type, idempotency_key_reused, idempotency_key_in_use, duplicate_external_id, ' +
         'amount_exceeds_due, currency_mismatch, amount_exceeds_refundable, payment_settled, payment_has_refunds, ' +
-        'payment_not_refundable, payment_busy, payment_external, invalid_state_transition, processor_unavailable, dependency_unavailable, ' +
+        'payment_not_refundable, payment_busy, payment_external, reversal_pending, invalid_state_transition, ' +
+        'delivery_not_dead, endpoint_disabled, too_many_endpoints, url_not_allowed, processor_unavailable, dependency_unavailable, ' +
         'service_unavailable, internal_error',
     ),
   timestamp: z.string().describe('ISO 8601 timestamp'),

@@ -160,7 +160,7 @@ export class WebhookDelivery {
   @Property({ type: 'timestamptz', nullable: true })
   deliveredAt: Date | null = null;
 
-  @Field(() => Int, { description: 'How many times an operator replayed it from the dead-letter queue' })
+  @Field(() => Int, { description: 'How many times it was replayed from the dead-letter queue' })
   @Property({ type: 'integer' })
   replays: number = 0;
 
