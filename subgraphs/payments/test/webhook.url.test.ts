@@ -101,7 +101,7 @@ describe('webhook endpoints when private URLs are not allowed (production)', () 
         [target, encrypt('whsec_test', runtime.webhookKey)],
       );
       const em = payments_.started.orm.em.fork();
-      const event = em.create(PaymentEvent, {
+      const event = Object.assign(new PaymentEvent(), {
         tenantId: 'demo',
         type: 'payment.approved',
         paymentId: '00000000-0000-4000-8000-000000000001',
@@ -120,7 +120,7 @@ describe('webhook endpoints when private URLs are not allowed (production)', () 
           processorReference: null,
         },
       });
-      await em.flush();
+      await em.persistAndFlush(event);
       await payments_.sql(
         `insert into payments.webhook_delivery (id, tenant_id, endpoint_id, event_id, event_seq, event_type, status, attempts, next_attempt_at, replays, created_at)
          values (gen_random_uuid(), 'demo', ?, ?, ?, 'payment.approved', 'PENDING', 0, now(), 0, now())`,
