@@ -1,19 +1,7 @@
-import { SCOPES } from '@pos/kit';
+import { PAYMENT_STATUSES, SCOPES } from '@pos/kit';
 import { z } from 'zod';
 import { defineRoute } from '../route';
 import { IDEMPOTENCY, cents, noQuery, timestamp, uuidId } from '../common';
-
-const PAYMENT_STATUSES = [
-  'pending',
-  'approved',
-  'declined',
-  'voided',
-  'partially_refunded',
-  'refunded',
-  'cancelled',
-  'expired',
-  'reversed',
-] as const;
 
 export const paymentSchema = z.object({
   id: z.string().describe('Payment id (UUID)'),

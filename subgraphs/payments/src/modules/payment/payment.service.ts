@@ -281,11 +281,12 @@ export class PaymentService {
     ids: { paymentId: string; orderId?: string | null },
     idempotencyKey?: string | null,
   ): Promise<{ payment: Payment; replayed: boolean }> {
-    requireScope(principal, SCOPES.posRefunds);
-    const paymentId = parseUuidArg(ids.paymentId, 'paymentId');
-    const orderId = ids.orderId == null ? null : parseUuidArg(ids.orderId, 'orderId');
-    const store = new IdempotencyStore(this.em);
-    const claim = await store.claimKey(principal, idempotencyKey, 'voidPayment', { paymentId, orderId });
+    const { paymentId, orderId, store, claim } = await this.claimMoneyBack(
+      principal,
+      ids,
+      idempotencyKey,
+      'voidPayment',
+    );
     if (claim?.kind === 'replay') return { payment: restorePayment(claim.response), replayed: true };
     const token = claim?.token ?? null;
 
@@ -474,11 +475,12 @@ export class PaymentService {
     ids: { paymentId: string; orderId?: string | null },
     idempotencyKey?: string | null,
   ): Promise<{ payment: Payment; replayed: boolean }> {
-    requireScope(principal, SCOPES.posRefunds);
-    const paymentId = parseUuidArg(ids.paymentId, 'paymentId');
-    const orderId = ids.orderId == null ? null : parseUuidArg(ids.orderId, 'orderId');
-    const store = new IdempotencyStore(this.em);
-    const claim = await store.claimKey(principal, idempotencyKey, 'reversePayment', { paymentId, orderId });
+    const { paymentId, orderId, store, claim } = await this.claimMoneyBack(
+      principal,
+      ids,
+      idempotencyKey,
+      'reversePayment',
+    );
     if (claim?.kind === 'replay') return { payment: restorePayment(claim.response), replayed: true };
     const token = claim?.token ?? null;
 
@@ -626,6 +628,21 @@ export class PaymentService {
       await tx.flush();
       return settled.length;
     });
+  }
+
+  /** How a void or a reversal starts: the scope, the ids, and the claim of its idempotency key. */
+  private async claimMoneyBack(
+    principal: Principal,
+    ids: { paymentId: string; orderId?: string | null },
+    idempotencyKey: string | null | undefined,
+    operation: 'voidPayment' | 'reversePayment',
+  ) {
+    requireScope(principal, SCOPES.posRefunds);
+    const paymentId = parseUuidArg(ids.paymentId, 'paymentId');
+    const orderId = ids.orderId == null ? null : parseUuidArg(ids.orderId, 'orderId');
+    const store = new IdempotencyStore(this.em);
+    const claim = await store.claimKey(principal, idempotencyKey, operation, { paymentId, orderId });
+    return { paymentId, orderId, store, claim };
   }
 
   /** A payment of the caller (tenant and locations), locked for this transaction; 404 otherwise. */
