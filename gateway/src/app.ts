@@ -25,7 +25,6 @@ import {
 } from '@pos/kit';
 import express from 'express';
 import { type ExecutionResult, GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { API_KEY_HEADER, apiKeyPrincipals, loadApiKeyPrincipal } from './auth/api-keys';
 import { type TokenSigner, issuerRouter } from './auth/issuer';
@@ -44,6 +43,7 @@ import { asyncApiDocument, openApiDocument } from './rest/openapi';
 import { restRouter } from './rest/router';
 import { routes } from './rest/routes';
 import { FederatedSubscriptions } from './subscriptions/federated-subscriptions';
+import { useWsServer } from './subscriptions/ws-server';
 
 export interface StartedGateway extends RunningServer {
   orm: MikroORM;
@@ -152,6 +152,7 @@ export async function startGateway(
       config.INTERNAL_JWT_SECRET,
       logger,
       metrics,
+      { upstreamRetryMs: config.SUBSCRIPTION_UPSTREAM_RETRY_SECONDS * 1000 },
     );
     closers.push(() => subscriptions.close());
     // Upstream streams held (identical subscriptions share one), read at scrape time. A plain metric object: the
@@ -187,10 +188,10 @@ export async function startGateway(
     closers.unshift(() => apollo.stop());
 
     // graphql-ws on the same /graphql URL: subscriptions go through the planner, queries and mutations through
-    // Apollo Server exactly as over HTTP.
+    // Apollo Server exactly as over HTTP. A client that stops reading is closed with 4008 (ws-server.ts).
     const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
     const apiSchema = subscriptions.apiGraphQLSchema;
-    const wsServer = useServer<Record<string, unknown>, { principal?: Principal }>(
+    const wsServer = useWsServer<Record<string, unknown>, { principal?: Principal }>(
       {
         schema: apiSchema,
         onConnect: async (ctx) => {
@@ -232,6 +233,7 @@ export async function startGateway(
         },
       },
       wss,
+      { maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES, logger },
     );
     closers.unshift(async () => {
       await wsServer.dispose();

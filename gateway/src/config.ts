@@ -18,6 +18,20 @@ export const gatewayEnvSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** How long a client's tenant and a user's roles are cached: a disabled client or user works this long at most. */
   AUTH_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  /**
+   * Bytes a graphql-ws client may leave unread before the gateway closes it with code 4008 (client too slow);
+   * it bounds what one client that stops reading can cost. Default 1 MiB, about a thousand payment events.
+   */
+  WS_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .default(1024 * 1024),
+  /**
+   * How long the gateway keeps resuming an upstream subscription that dropped (a subgraph restart) before its
+   * clients get an UNAVAILABLE error; each attempt resumes after the last event received, so nothing is lost.
+   */
+  SUBSCRIPTION_UPSTREAM_RETRY_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '../../schema/supergraph.graphql')),
   ORDERS_URL: subgraphUrl(4001),
   CHECKS_URL: subgraphUrl(4002),

@@ -12,13 +12,18 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 }
 
+/** Every client a test opened, disposed after the file. */
+const opened: Client[] = [];
+
 function wsClient(stack: Stack, token: string): Client {
-  return createClient({
+  const client = createClient({
     url: stack.gatewayUrl.replace('http', 'ws'),
     webSocketImpl: WebSocket,
     connectionParams: { Authorization: `Bearer ${token}` },
     retryAttempts: 0,
   });
+  opened.push(client);
+  return client;
 }
 
 interface Collected {
@@ -40,6 +45,39 @@ function collect(client: Client, query: string, variables: Record<string, unknow
   return collected;
 }
 
+const PAYLOAD_FIELDS =
+  'paymentId status amountCents refundedCents tipCents currency orderId checkId processor processorReference';
+const ENVELOPE_LITE = `subscription { paymentEvents { partnerId payload { paymentId } } }`;
+
+/**
+ * A graphql-transport-ws client written out by hand over `ws`, so that a test can stop reading its TCP socket
+ * (a client that cannot keep up) and look at the close code it finally gets.
+ */
+async function rawSubscriber(stack: Stack, token: string, query: string, copies = 1) {
+  const socket = new WebSocket(stack.gatewayUrl.replace('http', 'ws'), 'graphql-transport-ws');
+  const events: Array<{ cursor: string }> = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  const acked = new Promise<void>((resolve, reject) => {
+    socket.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as { id?: string; type: string; payload?: any };
+      if (message.type === 'connection_ack') resolve();
+      if (message.type === 'next' && message.id === '1') events.push(message.payload.data.paymentEvents);
+    });
+    socket.once('close', () => reject(new Error('closed before the ack')));
+  });
+  await new Promise((resolve) => socket.once('open', resolve));
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } }));
+  await acked;
+  for (let id = 1; id <= copies; id++) {
+    socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query } }));
+  }
+  // The TCP socket under the WebSocket: pausing it stops reading, so the kernel buffers fill, then the gateway's.
+  const tcp = (socket as unknown as { _socket: import('node:net').Socket })._socket;
+  return { events, closed, pause: () => tcp.pause(), resume: () => tcp.resume() };
+}
+
 const EVENTS = `subscription Watch($after: String) {
   paymentEvents(after: $after) {
     type cursor
@@ -51,16 +89,28 @@ describe('payment event subscriptions through the gateway', () => {
   let stack: Stack;
   let demoToken: string;
   const clients: Client[] = [];
+  let otherToken: string;
   beforeAll(async () => {
-    stack = await startStack();
+    // A small per-socket send limit, so that the slow-client test fills it with a few dozen events.
+    stack = await startStack({ gatewayEnv: { WS_MAX_BUFFERED_BYTES: String(64 * 1024) } });
     demoToken = await stack.token();
+    otherToken = await stack.token('other-partner', 'other-secret');
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await Promise.all([...clients, ...opened].map((c) => c.dispose()));
     await stack?.close();
   });
 
   const openSubscriptions = () => stack.gateway.subscriptions.upstreamCount;
+  /** Nothing left open by an earlier test: counts asserted below are this test's alone. */
+  const settled = () =>
+    until(
+      () =>
+        stack.gateway.subscriptions.upstreamCount === 0 &&
+        stack.gateway.subscriptions.subscriberCount === 0 &&
+        subgraphSubscriptions(stack) === 0,
+      'earlier subscriptions to close',
+    );
 
   async function pay(locationId: string, amountCents: number, token = demoToken) {
     const order = await stack.graphql(
@@ -109,7 +159,6 @@ describe('payment event subscriptions through the gateway', () => {
   });
 
   it('keeps partners apart, shares identical upstreams, and resumes from a cursor', async () => {
-    const otherToken = await stack.token('other-partner', 'other-secret');
     const demoA = wsClient(stack, demoToken);
     const demoB = wsClient(stack, demoToken);
     const other = wsClient(stack, otherToken);
@@ -205,6 +254,169 @@ describe('payment event subscriptions through the gateway', () => {
     ]);
     expect(asked.events).toEqual([]);
     for (const c of [mine, asked]) c.stop();
+  });
+
+  it('keeps two partners subscribed at once to their own events while both pay concurrently', async () => {
+    await settled();
+    const demo = collect(wsClient(stack, demoToken), ENVELOPE_LITE);
+    const other = collect(wsClient(stack, otherToken), ENVELOPE_LITE);
+    await until(() => subgraphSubscriptions(stack) === 2, 'both partners subscribed');
+    const paid = await Promise.all(
+      [0, 1, 2, 3].flatMap((i) => [pay('1', 100 + i), pay('3', 200 + i, otherToken), pay('2', 300 + i)]),
+    );
+    const demoIds = paid.filter((_, i) => i % 3 !== 1).map((p) => p.paymentId);
+    const otherIds = paid.filter((_, i) => i % 3 === 1).map((p) => p.paymentId);
+    await until(() => demo.events.length >= 8 && other.events.length >= 4, 'the events of both partners');
+    const seen = (c: Collected) => c.events.map((e) => e.data.paymentEvents);
+    expect(
+      seen(demo)
+        .map((e) => e.payload.paymentId)
+        .sort(),
+    ).toEqual([...demoIds].sort());
+    expect(
+      seen(other)
+        .map((e) => e.payload.paymentId)
+        .sort(),
+    ).toEqual([...otherIds].sort());
+    expect(seen(demo).every((e) => e.partnerId === 'demo')).toBe(true);
+    expect(seen(other).every((e) => e.partnerId === 'other')).toBe(true);
+    for (const c of [demo, other]) c.stop();
+  });
+
+  it('resumes from any cursor with no gap and no duplicate while payments commit during the switch', async () => {
+    await settled();
+    const reference = collect(wsClient(stack, demoToken), EVENTS);
+    await until(() => subgraphSubscriptions(stack) === 1, 'the reference subscription');
+    // Two writers commit without pause while clients resume, some after an older cursor (replayed from the outbox,
+    // then live), some after the newest one (joining the shared live stream at that point).
+    const written: string[] = [];
+    const writers = [0, 1].map(async (w) => {
+      for (let i = 0; i < 12; i++) written.push((await pay(w ? '2' : '1', 100 + i)).paymentId);
+    });
+    const resumers: Array<{ after: string; collected: Collected }> = [];
+    const resuming = wsClient(stack, demoToken);
+    for (let i = 0; i < 10; i++) {
+      await until(() => reference.events.length > 2 * i, 'the next reference event');
+      const received = reference.events.length;
+      const from = i % 2 ? received - 1 : Math.floor(Math.random() * received);
+      const after = reference.events[from].data.paymentEvents.cursor as string;
+      resumers.push({ after, collected: collect(resuming, EVENTS, { after }) });
+    }
+    await Promise.all(writers);
+    await until(() => reference.events.length === written.length, 'every event on the reference');
+    const cursors = (c: Collected) => c.events.map((e) => e.data.paymentEvents.cursor as string);
+    const all = cursors(reference);
+    expect(reference.events.map((e) => e.data.paymentEvents.payment.id).sort()).toEqual([...written].sort());
+    const last = all[all.length - 1];
+    await until(() => resumers.every((r) => cursors(r.collected).at(-1) === last), 'every resumed stream to catch up');
+    for (const { after, collected } of resumers) {
+      expect(collected.errors).toEqual([]);
+      expect(cursors(collected)).toEqual(all.slice(all.indexOf(after) + 1));
+    }
+    reference.stop();
+    for (const { collected } of resumers) collected.stop();
+  });
+
+  it('shares one upstream stream and one resolution per event among identical subscriptions', async () => {
+    await settled();
+    const subs = stack.gateway.subscriptions;
+    const identical = Array.from({ length: 50 }, () => collect(wsClient(stack, demoToken), EVENTS));
+    // Distinct: another partner; a filter the subgraph applies; other fields of the orders subgraph only (the
+    // same upstream operation, so the same upstream stream, but a resolution of its own).
+    const otherPartner = collect(wsClient(stack, otherToken), EVENTS);
+    const refundsOnly = collect(
+      wsClient(stack, demoToken),
+      `subscription { paymentEvents(types: ["payment.refunded"]) { type cursor payment { id } } }`,
+    );
+    const otherFields = collect(
+      wsClient(stack, demoToken),
+      `subscription Watch($after: String) {
+        paymentEvents(after: $after) { type cursor payment { id amountCents order { number totalCents } } }
+      }`,
+    );
+    await until(() => subs.subscriberCount === 53, 'every subscription');
+    await until(() => subgraphSubscriptions(stack) === 3, 'the payments subgraph subscriptions');
+    expect(subs.upstreamCount).toBe(3);
+    expect(subs.streamCount).toBe(4);
+    // One graphql-ws connection to the payments subgraph per caller scope (demo, other), not per subscriber.
+    expect(subs.upstreamConnectionCount).toBe(2);
+
+    const resolvedBefore = subs.resolutionCount;
+    const { paymentId } = await pay('1', 4321);
+    await until(
+      () => identical.every((c) => c.events.length === 1) && otherFields.events.length === 1,
+      'the event on every subscription',
+    );
+    expect(new Set(identical.map((c) => c.events[0].data.paymentEvents.payment.id))).toEqual(new Set([paymentId]));
+    expect(otherFields.events[0].data.paymentEvents.payment.order.totalCents).toBe(4321);
+    // 51 subscribers received it; it was resolved twice: once for the 50 identical ones, once for the other fields.
+    expect(subs.resolutionCount - resolvedBefore).toBe(2);
+    expect(otherPartner.events).toEqual([]);
+    expect(refundsOnly.events).toEqual([]);
+
+    for (const c of [...identical, otherPartner, refundsOnly, otherFields]) c.stop();
+    await settled();
+    expect(subs.streamCount).toBe(0);
+    expect(subs.upstreamConnectionCount).toBe(0);
+  });
+
+  it('closes a client that stops reading with 4008, frees what it held, and lets it resume from its cursor', async () => {
+    await settled();
+    const subs = stack.gateway.subscriptions;
+    // Loopback TCP buffers take about 4 MB before anything stays in the gateway: big events (the payload repeated
+    // under aliases), ten subscriptions of them on the slow socket, so that a few dozen payments get there.
+    const aliases = Array.from({ length: 100 }, (_, i) => `p${i}: payload { ${PAYLOAD_FIELDS} }`).join(' ');
+    const BIG = `subscription Big($after: String) { paymentEvents(after: $after) { cursor ${aliases} } }`;
+    const slow = await rawSubscriber(stack, demoToken, BIG, 10);
+    // A client that reads, on the very same shared stream: it must not be held back by the slow one.
+    const reader = collect(wsClient(stack, demoToken), BIG);
+    await until(() => subs.subscriberCount === 11 && subgraphSubscriptions(stack) === 1, 'the subscriptions');
+    expect(subs.streamCount).toBe(1);
+
+    slow.pause();
+    const paid: string[] = [];
+    while (subs.subscriberCount > 1) {
+      if (paid.length >= 200) throw new Error('the slow client was never closed');
+      paid.push((await pay('1', 100 + paid.length)).paymentId);
+    }
+    // The slow client's subscriptions are gone from the gateway at once, without waiting for its socket to close;
+    // what comes next reaches the reader only.
+    expect(subs.subscriberCount).toBe(1);
+    for (let i = 0; i < 2; i++) paid.push((await pay('1', 900 + i)).paymentId);
+    await until(() => reader.events.length === paid.length, 'the reader to get every event');
+    expect(reader.errors).toEqual([]);
+    reader.stop();
+    await settled();
+
+    // Reading again, the client finds what was sent before the close, then the close with its code.
+    slow.resume();
+    const { code, reason } = await slow.closed;
+    expect(code).toBe(4008);
+    expect(reason).toMatch(/too slow/i);
+    expect(slow.events.length).toBeGreaterThan(0);
+    expect(slow.events.length).toBeLessThan(paid.length);
+
+    // Its last cursor resumes the stream: the rest arrives, nothing twice.
+    const lastCursor = slow.events[slow.events.length - 1].cursor;
+    const resumed = collect(wsClient(stack, demoToken), BIG, { after: lastCursor });
+    const rest = paid.length - slow.events.length;
+    await until(() => resumed.events.length === rest, 'the events the slow client missed');
+    const cursors = [...slow.events.map((e) => e.cursor), ...resumed.events.map((e) => e.data.paymentEvents.cursor)];
+    expect(cursors).toEqual(reader.events.map((e) => e.data.paymentEvents.cursor));
+    resumed.stop();
+  });
+
+  it('refuses a cursor that is not one, with the subgraph’s code and message', async () => {
+    const client = wsClient(stack, demoToken);
+    clients.push(client);
+    const bad = collect(client, EVENTS, { after: 'not-a-cursor' });
+    await until(() => bad.events.length > 0, 'the refusal');
+    expect(bad.events[0].errors).toEqual([
+      expect.objectContaining({
+        message: 'after must be a cursor from a PaymentEvent',
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+      }),
+    ]);
   });
 
   it('also answers queries sent over graphql-ws, through the same gateway pipeline', async () => {

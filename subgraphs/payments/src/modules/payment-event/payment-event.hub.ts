@@ -1,5 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { AsyncQueue, type Logger, type Principal } from '@pos/kit';
+import { AsyncQueue, ErrorCode, type Logger, type Principal } from '@pos/kit';
+import { GraphQLError } from 'graphql';
 import { Client } from 'pg';
 import { Payment } from '../payment/payment.entity';
 import { PaymentEvent } from './payment-event.entity';
@@ -16,6 +17,19 @@ export interface PaymentEventFilter {
 const BATCH = 500;
 /** A subscriber that falls this far behind is disconnected rather than let memory grow without bound. */
 const MAX_BUFFERED = 10_000;
+
+/**
+ * Why a stream ended when the caller may simply resume it: `extensions.code` UNAVAILABLE tells the gateway (the
+ * only caller of this subscription) to subscribe again with `after` set to the last cursor it received, which
+ * loses nothing. Its subscriber fell behind (`subscriber_too_slow`), or the outbox could not be read.
+ */
+export const streamUnavailable = (reason: 'subscriber_too_slow' | 'events_unavailable') =>
+  new GraphQLError(
+    reason === 'subscriber_too_slow'
+      ? 'Subscriber too slow: resume with after set to the last cursor received'
+      : 'Payment events are unavailable for now: resume with after set to the last cursor received',
+    { extensions: { code: ErrorCode.UNAVAILABLE, reason } },
+  );
 
 interface Subscriber {
   accepts(event: PaymentEvent): boolean;
@@ -35,6 +49,8 @@ export class PaymentEventHub {
   private again = false;
   private listener: Client | null = null;
   private closed = false;
+  /** Until the position is known, a notification would make the hub read the whole outbox from 0. */
+  private started = false;
 
   constructor(
     private readonly orm: MikroORM,
@@ -48,12 +64,31 @@ export class PaymentEventHub {
   }
 
   async start(): Promise<void> {
+    // LISTEN first, then read the position, then read once more: an event that commits in between is read at once,
+    // where the other order would leave it unread until some later event's notification.
+    await this.connect();
     const [row] = await this.orm.em
       .fork()
       .getConnection()
       .execute<{ seq: string | null }[]>('select max(seq)::text as seq from payments.payment_event');
     this.lastSeq = row?.seq ?? '0';
-    await this.connect();
+    this.started = true;
+    this.poll();
+  }
+
+  /**
+   * The cursor of the caller's newest event: `subscribe` with it as `after` delivers every event committed from
+   * now on, so a caller can anchor a stream before its first event and resume it without a gap.
+   */
+  async headCursor(principal: Principal): Promise<string> {
+    const [row] = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ seq: string | null }[]>(
+        'select max(seq)::text as seq from payments.payment_event where tenant_id = ?',
+        [principal.tenantId],
+      );
+    return row?.seq ?? '0';
   }
 
   private async connect(): Promise<void> {
@@ -78,6 +113,7 @@ export class PaymentEventHub {
 
   /** Reads everything committed after lastSeq; calls made while a read runs fold into one more read. */
   poll(): void {
+    if (!this.started || this.closed) return;
     if (this.reading) {
       this.again = true;
       return;
@@ -97,15 +133,26 @@ export class PaymentEventHub {
             }
           } while (batch.length === BATCH);
         } catch (error) {
-          this.logger.error({ err: error }, 'reading payment events failed');
+          // Nothing is lost (the next read starts after lastSeq), but without a retry the events would wait for the
+          // next notification, which may never come.
+          this.logger.error({ err: error }, 'reading payment events failed; retrying');
+          if (!this.closed) setTimeout(() => this.poll(), 1000).unref();
         }
       } while (this.again && !this.closed);
       this.reading = null;
     })();
   }
 
-  /** Events of the principal's tenant, replayed from `after` and then live, until the consumer stops. */
-  subscribe(principal: Principal, filter: PaymentEventFilter, em: EntityManager): AsyncIterableIterator<PaymentEvent> {
+  /**
+   * Events of the principal's tenant, replayed from `after` and then live, until the consumer stops.
+   *
+   * The subscriber is registered before anything is read, so an event committed while the replay runs reaches its
+   * queue; the replay covers the outbox up to the hub's position at that moment, page by page and only as the
+   * consumer asks (a long replay is never held in memory at once), and everything after that position comes live.
+   * `delivered` drops any event at or before one already delivered: a cursor from another replica may be ahead of
+   * this hub, whose live events up to that cursor the client has then seen.
+   */
+  subscribe(principal: Principal, filter: PaymentEventFilter): AsyncIterableIterator<PaymentEvent> {
     const types = filter.types?.length ? new Set(filter.types) : null;
     // The locations asked for, within those the caller may see (a POS user's roles); null: all of the tenant's.
     const allowed = principal.locationIds;
@@ -118,31 +165,67 @@ export class PaymentEventHub {
       event.tenantId === principal.tenantId &&
       (!types || types.has(event.type)) &&
       (!locations || (event.locationId !== null && locations.has(event.locationId)));
-    const queue = new AsyncQueue<PaymentEvent>(MAX_BUFFERED, () => this.subscribers.delete(subscriber));
+    const queue = new AsyncQueue<PaymentEvent>(
+      MAX_BUFFERED,
+      () => this.subscribers.delete(subscriber),
+      () => streamUnavailable('subscriber_too_slow'),
+    );
     const subscriber: Subscriber = { accepts, push: (event) => queue.push(event) };
-    // Register before replaying, so nothing committed in between is missed; duplicates are skipped by seq below.
     this.subscribers.add(subscriber);
-    const replay = filter.after
-      ? readEvents(em, { afterSeq: filter.after, tenantId: principal.tenantId, upToSeq: this.lastSeq }).then((rows) =>
-          queue.prepend(rows.filter(accepts)),
-        )
-      : Promise.resolve();
-    let delivered = filter.after ? BigInt(filter.after) : -1n;
+
+    const replayTo = BigInt(this.lastSeq);
+    let replayFrom = filter.after != null && BigInt(filter.after) < replayTo ? filter.after : null;
+    let replayed: PaymentEvent[] = [];
+    let delivered = filter.after != null ? BigInt(filter.after) : -1n;
+    let ended = false;
+    const readPage = async (afterSeq: string) => {
+      try {
+        return await readEvents(this.orm.em.fork(), {
+          afterSeq,
+          upToSeq: replayTo.toString(),
+          tenantId: principal.tenantId,
+        });
+      } catch (error) {
+        this.logger.error({ err: error }, 'replaying payment events failed');
+        ended = true;
+        queue.close();
+        throw streamUnavailable('events_unavailable');
+      }
+    };
+    const end = (): IteratorResult<PaymentEvent> => {
+      ended = true;
+      replayed = [];
+      queue.close();
+      return { value: undefined, done: true };
+    };
     return {
       [Symbol.asyncIterator]() {
         return this;
       },
       async next(): Promise<IteratorResult<PaymentEvent>> {
-        await replay;
         for (;;) {
-          const result = await queue.next();
-          if (result.done || BigInt(result.value.seq) > delivered) {
-            if (!result.done) delivered = BigInt(result.value.seq);
-            return result;
+          if (ended) return { value: undefined, done: true };
+          let event: PaymentEvent;
+          if (replayed.length) {
+            event = replayed.shift()!;
+          } else if (replayFrom !== null) {
+            const page = await readPage(replayFrom);
+            replayFrom = page.length === BATCH ? page[page.length - 1].seq : null;
+            // A consumer that returned while the page was read gets nothing more.
+            if (!ended) replayed = page.filter(accepts);
+            continue;
+          } else {
+            const result = await queue.next();
+            if (result.done) return end();
+            event = result.value;
+          }
+          if (BigInt(event.seq) > delivered) {
+            delivered = BigInt(event.seq);
+            return { value: event, done: false };
           }
         }
       },
-      return: () => queue.return(),
+      return: async () => end(),
     };
   }
 }

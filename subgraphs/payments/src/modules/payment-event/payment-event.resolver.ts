@@ -1,5 +1,6 @@
-import { badInput, parseIntIdArg, requirePrincipal } from '@pos/kit';
-import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import { DomainError, badInput, parseIntIdArg, requirePrincipal } from '@pos/kit';
+import { GraphQLError } from 'graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { Payment } from '../payment/payment.entity';
 import { PaymentEvent } from './payment-event.entity';
@@ -37,33 +38,62 @@ class PaymentEventPayload {
   processorReference!: string | null;
 }
 
+/**
+ * A refusal of `subscribe` as a GraphQL error with its code: graphql-ws sends subscribe-time errors as they are,
+ * without the formatError that maps domain errors on HTTP, so the code would otherwise be lost on the way to the
+ * gateway (which masks any error without a public code).
+ */
+function withCode(error: unknown): unknown {
+  if (!(error instanceof DomainError)) return error;
+  return new GraphQLError(error.message, {
+    extensions: { code: error.code, details: error.details, ...(error.reason ? { reason: error.reason } : {}) },
+  });
+}
+
 @Resolver(() => PaymentEvent)
 export class PaymentEventResolver {
   @Subscription(() => PaymentEvent, {
     description: "The caller's payment events as they commit; `after` resumes from an event's cursor",
     subscribe: ({ args, context }) => {
-      const ctx = context as PaymentsContext;
-      const after = args.after as string | null | undefined;
-      if (after != null && !/^\d{1,19}$/.test(after)) throw badInput('after must be a cursor from a PaymentEvent');
-      const locationIds = (args.locationIds as string[] | null | undefined)?.map((id) =>
-        parseIntIdArg(id, 'locationIds'),
-      );
-      return ctx.runtime.events.subscribe(
-        requirePrincipal(ctx),
-        { types: args.types as string[] | null, after, locationIds },
-        ctx.em,
-      );
+      try {
+        const ctx = context as PaymentsContext;
+        const after = args.after as string | null | undefined;
+        if (after != null && !/^\d{1,19}$/.test(after)) throw badInput('after must be a cursor from a PaymentEvent');
+        const locationIds = (args.locationIds as string[] | null | undefined)?.map((id) =>
+          parseIntIdArg(id, 'locationIds'),
+        );
+        return ctx.runtime.events.subscribe(requirePrincipal(ctx), {
+          types: args.types as string[] | null,
+          after,
+          locationIds,
+        });
+      } catch (error) {
+        throw withCode(error);
+      }
     },
   })
   paymentEvents(
     @Root() event: PaymentEvent,
     @Arg('types', () => [String], { nullable: true, description: 'Only these event types, e.g. payment.approved' })
     _types?: string[] | null,
-    @Arg('after', () => String, { nullable: true }) _after?: string | null,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: 'Resume after this cursor (an event’s cursor, or paymentEventsCursor): missed events come first',
+    })
+    _after?: string | null,
     @Arg('locationIds', () => [ID], { nullable: true, description: 'Only the events of payments at these locations' })
     _locationIds?: string[] | null,
   ): PaymentEvent {
     return event;
+  }
+
+  @Query(() => String, {
+    description:
+      'A cursor at your newest payment event: paymentEvents(after:) with it delivers every event committed from ' +
+      'now on, so a stream can be anchored (and resumed without a gap) before its first event arrives',
+  })
+  paymentEventsCursor(@Ctx() ctx: PaymentsContext): Promise<string> {
+    return ctx.runtime.events.headCursor(requirePrincipal(ctx));
   }
 
   @FieldResolver(() => ID, { description: 'The event’s stable id: the same on every delivery (deduplicate by it)' })
