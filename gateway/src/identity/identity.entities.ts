@@ -4,8 +4,10 @@ import {
   BeforeUpdate,
   Collection,
   Entity,
+  Index,
   ManyToOne,
   OneToMany,
+  OneToOne,
   PrimaryKey,
   Property,
   Unique,
@@ -150,4 +152,106 @@ export class ApiKey {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+}
+
+/**
+ * An SSO launch link's token (`POST /pos/v1/launch-tokens`): a partner's M2M client vouches for a person at one of
+ * its locations, and the POS app exchanges the token once for a session (`/pos/v1/public/launch-exchange`). The
+ * token itself is 32 random bytes shown once; only its SHA-256 is kept, so a stolen table opens nothing and a forged
+ * token is simply unknown. Used rows stay: a second exchange of the same token must be recognised as a reuse
+ * (RFC 6749 §4.1.2) to revoke the session the first one produced.
+ */
+@Entity({ tableName: 'launch_token' })
+export class LaunchToken {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  /** SHA-256 of the token, hex. */
+  @Property({ length: 64 })
+  @Unique()
+  tokenHash!: string;
+
+  @ManyToOne(() => Partner)
+  partner!: Partner;
+
+  /** A location of the partner (checked through the graph at minting); the only one the session opens. */
+  @Property({ type: 'integer' })
+  locationId!: number;
+
+  /** Normalised ({@link normalizeEmail}): the POS user is found or provisioned by partner and email. */
+  @Property({ length: 254 })
+  email!: string;
+
+  /** The name a provisioned user gets; null: the email's local part. */
+  @Property({ length: 200, nullable: true })
+  name: string | null = null;
+
+  /** The role a user without a role at the location gets there (a key of ROLE_SCOPES). */
+  @Property({ length: 64 })
+  roleSlug!: string;
+
+  /** The M2M client that minted the token; a token of a client disabled since is refused. */
+  @Property({ length: 128 })
+  createdByClientId!: string;
+
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Property({ type: 'timestamptz' })
+  expiresAt!: Date;
+
+  /** Set by the one exchange that succeeded; a token with it set is a reuse. */
+  @Property({ type: 'timestamptz', nullable: true })
+  usedAt: Date | null = null;
+}
+
+/** Why a session stopped before its end. */
+export type SessionRevokedReason = 'launch_token_reused' | 'refresh_token_reused';
+
+/**
+ * A POS user's session at one location, as a launch-link exchange starts it (standing in for a Cognito session):
+ * its access tokens carry its id as `sid`, and the verifier refuses them once it is revoked; its refresh token
+ * (SHA-256 kept, rotated on every use) mints new access tokens until it ends.
+ */
+@Entity({ tableName: 'user_session' })
+export class UserSession {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => PosUser, { deleteRule: 'cascade' })
+  user!: PosUser;
+
+  /** The launch token's location: the session's access tokens open this location only. */
+  @Property({ type: 'integer' })
+  locationId!: number;
+
+  /** The launch token that produced the session: its reuse revokes the session. */
+  @OneToOne(() => LaunchToken, { owner: true, nullable: true })
+  launchToken: LaunchToken | null = null;
+
+  /** SHA-256 of the current refresh token, hex. */
+  @Property({ length: 64 })
+  @Unique()
+  refreshTokenHash!: string;
+
+  /** SHA-256 of the refresh token rotated out last: presenting it again is a replay, and revokes the session. */
+  @Property({ length: 64, nullable: true })
+  @Index()
+  previousRefreshTokenHash: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  refreshedAt: Date | null = null;
+
+  /** The refresh token works until then (refreshing does not extend it); a new launch starts a new session. */
+  @Property({ type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  revokedAt: Date | null = null;
+
+  @Property({ length: 32, nullable: true })
+  revokedReason: SessionRevokedReason | null = null;
 }

@@ -1,9 +1,21 @@
-import { ApiClient, ApiKey, Partner, PosUser, PosUserRole, SigningKey } from './identity.entities';
+import {
+  ApiClient,
+  ApiKey,
+  LaunchToken,
+  Partner,
+  PosUser,
+  PosUserRole,
+  SigningKey,
+  UserSession,
+} from './identity.entities';
 import { migrations } from './migrations';
 
-/** The gateway's own storage: the `identity` schema (partners, API clients, signing keys, POS users, API keys). */
+/**
+ * The gateway's own storage: the `identity` schema (partners, API clients, signing keys, POS users, API keys, launch
+ * tokens and user sessions).
+ */
 export const gatewayOrm = {
   pgSchema: 'identity',
-  entities: [Partner, ApiClient, SigningKey, PosUser, PosUserRole, ApiKey],
+  entities: [Partner, ApiClient, SigningKey, PosUser, PosUserRole, ApiKey, LaunchToken, UserSession],
   migrations,
 };
