@@ -125,6 +125,13 @@ export async function startSubgraphServer<C extends RequestContext>(
         onSubscribe: () => {
           metrics.openSubscriptions.inc();
         },
+        // graphql-ws bypasses Apollo's formatError: errors are mapped here too, so a refusal keeps its code and an
+        // internal error is masked over the websocket as it is over HTTP.
+        onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatGraphQLError(error.toJSON(), error)),
+        onNext: (_ctx, _id, _payload, _args, result) =>
+          result.errors
+            ? { ...result, errors: result.errors.map((error) => formatGraphQLError(error.toJSON(), error)) }
+            : undefined,
         onComplete: () => {
           metrics.openSubscriptions.dec();
         },

@@ -1,5 +1,4 @@
-import { DomainError, badInput, parseIntIdArg, requirePrincipal } from '@pos/kit';
-import { GraphQLError } from 'graphql';
+import { badInput, parseIntIdArg, requirePrincipal } from '@pos/kit';
 import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { Payment } from '../payment/payment.entity';
@@ -38,38 +37,22 @@ class PaymentEventPayload {
   processorReference!: string | null;
 }
 
-/**
- * A refusal of `subscribe` as a GraphQL error with its code: graphql-ws sends subscribe-time errors as they are,
- * without the formatError that maps domain errors on HTTP, so the code would otherwise be lost on the way to the
- * gateway (which masks any error without a public code).
- */
-function withCode(error: unknown): unknown {
-  if (!(error instanceof DomainError)) return error;
-  return new GraphQLError(error.message, {
-    extensions: { code: error.code, details: error.details, ...(error.reason ? { reason: error.reason } : {}) },
-  });
-}
-
 @Resolver(() => PaymentEvent)
 export class PaymentEventResolver {
   @Subscription(() => PaymentEvent, {
     description: "The caller's payment events as they commit; `after` resumes from an event's cursor",
     subscribe: ({ args, context }) => {
-      try {
-        const ctx = context as PaymentsContext;
-        const after = args.after as string | null | undefined;
-        if (after != null && !/^\d{1,19}$/.test(after)) throw badInput('after must be a cursor from a PaymentEvent');
-        const locationIds = (args.locationIds as string[] | null | undefined)?.map((id) =>
-          parseIntIdArg(id, 'locationIds'),
-        );
-        return ctx.runtime.events.subscribe(requirePrincipal(ctx), {
-          types: args.types as string[] | null,
-          after,
-          locationIds,
-        });
-      } catch (error) {
-        throw withCode(error);
-      }
+      const ctx = context as PaymentsContext;
+      const after = args.after as string | null | undefined;
+      if (after != null && !/^\d{1,19}$/.test(after)) throw badInput('after must be a cursor from a PaymentEvent');
+      const locationIds = (args.locationIds as string[] | null | undefined)?.map((id) =>
+        parseIntIdArg(id, 'locationIds'),
+      );
+      return ctx.runtime.events.subscribe(requirePrincipal(ctx), {
+        types: args.types as string[] | null,
+        after,
+        locationIds,
+      });
     },
   })
   paymentEvents(
