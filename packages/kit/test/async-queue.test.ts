@@ -106,4 +106,35 @@ describe('AsyncQueue', () => {
     expect(onClose).toHaveBeenCalledTimes(1);
     await expect(queue.next()).resolves.toEqual({ value: undefined, done: true });
   });
+
+  it('end() lets the consumer drain what is queued, then finishes; nothing pushed after it is kept', async () => {
+    let closed = 0;
+    const queue = new AsyncQueue<number>(10, () => closed++);
+    queue.push(1);
+    queue.push(2);
+    queue.end();
+    queue.push(3);
+    expect(await queue.next()).toEqual({ value: 1, done: false });
+    expect(await queue.next()).toEqual({ value: 2, done: false });
+    expect(await queue.next()).toEqual({ value: undefined, done: true });
+    expect(closed).toBe(1);
+
+    // With nothing queued, a waiting consumer is released at once.
+    const idle = new AsyncQueue<number>();
+    const waiting = idle.next();
+    idle.end();
+    expect(await settledNow(waiting)).toEqual({ value: { value: undefined, done: true } });
+  });
+
+  it('fails an overflowing consumer with the owner’s error, after what was queued', async () => {
+    const queue = new AsyncQueue<number>(2, undefined, () => new Error('too slow, in our words'));
+    queue.push(1);
+    queue.push(2);
+    queue.push(3);
+    expect(queue.size).toBe(2);
+    expect(await queue.next()).toEqual({ value: 1, done: false });
+    expect(await queue.next()).toEqual({ value: 2, done: false });
+    await expect(queue.next()).rejects.toThrow('too slow, in our words');
+    expect(await queue.next()).toEqual({ value: undefined, done: true });
+  });
 });
