@@ -13,6 +13,7 @@ const errorBody = z.object({
         'amount_exceeds_due, currency_mismatch, amount_exceeds_refundable, payment_settled, payment_has_refunds, ' +
         'payment_not_refundable, payment_busy, payment_external, reversal_pending, invalid_state_transition, ' +
         'delivery_not_dead, endpoint_disabled, too_many_endpoints, url_not_allowed, processor_unavailable, dependency_unavailable, ' +
+        'invalid_token, token_expired, token_reused, location_mismatch, user_inactive (SSO launch links), ' +
         'service_unavailable, internal_error',
     ),
   timestamp: z.string().describe('ISO 8601 timestamp'),
@@ -92,7 +93,18 @@ const schemaOf = (type: z.ZodType) => {
   return schema;
 };
 
-function parameters(route: RestRoute) {
+/**
+ * What the document needs of a route: the route table's routes, and the gateway's own routes that run no GraphQL
+ * operation (SSO launch links, rest/v1/launch.ts), described alike. `security` replaces what the path and scheme
+ * imply (`[]`: a public route), `errorDescriptions` the generic description of a status.
+ */
+export type DocumentedRoute = Omit<RestRoute, 'document' | 'variables' | 'respond' | 'scope'> & {
+  scope?: string;
+  security?: Array<Record<string, string[]>>;
+  errorDescriptions?: Record<number, string>;
+};
+
+function parameters(route: DocumentedRoute) {
   const out: object[] = [];
   for (const [where, type] of [
     ['path', route.params],
@@ -113,7 +125,7 @@ function parameters(route: RestRoute) {
 }
 
 /** The OpenAPI 3.1 document of the REST facade, generated from the route table so it cannot drift from it. */
-export function openApiDocument(routes: RestRoute[], serverUrl: string) {
+export function openApiDocument(routes: DocumentedRoute[], serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const responses: Record<string, unknown> = {
@@ -140,7 +152,10 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
     const errorSchema = mobile ? 'MobileError' : loyalty ? 'LoyaltyError' : 'Error';
     for (const status of errors) {
       responses[status] = {
-        description: (mobile ? MOBILE_ERRORS[status] : loyalty ? LOYALTY_ERRORS[status] : undefined) ?? ERRORS[status],
+        description:
+          route.errorDescriptions?.[status] ??
+          (mobile ? MOBILE_ERRORS[status] : loyalty ? LOYALTY_ERRORS[status] : undefined) ??
+          ERRORS[status],
         content: { 'application/json': { schema: { $ref: `#/components/schemas/${errorSchema}` } } },
       };
     }
@@ -153,11 +168,12 @@ export function openApiDocument(routes: RestRoute[], serverUrl: string) {
         tags: route.tags,
         // POS users' roles never hold the mobile payments scope: only M2M tokens reach the v2 routes.
         security:
-          route.auth === 'apiKey'
+          route.security ??
+          (route.auth === 'apiKey'
             ? [{ loyaltyApiKey: [] }]
             : mobile
-              ? [{ oauth2: [route.scope] }]
-              : [{ oauth2: [route.scope] }, { posUser: [] }],
+              ? [{ oauth2: [route.scope ?? ''] }]
+              : [{ oauth2: [route.scope ?? ''] }, { posUser: [] }]),
         parameters: [...parameters(route), ...(route.idempotent ? [IDEMPOTENCY_HEADER] : [])],
         ...(route.body
           ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body) } } } }
@@ -503,7 +519,11 @@ export function asyncApiDocument(serverUrl: string) {
           'locations of their roles, whatever they ask), and `after` resumes: the events committed after that ' +
           'cursor are replayed first, then live ones follow. Each event is a graphql-ws `next` message with ' +
           '`{data: {paymentEvents: {...}}}` holding the fields the subscriber selected; fields of other subgraphs ' +
-          '(e.g. `payment { order { number } }`) resolve as in a query.',
+          '(e.g. `payment { order { number } }`) resolve as in a query. The query `paymentEventsCursor` answers ' +
+          'the cursor of the newest event, a starting point before the first event arrives. A client that stops ' +
+          'reading is disconnected with close code 4008 once its unsent bytes pass WS_MAX_BUFFERED_BYTES; it ' +
+          'subscribes again with `after` set to the last cursor it received and misses nothing. Identical ' +
+          'subscriptions share one upstream stream, and a payments restart is resumed upstream from the last cursor.',
         messages: {
           paymentEvent: {
             name: 'PaymentEvent',
