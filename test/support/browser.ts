@@ -1,0 +1,55 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/**
+ * Real Chromium for browser tests: Debian's `chromium` package driven by playwright-core. Playwright's own
+ * browser download (`npx playwright install`) cannot work here (no downloads outside the package registries),
+ * so .ci/run installs Debian's package and we point playwright-core at its binary.
+ */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Screenshots and other files a browser test leaves for a human to look at (git-ignored). */
+export const ARTIFACTS_DIR = path.resolve(__dirname, '../../test-artifacts');
+
+/**
+ * The machine (and CI) sit on a closed network: Chromium's background services (component updates, sync,
+ * safe-browsing lists, QUIC probes, Google host lookups) would fail connection after connection and slow or
+ * destabilise every start, so they are all switched off. `--no-sandbox` because tests run as root, where
+ * Chromium's sandbox refuses to start; `--disable-gpu` because there is no GPU or display.
+ */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Launches headless Chromium. `chromium.launch()` (unlike `launchPersistentContext`) gives every launch a new,
+ * empty temporary user data directory and deletes it on `browser.close()`, so no profile state leaks between
+ * launches or tests; each `browser.newContext()` is further isolated (its own cookies and sessionStorage).
+ * Fails loudly when Chromium is not installed: a browser test that silently skips would report green while
+ * testing nothing.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}. Browser tests need Debian's chromium package: ` +
+        `run \`sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium\` ` +
+        `(.ci/run does this in CI), or set CHROMIUM_PATH to a Chromium binary.`,
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Saves a full-page screenshot as test-artifacts/<name>.png and returns its path. */
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const file = path.join(ARTIFACTS_DIR, `${name.replace(/[^a-zA-Z0-9._-]+/g, '-')}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
