@@ -21,6 +21,15 @@
  * earn has its own external_id, and an answer that is not a 200 recording a new earn ("already processed" included)
  * is counted and fails the run.
  *
+ * Last, the subscribers (the "subscribers" part): at each of BENCH_SUBSCRIBERS (1000,10000), that many graphql-ws
+ * clients, one WebSocket each, in this process (the gateway's RSS is its own process's), subscribe to paymentEvents
+ * through the gateway, one distinct selection per BENCH_SUB_PER_SELECTION (100) of them; then createPayment through
+ * the gateway at BENCH_SUB_RATE (2) payments a second, BENCH_SUB_WARMUP_SECONDS (2) of warm-up and
+ * BENCH_SUB_SECONDS (10) measured, and a drain of at most BENCH_SUB_DRAIN_SECONDS (20). Reports the delivery latency
+ * (receipt minus the event's occurredAt) p50/p99 over every (event, subscriber) delivery, the gateway's peak RSS, its
+ * upstream stream count, and every missing, duplicate or unexpected delivery (which fail the run).
+ * BENCH_ONLY=queries or BENCH_ONLY=subscribers runs one part alone.
+ *
  * Prints req/s, p50 and p99 for every target, the ratios, and the CPU each process spent per request; writes the
  * same to .bench/latest.json. Environment: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (10),
  * BENCH_ORDERS (10 orders created, each with one payment), and, shorter to keep the whole bench near two minutes,
@@ -34,7 +43,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { API_KEY_HEADER } from '@pos/gateway/src/auth/api-keys';
 import type { RestRoute } from '@pos/gateway/src/rest/route';
 import { REPLAYED_HEADER } from '@pos/gateway/src/rest/router';
@@ -50,7 +59,9 @@ import {
   startEmbeddedPostgres,
 } from '@pos/kit';
 import autocannon from 'autocannon';
+import { type Client, createClient } from 'graphql-ws';
 import { Pool } from 'undici';
+import WebSocket from 'ws';
 import { ROOT, type ServiceSpec, freePortBlock, services, startServices, stopAll } from './launcher';
 import { LEVEL3, LEVEL3_TOTAL_CENTS } from '../test/support/fixtures';
 
@@ -64,7 +75,24 @@ const PAY_SECONDS = positiveNumber('BENCH_PAY_SECONDS', 3);
 const PAY_WARMUP_SECONDS = positiveNumber('BENCH_PAY_WARMUP_SECONDS', 1.5);
 const LOYALTY_SECONDS = positiveNumber('BENCH_LOYALTY_SECONDS', 5);
 const LOYALTY_WARMUP_SECONDS = positiveNumber('BENCH_LOYALTY_WARMUP_SECONDS', 2);
+const SUB_LEVELS = positiveList('BENCH_SUBSCRIBERS', [1000, 10_000]);
+const SUB_PER_SELECTION = Math.round(positiveNumber('BENCH_SUB_PER_SELECTION', 100));
+const SUB_RATE = positiveNumber('BENCH_SUB_RATE', 2);
+const SUB_SECONDS = positiveNumber('BENCH_SUB_SECONDS', 10);
+const SUB_WARMUP_SECONDS = positiveNumber('BENCH_SUB_WARMUP_SECONDS', 2);
+const SUB_DRAIN_SECONDS = positiveNumber('BENCH_SUB_DRAIN_SECONDS', 20);
 const HOST = '127.0.0.1';
+
+/** The parts of the bench, all by default; BENCH_ONLY=subscribers (or queries) runs one alone. */
+const PART_NAMES = ['queries', 'subscribers'];
+const PARTS = (() => {
+  const raw = process.env.BENCH_ONLY?.trim();
+  if (!raw) return new Set(PART_NAMES);
+  const parts = raw.split(',').map((part) => part.trim());
+  const unknown = parts.filter((part) => !PART_NAMES.includes(part));
+  if (unknown.length) throw new Error(`BENCH_ONLY takes ${PART_NAMES.join(' or ')} (comma-separated), got ${raw}`);
+  return new Set(parts);
+})();
 
 /** Aborted on Ctrl-C, SIGTERM or a failure, so the load loops end before the processes are stopped. */
 const aborted = new AbortController();
@@ -79,6 +107,17 @@ function positiveNumber(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
   return value;
+}
+
+/** A comma-separated list of positive integers, e.g. BENCH_SUBSCRIBERS=1000,10000. */
+function positiveList(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (!values.every((v) => Number.isInteger(v) && v > 0)) {
+    throw new Error(`${name} must be comma-separated positive integers, got ${raw}`);
+  }
+  return values;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1453,286 +1492,196 @@ async function runSides(
   });
 }
 
-async function main() {
-  const started = Date.now();
-  const children: ChildProcess[] = [];
-  const clients: Array<DirectClient | Pool> = [];
-  let pg: EmbeddedPg | null = null;
-  let stopping = false;
+/** The federated query against the direct client, then the REST pairs: the first part of the bench. */
+async function queryBench(sys: System): Promise<{ report: Record<string, unknown>; failed: boolean }> {
+  const { gatewayUrl, token, scopes, urls, secrets, plan, pids, subgraphSpecs, clients } = sys;
+  await createData(gatewayUrl, token);
+  const contextToken = await signInternalContext(
+    secrets.INTERNAL_JWT_SECRET,
+    { tenantId: 'demo', subject: 'demo-partner', kind: 'm2m', clientId: 'demo-partner', scopes, locationIds: null },
+    600,
+  );
+  const direct = new DirectClient(urls, plan, contextToken, CONNECTIONS);
+  clients.push(direct);
 
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    aborted.abort();
-    await stopAll(children);
-    await pg?.stop();
-    await Promise.all(clients.map((c) => c.destroy().catch(() => undefined)));
-    if (code !== 0) console.log('Stopped.');
-    process.exit(code);
+  // Both targets must return the same, non-trivial data before anything is measured.
+  const viaGateway = await gatewayGraphql<BenchData>(gatewayUrl, token, QUERY);
+  const viaDirect = await direct.fetch();
+  const orderCount = viaGateway.locations.reduce((n, l) => n + l.orders.length, 0);
+  const paymentCount = viaGateway.locations.reduce(
+    (n, l) => n + l.orders.reduce((m, o) => m + o.payments.length, 0),
+    0,
+  );
+  const checkCount = viaGateway.locations.reduce((n, l) => n + l.openChecks.length, 0);
+  if (!paymentCount || !checkCount)
+    throw new Error(`the query returned too little data: ${JSON.stringify(viaGateway)}`);
+  if (canonical(viaGateway) !== canonical(viaDirect)) {
+    throw new Error('the direct client and the gateway returned different data');
+  }
+  const responseBytes = Buffer.byteLength(JSON.stringify({ data: viaGateway }));
+  console.log(
+    `Query: ${viaGateway.locations.length} locations, ${orderCount} orders, ${paymentCount} payments, ` +
+      `${checkCount} open checks (${responseBytes} bytes); direct plan from the ${plan.source}` +
+      `${plan.parallel ? ' (entity fetches in parallel)' : ''}.`,
+  );
+
+  let firstDirectError: unknown = null;
+  const noteError = (error: unknown) => {
+    firstDirectError ??= error;
   };
-  process.on('SIGINT', () => {
-    console.log('\nInterrupted; stopping...');
-    void stop(130);
-  });
-  process.on('SIGTERM', () => void stop(143));
 
-  try {
-    const supergraphSdl = fs.readFileSync(
-      path.resolve(ROOT, process.env.SUPERGRAPH_PATH ?? 'schema/supergraph.graphql'),
-      'utf8',
-    );
-    const plan = gatewayPlan(supergraphSdl);
+  console.log(`gateway: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s measured, ${CONNECTIONS} connections...`);
+  await runAutocannon(gatewayUrl, token, WARMUP_SECONDS);
+  const gatewayRun = await withSubgraphCounts(subgraphSpecs, () =>
+    withCpu(pids, () => runAutocannon(gatewayUrl, token, SECONDS)),
+  );
+  aborted.signal.throwIfAborted();
 
-    pg = await startEmbeddedPostgres();
-    await pg.createDatabase('pos');
-    const base = await freePortBlock();
-    const { specs, urls } = services(base);
-    const gatewayUrl = `http://${HOST}:${base}`;
-    const secrets = {
-      INTERNAL_JWT_SECRET: randomBytes(32).toString('base64url'),
-      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    };
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'development',
-      DATABASE_URL: pg.url('pos'),
-      ...secrets,
-      ...urls,
-      HOST,
-      PUBLIC_URL: gatewayUrl,
-      LOG_LEVEL: 'warn',
-      SEED_DEMO: 'true',
-      MIGRATE_ON_START: 'true',
-    };
-    console.log(`PostgreSQL on ${HOST}:${pg.port}; starting the services on ${HOST}:${base}-${base + 4}...`);
-    await startServices(
-      specs,
-      env,
-      children,
-      (message) => {
-        if (stopping) return;
-        console.error(`${message} unexpectedly; stopping everything.`);
-        void stop(1);
-      },
-      90_000,
-    );
-    console.log(`Ready after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  console.log(`direct:  ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s measured, ${CONNECTIONS} workers...`);
+  await closedLoop(CONNECTIONS, WARMUP_SECONDS, () => direct.fetch(), noteError);
+  const directRun = await withSubgraphCounts(subgraphSpecs, () =>
+    withCpu(pids, () => closedLoop(CONNECTIONS, SECONDS, () => direct.fetch(), noteError)),
+  );
+  aborted.signal.throwIfAborted();
+  if (firstDirectError) console.warn(`direct client error (first of them): ${String(firstDirectError)}`);
 
-    const { token, scopes } = await getToken(gatewayUrl);
-    await createData(gatewayUrl, token);
-    const contextToken = await signInternalContext(
-      secrets.INTERNAL_JWT_SECRET,
-      { tenantId: 'demo', subject: 'demo-partner', kind: 'm2m', clientId: 'demo-partner', scopes, locationIds: null },
-      600,
-    );
-    const direct = new DirectClient(urls, plan, contextToken, CONNECTIONS);
-    clients.push(direct);
-
-    // Both targets must return the same, non-trivial data before anything is measured.
-    const viaGateway = await gatewayGraphql<BenchData>(gatewayUrl, token, QUERY);
-    const viaDirect = await direct.fetch();
-    const orderCount = viaGateway.locations.reduce((n, l) => n + l.orders.length, 0);
-    const paymentCount = viaGateway.locations.reduce(
-      (n, l) => n + l.orders.reduce((m, o) => m + o.payments.length, 0),
-      0,
-    );
-    const checkCount = viaGateway.locations.reduce((n, l) => n + l.openChecks.length, 0);
-    if (!paymentCount || !checkCount)
-      throw new Error(`the query returned too little data: ${JSON.stringify(viaGateway)}`);
-    if (canonical(viaGateway) !== canonical(viaDirect)) {
-      throw new Error('the direct client and the gateway returned different data');
-    }
-    const responseBytes = Buffer.byteLength(JSON.stringify({ data: viaGateway }));
+  const rows = [
+    summarise('gateway', gatewayRun.result, gatewayRun.cpu, true),
+    summarise('direct', directRun.result, directRun.cpu, false),
+  ];
+  const [gw, dr] = rows;
+  const ratio = {
+    throughput: gw.requestsPerSecond / dr.requestsPerSecond,
+    p50: gw.p50Ms / dr.p50Ms,
+    p99: gw.p99Ms / dr.p99Ms,
+  };
+  console.log('');
+  printTable(rows);
+  console.log(
+    `\nratio gateway/direct throughput: ${ratio.throughput.toFixed(2)}, p50: ${ratio.p50.toFixed(2)}, p99: ${ratio.p99.toFixed(2)}`,
+  );
+  console.log(
+    'CPU columns: CPU ms per completed request of the gateway process, the four subgraph processes, PostgreSQL and ' +
+      'this process (autocannon or the direct client); box busy % is of all cores, others % is processes not ours.',
+  );
+  const operations = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .filter(([, n]) => n > 0.005)
+      .map(([name, n]) => `${name} ${n.toFixed(2)}`)
+      .join(', ');
+  console.log(
+    `subgraph operations per request (from their /metrics): gateway ${operations(gatewayRun.subgraphOperationsPerRequest)}; ` +
+      `direct ${operations(directRun.subgraphOperationsPerRequest)}`,
+  );
+  if (rows.some((r) => (r.othersPercent ?? 0) > 10)) {
     console.log(
-      `Query: ${viaGateway.locations.length} locations, ${orderCount} orders, ${paymentCount} payments, ` +
-        `${checkCount} open checks (${responseBytes} bytes); direct plan from the ${plan.source}` +
-        `${plan.parallel ? ' (entity fetches in parallel)' : ''}.`,
+      'note: other processes used a noticeable share of the CPU during the runs ("others %"); the numbers are noisy.',
     );
-
-    // startServices forks in the order of specs.
-    const pidOf = (name: string) => children[specs.findIndex((s) => s.name === name)].pid!;
-    const pids = {
-      gateway: pidOf('gateway'),
-      subgraphs: specs.filter((s) => s.name !== 'gateway').map((s) => pidOf(s.name)),
-    };
-    let firstDirectError: unknown = null;
-    const noteError = (error: unknown) => {
-      firstDirectError ??= error;
-    };
-
-    console.log(`gateway: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s measured, ${CONNECTIONS} connections...`);
-    await runAutocannon(gatewayUrl, token, WARMUP_SECONDS);
-    const subgraphSpecs = specs.filter((s) => s.name !== 'gateway');
-    const gatewayRun = await withSubgraphCounts(subgraphSpecs, () =>
-      withCpu(pids, () => runAutocannon(gatewayUrl, token, SECONDS)),
+  }
+  if (gatewayRun.result.errors) {
+    console.log(
+      `gateway errors: ${gatewayRun.result.non2xx} non-2xx, ${gatewayRun.result.graphqlErrors} with GraphQL errors, ` +
+        `${gatewayRun.result.connectionErrors} connection errors/timeouts`,
     );
-    aborted.signal.throwIfAborted();
+  }
 
-    console.log(`direct:  ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s measured, ${CONNECTIONS} workers...`);
-    await closedLoop(CONNECTIONS, WARMUP_SECONDS, () => direct.fetch(), noteError);
-    const directRun = await withSubgraphCounts(subgraphSpecs, () =>
-      withCpu(pids, () => closedLoop(CONNECTIONS, SECONDS, () => direct.fetch(), noteError)),
+  // The REST pairs come last: the orders they create would otherwise change the federated query's data.
+  const restPool = new Pool(gatewayUrl, { connections: CONNECTIONS, keepAliveTimeout: 60_000 });
+  clients.push(restPool);
+  const pairs = [
+    await orderReadPair(restPool, token),
+    await createOrderPair(restPool, token),
+    await checkReadPair(restPool, token, scopes),
+    await payCheckPair(restPool, token, scopes),
+  ];
+  const earnPair = await loyaltyEarnPair(restPool);
+  pairs.push(earnPair);
+  const compared = [];
+  for (const pair of pairs) {
+    const timing = pair.timing ?? { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
+    console.log(
+      `\n${pair.name}: REST ${String(pair.describe.rest)} vs its GraphQL operation at /graphql` +
+        `${pair.alongside ? `, and ${String(pair.describe.alongside)}` : ''}; ${timing.warmupSeconds} s ` +
+        `warm-up and ${timing.seconds} s measured each, interleaved, ${CONNECTIONS} workers...`,
     );
-    aborted.signal.throwIfAborted();
-    if (firstDirectError) console.warn(`direct client error (first of them): ${String(firstDirectError)}`);
-
-    const rows = [
-      summarise('gateway', gatewayRun.result, gatewayRun.cpu, true),
-      summarise('direct', directRun.result, directRun.cpu, false),
-    ];
-    const [gw, dr] = rows;
+    const { rest, graphql, alongside } = await runPair(pids, subgraphSpecs, pair);
     const ratio = {
-      throughput: gw.requestsPerSecond / dr.requestsPerSecond,
-      p50: gw.p50Ms / dr.p50Ms,
-      p99: gw.p99Ms / dr.p99Ms,
+      throughput: rest.result.requestsPerSecond / graphql.result.requestsPerSecond,
+      p50: rest.result.p50Ms / graphql.result.p50Ms,
+      p99: rest.result.p99Ms / graphql.result.p99Ms,
     };
-    console.log('');
-    printTable(rows);
+    compared.push({ pair, rest, graphql, alongside, ratio, timing });
+  }
+  const sides = compared.flatMap((c) => [c.rest, c.graphql, ...(c.alongside ? [c.alongside] : [])]);
+  const pay = compared.find((c) => c.pair.name === 'pay check spread')!;
+  const payRuns = { spread: pay.rest, contended: pay.alongside! };
+  const earn = compared.find((c) => c.pair === earnPair)!;
+  const earnRuns = { 'rest spread': earn.rest, 'graphql spread': earn.graphql, 'rest contended': earn.alongside! };
+  console.log('');
+  printTable(sides.map((side) => side.result));
+  for (const side of sides) {
+    if (side.result.errors || side.warmupErrors) {
+      console.log(
+        `${side.result.target} errors: ${side.result.errors} measured, ${side.warmupErrors} in the warm-up; ` +
+          `first: ${side.firstError ?? '-'}`,
+      );
+    }
+  }
+  for (const { pair, rest, graphql, alongside } of compared) {
     console.log(
-      `\nratio gateway/direct throughput: ${ratio.throughput.toFixed(2)}, p50: ${ratio.p50.toFixed(2)}, p99: ${ratio.p99.toFixed(2)}`,
+      `${pair.name}: response bytes ${JSON.stringify(pair.describe.responseBytes)}; subgraph operations per ` +
+        `request: rest ${operations(rest.subgraphOperationsPerRequest)}; ` +
+        `graphql ${operations(graphql.subgraphOperationsPerRequest)}; req/s per segment: ` +
+        `rest ${rest.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')}, ` +
+        `graphql ${graphql.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')}` +
+        (alongside
+          ? `; ${alongside.result.target}: subgraph operations per request ` +
+            `${operations(alongside.subgraphOperationsPerRequest)}, req/s per segment ` +
+            alongside.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')
+          : ''),
     );
+  }
+  // One line per figure, so that a regression shows at a glance.
+  console.log('');
+  for (const { pair, ratio } of compared) {
+    const below = ratio.throughput < REST_TARGET_RATIO ? ' BELOW TARGET' : '';
     console.log(
-      'CPU columns: CPU ms per completed request of the gateway process, the four subgraph processes, PostgreSQL and ' +
-        'this process (autocannon or the direct client); box busy % is of all cores, others % is processes not ours.',
+      `bench: rest/graphql ${pair.name} ${ratio.throughput.toFixed(2)} (target >= ${REST_TARGET_RATIO})${below}`,
     );
-    const operations = (counts: Record<string, number>) =>
-      Object.entries(counts)
-        .filter(([, n]) => n > 0.005)
-        .map(([name, n]) => `${name} ${n.toFixed(2)}`)
-        .join(', ');
+  }
+  for (const [variant, run] of Object.entries(payRuns)) {
+    const checks = variant === 'spread' ? CONNECTIONS : 1;
+    const failures = run.result.errors + run.warmupErrors;
     console.log(
-      `subgraph operations per request (from their /metrics): gateway ${operations(gatewayRun.subgraphOperationsPerRequest)}; ` +
-        `direct ${operations(directRun.subgraphOperationsPerRequest)}`,
+      `bench: rest pay check ${variant} (${CONNECTIONS} workers, ${checks} check${checks === 1 ? '' : 's'}) ` +
+        `${run.result.requestsPerSecond.toFixed(1)} req/s, p50 ${run.result.p50Ms.toFixed(1)} ms, ` +
+        `p99 ${run.result.p99Ms.toFixed(1)} ms, ${failures} failures (target 0)${failures ? ' FAILED' : ''}`,
     );
-    if (rows.some((r) => (r.othersPercent ?? 0) > 10)) {
-      console.log(
-        'note: other processes used a noticeable share of the CPU during the runs ("others %"); the numbers are noisy.',
-      );
-    }
-    if (gatewayRun.result.errors) {
-      console.log(
-        `gateway errors: ${gatewayRun.result.non2xx} non-2xx, ${gatewayRun.result.graphqlErrors} with GraphQL errors, ` +
-          `${gatewayRun.result.connectionErrors} connection errors/timeouts`,
-      );
-    }
-
-    // The REST pairs come last: the orders they create would otherwise change the federated query's data.
-    const restPool = new Pool(gatewayUrl, { connections: CONNECTIONS, keepAliveTimeout: 60_000 });
-    clients.push(restPool);
-    const pairs = [
-      await orderReadPair(restPool, token),
-      await createOrderPair(restPool, token),
-      await checkReadPair(restPool, token, scopes),
-      await payCheckPair(restPool, token, scopes),
-    ];
-    const earnPair = await loyaltyEarnPair(restPool);
-    pairs.push(earnPair);
-    const compared = [];
-    for (const pair of pairs) {
-      const timing = pair.timing ?? { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
-      console.log(
-        `\n${pair.name}: REST ${String(pair.describe.rest)} vs its GraphQL operation at /graphql` +
-          `${pair.alongside ? `, and ${String(pair.describe.alongside)}` : ''}; ${timing.warmupSeconds} s ` +
-          `warm-up and ${timing.seconds} s measured each, interleaved, ${CONNECTIONS} workers...`,
-      );
-      const { rest, graphql, alongside } = await runPair(pids, subgraphSpecs, pair);
-      const ratio = {
-        throughput: rest.result.requestsPerSecond / graphql.result.requestsPerSecond,
-        p50: rest.result.p50Ms / graphql.result.p50Ms,
-        p99: rest.result.p99Ms / graphql.result.p99Ms,
-      };
-      compared.push({ pair, rest, graphql, alongside, ratio, timing });
-    }
-    const sides = compared.flatMap((c) => [c.rest, c.graphql, ...(c.alongside ? [c.alongside] : [])]);
-    const pay = compared.find((c) => c.pair.name === 'pay check spread')!;
-    const payRuns = { spread: pay.rest, contended: pay.alongside! };
-    const earn = compared.find((c) => c.pair === earnPair)!;
-    const earnRuns = { 'rest spread': earn.rest, 'graphql spread': earn.graphql, 'rest contended': earn.alongside! };
-    console.log('');
-    printTable(sides.map((side) => side.result));
-    for (const side of sides) {
-      if (side.result.errors || side.warmupErrors) {
-        console.log(
-          `${side.result.target} errors: ${side.result.errors} measured, ${side.warmupErrors} in the warm-up; ` +
-            `first: ${side.firstError ?? '-'}`,
-        );
-      }
-    }
-    for (const { pair, rest, graphql, alongside } of compared) {
-      console.log(
-        `${pair.name}: response bytes ${JSON.stringify(pair.describe.responseBytes)}; subgraph operations per ` +
-          `request: rest ${operations(rest.subgraphOperationsPerRequest)}; ` +
-          `graphql ${operations(graphql.subgraphOperationsPerRequest)}; req/s per segment: ` +
-          `rest ${rest.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')}, ` +
-          `graphql ${graphql.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')}` +
-          (alongside
-            ? `; ${alongside.result.target}: subgraph operations per request ` +
-              `${operations(alongside.subgraphOperationsPerRequest)}, req/s per segment ` +
-              alongside.segmentsPerSecond.map((r) => r.toFixed(0)).join('/')
-            : ''),
-      );
-    }
-    // One line per figure, so that a regression shows at a glance.
-    console.log('');
-    for (const { pair, ratio } of compared) {
-      const below = ratio.throughput < REST_TARGET_RATIO ? ' BELOW TARGET' : '';
-      console.log(
-        `bench: rest/graphql ${pair.name} ${ratio.throughput.toFixed(2)} (target >= ${REST_TARGET_RATIO})${below}`,
-      );
-    }
-    for (const [variant, run] of Object.entries(payRuns)) {
-      const checks = variant === 'spread' ? CONNECTIONS : 1;
-      const failures = run.result.errors + run.warmupErrors;
-      console.log(
-        `bench: rest pay check ${variant} (${CONNECTIONS} workers, ${checks} check${checks === 1 ? '' : 's'}) ` +
-          `${run.result.requestsPerSecond.toFixed(1)} req/s, p50 ${run.result.p50Ms.toFixed(1)} ms, ` +
-          `p99 ${run.result.p99Ms.toFixed(1)} ms, ${failures} failures (target 0)${failures ? ' FAILED' : ''}`,
-      );
-    }
-    for (const [variant, run] of Object.entries(earnRuns)) {
-      const customers = variant.endsWith('spread') ? LOYALTY_CUSTOMERS.length : 1;
-      const failures = run.result.errors + run.warmupErrors;
-      const counts = earnPair.failures[run.result.target];
-      console.log(
-        `bench: ${variant.replace(' ', ' earn ')} (${CONNECTIONS} workers, ${customers} customer` +
-          `${customers === 1 ? '' : 's'}) ${run.result.requestsPerSecond.toFixed(1)} req/s, ` +
-          `p50 ${run.result.p50Ms.toFixed(1)} ms, p99 ${run.result.p99Ms.toFixed(1)} ms, ${failures} failures ` +
-          `(${counts.non2xx} non-2xx, ${counts.alreadyProcessed} already processed; target 0)${failures ? ' FAILED' : ''}`,
-      );
-    }
-    const restErrors = sides.reduce((n, side) => n + side.result.errors + side.warmupErrors, 0);
-    const earnFailures = Object.values(earnPair.failures).reduce(
-      (n, c) => n + c.non2xx + c.alreadyProcessed + c.other,
-      0,
+  }
+  for (const [variant, run] of Object.entries(earnRuns)) {
+    const customers = variant.endsWith('spread') ? LOYALTY_CUSTOMERS.length : 1;
+    const failures = run.result.errors + run.warmupErrors;
+    const counts = earnPair.failures[run.result.target];
+    console.log(
+      `bench: ${variant.replace(' ', ' earn ')} (${CONNECTIONS} workers, ${customers} customer` +
+        `${customers === 1 ? '' : 's'}) ${run.result.requestsPerSecond.toFixed(1)} req/s, ` +
+        `p50 ${run.result.p50Ms.toFixed(1)} ms, p99 ${run.result.p99Ms.toFixed(1)} ms, ${failures} failures ` +
+        `(${counts.non2xx} non-2xx, ${counts.alreadyProcessed} already processed; target 0)${failures ? ' FAILED' : ''}`,
     );
-    if (earnFailures) {
-      console.error(
-        `earn FAILED: ${earnFailures} answers did not record a new earn: ${JSON.stringify(earnPair.failures)}`,
-      );
-    }
-
-    const outDir = path.join(ROOT, '.bench');
-    fs.mkdirSync(outDir, { recursive: true });
-    const report = {
-      date: new Date().toISOString(),
-      machine: {
-        node: process.version,
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model ?? null,
-        platform: process.platform,
-      },
-      settings: {
-        seconds: SECONDS,
-        warmupSeconds: WARMUP_SECONDS,
-        checkReadSeconds: CHECK_SECONDS,
-        checkReadWarmupSeconds: CHECK_WARMUP_SECONDS,
-        paySeconds: PAY_SECONDS,
-        payWarmupSeconds: PAY_WARMUP_SECONDS,
-        loyaltySeconds: LOYALTY_SECONDS,
-        loyaltyWarmupSeconds: LOYALTY_WARMUP_SECONDS,
-        connections: CONNECTIONS,
-        ordersCreated: ORDERS,
-      },
+  }
+  const restErrors = sides.reduce((n, side) => n + side.result.errors + side.warmupErrors, 0);
+  const earnFailures = Object.values(earnPair.failures).reduce(
+    (n, c) => n + c.non2xx + c.alreadyProcessed + c.other,
+    0,
+  );
+  if (earnFailures) {
+    console.error(
+      `earn FAILED: ${earnFailures} answers did not record a new earn: ${JSON.stringify(earnPair.failures)}`,
+    );
+  }
+  return {
+    failed: rows.some((r) => r.errors > 0) || restErrors > 0 || earnFailures > 0,
+    report: {
       query: QUERY,
       data: {
         locations: viaGateway.locations.length,
@@ -1828,10 +1777,809 @@ async function main() {
         ),
         ratioRestGraphqlSpread: earn.ratio,
       },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Subscribers: payment events through the gateway to many graphql-ws clients
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What both parts of the bench get from main: the running system and the credentials. */
+interface System {
+  gatewayUrl: string;
+  token: string;
+  scopes: string[];
+  urls: Record<string, string>;
+  secrets: { INTERNAL_JWT_SECRET: string; KEY_ENCRYPTION_KEY: string };
+  plan: DirectPlan;
+  pids: { gateway: number; subgraphs: number[] };
+  subgraphSpecs: ServiceSpec[];
+  clients: Array<{ destroy(): Promise<unknown> }>;
+}
+
+/** The acceptance targets of the subscriber benchmark (stated for 10,000 subscribers). */
+const SUB_P99_TARGET_MS = 250;
+const SUB_RSS_TARGET_MB = 600;
+/** Subscribers opening their connection at the same time while a level connects. */
+const SUB_CONNECT_CONCURRENCY = 100;
+/** Payments in flight at once at most: the stream is open-loop (one every 1/rate s) unless the system falls behind. */
+const SUB_MAX_PAYMENTS_IN_FLIGHT = 8;
+const SUB_OPERATION = 'BenchPaymentEvents';
+
+/**
+ * Optional payments-subgraph fields; selection g takes those of the bits of floor(g / 6), so that, with its
+ * filters (g mod 6), every selection sends a different upstream operation or different upstream variables.
+ */
+const SUB_OPTIONAL_FIELDS = [
+  'type',
+  'sequence cursor',
+  'locationId partnerId',
+  'paymentVersion payloadVersion',
+  'payload { amountCents currency status }',
+  'payment { status amountCents }',
+];
+/** The fields only the orders subgraph resolves: every 4th selection has them, so the gateway runs `rest`. */
+const SUB_CROSS_FIELDS = 'payment { order { number status location { name } } }';
+const SUB_LOCATIONS = ['1', '2'];
+const SUB_EVENT_TYPE = 'payment.approved';
+
+interface Selection {
+  index: number;
+  document: string;
+  variables: Record<string, string[]>;
+  /** null: every location, every type. */
+  locations: Set<string> | null;
+  types: Set<string> | null;
+  crossSubgraph: boolean;
+}
+
+/**
+ * Selection g of a level (one per SUB_PER_SELECTION subscribers): locationIds null, [1] or [2] (g mod 3), types
+ * null or [payment.approved] (floor(g / 3) mod 2), a subset of SUB_OPTIONAL_FIELDS, and for g mod 4 = 3 the order
+ * and its location from the orders subgraph. Every selection has the event id, occurredAt and the payment id.
+ */
+function subscriberSelection(g: number): Selection {
+  const locations = [null, ['1'], ['2']][g % 3];
+  const types = [null, [SUB_EVENT_TYPE]][Math.floor(g / 3) % 2];
+  const bits = Math.floor(g / 6);
+  if (bits >= 2 ** SUB_OPTIONAL_FIELDS.length) {
+    throw new Error(`at most ${6 * 2 ** SUB_OPTIONAL_FIELDS.length} distinct selections; lower the subscriber count`);
+  }
+  const crossSubgraph = g % 4 === 3;
+  const fields = [
+    'id occurredAt payload { paymentId }',
+    ...SUB_OPTIONAL_FIELDS.filter((_, bit) => bits & (1 << bit)),
+    ...(crossSubgraph ? [SUB_CROSS_FIELDS] : []),
+  ];
+  return {
+    index: g,
+    document:
+      `subscription ${SUB_OPERATION}($locationIds: [ID!], $types: [String!]) ` +
+      `{ paymentEvents(locationIds: $locationIds, types: $types) { ${fields.join(' ')} } }`,
+    variables: { ...(locations && { locationIds: locations }), ...(types && { types }) },
+    locations: locations && new Set(locations),
+    types: types && new Set(types),
+    crossSubgraph,
+  };
+}
+
+interface EventMessage {
+  id?: string;
+  occurredAt?: string;
+  payload?: { paymentId?: string };
+  payment?: { order?: { number?: string | null; location?: { name?: string } | null } | null };
+}
+
+/** One graphql-ws client with its one subscription, and what it received. */
+interface Subscriber {
+  selection: Selection;
+  client: Client;
+  eventIds: string[];
+  paymentIds: string[];
+  /** Receipt (Date.now()) minus the event's occurredAt, ms, per delivery. */
+  latencies: number[];
+  /** Messages with errors, without the event, or (cross-subgraph selections) without the order. */
+  errors: number;
+  firstError: string | null;
+  /** The subscription ended (complete or error) before the bench closed it. */
+  ended: boolean;
+  /** Set when the bench closes it: an end after that is expected. */
+  closing: boolean;
+}
+
+/** Counts every delivery of every subscriber, so a drain can wait for a total without scanning them all. */
+const deliveries = { total: 0 };
+
+function openSubscriber(url: string, token: string, selection: Selection): Promise<Subscriber> {
+  return new Promise((resolve, reject) => {
+    let connected = false;
+    const fail = (what: string) => {
+      if (!connected) reject(new Error(`a subscriber could not connect: ${what}`));
     };
+    const subscriber: Subscriber = {
+      selection,
+      client: createClient({
+        url,
+        webSocketImpl: WebSocket,
+        connectionParams: { Authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+        on: {
+          connected: () => {
+            connected = true;
+            resolve(subscriber);
+          },
+          closed: (event) => fail(`closed (${(event as { code?: number }).code ?? '?'})`),
+          error: (error) => fail(String(error)),
+        },
+      }),
+      eventIds: [],
+      paymentIds: [],
+      latencies: [],
+      errors: 0,
+      firstError: null,
+      ended: false,
+      closing: false,
+    };
+    const noteError = (what: string) => {
+      subscriber.errors++;
+      subscriber.firstError ??= what;
+    };
+    subscriber.client.subscribe(
+      { query: selection.document, variables: selection.variables, operationName: SUB_OPERATION },
+      {
+        next: (message) => {
+          const receivedAt = Date.now();
+          deliveries.total++;
+          const event = (message.data as { paymentEvents?: EventMessage } | null | undefined)?.paymentEvents;
+          if (message.errors?.length || !event?.id || !event.occurredAt || !event.payload?.paymentId) {
+            noteError(JSON.stringify(message).slice(0, 300));
+            return;
+          }
+          if (selection.crossSubgraph && !event.payment?.order?.number) {
+            noteError(`no order in ${JSON.stringify(message).slice(0, 300)}`);
+          }
+          subscriber.eventIds.push(event.id);
+          subscriber.paymentIds.push(event.payload.paymentId);
+          subscriber.latencies.push(receivedAt - Date.parse(event.occurredAt));
+        },
+        error: (error) => {
+          if (subscriber.closing) return;
+          subscriber.ended = true;
+          noteError(`subscription error: ${JSON.stringify(error).slice(0, 300)}`);
+          fail(JSON.stringify(error).slice(0, 300));
+        },
+        complete: () => {
+          if (!subscriber.closing) subscriber.ended = true;
+        },
+      },
+    );
+  });
+}
+
+/** Runs `task(0..count-1)` with at most `concurrency` running at once. */
+async function inBatches(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      aborted.signal.throwIfAborted();
+      await task(next++);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` holds or `ms` pass; says which. */
+async function until(check: () => boolean | Promise<boolean>, ms: number, everyMs = 100): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (performance.now() > deadline || aborted.signal.aborted) return false;
+    await sleep(everyMs);
+  }
+}
+
+/** The sum of a metric's samples on a service's /metrics (0 when absent). */
+async function metricValue(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://${HOST}:${port}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+/** Resident set size of a process in MB (VmRSS), or null when it is gone (or there is no /proc). */
+function rssMb(pid: number): number | null {
+  try {
+    const line = fs
+      .readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
+    return line ? Number(line.split(/\s+/)[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; gives the peak and the last sample. */
+function sampleRss(pid: number, everyMs = 100): () => { peakMb: number | null; lastMb: number | null } {
+  let peakMb: number | null = null;
+  let lastMb: number | null = null;
+  const sample = () => {
+    lastMb = rssMb(pid);
+    if (lastMb !== null && (peakMb === null || lastMb > peakMb)) peakMb = lastMb;
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return { peakMb, lastMb };
+  };
+}
+
+/** The soft limit on open files of this process (the services inherit it), or null when unknown. */
+function openFilesLimit(): number | null {
+  try {
+    const line = fs
+      .readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft === undefined ? null : soft === 'unlimited' ? Infinity : Number(soft);
+  } catch {
+    return null;
+  }
+}
+
+interface StreamOrder {
+  id: string;
+  locationId: string;
+  totalCents: number;
+}
+
+interface StreamPayment {
+  id: string;
+  locationId: string;
+  status: string;
+}
+
+const SUB_CREATE_ORDER =
+  'mutation BenchStreamOrder($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }';
+const SUB_CREATE_PAYMENT =
+  'mutation BenchStreamPayment($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status } } }';
+
+/** Opens `count` orders (locations 1 and 2 in turn) for the stream to pay, one payment each, before the clock runs. */
+async function streamOrders(pool: Pool, token: string, count: number): Promise<StreamOrder[]> {
+  const orders: StreamOrder[] = new Array<StreamOrder>(count);
+  await inBatches(count, 4, async (i) => {
+    const locationId = SUB_LOCATIONS[i % SUB_LOCATIONS.length];
+    const totalCents = 1000 + (i % 50);
+    const data = graphqlData(
+      await call(
+        pool,
+        'POST',
+        '/graphql',
+        token,
+        JSON.stringify({ query: SUB_CREATE_ORDER, variables: { input: { locationId, currency: 'USD', totalCents } } }),
+      ),
+    );
+    orders[i] = { id: (data.createOrder as { order: { id: string } }).order.id, locationId, totalCents };
+  });
+  return orders;
+}
+
+/**
+ * Pays `orders` at `rate` a second through the gateway's createPayment mutation, open-loop: payment i is sent at
+ * start + i / rate whatever the answers of the others (SUB_MAX_PAYMENTS_IN_FLIGHT at most, so an overloaded
+ * system slows the stream rather than piling requests up). Any failure is counted and fails the run.
+ */
+async function paymentStream(
+  pool: Pool,
+  token: string,
+  orders: StreamOrder[],
+  rate: number,
+): Promise<{ payments: StreamPayment[]; failures: number; firstError: string | null; seconds: number }> {
+  const payments: StreamPayment[] = [];
+  let failures = 0;
+  let firstError: string | null = null;
+  const inFlight = new Set<Promise<void>>();
+  const started = performance.now();
+  let lastSent = started;
+  for (const [i, order] of orders.entries()) {
+    aborted.signal.throwIfAborted();
+    const wait = started + (i * 1000) / rate - performance.now();
+    if (wait > 0) await sleep(wait);
+    while (inFlight.size >= SUB_MAX_PAYMENTS_IN_FLIGHT) await Promise.race(inFlight);
+    lastSent = performance.now();
+    const body = JSON.stringify({
+      query: SUB_CREATE_PAYMENT,
+      variables: {
+        input: { orderId: order.id, amountCents: order.totalCents, currency: 'USD', cardToken: 'tok_visa' },
+      },
+    });
+    const pay = (async () => {
+      try {
+        const data = graphqlData(await call(pool, 'POST', '/graphql', token, body));
+        const payment = (data.createPayment as { payment: { id: string; status: string } }).payment;
+        if (payment.status !== 'APPROVED') throw new Error(`payment ${payment.id} is ${payment.status}`);
+        payments.push({ id: payment.id, locationId: order.locationId, status: payment.status });
+      } catch (error) {
+        failures++;
+        firstError ??= error instanceof Error ? error.message : String(error);
+      }
+    })().finally(() => inFlight.delete(pay));
+    inFlight.add(pay);
+  }
+  await Promise.all(inFlight);
+  // The stream's length: from the first send to one interval after the last (n payments at `rate` take n / rate s).
+  return { payments, failures, firstError, seconds: (lastSent - started) / 1000 + 1 / rate };
+}
+
+/** Whether a subscriber with this selection must receive the approval event of a payment at this location. */
+const matches = (selection: Selection, locationId: string) =>
+  (!selection.locations || selection.locations.has(locationId)) &&
+  (!selection.types || selection.types.has(SUB_EVENT_TYPE));
+
+interface SubscriberLevel {
+  subscribers: number;
+  selections: number;
+  crossSubgraphSelections: number;
+  connectSeconds: number;
+  /** CPU ms spent while the level connected: the gateway's, and this process's (the clients). */
+  connectCpuMs: { gateway: number; client: number };
+  paymentsPerSecond: number;
+  payments: number;
+  paymentFailures: number;
+  firstPaymentError: string | null;
+  seconds: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Per event, the latency of its last delivery: p50 and p99 over the events. */
+  lastDeliveryP50Ms: number;
+  lastDeliveryP99Ms: number;
+  deliveries: { expected: number; delivered: number; missing: number; duplicates: number; unexpected: number };
+  warmup: { payments: number; expected: number; missing: number };
+  messageErrors: number;
+  firstMessageError: string | null;
+  subscriptionsEnded: number;
+  gatewayRssMb: { before: number | null; peak: number | null; afterClose: number | null };
+  /** The gateway's V8 heap (used and total) and external memory after the stream, all subscribers still open. */
+  gatewayHeapMb: { used: number; total: number; external: number };
+  upstreams: {
+    gateway: number;
+    paymentsSubgraph: number;
+    gatewayClientSubscriptions: number;
+    gatewayAfterClose: number;
+  };
+  cpuMs: CpuBreakdown;
+  gatewayCpuUsPerDelivery: number;
+  clientEventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** This process (the clients): its RSS at the end of the measured stream, and its GC pauses during it. */
+  client: { rssMb: number; gcPauses: number; gcPauseMsTotal: number; gcPauseMsMax: number };
+  failed: boolean;
+}
+
+/**
+ * One level: `count` subscribers (a graphql-ws client and its WebSocket each, in this process; the gateway runs in
+ * its own), one selection per SUB_PER_SELECTION of them; a warm-up stream, then the measured stream of payments,
+ * then a drain until every expected delivery is in (or SUB_DRAIN_SECONDS pass). Latency is receipt minus the
+ * event's occurredAt: both are this machine's clock, and occurredAt is taken in the payment's transaction just
+ * before the outbox row is flushed and committed, so it is an upper bound of the time from commit to client.
+ */
+async function subscriberLevel(sys: System, pool: Pool, count: number): Promise<SubscriberLevel> {
+  const gatewayPort = Number(new URL(sys.gatewayUrl).port);
+  const paymentsPort = sys.subgraphSpecs.find((s) => s.name === 'payments')!.port;
+  const groups = Math.ceil(count / SUB_PER_SELECTION);
+  const selections = Array.from({ length: groups }, (_, g) => subscriberSelection(g));
+  const warmupCount = Math.max(SUB_LOCATIONS.length, Math.round(SUB_RATE * SUB_WARMUP_SECONDS));
+  const measuredCount = Math.max(1, Math.round(SUB_RATE * SUB_SECONDS));
+  const orders = await streamOrders(pool, sys.token, warmupCount + measuredCount);
+
+  const rssBefore = rssMb(sys.pids.gateway);
+  const stopRss = sampleRss(sys.pids.gateway);
+  const subscribers: Subscriber[] = new Array<Subscriber>(count);
+  const wsUrl = `${sys.gatewayUrl.replace(/^http/, 'ws')}/graphql`;
+  const connectStarted = performance.now();
+  try {
+    const { cpu: connectCpu } = await withCpu(sys.pids, async () => {
+      await inBatches(count, SUB_CONNECT_CONCURRENCY, async (i) => {
+        subscribers[i] = await openSubscriber(wsUrl, sys.token, selections[Math.floor(i / SUB_PER_SELECTION)]);
+      });
+      // Every subscription open at the gateway and every upstream one registered by the payments subgraph. Polled
+      // once a second: with thousands of sockets open a scrape of the gateway's /metrics costs it ~10 ms (the
+      // default process metrics list every open file and handle).
+      const live = await until(
+        async () =>
+          (await metricValue(gatewayPort, 'graphql_open_subscriptions')) === count &&
+          (await metricValue(paymentsPort, 'graphql_open_subscriptions')) >= groups,
+        30_000,
+        1000,
+      );
+      if (!live) throw new Error(`the ${count} subscriptions were not all open after 30 s`);
+    });
+    const connectSeconds = (performance.now() - connectStarted) / 1000;
+    const upstreams = {
+      gateway: await metricValue(gatewayPort, 'gateway_upstream_subscriptions'),
+      paymentsSubgraph: await metricValue(paymentsPort, 'graphql_open_subscriptions'),
+      gatewayClientSubscriptions: await metricValue(gatewayPort, 'graphql_open_subscriptions'),
+      gatewayAfterClose: NaN,
+    };
+    // The payments subgraph counts a subscription when it arrives, a moment before its hub listens.
+    await sleep(500);
+
+    const expectedFor = (payments: StreamPayment[]) =>
+      payments.reduce((n, p) => n + subscribers.filter((s) => matches(s.selection, p.locationId)).length, 0);
+    const drain = (target: number) =>
+      until(() => deliveries.total >= target, SUB_DRAIN_SECONDS * 1000, 50).then(() => sleep(250));
+
+    const before = deliveries.total;
+    const warm = await paymentStream(pool, sys.token, orders.slice(0, warmupCount), SUB_RATE);
+    const warmExpected = expectedFor(warm.payments);
+    await drain(before + warmExpected);
+
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const gc = { pauses: 0, totalMs: 0, maxMs: 0 };
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        gc.pauses++;
+        gc.totalMs += entry.duration;
+        gc.maxMs = Math.max(gc.maxMs, entry.duration);
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const measuredFrom = deliveries.total;
+    const { result: stream, cpu } = await withCpu(sys.pids, async () => {
+      const run = await paymentStream(pool, sys.token, orders.slice(warmupCount), SUB_RATE);
+      await drain(measuredFrom + expectedFor(run.payments));
+      return run;
+    });
+    loopDelay.disable();
+    gcObserver.disconnect();
+    const clientRssMb = process.memoryUsage.rss() / 2 ** 20;
+
+    const mb = async (name: string) => (await metricValue(gatewayPort, name)) / 2 ** 20;
+    const gatewayHeapMb = {
+      used: await mb('nodejs_heap_size_used_bytes'),
+      total: await mb('nodejs_heap_size_total_bytes'),
+      external: await mb('nodejs_external_memory_bytes'),
+    };
+
+    // Tally: every subscriber must have every matching measured event once and nothing else of the run.
+    const measured = new Map(stream.payments.map((p) => [p.id, p]));
+    const warmIds = new Set(warm.payments.map((p) => p.id));
+    const tally = { expected: 0, delivered: 0, missing: 0, duplicates: 0, unexpected: 0 };
+    let warmMissing = 0;
+    const latencies: number[] = [];
+    const lastPerEvent = new Map<string, number>();
+    for (const s of subscribers) {
+      const seen = new Set<string>();
+      const seenWarm = new Set<string>();
+      for (const [k, eventId] of s.eventIds.entries()) {
+        const payment = measured.get(s.paymentIds[k]);
+        if (!payment) {
+          if (warmIds.has(s.paymentIds[k])) seenWarm.add(s.paymentIds[k]);
+          else tally.unexpected++;
+          continue;
+        }
+        if (seen.has(eventId)) {
+          tally.duplicates++;
+          continue;
+        }
+        seen.add(eventId);
+        if (!matches(s.selection, payment.locationId)) {
+          tally.unexpected++;
+          continue;
+        }
+        tally.delivered++;
+        latencies.push(s.latencies[k]);
+        lastPerEvent.set(eventId, Math.max(lastPerEvent.get(eventId) ?? -Infinity, s.latencies[k]));
+      }
+      const expected = stream.payments.filter((p) => matches(s.selection, p.locationId)).length;
+      tally.expected += expected;
+      warmMissing += warm.payments.filter((p) => matches(s.selection, p.locationId)).length - seenWarm.size;
+    }
+    tally.missing = tally.expected - tally.delivered;
+    latencies.sort((a, b) => a - b);
+    const last = [...lastPerEvent.values()].sort((a, b) => a - b);
+
+    // Close every subscriber: the gateway must let go of every upstream stream.
+    for (const s of subscribers) s.closing = true;
+    await Promise.all(subscribers.map((s) => s.client.dispose()));
+    await until(async () => (await metricValue(gatewayPort, 'gateway_upstream_subscriptions')) === 0, 10_000, 500);
+    upstreams.gatewayAfterClose = await metricValue(gatewayPort, 'gateway_upstream_subscriptions');
+    const rss = stopRss();
+
+    const messageErrors = subscribers.reduce((n, s) => n + s.errors, 0);
+    const ended = subscribers.filter((s) => s.ended).length;
+    const delivered = tally.delivered + tally.duplicates + tally.unexpected;
+    const ms = (ns: number) => ns / 1e6;
+    const level: SubscriberLevel = {
+      subscribers: count,
+      selections: groups,
+      crossSubgraphSelections: selections.filter((s) => s.crossSubgraph).length,
+      connectSeconds,
+      connectCpuMs: { gateway: connectCpu.gateway, client: connectCpu.client },
+      paymentsPerSecond: stream.payments.length / stream.seconds,
+      payments: stream.payments.length,
+      paymentFailures: stream.failures + warm.failures,
+      firstPaymentError: stream.firstError ?? warm.firstError,
+      seconds: stream.seconds,
+      p50Ms: percentile(latencies, 0.5),
+      p99Ms: percentile(latencies, 0.99),
+      maxMs: latencies.length ? latencies[latencies.length - 1] : NaN,
+      lastDeliveryP50Ms: percentile(last, 0.5),
+      lastDeliveryP99Ms: percentile(last, 0.99),
+      deliveries: tally,
+      warmup: { payments: warm.payments.length, expected: warmExpected, missing: warmMissing },
+      messageErrors,
+      firstMessageError: subscribers.find((s) => s.firstError)?.firstError ?? null,
+      subscriptionsEnded: ended,
+      gatewayRssMb: { before: rssBefore, peak: rss.peakMb, afterClose: rss.lastMb },
+      gatewayHeapMb,
+      upstreams,
+      cpuMs: cpu,
+      gatewayCpuUsPerDelivery: delivered ? (1000 * cpu.gateway) / delivered : NaN,
+      clientEventLoopDelayMs: {
+        p50: ms(loopDelay.percentile(50)),
+        p99: ms(loopDelay.percentile(99)),
+        max: ms(loopDelay.max),
+      },
+      client: { rssMb: clientRssMb, gcPauses: gc.pauses, gcPauseMsTotal: gc.totalMs, gcPauseMsMax: gc.maxMs },
+      failed: false,
+    };
+    level.failed =
+      tally.missing > 0 ||
+      tally.duplicates > 0 ||
+      tally.unexpected > 0 ||
+      warmMissing > 0 ||
+      messageErrors > 0 ||
+      ended > 0 ||
+      level.paymentFailures > 0 ||
+      upstreams.gateway !== groups ||
+      upstreams.gatewayAfterClose !== 0;
+    return level;
+  } finally {
+    stopRss();
+    const open = subscribers.filter((s) => s && !s.closing);
+    for (const s of open) s.closing = true;
+    await Promise.all(open.map((s) => Promise.resolve(s.client.dispose()).catch(() => undefined)));
+  }
+}
+
+const SUB_SETTINGS = {
+  levels: SUB_LEVELS,
+  perSelection: SUB_PER_SELECTION,
+  paymentsPerSecond: SUB_RATE,
+  seconds: SUB_SECONDS,
+  warmupSeconds: SUB_WARMUP_SECONDS,
+  drainSeconds: SUB_DRAIN_SECONDS,
+};
+
+/**
+ * The subscriber part: SUB_LEVELS in turn (1,000 then 10,000 by default) on the same gateway, each connected,
+ * measured and closed before the next.
+ */
+async function subscriberBench(sys: System): Promise<{ report: Record<string, unknown>; failed: boolean }> {
+  const pool = new Pool(sys.gatewayUrl, { connections: SUB_MAX_PAYMENTS_IN_FLIGHT, keepAliveTimeout: 60_000 });
+  sys.clients.push(pool);
+  const limit = openFilesLimit();
+  const levels: Array<SubscriberLevel | { subscribers: number; skipped: string }> = [];
+  for (const count of SUB_LEVELS) {
+    // This process holds a socket per subscriber and so does the gateway (which inherits this limit).
+    if (limit !== null && limit < count + 1024) {
+      const skipped = `the open-files limit (ulimit -n) is ${limit}; ${count} subscribers need about ${count + 1024}`;
+      console.log(`\nsubscribers ${count}: SKIPPED, ${skipped}`);
+      levels.push({ subscribers: count, skipped });
+      continue;
+    }
+    const groups = Math.ceil(count / SUB_PER_SELECTION);
+    console.log(
+      `\nsubscribers: ${count} graphql-ws clients, ${groups} distinct selections, payments at ${SUB_RATE}/s: ` +
+        `${SUB_WARMUP_SECONDS} s warm-up, then ${SUB_SECONDS} s measured...`,
+    );
+    const level = await subscriberLevel(sys, pool, count);
+    aborted.signal.throwIfAborted();
+    levels.push(level);
+    const f = (n: number | null, digits = 1) => (n === null || Number.isNaN(n) ? '-' : n.toFixed(digits));
+    console.log(
+      `  connected in ${f(level.connectSeconds)} s (gateway CPU ${f(level.connectCpuMs.gateway, 0)} ms, clients ` +
+        `${f(level.connectCpuMs.client, 0)} ms); ${level.payments} payments at ${f(level.paymentsPerSecond, 2)}/s ` +
+        `over ${f(level.seconds)} s; latency p50 ${f(level.p50Ms)} ms, p99 ${f(level.p99Ms)} ms, max ${f(level.maxMs)} ms; ` +
+        `per event, last delivery p50 ${f(level.lastDeliveryP50Ms)} ms, p99 ${f(level.lastDeliveryP99Ms)} ms`,
+    );
+    console.log(
+      `  gateway CPU ${f(level.cpuMs.gateway, 0)} ms (${f(level.gatewayCpuUsPerDelivery, 1)} us per delivery), ` +
+        `subgraphs ${f(level.cpuMs.subgraphs, 0)} ms, PostgreSQL ${f(level.cpuMs.postgres, 0)} ms, clients (this ` +
+        `process) ${f(level.cpuMs.client, 0)} ms, box busy ${f(level.cpuMs.machineBusyPercent, 0)} % (others ${f(level.cpuMs.othersPercent, 0)} %); client event ` +
+        `loop delay p99 ${f(level.clientEventLoopDelayMs.p99)} ms, max ${f(level.clientEventLoopDelayMs.max)} ms; ` +
+        `client RSS ${f(level.client.rssMb, 0)} MB, GC ${level.client.gcPauses} pauses, ${f(level.client.gcPauseMsTotal, 0)} ms, ` +
+        `longest ${f(level.client.gcPauseMsMax)} ms`,
+    );
+    if (level.messageErrors || level.subscriptionsEnded || level.paymentFailures) {
+      console.log(
+        `  errors: ${level.messageErrors} messages (first: ${level.firstMessageError ?? '-'}), ` +
+          `${level.subscriptionsEnded} subscriptions ended early, ${level.paymentFailures} payments failed ` +
+          `(first: ${level.firstPaymentError ?? '-'})`,
+      );
+    }
+  }
+
+  // One line per figure, as for the other parts.
+  console.log('');
+  for (const level of levels) {
+    if ('skipped' in level) {
+      console.log(`bench: subscribers ${level.subscribers} SKIPPED (${level.skipped})`);
+      continue;
+    }
+    const tag = `bench: subscribers ${level.subscribers} (${level.selections} selections, ${level.paymentsPerSecond.toFixed(1)} payments/s)`;
+    const over = (value: number | null, target: number) => (value === null || !(value < target) ? ' OVER TARGET' : '');
+    console.log(
+      `${tag} delivery latency p50 ${level.p50Ms.toFixed(1)} ms, p99 ${level.p99Ms.toFixed(1)} ms ` +
+        `(target p99 < ${SUB_P99_TARGET_MS})${over(level.p99Ms, SUB_P99_TARGET_MS)}`,
+    );
+    console.log(
+      `${tag} gateway RSS peak ${level.gatewayRssMb.peak?.toFixed(0) ?? '-'} MB (before ` +
+        `${level.gatewayRssMb.before?.toFixed(0) ?? '-'} MB; V8 heap ${level.gatewayHeapMb.used.toFixed(0)} MB used ` +
+        `of ${level.gatewayHeapMb.total.toFixed(0)}, external ${level.gatewayHeapMb.external.toFixed(0)} MB; ` +
+        `target < ${SUB_RSS_TARGET_MB})` +
+        over(level.gatewayRssMb.peak, SUB_RSS_TARGET_MB),
+    );
+    const upstreamsOk = level.upstreams.gateway === level.selections && level.upstreams.gatewayAfterClose === 0;
+    console.log(
+      `${tag} upstream streams ${level.upstreams.gateway} (target ${level.selections}; payments subgraph holds ` +
+        `${level.upstreams.paymentsSubgraph}; ${level.upstreams.gatewayAfterClose} after all closed)` +
+        (upstreamsOk ? '' : ' FAILED'),
+    );
+    const d = level.deliveries;
+    const wrong = d.missing + d.duplicates + d.unexpected + level.warmup.missing + level.messageErrors;
+    console.log(
+      `${tag} deliveries ${d.delivered} of ${d.expected}: ${d.missing} missing, ${d.duplicates} duplicates, ` +
+        `${d.unexpected} unexpected, ${level.messageErrors} errors (target 0)${wrong ? ' FAILED' : ''}`,
+    );
+  }
+  return {
+    failed: levels.some((level) => 'failed' in level && level.failed),
+    report: {
+      measurement:
+        'each level: N graphql-ws clients (one WebSocket each) in the bench process subscribe to paymentEvents ' +
+        `through the gateway (its own process), one selection per ${SUB_PER_SELECTION} subscribers (filters and ` +
+        'fields vary; every 4th selection also reads the order and its location from the orders subgraph); a ' +
+        'warm-up stream, then createPayment through the gateway at a steady rate (open-loop) over pre-made orders at ' +
+        'locations 1 and 2; latency = receipt (Date.now()) - the event occurredAt (taken in the payment transaction ' +
+        'before commit, so an upper bound of commit-to-client), over every (event, subscriber) delivery; gateway RSS ' +
+        'from /proc/<pid>/status VmRSS sampled every 100 ms; upstream streams from the gateway /metrics ' +
+        '(gateway_upstream_subscriptions) and the payments subgraph graphql_open_subscriptions',
+      targets: { p99Ms: SUB_P99_TARGET_MS, rssMb: SUB_RSS_TARGET_MB },
+      openFilesLimit: limit,
+      // Every distinct selection of the largest level (the smaller levels use the first of them).
+      selections: Array.from({ length: Math.ceil(Math.max(...SUB_LEVELS) / SUB_PER_SELECTION) }, (_, g) => {
+        const s = subscriberSelection(g);
+        return { document: s.document, variables: s.variables };
+      }),
+      levels,
+    },
+  };
+}
+
+async function main() {
+  const started = Date.now();
+  const children: ChildProcess[] = [];
+  const clients: System['clients'] = [];
+  let pg: EmbeddedPg | null = null;
+  let stopping = false;
+
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    aborted.abort();
+    await stopAll(children);
+    await pg?.stop();
+    await Promise.all(clients.map((c) => c.destroy().catch(() => undefined)));
+    if (code !== 0) console.log('Stopped.');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => {
+    console.log('\nInterrupted; stopping...');
+    void stop(130);
+  });
+  process.on('SIGTERM', () => void stop(143));
+
+  try {
+    const supergraphSdl = fs.readFileSync(
+      path.resolve(ROOT, process.env.SUPERGRAPH_PATH ?? 'schema/supergraph.graphql'),
+      'utf8',
+    );
+    const plan = gatewayPlan(supergraphSdl);
+
+    pg = await startEmbeddedPostgres();
+    await pg.createDatabase('pos');
+    const base = await freePortBlock();
+    const { specs, urls } = services(base);
+    const gatewayUrl = `http://${HOST}:${base}`;
+    const secrets = {
+      INTERNAL_JWT_SECRET: randomBytes(32).toString('base64url'),
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'development',
+      DATABASE_URL: pg.url('pos'),
+      ...secrets,
+      ...urls,
+      HOST,
+      PUBLIC_URL: gatewayUrl,
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'true',
+      MIGRATE_ON_START: 'true',
+    };
+    console.log(`PostgreSQL on ${HOST}:${pg.port}; starting the services on ${HOST}:${base}-${base + 4}...`);
+    await startServices(
+      specs,
+      env,
+      children,
+      (message) => {
+        if (stopping) return;
+        console.error(`${message} unexpectedly; stopping everything.`);
+        void stop(1);
+      },
+      90_000,
+    );
+    console.log(`Ready after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+
+    const { token, scopes } = await getToken(gatewayUrl);
+    // startServices forks in the order of specs.
+    const pidOf = (name: string) => children[specs.findIndex((s) => s.name === name)].pid!;
+    const pids = {
+      gateway: pidOf('gateway'),
+      subgraphs: specs.filter((s) => s.name !== 'gateway').map((s) => pidOf(s.name)),
+    };
+    const subgraphSpecs = specs.filter((s) => s.name !== 'gateway');
+    const sys: System = { gatewayUrl, token, scopes, urls, secrets, plan, pids, subgraphSpecs, clients };
+
+    const outDir = path.join(ROOT, '.bench');
+    fs.mkdirSync(outDir, { recursive: true });
+    const report: Record<string, unknown> = {
+      date: new Date().toISOString(),
+      machine: {
+        node: process.version,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? null,
+        platform: process.platform,
+      },
+      parts: [...PARTS],
+      settings: {
+        seconds: SECONDS,
+        warmupSeconds: WARMUP_SECONDS,
+        checkReadSeconds: CHECK_SECONDS,
+        checkReadWarmupSeconds: CHECK_WARMUP_SECONDS,
+        paySeconds: PAY_SECONDS,
+        payWarmupSeconds: PAY_WARMUP_SECONDS,
+        loyaltySeconds: LOYALTY_SECONDS,
+        loyaltyWarmupSeconds: LOYALTY_WARMUP_SECONDS,
+        connections: CONNECTIONS,
+        ordersCreated: ORDERS,
+        subscribers: SUB_SETTINGS,
+      },
+    };
+    let failed = false;
+    if (PARTS.has('queries')) {
+      const queries = await queryBench(sys);
+      Object.assign(report, queries.report);
+      failed ||= queries.failed;
+    }
+    if (PARTS.has('subscribers')) {
+      const subscribers = await subscriberBench(sys);
+      report.subscribers = subscribers.report;
+      failed ||= subscribers.failed;
+    }
     fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`Written to .bench/latest.json (total ${((Date.now() - started) / 1000).toFixed(1)} s).`);
-    await stop(rows.some((r) => r.errors > 0) || restErrors > 0 || earnFailures > 0 ? 1 : 0);
+    await stop(failed ? 1 : 0);
   } catch (error) {
     if (!aborted.signal.aborted)
       console.error(`Bench failed: ${error instanceof Error ? error.message : String(error)}`);
