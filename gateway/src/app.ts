@@ -29,6 +29,7 @@ import { WebSocketServer } from 'ws';
 import { API_KEY_HEADER, apiKeyPrincipals, loadApiKeyPrincipal } from './auth/api-keys';
 import { type TokenSigner, issuerRouter } from './auth/issuer';
 import { KeyStore } from './auth/keys';
+import { type Clock, LaunchService, loadSessionState, systemClock } from './auth/launch';
 import { cachedLookup } from './auth/lookup-cache';
 import { type IssuedUserToken, issueUserSession, loadUserGrant } from './auth/user-tokens';
 import { type AccessTokenVerifier, bearerToken, createAccessTokenVerifier } from './auth/verify';
@@ -42,6 +43,7 @@ import { restError, sendRestError } from './rest/errors';
 import { asyncApiDocument, openApiDocument } from './rest/openapi';
 import { restRouter } from './rest/router';
 import { routes } from './rest/routes';
+import { launchRouteDocs, launchRouter } from './rest/v1/launch';
 import { FederatedSubscriptions } from './subscriptions/federated-subscriptions';
 import { useWsServer } from './subscriptions/ws-server';
 
@@ -52,6 +54,8 @@ export interface StartedGateway extends RunningServer {
   verifyAccessToken: AccessTokenVerifier;
   /** Mints an access token for a POS user; throws UserTokenError when the user is unknown or inactive. */
   issueUserToken(userId: string): Promise<IssuedUserToken>;
+  /** The clock of SSO launch links (token expiry, session end); tests replace `now` to move time. */
+  clock: Clock;
 }
 
 const unauthorized = () =>
@@ -109,6 +113,7 @@ export async function startGateway(
       jwks: config.JWKS_URL ? new URL(config.JWKS_URL) : keys.publicJwks,
       tenantOfClient: cachedLookup((clientId) => tenantOfClient(orm, clientId), cacheTtlMs),
       userOfToken: cachedLookup((userId) => loadUserGrant(orm.em.fork(), userId), cacheTtlMs),
+      sessionOf: cachedLookup((sessionId) => loadSessionState(orm.em.fork(), sessionId), cacheTtlMs),
     });
 
     const apiKeyPrincipal = apiKeyPrincipals(
@@ -265,28 +270,39 @@ export async function startGateway(
         .json({ status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
     });
     app.get('/metrics', (req, res) => metrics.handle(req, res));
-    app.use(issuerRouter({ ...signer, em: () => orm.em.fork() }));
+    // Runs one GraphQL operation in-process as the caller: the REST routes' operation, and the launch links'
+    // location check.
+    const execute = async (
+      document: string,
+      variables: Record<string, unknown>,
+      principal: Principal,
+      requestId: string,
+    ) => {
+      const response = await apollo.executeOperation(
+        { query: document, variables },
+        { contextValue: { requestId, principal } },
+      );
+      return response.body.kind === 'single'
+        ? response.body.singleResult
+        : { errors: [{ message: 'unexpected incremental response' }] };
+    };
+    const clock = systemClock();
+    const launch = new LaunchService({ em: () => orm.em.fork(), signer, clock, publicUrl, execute });
+    app.use(issuerRouter({ ...signer, em: () => orm.em.fork(), sessions: launch }));
     app.get('/pos/v1/.well-known/openapi.json', (_req, res) => {
-      res.json(openApiDocument(routes, publicUrl));
+      res.json(openApiDocument([...routes, ...launchRouteDocs], publicUrl));
     });
     app.get('/pos/v1/.well-known/asyncapi.json', (_req, res) => {
       res.json(asyncApiDocument(publicUrl));
     });
     app.use(
       express.json({ limit: '1mb' }),
+      launchRouter({ service: launch, authenticate: (req) => principalOf(verify, req.header('authorization')) }),
       restRouter({
         routes,
         authenticate: (req, scheme) =>
           scheme === 'apiKey' ? apiKeyCaller(req) : principalOf(verify, req.header('authorization')),
-        execute: async (document, variables, principal, requestId) => {
-          const response = await apollo.executeOperation(
-            { query: document, variables },
-            { contextValue: { requestId, principal } },
-          );
-          return response.body.kind === 'single'
-            ? response.body.singleResult
-            : { errors: [{ message: 'unexpected incremental response' }] };
-        },
+        execute,
       }),
     );
     app.use(
@@ -323,6 +339,7 @@ export async function startGateway(
       subscriptions,
       verifyAccessToken: verify,
       issueUserToken: (userId) => issueUserSession(signer, orm.em.fork(), userId),
+      clock,
       close: async () => {
         for (const close of closers) await close();
       },

@@ -4,7 +4,9 @@ import express, { type Request, type Response, Router } from 'express';
 import { SignJWT } from 'jose';
 import { ApiClient } from '../identity/identity.entities';
 import { type KeyStore, SIGNING_ALGORITHM } from './keys';
+import { type LaunchService, RefreshRefused } from './launch';
 import { verifySecret } from './secrets';
+import { POS_APP_CLIENT_ID } from './user-tokens';
 
 /** What every access token of the built-in issuer is signed with. */
 export interface TokenSigner {
@@ -15,6 +17,8 @@ export interface TokenSigner {
 
 export interface IssuerOptions extends TokenSigner {
   em: () => EntityManager;
+  /** Launch-link sessions, whose refresh tokens the token endpoint takes (`grant_type=refresh_token`). */
+  sessions?: Pick<LaunchService, 'refresh'>;
 }
 
 /**
@@ -58,9 +62,40 @@ function clientCredentials(req: Request): { clientId: string; clientSecret: stri
 }
 
 /**
+ * The refresh grant (RFC 6749 §6) for POS user sessions opened by a launch link. The POS app is a public client
+ * (no secret, as Cognito app clients of browser apps): the refresh token is the credential, bound to its session,
+ * and rotated on every use, so the response carries the next one. Every refusal is `invalid_grant`.
+ */
+async function refreshGrant(options: IssuerOptions, body: Record<string, unknown>, res: Response) {
+  if (!options.sessions) {
+    return oauthError(res, 400, 'unsupported_grant_type', 'grant_type=refresh_token is not available');
+  }
+  if (body.client_id !== undefined && body.client_id !== POS_APP_CLIENT_ID) {
+    return oauthError(res, 400, 'invalid_grant', `Refresh tokens are issued to the client ${POS_APP_CLIENT_ID}`);
+  }
+  if (typeof body.refresh_token !== 'string' || !body.refresh_token) {
+    return oauthError(res, 400, 'invalid_request', 'refresh_token is required');
+  }
+  try {
+    const session = await options.sessions.refresh(body.refresh_token);
+    res.json({
+      access_token: session.accessToken,
+      refresh_token: session.refreshToken,
+      token_type: 'Bearer',
+      expires_in: session.expiresIn,
+      scope: session.scope,
+    });
+  } catch (error) {
+    if (error instanceof RefreshRefused) return oauthError(res, 400, 'invalid_grant', error.message);
+    throw error;
+  }
+}
+
+/**
  * The built-in token endpoint, shaped like Cognito's: `POST /oauth2/token` with `grant_type=client_credentials`,
  * client authentication by HTTP Basic (or client_id/client_secret in the form), an optional space-separated
- * `scope` (default: every scope the client holds). Access tokens are RS256 JWTs with Cognito's claims.
+ * `scope` (default: every scope the client holds). Access tokens are RS256 JWTs with Cognito's claims. It also
+ * takes `grant_type=refresh_token` for POS user sessions (see {@link refreshGrant}).
  */
 export function issuerRouter(options: IssuerOptions): Router {
   const router = Router();
@@ -75,8 +110,14 @@ export function issuerRouter(options: IssuerOptions): Router {
       return oauthError(res, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
     }
     const body = req.body as Record<string, unknown>;
+    if (body.grant_type === 'refresh_token') return refreshGrant(options, body, res);
     if (body.grant_type !== 'client_credentials') {
-      return oauthError(res, 400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported');
+      return oauthError(
+        res,
+        400,
+        'unsupported_grant_type',
+        'Supported grant types: client_credentials, and refresh_token for POS user sessions',
+      );
     }
     const credentials = clientCredentials(req);
     if (!credentials) return oauthError(res, 401, 'invalid_client', 'Client authentication is required');

@@ -13,6 +13,12 @@ export const POS_APP_CLIENT_ID = 'pos-app';
 /** The custom claim listing the user's location roles: `[{ "location_id": 1, "role": "location_cashier" }]`. */
 export const ROLES_CLAIM = 'pos:roles';
 
+/**
+ * The session a user token belongs to (OpenID's `sid`): tokens of a launch-link session carry it, and the verifier
+ * refuses them once that session is revoked. Tokens minted without a session (the test helper) do not carry it.
+ */
+export const SESSION_CLAIM = 'sid';
+
 export interface LocationRole {
   locationId: number;
   role: RoleSlug;
@@ -53,11 +59,13 @@ export async function loadUserGrant(em: EntityManager, userId: string): Promise<
 
 /**
  * Mints a Cognito-shaped access token for a POS user: `sub` is the user id, `username` the email, `client_id` the
- * POS app, `scope` the union of the scopes of the user's roles and {@link ROLES_CLAIM} the roles per location.
+ * POS app, `scope` the union of the scopes of the user's roles and {@link ROLES_CLAIM} the roles per location (the
+ * roles given: a session's tokens name only its location), and {@link SESSION_CLAIM} the session, if any.
  */
 export async function mintUserAccessToken(
   signer: TokenSigner,
   user: Pick<UserGrant, 'id' | 'email' | 'roles'>,
+  options: { sessionId?: string } = {},
 ): Promise<IssuedUserToken> {
   // A token that opens no location would only fail later, at every request, for a less obvious reason.
   if (!user.roles.length) throw new UserTokenError('The POS user holds no location role');
@@ -67,6 +75,7 @@ export async function mintUserAccessToken(
     username: user.email,
     scope,
     [ROLES_CLAIM]: user.roles.map((r) => ({ location_id: r.locationId, role: r.role })),
+    ...(options.sessionId ? { [SESSION_CLAIM]: options.sessionId } : {}),
   });
   return { accessToken, expiresIn: signer.tokenTtlSeconds, scope };
 }

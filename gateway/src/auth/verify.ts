@@ -2,7 +2,13 @@ import type { Principal } from '@pos/kit';
 import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
 import { SIGNING_ALGORITHM } from './keys';
 import { ROLE_SCOPES } from './roles';
-import { POS_APP_CLIENT_ID, ROLES_CLAIM, type UserGrant, parseRolesClaim } from './user-tokens';
+import { POS_APP_CLIENT_ID, ROLES_CLAIM, SESSION_CLAIM, type UserGrant, parseRolesClaim } from './user-tokens';
+
+/** What the verifier needs of a user session: whose it is and whether it still stands. */
+export interface SessionState {
+  userId: string;
+  revoked: boolean;
+}
 
 export interface AccessTokenVerifierOptions {
   issuer: string;
@@ -12,6 +18,11 @@ export interface AccessTokenVerifierOptions {
   tenantOfClient(clientId: string): Promise<string | null>;
   /** The active POS user with its current roles; null when the user is unknown or inactive. */
   userOfToken(userId: string): Promise<Pick<UserGrant, 'tenantId' | 'roles'> | null>;
+  /**
+   * The session a user token names in its `sid` claim; null when unknown. Without it, tokens that name a session
+   * are refused, since their revocation could not be seen.
+   */
+  sessionOf?(sessionId: string): Promise<SessionState | null>;
 }
 
 export class InvalidTokenError extends Error {}
@@ -23,7 +34,9 @@ export class InvalidTokenError extends Error {}
  *
  * A token with `username` and the POS app's `client_id` is a POS user's: its user must still be active, and it
  * opens only the locations its roles claim lists that the user still holds, with only the scopes those roles still
- * grant, so a removed role or a deactivated user stops working once the lookup cache has expired.
+ * grant, so a removed role or a deactivated user stops working once the lookup cache has expired. A user token of a
+ * session (`sid`, from a launch-link exchange) also stops working once that session is revoked (launch token reused,
+ * refresh token replayed), after the same cache.
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
   const keys: JWTVerifyGetKey =
@@ -68,6 +81,13 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     }
     const claimed = parseRolesClaim(payload[ROLES_CLAIM]);
     if (!claimed) throw new InvalidTokenError('malformed roles claim');
+    const sid = payload[SESSION_CLAIM];
+    if (sid !== undefined) {
+      if (typeof sid !== 'string' || !options.sessionOf) throw new InvalidTokenError('malformed session claim');
+      const session = await options.sessionOf(sid);
+      if (!session || session.userId !== sub) throw new InvalidTokenError('unknown session');
+      if (session.revoked) throw new InvalidTokenError('revoked session');
+    }
     const user = await options.userOfToken(sub);
     if (!user) throw new InvalidTokenError('unknown or inactive user');
     const current = new Map(user.roles.map((r) => [r.locationId, r.role]));

@@ -1,3 +1,4 @@
+import type { DomainError } from '@pos/kit';
 import type { Response } from 'express';
 
 /**
@@ -92,6 +93,16 @@ export function fromGraphQLError(error: { message: string; extensions?: Record<s
     ...(Object.keys(data).length ? { data } : {}),
   };
 }
+
+/**
+ * A DomainError thrown by one of the gateway's own services (SSO launch links) as a REST error: through the same
+ * mapping as the subgraphs' errors, fed with the extensions formatGraphQLError would give it.
+ */
+export const fromDomainError = (error: DomainError): RestError =>
+  fromGraphQLError({
+    message: error.message,
+    extensions: { ...error.data, code: error.code, details: error.details, reason: error.reason },
+  });
 
 const snakeCase = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 

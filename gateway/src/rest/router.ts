@@ -26,10 +26,11 @@ export interface RestRouterOptions {
 /** Set on a response that replays the stored result of an earlier request with the same Idempotency-Key. */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
-const issues = (error: z.ZodError, where: string) =>
+/** A validation failure as the 400's details: `body.amount_cents: …`, one line per problem. */
+export const issues = (error: z.ZodError, where: string) =>
   error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
 
-const hasBody = (req: Request) =>
+export const hasBody = (req: Request) =>
   req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
 /** Express routes for the route table: authenticate, authorise, validate, run the one operation, map the outcome. */
