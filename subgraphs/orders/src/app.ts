@@ -1,6 +1,6 @@
 import { IdempotencyRecord, type SubgraphDefinition } from '@pos/kit';
 import { buildFederatedSchema } from '@pos/kit';
-import { type OrdersContext, buildContext } from './context';
+import { type OrdersContext, type OrdersRuntime, buildContext } from './context';
 import { migrations } from './migrations';
 import { Location } from './modules/location/location.entity';
 import { locationReference } from './modules/location/location.reference';
@@ -11,7 +11,7 @@ import { OrderResolver } from './modules/order/order.resolver';
 import { seedDemo } from './seed';
 
 /** The orders subgraph: locations and orders (partner API v1). */
-export const orders: SubgraphDefinition<OrdersContext> = {
+export const orders: SubgraphDefinition<OrdersContext, OrdersRuntime> = {
   name: 'orders',
   pgSchema: 'orders',
   defaultPort: 4001,
@@ -19,6 +19,8 @@ export const orders: SubgraphDefinition<OrdersContext> = {
   migrations,
   buildSchema: () =>
     buildFederatedSchema({ resolvers: [LocationResolver, OrderResolver] }, { ...locationReference, ...orderReference }),
+  // Hosted checkout return and cancel URLs: plain http to localhost only while developing.
+  createRuntime: async ({ config }) => ({ allowLoopbackHttpUrls: config.NODE_ENV !== 'production' }),
   buildContext,
   seedDemo,
 };

@@ -1,11 +1,20 @@
-import type { RequestContext } from '@pos/kit';
+import type { RequestContext, SubgraphRuntime } from '@pos/kit';
 import { createLocationLoader } from './modules/location/location.loader';
 import { LocationService } from './modules/location/location.service';
 import { createOrderLoader, createOrdersByLocationLoader } from './modules/order/order.loader';
 import { OrderService } from './modules/order/order.service';
 
-export function buildContext(base: RequestContext) {
-  const services = { locations: new LocationService(base.em), orders: new OrderService(base.em) };
+/** What the orders subgraph decides once at start-up, from its settings. */
+export interface OrdersRuntime extends SubgraphRuntime {
+  /** Hosted checkout URLs may be http on a loopback host (never in production). */
+  allowLoopbackHttpUrls: boolean;
+}
+
+export function buildContext(base: RequestContext, runtime: OrdersRuntime) {
+  const services = {
+    locations: new LocationService(base.em),
+    orders: new OrderService(base.em, { allowLoopbackHttpUrls: runtime.allowLoopbackHttpUrls }),
+  };
   const { principal } = base;
   return {
     ...base,

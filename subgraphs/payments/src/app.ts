@@ -15,6 +15,7 @@ import { PaymentEventHub } from './modules/payment-event/payment-event.hub';
 import { PaymentEventResolver } from './modules/payment-event/payment-event.resolver';
 import { Payable } from './modules/payable/payable.entity';
 import { Payment } from './modules/payment/payment.entity';
+import { startExpirySweeper } from './modules/payment/payment.expiry';
 import { paymentReference } from './modules/payment/payment.reference';
 import { CheckPaymentsResolver } from './modules/check/check.resolver';
 import { PaymentCard } from './modules/payment/payment-card.entity';
@@ -91,6 +92,14 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
         })
       : null;
     webhookDispatcher?.start();
+    // Pending payments past their checkout's expiry (payment.expired); a sale may take VALOR_TIMEOUT_MS and its
+    // technical void as long again, so younger payments are left to the request that is still handling them.
+    const expiry = startExpirySweeper({
+      orm,
+      processor,
+      logger,
+      inFlightGraceMs: 2 * settings.VALOR_TIMEOUT_MS + 30_000,
+    });
     return {
       events,
       processor,
@@ -101,6 +110,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
       allowPrivateWebhookUrls,
       webhookDispatcher,
       close: async () => {
+        await expiry.stop();
         await webhookDispatcher?.stop();
         await events.close();
       },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Location } from '../location/location.entity';
+import { CHECKOUT_URL_MAX_LENGTH } from './order.checkout';
 import { Level3Data } from './order.type';
 
 export enum OrderStatus {
@@ -60,6 +61,37 @@ export class Order {
   @Field(() => Level3Data, { nullable: true })
   @Property({ type: 'json', nullable: true })
   level3: Level3Data | null = null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where the hosted checkout sends the customer after paying (absolute https URL)',
+  })
+  @Property({ length: CHECKOUT_URL_MAX_LENGTH, nullable: true })
+  returnUrl: string | null = null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where the hosted checkout sends the customer who cancels (absolute https URL)',
+  })
+  @Property({ length: CHECKOUT_URL_MAX_LENGTH, nullable: true })
+  cancelUrl: string | null = null;
+
+  /**
+   * The order's hosted checkout session (see order.checkout.ts), opened with the order when it has a returnUrl and
+   * something to pay; null otherwise. Its id is the jti of the signed link the gateway mints.
+   */
+  @Property({ type: 'uuid', nullable: true, unique: true })
+  checkoutId: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  checkoutExpiresAt: Date | null = null;
+
+  /** Set once, when a payment through the link was approved: the link is single-use. */
+  @Property({ type: 'timestamptz', nullable: true })
+  checkoutPaidAt: Date | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  checkoutPaymentId: string | null = null;
 
   @Field(() => String, { nullable: true, description: 'The M2M client that opened the order; null for POS users' })
   @Property({ length: 128, nullable: true })

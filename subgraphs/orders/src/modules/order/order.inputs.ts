@@ -63,4 +63,18 @@ export class CreateOrderInput {
 
   @Field(() => Level3Input, { nullable: true })
   level3?: Level3Input | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Opens a hosted checkout for the order: where its page sends the customer after paying. Absolute https URL ' +
+      '(http only for localhost outside production), at most 2048 characters, no user name or password',
+  })
+  returnUrl?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where the hosted checkout sends a customer who cancels; only with returnUrl. Same rules',
+  })
+  cancelUrl?: string | null;
 }

@@ -2,6 +2,7 @@ import { IDEMPOTENCY_KEY_ARG, parseUuidArg, requirePrincipal } from '@pos/kit';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { OrdersContext } from '../../context';
 import { Location } from '../location/location.entity';
+import { HostedCheckout, checkoutStatus } from './order.checkout';
 import { Order } from './order.entity';
 import { CreateOrderInput } from './order.inputs';
 import { CreateOrderPayload } from './order.payload';
@@ -35,6 +36,37 @@ export class OrderResolver {
   ): Promise<CreateOrderPayload> {
     const { order, replayed } = await ctx.services.orders.create(requirePrincipal(ctx), input, idempotencyKey);
     return { order, idempotentReplay: replayed };
+  }
+
+  @Mutation(() => Order, {
+    description:
+      'Marks the order’s hosted checkout paid by an approved payment, so its link stops working; the gateway calls ' +
+      'it after a payment through the link was approved. Idempotent for the same payment; another payment: ' +
+      'CONFLICT checkout_already_paid (scope tilt/pos:payments)',
+  })
+  completeHostedCheckout(
+    @Arg('orderId', () => ID) orderId: string,
+    @Arg('checkoutId', () => ID) checkoutId: string,
+    @Arg('paymentId', () => ID) paymentId: string,
+    @Ctx() ctx: OrdersContext,
+  ): Promise<Order> {
+    return ctx.services.orders.completeHostedCheckout(requirePrincipal(ctx), { orderId, checkoutId, paymentId });
+  }
+
+  @FieldResolver(() => HostedCheckout, {
+    nullable: true,
+    description: 'The hosted payment page createOrder opened (with a returnUrl and something to pay); else null',
+  })
+  hostedCheckout(@Root() order: Order): HostedCheckout | null {
+    if (!order.checkoutId || !order.checkoutExpiresAt) return null;
+    const session = { expiresAt: order.checkoutExpiresAt, paidAt: order.checkoutPaidAt };
+    return {
+      id: order.checkoutId,
+      status: checkoutStatus(session),
+      expiresAt: session.expiresAt,
+      paidAt: session.paidAt,
+      paymentId: order.checkoutPaymentId,
+    };
   }
 
   @FieldResolver(() => Location)

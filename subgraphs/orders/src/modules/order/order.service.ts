@@ -1,4 +1,5 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   callerScope,
@@ -13,11 +14,13 @@ import {
   notFound,
   runIdempotent,
   parseIntIdArg,
+  parseUuidArg,
   requireScope,
   restoreEntity,
   textProblems,
 } from '@pos/kit';
 import { Location } from '../location/location.entity';
+import { HOSTED_CHECKOUT_TTL_SECONDS, redirectUrlProblems } from './order.checkout';
 import { Order } from './order.entity';
 import type { CreateOrderInput } from './order.inputs';
 import { LEVEL3_LIMITS, normaliseLevel3 } from './order.level3';
@@ -26,12 +29,21 @@ import { LEVEL3_LIMITS, normaliseLevel3 } from './order.level3';
 const orderCodec = {
   id: (order: Order) => order.id,
   snapshot: (order: Order) => entitySnapshot(order),
-  restore: (snapshot: unknown) => restoreEntity(() => new Order(), snapshot, ['createdAt', 'updatedAt']),
+  restore: (snapshot: unknown) =>
+    restoreEntity(() => new Order(), snapshot, ['createdAt', 'updatedAt', 'checkoutExpiresAt', 'checkoutPaidAt']),
 };
+
+export interface OrderServiceOptions {
+  /** Whether hosted checkout URLs may be plain http on a loopback host: outside production only. */
+  allowLoopbackHttpUrls: boolean;
+}
 
 /** Orders of the caller's tenant, and of the locations a POS user's roles allow. */
 export class OrderService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly options: OrderServiceOptions = { allowLoopbackHttpUrls: false },
+  ) {}
 
   byIds(principal: Principal, ids: readonly string[]): Promise<Order[]> {
     return this.em.find(Order, { id: { $in: [...ids] }, ...callerScope(principal) });
@@ -71,6 +83,14 @@ export class OrderService {
     if ((input.externalSource == null) !== (input.externalId == null)) {
       problems.push('externalSource, externalId: give both or neither');
     }
+    const { allowLoopbackHttpUrls } = this.options;
+    problems.push(
+      ...redirectUrlProblems(input.returnUrl, 'returnUrl', allowLoopbackHttpUrls),
+      ...redirectUrlProblems(input.cancelUrl, 'cancelUrl', allowLoopbackHttpUrls),
+    );
+    if (input.cancelUrl != null && input.returnUrl == null) {
+      problems.push('cancelUrl: only with returnUrl (a hosted checkout needs somewhere to return to)');
+    }
     const level3 = input.level3 ? normaliseLevel3(input.level3, input.totalCents) : null;
     if (level3) problems.push(...level3.problems);
     if (problems.length) throw badInput('Invalid order', problems);
@@ -96,9 +116,17 @@ export class OrderService {
           externalSource: input.externalSource ?? null,
           externalId: input.externalId ?? null,
           level3: level3?.data ?? null,
+          returnUrl: input.returnUrl ?? null,
+          cancelUrl: input.cancelUrl ?? null,
           openedByM2mClientId: principal.kind === 'm2m' ? principal.clientId : null,
           openedByUserId: principal.kind === 'user' ? principal.subject : null,
         });
+        // A hosted checkout opens with the order when the partner gave somewhere to return to and there is
+        // something to pay; the gateway mints the link to it (gateway/src/hosted-checkout).
+        if (order.returnUrl && order.totalCents > 0) {
+          order.checkoutId = randomUUID();
+          order.checkoutExpiresAt = new Date(order.createdAt.getTime() + HOSTED_CHECKOUT_TTL_SECONDS * 1000);
+        }
         tx.persist(order);
         try {
           await tx.flush();
@@ -115,5 +143,39 @@ export class OrderService {
       orderCodec,
     );
     return { order: result, replayed };
+  }
+
+  /**
+   * Records that a payment through the order's hosted checkout was approved, which makes its link single-use: the
+   * gateway calls this right after the approval. Idempotent for the same payment; another payment for an already
+   * paid checkout is CONFLICT `checkout_already_paid`. The payments subgraph, not this one, knows whether a payment
+   * was approved; a partner marking its own checkout paid only ends its own link early.
+   */
+  async completeHostedCheckout(
+    principal: Principal,
+    ids: { orderId: string; checkoutId: string; paymentId: string },
+  ): Promise<Order> {
+    requireScope(principal, SCOPES.posPayments);
+    const orderId = parseUuidArg(ids.orderId, 'orderId');
+    const checkoutId = parseUuidArg(ids.checkoutId, 'checkoutId');
+    const paymentId = parseUuidArg(ids.paymentId, 'paymentId');
+    return this.em.transactional(async (tx) => {
+      const order = await tx.findOne(
+        Order,
+        { id: orderId, checkoutId, ...callerScope(principal) },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+      );
+      if (!order) throw notFound('Hosted checkout');
+      if (order.checkoutPaidAt) {
+        if (order.checkoutPaymentId === paymentId) return order;
+        throw conflict('checkout_already_paid', 'This hosted checkout was already paid', [
+          `paymentId: ${order.checkoutPaymentId}`,
+        ]);
+      }
+      order.checkoutPaidAt = new Date();
+      order.checkoutPaymentId = paymentId;
+      await tx.flush();
+      return order;
+    });
   }
 }

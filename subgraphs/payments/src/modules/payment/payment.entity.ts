@@ -43,6 +43,11 @@ registerEnumType(EntryMode, { name: 'EntryMode' });
 @ObjectType()
 @Entity({ tableName: 'payment' })
 @Index({ properties: ['tenantId', 'locationId', 'settledAt'] })
+// What the expiry sweep reads: pending payments with an expiry, soonest first.
+@Index({
+  name: 'payment_pending_expiry_index',
+  expression: `create index "payment_pending_expiry_index" on "payments"."payment" ("expires_at") where "status" = 'PENDING' and "expires_at" is not null`,
+})
 // A processor transaction (its invoice) is registered on a check once: a retried registration finds the first.
 @Unique({
   name: 'payment_check_invoice_unique',
@@ -130,6 +135,17 @@ export class Payment {
   })
   @Property({ type: 'timestamptz', nullable: true })
   reversalRequestedAt: Date | null = null;
+
+  /**
+   * The end of the checkout the payment was made in (a hosted checkout's expiry). A payment still pending then —
+   * the processor's answer never came — is expired by the sweep in payment.expiry.ts (payment.expired).
+   */
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When a payment still waiting for the processor expires (the end of its hosted checkout)',
+  })
+  @Property({ type: 'timestamptz', nullable: true })
+  expiresAt: Date | null = null;
 
   @Field(() => Int, { description: 'Bumped on every change, so consumers can discard stale copies' })
   @Property({ type: 'integer' })

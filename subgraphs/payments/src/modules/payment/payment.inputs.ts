@@ -36,6 +36,14 @@ export class CreatePaymentInput {
 
   @Field({ description: 'The card as a processor token (never a card number)' })
   cardToken!: string;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'The end of the checkout this payment is made in (the hosted checkout sets it to its link’s expiry): if the ' +
+      'payment is still waiting for the processor then, it expires (payment.expired). In the future, at most 24 hours ahead',
+  })
+  expiresAt?: Date | null;
 }
 
 @InputType()

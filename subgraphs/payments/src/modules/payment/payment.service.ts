@@ -30,6 +30,7 @@ import { type Level3Request, type PaymentProcessor, ProcessorUnavailableError } 
 import { Refund, RefundStatus } from '../refund/refund.entity';
 import { PaymentCard } from './payment-card.entity';
 import { EXTERNAL_PROCESSOR, EntryMode, Payment, PaymentStatus } from './payment.entity';
+import { expiresAtProblems } from './payment.expiry';
 import type { CreatePaymentInput, RefundPaymentInput, SandboxProcessorOutcomeInput } from './payment.inputs';
 import {
   HOLDS_FUNDS,
@@ -72,6 +73,7 @@ export const restorePayment = (data: unknown) =>
     'settledAt',
     'voidRequestedAt',
     'reversalRequestedAt',
+    'expiresAt',
   ]);
 const restoreRefund = (data: unknown) => restoreEntity(() => new Refund(), data, ['createdAt', 'updatedAt']);
 
@@ -142,6 +144,7 @@ export class PaymentService {
     ];
     if (!Object.values(EntryMode).includes(input.entryMode))
       problems.push('entryMode: CARD_PRESENT or CARD_NOT_PRESENT');
+    problems.push(...expiresAtProblems(input.expiresAt));
     if (problems.length) throw badInput('Invalid payment', problems);
 
     const store = new IdempotencyStore(this.em);
@@ -208,6 +211,7 @@ export class PaymentService {
         amountCents: input.amountCents,
         currency: input.currency,
         entryMode: input.entryMode,
+        expiresAt: input.expiresAt ?? null,
       });
       tx.persist(payment);
       await tx.flush();

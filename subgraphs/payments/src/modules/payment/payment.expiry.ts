@@ -1,0 +1,107 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from '@pos/kit';
+import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
+import type { PaymentProcessor } from '../processor/processor';
+import { Payment, PaymentStatus } from './payment.entity';
+import { transition } from './payment.state';
+
+/**
+ * Payments that carry an `expiresAt` (those made through a hosted checkout, whose link expires then) and are still
+ * `pending` after it: the processor's answer never came (the process died between recording the intent and
+ * recording the outcome, or the answer was lost). The sweep makes sure nothing is charged — a technical void by our
+ * reference, as when the processor is unavailable — and then moves the payment to `expired` through the state
+ * machine with its `payment.expired` event, so the funds it held on the order are released and partners hear of it.
+ * The payments subgraph knows nothing about checkouts: only that a pending payment has a deadline.
+ */
+
+/** The latest `expiresAt` a payment may be given: a checkout longer than a day is no checkout. */
+export const MAX_PAYMENT_EXPIRY_MS = 24 * 3600 * 1000;
+/** How often each payments process sweeps (every replica may: a payment is expired once, under its row lock). */
+export const EXPIRY_SWEEP_INTERVAL_MS = 15_000;
+/** At most this many payments per sweep; the next sweep takes the rest. */
+const SWEEP_BATCH = 100;
+/** Why an expired checkout payment failed (the payment's failureCode). */
+export const CHECKOUT_EXPIRED = 'checkout_expired';
+
+/** Problems with a createPayment `expiresAt`, as `name: reason` lines. */
+export function expiresAtProblems(expiresAt: unknown, now: Date = new Date()): string[] {
+  if (expiresAt === null || expiresAt === undefined) return [];
+  if (!(expiresAt instanceof Date) || Number.isNaN(expiresAt.getTime())) return ['expiresAt: must be a timestamp'];
+  if (expiresAt.getTime() <= now.getTime()) return ['expiresAt: must be in the future'];
+  if (expiresAt.getTime() > now.getTime() + MAX_PAYMENT_EXPIRY_MS) return ['expiresAt: at most 24 hours ahead'];
+  return [];
+}
+
+export interface ExpiryDeps {
+  orm: MikroORM;
+  processor: PaymentProcessor;
+  logger: Logger;
+  /**
+   * A payment recorded less than this long ago may still be with the processor (a sale that has not timed out yet,
+   * then its technical void): it is left alone even past its expiry, so the sweep never races a live request.
+   */
+  inFlightGraceMs: number;
+}
+
+/**
+ * Expires every overdue pending payment (see the file comment); returns the ids it expired. A payment whose
+ * technical void fails (the processor is down) stays pending for the next sweep: it may have been charged.
+ */
+export async function expireOverduePayments(deps: ExpiryDeps, now: Date = new Date()): Promise<string[]> {
+  const em = deps.orm.em.fork();
+  const overdue = await em.find(
+    Payment,
+    {
+      status: PaymentStatus.PENDING,
+      expiresAt: { $lt: now },
+      createdAt: { $lt: new Date(now.getTime() - deps.inFlightGraceMs) },
+    },
+    { fields: ['id', 'processorReference'], orderBy: { expiresAt: 'asc' }, limit: SWEEP_BATCH },
+  );
+  const expired: string[] = [];
+  for (const candidate of overdue) {
+    try {
+      await deps.processor.void({ reference: candidate.id, processorReference: candidate.processorReference });
+    } catch (error) {
+      deps.logger.warn({ err: error, paymentId: candidate.id }, 'expiry: technical void failed; retrying next sweep');
+      continue;
+    }
+    const done = await em.fork().transactional(async (tx: EntityManager) => {
+      const payment = await tx.findOneOrFail(Payment, candidate.id, {
+        lockMode: LockMode.PESSIMISTIC_WRITE,
+        refresh: true,
+      });
+      // Its outcome may have been recorded since we looked: then it is not ours to expire.
+      if (payment.status !== PaymentStatus.PENDING) return false;
+      const event = transition(payment, PaymentStatus.EXPIRED);
+      payment.failureCode = CHECKOUT_EXPIRED;
+      await tx.flush();
+      if (event) await recordPaymentEvent(tx, payment, event);
+      return true;
+    });
+    if (done) expired.push(candidate.id);
+  }
+  if (expired.length) deps.logger.info({ paymentIds: expired }, 'expired pending payments past their checkout');
+  return expired;
+}
+
+/** Runs {@link expireOverduePayments} every {@link EXPIRY_SWEEP_INTERVAL_MS} (one sweep at a time); `stop` waits for one under way. */
+export function startExpirySweeper(deps: ExpiryDeps, intervalMs = EXPIRY_SWEEP_INTERVAL_MS): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    running ??= expireOverduePayments(deps)
+      .then(() => undefined)
+      .catch((error: unknown) => deps.logger.error({ err: error }, 'payment expiry sweep failed'))
+      .finally(() => {
+        running = null;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
