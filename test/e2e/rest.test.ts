@@ -110,6 +110,8 @@ describe('REST facade: partner API v1 locations', () => {
       '/webhook/pos',
       '/webhook/redeem',
       '/webhook/coupons/redeem',
+      '/pos/v1/launch-tokens',
+      '/pos/v1/public/launch-exchange',
     ]);
     const getLocation = body.paths['/pos/v1/locations/{id}'].get;
     expect(getLocation.security).toEqual([{ oauth2: ['tilt/pos:read'] }, { posUser: [] }]);
