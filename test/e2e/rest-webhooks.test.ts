@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { verifySignature } from '@pos/payments/src/modules/webhook/webhook.signature';
-import { Receiver, type Received, until } from '../support/receiver';
+import { eventIdOf, paymentsSql, payOrder } from '../support/payments';
+import { Receiver, signedBy, until } from '../support/receiver';
 import { type RestCallOptions, countRows, restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
@@ -60,33 +60,10 @@ describe('REST facade: webhook endpoints and deliveries (partner API v1)', () =>
     return created.body as Record<string, any> & { id: string; secret: string };
   }
 
-  async function pay(amountCents = 1500) {
-    const order = await stack.graphql(
-      `mutation($total: Int!) { createOrder(input: { locationId: "1", currency: "USD", totalCents: $total }) { order { id } } }`,
-      { total: amountCents },
-      demo,
-    );
-    const payment = await stack.graphql(
-      `mutation($id: ID!, $amount: Int!) { createPayment(input: { orderId: $id, amountCents: $amount, currency: "USD", cardToken: "tok_visa" }) { payment { id } } }`,
-      { id: order.body.data!.createOrder.order.id, amount: amountCents },
-      demo,
-    );
-    expect(payment.body.errors).toBeUndefined();
-    return payment.body.data!.createPayment.payment.id as string;
-  }
-
-  const sql = <T>(query: string, params: unknown[] = []) =>
-    stack.subgraphs.payments.orm.em.fork().getConnection().execute<T[]>(query, params);
-
+  const pay = async () => (await payOrder(stack, demo)).paymentId;
+  const sql = <T>(query: string, params: unknown[] = []) => paymentsSql<T>(stack, query, params);
   /** The approval event of a payment: written with the payment, so it exists once `pay` returns. */
-  async function approvalOf(paymentId: string): Promise<string> {
-    const rows = await sql<{ event_id: string }>(
-      `select event_id from payments.payment_event where payment_id = ? and type = 'payment.approved'`,
-      [paymentId],
-    );
-    expect(rows).toHaveLength(1);
-    return rows[0].event_id;
-  }
+  const approvalOf = (paymentId: string) => eventIdOf(stack, paymentId);
 
   /** Everything stored about an endpoint and its deliveries, to show that a refused request changed nothing. */
   const snapshot = async (endpointId: string) => ({
@@ -100,15 +77,6 @@ describe('REST facade: webhook endpoints and deliveries (partner API v1)', () =>
     expect(listed.status).toBe(200);
     return listed.body.data as Record<string, any>[];
   };
-
-  const signedWith = (secret: string, r: Received) =>
-    verifySignature({
-      secret,
-      header: r.headers['x-tilt-signature'] as string,
-      eventId: r.headers['x-tilt-event-id'] as string,
-      timestamp: r.headers['x-tilt-timestamp'] as string,
-      rawBody: r.rawBody,
-    });
 
   const secondsFromNow = (iso: string) => (Date.parse(iso) - Date.now()) / 1000;
 
@@ -243,8 +211,8 @@ describe('REST facade: webhook endpoints and deliveries (partner API v1)', () =>
     await until(() => hooks.of(during).length === 1, 'a delivery during the overlap');
     const [overlapped] = hooks.of(during);
     expect((overlapped.headers['x-tilt-signature'] as string).split(', ')).toHaveLength(2);
-    expect(signedWith(second, overlapped)).toBe(true);
-    expect(signedWith(first, overlapped)).toBe(true);
+    expect(signedBy(second, overlapped)).toBe(true);
+    expect(signedBy(first, overlapped)).toBe(true);
 
     // Without a body: the default overlap, 24 hours.
     const byDefault = await call('POST', `/pos/v1/webhook-endpoints/${id}/rotate-secret`);
@@ -260,9 +228,9 @@ describe('REST facade: webhook endpoints and deliveries (partner API v1)', () =>
     await until(() => hooks.of(after).length === 1, 'a delivery after the rotation');
     const [single] = hooks.of(after);
     expect(single.headers['x-tilt-signature']).not.toContain(',');
-    expect(signedWith(latest, single)).toBe(true);
-    expect(signedWith(byDefault.body.secret, single)).toBe(false);
-    expect(signedWith(first, single)).toBe(false);
+    expect(signedBy(latest, single)).toBe(true);
+    expect(signedBy(byDefault.body.secret, single)).toBe(false);
+    expect(signedBy(first, single)).toBe(false);
   });
 
   it('lists deliveries with their attempt log, the dead-letter queue among them, and replays a dead one', async () => {
@@ -321,7 +289,7 @@ describe('REST facade: webhook endpoints and deliveries (partner API v1)', () =>
     ]);
     const attempts = hooks.of(eventId);
     expect(attempts).toHaveLength(6);
-    expect(signedWith(endpoint.secret, attempts[5])).toBe(true);
+    expect(signedBy(endpoint.secret, attempts[5])).toBe(true);
     expect(attempts[5].rawBody).toBe(attempts[0].rawBody);
 
     // What is not dead cannot be replayed.

@@ -1,7 +1,7 @@
 import { TEST_ENV } from '@pos/kit/src/testing';
-import { verifySignature } from '@pos/payments/src/modules/webhook/webhook.signature';
 import { type ServiceProcess, startServiceProcess } from '../support/processes';
-import { Receiver, until } from '../support/receiver';
+import { eventIdOf, paymentsSql, payOrder } from '../support/payments';
+import { Receiver, signedBy, until } from '../support/receiver';
 import { type Stack, startStack } from '../support/stack';
 
 /**
@@ -49,32 +49,14 @@ describe('webhook delivery workers (separate processes)', () => {
   };
 
   async function pay(count: number): Promise<string[]> {
-    const ids: string[] = [];
+    const events: string[] = [];
     for (let i = 0; i < count; i++) {
-      const order = await stack.graphql(
-        `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 700 }) { order { id } } }`,
-        {},
-        token,
-      );
-      const payment = await stack.graphql(
-        `mutation($id: ID!) { createPayment(input: { orderId: $id, amountCents: 700, currency: "USD", cardToken: "tok_visa" }) { payment { id } } }`,
-        { id: order.body.data!.createOrder.order.id },
-        token,
-      );
-      ids.push(payment.body.data!.createPayment.payment.id);
+      events.push(await eventIdOf(stack, (await payOrder(stack, token, { amountCents: 700 })).paymentId));
     }
-    const rows = await stack.subgraphs.payments.orm.em
-      .fork()
-      .getConnection()
-      .execute<{ event_id: string }[]>(
-        `select event_id from payments.payment_event where payment_id in (${ids.map(() => '?').join(', ')})`,
-        ids,
-      );
-    return rows.map((r) => r.event_id);
+    return events;
   }
 
-  const sql = <T>(query: string, params: unknown[] = []) =>
-    stack.subgraphs.payments.orm.em.fork().getConnection().execute<T[]>(query, params);
+  const sql = <T>(query: string, params: unknown[] = []) => paymentsSql<T>(stack, query, params);
   const undelivered = async () =>
     (
       await sql<{ n: string }>(`select count(*)::text as n from payments.webhook_delivery where status <> 'DELIVERED'`)
@@ -94,15 +76,7 @@ describe('webhook delivery workers (separate processes)', () => {
     const ids = receiver.received.map((r) => r.headers['x-tilt-event-id']);
     expect(ids.sort()).toEqual([...events].sort());
     for (const r of receiver.received) {
-      expect(
-        verifySignature({
-          secret,
-          header: r.headers['x-tilt-signature'] as string,
-          eventId: r.headers['x-tilt-event-id'] as string,
-          timestamp: r.headers['x-tilt-timestamp'] as string,
-          rawBody: r.rawBody,
-        }),
-      ).toBe(true);
+      expect(signedBy(secret, r)).toBe(true);
     }
     expect(await sql(`select attempts, count(*)::int as n from payments.webhook_delivery group by attempts`)).toEqual([
       { attempts: 1, n: 24 },

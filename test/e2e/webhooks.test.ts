@@ -4,9 +4,9 @@ import { DEMO } from '@pos/kit';
 import type { PaymentsRuntime } from '@pos/payments/src/context';
 import { Payment } from '@pos/payments/src/modules/payment/payment.entity';
 import { recordPaymentEvent } from '@pos/payments/src/modules/payment-event/payment-event.outbox';
-import { verifySignature } from '@pos/payments/src/modules/webhook/webhook.signature';
 import { countRows } from '../support/rest';
-import { Receiver, until } from '../support/receiver';
+import { eventIdOf, payOrder } from '../support/payments';
+import { Receiver, signedBy, until } from '../support/receiver';
 import { type Stack, startStack } from '../support/stack';
 
 const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
@@ -61,41 +61,9 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     return { secret: secret as string, id: endpoint.id as string };
   }
 
-  async function pay(amountCents = 1500, token = demoToken, location = '1') {
-    const order = await stack.graphql(
-      `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalCents: $total }) { order { id } } }`,
-      { loc: location, total: amountCents },
-      token,
-    );
-    const payment = await stack.graphql(
-      `mutation($id: ID!, $amount: Int!) { createPayment(input: { orderId: $id, amountCents: $amount, currency: "USD", cardToken: "tok_visa" }) { payment { id } } }`,
-      { id: order.body.data!.createOrder.order.id, amount: amountCents },
-      token,
-    );
-    expect(payment.body.errors).toBeUndefined();
-    return payment.body.data!.createPayment.payment.id as string;
-  }
-
-  async function eventIdOf(paymentId: string, type = 'payment.approved'): Promise<string> {
-    const rows = await stack.subgraphs.payments.orm.em
-      .fork()
-      .getConnection()
-      .execute<{ event_id: string }[]>(
-        'select event_id from payments.payment_event where payment_id = ? and type = ? order by seq',
-        [paymentId, type],
-      );
-    expect(rows).toHaveLength(1);
-    return rows[0].event_id;
-  }
-
-  const valid = (secret: string, r: { headers: Record<string, unknown>; rawBody: string }) =>
-    verifySignature({
-      secret,
-      header: r.headers['x-tilt-signature'] as string,
-      eventId: r.headers['x-tilt-event-id'] as string,
-      timestamp: r.headers['x-tilt-timestamp'] as string,
-      rawBody: r.rawBody,
-    });
+  const pay = async (amountCents = 1500, token = demoToken) =>
+    (await payOrder(stack, token, { amountCents })).paymentId;
+  const approvalOf = (paymentId: string, type?: string) => eventIdOf(stack, paymentId, type);
 
   async function deliveries(endpointId: string, status?: string) {
     const result = await stack.graphql(DELIVERIES, { endpointId, status }, demoToken);
@@ -108,14 +76,14 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     hooks.answer = (i) => ({ status: i < 2 ? 500 : 204 });
     const { secret, id } = await register(url);
     const paymentId = await pay();
-    const eventId = await eventIdOf(paymentId);
+    const eventId = await approvalOf(paymentId);
 
     await until(async () => (await deliveries(id))[0]?.status === 'DELIVERED', 'the delivery');
     const attempts = hooks.of(eventId);
     expect(attempts).toHaveLength(3);
     expect(hooks.received).toHaveLength(3);
     for (const [i, r] of attempts.entries()) {
-      expect(valid(secret, r)).toBe(true);
+      expect(signedBy(secret, r)).toBe(true);
       expect(r.headers['x-tilt-event-type']).toBe('payment.approved');
       expect(r.headers['x-tilt-delivery-attempt']).toBe(String(i + 1));
       expect(r.headers['content-type']).toBe('application/json');
@@ -159,7 +127,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     hooks.answer = () => ({ status: healthy ? 200 : 502 });
     const { secret, id } = await register(url);
     const paymentId = await pay();
-    const eventId = await eventIdOf(paymentId);
+    const eventId = await approvalOf(paymentId);
 
     await until(async () => (await deliveries(id))[0]?.status === 'DEAD', 'the dead letter');
     expect(hooks.of(eventId)).toHaveLength(5);
@@ -195,7 +163,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     });
     await until(() => hooks.of(eventId).length === 6, 'the replayed delivery');
     const replayed = hooks.of(eventId)[5];
-    expect(valid(secret, replayed)).toBe(true);
+    expect(signedBy(secret, replayed)).toBe(true);
     expect(replayed.rawBody).toBe(hooks.of(eventId)[0].rawBody);
     await until(async () => (await deliveries(id))[0]?.status === 'DELIVERED', 'delivered after the replay');
 
@@ -216,7 +184,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     busy.answer = (i) => (i === 0 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 });
     await register(busyUrl);
 
-    const first = await eventIdOf(await pay());
+    const first = await approvalOf(await pay());
     await until(async () => (await deliveries(goneId))[0]?.status === 'DEAD', 'the 410');
     const endpoint = await stack.graphql(
       `query($id: ID!) { webhookEndpoint(id: $id) { status disabledReason } }`,
@@ -243,7 +211,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     const { receiver: slow, url } = await receiver();
     slow.answer = (i) => (i === 0 ? 'hang' : { status: 200 });
     const { id } = await register(url);
-    const eventId = await eventIdOf(await pay());
+    const eventId = await approvalOf(await pay());
     await until(async () => (await deliveries(id))[0]?.status === 'DELIVERED', 'the delivery after a time-out');
     const [delivery] = await deliveries(id);
     expect(delivery.attemptLog).toEqual([
@@ -330,23 +298,23 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     const newSecret = rotated.body.data!.rotateWebhookEndpointSecret.secret as string;
     expect(newSecret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(newSecret).not.toBe(secret);
-    const during = await eventIdOf(await pay());
+    const during = await approvalOf(await pay());
     await until(() => hooks.of(during).length === 1, 'a delivery during the overlap');
     const [overlapped] = hooks.of(during);
     expect((overlapped.headers['x-tilt-signature'] as string).split(', ')).toHaveLength(2);
-    expect(valid(newSecret, overlapped)).toBe(true);
-    expect(valid(secret, overlapped)).toBe(true);
+    expect(signedBy(newSecret, overlapped)).toBe(true);
+    expect(signedBy(secret, overlapped)).toBe(true);
 
     const ended = await stack.graphql(rotate, { id, overlap: 0 }, demoToken);
     const latest = ended.body.data!.rotateWebhookEndpointSecret.secret as string;
-    const after = await eventIdOf(await pay());
+    const after = await approvalOf(await pay());
     await until(() => hooks.of(after).length === 1, 'a delivery after the rotation');
     const [single] = hooks.of(after);
-    expect(valid(latest, single)).toBe(true);
-    expect(valid(newSecret, single)).toBe(false);
+    expect(signedBy(latest, single)).toBe(true);
+    expect(signedBy(newSecret, single)).toBe(false);
     // Tampering with the body, the event id or the timestamp breaks the signature.
-    expect(valid(latest, { ...single, rawBody: single.rawBody.replace('1500', '1') })).toBe(false);
-    expect(valid(latest, { ...single, headers: { ...single.headers, 'x-tilt-event-id': during } })).toBe(false);
+    expect(signedBy(latest, { ...single, rawBody: single.rawBody.replace('1500', '1') })).toBe(false);
+    expect(signedBy(latest, { ...single, headers: { ...single.headers, 'x-tilt-event-id': during } })).toBe(false);
   });
 
   it('a rolled-back payment produces neither a webhook nor a subscription event', async () => {

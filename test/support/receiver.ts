@@ -1,5 +1,6 @@
 import { type IncomingHttpHeaders, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifySignature } from '@pos/payments/src/modules/webhook/webhook.signature';
 
 export interface Received {
   headers: IncomingHttpHeaders;
@@ -70,3 +71,13 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Whether a received delivery carries a valid signature of `secret`, as a partner's receiver checks it. */
+export const signedBy = (secret: string, r: Pick<Received, 'headers' | 'rawBody'>) =>
+  verifySignature({
+    secret,
+    header: r.headers['x-tilt-signature'] as string,
+    eventId: r.headers['x-tilt-event-id'] as string,
+    timestamp: r.headers['x-tilt-timestamp'] as string,
+    rawBody: r.rawBody,
+  });
