@@ -35,6 +35,7 @@ import { type IssuedUserToken, issueUserSession, loadUserGrant } from './auth/us
 import { type AccessTokenVerifier, bearerToken, createAccessTokenVerifier } from './auth/verify';
 import { type GatewayConfig, subgraphUrls } from './config';
 import type { GatewayContext } from './context';
+import { mountDashboard } from './dashboard';
 import { SubgraphDataSource } from './datasource';
 import { ApiClient } from './identity/identity.entities';
 import { gatewayOrm } from './identity/orm';
@@ -270,6 +271,8 @@ export async function startGateway(
         .json({ status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
     });
     app.get('/metrics', (req, res) => metrics.handle(req, res));
+    // The live payments dashboard: a static page that subscribes over graphql-ws with the user's own token.
+    mountDashboard(app);
     // Runs one GraphQL operation in-process as the caller: the REST routes' operation, and the launch links'
     // location check.
     const execute = async (
