@@ -37,6 +37,7 @@ import { type GatewayConfig, subgraphUrls } from './config';
 import type { GatewayContext } from './context';
 import { mountDashboard } from './dashboard';
 import { SubgraphDataSource } from './datasource';
+import { createHostedCheckout, withHostedCheckoutPaths } from './hosted-checkout';
 import { ApiClient } from './identity/identity.entities';
 import { gatewayOrm } from './identity/orm';
 import { seedIdentity } from './identity/seed';
@@ -291,13 +292,22 @@ export async function startGateway(
     };
     const clock = systemClock();
     const launch = new LaunchService({ em: () => orm.em.fork(), signer, clock, publicUrl, execute });
+    const checkout = createHostedCheckout({
+      keyEncryptionKey: config.KEY_ENCRYPTION_KEY,
+      execute,
+      publicUrl,
+      clock,
+      logger,
+    });
     app.use(issuerRouter({ ...signer, em: () => orm.em.fork(), sessions: launch }));
     app.get('/pos/v1/.well-known/openapi.json', (_req, res) => {
-      res.json(openApiDocument([...routes, ...launchRouteDocs], publicUrl));
+      res.json(withHostedCheckoutPaths(openApiDocument([...routes, ...launchRouteDocs], publicUrl)));
     });
     app.get('/pos/v1/.well-known/asyncapi.json', (_req, res) => {
       res.json(asyncApiDocument(publicUrl));
     });
+    // The public hosted checkout pages (HTML forms, their own body parser and security headers).
+    app.use(checkout.router);
     app.use(
       express.json({ limit: '1mb' }),
       launchRouter({ service: launch, authenticate: (req) => principalOf(verify, req.header('authorization')) }),
@@ -306,6 +316,7 @@ export async function startGateway(
         authenticate: (req, scheme) =>
           scheme === 'apiKey' ? apiKeyCaller(req) : principalOf(verify, req.header('authorization')),
         execute,
+        links: checkout.links,
       }),
     );
     app.use(

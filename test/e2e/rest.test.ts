@@ -112,6 +112,9 @@ describe('REST facade: partner API v1 locations', () => {
       '/webhook/coupons/redeem',
       '/pos/v1/launch-tokens',
       '/pos/v1/public/launch-exchange',
+      '/pos/v1/public/hosted-checkout',
+      '/pos/v1/public/hosted-checkout/pay',
+      '/pos/v1/public/hosted-checkout/cancel',
     ]);
     const getLocation = body.paths['/pos/v1/locations/{id}'].get;
     expect(getLocation.security).toEqual([{ oauth2: ['tilt/pos:read'] }, { posUser: [] }]);

@@ -1,10 +1,23 @@
+import type { Principal } from '@pos/kit';
 import type { z } from 'zod';
+import type { OrderWithCheckout } from '../hosted-checkout/checkout.service';
 
 /** What a route answers: the status and body, and whether it is the replay of an idempotent request. */
 export interface RouteResponse {
   status: number;
   body: unknown;
   replayed?: boolean;
+}
+
+/** Links only the gateway can mint, with its own keys and public URL, for a route to add to its body. */
+export interface RouteLinks {
+  /** The signed link to an order's open hosted checkout and its expiry; null when there is none open. */
+  hostedCheckout(tenantId: string, order: OrderWithCheckout): Promise<{ url: string; expiresAt: string } | null>;
+}
+
+export interface LinkContext {
+  principal: Principal;
+  links: RouteLinks;
 }
 
 /**
@@ -43,6 +56,11 @@ export interface RestRoute<
   }): Record<string, unknown>;
   /** Maps the operation's data to the response; null means the resource does not exist for this caller. */
   respond(data: Record<string, unknown>): RouteResponse | null;
+  /**
+   * Adds to the body `respond` mapped what only the gateway can make (an order's signed hosted checkout link):
+   * presentation after the fact, never a decision about the outcome, which `respond` alone maps.
+   */
+  addLinks?(body: unknown, data: Record<string, unknown>, context: LinkContext): Promise<unknown>;
   notFoundMessage?: string;
   /** Statuses beyond 400/401/403/500 that the operation's errors map to (documented in OpenAPI). */
   errors?: number[];

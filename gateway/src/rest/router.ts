@@ -3,7 +3,7 @@ import { type Request, type Response, Router } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import type { z } from 'zod';
 import { type RestError, fromGraphQLError, restError, sendRestError } from './errors';
-import type { RestRoute } from './route';
+import type { RestRoute, RouteLinks } from './route';
 
 export interface OperationResult {
   data?: Record<string, unknown> | null;
@@ -21,6 +21,8 @@ export interface RestRouterOptions {
     principal: Principal,
     requestId: string,
   ): Promise<OperationResult>;
+  /** What routes may add to their bodies with {@link RestRoute.addLinks}. */
+  links: RouteLinks;
 }
 
 /** Set on a response that replays the stored result of an earlier request with the same Idempotency-Key. */
@@ -83,6 +85,9 @@ export function restRouter(options: RestRouterOptions): Router {
       if (result.errors?.length) return fail(fromGraphQLError(result.errors[0]));
       const response = route.respond(result.data ?? {});
       if (!response) return fail(restError(404, route.notFoundMessage ?? 'Not found'));
+      if (route.addLinks) {
+        response.body = await route.addLinks(response.body, result.data ?? {}, { principal, links: options.links });
+      }
       if (response.replayed) res.setHeader(REPLAYED_HEADER, 'true');
       res.status(response.status).json(response.body);
     });

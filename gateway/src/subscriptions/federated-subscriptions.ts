@@ -1,5 +1,9 @@
 import { type ServiceMap, buildOperationContext, executeQueryPlan } from '@apollo/gateway';
-import { type Schema, Supergraph, operationFromDocument } from '@apollo/federation-internals';
+// Not re-exported by the package, which has no exports map: the gateway's own result shaping and data rewrites, so
+// that an event is shaped exactly as executeQueryPlan would shape it.
+import { applyRewrites } from '@apollo/gateway/dist/dataRewrites';
+import { computeResponse } from '@apollo/gateway/dist/resultShaping';
+import { type Operation, type Schema, Supergraph, operationFromDocument } from '@apollo/federation-internals';
 import { type FetchNode, type QueryPlan, QueryPlanner, type SubscriptionNode } from '@apollo/query-planner';
 import {
   AsyncQueue,
@@ -21,6 +25,7 @@ import {
   Kind,
   getOperationAST,
   getVariableValues,
+  parse,
   print,
   visit,
 } from 'graphql';
@@ -28,10 +33,28 @@ import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type GatewayContext, internalContextFor } from '../context';
 import { type ResumableUpstream, resumableUpstream } from './resumable';
+import type { SubscriptionSink } from './ws-server';
 
 const PRIMARY = '__subscription_primary__';
 
+/** A distinct client subscription's plan, and what is derived from it once rather than per subscriber or event. */
+interface PlanEntry {
+  plan: QueryPlan;
+  /** Operation name and printed document: what makes two client documents the same. */
+  key: string;
+  /** The printed document. */
+  query: string;
+  /** The client operation as the executor builds it (operationFromDocument), to shape every event's result. */
+  operation: Operation;
+  /** The variable carrying only the cursor argument (cursorOnlyVariable), once known; undefined until asked. */
+  afterVariable?: string | null;
+}
+
+/** A deep copy of JSON data (an upstream event's). */
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
 export interface SubscriptionRequest {
+  /** Shared by every subscriber that sent the same text (ws-server's DocumentCache): keyed here by identity. */
   document: DocumentNode;
   operationName?: string | null;
   variables?: Record<string, unknown> | null;
@@ -45,9 +68,9 @@ export interface SubscriptionSettings {
    */
   upstreamRetryMs: number;
   /**
-   * Events one subscription may have waiting in the gateway before it fails as too slow. Sends to a client do
-   * not wait for its socket (the socket's own limit closes a client that stops reading), so this only trips when
-   * the gateway itself falls behind.
+   * Upstream events one shared stream may have waiting for their resolution before it fails as too slow. Sends to
+   * a client do not wait for its socket (the socket's own limit closes a client that stops reading), so this only
+   * trips when the gateway itself falls behind.
    */
   maxQueuedEvents: number;
 }
@@ -90,7 +113,10 @@ export class FederatedSubscriptions {
   private readonly planner: QueryPlanner;
   private readonly settings: SubscriptionSettings;
   private apiGraphQL: GraphQLSchema | undefined;
-  private readonly plans = new Map<string, QueryPlan>();
+  private readonly plans = new Map<string, PlanEntry>();
+  private readonly printed = new WeakMap<DocumentNode, string>();
+  /** What the plan executor is given as the client operation: one field, cheap to rebuild on every event. */
+  private readonly executorOperationContext: ReturnType<typeof buildOperationContext>;
   private readonly resumables = new Map<string, ResumableUpstream | null>();
   private readonly upstreams = new Map<string, SharedUpstream[]>();
   private readonly streams = new Map<string, SharedStream[]>();
@@ -112,6 +138,10 @@ export class FederatedSubscriptions {
     this.supergraphSchema = this.supergraph.schema.toGraphQLJSSchema();
     this.planner = new QueryPlanner(this.supergraph);
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    this.executorOperationContext = buildOperationContext({
+      schema: this.supergraphSchema,
+      operationDocument: parse('subscription { __typename }', { noLocation: true }),
+    });
   }
 
   /** The API schema as graphql-js sees it, for validating operations sent over graphql-ws. */
@@ -145,12 +175,16 @@ export class FederatedSubscriptions {
     return this.resolutions;
   }
 
-  subscribe(request: SubscriptionRequest): AsyncIterableIterator<ExecutionResult> {
+  /**
+   * Starts a subscription delivering to `sink` (synchronously, with each result serialised once for every
+   * identical subscriber); gives back the function that ends it. Throws a GraphQLError to refuse it.
+   */
+  subscribe(request: SubscriptionRequest, sink: SubscriptionSink): () => void {
     const { principal } = request.context;
     if (!principal) throw new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED' } });
     const operationName = request.operationName ?? undefined;
-    const { plan, key: planKey } = this.plan(request.document, operationName);
-    const node = plan.node;
+    const entry = this.plan(request.document, operationName);
+    const node = entry.plan.node;
     if (node?.kind !== 'Subscription') {
       throw new GraphQLError('Only subscription operations can be subscribed to', {
         extensions: { code: 'BAD_REQUEST' },
@@ -163,60 +197,38 @@ export class FederatedSubscriptions {
 
     // A client resuming after a cursor shares with identical subscriptions that have reached that cursor (joinable),
     // so its `after` variable is not part of what makes two subscriptions identical.
-    const afterVariable = resumable
-      ? cursorOnlyVariable(request.document, operationName, resumable.field.afterArg)
-      : null;
+    if (resumable && entry.afterVariable === undefined) {
+      entry.afterVariable = cursorOnlyVariable(request.document, operationName, resumable.field.afterArg);
+    }
+    const afterVariable = resumable ? entry.afterVariable : null;
     const keyVariables = afterVariable ? omit(variables, afterVariable) : variables;
-    const streamKey = JSON.stringify([planKey, stableJson(keyVariables), scope]);
+    const streamKey = JSON.stringify([entry.key, stableJson(keyVariables), scope]);
     let stream = joinable(this.streams.get(streamKey), after);
     if (!stream) {
       const upstream = this.upstreamFor(node.primary, resumable, variables, after, request.context);
       const created: SharedStream = new SharedStream(
         upstream,
         after,
-        this.resolver(node, request, variables),
+        this.resolver(node, entry, request, variables),
         this.settings.maxQueuedEvents,
+        () => this.left(),
         () => remove(this.streams, streamKey, created),
       );
       add(this.streams, streamKey, created);
       stream = created;
     }
 
-    const queue = new AsyncQueue<ExecutionResult>(this.settings.maxQueuedEvents, undefined, () =>
-      unavailable('subscriber_too_slow'),
-    );
-    stream.attach(queue);
+    stream.attach(sink);
     this.metrics.openSubscriptions.inc();
     this.subscribers++;
-    let open = true;
     const joined = stream;
-    const finish = () => {
-      if (!open) return;
-      open = false;
-      this.metrics.openSubscriptions.dec();
-      this.subscribers--;
-      joined.detach(queue);
-    };
-    return {
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-      async next() {
-        try {
-          const result = await queue.next();
-          if (result.done) finish();
-          return result;
-        } catch (error) {
-          finish();
-          throw error;
-        }
-      },
-      async return() {
-        queue.close();
-        finish();
-        return { value: undefined, done: true };
-      },
-    };
+    return () => joined.detach(sink);
+  }
+
+  /** A subscriber left its stream (it unsubscribed, its client went away, or the stream ended). */
+  private left(): void {
+    this.metrics.openSubscriptions.dec();
+    this.subscribers--;
   }
 
   /** The upstream stream for a new shared stream: an identical one already open where it can join, else a new one. */
@@ -262,24 +274,60 @@ export class FederatedSubscriptions {
     return upstream;
   }
 
-  /** Runs `rest` for one upstream event: the whole client result, shared by every identical subscriber. */
+  /**
+   * Resolves one upstream event into the whole client result, shared by every identical subscriber. Without `rest`
+   * (every field from the subgraph that owns the subscription) that is only the gateway's result shaping, done
+   * synchronously with the operation cached with the plan. With `rest`, the gateway's plan executor fetches the
+   * other subgraphs' fields into (a copy of) the event, which is then shaped the same way.
+   */
   private resolver(
     node: SubscriptionNode,
+    entry: PlanEntry,
     request: SubscriptionRequest,
     variables: Record<string, unknown>,
-  ): (event: ExecutionResult) => Promise<ExecutionResult> {
+  ): (event: ExecutionResult) => ExecutionResult | Promise<ExecutionResult> {
     const { primary, rest } = node;
-    const operationContext = buildOperationContext({
-      schema: this.supergraphSchema,
-      operationDocument: request.document,
-      operationName: request.operationName ?? undefined,
-    });
+    const operation = entry.operation;
+    const shape = (input: Record<string, unknown>) =>
+      computeResponse({ operation, variables, input, introspectionHandling: () => null }).data;
+    const internalError = (error: unknown): ExecutionResult => {
+      this.logger.error({ err: error, requestId: request.context.requestId }, 'resolving a subscription event failed');
+      return {
+        errors: [
+          new GraphQLError('Internal server error', {
+            extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId: request.context.requestId },
+          }),
+        ],
+      };
+    };
+
+    if (!rest) {
+      const rewrites = primary.outputRewrites?.length ? primary.outputRewrites : null;
+      return (event) => {
+        this.resolutions++;
+        const upstreamErrors = (event.errors ?? []).map((error) => this.publicError(error));
+        if (!event.data) return { errors: upstreamErrors };
+        try {
+          let input = event.data as Record<string, unknown>;
+          if (rewrites) {
+            // The event is shared with the other streams of its upstream: rewrite a copy.
+            input = copy(input);
+            applyRewrites(this.supergraphSchema, rewrites, input);
+          }
+          const data = shape(input);
+          return upstreamErrors.length ? { data, errors: upstreamErrors } : { data };
+        } catch (error) {
+          return internalError(error);
+        }
+      };
+    }
+
     const stepPlan: QueryPlan = {
       kind: 'QueryPlan',
-      node: { kind: 'Sequence', nodes: [{ ...primary, serviceName: PRIMARY }, ...(rest ? [rest] : [])] },
+      node: { kind: 'Sequence', nodes: [{ ...primary, serviceName: PRIMARY }, rest] },
     };
     const clientRequest = {
-      query: print(request.document),
+      query: entry.query,
       variables,
       operationName: request.operationName ?? undefined,
     };
@@ -288,9 +336,14 @@ export class FederatedSubscriptions {
       const upstreamErrors = (event.errors ?? []).map((error) => this.publicError(error));
       if (!event.data) return { errors: upstreamErrors };
       try {
+        // The executor merges the primary fetch's data into its (empty) root by reference, so `rest` writes the
+        // other subgraphs' fields into `input`, a copy of the event of this stream's own. The executor is handed a
+        // one-field operation, so that it does not rebuild the client's operation on every event (it would only
+        // use it to shape its result, which is discarded): `input` is shaped with the operation cached with the plan.
+        const input = copy(event.data as Record<string, unknown>);
         const services: ServiceMap = {
           ...this.serviceMap,
-          [PRIMARY]: { process: async () => ({ data: event.data as Record<string, unknown> }) },
+          [PRIMARY]: { process: async () => ({ data: input }) },
         };
         const result = await executeQueryPlan(
           stepPlan,
@@ -302,24 +355,15 @@ export class FederatedSubscriptions {
             logger: this.logger,
             cache: undefined,
           } as unknown as Parameters<typeof executeQueryPlan>[2],
-          operationContext,
+          this.executorOperationContext,
           this.supergraphSchema,
           this.apiSchema,
         );
+        const data = shape(input);
         const errors = [...upstreamErrors, ...(result.errors ?? []).map((error) => this.publicError(error))];
-        return errors.length ? { data: result.data, errors } : { data: result.data };
+        return errors.length ? { data, errors } : { data };
       } catch (error) {
-        this.logger.error(
-          { err: error, requestId: request.context.requestId },
-          'resolving a subscription event failed',
-        );
-        return {
-          errors: [
-            new GraphQLError('Internal server error', {
-              extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId: request.context.requestId },
-            }),
-          ],
-        };
+        return internalError(error);
       }
     };
   }
@@ -339,16 +383,28 @@ export class FederatedSubscriptions {
     return new GraphQLError('Internal server error', { path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } });
   }
 
-  private plan(document: DocumentNode, operationName?: string): { plan: QueryPlan; key: string } {
-    const key = `${operationName ?? ''}\n${print(document)}`;
-    let plan = this.plans.get(key);
-    if (!plan) {
-      const operation = operationFromDocument(this.apiSchema, document, { operationName });
-      plan = this.planner.buildQueryPlan(operation);
-      if (this.plans.size >= 1000) this.plans.clear();
-      this.plans.set(key, plan);
+  /**
+   * The plan of a document and operation, with the operation shaped results are built from. Keyed by the printed
+   * document, printed once per distinct document object (documents are shared by everyone who sent the same text).
+   */
+  private plan(document: DocumentNode, operationName?: string): PlanEntry {
+    let printed = this.printed.get(document);
+    if (printed === undefined) {
+      printed = print(document);
+      this.printed.set(document, printed);
     }
-    return { plan, key };
+    const key = `${operationName ?? ''}\n${printed}`;
+    let entry = this.plans.get(key);
+    if (!entry) {
+      const operation = operationFromDocument(this.apiSchema, document, { operationName });
+      const plan = this.planner.buildQueryPlan(operation);
+      // The planner's operation is its own; shaping gets another, as the executor would build it.
+      const shaping = operationFromDocument(this.apiSchema, document, { operationName, validate: false });
+      entry = { plan, key, query: printed, operation: shaping };
+      if (this.plans.size >= 1000) this.plans.clear();
+      this.plans.set(key, entry);
+    }
+    return entry;
   }
 
   private resumable(primary: FetchNode): ResumableUpstream | null {
@@ -677,11 +733,12 @@ type Pending = { event: ExecutionResult; cursor: string | null } | typeof END;
 
 /**
  * One client subscription (document, variables, caller scope) resolved once per event for all its identical
- * subscribers, in event order. A subscriber that cannot take the results is failed on its own; the others and
- * the shared resolution carry on.
+ * subscribers, in event order. Each result is serialised once and handed to every subscriber's sink in a plain
+ * synchronous loop (a sink sends without waiting). A subscriber whose client cannot take the results is closed on
+ * its own by its connection; the others and the shared resolution carry on.
  */
 class SharedStream implements UpstreamListener, Joinable {
-  private readonly clients = new Set<AsyncQueue<ExecutionResult>>();
+  private readonly members = new Set<SubscriptionSink>();
   private readonly pending: AsyncQueue<Pending>;
   readonly live: boolean;
   /** The cursor of the last event handed to the subscribers, or where the stream starts. */
@@ -692,8 +749,10 @@ class SharedStream implements UpstreamListener, Joinable {
   constructor(
     private readonly upstream: SharedUpstream,
     after: string | null,
-    private readonly resolve: (event: ExecutionResult) => Promise<ExecutionResult>,
+    private readonly resolve: (event: ExecutionResult) => ExecutionResult | Promise<ExecutionResult>,
     maxQueued: number,
+    /** Called once for every subscriber that leaves, whichever way. */
+    private readonly onLeave: () => void,
     private readonly onStop: () => void,
   ) {
     this.live = after === null;
@@ -722,13 +781,15 @@ class SharedStream implements UpstreamListener, Joinable {
     this.pending.push(END);
   }
 
-  attach(queue: AsyncQueue<ExecutionResult>): void {
-    this.clients.add(queue);
+  attach(sink: SubscriptionSink): void {
+    this.members.add(sink);
   }
 
-  detach(queue: AsyncQueue<ExecutionResult>): void {
-    this.clients.delete(queue);
-    if (!this.clients.size) this.stop();
+  /** A subscriber leaves (idempotent: only a member leaves); the stream stops with its last one. */
+  detach(sink: SubscriptionSink): void {
+    if (!this.members.delete(sink)) return;
+    this.onLeave();
+    if (!this.members.size) this.stop();
   }
 
   private async pump(): Promise<void> {
@@ -739,18 +800,31 @@ class SharedStream implements UpstreamListener, Joinable {
         if (next.done) break;
         item = next.value;
       } catch (error) {
-        for (const client of this.clients) client.fail(error as Error);
+        this.endAll((sink) => sink.error([error as GraphQLError]));
         break;
       }
       if (item === END) {
-        for (const client of this.clients) client.end();
+        this.endAll((sink) => sink.complete());
         break;
       }
       const result = await this.resolve(item.event);
+      if (this.stopped) break;
       if (item.cursor !== null) this.position = item.cursor;
-      for (const client of this.clients) client.push(result);
+      const json = JSON.stringify(result);
+      // A send may close its client (too slow), which detaches it from this set during the loop: a Set allows that.
+      for (const sink of this.members) sink.next(json);
     }
     this.stop();
+  }
+
+  /** The stream ended: every subscriber is told, and leaves. */
+  private endAll(tell: (sink: SubscriptionSink) => void): void {
+    const members = [...this.members];
+    this.members.clear();
+    for (const sink of members) {
+      this.onLeave();
+      tell(sink);
+    }
   }
 
   stop(): void {

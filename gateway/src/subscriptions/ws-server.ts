@@ -1,7 +1,19 @@
 import type { IncomingMessage } from 'node:http';
-import type { Logger } from '@pos/kit';
-import { CloseCode, type ServerOptions, handleProtocols, makeServer } from 'graphql-ws';
-import type { WebSocket, WebSocketServer } from 'ws';
+import { randomUUID } from 'node:crypto';
+import type { Logger, Principal } from '@pos/kit';
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  getOperationAST,
+} from 'graphql';
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, type SubscribePayload, parseMessage } from 'graphql-ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import type { GatewayContext } from '../context';
+import { DocumentCache } from './documents';
 
 /**
  * The close code of a client that does not read what the gateway sends it ("too slow"). Application codes live in
@@ -12,9 +24,43 @@ import type { WebSocket, WebSocketServer } from 'ws';
 export const CLIENT_TOO_SLOW = 4008;
 const CLIENT_TOO_SLOW_REASON = 'Client too slow: subscribe again with after set to the last cursor received';
 
-export interface Extra {
-  readonly socket: WebSocket;
-  readonly request: IncomingMessage;
+/** One operation a client started: its document (shared by everyone who sent the same text), its variables, who. */
+export interface OperationRequest {
+  document: DocumentNode;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+  context: GatewayContext;
+}
+
+/**
+ * Where a subscription's results go. Every call sends at once and returns: nothing waits for the client (a client
+ * that stops reading is closed with CLIENT_TOO_SLOW instead), so one event reaches all subscribers of a stream in a
+ * plain loop.
+ */
+export interface SubscriptionSink {
+  /** One result, serialised already (`JSON.stringify` of the ExecutionResult, once for all who share it). */
+  next(resultJson: string): void;
+  /** Ends the subscription with an `error` message. */
+  error(errors: ReadonlyArray<GraphQLError | GraphQLFormattedError>): void;
+  /** Ends the subscription with a `complete` message. */
+  complete(): void;
+}
+
+export interface GraphqlWsHandlers {
+  /** The schema client documents are validated against (each distinct text once, see DocumentCache). */
+  schema: GraphQLSchema;
+  /**
+   * The caller of a connection, from the Authorization of its connection_init payload or, failing that, of its
+   * upgrade request; throws to refuse the connection (4403 Forbidden).
+   */
+  authenticate(authorization: string | undefined): Promise<Principal>;
+  /**
+   * Starts a subscription delivering to `sink`; gives back how to stop it (the client completed it or left). Throws
+   * a GraphQLError to refuse it, which the client receives as a result with errors, then `complete`.
+   */
+  subscribe(request: OperationRequest, sink: SubscriptionSink): () => void;
+  /** Runs a query or mutation sent over the socket. */
+  execute(request: OperationRequest): Promise<ExecutionResult | FormattedExecutionResult>;
 }
 
 export interface WsServerOptions {
@@ -25,87 +71,332 @@ export interface WsServerOptions {
   maxBufferedBytes: number;
   /** Ping interval; a client that answers no ping within the next interval is dropped (as graphql-ws does). */
   keepAliveMs?: number;
+  /** How long a new socket has to send connection_init (graphql-ws's default: 3 s). */
+  connectionInitWaitMs?: number;
   logger: Logger;
 }
 
+const OPEN = 1;
+const ACK = JSON.stringify({ type: MessageType.ConnectionAck });
+const PONG = JSON.stringify({ type: MessageType.Pong });
+
+/** One client subscription: all the gateway keeps per subscriber besides its membership of a shared stream. */
+class Subscription implements SubscriptionSink {
+  /** Set once the operation has started; null while it is being set up (and after it ended). */
+  stop: (() => void) | null = null;
+  ended = false;
+
+  constructor(
+    private readonly connection: Connection,
+    readonly id: string,
+  ) {}
+
+  next(resultJson: string): void {
+    if (this.ended) return;
+    // The result is serialised once per stream; only the id is this subscriber's own.
+    this.connection.send(`{"id":${JSON.stringify(this.id)},"type":"next","payload":${resultJson}}`);
+  }
+
+  error(errors: ReadonlyArray<GraphQLError | GraphQLFormattedError>): void {
+    if (!this.finish()) return;
+    this.connection.send(JSON.stringify({ id: this.id, type: MessageType.Error, payload: errors }));
+  }
+
+  complete(): void {
+    if (!this.finish()) return;
+    this.connection.send(JSON.stringify({ id: this.id, type: MessageType.Complete }));
+  }
+
+  /** Ends it from the gateway's side: it no longer counts as the client's. */
+  private finish(): boolean {
+    if (this.ended) return false;
+    this.ended = true;
+    this.stop = null;
+    this.connection.forget(this);
+    return true;
+  }
+}
+
 /**
- * graphql-ws on a `ws` server, like graphql-ws's own `useServer`, except for how it sends. `useServer` waits for
- * each message to be written before the subscription takes the next event, so a client that stops reading stalls
- * its subscriptions, the events pile up in the gateway's queues, and the client is only dropped by the keep-alive,
- * without a reason. Here sends do not wait: what a slow client has not read stays in its socket's buffer, and
- * when that passes `maxBufferedBytes` the socket is closed with CLIENT_TOO_SLOW and its subscriptions are ended at
- * once (the close frame itself waits behind the unsent data; ws destroys the socket if it is never read).
+ * One socket speaking graphql-transport-ws. Holds the socket, the caller once connection_init is accepted, and the
+ * subscriptions by id; not the upgrade request (only its Authorization header, until connection_init).
  */
-export function useWsServer<P extends Record<string, unknown>, E extends Record<PropertyKey, unknown>>(
-  options: ServerOptions<P, Extra & Partial<E>>,
-  wss: WebSocketServer,
-  { maxBufferedBytes, keepAliveMs = 12_000, logger }: WsServerOptions,
-): { dispose(): Promise<void> } {
-  const server = makeServer(options);
-  wss.options.handleProtocols = handleProtocols;
+class Connection {
+  principal: Principal | null = null;
+  initialised = false;
+  /** Answered the last ping (keep-alive). */
+  alive = true;
+  ended = false;
+  subscriptions: Map<string, Subscription> | null = null;
+  initTimer: NodeJS.Timeout | null = null;
 
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    let ended = false;
-    let pongWait: NodeJS.Timeout | null = null;
-    const pingInterval = setInterval(() => {
-      if (socket.readyState !== socket.OPEN) return;
-      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
-      socket.once('pong', () => {
-        if (pongWait) clearTimeout(pongWait);
-        pongWait = null;
-      });
-      socket.ping();
+  constructor(
+    readonly socket: WebSocket,
+    public upgradeAuthorization: string | undefined,
+    private readonly server: GraphqlWsServer,
+  ) {}
+
+  /** Sends without waiting; a client with more than the limit unsent is closed with CLIENT_TOO_SLOW. */
+  send(data: string): void {
+    const { socket } = this;
+    if (this.ended || socket.readyState !== OPEN) return;
+    socket.send(data);
+    if (socket.bufferedAmount > this.server.maxBufferedBytes) {
+      this.server.logger.warn(
+        { bufferedBytes: socket.bufferedAmount },
+        'closing a graphql-ws client that does not read',
+      );
+      socket.close(CLIENT_TOO_SLOW, CLIENT_TOO_SLOW_REASON);
+      // Its subscriptions end now; the close frame itself waits behind the unsent data (ws destroys the socket if
+      // it is never read).
+      this.end();
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === OPEN) this.socket.close(code, reason);
+    this.end();
+  }
+
+  forget(subscription: Subscription): void {
+    if (this.subscriptions?.get(subscription.id) === subscription) this.subscriptions.delete(subscription.id);
+  }
+
+  /** Idempotent: when the gateway closes the client, and again when its socket has closed. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.server.connections.delete(this);
+    if (this.initTimer) clearTimeout(this.initTimer);
+    this.initTimer = null;
+    this.upgradeAuthorization = undefined;
+    const subscriptions = this.subscriptions;
+    this.subscriptions = null;
+    for (const subscription of subscriptions?.values() ?? []) {
+      subscription.ended = true;
+      const stop = subscription.stop;
+      subscription.stop = null;
+      stop?.();
+    }
+  }
+}
+
+/**
+ * graphql-ws's protocol (graphql-transport-ws) on a `ws` server, written out for the gateway rather than through
+ * graphql-ws's `makeServer`, for what fan-out to thousands of subscribers costs:
+ *
+ * - Sends never wait. What a slow client has not read stays in its socket's buffer, and when that passes
+ *   `maxBufferedBytes` the socket is closed with CLIENT_TOO_SLOW and its subscriptions end at once.
+ * - A subscription is a {@link SubscriptionSink} the shared stream calls synchronously with the result it
+ *   serialised once: no async iterator, queue or promise per subscriber, and no per-subscriber serialisation
+ *   (graphql-ws's server stringifies every message, and awaits each send, per subscriber).
+ * - Each distinct document text is parsed (without locations) and validated once ({@link DocumentCache}).
+ * - The upgrade request is not kept; one timer pings every socket, not one per socket.
+ *
+ * The messages, close codes and their reasons are graphql-ws's (`graphql-ws` clients are what the gateway serves).
+ */
+class GraphqlWsServer {
+  readonly connections = new Set<Connection>();
+  readonly maxBufferedBytes: number;
+  readonly logger: Logger;
+  private readonly documents: DocumentCache;
+  private readonly connectionInitWaitMs: number;
+  private readonly keepAlive: NodeJS.Timeout;
+
+  constructor(
+    private readonly wss: WebSocketServer,
+    private readonly handlers: GraphqlWsHandlers,
+    { maxBufferedBytes, keepAliveMs = 12_000, connectionInitWaitMs = 3_000, logger }: WsServerOptions,
+  ) {
+    this.maxBufferedBytes = maxBufferedBytes;
+    this.logger = logger;
+    this.connectionInitWaitMs = connectionInitWaitMs;
+    this.documents = new DocumentCache(handlers.schema);
+    wss.options.handleProtocols = (protocols: Set<string>) =>
+      protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL) ? GRAPHQL_TRANSPORT_WS_PROTOCOL : false;
+    wss.on('connection', (socket: WebSocket, request: IncomingMessage) => this.opened(socket, request));
+    // A client that has not answered the previous ping is dropped; the others are pinged again.
+    this.keepAlive = setInterval(() => {
+      for (const connection of this.connections) {
+        if (!connection.alive) {
+          connection.socket.terminate();
+          connection.end();
+          continue;
+        }
+        connection.alive = false;
+        if (connection.socket.readyState === OPEN) connection.socket.ping();
+      }
     }, keepAliveMs);
+    this.keepAlive.unref();
+  }
 
-    // Idempotent: runs when the gateway closes a slow client and again when its socket finally closes.
-    const end = (code: number, reason: string) => {
-      if (ended) return;
-      ended = true;
-      clearInterval(pingInterval);
-      if (pongWait) clearTimeout(pongWait);
-      void closed(code, reason);
-    };
-
-    const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        send: async (data) => {
-          if (socket.readyState !== socket.OPEN) return;
-          socket.send(data);
-          if (socket.bufferedAmount > maxBufferedBytes) {
-            logger.warn({ bufferedBytes: socket.bufferedAmount }, 'closing a graphql-ws client that does not read');
-            socket.close(CLIENT_TOO_SLOW, CLIENT_TOO_SLOW_REASON);
-            end(CLIENT_TOO_SLOW, CLIENT_TOO_SLOW_REASON);
-          }
-        },
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (cb) =>
-          socket.on('message', async (message: Buffer) => {
-            // A client already closed for being slow starts nothing new before its socket is gone.
-            if (ended) return;
-            try {
-              await cb(String(message));
-            } catch (error) {
-              logger.error({ err: error }, 'graphql-ws message handling failed');
-              socket.close(CloseCode.InternalServerError, 'Internal server error');
-            }
-          }),
-      },
-      { socket, request } as Extra & Partial<E>,
-    );
-
+  private opened(socket: WebSocket, request: IncomingMessage): void {
+    const connection = new Connection(socket, request.headers.authorization, this);
+    socket.once('close', () => connection.end());
     socket.once('error', (error) => {
-      logger.warn({ err: error }, 'graphql-ws socket error');
-      socket.close(CloseCode.InternalServerError, 'Internal server error');
+      this.logger.warn({ err: error }, 'graphql-ws socket error');
+      connection.close(CloseCode.InternalServerError, 'Internal server error');
     });
-    socket.once('close', (code, reason) => end(code, String(reason)));
-  });
+    if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
+      connection.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
+      return;
+    }
+    this.connections.add(connection);
+    socket.on('pong', () => {
+      connection.alive = true;
+    });
+    socket.on('message', (data: RawData) => {
+      try {
+        this.received(connection, data);
+      } catch (error) {
+        this.logger.error({ err: error }, 'graphql-ws message handling failed');
+        connection.close(CloseCode.InternalServerError, 'Internal server error');
+      }
+    });
+    connection.initTimer = setTimeout(() => {
+      connection.initTimer = null;
+      if (!connection.initialised) {
+        connection.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+      }
+    }, this.connectionInitWaitMs);
+  }
 
-  return {
-    dispose: async () => {
-      for (const client of wss.clients) client.close(1001, 'Going away');
-      wss.removeAllListeners();
-      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
-    },
-  };
+  private received(connection: Connection, data: RawData): void {
+    // A client already closed (for being slow) starts nothing new before its socket is gone.
+    if (connection.ended) return;
+    let message: ReturnType<typeof parseMessage>;
+    try {
+      message = parseMessage(String(data));
+    } catch {
+      connection.close(CloseCode.BadRequest, 'Invalid message received');
+      return;
+    }
+    switch (message.type) {
+      case MessageType.ConnectionInit:
+        void this.initialise(connection, message.payload);
+        return;
+      case MessageType.Ping:
+        connection.send(message.payload ? JSON.stringify({ type: MessageType.Pong, payload: message.payload }) : PONG);
+        return;
+      case MessageType.Pong:
+        return;
+      case MessageType.Subscribe:
+        this.subscribe(connection, message.id, message.payload);
+        return;
+      case MessageType.Complete: {
+        const subscription = connection.subscriptions?.get(message.id);
+        if (!subscription) return;
+        connection.subscriptions!.delete(message.id);
+        subscription.ended = true;
+        const stop = subscription.stop;
+        subscription.stop = null;
+        stop?.();
+        return;
+      }
+      default:
+        // Messages only a server sends (connection_ack, next, error).
+        connection.close(CloseCode.BadRequest, 'Invalid message received');
+    }
+  }
+
+  private async initialise(connection: Connection, params: Record<string, unknown> | null | undefined) {
+    if (connection.initialised) {
+      connection.close(CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
+      return;
+    }
+    connection.initialised = true;
+    if (connection.initTimer) clearTimeout(connection.initTimer);
+    connection.initTimer = null;
+    const given = params?.Authorization ?? params?.authorization;
+    const authorization = typeof given === 'string' ? given : connection.upgradeAuthorization;
+    connection.upgradeAuthorization = undefined;
+    let principal: Principal;
+    try {
+      principal = await this.handlers.authenticate(authorization);
+    } catch {
+      connection.close(CloseCode.Forbidden, 'Forbidden');
+      return;
+    }
+    if (connection.ended) return;
+    connection.principal = principal;
+    connection.send(ACK);
+  }
+
+  private subscribe(connection: Connection, id: string, payload: SubscribePayload): void {
+    const principal = connection.principal;
+    if (!principal) {
+      connection.close(CloseCode.Unauthorized, 'Unauthorized');
+      return;
+    }
+    connection.subscriptions ??= new Map();
+    if (connection.subscriptions.has(id)) {
+      connection.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+      return;
+    }
+    const subscription = new Subscription(connection, id);
+    connection.subscriptions.set(id, subscription);
+
+    const checked = this.documents.get(payload.query);
+    if (!checked.document) {
+      subscription.error(checked.errors);
+      return;
+    }
+    const operationName = payload.operationName ?? undefined;
+    const operation = getOperationAST(checked.document, operationName);
+    if (!operation) {
+      subscription.error([new GraphQLError('Unable to identify operation')]);
+      return;
+    }
+    const request: OperationRequest = {
+      document: checked.document,
+      operationName,
+      variables: payload.variables ?? undefined,
+      context: { requestId: randomUUID(), principal },
+    };
+    if (operation.operation !== 'subscription') {
+      void this.execute(subscription, request);
+      return;
+    }
+    try {
+      const stop = this.handlers.subscribe(request, subscription);
+      // The stream may have ended it already (an error while starting), or the client may have left.
+      if (subscription.ended) stop();
+      else subscription.stop = stop;
+    } catch (error) {
+      const errors = [error instanceof GraphQLError ? error : new GraphQLError('Internal server error')];
+      if (!(error instanceof GraphQLError)) this.logger.error({ err: error }, 'starting a subscription failed');
+      subscription.next(JSON.stringify({ errors }));
+      subscription.complete();
+    }
+  }
+
+  private async execute(subscription: Subscription, request: OperationRequest): Promise<void> {
+    try {
+      const result = await this.handlers.execute(request);
+      subscription.next(JSON.stringify(result));
+      subscription.complete();
+    } catch (error) {
+      this.logger.error({ err: error }, 'an operation over graphql-ws failed');
+      subscription.next(JSON.stringify({ errors: [new GraphQLError('Internal server error')] }));
+      subscription.complete();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    clearInterval(this.keepAlive);
+    for (const client of this.wss.clients) client.close(1001, 'Going away');
+    for (const connection of [...this.connections]) connection.end();
+    this.wss.removeAllListeners();
+    await new Promise<void>((resolve, reject) => this.wss.close((error) => (error ? reject(error) : resolve())));
+  }
+}
+
+/** Serves graphql-transport-ws on `wss` (see {@link GraphqlWsServer}). */
+export function useWsServer(
+  wss: WebSocketServer,
+  handlers: GraphqlWsHandlers,
+  options: WsServerOptions,
+): { dispose(): Promise<void> } {
+  const server = new GraphqlWsServer(wss, handlers, options);
+  return { dispose: () => server.dispose() };
 }

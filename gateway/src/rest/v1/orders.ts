@@ -1,6 +1,6 @@
 import { SCOPES } from '@pos/kit';
 import { z } from 'zod';
-import { defineRoute } from '../route';
+import { type LinkContext, defineRoute } from '../route';
 import { IDEMPOTENCY, cents, noQuery, nullableText, timestamp, uuidId } from '../common';
 
 const lineItemIn = z
@@ -35,6 +35,15 @@ const createOrderBody = z
       .strict()
       .nullable()
       .optional(),
+    return_url: nullableText(
+      'Opens a hosted checkout: where its page sends the customer after paying (`order_id` and `payment_id` are ' +
+        'added to its query). Absolute https URL (http only for localhost, 127.0.0.1 or [::1] outside production), ' +
+        'at most 2048 characters, no user name or password',
+    ),
+    cancel_url: nullableText(
+      'Where the hosted checkout sends a customer who cancels (`order_id` added); only with return_url. Same rules; ' +
+        'without it the page has no Cancel button',
+    ),
   })
   .strict();
 
@@ -59,6 +68,18 @@ export const orderSchema = z.object({
   external_source: z.string().nullable(),
   external_id: z.string().nullable(),
   level3: z.object({ customer_reference: z.string().nullable(), line_items: z.array(lineItemOut) }).nullable(),
+  return_url: z.string().nullable(),
+  cancel_url: z.string().nullable(),
+  hosted_checkout_url: z
+    .string()
+    .nullable()
+    .describe(
+      'The public payment page of the order (no authentication: the signed token in it is the credential), while it ' +
+        'can be used: null without return_url, when there was nothing to pay, once paid through it, and after it expired',
+    ),
+  hosted_checkout_expires_at: timestamp()
+    .nullable()
+    .describe('When the hosted checkout link stops working: 30 minutes after the order was created'),
   opened_by_m2m_client_id: z.string().nullable().describe('The M2M client that opened the order; null for POS users'),
   opened_by_user_id: z.string().nullable().describe('The POS user who opened the order; null for M2M clients'),
   version: z.number().int(),
@@ -68,6 +89,7 @@ export const orderSchema = z.object({
 
 const ORDER_FIELDS = `fragment RestOrder on Order {
   id number status currency totalCents externalReference externalSource externalId openedByM2mClientId openedByUserId
+  returnUrl cancelUrl hostedCheckout { id status expiresAt }
   version createdAt updatedAt location { id }
   level3 { customerReference lineItems { productCode description quantity unitOfMeasure unitCostCents taxCents discountCents } }
 }`;
@@ -97,6 +119,9 @@ interface GqlOrder {
   updatedAt: string;
   location: { id: string };
   level3: { customerReference: string | null; lineItems: GqlLineItem[] } | null;
+  returnUrl: string | null;
+  cancelUrl: string | null;
+  hostedCheckout: { id: string; status: string; expiresAt: string } | null;
 }
 
 export const toRestOrder = (o: GqlOrder): z.infer<typeof orderSchema> => ({
@@ -121,12 +146,25 @@ export const toRestOrder = (o: GqlOrder): z.infer<typeof orderSchema> => ({
       discount_cents: l.discountCents,
     })),
   },
+  return_url: o.returnUrl,
+  cancel_url: o.cancelUrl,
+  // The link itself is signed by the gateway: addLinks (withCheckoutLink) fills it in.
+  hosted_checkout_url: null,
+  hosted_checkout_expires_at: o.hostedCheckout?.expiresAt ?? null,
   opened_by_m2m_client_id: o.openedByM2mClientId,
   opened_by_user_id: o.openedByUserId,
   version: o.version,
   created_at: o.createdAt,
   updated_at: o.updatedAt,
 });
+
+/** Adds the signed link of the order's open hosted checkout, which only the gateway can mint, to a mapped order. */
+const withCheckoutLink =
+  (orderOf: (data: Record<string, unknown>) => GqlOrder) =>
+  async (body: unknown, data: Record<string, unknown>, { principal, links }: LinkContext) => {
+    const link = await links.hostedCheckout(principal.tenantId, orderOf(data));
+    return { ...(body as z.infer<typeof orderSchema>), hosted_checkout_url: link?.url ?? null };
+  };
 
 export const orderRoutes = [
   defineRoute({
@@ -135,7 +173,10 @@ export const orderRoutes = [
     operationId: 'createOrder',
     summary: 'Create an order',
     description: `Accepts POS user tokens (at the locations of their roles) and M2M client_credentials tokens
-(\`opened_by_m2m_client_id\` records the client). ${IDEMPOTENCY}`,
+(\`opened_by_m2m_client_id\` records the client). With \`return_url\` (and \`cancel_url\`) and a total above zero, the
+order gets a hosted checkout: \`hosted_checkout_url\` is a public page (\`GET /pos/v1/public/hosted-checkout?token=…\`,
+HTML, no authentication) where the customer pays the order's total by card, valid 30 minutes and once; it sends the
+customer to \`return_url\` after an approved payment (\`payment.approved\`), or to \`cancel_url\`. ${IDEMPOTENCY}`,
     tags: ['Orders'],
     scope: SCOPES.posOrders,
     params: z.object({}),
@@ -154,6 +195,8 @@ export const orderRoutes = [
         externalReference: body.external_reference,
         externalSource: body.external_source,
         externalId: body.external_id,
+        returnUrl: body.return_url,
+        cancelUrl: body.cancel_url,
         level3: body.level3 && {
           customerReference: body.level3.customer_reference,
           lineItems: body.level3.line_items.map((l) => ({
@@ -172,6 +215,7 @@ export const orderRoutes = [
       const result = data.createOrder as { idempotentReplay: boolean; order: GqlOrder };
       return { status: 201, body: toRestOrder(result.order), replayed: result.idempotentReplay };
     },
+    addLinks: withCheckoutLink((data) => (data.createOrder as { order: GqlOrder }).order),
     errors: [404, 409, 415, 422],
     response: { status: 201, description: 'The order', schema: orderSchema },
   }),
@@ -187,6 +231,7 @@ export const orderRoutes = [
     document: `query RestGetOrder($id: ID!) { order(id: $id) { ...RestOrder } } ${ORDER_FIELDS}`,
     variables: ({ params }) => ({ id: params.id }),
     respond: (data) => (data.order ? { status: 200, body: toRestOrder(data.order as GqlOrder) } : null),
+    addLinks: withCheckoutLink((data) => data.order as GqlOrder),
     notFoundMessage: 'Order not found',
     response: { status: 200, description: 'The order', schema: orderSchema },
   }),

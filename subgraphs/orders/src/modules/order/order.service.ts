@@ -89,7 +89,7 @@ export class OrderService {
       ...redirectUrlProblems(input.cancelUrl, 'cancelUrl', allowLoopbackHttpUrls),
     );
     if (input.cancelUrl != null && input.returnUrl == null) {
-      problems.push('cancelUrl: only with returnUrl (a hosted checkout needs somewhere to return to)');
+      problems.push('cancelUrl: only together with a return URL (where a paid checkout returns to)');
     }
     const level3 = input.level3 ? normaliseLevel3(input.level3, input.totalCents) : null;
     if (level3) problems.push(...level3.problems);
@@ -125,7 +125,9 @@ export class OrderService {
         // something to pay; the gateway mints the link to it (gateway/src/hosted-checkout).
         if (order.returnUrl && order.totalCents > 0) {
           order.checkoutId = randomUUID();
-          order.checkoutExpiresAt = new Date(order.createdAt.getTime() + HOSTED_CHECKOUT_TTL_SECONDS * 1000);
+          // Whole seconds, as the link's `exp` carries it, so the order, the link and the payment agree exactly.
+          const createdAt = Math.floor(order.createdAt.getTime() / 1000) * 1000;
+          order.checkoutExpiresAt = new Date(createdAt + HOSTED_CHECKOUT_TTL_SECONDS * 1000);
         }
         tx.persist(order);
         try {
