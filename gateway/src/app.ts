@@ -24,7 +24,7 @@ import {
   shouldSeedDemo,
 } from '@pos/kit';
 import express from 'express';
-import { type ExecutionResult, GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { API_KEY_HEADER, apiKeyPrincipals, loadApiKeyPrincipal } from './auth/api-keys';
 import { type TokenSigner, issuerRouter } from './auth/issuer';
@@ -197,49 +197,25 @@ export async function startGateway(
     // graphql-ws on the same /graphql URL: subscriptions go through the planner, queries and mutations through
     // Apollo Server exactly as over HTTP. A client that stops reading is closed with 4008 (ws-server.ts).
     const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
-    const apiSchema = subscriptions.apiGraphQLSchema;
-    const wsServer = useWsServer<Record<string, unknown>, { principal?: Principal }>(
+    const wsServer = useWsServer(
+      wss,
       {
-        schema: apiSchema,
-        onConnect: async (ctx) => {
-          const params = ctx.connectionParams ?? {};
-          const header = (params.Authorization ?? params.authorization ?? ctx.extra.request.headers.authorization) as
-            string | undefined;
-          try {
-            ctx.extra.principal = await principalOf(verify, header);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        context: (ctx) =>
-          ({ requestId: crypto.randomUUID(), principal: ctx.extra.principal ?? null }) satisfies GatewayContext,
-        subscribe: async (args) => {
-          try {
-            return subscriptions.subscribe({
-              document: args.document,
-              operationName: args.operationName,
-              variables: args.variableValues as Record<string, unknown>,
-              context: args.contextValue as GatewayContext,
-            });
-          } catch (error) {
-            return { errors: [error instanceof GraphQLError ? error : new GraphQLError('Internal server error')] };
-          }
-        },
-        execute: async (args) => {
+        schema: subscriptions.apiGraphQLSchema,
+        authenticate: (authorization) => principalOf(verify, authorization),
+        subscribe: (request, sink) => subscriptions.subscribe(request, sink),
+        execute: async (request) => {
           const response = await apollo.executeOperation(
             {
-              query: args.document,
-              variables: args.variableValues as Record<string, unknown>,
-              operationName: args.operationName ?? undefined,
+              query: request.document,
+              variables: request.variables ?? undefined,
+              operationName: request.operationName ?? undefined,
             },
-            { contextValue: args.contextValue as GatewayContext },
+            { contextValue: request.context },
           );
-          if (response.body.kind === 'single') return response.body.singleResult as ExecutionResult;
+          if (response.body.kind === 'single') return response.body.singleResult;
           return { errors: [new GraphQLError('@defer is not supported over graphql-ws')] };
         },
       },
-      wss,
       { maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES, logger },
     );
     closers.unshift(async () => {
