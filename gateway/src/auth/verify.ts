@@ -1,6 +1,7 @@
 import type { Principal } from '@pos/kit';
 import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
 import { SIGNING_ALGORITHM } from './keys';
+import { cachedTokenCheck } from './lookup-cache';
 import { ROLE_SCOPES } from './roles';
 import { POS_APP_CLIENT_ID, ROLES_CLAIM, SESSION_CLAIM, type UserGrant, parseRolesClaim } from './user-tokens';
 
@@ -23,6 +24,12 @@ export interface AccessTokenVerifierOptions {
    * are refused, since their revocation could not be seen.
    */
   sessionOf?(sessionId: string): Promise<SessionState | null>;
+  /**
+   * How long a token's verified signature and claims are remembered (never past its expiry), so that a caller
+   * sending the same token again (each of thousands of WebSocket connections, each request) is not verified
+   * again; 0 turns it off. The lookups above still run on every use. Default 60 s.
+   */
+  verifiedTokenTtlMs?: number;
 }
 
 export class InvalidTokenError extends Error {}
@@ -44,15 +51,25 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
       ? createRemoteJWKSet(options.jwks)
       : createLocalJWKSet(options.jwks as Parameters<typeof createLocalJWKSet>[0]);
 
+  const verifiedClaims = cachedTokenCheck(
+    async (token) =>
+      (
+        await jwtVerify(token, keys, {
+          algorithms: [SIGNING_ALGORITHM],
+          issuer: options.issuer,
+          requiredClaims: ['exp', 'iat', 'token_use', 'client_id'],
+          clockTolerance: 5,
+        })
+      ).payload,
+    // exp is required above; a cached token is dropped at its expiry (jwtVerify then refuses it past the tolerance).
+    (payload) => payload.exp! * 1000,
+    options.verifiedTokenTtlMs ?? 60_000,
+  );
+
   return async function verifyAccessToken(token: string): Promise<Principal> {
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, keys, {
-        algorithms: [SIGNING_ALGORITHM],
-        issuer: options.issuer,
-        requiredClaims: ['exp', 'iat', 'token_use', 'client_id'],
-        clockTolerance: 5,
-      }));
+      payload = await verifiedClaims(token);
     } catch {
       throw new InvalidTokenError('invalid token');
     }
