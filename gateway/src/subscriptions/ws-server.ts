@@ -191,7 +191,7 @@ class Connection {
  *   serialised once: no async iterator, queue or promise per subscriber, and no per-subscriber serialisation
  *   (graphql-ws's server stringifies every message, and awaits each send, per subscriber).
  * - Each distinct document text is parsed (without locations) and validated once ({@link DocumentCache}).
- * - The upgrade request is not kept; one timer pings every socket, not one per socket.
+ * - The upgrade request is not kept; one timer pings the sockets, spread over the interval, not one timer each.
  *
  * The messages, close codes and their reasons are graphql-ws's (`graphql-ws` clients are what the gateway serves).
  */
@@ -215,9 +215,26 @@ class GraphqlWsServer {
     wss.options.handleProtocols = (protocols: Set<string>) =>
       protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL) ? GRAPHQL_TRANSPORT_WS_PROTOCOL : false;
     wss.on('connection', (socket: WebSocket, request: IncomingMessage) => this.opened(socket, request));
-    // A client that has not answered the previous ping is dropped; the others are pinged again.
+    // Every socket is checked once per keepAliveMs: one that has not answered the previous ping is dropped, the
+    // others are pinged again. The sweep is spread over the interval in slices: a ping costs about what a delivery
+    // does (a write to the socket), and pinging 10,000 sockets at once held the event loop for half a second.
+    const sliceMs = Math.max(10, Math.min(250, keepAliveMs / 8));
+    let sweep: Connection[] = [];
+    let next = 0;
+    let sweepStarted = 0;
     this.keepAlive = setInterval(() => {
-      for (const connection of this.connections) {
+      const now = Date.now();
+      if (next >= sweep.length) {
+        if (now - sweepStarted < keepAliveMs) return;
+        sweep = [...this.connections];
+        next = 0;
+        sweepStarted = now;
+      }
+      // Where this sweep should be by now: the share of the interval elapsed (one slice ahead).
+      const due = Math.ceil(sweep.length * Math.min(1, (now - sweepStarted + sliceMs) / keepAliveMs));
+      for (; next < due; next++) {
+        const connection = sweep[next];
+        if (connection.ended) continue;
         if (!connection.alive) {
           connection.socket.terminate();
           connection.end();
@@ -226,7 +243,8 @@ class GraphqlWsServer {
         connection.alive = false;
         if (connection.socket.readyState === OPEN) connection.socket.ping();
       }
-    }, keepAliveMs);
+      if (next >= sweep.length) sweep = [];
+    }, sliceMs);
     this.keepAlive.unref();
   }
 
