@@ -312,7 +312,7 @@ describe('Hosted checkout (HTTP)', () => {
       ).toEqual({
         'x-frame-options': 'DENY',
         'x-content-type-options': 'nosniff',
-        'referrer-policy': 'no-referrer',
+        'referrer-policy': 'same-origin',
         'cache-control': 'no-store',
       });
       // Each response has its own style nonce.
@@ -415,7 +415,7 @@ describe('Hosted checkout (HTTP)', () => {
       expect(location.searchParams.get('cart')).toBe('42');
       expect(location.searchParams.get('order_id')).toBe(order.id);
       const paymentId = location.searchParams.get('payment_id')!;
-      expect(paid.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(paid.headers.get('referrer-policy')).toBe('same-origin');
 
       const { payments, hostedCheckout } = await paymentsOf(order.id);
       expect(payments).toEqual([

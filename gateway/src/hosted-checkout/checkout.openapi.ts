@@ -21,7 +21,7 @@ const errorPages = {
 const SECURITY_NOTE =
   "Responses carry a strict Content-Security-Policy (`default-src 'none'`, no script, a nonce for the one " +
   "stylesheet, `form-action` limited to the gateway and the order's return and cancel origins, `frame-ancestors " +
-  "'none'`), `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and " +
+  "'none'`), `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` (the token never leaves in a Referer) and " +
   '`Cache-Control: no-store`.';
 
 const formFields = {

@@ -16,9 +16,10 @@ import {
  *   `form-action` allows only this origin and the partner's return and cancel origins (Chromium checks the redirect
  *   that follows a form post against it); `frame-ancestors 'none'` and `X-Frame-Options: DENY` (no clickjacking),
  *   `base-uri 'none'`.
- * - **The token is in the URL**: `Referrer-Policy: no-referrer` keeps it out of the Referer of anything the page
- *   leads to (the partner's return page included), `Cache-Control: no-store` out of caches; the request log records
- *   paths without their query.
+ * - **The token is in the URL**: `Referrer-Policy: same-origin` keeps it out of the Referer of anything on another
+ *   origin the page leads to (the partner's return page included), `Cache-Control: no-store` out of caches; the
+ *   request log records paths without their query. (Not `no-referrer`: under it browsers send `Origin: null` with the
+ *   page's own form posts, and the Origin check below needs the real one.)
  * - **CSRF.** A form post must carry the CSRF token the gateway rendered into the form for this checkout (an HMAC of
  *   the checkout id and the form's nonce, checkout.token.ts), and is refused (403) when the browser says it comes
  *   from another site: `Sec-Fetch-Site` other than `same-origin`, or an `Origin` other than this gateway's.
@@ -48,7 +49,7 @@ function securityHeaders(res: Response, styleNonce: string, formTargets: string[
   );
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Referrer-Policy', 'same-origin');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Pragma', 'no-cache');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
