@@ -430,6 +430,13 @@ describe('REST facade: webhook endpoints and deliveries (partner API v1)', () =>
         target,
       ]);
       deliveryId = delivery.id;
+      // Settled before the snapshots start: an attempt still in flight would change the row under a test.
+      await until(
+        async () =>
+          (await sql<{ status: string }>('select status from payments.webhook_delivery where id = ?', [deliveryId]))[0]
+            .status === 'DELIVERED',
+        'the delivery to settle',
+      );
       await call('POST', `/pos/v1/webhook-endpoints/${target}`, { body: { enabled: false } });
     });
 
