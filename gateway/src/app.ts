@@ -10,6 +10,7 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
+  type Clock,
   type Logger,
   type Principal,
   type RunningServer,
@@ -22,6 +23,7 @@ import {
   migrate,
   requestLogging,
   shouldSeedDemo,
+  systemClock,
 } from '@pos/kit';
 import express from 'express';
 import { GraphQLError } from 'graphql';
@@ -29,7 +31,7 @@ import { WebSocketServer } from 'ws';
 import { API_KEY_HEADER, apiKeyPrincipals, loadApiKeyPrincipal } from './auth/api-keys';
 import { type TokenSigner, issuerRouter } from './auth/issuer';
 import { KeyStore } from './auth/keys';
-import { type Clock, LaunchService, loadSessionState, systemClock } from './auth/launch';
+import { LaunchService, loadSessionState } from './auth/launch';
 import { cachedLookup } from './auth/lookup-cache';
 import { type IssuedUserToken, issueUserSession, loadUserGrant } from './auth/user-tokens';
 import { type AccessTokenVerifier, bearerToken, createAccessTokenVerifier } from './auth/verify';

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { DomainError, ErrorCode, type Principal, isUuid } from '@pos/kit';
+import { type Clock, DomainError, ErrorCode, type Principal, isUuid } from '@pos/kit';
+import type { GraphExecutor } from '../rest/router';
 import {
   ApiClient,
   LaunchToken,
@@ -47,21 +48,6 @@ export const REFRESH_TOKEN_PATTERN = /^rt_[A-Za-z0-9_-]{43}$/;
  * Referer headers; the app reads it and posts it to the exchange.
  */
 export const LAUNCH_PAGE_PATH = '/pos/launch';
-
-/** Where time comes from, so that tests can move it instead of waiting out the 10 minutes. */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock = (): Clock => ({ now: () => new Date() });
-
-/** Runs one GraphQL operation against the gateway as the caller (the REST facade's executor). */
-export type GraphExecutor = (
-  document: string,
-  variables: Record<string, unknown>,
-  principal: Principal,
-  requestId: string,
-) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly unknown[] }>;
 
 export interface LaunchServiceDeps {
   em(): EntityManager;

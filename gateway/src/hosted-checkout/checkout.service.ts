@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type Logger, type Principal, SCOPES } from '@pos/kit';
+import { type Clock, type Logger, type Principal, SCOPES } from '@pos/kit';
 import { fromGraphQLError } from '../rest/errors';
+import type { GraphExecutor } from '../rest/router';
 import type { CheckoutFormView, CheckoutLine, ErrorPageView } from './checkout.page';
 import { type CheckoutClaims, CheckoutTokenError, type CheckoutTokens } from './checkout.token';
 
@@ -27,21 +28,13 @@ import { type CheckoutClaims, CheckoutTokenError, type CheckoutTokens } from './
 
 export const HOSTED_CHECKOUT_PATH = '/pos/v1/public/hosted-checkout';
 
-/** Runs one GraphQL operation against the gateway as the given caller (the REST facade's executor). */
-export type GraphExecutor = (
-  document: string,
-  variables: Record<string, unknown>,
-  principal: Principal,
-  requestId: string,
-) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly unknown[] }>;
-
 export interface HostedCheckoutDeps {
   tokens: CheckoutTokens;
   execute: GraphExecutor;
   /** The gateway's public URL, the base of the links. */
   publicUrl: string;
   /** Where time comes from (link expiry); tests may move it. */
-  clock: { now(): Date };
+  clock: Clock;
   logger: Logger;
 }
 

@@ -1,8 +1,9 @@
-import type { Logger } from '@pos/kit';
+import type { Clock, Logger } from '@pos/kit';
+import type { GraphExecutor } from '../rest/router';
 import type { RouteLinks } from '../rest/route';
 import { hostedCheckoutOpenApiPaths } from './checkout.openapi';
 import { hostedCheckoutRouter } from './checkout.router';
-import { type GraphExecutor, HostedCheckoutService } from './checkout.service';
+import { HostedCheckoutService } from './checkout.service';
 import { CheckoutTokens } from './checkout.token';
 
 export { HOSTED_CHECKOUT_PATH, HostedCheckoutService } from './checkout.service';
@@ -13,7 +14,7 @@ export interface HostedCheckoutOptions {
   keyEncryptionKey: Buffer;
   execute: GraphExecutor;
   publicUrl: string;
-  clock: { now(): Date };
+  clock: Clock;
   logger: Logger;
 }
 

@@ -10,17 +10,19 @@ export interface OperationResult {
   errors?: readonly GraphQLFormattedError[];
 }
 
+/** Runs one GraphQL operation in-process against the gateway, as the given caller (REST routes, launch links, hosted checkout). */
+export type GraphExecutor = (
+  document: string,
+  variables: Record<string, unknown>,
+  principal: Principal,
+  requestId: string,
+) => Promise<OperationResult>;
+
 export interface RestRouterOptions {
   routes: RestRoute[];
   /** Verifies the request's credential of the route's scheme; throws when it is missing or invalid. */
   authenticate(req: Request, scheme: 'bearer' | 'apiKey'): Promise<Principal>;
-  /** Runs one GraphQL operation in-process against the gateway, as the given caller. */
-  execute(
-    document: string,
-    variables: Record<string, unknown>,
-    principal: Principal,
-    requestId: string,
-  ): Promise<OperationResult>;
+  execute: GraphExecutor;
   /** What routes may add to their bodies with {@link RestRoute.addLinks}. */
   links: RouteLinks;
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export * from './async-queue';
 export * from './cards';
+export * from './clock';
 export * from './config';
 export * from './db';
 export * from './demo';

@@ -1,4 +1,4 @@
-import { type SubgraphDefinition, buildFederatedSchema, purposeKey, settingsOf } from '@pos/kit';
+import { type SubgraphDefinition, buildFederatedSchema, purposeKey, settingsOf, systemClock } from '@pos/kit';
 import { loyaltyEnv } from './config';
 import { type LoyaltyContext, type LoyaltyRuntime, buildContext } from './context';
 import { migrations } from './migrations';
@@ -40,7 +40,7 @@ export const loyalty: SubgraphDefinition<LoyaltyContext, LoyaltyRuntime> = {
   async createRuntime({ config }) {
     const master = settingsOf(loyaltyEnv, config).KEY_ENCRYPTION_KEY;
     return {
-      clock: { now: () => new Date() },
+      clock: systemClock(),
       keys: {
         pin: { hash: purposeKey(master, 'loyalty/pin-hash'), seal: purposeKey(master, 'loyalty/pin-seal') },
         coupon: purposeKey(master, 'loyalty/coupon-token'),

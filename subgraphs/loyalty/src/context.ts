@@ -1,11 +1,11 @@
-import type { RequestContext, SubgraphRuntime } from '@pos/kit';
+import type { Clock, RequestContext, SubgraphRuntime } from '@pos/kit';
 import { LoyaltyService } from './modules/action/loyalty.service';
 import { createCouponLoader } from './modules/coupon/coupon.loader';
 import { createCustomerLoader } from './modules/customer/customer.loader';
 import { CustomerService } from './modules/customer/customer.service';
 import { createLedgerLoaders } from './modules/ledger/ledger.loader';
 import { LedgerService } from './modules/ledger/ledger.service';
-import { type Clock, type PinKeys, PinService } from './modules/pin/pin.service';
+import { type PinKeys, PinService } from './modules/pin/pin.service';
 
 export interface LoyaltyRuntime extends SubgraphRuntime {
   /** The time PIN challenges are issued and expire by; tests replace `now` to move past the 90 s. */

@@ -10,6 +10,7 @@ import {
   mulDivRound,
   requireScope,
   textProblems,
+  type Clock,
 } from '@pos/kit';
 import { Coupon, CouponStatus } from '../coupon/coupon.entity';
 import { couponIdOfToken } from '../coupon/coupon.tokens';
@@ -17,7 +18,7 @@ import { LoyaltyCustomer, customerCodeProblems } from '../customer/customer.enti
 import { LoyaltyTransaction, LoyaltyTransactionKind, LoyaltyUnit } from '../ledger/ledger.entity';
 import { LoyaltyOrg, VerificationPreset } from '../org/org.entity';
 import { LoyaltyAction } from '../pin/pin-challenge.entity';
-import { type Clock, PIN_PATTERN, type PinService } from '../pin/pin.service';
+import { PIN_PATTERN, type PinService } from '../pin/pin.service';
 import { loyaltyErrors } from './loyalty.errors';
 import {
   type EarnLoyaltyInput,

@@ -1,6 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type DomainError, decrypt, encrypt } from '@pos/kit';
+import { type Clock, type DomainError, decrypt, encrypt } from '@pos/kit';
 import { loyaltyErrors } from '../action/loyalty.errors';
 import type { LoyaltyCustomer } from '../customer/customer.entity';
 import { type LoyaltyOrg, VerificationPreset } from '../org/org.entity';
@@ -10,11 +10,6 @@ import { LoyaltyAction, PinChallenge, PinChallengeStatus } from './pin-challenge
 export const PIN_TTL_MS = 90_000;
 export const PIN_ATTEMPTS = 3;
 export const PIN_PATTERN = /^\d{4}$/;
-
-/** Where time comes from, so that tests can move it instead of waiting (the PIN's 90 s). */
-export interface Clock {
-  now(): Date;
-}
 
 export interface PinKeys {
   /** Keys the PIN hash; without it, 10,000 guesses would reverse a stored hash. */
