@@ -1,4 +1,9 @@
-import { type ServiceMap, buildOperationContext, executeQueryPlan } from '@apollo/gateway';
+import {
+  type GraphQLDataSourceProcessOptions,
+  type ServiceMap,
+  buildOperationContext,
+  executeQueryPlan,
+} from '@apollo/gateway';
 // Not re-exported by the package, which has no exports map: the gateway's own result shaping and data rewrites, so
 // that an event is shaped exactly as executeQueryPlan would shape it.
 import { applyRewrites } from '@apollo/gateway/dist/dataRewrites';
@@ -36,6 +41,9 @@ import { type ResumableUpstream, resumableUpstream } from './resumable';
 import type { SubscriptionSink } from './ws-server';
 
 const PRIMARY = '__subscription_primary__';
+
+/** A subgraph's answer to the executor. */
+type GatewayGraphQLResponse = Awaited<ReturnType<ServiceMap[string]['process']>>;
 
 /** A distinct client subscription's plan, and what is derived from it once rather than per subscriber or event. */
 interface PlanEntry {
@@ -115,6 +123,9 @@ export class FederatedSubscriptions {
   private apiGraphQL: GraphQLSchema | undefined;
   private readonly plans = new Map<string, PlanEntry>();
   private readonly printed = new WeakMap<DocumentNode, string>();
+  /** The subgraphs as the executor sees them when resolving events: identical fetches in flight share one. */
+  private readonly sharedFetches: ServiceMap;
+  private readonly inFlight = new Map<string, Promise<GatewayGraphQLResponse>>();
   /** What the plan executor is given as the client operation: one field, cheap to rebuild on every event. */
   private readonly executorOperationContext: ReturnType<typeof buildOperationContext>;
   private readonly resumables = new Map<string, ResumableUpstream | null>();
@@ -138,6 +149,12 @@ export class FederatedSubscriptions {
     this.supergraphSchema = this.supergraph.schema.toGraphQLJSSchema();
     this.planner = new QueryPlanner(this.supergraph);
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    this.sharedFetches = Object.fromEntries(
+      Object.entries(serviceMap).map(([name, source]) => [
+        name,
+        { process: (options: GraphQLDataSourceProcessOptions) => this.sharedFetch(name, source, options) },
+      ]),
+    );
     this.executorOperationContext = buildOperationContext({
       schema: this.supergraphSchema,
       operationDocument: parse('subscription { __typename }', { noLocation: true }),
@@ -342,7 +359,7 @@ export class FederatedSubscriptions {
         // use it to shape its result, which is discarded): `input` is shaped with the operation cached with the plan.
         const input = copy(event.data as Record<string, unknown>);
         const services: ServiceMap = {
-          ...this.serviceMap,
+          ...this.sharedFetches,
           [PRIMARY]: { process: async () => ({ data: input }) },
         };
         const result = await executeQueryPlan(
@@ -366,6 +383,29 @@ export class FederatedSubscriptions {
         return internalError(error);
       }
     };
+  }
+
+  /**
+   * A subgraph fetch of an event's `rest`, shared with identical ones in flight: one event resolved for several
+   * client subscriptions of one caller scope that ask the same fields of another subgraph sends one request, not
+   * one each (the same query, variables and caller give the same answer; only requests in flight are shared,
+   * nothing is kept). Every caller gets its own copy of the answer, since the executor writes into what it gets.
+   */
+  private async sharedFetch(
+    name: string,
+    source: ServiceMap[string],
+    options: GraphQLDataSourceProcessOptions,
+  ): Promise<GatewayGraphQLResponse> {
+    const principal = (options.context as Partial<GatewayContext>).principal;
+    const { query, variables } = options.request;
+    if (!principal || !query) return source.process(options);
+    const key = JSON.stringify([name, principalScopeKey(principal), query, variables ?? null]);
+    let fetching = this.inFlight.get(key);
+    if (!fetching) {
+      fetching = source.process(options).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, fetching);
+    }
+    return copy(await fetching);
   }
 
   /** Errors from a subgraph's graphql-ws stream are not formatted there: only public codes pass, as on HTTP. */
