@@ -21,13 +21,14 @@
  * earn has its own external_id, and an answer that is not a 200 recording a new earn ("already processed" included)
  * is counted and fails the run.
  *
- * Last, the subscribers (the "subscribers" part): at each of BENCH_SUBSCRIBERS (1000,10000), that many graphql-ws
- * clients, one WebSocket each, in this process (the gateway's RSS is its own process's), subscribe to paymentEvents
- * through the gateway, one distinct selection per BENCH_SUB_PER_SELECTION (100) of them; then createPayment through
- * the gateway at BENCH_SUB_RATE (2) payments a second, BENCH_SUB_WARMUP_SECONDS (2) of warm-up and
- * BENCH_SUB_SECONDS (10) measured, and a drain of at most BENCH_SUB_DRAIN_SECONDS (20). Reports the delivery latency
- * (receipt minus the event's occurredAt) p50/p99 over every (event, subscriber) delivery, the gateway's peak RSS, its
- * upstream stream count, and every missing, duplicate or unexpected delivery (which fail the run).
+ * Last, the subscribers (the "subscribers" part): at each of BENCH_SUBSCRIBERS (1000,10000), that many WebSocket
+ * clients speaking graphql-transport-ws (graphql-ws's protocol), one WebSocket each, in this process (the gateway's
+ * RSS is its own process's), subscribe to paymentEvents through the gateway, one distinct selection per
+ * BENCH_SUB_PER_SELECTION (100) of them; then createPayment through the gateway at BENCH_SUB_RATE (2) payments a
+ * second, BENCH_SUB_WARMUP_SECONDS (2) of warm-up and BENCH_SUB_SECONDS (10) measured, and a drain of at most
+ * BENCH_SUB_DRAIN_SECONDS (20). Reports the delivery latency (receipt minus the event's occurredAt) p50/p99 over
+ * every (event, subscriber) delivery, the gateway's peak RSS, its upstream stream count, and every missing,
+ * duplicate or unexpected delivery (which fail the run).
  * BENCH_ONLY=queries or BENCH_ONLY=subscribers runs one part alone.
  *
  * Prints req/s, p50 and p99 for every target, the ratios, and the CPU each process spent per request; writes the
@@ -1781,7 +1782,7 @@ async function queryBench(sys: System): Promise<{ report: Record<string, unknown
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Subscribers: payment events through the gateway to many graphql-ws clients
+// Subscribers: payment events through the gateway to many graphql-transport-ws clients
 // ---------------------------------------------------------------------------------------------------------------
 
 /** What both parts of the bench get from main: the running system and the credentials. */
@@ -2211,7 +2212,7 @@ interface SubscriberLevel {
 }
 
 /**
- * One level: `count` subscribers (a graphql-ws client and its WebSocket each, in this process; the gateway runs in
+ * One level: `count` subscribers (a graphql-transport-ws WebSocket each, in this process; the gateway runs in
  * its own), one selection per SUB_PER_SELECTION of them; a warm-up stream, then the measured stream of payments,
  * then a drain until every expected delivery is in (or SUB_DRAIN_SECONDS pass). Latency is receipt minus the
  * event's occurredAt: both are this machine's clock, and occurredAt is taken in the payment's transaction just
@@ -2426,7 +2427,7 @@ async function subscriberBench(sys: System): Promise<{ report: Record<string, un
     }
     const groups = Math.ceil(count / SUB_PER_SELECTION);
     console.log(
-      `\nsubscribers: ${count} graphql-ws clients, ${groups} distinct selections, payments at ${SUB_RATE}/s: ` +
+      `\nsubscribers: ${count} graphql-transport-ws clients, ${groups} distinct selections, payments at ${SUB_RATE}/s: ` +
         `${SUB_WARMUP_SECONDS} s warm-up, then ${SUB_SECONDS} s measured...`,
     );
     const level = await subscriberLevel(sys, pool, count);
@@ -2493,7 +2494,7 @@ async function subscriberBench(sys: System): Promise<{ report: Record<string, un
     failed: levels.some((level) => 'failed' in level && level.failed),
     report: {
       measurement:
-        'each level: N graphql-ws clients (one WebSocket each) in the bench process subscribe to paymentEvents ' +
+        'each level: N graphql-transport-ws clients (raw ws, one WebSocket each) in the bench process subscribe to paymentEvents ' +
         `through the gateway (its own process), one selection per ${SUB_PER_SELECTION} subscribers (filters and ` +
         'fields vary; every 4th selection also reads the order and its location from the orders subgraph); a ' +
         'warm-up stream, then createPayment through the gateway at a steady rate (open-loop) over pre-made orders at ' +
