@@ -3,10 +3,8 @@ import { createServer } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
@@ -39,6 +37,7 @@ import { type GatewayConfig, subgraphUrls } from './config';
 import type { GatewayContext } from './context';
 import { mountDashboard } from './dashboard';
 import { SubgraphDataSource } from './datasource';
+import { bodyErrorHandler, callerKey, documentLimits, hardeningOf, rateLimitMiddleware } from './hardening';
 import { createHostedCheckout, withHostedCheckoutPaths } from './hosted-checkout';
 import { ApiClient } from './identity/identity.entities';
 import { gatewayOrm } from './identity/orm';
@@ -106,6 +105,10 @@ export async function startGateway(
 
     const app = express();
     app.disable('x-powered-by');
+    // The client address anonymous callers are rate-limited by (hardening/http.ts): X-Forwarded-For only from the
+    // proxies TRUST_PROXY names.
+    app.set('trust proxy', config.TRUST_PROXY);
+    const hardening = hardeningOf(config);
     const httpServer = createServer(app);
     const port = await listen(httpServer, config.PORT, config.HOST);
     const publicUrl = config.PUBLIC_URL ?? `http://localhost:${port}`;
@@ -183,12 +186,21 @@ export async function startGateway(
     const apollo = new ApolloServer<GatewayContext>({
       gateway,
       formatError: formatGraphQLError,
+      // Production shows neither the schema nor a page about it (README "Hardening").
       introspection: development,
+      // Depth and cost limits, for HTTP and for the operations REST routes and graphql-ws run in-process.
+      validationRules: hardening.validationRules,
+      // Apollo's default, stated: a GET, or a POST a browser may send cross-site without a preflight (text/plain,
+      // form encodings), must carry apollo-require-preflight or x-apollo-operation-name, or it is refused (400).
+      csrfPrevention: true,
+      // A JSON array of operations is refused (400): one HTTP request is one operation, so the rate limit, the body
+      // limit and the cost limit each bound what one request can ask for.
+      allowBatchedHttpRequests: false,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
         development
           ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-          : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+          : ApolloServerPluginLandingPageDisabled(),
         metrics.apolloPlugin(),
         errorReporting(logger),
       ],
@@ -204,6 +216,9 @@ export async function startGateway(
       {
         schema: subscriptions.apiGraphQLSchema,
         authenticate: (authorization) => principalOf(verify, authorization),
+        // The same depth and cost limits and the same per-caller bucket as /graphql over HTTP.
+        limits: documentLimits(subscriptions.apiGraphQLSchema, hardening.validationRules),
+        rateLimit: (principal) => hardening.requests.take(callerKey(principal)),
         subscribe: (request, sink) => subscriptions.subscribe(request, sink),
         execute: async (request) => {
           const response = await apollo.executeOperation(
@@ -225,6 +240,13 @@ export async function startGateway(
     });
 
     app.use(requestLogging(logger));
+    app.use(
+      rateLimitMiddleware({
+        requests: hardening.requests,
+        tokens: hardening.tokens,
+        principalOf: (req) => callerOf(req).catch(() => null),
+      }),
+    );
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok', service: 'gateway' });
     });
@@ -286,8 +308,9 @@ export async function startGateway(
     });
     // The public hosted checkout pages (HTML forms, their own body parser and security headers).
     app.use(checkout.router);
+    const jsonBody = express.json({ limit: hardening.maxBodyBytes });
     app.use(
-      express.json({ limit: '1mb' }),
+      jsonBody,
       launchRouter({ service: launch, authenticate: (req) => principalOf(verify, req.header('authorization')) }),
       restRouter({
         routes,
@@ -299,7 +322,7 @@ export async function startGateway(
     );
     app.use(
       '/graphql',
-      express.json({ limit: '1mb' }),
+      jsonBody,
       expressMiddleware(apollo, {
         context: async ({ req, res }) => ({
           requestId: res.locals.requestId as string,
@@ -312,12 +335,11 @@ export async function startGateway(
     app.use((req, res) => {
       sendRestError(res, restError(404, 'Not found', [`No route for ${req.method} ${req.path}`]));
     });
+    // A body too large (413), malformed (400) or in an unknown encoding (415), in the path's own error shape.
+    app.use(bodyErrorHandler());
     app.use((error: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
       if (res.headersSent) return next(error);
       const requestId = res.locals.requestId as string | undefined;
-      if ((error as { type?: string }).type === 'entity.parse.failed') {
-        return sendRestError(res, restError(400, 'Validation error', ['body: malformed JSON']), requestId);
-      }
       logger.error({ err: error, requestId, path: req.path }, 'unhandled error');
       sendRestError(res, restError(500), requestId);
     });

@@ -32,6 +32,44 @@ export const gatewayEnvSchema = z.object({
    * clients get an UNAVAILABLE error; each attempt resumes after the last event received, so nothing is lost.
    */
   SUBSCRIPTION_UPSTREAM_RETRY_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  // Hardening (README "Hardening"; gateway/src/hardening). Rate limits left unset are on in production only.
+  /** Deepest field nesting a GraphQL operation may have. */
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
+  /** Largest estimated cost of a GraphQL operation (each field 1, list fields times their rows). */
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(10_000),
+  /** Rows the cost assumes of a list field without a `first`/`limit` argument. */
+  QUERY_COST_LIST_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Largest JSON body of /graphql and the REST routes; a larger one is a 413. */
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  /** Requests a second per caller (client, user, API key; by IP when anonymous); 0 turns it off. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).optional(),
+  /** Requests a caller may send at once (default: twice the rate). */
+  RATE_LIMIT_BURST: z.coerce.number().min(1).optional(),
+  /** Token requests a second per IP address (each checks a client secret with scrypt); 0 turns it off. */
+  TOKEN_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).optional(),
+  /** Token requests an IP address may send at once (default: ten times the rate, at least 1). */
+  TOKEN_RATE_LIMIT_BURST: z.coerce.number().min(1).optional(),
+  /**
+   * Express's `trust proxy`: which proxies' X-Forwarded-For to believe for the client address that anonymous rate
+   * limits key on. Unset: none (the peer address). A hop count (`1` behind one load balancer) or addresses/subnets;
+   * `true` believes any client's header, so anyone could pick the address they are limited as.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value): boolean | number | string =>
+      value === undefined || value === '' || value === 'false'
+        ? false
+        : value === 'true'
+          ? true
+          : /^\d+$/.test(value)
+            ? Number(value)
+            : value,
+    ),
   SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '../../schema/supergraph.graphql')),
   ORDERS_URL: subgraphUrl(4001),
   CHECKS_URL: subgraphUrl(4002),

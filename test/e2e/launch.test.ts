@@ -464,10 +464,21 @@ describe('SSO launch links', () => {
     const create = body.paths['/pos/v1/launch-tokens'].post;
     expect(create.security).toEqual([{ oauth2: [SCOPES.posLaunch] }]);
     expect(create.requestBody.content['application/json'].schema.required).toEqual(['location_id', 'email']);
-    expect(Object.keys(create.responses)).toEqual(['201', '400', '401', '403', '404', '415', '500', '503']);
+    expect(Object.keys(create.responses)).toEqual([
+      '201',
+      '400',
+      '401',
+      '403',
+      '404',
+      '413',
+      '415',
+      '429',
+      '500',
+      '503',
+    ]);
     const exchangeOp = body.paths['/pos/v1/public/launch-exchange'].post;
     expect(exchangeOp.security).toEqual([]);
-    expect(Object.keys(exchangeOp.responses)).toEqual(['200', '400', '401', '403', '415', '422', '500']);
+    expect(Object.keys(exchangeOp.responses)).toEqual(['200', '400', '401', '403', '413', '415', '422', '429', '500']);
 
     // @seriousme/openapi-schema-validator is an ES module: it runs in a child Node process (as api-documents.test).
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-')), 'openapi.json');

@@ -70,7 +70,8 @@ describe('REST facade: partner API v1 locations', () => {
   });
 
   it('answers a malformed JSON body with a JSON 400, never an HTML page or a stack trace', async () => {
-    const response = await fetch(`${stack.origin}/graphql`, {
+    // (/graphql answers it in GraphQL's own shape: test/e2e/hardening.test.ts.)
+    const response = await fetch(`${stack.origin}/pos/v1/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${demo}` },
       body: '{"query": ',
@@ -119,7 +120,7 @@ describe('REST facade: partner API v1 locations', () => {
     const getLocation = body.paths['/pos/v1/locations/{id}'].get;
     expect(getLocation.security).toEqual([{ oauth2: ['tilt/pos:read'] }, { posUser: [] }]);
     expect(getLocation.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
-    expect(Object.keys(getLocation.responses)).toEqual(['200', '400', '401', '403', '404', '500']);
+    expect(Object.keys(getLocation.responses)).toEqual(['200', '400', '401', '403', '404', '429', '500']);
     expect(getLocation.responses['200'].content['application/json'].schema.required).toEqual([
       'id',
       'name',

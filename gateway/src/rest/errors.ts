@@ -29,6 +29,7 @@ const MESSAGE_BY_STATUS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   412: 'Precondition failed',
+  413: 'Payload too large',
   415: 'Unsupported media type',
   422: 'Unprocessable entity',
   429: 'Too many requests',
@@ -43,8 +44,10 @@ export const CODE_BY_STATUS: Record<number, string> = {
   403: 'insufficient_scope',
   404: 'not_found',
   409: 'conflict',
+  413: 'payload_too_large',
   415: 'unsupported_media_type',
   422: 'unprocessable',
+  429: 'rate_limited',
   500: 'internal_error',
   503: 'service_unavailable',
 };
@@ -57,6 +60,8 @@ export interface RestError {
   code: string;
   /** Facts to act on (a PIN challenge's id, the attempts left), from the error's extensions, camelCase. */
   data?: Record<string, unknown>;
+  /** Seconds to wait before retrying (a 429 or 503), sent as `Retry-After`. */
+  retryAfterSeconds?: number;
 }
 
 /** The extensions a client may act on, carried into REST bodies (the rest are the transport's own). */
@@ -83,6 +88,7 @@ export function fromGraphQLError(error: { message: string; extensions?: Record<s
   );
   // A 400 with a reason of its own (`customer not found`) keeps its message; the others are validation errors.
   const validation = status === 400 && (reason ?? 'validation_error') === 'validation_error';
+  const retryAfter = error.extensions?.retryAfterSeconds;
   return {
     ...restError(
       status,
@@ -91,6 +97,7 @@ export function fromGraphQLError(error: { message: string; extensions?: Record<s
       reason,
     ),
     ...(Object.keys(data).length ? { data } : {}),
+    ...(typeof retryAfter === 'number' ? { retryAfterSeconds: retryAfter } : {}),
   };
 }
 
@@ -164,6 +171,8 @@ export function sendRestError(res: Response, restError: RestError, requestId?: s
   if (error.status === 401 && !isLoyaltyApiPath(path)) {
     res.setHeader('WWW-Authenticate', 'Bearer realm="pos", error="invalid_token"');
   }
-  if (error.status === 503) res.setHeader('Retry-After', '5');
+  // Retry-After in seconds: what the refusal says (a rate limit's wait), else 5 s for an unavailable dependency.
+  if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  else if (error.status === 503) res.setHeader('Retry-After', '5');
   res.status(error.status).json(bodyOf(path, error, requestId));
 }

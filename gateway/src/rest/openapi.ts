@@ -14,7 +14,7 @@ const errorBody = z.object({
         'payment_not_refundable, payment_busy, payment_external, reversal_pending, invalid_state_transition, ' +
         'delivery_not_dead, endpoint_disabled, too_many_endpoints, url_not_allowed, processor_unavailable, dependency_unavailable, ' +
         'invalid_token, token_expired, token_reused, location_mismatch, user_inactive (SSO launch links), ' +
-        'service_unavailable, internal_error',
+        'payload_too_large, rate_limited, service_unavailable, internal_error',
     ),
   timestamp: z.string().describe('ISO 8601 timestamp'),
   message: z.string(),
@@ -31,7 +31,8 @@ const loyaltyErrorBody = z.object({
     .describe(
       'The error code, as the loyalty document names them: validation_error, unauthorized, insufficient_scope, ' +
         'customer not found, coupon not found, subscription_required, pin_required, pin_invalid, pin_expired, ' +
-        'pin_attempts_exceeded, manual_code_disabled, insufficient_balance, coupon_already_redeemed, internal_error',
+        'pin_attempts_exceeded, manual_code_disabled, insufficient_balance, coupon_already_redeemed, ' +
+        'payload_too_large, rate_limited, internal_error',
     ),
   message: z.string(),
   challenge_id: z.string().optional().describe('pin_required: the challenge the PIN on the dashboard belongs to'),
@@ -47,7 +48,9 @@ const LOYALTY_ERRORS: Record<number, string> = {
   403: 'Forbidden – the key is not an org’s POS key',
   412: 'Precondition Failed – pin_required: read the PIN on the customer’s dashboard and retry with it',
   422: 'Unprocessable – pin_invalid, pin_expired, manual_code_disabled, insufficient_balance, coupon_already_redeemed',
-  429: 'Too Many Requests – pin_attempts_exceeded: retry without verification_pin for a fresh challenge',
+  429:
+    'Too Many Requests – pin_attempts_exceeded: retry without verification_pin for a fresh challenge; or ' +
+    'rate_limited: the key sent more requests than its rate limit, retry after Retry-After seconds',
 };
 
 const MOBILE_ERRORS: Record<number, string> = {
@@ -60,10 +63,17 @@ const ERRORS: Record<number, string> = {
   403: 'Forbidden – the token lacks the required scope',
   404: 'Not found – no such resource for this caller (another partner’s ids are not found too)',
   409: 'Conflict – the resource’s state does not allow this, or the Idempotency-Key is in use by a running request',
+  413: 'Payload Too Large – the body is larger than the gateway’s limit (MAX_BODY_BYTES, 1 MiB by default)',
   415: 'Unsupported Media Type – the body must be application/json',
   422: 'Unprocessable – a business rule refused the request, or the Idempotency-Key was used with another body',
+  429: 'Too Many Requests – rate_limited: more requests than the caller’s rate limit; retry after Retry-After seconds',
   500: 'Internal Server Error – unexpected; quote the request id in details',
   503: 'Service Unavailable – the payment processor or a service behind the gateway did not answer; retry later',
+};
+
+const RETRY_AFTER_HEADER = {
+  description: 'Seconds to wait before retrying',
+  schema: { type: 'integer', minimum: 1 },
 };
 
 const IDEMPOTENCY_HEADER = {
@@ -144,8 +154,18 @@ export function openApiDocument(routes: DocumentedRoute[], serverUrl: string) {
         content: { 'application/json': { schema: schemaOf(route.response.schema) } },
       },
     };
+    // Every route may answer 429 (the rate limit, README "Hardening"), and one with a body 413 (too large).
     const errors = [
-      ...new Set([400, 401, 403, ...(route.notFoundMessage ? [404] : []), ...(route.errors ?? []), 500]),
+      ...new Set([
+        400,
+        401,
+        403,
+        ...(route.notFoundMessage ? [404] : []),
+        ...(route.body ? [413] : []),
+        ...(route.errors ?? []),
+        429,
+        500,
+      ]),
     ].sort((a, b) => a - b);
     const mobile = isMobileApiPath(route.path);
     const loyalty = isLoyaltyApiPath(route.path);
@@ -156,6 +176,7 @@ export function openApiDocument(routes: DocumentedRoute[], serverUrl: string) {
           route.errorDescriptions?.[status] ??
           (mobile ? MOBILE_ERRORS[status] : loyalty ? LOYALTY_ERRORS[status] : undefined) ??
           ERRORS[status],
+        ...(status === 429 || status === 503 ? { headers: { 'Retry-After': RETRY_AFTER_HEADER } } : {}),
         content: { 'application/json': { schema: { $ref: `#/components/schemas/${errorSchema}` } } },
       };
     }

@@ -61,6 +61,16 @@ export interface GraphqlWsHandlers {
   subscribe(request: OperationRequest, sink: SubscriptionSink): () => void;
   /** Runs a query or mutation sent over the socket. */
   execute(request: OperationRequest): Promise<ExecutionResult | FormattedExecutionResult>;
+  /**
+   * Why a valid document may not run (depth and cost limits, hardening/limits.ts): none when it may. Called for
+   * every subscribe message with the shared parsed document, so it should remember its answer per document.
+   */
+  limits?(document: DocumentNode): readonly GraphQLError[];
+  /**
+   * Takes one request from the caller's rate limit for a subscribe message: null when it may go on, else how long
+   * to wait; the client then gets an `error` message with code RATE_LIMITED and `retryAfterSeconds`.
+   */
+  rateLimit?(principal: Principal): { retryAfterSeconds: number } | null;
 }
 
 export interface WsServerOptions {
@@ -354,9 +364,24 @@ class GraphqlWsServer {
     const subscription = new Subscription(connection, id);
     connection.subscriptions.set(id, subscription);
 
+    const refused = this.handlers.rateLimit?.(principal);
+    if (refused) {
+      const { retryAfterSeconds } = refused;
+      subscription.error([
+        new GraphQLError(`Too many requests: retry after ${retryAfterSeconds} s`, {
+          extensions: { code: 'RATE_LIMITED', retryAfterSeconds },
+        }),
+      ]);
+      return;
+    }
     const checked = this.documents.get(payload.query);
     if (!checked.document) {
       subscription.error(checked.errors);
+      return;
+    }
+    const overLimits = this.handlers.limits?.(checked.document);
+    if (overLimits?.length) {
+      subscription.error(overLimits);
       return;
     }
     const operationName = payload.operationName ?? undefined;

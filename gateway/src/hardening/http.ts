@@ -1,0 +1,134 @@
+import type { Principal } from '@pos/kit';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { restError, sendRestError } from '../rest/errors';
+import type { RateLimited, RateLimiter } from './rate-limit';
+
+/** The path of the built-in token endpoint, limited by client address (it checks secrets with scrypt). */
+export const TOKEN_PATH = '/oauth2/token';
+/** Public pages and exchanges (hosted checkout, SSO launch exchange): no credential, limited by client address. */
+const PUBLIC_PREFIX = '/pos/v1/public/';
+/** What the per-caller limit covers; health, metrics, the JWKS and the dashboard's static page are left alone. */
+const LIMITED_PREFIXES = ['/graphql', '/pos/', '/webhook/'];
+
+const isGraphQLPath = (path: string) => path === '/graphql' || path.startsWith('/graphql/');
+
+/** A caller's bucket: one per M2M client, POS user, loyalty org key or customer key (subjects are unique per kind). */
+export const callerKey = (principal: Principal) => `${principal.kind}:${principal.tenantId}:${principal.subject}`;
+
+/** An anonymous caller's bucket: its address (the peer's, or X-Forwarded-For's as TRUST_PROXY allows). */
+const addressKey = (req: Request) => `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
+
+export interface RateLimitMiddlewareOptions {
+  /** Per caller: /graphql (HTTP), the REST routes, the public pages by address. */
+  requests: RateLimiter;
+  /** Per address: the token endpoint. */
+  tokens: RateLimiter;
+  /**
+   * The caller its credential proves (the same verification, and caches, as the routes use), or null when it has
+   * none or an invalid one: those are limited by address, so a flood of bad tokens costs its sender.
+   */
+  principalOf(req: Request): Promise<Principal | null>;
+}
+
+/** The GraphQL-over-HTTP shape of a refusal the gateway answers itself, before Apollo Server. */
+export function sendGraphQLError(
+  res: Response,
+  status: number,
+  message: string,
+  extensions: Record<string, unknown>,
+): void {
+  res.status(status).json({ errors: [{ message, extensions }] });
+}
+
+function refuse(req: Request, res: Response, limiter: RateLimiter, refused: RateLimited): void {
+  const { perSecond, burst } = limiter.limit;
+  const { retryAfterSeconds } = refused;
+  const detail = `over the rate limit (${perSecond} a second, bursts of ${burst}); retry after ${retryAfterSeconds} s`;
+  const path = req.baseUrl + req.path;
+  res.setHeader('Retry-After', String(retryAfterSeconds));
+  if (isGraphQLPath(path)) {
+    return sendGraphQLError(res, 429, `Too many requests: ${detail}`, { code: 'RATE_LIMITED', retryAfterSeconds });
+  }
+  if (path === TOKEN_PATH) {
+    // The token endpoint's errors are OAuth's (RFC 6749 §5.2), which has no code for this; Cognito answers 429 too.
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(429).json({ error: 'rate_limited', error_description: `Too many token requests: ${detail}` });
+    return;
+  }
+  sendRestError(
+    res,
+    { ...restError(429, undefined, [`Requests ${detail}`], 'rate_limited'), retryAfterSeconds },
+    res.locals.requestId as string,
+  );
+}
+
+/**
+ * Rate limits for HTTP, before any body is read: callers with a credential by who they are, the token endpoint
+ * and the public pages by address (see rate-limit.ts). A refusal is a 429 with `Retry-After`, in each surface's
+ * own error shape (GraphQL `RATE_LIMITED`, the REST bodies through rest/errors.ts, OAuth's at the token endpoint).
+ */
+export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): RequestHandler {
+  const { requests, tokens } = options;
+  return async (req, res, next) => {
+    const path = req.path;
+    try {
+      if (path === TOKEN_PATH) {
+        if (!tokens.enabled) return next();
+        const refused = tokens.take(addressKey(req));
+        return refused ? refuse(req, res, tokens, refused) : next();
+      }
+      if (!requests.enabled || !LIMITED_PREFIXES.some((prefix) => path.startsWith(prefix))) return next();
+      let key: string;
+      if (path.startsWith(PUBLIC_PREFIX)) key = addressKey(req);
+      else {
+        const principal = await options.principalOf(req);
+        key = principal ? callerKey(principal) : addressKey(req);
+      }
+      const refused = requests.take(key);
+      return refused ? refuse(req, res, requests, refused) : next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/**
+ * Errors of reading a request body (body-parser's): too large (413, the limit named, MAX_BODY_BYTES for JSON),
+ * malformed JSON (400), an unsupported charset or encoding (415), each in the path's own shape; never a 500 or the
+ * parser's own text. Anything else goes on to the gateway's last handler.
+ */
+export function bodyErrorHandler(): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    const { type, status, limit } = (error ?? {}) as { type?: unknown; status?: unknown; limit?: unknown };
+    if (res.headersSent || typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500) {
+      return next(error);
+    }
+    let message: string;
+    let detail: string;
+    if (type === 'entity.too.large' || type === 'parameters.too.many') {
+      message = 'Payload too large';
+      detail =
+        typeof limit === 'number' ? `body: larger than the limit of ${limit} bytes` : 'body: too many parameters';
+    } else if (type === 'entity.parse.failed') {
+      message = 'Validation error';
+      detail = 'body: malformed JSON';
+    } else if (status === 415) {
+      message = 'Unsupported media type';
+      detail = 'body: unsupported charset or content encoding';
+    } else {
+      message = 'Bad request';
+      detail = 'body: could not be read';
+    }
+    const path = req.baseUrl + req.path;
+    if (isGraphQLPath(path)) return sendGraphQLError(res, status, `${message}: ${detail}`, { code: 'BAD_REQUEST' });
+    if (path === TOKEN_PATH) {
+      res.status(status).json({ error: 'invalid_request', error_description: `${message}: ${detail}` });
+      return;
+    }
+    sendRestError(
+      res,
+      restError(status, status === 400 ? 'Validation error' : message, [detail]),
+      res.locals.requestId as string,
+    );
+  };
+}

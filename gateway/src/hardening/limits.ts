@@ -1,0 +1,254 @@
+import {
+  type ASTVisitor,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  GraphQLError,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+  type ValueNode,
+  Kind,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  validate,
+  valueFromASTUntyped,
+} from 'graphql';
+
+/**
+ * Depth and cost limits on the documents clients send, as graphql-js validation rules: a document over a limit is
+ * refused before anything runs (GRAPHQL_VALIDATION_FAILED, HTTP 400), and Apollo Server validates each distinct
+ * document once, so the check costs nothing on repeats.
+ *
+ * Why both: depth alone lets a shallow document ask for a large product (`locations { orders { payments { … } } }`
+ * is three levels, but locations × orders × payments rows), and cost alone lets a long chain of cheap single objects
+ * through (`payment { order { payments { order { … } } } }`), each level one more round of subgraph fetches.
+ */
+export interface OperationLimits {
+  /** Deepest field nesting an operation may have: `{ a { b } }` is 2. */
+  maxDepth: number;
+  /** Largest estimated cost (see {@link operationCost}). */
+  maxCost: number;
+  /** The rows assumed of a list field that takes no `first`/`limit` argument (`locations`, `Order.payments`). */
+  defaultListSize: number;
+}
+
+/** A `first`/`limit` above this counts as this: no list the services return is longer (the largest caps at 200). */
+export const MAX_LIST_SIZE = 1000;
+
+/** Arguments that bound how many rows a list field returns. */
+const SIZE_ARGUMENTS = ['first', 'limit'];
+
+interface Measure {
+  depth: number;
+  cost: number;
+}
+
+/**
+ * Introspection's own fields (`__schema`, `__type`) count for nothing: introspection is refused outside development
+ * anyway, and the tools that use it there (Sandbox, codegen) send queries nested deeper than any data query.
+ * `__typename` is a field like any other.
+ */
+const isIntrospection = (name: string) => name === '__schema' || name === '__type';
+
+function fieldOf(type: GraphQLCompositeType | null, name: string): GraphQLField<unknown, unknown> | undefined {
+  if (!type || !(isObjectType(type) || isInterfaceType(type))) return undefined;
+  return type.getFields()[name];
+}
+
+/** How many times a list field's selection counts: its `first`/`limit` (literal, variable default, schema default). */
+function listSize(
+  field: GraphQLField<unknown, unknown>,
+  args: readonly { name: { value: string }; value: ValueNode }[],
+  variableDefaults: Map<string, unknown>,
+  defaultListSize: number,
+): number {
+  for (const name of SIZE_ARGUMENTS) {
+    const definition = field.args.find((arg) => arg.name === name);
+    if (!definition) continue;
+    const given = args.find((arg) => arg.name.value === name);
+    let value: unknown = definition.defaultValue;
+    if (given) {
+      // A variable's value is not known when a document is validated (once, for every set of variables): its
+      // default in the operation counts, else the argument's default in the schema, else the default list size.
+      value =
+        given.value.kind === Kind.VARIABLE
+          ? (variableDefaults.get(given.value.name.value) ?? definition.defaultValue)
+          : valueFromASTUntyped(given.value);
+    }
+    if (typeof value === 'number' && Number.isFinite(value)) return Math.min(Math.max(0, value), MAX_LIST_SIZE);
+  }
+  return defaultListSize;
+}
+
+/** Each list wrapper of a type multiplies what is under it (`[[X]]` twice). */
+function listMultiplier(type: GraphQLOutputType, size: number): number {
+  let multiplier = 1;
+  let current: GraphQLOutputType = getNullableType(type);
+  while (isListType(current)) {
+    multiplier *= size;
+    current = getNullableType(current.ofType);
+  }
+  return multiplier;
+}
+
+/**
+ * Depth and cost of one operation. Cost: every field costs 1, and a list field's selection counts once per row it
+ * may return ({@link listSize}), so `locations { orders { id } }` costs 1 + 10 × (1 + 10 × 1) = 111 with the
+ * default list size 10. Inline fragments on different types all count (a bound, not a guess of which one matches).
+ * A named fragment is measured once however often it is spread (no blow-up from fragments spreading fragments),
+ * and a fragment cycle (refused by graphql-js's own NoFragmentCycles rule) counts once around.
+ */
+export function measureOperation(
+  context: ValidationContext,
+  operation: OperationDefinitionNode,
+  defaultListSize: number,
+): Measure {
+  const schema = context.getSchema();
+  const variableDefaults = new Map<string, unknown>();
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue) {
+      variableDefaults.set(definition.variable.name.value, valueFromASTUntyped(definition.defaultValue));
+    }
+  }
+  // Per operation: a fragment's measure depends on the operation's variable defaults.
+  const fragments = new Map<string, Measure>();
+  const inProgress = new Set<string>();
+
+  const measureFragment = (fragment: FragmentDefinitionNode): Measure => {
+    const name = fragment.name.value;
+    const known = fragments.get(name);
+    if (known) return known;
+    if (inProgress.has(name)) return { depth: 0, cost: 0 };
+    inProgress.add(name);
+    const type = schema.getType(fragment.typeCondition.name.value);
+    const measure = measureSelections(fragment.selectionSet, isCompositeType(type) ? type : null);
+    inProgress.delete(name);
+    fragments.set(name, measure);
+    return measure;
+  };
+
+  function measureSelections(selectionSet: SelectionSetNode, parent: GraphQLCompositeType | null): Measure {
+    let depth = 0;
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      let measure: Measure;
+      if (selection.kind === Kind.FIELD) {
+        if (isIntrospection(selection.name.value)) continue;
+        const field = fieldOf(parent, selection.name.value);
+        measure = { depth: 1, cost: 1 };
+        if (selection.selectionSet) {
+          const type = field ? getNamedType(field.type) : null;
+          const below = measureSelections(selection.selectionSet, isCompositeType(type) ? type : null);
+          const rows = field
+            ? listMultiplier(field.type, listSize(field, selection.arguments ?? [], variableDefaults, defaultListSize))
+            : 1;
+          measure = { depth: 1 + below.depth, cost: 1 + rows * below.cost };
+        }
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        measure = measureSelections(selection.selectionSet, isCompositeType(type) ? type : null);
+      } else {
+        const fragment = context.getFragment(selection.name.value);
+        if (!fragment) continue;
+        measure = measureFragment(fragment);
+      }
+      depth = Math.max(depth, measure.depth);
+      cost = Math.min(cost + measure.cost, Number.MAX_SAFE_INTEGER);
+    }
+    return { depth, cost };
+  }
+
+  const root = schema.getRootType(operation.operation) ?? null;
+  return measureSelections(operation.selectionSet, root);
+}
+
+const operationLabel = (operation: OperationDefinitionNode) =>
+  operation.name ? `Operation ${operation.name.value}` : `The ${operation.operation}`;
+
+const limitError = (
+  operation: OperationDefinitionNode,
+  message: string,
+  extensions: { limit: 'depth' | 'cost'; maximum: number; actual: number },
+) =>
+  new GraphQLError(message, {
+    nodes: [operation],
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...extensions },
+  });
+
+/** Refuses an operation whose fields nest deeper than `maxDepth`. */
+export function maxDepthRule(maxDepth: number, defaultListSize = 10): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => ({
+    OperationDefinition(operation) {
+      const { depth } = measureOperation(context, operation, defaultListSize);
+      if (depth > maxDepth) {
+        context.reportError(
+          limitError(
+            operation,
+            `${operationLabel(operation)} is ${depth} levels deep; the maximum depth is ${maxDepth}`,
+            {
+              limit: 'depth',
+              maximum: maxDepth,
+              actual: depth,
+            },
+          ),
+        );
+      }
+      return false;
+    },
+  });
+}
+
+/** Refuses an operation whose estimated cost ({@link measureOperation}) is above `maxCost`. */
+export function maxCostRule(maxCost: number, defaultListSize: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => ({
+    OperationDefinition(operation) {
+      const { cost } = measureOperation(context, operation, defaultListSize);
+      if (cost > maxCost) {
+        context.reportError(
+          limitError(
+            operation,
+            `${operationLabel(operation)} costs ${cost}; the maximum cost is ${maxCost} (each field costs 1, and a list ` +
+              `field's selection counts once per row of its first/limit argument, or ${defaultListSize} rows)`,
+            { limit: 'cost', maximum: maxCost, actual: cost },
+          ),
+        );
+      }
+      return false;
+    },
+  });
+}
+
+/** The two rules, as Apollo Server's `validationRules` and the graphql-ws server's check take them. */
+export const operationLimitRules = (limits: OperationLimits): ValidationRule[] => [
+  maxDepthRule(limits.maxDepth, limits.defaultListSize),
+  maxCostRule(limits.maxCost, limits.defaultListSize),
+];
+
+/**
+ * The limit errors of a document that is valid otherwise, remembered per document object: the graphql-ws server
+ * shares one parsed document among every client that sends the same text (subscriptions/documents.ts), so the
+ * rules run once per distinct text there too.
+ */
+export function documentLimits(
+  schema: GraphQLSchema,
+  rules: ValidationRule[],
+): (document: DocumentNode) => readonly GraphQLError[] {
+  const checked = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+  return (document) => {
+    let errors = checked.get(document);
+    if (!errors) {
+      errors = validate(schema, document, rules);
+      checked.set(document, errors);
+    }
+    return errors;
+  };
+}

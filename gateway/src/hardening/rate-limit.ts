@@ -1,0 +1,89 @@
+/**
+ * Per-client rate limits: a token bucket per caller, kept in this process's memory.
+ *
+ * Each caller has a bucket of `burst` tokens that refills at `perSecond` tokens a second; a request takes one, and a
+ * request that finds the bucket empty is refused with 429 and `Retry-After`: the whole seconds until a token is
+ * back. So a client may send `burst` requests at once, and `perSecond` a second for as long as it likes.
+ *
+ * The buckets are per gateway replica: behind a load balancer spreading a client over N replicas, the client gets
+ * up to N times the limit. That bounds what one client can take of one replica, which is what the limit is for
+ * (a shared store, e.g. PostgreSQL or Redis, would make it global at the cost of a round trip per request).
+ */
+export interface RateLimit {
+  /** Tokens a second a bucket refills; 0 turns the limit off. Fractions are fine (0.5: one request every 2 s). */
+  perSecond: number;
+  /** The bucket's size: requests a caller may send at once after being idle. */
+  burst: number;
+}
+
+/** A refusal: how long to wait before the next request can pass. */
+export interface RateLimited {
+  retryAfterSeconds: number;
+}
+
+interface Bucket {
+  tokens: number;
+  /** When `tokens` was last brought up to date (ms, the limiter's clock). */
+  at: number;
+}
+
+/**
+ * Token buckets by key (see the module comment). Memory is bounded: a bucket that has refilled completely is the
+ * same as no bucket and is dropped by a sweep, and past `maxKeys` buckets the least recently created goes first
+ * (keys of anonymous callers are IP addresses, which a client does not choose freely, but many of them exist).
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly fullAfterMs: number;
+  private lastSweep: number;
+
+  constructor(
+    readonly limit: RateLimit,
+    /** Milliseconds from any fixed origin; tests pass their own to move time. */
+    private readonly now: () => number = () => performance.now(),
+    private readonly maxKeys = 100_000,
+  ) {
+    this.fullAfterMs = limit.perSecond > 0 ? (limit.burst / limit.perSecond) * 1000 : 0;
+    this.lastSweep = now();
+  }
+
+  get enabled(): boolean {
+    return this.limit.perSecond > 0;
+  }
+
+  /** Buckets held (callers seen within the time a bucket takes to refill). */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /** Takes one token from `key`'s bucket: null when the request may pass, else how long to wait. */
+  take(key: string): RateLimited | null {
+    if (!this.enabled) return null;
+    const now = this.now();
+    this.sweep(now);
+    const { perSecond, burst } = this.limit;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+      bucket = { tokens: burst, at: now };
+      this.buckets.set(key, bucket);
+    } else {
+      bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+      bucket.at = now;
+    }
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return null;
+    }
+    return { retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)) };
+  }
+
+  /** Drops the buckets that have refilled (at most once a refill time, so it costs nothing per request). */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < Math.max(this.fullAfterMs, 1000)) return;
+    this.lastSweep = now;
+    for (const [key, bucket] of this.buckets) {
+      if (now - bucket.at >= this.fullAfterMs) this.buckets.delete(key);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Supergraph } from '@apollo/federation-internals';
+import { type GraphQLError, parse, specifiedRules, validate } from 'graphql';
+import { gatewayEnvSchema } from '../src/config';
+import { RateLimiter, documentLimits, hardeningOf, operationLimitRules } from '../src/hardening';
+import { MAX_LIST_SIZE } from '../src/hardening/limits';
+import { routes } from '../src/rest/routes';
+
+const ROOT = path.resolve(__dirname, '../..');
+const schema = Supergraph.build(fs.readFileSync(path.join(ROOT, 'schema/supergraph.graphql'), 'utf8'))
+  .apiSchema()
+  .toGraphQLJSSchema();
+
+/** The settings every gateway needs, to parse the rest with their defaults. */
+const REQUIRED = {
+  DATABASE_URL: 'postgres://localhost/none',
+  INTERNAL_JWT_SECRET: 'x'.repeat(32),
+  KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
+const settings = (env: Record<string, string> = {}) => gatewayEnvSchema.parse({ ...REQUIRED, ...env });
+const DEFAULTS = hardeningOf(settings()).operationLimits;
+
+/** The limit errors of a document under these limits (the document must be valid otherwise). */
+function limitErrors(text: string, limits = DEFAULTS): readonly GraphQLError[] {
+  const document = parse(text);
+  expect(validate(schema, document, specifiedRules)).toEqual([]);
+  return validate(schema, document, operationLimitRules(limits));
+}
+
+/** Depth and cost as the rules measure them: with both limits at 0, every error names its value. */
+function measure(text: string) {
+  const errors = limitErrors(text, { maxDepth: 0, maxCost: 0, defaultListSize: 10 });
+  const of = (limit: string) =>
+    errors.find((e) => e.extensions.limit === limit)?.extensions.actual as number | undefined;
+  return { depth: of('depth'), cost: of('cost') };
+}
+
+/** The GraphQL documents the README shows: JSON bodies of its curl examples, its graphql blocks, the bench query. */
+function readmeDocuments(): string[] {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const found = [
+    ...[...readme.matchAll(/"query":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string),
+    ...[...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]),
+    ...[...readme.matchAll(/^The query: `([^`]+)`/gm)].map((m) => m[1]),
+  ];
+  // Examples with placeholders ("…") or several operations in one block are prose, not documents to send.
+  return found.filter((text) => {
+    try {
+      return validate(schema, parse(text), specifiedRules).length === 0;
+    } catch {
+      return false;
+    }
+  });
+}
+
+describe('depth and cost limits', () => {
+  it('measure depth as field nesting and cost as fields times the rows of their lists', () => {
+    expect(measure('{ locations { id } }')).toEqual({ depth: 2, cost: 11 });
+    // 1 + 10 × (1 + 10 × 1): the default list size for lists without first/limit.
+    expect(measure('{ locations { orders { id } } }')).toEqual({ depth: 3, cost: 111 });
+    // A literal first, a variable's default, the schema's default (transactions: first = 50), capped.
+    const customer = (args: string, vars = '') =>
+      measure(`query${vars} { loyaltyCustomer(code: "482193") { transactions${args} { id } } }`).cost;
+    expect(customer('(first: 3)')).toBe(1 + 1 + 3);
+    expect(customer('(first: $n)', '($n: Int! = 7)')).toBe(1 + 1 + 7);
+    expect(customer('')).toBe(1 + 1 + 50);
+    expect(customer('(first: 1000000)')).toBe(1 + 1 + MAX_LIST_SIZE);
+    // Fragments count where they are spread; introspection's own fields count for nothing.
+    expect(measure('{ locations { ...L } } fragment L on Location { orders { id } }')).toEqual({ depth: 3, cost: 111 });
+    expect(measure('{ __schema { types { fields { type { ofType { name } } } } } locations { id } }')).toEqual({
+      depth: 2,
+      cost: 11,
+    });
+  });
+
+  it('let every documented query through: the REST routes’ operations, the README’s and the benchmark’s', () => {
+    const documents = [...routes.map((route) => route.document), ...readmeDocuments()];
+    expect(documents.length).toBeGreaterThan(routes.length + 5);
+    for (const text of documents) expect([text, limitErrors(text)]).toEqual([text, []]);
+    // The widest: the README's query across the four subgraphs, and the benchmark's.
+    const widest = readmeDocuments().map((text) => measure(text).cost ?? 0);
+    expect(Math.max(...widest)).toBeGreaterThan(2500);
+    expect(Math.max(...widest)).toBeLessThan(DEFAULTS.maxCost / 2);
+  });
+
+  it('refuse a deep, and a wide, query, naming the limit and the value', () => {
+    const deep =
+      '{ payment(id: "1") { order { location { orders { payments { order { location { orders { payments { order ' +
+      '{ location { orders { id } } } } } } } } } } } } }';
+    const [depth, cost] = limitErrors(deep);
+    expect(depth.message).toBe('The query is 13 levels deep; the maximum depth is 12');
+    expect(depth.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'depth', maximum: 12, actual: 13 });
+    expect(cost.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'cost', maximum: 10_000 });
+
+    // Seven levels only, but locations × orders × payments × refunds rows, and checks × items of each payment.
+    const wide =
+      'query Wide { locations { orders { payments { refunds { id amountCents } order { checks { items { name } } } } } } }';
+    const errors = limitErrors(wide);
+    expect(errors).toHaveLength(1);
+    expect(errors[0].message).toMatch(/^Operation Wide costs \d+; the maximum cost is 10000 \(each field costs 1/);
+    expect(errors[0].extensions.actual).toBeGreaterThan(10_000);
+  });
+
+  it('measure fragments once however often they are spread, and survive a fragment cycle', () => {
+    // 40 fragments each spreading the next twice: 2^40 spreads if expanded, measured in 40 steps.
+    const fragments = Array.from(
+      { length: 40 },
+      (_, i) =>
+        `fragment F${i} on Location { ${i === 39 ? 'id' : `a: openChecks { location { ...F${i + 1} } } b: openChecks { location { ...F${i + 1} } }`} }`,
+    ).join('\n');
+    const started = performance.now();
+    const errors = validate(schema, parse(`{ locations { ...F0 } } ${fragments}`), operationLimitRules(DEFAULTS));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(errors.map((e) => e.extensions.limit)).toEqual(['depth', 'cost']);
+
+    const cyclic = parse('{ locations { ...A } } fragment A on Location { orders { location { ...A } } }');
+    expect(validate(schema, cyclic, operationLimitRules(DEFAULTS))).toEqual([]);
+  });
+
+  it('remember the answer per parsed document for the graphql-ws server', () => {
+    let runs = 0;
+    const counting = operationLimitRules(DEFAULTS).map((rule) => (context: Parameters<typeof rule>[0]) => {
+      runs++;
+      return rule(context);
+    });
+    const check = documentLimits(schema, counting);
+    const document = parse('{ locations { id } }');
+    expect(check(document)).toEqual([]);
+    expect(check(document)).toEqual([]);
+    expect(runs).toBe(2);
+  });
+});
+
+describe('RateLimiter', () => {
+  it('lets a burst through, refuses the next with the seconds until a token is back, and refills', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ perSecond: 2, burst: 3 }, () => now);
+    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([null, null, null]);
+    expect(limiter.take('a')).toEqual({ retryAfterSeconds: 1 });
+    // Another caller has a bucket of its own.
+    expect(limiter.take('b')).toBeNull();
+    now += 500; // one token back (2 a second)
+    expect(limiter.take('a')).toBeNull();
+    expect(limiter.take('a')).toEqual({ retryAfterSeconds: 1 });
+    now += 10_000; // refilled to the burst, not beyond
+    for (let i = 0; i < 3; i++) expect(limiter.take('a')).toBeNull();
+    expect(limiter.take('a')).not.toBeNull();
+  });
+
+  it('says how long to wait at slow rates, and is off at 0', () => {
+    let now = 0;
+    const slow = new RateLimiter({ perSecond: 0.1, burst: 1 }, () => now);
+    expect(slow.take('a')).toBeNull();
+    expect(slow.take('a')).toEqual({ retryAfterSeconds: 10 });
+    now += 4000;
+    expect(slow.take('a')).toEqual({ retryAfterSeconds: 6 });
+    const off = new RateLimiter({ perSecond: 0, burst: 1 }, () => now);
+    for (let i = 0; i < 1000; i++) expect(off.take('a')).toBeNull();
+    expect(off.size).toBe(0);
+  });
+
+  it('forgets callers whose bucket has refilled, and holds at most maxKeys', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ perSecond: 10, burst: 10 }, () => now, 3);
+    for (const key of ['a', 'b', 'c', 'd']) limiter.take(key);
+    expect(limiter.size).toBe(3);
+    now += 1000; // a full bucket is no bucket
+    limiter.take('e');
+    expect(limiter.size).toBe(1);
+  });
+
+  it('is on in production and off elsewhere unless set; the burst defaults to twice the rate', () => {
+    const limits = (env: Record<string, string>) => {
+      const hardening = hardeningOf(settings(env));
+      return { requests: hardening.requests.limit, tokens: hardening.tokens.limit };
+    };
+    expect(limits({ NODE_ENV: 'production' })).toEqual({
+      requests: { perSecond: 50, burst: 100 },
+      tokens: { perSecond: 1, burst: 10 },
+    });
+    expect(limits({ NODE_ENV: 'development' }).requests.perSecond).toBe(0);
+    expect(limits({ NODE_ENV: 'development' }).tokens.perSecond).toBe(0);
+    expect(limits({ NODE_ENV: 'production', RATE_LIMIT_PER_SECOND: '0' }).requests.perSecond).toBe(0);
+    expect(limits({ RATE_LIMIT_PER_SECOND: '20', TOKEN_RATE_LIMIT_PER_SECOND: '0.5' })).toEqual({
+      requests: { perSecond: 20, burst: 40 },
+      tokens: { perSecond: 0.5, burst: 5 },
+    });
+    expect(limits({ RATE_LIMIT_PER_SECOND: '20', RATE_LIMIT_BURST: '5' }).requests).toEqual({
+      perSecond: 20,
+      burst: 5,
+    });
+  });
+});
