@@ -23,6 +23,7 @@ import {
   shouldSeedDemo,
   systemClock,
 } from '@pos/kit';
+import { operationSpanName, traceRequests, tracingPlugin, withSpan } from '@pos/kit';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
@@ -203,6 +204,8 @@ export async function startGateway(
           : ApolloServerPluginLandingPageDisabled(),
         metrics.apolloPlugin(),
         errorReporting(logger),
+        // Names the traced operation on its span (nothing while tracing is off).
+        tracingPlugin(),
       ],
     });
     await apollo.start();
@@ -282,9 +285,11 @@ export async function startGateway(
       principal: Principal,
       requestId: string,
     ) => {
-      const response = await apollo.executeOperation(
-        { query: document, variables },
-        { contextValue: { requestId, principal } },
+      // The operation's span: below the REST route's, above @apollo/gateway's own (gateway.plan, gateway.fetch).
+      const response = await withSpan(
+        () => operationSpanName(document),
+        { service: 'gateway' },
+        () => apollo.executeOperation({ query: document, variables }, { contextValue: { requestId, principal } }),
       );
       return response.body.kind === 'single'
         ? response.body.singleResult
@@ -323,6 +328,7 @@ export async function startGateway(
     app.use(
       '/graphql',
       jsonBody,
+      traceRequests('gateway'),
       expressMiddleware(apollo, {
         context: async ({ req, res }) => ({
           requestId: res.locals.requestId as string,

@@ -1,6 +1,8 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway/dist/datasources/types';
 import { INTERNAL_CONTEXT_HEADER, REQUEST_ID_HEADER, type ServiceMetrics } from '@pos/kit';
+// Tracing: a client span per subgraph fetch, with its traceparent.
+import { SpanKind, injectTraceContext, withSpan } from '@pos/kit';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { type GatewayContext, internalContextFor } from './context';
 
@@ -27,6 +29,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const headers = request.http!.headers;
     if (context?.requestId) headers.set(REQUEST_ID_HEADER, context.requestId);
+    // The fetch span's W3C traceparent: the subgraph's server span continues it (nothing while tracing is off).
+    injectTraceContext(headers);
     if (context?.principal) {
       headers.set(INTERNAL_CONTEXT_HEADER, await internalContextFor(this.internalSecret, context.principal));
     }
@@ -35,7 +39,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const end = this.metrics.subgraphFetchDuration.startTimer({ subgraph: this.name });
     try {
-      const response = await super.process(options);
+      const response = await withSpan(
+        `POST ${this.name}`,
+        { kind: SpanKind.CLIENT, childOnly: true, attributes: { 'pos.subgraph': this.name, 'url.full': this.url! } },
+        () => super.process(options),
+      );
       end({ outcome: response.errors?.length ? 'error' : 'ok' });
       return response;
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { Principal } from '@pos/kit';
+import { type Principal, traceHttpRequest } from '@pos/kit';
 import { type Request, type Response, Router } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import type { z } from 'zod';
@@ -42,7 +42,13 @@ export function restRouter(options: RestRouterOptions): Router {
   const router = Router();
   for (const route of options.routes) {
     const expressPath = route.path.replace(/\{(\w+)\}/g, ':$1');
-    router[route.method](expressPath, async (req: Request, res: Response) => {
+    // Each call is a server span (the trace's root, or continuing the caller's traceparent) named by the route's
+    // template, never its values; the operation and every subgraph fetch it makes are spans below it.
+    const spanAttributes = { 'pos.rest.operation_id': route.operationId };
+    router[route.method](expressPath, (req: Request, res: Response) =>
+      traceHttpRequest('gateway', route.path, req, res, () => handle(req, res), spanAttributes),
+    );
+    async function handle(req: Request, res: Response) {
       const requestId = res.locals.requestId as string;
       const fail = (error: RestError) => sendRestError(res, error, requestId);
       const scheme = route.auth ?? 'bearer';
@@ -92,7 +98,7 @@ export function restRouter(options: RestRouterOptions): Router {
       }
       if (response.replayed) res.setHeader(REPLAYED_HEADER, 'true');
       res.status(response.status).json(response.body);
-    });
+    }
   }
   return router;
 }

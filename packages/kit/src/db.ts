@@ -1,6 +1,7 @@
 import { type Options, MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { MigrationObject } from '@mikro-orm/core';
+import { traceSql } from './tracing';
 
 export interface OrmOptions {
   databaseUrl: string;
@@ -17,7 +18,7 @@ export interface OrmOptions {
  * explicitly (no file globbing, so they load the same under jest, the launcher and a container).
  */
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
-  return MikroORM.init({
+  const orm = await MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: options.databaseUrl,
     schema: options.schema,
@@ -40,6 +41,9 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
     forceUtcTimezone: true,
     discovery: { warnWhenNoEntities: false },
   });
+  // A span per statement while a traced request runs it; a boolean test per statement otherwise.
+  traceSql(orm, options.schema);
+  return orm;
 }
 
 /**

@@ -23,4 +23,5 @@ export * from './sealing';
 export * from './server';
 export * from './subgraph';
 export * from './tenancy';
+export * from './tracing';
 export * from './validation';

@@ -14,6 +14,7 @@ import { errorReporting, formatGraphQLError } from './errors';
 import { INTERNAL_CONTEXT_HEADER, REQUEST_ID_HEADER, type Principal, verifyInternalContext } from './internal-auth';
 import type { Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
+import { traceRequests, tracingPlugin } from './tracing';
 
 /** What every subgraph resolver receives; each subgraph extends it with its own DataLoaders. */
 export interface RequestContext {
@@ -151,6 +152,8 @@ export async function startSubgraphServer<C extends RequestContext>(
       ApolloServerPluginInlineTraceDisabled(),
       metrics.apolloPlugin(),
       errorReporting(logger),
+      // Root fields, _entities and field resolvers get spans while tracing is on (nothing otherwise).
+      tracingPlugin({ resolvers: true }),
       {
         async serverWillStart() {
           return {
@@ -180,6 +183,8 @@ export async function startSubgraphServer<C extends RequestContext>(
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    // A server span continuing the gateway's traceparent, active while Apollo runs the operation.
+    traceRequests(options.name),
     expressMiddleware(server, {
       context: async ({ req, res }) =>
         contextFor(

@@ -8,6 +8,7 @@ import { shouldSeedDemo } from './demo';
 import { type Logger, createLogger } from './logger';
 import { ServiceMetrics } from './metrics';
 import { type RequestContext, type RunningServer, startSubgraphServer } from './server';
+import { startTracing } from './tracing';
 
 const baseEnv = (defaultPort: number) => ({ ...commonEnv, PORT: portEnv(defaultPort) });
 /** The settings of a subgraph: the common ones plus those its definition declares in `env`. */
@@ -124,8 +125,13 @@ export async function runSubgraphProcess<C extends RequestContext, R extends Sub
   const config = parseConfig(subgraphEnvSchema(definition.defaultPort, definition.env));
   const logger = createLogger(definition.name, config.LOG_LEVEL);
   try {
+    // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; off (nothing registered) otherwise.
+    const tracing = await startTracing({ serviceName: definition.name });
     const started = await startSubgraph(definition, config, logger);
-    onShutdown(logger, () => started.close());
+    onShutdown(logger, async () => {
+      await started.close();
+      await tracing?.shutdown();
+    });
   } catch (error) {
     logger.fatal({ err: error }, `${definition.name} failed to start`);
     process.exit(1);
