@@ -7,13 +7,15 @@ import {
   INTERNAL_CONTEXT_HEADER,
   SpanKind,
   type TestTracing,
+  createLogger,
   installTestTracing,
   posTracer,
   signInternalContext,
   startTracing,
   tracingEnabled,
+  withSpan,
 } from '@pos/kit';
-import { TEST_ENV, partnerPrincipal, postGraphQL } from '@pos/kit/src/testing';
+import { TEST_ENV, memoryLogger, partnerPrincipal, postGraphQL } from '@pos/kit/src/testing';
 import { payOrder } from '../support/payments';
 import { startServiceProcess } from '../support/processes';
 import { restClient } from '../support/rest';
@@ -62,8 +64,10 @@ describe('tracing', () => {
   let token: string;
   /** The traceparent header of every request each subgraph received. */
   const received: Record<string, Array<string | undefined>> = {};
+  const gatewayLog = memoryLogger('gateway');
+  const paymentsLog = memoryLogger('payments');
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ loggers: { gateway: gatewayLog.logger, payments: paymentsLog.logger } });
     token = await stack.token();
     for (const [name, subgraph] of Object.entries(stack.subgraphs)) {
       received[name] = [];
@@ -240,6 +244,24 @@ describe('tracing', () => {
       expect(received.payments.length).toBeGreaterThan(0);
       expect(received.orders.length).toBeGreaterThan(0);
       for (const traceparent of sent) expect(traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+
+      // The request log lines of the facade and of payments name the trace; so does a line logged inside a span.
+      const requestLine = (log: typeof gatewayLog, path: string) =>
+        log.lines().find((l) => l.msg === 'request' && l.path === path && l.trace_id === traceId);
+      expect(requestLine(gatewayLog, `/pos/v1/orders/${orderId}/payments`)).toMatchObject({ status: 201 });
+      expect(requestLine(paymentsLog, '/graphql')).toBeDefined();
+      const lines: string[] = [];
+      const logger = createLogger('probe', 'info', { write: (line: string) => lines.push(line) });
+      const probeIds = withSpan('probe', {}, (span) => {
+        logger.info('inside');
+        return span.spanContext();
+      });
+      logger.info('outside');
+      expect(lines.map((line) => JSON.parse(line))).toMatchObject([
+        { msg: 'inside', trace_id: probeIds.traceId, span_id: probeIds.spanId },
+        { msg: 'outside' },
+      ]);
+      expect(JSON.parse(lines[1]).trace_id).toBeUndefined();
 
       // No span carries a card token, a credential, a secret, or a SQL parameter value (the order id is one, and
       // a path value too).

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { mergeTraceIds, traceIds } from './tracing';
 
 export type { Logger };
 
@@ -15,6 +16,9 @@ export function createLogger(
     name: service,
     level,
     base: { service },
+    // trace_id and span_id on lines logged inside a traced request (nothing while tracing is off).
+    mixin: traceIds,
+    mixinMergeStrategy: mergeTraceIds,
     redact: {
       paths: [
         'req.headers.authorization',

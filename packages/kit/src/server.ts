@@ -67,6 +67,8 @@ export function requestLogging(logger: Logger) {
           path,
           status: res.statusCode,
           ms: Number(process.hrtime.bigint() - started) / 1e6,
+          // Set by the request's server span while tracing is on (an undefined field is not written).
+          trace_id: res.locals.traceId as string | undefined,
         },
         'request',
       );

@@ -248,6 +248,27 @@ export function withSpan<T>(name: string | (() => string), options: PosSpanOptio
   ) as T;
 }
 
+const NO_IDS: { trace_id?: string; span_id?: string } = {};
+
+/**
+ * The active span's trace and span ids, for a log line (pino's mixin): a line logged while a traced request runs
+ * can be found in its trace. Empty while tracing is off or outside any span.
+ */
+export function traceIds(): { trace_id?: string; span_id?: string } {
+  if (!active) return NO_IDS;
+  const span = trace.getSpan(context.active());
+  if (!span) return NO_IDS;
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
+/**
+ * pino's mixinMergeStrategy for {@link traceIds}: pino's own assigns the line's fields into the mixin's object,
+ * which must then be a new one per line; this one leaves the shared empty one alone.
+ */
+export const mergeTraceIds = (mergeObject: object, mixinObject: object): object =>
+  mixinObject === NO_IDS ? mergeObject : Object.assign(mixinObject, mergeObject);
+
 /** Writes the active context's `traceparent` (and `tracestate`) with `set`; nothing while tracing is off. */
 export function injectTraceContext(carrier: { set(name: string, value: string): unknown }): void {
   if (!active) return;
@@ -293,6 +314,8 @@ export function traceHttpRequest<T>(
     },
     parent,
   );
+  // For the request's log line, written when the response finishes, outside the span's context.
+  res.locals.traceId = span.spanContext().traceId;
   let ended = false;
   const end = () => {
     if (ended) return;
