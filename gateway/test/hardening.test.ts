@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { Supergraph } from '@apollo/federation-internals';
+import express from 'express';
 import { type GraphQLError, parse, specifiedRules, validate } from 'graphql';
 import { gatewayEnvSchema } from '../src/config';
-import { RateLimiter, documentLimits, hardeningOf, operationLimitRules } from '../src/hardening';
+import { RateLimiter, bodyErrorHandler, documentLimits, hardeningOf, operationLimitRules } from '../src/hardening';
 import { MAX_LIST_SIZE } from '../src/hardening/limits';
 import { routes } from '../src/rest/routes';
 
@@ -190,5 +192,45 @@ describe('RateLimiter', () => {
       perSecond: 20,
       burst: 5,
     });
+  });
+});
+
+describe('bodyErrorHandler', () => {
+  // Found by test/reliability/bad-input.test.ts: both reached the last handler as 500s.
+  it('answers a malformed percent-escape in a path parameter and a body not compressed as it says with a 400', async () => {
+    const app = express();
+    app.post('/pos/v1/orders/:id', express.json(), (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.use(bodyErrorHandler());
+    app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).json({ status: 500 });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const answer = async (path: string, headers: Record<string, string> = {}) => {
+        const response = await fetch(`${origin}${path}`, { method: 'POST', headers, body: '{}' });
+        return { status: response.status, body: (await response.json()) as { details?: string[] } };
+      };
+      for (const escape of ['%zz', '%', '%FF%FE', '%ED%A0%80']) {
+        expect(await answer(`/pos/v1/orders/${escape}`)).toMatchObject({
+          status: 400,
+          body: { details: ['path: malformed percent-encoding'] },
+        });
+      }
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        expect(
+          await answer('/pos/v1/orders/1', { 'content-type': 'application/json', 'content-encoding': encoding }),
+        ).toMatchObject({
+          status: 400,
+          body: { details: ['body: not encoded as its Content-Encoding says'] },
+        });
+      }
+      expect((await answer('/pos/v1/orders/1', { 'content-type': 'application/json' })).status).toBe(200);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -93,19 +93,25 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Reques
 }
 
 /**
- * Errors of reading a request body (body-parser's): too large (413, the limit named, MAX_BODY_BYTES for JSON),
- * malformed JSON (400), an unsupported charset or encoding (415), each in the path's own shape; never a 500 or the
+ * Errors of reading a request (body-parser's and the router's): too large (413, the limit named, MAX_BODY_BYTES for
+ * JSON), malformed JSON (400), an unsupported charset or encoding (415), a body that is not compressed as its
+ * Content-Encoding says (400: zlib's error carries no `type`), a path parameter with a malformed percent-escape
+ * (400: the router's URIError, e.g. `/pos/v1/orders/%zz`), each in the path's own shape; never a 500 or the
  * parser's own text. Anything else goes on to the gateway's last handler.
  */
 export function bodyErrorHandler(): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     const { type, status, limit } = (error ?? {}) as { type?: unknown; status?: unknown; limit?: unknown };
-    if (res.headersSent || typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500) {
+    // Body-parser and the router mark the client's errors with a 4xx status; other errors are not ours to answer.
+    if (res.headersSent || typeof status !== 'number' || status < 400 || status >= 500) {
       return next(error);
     }
     let message: string;
     let detail: string;
-    if (type === 'entity.too.large' || type === 'parameters.too.many') {
+    if (error instanceof URIError) {
+      message = 'Validation error';
+      detail = 'path: malformed percent-encoding';
+    } else if (type === 'entity.too.large' || type === 'parameters.too.many') {
       message = 'Payload too large';
       detail =
         typeof limit === 'number' ? `body: larger than the limit of ${limit} bytes` : 'body: too many parameters';
@@ -115,6 +121,9 @@ export function bodyErrorHandler(): ErrorRequestHandler {
     } else if (status === 415) {
       message = 'Unsupported media type';
       detail = 'body: unsupported charset or content encoding';
+    } else if (type === undefined && req.headers['content-encoding'] !== undefined) {
+      message = 'Bad request';
+      detail = 'body: not encoded as its Content-Encoding says';
     } else {
       message = 'Bad request';
       detail = 'body: could not be read';
