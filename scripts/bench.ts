@@ -38,7 +38,7 @@
  * BENCH_CHECK_WARMUP_SECONDS (2), of the pay measurements, BENCH_PAY_SECONDS (3) and BENCH_PAY_WARMUP_SECONDS (1.5),
  * and of the earn measurements, BENCH_LOYALTY_SECONDS (5) and BENCH_LOYALTY_WARMUP_SECONDS (2).
  */
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -62,6 +62,19 @@ import {
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
+import {
+  type CpuBreakdown,
+  type LoadResult,
+  aborted,
+  closedLoop,
+  percentile,
+  positiveNumber,
+  rssMb,
+  sampleRss,
+  sleep,
+  withCpu,
+} from './bench-common';
+import { type PeerSystem, peerBench } from './bench-peer';
 import { ROOT, type ServiceSpec, freePortBlock, services, startServices, stopAll } from './launcher';
 import { LEVEL3, LEVEL3_TOTAL_CENTS } from '../test/support/fixtures';
 
@@ -84,7 +97,7 @@ const SUB_DRAIN_SECONDS = positiveNumber('BENCH_SUB_DRAIN_SECONDS', 20);
 const HOST = '127.0.0.1';
 
 /** The parts of the bench, all by default; BENCH_ONLY=subscribers (or queries) runs one alone. */
-const PART_NAMES = ['queries', 'subscribers'];
+const PART_NAMES = ['queries', 'peer', 'subscribers'];
 const PARTS = (() => {
   const raw = process.env.BENCH_ONLY?.trim();
   if (!raw) return new Set(PART_NAMES);
@@ -94,20 +107,9 @@ const PARTS = (() => {
   return new Set(parts);
 })();
 
-/** Aborted on Ctrl-C, SIGTERM or a failure, so the load loops end before the processes are stopped. */
-const aborted = new AbortController();
-
 const QUERY =
   'query Bench { locations { id name orders { id totalCents payments { id amountCents } } openChecks { posRef total } } }';
 const OPERATION_NAME = 'Bench';
-
-function positiveNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
-  return value;
-}
 
 /** A comma-separated list of positive integers, e.g. BENCH_SUBSCRIBERS=1000,10000. */
 function positiveList(name: string, fallback: number[]): number[] {
@@ -343,165 +345,6 @@ class DirectClient {
   async destroy(): Promise<void> {
     await Promise.all(Object.values(this.pools).map((pool) => pool.destroy().catch(() => undefined)));
   }
-}
-
-interface LoadResult {
-  requests: number;
-  seconds: number;
-  latenciesMs: { p50: number; p99: number };
-  errors: number;
-}
-
-/**
- * `connections` workers, each sending the next request when the previous one is done, for `seconds`. As with
- * autocannon, only requests completed inside the window count (requests still in flight at the end are drained).
- * `request` is told which worker (0 to connections - 1) sends it.
- */
-async function closedLoop(
-  connections: number,
-  seconds: number,
-  request: (worker: number) => Promise<unknown>,
-  onError: (error: unknown) => void,
-): Promise<LoadResult & { latencies: number[] }> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  const worker = async (index: number) => {
-    while (performance.now() < end && !aborted.signal.aborted) {
-      const t0 = performance.now();
-      try {
-        await request(index);
-        const t1 = performance.now();
-        if (t1 <= end) latencies.push(t1 - t0);
-      } catch (error) {
-        if (performance.now() <= end) errors++;
-        onError(error);
-        // A request that fails at once must not turn this loop into a microtask spin that starves the event loop.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, (_, index) => worker(index)));
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    seconds,
-    latenciesMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) },
-    errors,
-    latencies,
-  };
-}
-
-/** Nearest-rank percentile of ascending samples. */
-function percentile(sorted: number[], q: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// CPU accounting from /proc
-// ---------------------------------------------------------------------------------------------------------------
-
-const TICKS_PER_SECOND = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** utime+stime (ms) and parent pid of a process, or null when it is gone (or there is no /proc). */
-function procStat(pid: number): { cpuMs: number; ppid: number } | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 of proc(5) (state): ppid is field 4, utime 14, stime 15.
-    return { ppid: Number(fields[1]), cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU ms of every descendant of this process (the services and PostgreSQL with its backends). */
-function descendantsCpu(): Map<number, number> {
-  const parents = new Map<number, number>();
-  const cpu = new Map<number, number>();
-  let entries: string[] = [];
-  try {
-    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
-  } catch {
-    return cpu;
-  }
-  for (const entry of entries) {
-    const stat = procStat(Number(entry));
-    if (stat) {
-      parents.set(Number(entry), stat.ppid);
-      cpu.set(Number(entry), stat.cpuMs);
-    }
-  }
-  const mine = new Map<number, number>();
-  for (const [pid, ms] of cpu) {
-    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) {
-      if (p === process.pid) {
-        mine.set(pid, ms);
-        break;
-      }
-    }
-  }
-  return mine;
-}
-
-/** Busy and total CPU ms of the whole machine (all cores), from /proc/stat. */
-function machineCpu(): { busyMs: number; totalMs: number } | null {
-  try {
-    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-    const total = fields.reduce((a, b) => a + b, 0);
-    const idle = fields[3] + fields[4];
-    return { busyMs: ((total - idle) * 1000) / TICKS_PER_SECOND, totalMs: (total * 1000) / TICKS_PER_SECOND };
-  } catch {
-    return null;
-  }
-}
-
-interface CpuBreakdown {
-  gateway: number;
-  subgraphs: number;
-  postgres: number;
-  client: number;
-  /** Share of the machine's CPU that was busy during the run, and the share used by processes not ours. */
-  machineBusyPercent: number | null;
-  othersPercent: number | null;
-}
-
-/** Measures the CPU ms each part of the system spent while `run` ran. */
-async function withCpu<T>(pids: { gateway: number; subgraphs: number[] }, run: () => Promise<T>) {
-  const before = descendantsCpu();
-  const machineBefore = machineCpu();
-  const clientBefore = process.cpuUsage();
-  const result = await run();
-  const client = process.cpuUsage(clientBefore);
-  const machineAfter = machineCpu();
-  const after = descendantsCpu();
-  const delta = (pid: number) => (after.get(pid) ?? before.get(pid) ?? 0) - (before.get(pid) ?? 0);
-  const cpu: CpuBreakdown = {
-    gateway: delta(pids.gateway),
-    subgraphs: pids.subgraphs.reduce((sum, pid) => sum + delta(pid), 0),
-    postgres: 0,
-    client: (client.user + client.system) / 1000,
-    machineBusyPercent: null,
-    othersPercent: null,
-  };
-  for (const pid of after.keys()) {
-    if (pid !== pids.gateway && !pids.subgraphs.includes(pid)) cpu.postgres += delta(pid);
-  }
-  if (machineBefore && machineAfter && machineAfter.totalMs > machineBefore.totalMs) {
-    const total = machineAfter.totalMs - machineBefore.totalMs;
-    const busy = machineAfter.busyMs - machineBefore.busyMs;
-    const ours = cpu.gateway + cpu.subgraphs + cpu.postgres + cpu.client;
-    cpu.machineBusyPercent = (100 * busy) / total;
-    cpu.othersPercent = Math.max(0, (100 * (busy - ours)) / total);
-  }
-  return { result, cpu };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -2017,8 +1860,6 @@ async function inBatches(count: number, concurrency: number, task: (i: number) =
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Polls until `check` holds or `ms` pass; says which. */
 async function until(check: () => boolean | Promise<boolean>, ms: number, everyMs = 100): Promise<boolean> {
   const deadline = performance.now() + ms;
@@ -2036,36 +1877,6 @@ async function metricValue(port: number, name: string): Promise<number> {
     .split('\n')
     .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
-
-/** Resident set size of a process in MB (VmRSS), or null when it is gone (or there is no /proc). */
-function rssMb(pid: number): number | null {
-  try {
-    const line = fs
-      .readFileSync(`/proc/${pid}/status`, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('VmRSS:'));
-    return line ? Number(line.split(/\s+/)[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Samples a process's RSS every `everyMs` until stopped; gives the peak and the last sample. */
-function sampleRss(pid: number, everyMs = 100): () => { peakMb: number | null; lastMb: number | null } {
-  let peakMb: number | null = null;
-  let lastMb: number | null = null;
-  const sample = () => {
-    lastMb = rssMb(pid);
-    if (lastMb !== null && (peakMb === null || lastMb > peakMb)) peakMb = lastMb;
-  };
-  sample();
-  const timer = setInterval(sample, everyMs);
-  return () => {
-    clearInterval(timer);
-    sample();
-    return { peakMb, lastMb };
-  };
 }
 
 /** The soft limit on open files of this process (the services inherit it), or null when unknown. */
@@ -2566,17 +2377,12 @@ async function main() {
       MIGRATE_ON_START: 'true',
     };
     console.log(`PostgreSQL on ${HOST}:${pg.port}; starting the services on ${HOST}:${base}-${base + 4}...`);
-    await startServices(
-      specs,
-      env,
-      children,
-      (message) => {
-        if (stopping) return;
-        console.error(`${message} unexpectedly; stopping everything.`);
-        void stop(1);
-      },
-      90_000,
-    );
+    const onExit = (message: string) => {
+      if (stopping) return;
+      console.error(`${message} unexpectedly; stopping everything.`);
+      void stop(1);
+    };
+    await startServices(specs, env, children, onExit, 90_000);
     console.log(`Ready after ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 
     const { token, scopes } = await getToken(gatewayUrl);
@@ -2619,6 +2425,26 @@ async function main() {
       const queries = await queryBench(sys);
       Object.assign(report, queries.report);
       failed ||= queries.failed;
+    }
+    if (PARTS.has('peer')) {
+      const peerSys: PeerSystem = {
+        gatewayUrl,
+        token,
+        scopes,
+        urls,
+        internalSecret: secrets.INTERNAL_JWT_SECRET,
+        databaseUrl: pg.url('pos'),
+        supergraphSdl,
+        env,
+        pids,
+        children,
+        clients,
+        onExit,
+        subgraphOperations: () => subgraphOperations(subgraphSpecs),
+      };
+      const peer = await peerBench(peerSys);
+      report.peer = peer.report;
+      failed ||= peer.failed;
     }
     if (PARTS.has('subscribers')) {
       const subscribers = await subscriberBench(sys);

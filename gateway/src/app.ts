@@ -38,6 +38,7 @@ import { type GatewayConfig, subgraphUrls } from './config';
 import type { GatewayContext } from './context';
 import { mountDashboard } from './dashboard';
 import { SubgraphDataSource } from './datasource';
+import { SharedSubgraphFetches } from './fetch/shared-fetches';
 import { bodyErrorHandler, callerKey, documentLimits, hardeningOf, rateLimitMiddleware } from './hardening';
 import { createHostedCheckout, withHostedCheckoutPaths } from './hosted-checkout';
 import { ApiClient } from './identity/identity.entities';
@@ -151,10 +152,11 @@ export async function startGateway(
     const supergraphSdl = fs.readFileSync(config.SUPERGRAPH_PATH, 'utf8');
     const gateway = new ApolloGateway({
       supergraphSdl,
+      // Queries and mutations: each entity representation sent once, identical reads in flight shared (fetch/).
       buildService: ({ name }) => {
         const source = dataSources[name];
         if (!source) throw new Error(`No URL configured for subgraph ${name}`);
-        return source;
+        return new SharedSubgraphFetches(name, source);
       },
       logger,
     });
