@@ -104,4 +104,27 @@ describe('the federated graph', () => {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   });
+
+  // Found by test/reliability/bad-input.test.ts: the subgraph refused the variable with a 400, which the gateway
+  // turned into a masked internal error.
+  it('answers a custom scalar only the subgraph can parse (DateTimeISO) with BAD_USER_INPUT, not an internal error', async () => {
+    const { status, body } = await stack.graphql(
+      `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }`,
+      {
+        input: {
+          orderId: '00000000-0000-4000-8000-000000000000',
+          amountCents: 100,
+          currency: 'USD',
+          cardToken: 'tok_visa',
+          expiresAt: 'not a date',
+        },
+      },
+    );
+    expect(status).toBe(200);
+    expect(body.data).toBeNull();
+    expect(body.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('not a date'),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
 });

@@ -149,6 +149,11 @@ export async function startSubgraphServer<C extends RequestContext>(
   const server = new ApolloServer<RequestContext>({
     schema,
     formatError: formatGraphQLError,
+    // A variable the subgraph cannot coerce is the caller's error, answered 200 with BAD_USER_INPUT. The gateway
+    // checks every variable against the API schema except custom scalars (DateTimeISO), which only the subgraph
+    // parses; answered 400 (Apollo Server 5's default), @apollo/gateway's RemoteGraphQLDataSource drops the body
+    // of a non-2xx answer and the client got a masked internal error (createPayment with expiresAt "not a date").
+    status400ForVariableCoercionErrors: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
