@@ -14,6 +14,42 @@ export interface OrmOptions {
 }
 
 /**
+ * How long a request waits for a pooled connection before it fails (knex's default is 60 s): with PostgreSQL down or
+ * restarting every request would otherwise queue here, holding its client, for a minute. 5 s is far above a healthy
+ * wait (a pool of 10 whose queries take milliseconds) and fails the request with a 503 instead
+ * ({@link isDatabaseUnavailable}).
+ */
+export const DB_ACQUIRE_TIMEOUT_MS = 5_000;
+/** How long opening a new connection may take: an unreachable host (no RST) would otherwise wait for the OS. */
+export const DB_CONNECT_TIMEOUT_MS = 5_000;
+
+/** SQLSTATEs of a server that is going away or not there yet: class 08 (connection), 57P01-57P03, 53300. */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+const UNAVAILABLE_MESSAGE =
+  /Timeout acquiring a connection|Connection terminated|connection error and is not queryable|timeout expired|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)/i;
+
+/**
+ * Whether an error means the database could not be reached or dropped the connection (PostgreSQL restarting,
+ * down, out of connections, or the pool's acquire timeout), rather than a fault of the query: the request may be
+ * retried, and the client is told so (UNAVAILABLE, `dependency_unavailable`) instead of an internal error.
+ * Looks through MikroORM's DriverException (which copies the pg error's `code`) and `cause`.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  const { code, message, name, cause } = error as {
+    code?: unknown;
+    message?: unknown;
+    name?: unknown;
+    cause?: unknown;
+  };
+  if (typeof code === 'string' && (UNAVAILABLE_ERRNO.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+  if (name === 'KnexTimeoutError' || name === 'ConnectionException') return true;
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
+  return isDatabaseUnavailable(cause, depth + 1);
+}
+
+/**
  * One MikroORM instance per service, on its own PostgreSQL schema. Migrations are the committed classes listed
  * explicitly (no file globbing, so they load the same under jest, the launcher and a container).
  */
@@ -35,6 +71,11 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
       silent: true,
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
+    driverOptions: {
+      acquireConnectionTimeout: DB_ACQUIRE_TIMEOUT_MS,
+      // keepAlive: a connection whose server vanished without a FIN is found dead by TCP, not on first use.
+      connection: { connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS, keepAlive: true },
+    },
     debug: options.debug ?? false,
     // The global EntityManager must never serve a request: each one gets em.fork().
     allowGlobalContext: false,

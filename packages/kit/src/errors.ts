@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { isDatabaseUnavailable } from './db';
 import type { Logger } from './logger';
 
 /**
@@ -102,6 +103,16 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
     };
   }
   if (isExpected(error, formatted.extensions?.code)) return formatted;
+  // The database restarting or down is no fault of the request: the client may retry (REST 503), and is told so
+  // without internals. errorReporting still logs it, with the request id, as the unexpected event it is.
+  if (isDatabaseUnavailable(original)) {
+    return {
+      message: 'A database this service needs is not available; retry later',
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: ErrorCode.UNAVAILABLE, details: [], reason: 'dependency_unavailable' },
+    };
+  }
   return {
     message: 'Internal server error',
     path: formatted.path,
