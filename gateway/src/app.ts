@@ -39,6 +39,7 @@ import type { GatewayContext } from './context';
 import { mountDashboard } from './dashboard';
 import { SubgraphDataSource } from './datasource';
 import { SharedSubgraphFetches } from './fetch/shared-fetches';
+import { sharedOperations } from './fetch/shared-operations';
 import { bodyErrorHandler, callerKey, documentLimits, hardeningOf, rateLimitMiddleware } from './hardening';
 import { createHostedCheckout, withHostedCheckoutPaths } from './hosted-checkout';
 import { ApiClient } from './identity/identity.entities';
@@ -208,6 +209,8 @@ export async function startGateway(
         errorReporting(logger),
         // Names the traced operation on its span (nothing while tracing is off).
         tracingPlugin(),
+        // Identical queries of one caller in flight at once: one execution, each its own copy (fetch/).
+        sharedOperations(),
       ],
     });
     await apollo.start();

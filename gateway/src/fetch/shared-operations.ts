@@ -1,0 +1,75 @@
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import type { Principal } from '@pos/kit';
+import { principalScopeKey } from '@pos/kit';
+import type { GatewayContext } from '../context';
+
+interface InFlight {
+  /** The first request's result as JSON, or null when it is not to be shared (an error status, @defer). */
+  result: Promise<string | null>;
+}
+
+const scopeKeys = new WeakMap<Principal, string>();
+/** principalScopeKey, once per principal object (the verifier hands out the same one for a cached token). */
+function scopeOf(principal: Principal): string {
+  let key = scopeKeys.get(principal);
+  if (key === undefined) {
+    key = principalScopeKey(principal);
+    scopeKeys.set(principal, key);
+  }
+  return key;
+}
+
+/**
+ * Identical queries in flight at once answered by one execution: a request that arrives while the same query (same
+ * text, operation name and variables) of the same caller scope is being executed waits for that execution and
+ * gets a copy of its result, instead of planning, fetching from the subgraphs and shaping the same answer again (a
+ * dashboard's many identical polls). Queries only, never a mutation; nothing is kept once the first request is
+ * answered, so this is no cache. The price is the same as for shared subgraph fetches: a request may be answered by
+ * an execution that began up to one request's time before it arrived. Each request still passes the HTTP layer,
+ * authentication, parsing, validation and the limits as its own, and is counted and logged as its own; only the
+ * first one's subgraph fetches carry a request id.
+ */
+export function sharedOperations(): ApolloServerPlugin<GatewayContext> & { stats: { joined: number } } {
+  const inFlight = new Map<string, InFlight>();
+  const stats = { joined: 0 };
+  return {
+    stats,
+    async requestDidStart(): Promise<GraphQLRequestListener<GatewayContext>> {
+      let leading: { key: string; resolve: (result: string | null) => void } | null = null;
+      return {
+        async responseForOperation(requestContext) {
+          const principal = requestContext.contextValue.principal;
+          if (requestContext.operation?.operation !== 'query' || !principal) return null;
+          const { request, queryHash, operationName } = requestContext;
+          const variables = request.variables ? JSON.stringify(request.variables) : '';
+          const key = `${scopeOf(principal)}\u0000${queryHash}\u0000${operationName ?? ''}\u0000${variables}`;
+          const pending = inFlight.get(key);
+          if (pending) {
+            const result = await pending.result;
+            if (result !== null) {
+              stats.joined++;
+              return {
+                http: { status: undefined, headers: new HeaderMap() },
+                body: { kind: 'single', singleResult: JSON.parse(result) },
+              };
+            }
+            return null;
+          }
+          let resolve!: (result: string | null) => void;
+          inFlight.set(key, { result: new Promise<string | null>((r) => (resolve = r)) });
+          leading = { key, resolve };
+          return null;
+        },
+        async willSendResponse(requestContext) {
+          if (!leading) return;
+          inFlight.delete(leading.key);
+          const { body, http } = requestContext.response;
+          const status = http.status ?? 200;
+          leading.resolve(body.kind === 'single' && status === 200 ? JSON.stringify(body.singleResult) : null);
+          leading = null;
+        },
+      };
+    },
+  };
+}
