@@ -39,4 +39,28 @@ describe('cachedLookup', () => {
     // Full at 'c', so the cache was emptied and 'a' read again.
     expect(calls).toEqual(['a', 'b', 'c', 'a']);
   });
+
+  it('serves an expired answer while the database is down, and only then', async () => {
+    let down = false;
+    const load = async (key: string) => {
+      if (!down) return key.toUpperCase();
+      throw Object.assign(new Error(`connect ECONNREFUSED 127.0.0.1:5432 (${key})`), { code: 'ECONNREFUSED' });
+    };
+    const lookup = cachedLookup(load, 20);
+    expect(await lookup('a')).toBe('A');
+    await sleep(30);
+    down = true;
+    // Known a moment ago: still served. Never seen: the outage is not hidden.
+    expect(await lookup('a')).toBe('A');
+    await expect(lookup('b')).rejects.toThrow('ECONNREFUSED');
+    const failing = cachedLookup(async (key: string) => {
+      if (key === 'a' && !down) return 'A';
+      throw new Error('a bug, not an outage');
+    }, 20);
+    down = false;
+    await failing('a');
+    await sleep(30);
+    down = true;
+    await expect(failing('a')).rejects.toThrow('a bug');
+  });
 });

@@ -92,17 +92,47 @@ export class PaymentEventHub {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.databaseUrl });
+    const client = new Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 5_000 });
     client.on('notification', () => this.poll());
     client.on('error', (error) => {
+      // Only a client that was listening reconnects: one that failed to connect is retried by reconnect() below.
+      if (this.listener !== client) return;
       this.logger.error({ err: error }, 'payment event listener lost its connection; reconnecting');
       this.listener = null;
       void client.end().catch(() => undefined);
-      if (!this.closed) setTimeout(() => void this.connect().then(() => this.poll()), 1000).unref();
+      this.reconnect();
     });
-    await client.connect();
-    await client.query(`listen ${PAYMENT_EVENTS_CHANNEL}`);
-    this.listener = client;
+    try {
+      await client.connect();
+      await client.query(`listen ${PAYMENT_EVENTS_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    // Closed while connecting: this client must not outlive the hub.
+    if (this.closed) await client.end().catch(() => undefined);
+    else this.listener = client;
+  }
+
+  /**
+   * Listens again a second after the connection dropped, and keeps trying every second while PostgreSQL is down or
+   * restarting; once listening, reads what committed meanwhile (nothing is lost: reads start after lastSeq).
+   */
+  private reconnect(): void {
+    if (this.closed) return;
+    setTimeout(() => {
+      if (this.closed) return;
+      this.connect().then(
+        () => {
+          this.logger.info('payment event listener reconnected');
+          this.poll();
+        },
+        (error: unknown) => {
+          this.logger.warn({ err: error }, 'payment event listener could not reconnect yet; retrying');
+          this.reconnect();
+        },
+      );
+    }, 1000).unref();
   }
 
   async close(): Promise<void> {
