@@ -502,11 +502,12 @@ function unique(reps: Array<{ __typename: string; id: string }>) {
 // Measuring
 // ---------------------------------------------------------------------------------------------------------------
 
-interface Side {
+export interface Side {
   target: string;
   /** The gateway process whose CPU is this side's (null: none, the direct client). */
   gatewayPid: number | null;
-  send(n: number): Promise<void>;
+  /** Sends the side's n-th request, from the given worker (0 to CONNECTIONS - 1). */
+  send(n: number, worker: number): Promise<void>;
 }
 
 export interface SideResult {
@@ -525,7 +526,11 @@ export interface SideResult {
   segmentsPerSecond: number[];
 }
 
-async function runSides(
+/**
+ * Warms the sides up in ~1 s slices A B C A B C ..., then measures them in blocks A B C C B A of short segments:
+ * on two shared cores other load comes and goes, and each side gets the same share of it.
+ */
+export async function runSides(
   sys: PeerSystem,
   allGateways: number[],
   sides: Side[],
@@ -550,7 +555,7 @@ async function runSides(
     closedLoop(
       CONNECTIONS,
       secs,
-      () => s.side.send(s.n++),
+      (worker) => s.side.send(s.n++, worker),
       (error) => {
         s.firstError ??= error instanceof Error ? error.message : String(error);
       },
@@ -684,8 +689,11 @@ export async function peerBench(
   sys: PeerSystem,
   options: { smoke?: boolean } = {},
 ): Promise<{ report: Record<string, unknown>; failed: boolean }> {
-  const seconds = options.smoke ? 1 : PEER_SECONDS;
-  const warmupSeconds = options.smoke ? 0.5 : PEER_WARMUP_SECONDS;
+  const seconds = options.smoke ? 0.5 : PEER_SECONDS;
+  // The smoke (CI) only checks that everything still runs: less data to make.
+  const locations = options.smoke ? 2 : PEER_LOCATIONS;
+  const perLocation = options.smoke ? 4 : ORDERS_PER_LOCATION;
+  const warmupSeconds = options.smoke ? 0.25 : PEER_WARMUP_SECONDS;
   const contextToken = await signInternalContext(sys.internalSecret, demoPartner(sys.scopes), 3600);
   const peers = await startPeers(sys, contextToken);
   const ourPool = new Pool(sys.gatewayUrl, { connections: CONNECTIONS, keepAliveTimeout: 60_000 });
@@ -703,9 +711,9 @@ export async function peerBench(
   sys.clients.push(direct);
 
   const seeded = Date.now();
-  const data = await seed(sys, ourPool, PEER_LOCATIONS, ORDERS_PER_LOCATION);
+  const data = await seed(sys, ourPool, locations, perLocation);
   console.log(
-    `\npeer: ${targets.map((t) => t.name).join(', ')}; data: ${PEER_LOCATIONS} locations x ${ORDERS_PER_LOCATION} ` +
+    `\npeer: ${targets.map((t) => t.name).join(', ')}; data: ${locations} locations x ${perLocation} ` +
       `orders, each with a check, 2 payments and a loyalty earn (made in ${((Date.now() - seeded) / 1000).toFixed(1)} s)`,
   );
 
@@ -717,10 +725,10 @@ export async function peerBench(
     },
     'wide read': {
       identical: [{ body: JSON.stringify({ query: wideRead(0), variables: { id: data.locationIds[0] } }) }],
-      varied: Array.from({ length: PEER_LOCATIONS * WIDE_SELECTIONS }, (_, v) => ({
+      varied: Array.from({ length: locations * WIDE_SELECTIONS }, (_, v) => ({
         body: JSON.stringify({
-          query: wideRead(Math.floor(v / PEER_LOCATIONS)),
-          variables: { id: data.locationIds[v % PEER_LOCATIONS] },
+          query: wideRead(Math.floor(v / locations)),
+          variables: { id: data.locationIds[v % locations] },
         }),
       })),
     },
@@ -755,10 +763,8 @@ export async function peerBench(
     }
   }
   // The direct client must give the wide read's data too.
-  for (let v = 0; v < PEER_LOCATIONS * WIDE_SELECTIONS; v++) {
-    const viaDirect = canonical(
-      await direct.fetch(data.locationIds[v % PEER_LOCATIONS], Math.floor(v / PEER_LOCATIONS)),
-    );
+  for (let v = 0; v < locations * WIDE_SELECTIONS; v++) {
+    const viaDirect = canonical(await direct.fetch(data.locationIds[v % locations], Math.floor(v / locations)));
     const viaGateway = canonical(
       (JSON.parse(expected.get('wide read|varied|ours')![v]) as GraphQLResponse<unknown>).data,
     );
@@ -776,7 +782,7 @@ export async function peerBench(
     entities =
       orders.length +
       orders.reduce((n, o) => n + o.checks.length + o.payments.length + o.loyaltyTransactions.length, 0);
-    if (entities < 40) throw new Error(`the wide read returned only ${entities} entities`);
+    if (entities < 4 * perLocation) throw new Error(`the wide read returned only ${entities} entities`);
   }
 
   const cases: Array<{
@@ -831,8 +837,8 @@ export async function peerBench(
     target: 'direct',
     gatewayPid: null,
     send: async (n) => {
-      const v = n % (PEER_LOCATIONS * WIDE_SELECTIONS);
-      await direct.fetch(data.locationIds[v % PEER_LOCATIONS], Math.floor(v / PEER_LOCATIONS));
+      const v = n % (locations * WIDE_SELECTIONS);
+      await direct.fetch(data.locationIds[v % locations], Math.floor(v / locations));
     },
   };
 
@@ -929,7 +935,7 @@ export async function peerBench(
         wideReadSelections: 'selection s adds status+kind (s&1), orderNumber (s&2), currency (s&4)',
         mutation: CREATE_ORDER,
         identical: 'every request the same body',
-        varied: `small read over ${allOrders.length} orders; wide read over ${PEER_LOCATIONS} locations x ${WIDE_SELECTIONS} selections; mutation with its own total and reference`,
+        varied: `small read over ${allOrders.length} orders; wide read over ${locations} locations x ${WIDE_SELECTIONS} selections; mutation with its own total and reference`,
       },
       wideReadEntities: entities,
       seconds,

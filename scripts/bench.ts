@@ -29,7 +29,10 @@
  * BENCH_SUB_DRAIN_SECONDS (20). Reports the delivery latency (receipt minus the event's occurredAt) p50/p99 over
  * every (event, subscriber) delivery, the gateway's peak RSS, its upstream stream count, and every missing,
  * duplicate or unexpected delivery (which fail the run).
- * BENCH_ONLY=queries or BENCH_ONLY=subscribers runs one part alone.
+ * Between them, the "peer" part (scripts/bench-peer.ts: our gateway against @graphql-hive/gateway on the same
+ * subgraphs, and the wide read against the same subgraph requests sent directly) and the "writes" part
+ * (scripts/bench-writes.ts: paying a check over REST against a plain pg loop sending the same SQL).
+ * BENCH_ONLY=queries,peer,writes,subscribers (any of them) runs those parts alone; BENCH_SMOKE=1 is the CI smoke.
  *
  * Prints req/s, p50 and p99 for every target, the ratios, and the CPU each process spent per request; writes the
  * same to .bench/latest.json. Environment: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (10),
@@ -75,6 +78,7 @@ import {
   withCpu,
 } from './bench-common';
 import { type PeerSystem, peerBench } from './bench-peer';
+import { writeBench } from './bench-writes';
 import { ROOT, type ServiceSpec, freePortBlock, services, startServices, stopAll } from './launcher';
 import { LEVEL3, LEVEL3_TOTAL_CENTS } from '../test/support/fixtures';
 
@@ -96,14 +100,19 @@ const SUB_WARMUP_SECONDS = positiveNumber('BENCH_SUB_WARMUP_SECONDS', 2);
 const SUB_DRAIN_SECONDS = positiveNumber('BENCH_SUB_DRAIN_SECONDS', 20);
 const HOST = '127.0.0.1';
 
-/** The parts of the bench, all by default; BENCH_ONLY=subscribers (or queries) runs one alone. */
-const PART_NAMES = ['queries', 'peer', 'subscribers'];
+/**
+ * The parts of the bench, all by default; BENCH_ONLY=peer,writes (any of them, comma-separated) runs those alone.
+ * BENCH_SMOKE=1 (`pnpm bench:smoke`) runs the peer and write parts for about a second per side, to check that the
+ * bench still runs (in CI, after the tests): its figures mean nothing, only its errors fail it.
+ */
+const PART_NAMES = ['queries', 'peer', 'writes', 'subscribers'];
+const SMOKE = process.env.BENCH_SMOKE === '1' || process.env.BENCH_SMOKE === 'true';
 const PARTS = (() => {
-  const raw = process.env.BENCH_ONLY?.trim();
+  const raw = process.env.BENCH_ONLY?.trim() || (SMOKE ? 'peer,writes' : '');
   if (!raw) return new Set(PART_NAMES);
   const parts = raw.split(',').map((part) => part.trim());
   const unknown = parts.filter((part) => !PART_NAMES.includes(part));
-  if (unknown.length) throw new Error(`BENCH_ONLY takes ${PART_NAMES.join(' or ')} (comma-separated), got ${raw}`);
+  if (unknown.length) throw new Error(`BENCH_ONLY takes ${PART_NAMES.join(', ')} (comma-separated), got ${raw}`);
   return new Set(parts);
 })();
 
@@ -2426,25 +2435,32 @@ async function main() {
       Object.assign(report, queries.report);
       failed ||= queries.failed;
     }
+    const peerSys: PeerSystem = {
+      gatewayUrl,
+      token,
+      scopes,
+      urls,
+      internalSecret: secrets.INTERNAL_JWT_SECRET,
+      databaseUrl: pg.url('pos'),
+      supergraphSdl,
+      env,
+      pids,
+      children,
+      clients,
+      onExit,
+      subgraphOperations: () => subgraphOperations(subgraphSpecs),
+    };
     if (PARTS.has('peer')) {
-      const peerSys: PeerSystem = {
-        gatewayUrl,
-        token,
-        scopes,
-        urls,
-        internalSecret: secrets.INTERNAL_JWT_SECRET,
-        databaseUrl: pg.url('pos'),
-        supergraphSdl,
-        env,
-        pids,
-        children,
-        clients,
-        onExit,
-        subgraphOperations: () => subgraphOperations(subgraphSpecs),
-      };
-      const peer = await peerBench(peerSys);
+      const peer = await peerBench(peerSys, { smoke: SMOKE });
       report.peer = peer.report;
       failed ||= peer.failed;
+    }
+    if (PARTS.has('writes')) {
+      const writePool = new Pool(gatewayUrl, { connections: CONNECTIONS, keepAliveTimeout: 60_000 });
+      clients.push(writePool);
+      const writes = await writeBench(peerSys, writePool, { smoke: SMOKE });
+      report.writes = writes.report;
+      failed ||= writes.failed;
     }
     if (PARTS.has('subscribers')) {
       const subscribers = await subscriberBench(sys);
