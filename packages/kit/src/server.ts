@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -89,6 +89,33 @@ export async function listen(httpServer: Server, port: number, host = '0.0.0.0')
 }
 
 /**
+ * A variable the subgraph cannot coerce is the caller's error, answered 200 with its BAD_USER_INPUT errors. The
+ * gateway checks every variable against the API schema except custom scalars (DateTimeISO), which only a subgraph
+ * parses; answered 400 (Apollo Server 5's status for variable coercion errors), @apollo/gateway's
+ * RemoteGraphQLDataSource drops the body of a non-2xx answer, and the client got a masked internal error
+ * (createPayment with expiresAt "not a date"). A plugin, not `status400ForVariableCoercionErrors: false`, which
+ * Apollo Server 5 deprecates with a warning at every start.
+ */
+function userInputErrorsAnswered200(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          if (
+            response.http.status === 400 &&
+            errors?.length &&
+            errors.every((e) => e.extensions?.code === 'BAD_USER_INPUT')
+          ) {
+            response.http.status = 200;
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
  * Starts one subgraph: Apollo Server on express 5 at /graphql (plus graphql-ws when asked), /healthz (the process
  * is up), /readyz (the database answers) and /metrics. Every subgraph uses this, so they all have the same shape.
  */
@@ -149,13 +176,9 @@ export async function startSubgraphServer<C extends RequestContext>(
   const server = new ApolloServer<RequestContext>({
     schema,
     formatError: formatGraphQLError,
-    // A variable the subgraph cannot coerce is the caller's error, answered 200 with BAD_USER_INPUT. The gateway
-    // checks every variable against the API schema except custom scalars (DateTimeISO), which only the subgraph
-    // parses; answered 400 (Apollo Server 5's default), @apollo/gateway's RemoteGraphQLDataSource drops the body
-    // of a non-2xx answer and the client got a masked internal error (createPayment with expiresAt "not a date").
-    status400ForVariableCoercionErrors: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      userInputErrorsAnswered200(),
       ApolloServerPluginInlineTraceDisabled(),
       metrics.apolloPlugin(),
       errorReporting(logger),
