@@ -26,8 +26,11 @@ export const DB_CONNECT_TIMEOUT_MS = 5_000;
 /** SQLSTATEs of a server that is going away or not there yet: class 08 (connection), 57P01-57P03, 53300. */
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+// "Transaction query already complete": knex ended the transaction when its connection died, and the request's next
+// query in it fails so (seen when PostgreSQL stops mid-payment); a bug reusing a finished transaction would say the
+// same, and then be a 503 rather than a 500, which the error log still shows.
 const UNAVAILABLE_MESSAGE =
-  /Timeout acquiring a connection|Connection terminated|connection error and is not queryable|timeout expired|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)/i;
+  /Timeout acquiring a connection|Connection terminated|connection error and is not queryable|timeout expired|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)|Transaction query already complete/i;
 
 /**
  * Whether an error means the database could not be reached or dropped the connection (PostgreSQL restarting,
