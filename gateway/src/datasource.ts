@@ -1,10 +1,12 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway/dist/datasources/types';
-import { INTERNAL_CONTEXT_HEADER, REQUEST_ID_HEADER, type ServiceMetrics } from '@pos/kit';
+import { ErrorCode, INTERNAL_CONTEXT_HEADER, REQUEST_ID_HEADER, type ServiceMetrics } from '@pos/kit';
 // Tracing: a client span per subgraph fetch, with its traceparent.
 import { SpanKind, injectTraceContext, withSpan } from '@pos/kit';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { GraphQLError } from 'graphql';
+import { Agent } from 'undici';
 import { type GatewayContext, internalContextFor } from './context';
+import { subgraphFetcher } from './fetch/fetcher';
 
 /**
  * Keep-alive connections to the subgraphs through undici. The default fetcher (make-fetch-happen + agent-base)
@@ -12,8 +14,37 @@ import { type GatewayContext, internalContextFor } from './context';
  * request to decide whether the endpoint is https.
  */
 const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: 128 });
-const fetcher = ((url: string, init: Parameters<typeof undiciFetch>[1]) =>
-  undiciFetch(url, { ...init, dispatcher })) as unknown as RemoteGraphQLDataSource['fetcher'];
+
+/**
+ * How long the gateway waits for a subgraph's answer before it gives up on that fetch (the client then gets the
+ * subgraph's fields as null with an UNAVAILABLE error, REST a 503): above the payments subgraph's longest legitimate
+ * wait (the processor, VALOR_TIMEOUT_MS 15 s, plus its database work), far below undici's default of 300 s, so a
+ * subgraph that hangs cannot hold a client's request, and its socket, for minutes.
+ */
+export const SUBGRAPH_TIMEOUT_MS = 30_000;
+
+// undici's request API rather than its WHATWG fetch (fetch/fetcher.ts: about a fifth of the gateway's CPU).
+const send = subgraphFetcher(dispatcher);
+const fetcher = ((url: string, init: Parameters<RemoteGraphQLDataSource['fetcher']>[1]) =>
+  send(url, { ...init, signal: AbortSignal.timeout(SUBGRAPH_TIMEOUT_MS) })) as RemoteGraphQLDataSource['fetcher'];
+
+/** Statuses of a proxy or load balancer in front of a subgraph that has no healthy instance. */
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
+
+/**
+ * Whether a fetch failed because the subgraph could not be reached or did not answer in time (connection refused or
+ * reset, a timeout, a proxy's 502/503/504), as opposed to an answer the subgraph gave. Errors the subgraph answered
+ * with never land here: they come back as the response's `errors`.
+ */
+function isUnreachable(error: unknown): boolean {
+  if (error instanceof GraphQLError) {
+    const status = (error.extensions?.response as { status?: number } | undefined)?.status;
+    return status !== undefined && UNAVAILABLE_STATUSES.has(status);
+  }
+  const { name, message } = (error ?? {}) as Partial<Error>;
+  // undici: TypeError('fetch failed') with the socket error as its cause; the timeout aborts with TimeoutError.
+  return (name === 'TypeError' && message === 'fetch failed') || name === 'TimeoutError' || name === 'AbortError';
+}
 
 /** Sends each subgraph fetch with the caller's signed context and the request id, and times it. */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -36,6 +67,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     }
   }
 
+  /**
+   * A subgraph that cannot be reached (killed, restarting, hanging past SUBGRAPH_TIMEOUT_MS) answers, in its place,
+   * one UNAVAILABLE error (reason `service_unavailable`; the gateway adds `serviceName`): the fields of the other
+   * subgraphs still resolve (partial data), REST answers 503 `service_unavailable`, and nothing is remembered, so
+   * the next request reaches the subgraph as soon as it is back. Other failures stay unexpected errors.
+   */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const end = this.metrics.subgraphFetchDuration.startTimer({ subgraph: this.name });
     try {
@@ -48,7 +85,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       return response;
     } catch (error) {
       end({ outcome: 'failure' });
-      throw error;
+      if (!isUnreachable(error)) throw error;
+      return {
+        errors: [
+          {
+            message: `The ${this.name} service is not available; retry later`,
+            extensions: { code: ErrorCode.UNAVAILABLE, reason: 'service_unavailable' },
+          },
+        ],
+      };
     }
   }
 }
