@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { CheckoutTokens, HOSTED_CHECKOUT_PATH } from '@pos/gateway/src/hosted-checkout';
 import { routes } from '@pos/gateway/src/rest/routes';
 import { LAUNCH_EXCHANGE_PATH } from '@pos/gateway/src/rest/v1/launch';
-import { OPERATOR_SCOPES, SCOPES } from '@pos/kit';
+import { OPERATOR_SCOPES, READ_SCOPES, SCOPES } from '@pos/kit';
 import type { PaymentsRuntime } from '@pos/payments/src/context';
 import {
   type GraphQLField,
@@ -142,33 +142,24 @@ interface FieldRow {
   foreign?: { codes?: string[]; succeeds?: string; operatorCrossesTenants?: string };
 }
 
-/**
- * Finding (reported with this suite): GraphQL read fields ask no scope. REST checks the route's scope
- * (tilt/pos:read for GET /pos/v1/orders/{id}), but `order`, `payment`, `locations`, `check`… answer any token of
- * the tenant, e.g. a mobile provider's token narrowed to tilt/mobile:payments (README, mobile payments). Tenancy is
- * enforced all the same (the rows below check it); the (d) case of these fields is left out until scopes for
- * reads are decided, because the REST v2 routes and the hosted checkout run these reads with other scopes.
- */
-const READ_WITHOUT_SCOPE: Scope = {
-  none: 'finding: GraphQL reads ask no scope, only the tenant (and a POS user’s locations)',
-};
-
 const pos = (scope: string): Scope => ({ any: [scope] });
+/** A root read field: tilt/pos:read or the scope of an API that reads it (READ_SCOPES in the kit). */
+const read = (scopes: readonly string[]): Scope => ({ any: [...scopes] });
 /** The loyalty API's refusal of another org's (or partner's) customer or coupon: 400 `customer not found`. */
 const LOYALTY_NOT_FOUND = { codes: ['BAD_USER_INPUT'] };
 
 const FIELDS: Record<string, FieldRow> = {
   // Query
-  check: { scope: READ_WITHOUT_SCOPE, shows: true },
-  openChecks: { scope: READ_WITHOUT_SCOPE, shows: true },
+  check: { scope: read(READ_SCOPES.checks), shows: true },
+  openChecks: { scope: read(READ_SCOPES.checks), shows: true },
   loyaltyCustomer: { scope: { any: [SCOPES.loyaltyPos, SCOPES.posRead] }, shows: true },
   loyaltyDashboard: { scope: { any: ['loyalty:customer'] }, control: 'customer key' },
-  locations: { scope: READ_WITHOUT_SCOPE, shows: true },
-  location: { scope: READ_WITHOUT_SCOPE, shows: true },
-  order: { scope: READ_WITHOUT_SCOPE, shows: true },
-  orderByExternalId: { scope: READ_WITHOUT_SCOPE, shows: true },
-  paymentEventsCursor: { scope: READ_WITHOUT_SCOPE },
-  payment: { scope: READ_WITHOUT_SCOPE, shows: true },
+  locations: { scope: read(READ_SCOPES.locations), shows: true },
+  location: { scope: read(READ_SCOPES.location), shows: true },
+  order: { scope: read(READ_SCOPES.orders), shows: true },
+  orderByExternalId: { scope: read(READ_SCOPES.orders), shows: true },
+  paymentEventsCursor: { scope: read(READ_SCOPES.paymentEvents) },
+  payment: { scope: read(READ_SCOPES.payments), shows: true },
   webhookEndpoints: { scope: pos(SCOPES.webhooksSubscribe), shows: true },
   webhookEndpoint: { scope: pos(SCOPES.webhooksSubscribe), shows: true },
   webhookDeliveries: { scope: pos(SCOPES.webhooksSubscribe), shows: true },
@@ -226,7 +217,7 @@ const FIELDS: Record<string, FieldRow> = {
     },
   },
   // Subscription (over graphql-ws: its own test below)
-  paymentEvents: { scope: READ_WITHOUT_SCOPE },
+  paymentEvents: { scope: read(READ_SCOPES.paymentEvents) },
 };
 
 /** A selection of every argument-free field of the type, and one level of the objects below it. */
@@ -711,6 +702,23 @@ describe('tenancy matrix: every REST route, GraphQL root field and subscription'
       if (code !== 4401) throw new Error(`${name} — subscribe before connection_init: close ${code}`);
     }
 
+    // (d): a token without tilt/pos:read (demo's, narrowed; the operators' client) is refused at subscribe.
+    for (const [who, token] of [
+      ['a demo token without tilt/pos:read', await tokens.without(...READ_SCOPES.paymentEvents)],
+      ["the operators' client", tokens.operator],
+    ] as const) {
+      const session = await wsConnect(`Bearer ${token}`);
+      session.socket.send(JSON.stringify({ id: 'n', type: 'subscribe', payload: { query: EVENTS } }));
+      await until(() => session.messages.some((m) => m.id === 'n' && m.type !== 'next'), `${who}: the refusal`);
+      counter.add(name);
+      const refusal = session.messages.find((m) => m.id === 'n');
+      const codes = JSON.stringify(refusal?.payload ?? null);
+      if (refusal?.type !== 'error' || !codes.includes('FORBIDDEN')) {
+        throw new Error(`${name} — ${who}: expected an error with FORBIDDEN, got ${JSON.stringify(refusal)}`);
+      }
+      session.socket.close();
+    }
+
     // (e): foreign subscribers, live and replaying, on all of their events and on demo's locations.
     const runtime = stack.subgraphs.payments.runtime as PaymentsRuntime;
     const demo = await wsConnect(`Bearer ${tokens.demo}`);
@@ -728,7 +736,6 @@ describe('tenancy matrix: every REST route, GraphQL root field and subscription'
       },
       { name: "the other tenant's POS user", token: otherUser, variables: {} },
       { name: "the other tenant's POS user on demo's locations", token: otherUser, variables: { loc: ['1'] } },
-      { name: "the operators' client", token: tokens.operator, variables: {} },
     ];
     const sessions = await Promise.all(foreign.map((f) => wsConnect(`Bearer ${f.token}`)));
     const before = runtime.events.subscriberCount;
@@ -752,7 +759,7 @@ describe('tenancy matrix: every REST route, GraphQL root field and subscription'
     );
     // The other tenant's own payment after demo's: once its subscribers have it, demo's would have come before.
     const otherPaid = await payOrder(stack, tokens.other, { amountCents: 555, locationId: '3' });
-    const live = sessions.filter((_, i) => foreign[i].token !== tokens.operator && !foreign[i].variables.loc);
+    const live = sessions.filter((_, i) => !foreign[i].variables.loc);
     await until(
       () => live.every((s) => events(s).some((e) => e.data?.paymentEvents?.payload?.paymentId === otherPaid.paymentId)),
       "the other tenant's own event",

@@ -487,10 +487,13 @@ export class FederatedSubscriptions {
       body: JSON.stringify({ query: `{ ${field} }` }),
       signal: AbortSignal.timeout(5_000),
     });
-    const body = (await response.json()) as { data?: Record<string, unknown> | null };
+    const body = (await response.json()) as { data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] };
     const cursor = body.data?.[field];
-    if (typeof cursor !== 'string') throw new Error(`${serviceName} answered ${response.status} without ${field}`);
-    return cursor;
+    if (typeof cursor === 'string') return cursor;
+    // The subgraph's own refusal (FORBIDDEN for a caller without the read scope) ends the subscription as a refused
+    // subscribe would (SharedUpstream.failed); only an answer without one is retried like a dropped connection.
+    if (body.errors?.length) throw body.errors;
+    throw new Error(`${serviceName} answered ${response.status} without ${field}`);
   }
 
   /**

@@ -32,6 +32,28 @@ export const OPERATOR_SCOPES = {
 /** What a loyalty customer's dashboard key opens: their own balance, coupons and pending PINs. Never a partner's. */
 export const LOYALTY_CUSTOMER_SCOPE = 'loyalty:customer';
 
+/**
+ * Which scopes open a root read field of the graph: tilt/pos:read, or the scope of an API whose own flow reads that
+ * resource through the graph (a mobile provider reads checks and their location, a launch link's location is
+ * checked, a hosted checkout reads the order it pays). The REST routes check their own scope before they run; this
+ * is GraphQL's equivalent, so a token narrowed to one API reads no more over /graphql than over REST.
+ */
+export const READ_SCOPES = {
+  locations: [SCOPES.posRead],
+  location: [SCOPES.posRead, SCOPES.mobilePayments, SCOPES.posLaunch],
+  orders: [SCOPES.posRead, SCOPES.posPayments],
+  checks: [SCOPES.posRead, SCOPES.mobilePayments],
+  payments: [SCOPES.posRead],
+  paymentEvents: [SCOPES.posRead],
+} as const satisfies Record<string, readonly string[]>;
+
+/** Throws FORBIDDEN unless the caller's token holds one of `scopes`. */
+export function requireAnyScope(principal: Principal, scopes: readonly string[]): void {
+  if (!scopes.some((scope) => principal.scopes.includes(scope))) {
+    throw forbidden(`The access token lacks a scope for this: one of ${scopes.join(', ')}`);
+  }
+}
+
 /** Throws FORBIDDEN unless the caller's token holds `scope`. */
 export function requireScope(principal: Principal, scope: string): void {
   if (!principal.scopes.includes(scope)) throw forbidden(`The access token lacks the scope ${scope}`);

@@ -1,4 +1,12 @@
-import { isUuid, parseIntId, parseIntIdArg, parseUuidArg, requirePrincipal } from '@pos/kit';
+import {
+  isUuid,
+  parseIntId,
+  parseIntIdArg,
+  parseUuidArg,
+  requirePrincipal,
+  READ_SCOPES,
+  requireReader,
+} from '@pos/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ChecksContext } from '../../context';
 import { LocationRef } from '../location/location.type';
@@ -33,13 +41,13 @@ function totals(check: Check): CheckTotals {
 export class CheckResolver {
   @Query(() => Check, { nullable: true })
   check(@Arg('id', () => ID) id: string, @Ctx() ctx: ChecksContext): Promise<Check | null> {
-    requirePrincipal(ctx);
+    requireReader(ctx, READ_SCOPES.checks);
     return ctx.loaders.check.load(parseUuidArg(id, 'id'));
   }
 
   @Query(() => [Check], { description: "Open checks of one of the caller's locations" })
   openChecks(@Arg('locationId', () => ID) locationId: string, @Ctx() ctx: ChecksContext): Promise<Check[]> {
-    requirePrincipal(ctx);
+    requireReader(ctx, READ_SCOPES.checks);
     return ctx.loaders.openChecksByLocation.load(parseIntIdArg(locationId, 'locationId'));
   }
 

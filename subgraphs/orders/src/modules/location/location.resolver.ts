@@ -1,4 +1,4 @@
-import { requirePrincipal } from '@pos/kit';
+import { READ_SCOPES, requireReader } from '@pos/kit';
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { parseIntIdArg } from '@pos/kit';
 import type { OrdersContext } from '../../context';
@@ -9,12 +9,12 @@ import { Location } from './location.entity';
 export class LocationResolver {
   @Query(() => [Location], { description: "The caller's locations" })
   locations(@Ctx() ctx: OrdersContext): Promise<Location[]> {
-    return ctx.services.locations.list(requirePrincipal(ctx));
+    return ctx.services.locations.list(requireReader(ctx, READ_SCOPES.locations));
   }
 
   @Query(() => Location, { nullable: true, description: "One of the caller's locations; null when it is not theirs" })
   location(@Arg('id', () => ID) id: string, @Ctx() ctx: OrdersContext): Promise<Location | null> {
-    requirePrincipal(ctx);
+    requireReader(ctx, READ_SCOPES.location);
     return ctx.loaders.location.load(parseIntIdArg(id, 'id'));
   }
 

@@ -1,4 +1,4 @@
-import { IDEMPOTENCY_KEY_ARG, parseUuidArg, requirePrincipal } from '@pos/kit';
+import { IDEMPOTENCY_KEY_ARG, parseUuidArg, requirePrincipal, READ_SCOPES, requireReader } from '@pos/kit';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { OrdersContext } from '../../context';
 import { Location } from '../location/location.entity';
@@ -11,7 +11,7 @@ import { CreateOrderPayload } from './order.payload';
 export class OrderResolver {
   @Query(() => Order, { nullable: true })
   order(@Arg('id', () => ID) id: string, @Ctx() ctx: OrdersContext): Promise<Order | null> {
-    requirePrincipal(ctx);
+    requireReader(ctx, READ_SCOPES.orders);
     return ctx.loaders.order.load(parseUuidArg(id, 'id'));
   }
 
@@ -24,7 +24,7 @@ export class OrderResolver {
     @Arg('externalId') externalId: string,
     @Ctx() ctx: OrdersContext,
   ): Promise<Order | null> {
-    return ctx.services.orders.byExternalId(requirePrincipal(ctx), externalSource, externalId);
+    return ctx.services.orders.byExternalId(requireReader(ctx, READ_SCOPES.orders), externalSource, externalId);
   }
 
   @Mutation(() => CreateOrderPayload, { description: 'Opens an order (scope tilt/pos:orders)' })

@@ -1,4 +1,4 @@
-import { badInput, parseIntIdArg, requirePrincipal } from '@pos/kit';
+import { badInput, parseIntIdArg, READ_SCOPES, requireReader } from '@pos/kit';
 import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { Payment } from '../payment/payment.entity';
@@ -48,7 +48,7 @@ export class PaymentEventResolver {
       const locationIds = (args.locationIds as string[] | null | undefined)?.map((id) =>
         parseIntIdArg(id, 'locationIds'),
       );
-      return ctx.runtime.events.subscribe(requirePrincipal(ctx), {
+      return ctx.runtime.events.subscribe(requireReader(ctx, READ_SCOPES.paymentEvents), {
         types: args.types as string[] | null,
         after,
         locationIds,
@@ -76,7 +76,7 @@ export class PaymentEventResolver {
       'now on, so a stream can be anchored (and resumed without a gap) before its first event arrives',
   })
   paymentEventsCursor(@Ctx() ctx: PaymentsContext): Promise<string> {
-    return ctx.runtime.events.headCursor(requirePrincipal(ctx));
+    return ctx.runtime.events.headCursor(requireReader(ctx, READ_SCOPES.paymentEvents));
   }
 
   @FieldResolver(() => ID, { description: 'The event’s stable id: the same on every delivery (deduplicate by it)' })

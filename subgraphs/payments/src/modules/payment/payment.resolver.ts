@@ -1,4 +1,4 @@
-import { IDEMPOTENCY_KEY_ARG, isUuid, parseUuidArg, requirePrincipal } from '@pos/kit';
+import { IDEMPOTENCY_KEY_ARG, isUuid, parseUuidArg, requirePrincipal, READ_SCOPES, requireReader } from '@pos/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { CheckRef } from '../check/check.type';
@@ -14,7 +14,7 @@ import { refundableCents } from './payment.state';
 export class PaymentResolver {
   @Query(() => Payment, { nullable: true })
   payment(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext): Promise<Payment | null> {
-    requirePrincipal(ctx);
+    requireReader(ctx, READ_SCOPES.payments);
     return ctx.loaders.payment.load(parseUuidArg(id, 'id'));
   }
 
