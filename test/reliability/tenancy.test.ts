@@ -193,15 +193,7 @@ const FIELDS: Record<string, FieldRow> = {
   reversePayment: { scope: pos(SCOPES.posRefunds) },
   sandboxProcessorOutcome: { scope: pos(SCOPES.posPayments) },
   refundPayment: { scope: pos(SCOPES.posRefunds) },
-  closeBatch: {
-    scope: pos(SCOPES.posPayments),
-    // Finding (minor, reported): not a 404. The payments subgraph scopes the batch by the caller's tenant and
-    // cannot tell another partner's location from one of its own without payments, so the answer is
-    // settledCount 0; nothing of demo's settles (the checksums would show it).
-    foreign: {
-      succeeds: 'settles nothing of another tenant: settledCount 0 (payments cannot see who owns a location)',
-    },
-  },
+  closeBatch: { scope: pos(SCOPES.posPayments) },
   // Mutation: webhooks
   createWebhookEndpoint: {
     scope: pos(SCOPES.webhooksSubscribe),

@@ -382,8 +382,15 @@ describe('payments subgraph', () => {
 
       const closed = await h.call(CLOSE_BATCH, { locationId: '2' });
       expect(closed.body).toEqual({ data: { closeBatch: { settledCount: 2 } } });
-      // Another tenant's location is not ours to close.
-      expect((await h.call(CLOSE_BATCH, { locationId: '3' })).body.data!.closeBatch.settledCount).toBe(0);
+      // Another tenant's location, or none, is not found: not ours to close.
+      expect(errorOf((await h.call(CLOSE_BATCH, { locationId: '3' })).body)).toEqual({
+        code: 'NOT_FOUND',
+        reason: undefined,
+      });
+      expect(errorOf((await h.call(CLOSE_BATCH, { locationId: '99' })).body)).toEqual({
+        code: 'NOT_FOUND',
+        reason: undefined,
+      });
       expect((await h.call(CLOSE_BATCH, { locationId: '2' })).body.data!.closeBatch.settledCount).toBe(0);
 
       const rows = await h.sql<{ id: string; settled: boolean }>(

@@ -595,6 +595,16 @@ export class PaymentService {
     requireScope(principal, SCOPES.posPayments);
     const locationId = parseIntIdArg(locationIdArg, 'locationId');
     if (!mayActAtLocation(principal, locationId)) throw notFound('Location');
+    // Locations belong to the orders subgraph: another partner's (or no) location is not found, as everywhere else,
+    // rather than a batch of nothing.
+    const location = await this.deps.orders.fetch<{ id: string }>(
+      principal,
+      this.deps.requestId,
+      'Location',
+      String(locationId),
+      'id',
+    );
+    if (!location) throw notFound('Location');
     const open = {
       tenantId: principal.tenantId,
       locationId,
