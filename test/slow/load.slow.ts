@@ -1,6 +1,6 @@
 /**
  * Load (issue 8), on real processes (system.ts): LOAD_SUBSCRIBERS (1,000) graphql-ws subscribers on the gateway
- * while mixed traffic runs for LOAD_SECONDS (300) at a steady, modest rate for this two-core machine (about 12
+ * while mixed traffic runs for LOAD_SECONDS (300) at a steady, modest rate for this two-core machine (about 9
  * requests a second; LOAD_RATE scales it): REST and GraphQL reads, orders and payments over REST and GraphQL (some
  * declined by the sandbox's decline tokens), refunds, loyalty earns and redemptions, and a few requests refused on
  * purpose (an amount above what is due, a refund above what is refundable, an empty balance, a PIN gate), plus
@@ -19,7 +19,7 @@ import { type Answer, type SlowSystem, call, openSubscriber, restApi, startSlowS
 
 const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 300);
 const SUBSCRIBERS = Number(process.env.LOAD_SUBSCRIBERS ?? 1000);
-/** Multiplies every rate below (1: about 12 requests a second in all). */
+/** Multiplies every rate below (1: about 9 requests a second in all). */
 const RATE = Number(process.env.LOAD_RATE ?? 1);
 const SAMPLE_SECONDS = Number(process.env.LOAD_SAMPLE_SECONDS ?? 5);
 const CLIENT_TIMEOUT_MS = 15_000;
