@@ -32,7 +32,7 @@ import { INTERNAL_CONTEXT_HEADER, type Principal, signInternalContext } from '@p
 import pg from 'pg';
 import { Pool } from 'undici';
 import { type CpuBreakdown, aborted, closedLoop, percentile, positiveNumber, rssMb, withCpu } from './bench-common';
-import { MALLOC_ENV, ROOT, waitUntilReady } from './launcher';
+import { MALLOC_ENV, ROOT, stopAll, waitUntilReady } from './launcher';
 
 const HOST = '127.0.0.1';
 const CONNECTIONS = Math.round(positiveNumber('BENCH_CONNECTIONS', 10));
@@ -89,6 +89,7 @@ interface Peer {
   name: string;
   url: string;
   pid: number;
+  child: ChildProcess;
 }
 
 async function freePort(): Promise<number> {
@@ -166,7 +167,7 @@ async function startPeers(sys: PeerSystem, contextToken: string): Promise<Peer[]
     );
     child.once('exit', (code, signal) => sys.onExit(`${variant.name} exited (${signal ?? `code ${code}`})`));
     sys.children.push(child);
-    peers.push({ name: variant.name, url: `http://${HOST}:${port}`, pid: child.pid! });
+    peers.push({ name: variant.name, url: `http://${HOST}:${port}`, pid: child.pid!, child });
   }
   await Promise.all(
     peers.map((peer, i) =>
@@ -867,6 +868,13 @@ export async function peerBench(
     cases.push({ operation, pattern, results, rssMb: rss });
   }
   const peakRss = Object.fromEntries(targets.map((t) => [t.name, rssMb(t.pid, 'VmHWM')]));
+  const rssAfter = Object.fromEntries(targets.map((t) => [t.name, rssMb(t.pid)]));
+  // The peers are done: stopped now, so that they take no memory or CPU from the parts after this one.
+  for (const peer of peers) {
+    peer.child.removeAllListeners('exit');
+    sys.children.splice(sys.children.indexOf(peer.child), 1);
+  }
+  await stopAll(peers.map((peer) => peer.child));
 
   // One line per figure.
   console.log('');
@@ -907,7 +915,7 @@ export async function peerBench(
         (overhead >= OVERHEAD_TARGET_RATIO ? '' : ' BELOW TARGET'),
     );
   console.log(
-    `bench: peer gateway RSS after the runs ${targets.map((t) => `${t.name} ${rssMb(t.pid)?.toFixed(0) ?? '-'} MB (peak ${peakRss[t.name]?.toFixed(0) ?? '-'})`).join(', ')}`,
+    `bench: peer gateway RSS after the runs ${targets.map((t) => `${t.name} ${rssAfter[t.name]?.toFixed(0) ?? '-'} MB (peak ${peakRss[t.name]?.toFixed(0) ?? '-'})`).join(', ')}`,
   );
   for (const c of cases) {
     for (const r of c.results) {
@@ -944,6 +952,7 @@ export async function peerBench(
       cases,
       summary: lines,
       overhead: { ratio: overhead, target: OVERHEAD_TARGET_RATIO, gateway: oursWide, direct: directWide },
+      rssMbAfter: rssAfter,
       peakRssMb: peakRss,
     },
   };

@@ -2381,7 +2381,8 @@ async function main() {
       ...urls,
       HOST,
       PUBLIC_URL: gatewayUrl,
-      LOG_LEVEL: 'warn',
+      // No line per request (warn); BENCH_LOG_LEVEL=info measures with the services' default request logging.
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       SEED_DEMO: 'true',
       MIGRATE_ON_START: 'true',
     };
