@@ -86,14 +86,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     } catch (error) {
       end({ outcome: 'failure' });
       if (!isUnreachable(error)) throw error;
-      return {
-        errors: [
-          {
-            message: `The ${this.name} service is not available; retry later`,
-            extensions: { code: ErrorCode.UNAVAILABLE, reason: 'service_unavailable' },
-          },
-        ],
+      const unavailable = {
+        message: `The ${this.name} service is not available; retry later`,
+        extensions: { code: ErrorCode.UNAVAILABLE, reason: 'service_unavailable' },
       };
+      // The cause, for the log line errorReporting writes under the request id; not enumerable, never sent.
+      Object.defineProperty(unavailable, 'cause', { value: error, enumerable: false });
+      return { errors: [unavailable] };
     }
   }
 }

@@ -69,14 +69,21 @@ describe('health, readiness, metrics and request ids', () => {
       status: 'unavailable',
       subgraphs: { loyalty: 'unreachable', orders: 'ok' },
     });
-    // The failure reaches the client as a masked error that carries the request id, not internal text.
+    // The failure reaches the client as UNAVAILABLE naming the subgraph, without internal text.
     const { body } = await stack.graphql('{ loyaltyCustomer(code: "482193") { points } }', {}, undefined, {
       'x-request-id': 'req-down-1',
     });
     expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
-    expect(body.errors?.[0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', requestId: 'req-down-1' });
+    expect(body.errors).toEqual([
+      {
+        message: 'The loyalty service is not available; retry later',
+        extensions: { code: 'UNAVAILABLE', reason: 'service_unavailable', serviceName: 'loyalty' },
+      },
+    ]);
     // ...and the gateway logged the real cause under that id.
-    expect(gatewayLog.lines().find((l) => l.msg === 'unexpected error' && l.requestId === 'req-down-1')).toBeDefined();
+    expect(gatewayLog.lines().find((l) => l.msg === 'subgraph unavailable' && l.requestId === 'req-down-1')).toEqual(
+      expect.objectContaining({ serviceName: 'loyalty', cause: expect.stringMatching(/ECONNREFUSED/) }),
+    );
   });
 });
 

@@ -136,6 +136,17 @@ export function errorReporting(logger: Logger): ApolloServerPlugin<{ requestId: 
                 { err: unwrapResolverError(error), requestId: contextValue.requestId, path: error.path },
                 'unexpected error',
               );
+            } else if (error.extensions?.reason === 'service_unavailable') {
+              // The gateway could not reach a subgraph: an expected answer for the client, an event for operators.
+              const cause = causeOf(error);
+              logger.warn(
+                {
+                  requestId: contextValue.requestId,
+                  serviceName: error.extensions.serviceName,
+                  cause: describeCause(cause),
+                },
+                'subgraph unavailable',
+              );
             }
           }
         },
@@ -150,4 +161,23 @@ export function errorReporting(logger: Logger): ApolloServerPlugin<{ requestId: 
       };
     },
   };
+}
+
+/** The `cause` the gateway's data source put on the error it answered for a subgraph (see datasource.ts). */
+function causeOf(error: unknown, depth = 0): unknown {
+  if (!error || typeof error !== 'object' || depth > 3) return undefined;
+  const { cause, originalError } = error as { cause?: unknown; originalError?: unknown };
+  return cause ?? causeOf(originalError, depth + 1);
+}
+
+/**
+ * "fetch failed: connect ECONNREFUSED 127.0.0.1:4004": an error's message and code, then its causes'. By shape, not
+ * instanceof: errors made by Node's own modules may come from another realm (jest's).
+ */
+function describeCause(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== 'object' || depth > 3) return undefined;
+  const { message, code, cause } = error as { message?: unknown; code?: unknown; cause?: unknown };
+  const text = typeof message === 'string' && message ? message : typeof code === 'string' ? code : 'error';
+  const inner = describeCause(cause, depth + 1);
+  return inner ? `${text}: ${inner}` : text;
 }
