@@ -51,7 +51,10 @@ export async function startSlowSystem(extraEnv: Record<string, string> = {}): Pr
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pos-reliability-'));
   const dataDir = path.join(tmp, 'pg');
   const pgPort = await freePort();
-  let pg: ChildProcess | null = await startPostgres(dataDir, pgPort);
+  let pg: ChildProcess | null = await startPostgres(dataDir, pgPort).catch((error: unknown) => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  });
   const databaseUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/pos`;
   const base = await freePortBlock();
   const { specs, urls } = services(base);
