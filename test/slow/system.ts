@@ -85,7 +85,8 @@ export async function startSlowSystem(extraEnv: Record<string, string> = {}): Pr
     const child = spawn(process.execPath, ['-r', './scripts/register.js', spec.entry], {
       cwd: ROOT,
       env: { ...env, PORT: String(spec.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // An IPC channel, as the launcher's: a service whose test process dies (a CI timeout) stops on its own.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     // Whole lines only: a chunk may end mid-line. One partial line per stream.
     const reader = () => {
