@@ -7,7 +7,12 @@ import type { GatewayContext } from '../context';
 interface InFlight {
   /** The first request's result as JSON, or null when it is not to be shared (an error status, @defer). */
   result: Promise<string | null>;
+  /** Requests waiting for it: without any, the result is not serialised at all. */
+  followers: number;
 }
+
+/** Longer than any execution should take (subgraph fetches time out at 30 s). */
+const LEADER_TIMEOUT_MS = 60_000;
 
 const scopeKeys = new WeakMap<Principal, string>();
 /** principalScopeKey, once per principal object (the verifier hands out the same one for a cached token). */
@@ -36,7 +41,7 @@ export function sharedOperations(): ApolloServerPlugin<GatewayContext> & { stats
   return {
     stats,
     async requestDidStart(): Promise<GraphQLRequestListener<GatewayContext>> {
-      let leading: { key: string; resolve: (result: string | null) => void } | null = null;
+      let leading: { release: (result: string | null) => void; entry: InFlight } | null = null;
       return {
         async responseForOperation(requestContext) {
           const principal = requestContext.contextValue.principal;
@@ -46,6 +51,7 @@ export function sharedOperations(): ApolloServerPlugin<GatewayContext> & { stats
           const key = `${scopeOf(principal)}\u0000${queryHash}\u0000${operationName ?? ''}\u0000${variables}`;
           const pending = inFlight.get(key);
           if (pending) {
+            pending.followers++;
             const result = await pending.result;
             if (result !== null) {
               stats.joined++;
@@ -56,17 +62,26 @@ export function sharedOperations(): ApolloServerPlugin<GatewayContext> & { stats
             }
             return null;
           }
-          let resolve!: (result: string | null) => void;
-          inFlight.set(key, { result: new Promise<string | null>((r) => (resolve = r)) });
-          leading = { key, resolve };
+          let settle!: (result: string | null) => void;
+          const entry: InFlight = { result: new Promise<string | null>((r) => (settle = r)), followers: 0 };
+          inFlight.set(key, entry);
+          // Should this request never reach willSendResponse (a plugin throwing mid-pipeline), its followers run
+          // their own execution after a while rather than wait for ever, and the entry goes.
+          const timer = setTimeout(() => release(null), LEADER_TIMEOUT_MS).unref();
+          const release = (result: string | null) => {
+            clearTimeout(timer);
+            if (inFlight.get(key) === entry) inFlight.delete(key);
+            settle(result);
+          };
+          leading = { release, entry };
           return null;
         },
         async willSendResponse(requestContext) {
           if (!leading) return;
-          inFlight.delete(leading.key);
           const { body, http } = requestContext.response;
           const status = http.status ?? 200;
-          leading.resolve(body.kind === 'single' && status === 200 ? JSON.stringify(body.singleResult) : null);
+          const share = leading.entry.followers > 0 && body.kind === 'single' && status === 200;
+          leading.release(share ? JSON.stringify(body.singleResult) : null);
           leading = null;
         },
       };
