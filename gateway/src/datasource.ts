@@ -23,10 +23,9 @@ const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60
  */
 export const SUBGRAPH_TIMEOUT_MS = 30_000;
 
-// undici's request API rather than its WHATWG fetch (fetch/fetcher.ts: about a fifth of the gateway's CPU).
-const send = subgraphFetcher(dispatcher);
-const fetcher = ((url: string, init: Parameters<RemoteGraphQLDataSource['fetcher']>[1]) =>
-  send(url, { ...init, signal: AbortSignal.timeout(SUBGRAPH_TIMEOUT_MS) })) as RemoteGraphQLDataSource['fetcher'];
+// undici's request API rather than its WHATWG fetch (fetch/fetcher.ts: about a fifth of the gateway's CPU), with
+// undici's own timers for SUBGRAPH_TIMEOUT_MS rather than an AbortSignal per fetch.
+const fetcher = subgraphFetcher(dispatcher, { timeoutMs: SUBGRAPH_TIMEOUT_MS });
 
 /** Statuses of a proxy or load balancer in front of a subgraph that has no healthy instance. */
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);

@@ -16,7 +16,7 @@ describe('subgraphFetcher', () => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        if (req.url === '/slow') return void setTimeout(() => res.end('{}'), 500);
+        if (req.url === '/slow') return void setTimeout(() => res.end('{}'), 3000);
         const status = req.url === '/down' ? 503 : 200;
         res.writeHead(status, { 'content-type': 'application/json', 'x-seen': String(req.headers['x-test']) });
         res.end(JSON.stringify({ data: { echo: JSON.parse(body || 'null') } }));
@@ -63,5 +63,8 @@ describe('subgraphFetcher', () => {
     ).rejects.toMatchObject({
       name: 'TimeoutError',
     });
+    const timed = subgraphFetcher(agent, { timeoutMs: 50 }) as unknown as (u: string, i: unknown) => Promise<unknown>;
+    await expect(timed(`${url}/slow`, { method: 'POST', body: '{}' })).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(timed(`${url}/graphql`, { method: 'POST', body: '{}' })).resolves.toMatchObject({ status: 200 });
   });
 });

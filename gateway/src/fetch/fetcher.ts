@@ -52,10 +52,12 @@ class SubgraphResponse {
  * machinery (Request and Response objects, web streams, abort controllers, header validation) was about a fifth
  * of the gateway's CPU on the bench's wide read. Same contract for what the data source and its error handling
  * look at: the response above, a failure to reach the subgraph rejects as fetch does (TypeError "fetch failed"
- * with the socket error as its cause), and an aborted signal rejects with its reason (a TimeoutError for
- * AbortSignal.timeout).
+ * with the socket error as its cause), an aborted signal rejects with its reason, and `timeoutMs` without headers (or
+ * between two chunks of the body) rejects with a TimeoutError, as AbortSignal.timeout would.
  */
-export function subgraphFetcher(dispatcher: Dispatcher): Fetcher {
+export function subgraphFetcher(dispatcher: Dispatcher, options: { timeoutMs?: number } = {}): Fetcher {
+  // undici's own timers (no answer's headers, or a body stalled, for this long) instead of an AbortSignal per fetch.
+  const timeouts = options.timeoutMs ? { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs } : {};
   const targets = new Map<string, { origin: string; path: string }>();
   const fetcher = async (url: string, init: Init = {}) => {
     let target = targets.get(url);
@@ -75,10 +77,15 @@ export function subgraphFetcher(dispatcher: Dispatcher): Fetcher {
         headers: init.headers,
         body: init.body,
         signal,
+        ...timeouts,
       });
       body = await response.body.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
+      const code = (error as { code?: string }).code;
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+        throw new DOMException(`no answer from ${target.origin} within ${options.timeoutMs} ms`, 'TimeoutError');
+      }
       throw new TypeError('fetch failed', { cause: error });
     }
     return new SubgraphResponse(url, response.statusCode, response.headers, body);
