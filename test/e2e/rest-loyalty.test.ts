@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LoyaltyRuntime } from '@pos/loyalty/src/context';
-import { hashApiKey } from '@pos/gateway/src/auth/secrets';
+import { hashBearerSecret } from '@pos/gateway/src/auth/secrets';
 import { ApiKey, Partner } from '@pos/gateway/src/identity/identity.entities';
 import { DEMO } from '@pos/kit';
 import { countRows, restClient } from '../support/rest';
@@ -896,7 +896,7 @@ describe('REST loyalty API (seed 004): /webhook/pos, /webhook/redeem, /webhook/c
       const disabledKey = `test-disabled-${randomUUID()}`;
       const em = stack.gateway.orm.em.fork();
       const row = em.create(ApiKey, {
-        keyHash: hashApiKey(disabledKey),
+        keyHash: hashBearerSecret(disabledKey),
         partner: em.getReference(Partner, DEMO.tenants.demo),
         kind: 'loyaltyOrg',
         subject: ORG_ID.standard,

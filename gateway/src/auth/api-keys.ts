@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LOYALTY_CUSTOMER_SCOPE, type Principal, SCOPES } from '@pos/kit';
 import { ApiKey, type ApiKeyKind } from '../identity/identity.entities';
-import { hashApiKey } from './secrets';
+import { hashBearerSecret } from './secrets';
 
 /** The header the loyalty API authenticates with (seed 004): `X-Api-Key: <secret>`. */
 export const API_KEY_HEADER = 'x-api-key';
@@ -21,7 +21,7 @@ const KEY_SHAPE = /^[\x21-\x7e]{8,256}$/;
  */
 export function apiKeyPrincipals(lookup: (keyHash: string) => Promise<Principal | null>) {
   return (key: string | undefined): Promise<Principal | null> =>
-    key && KEY_SHAPE.test(key) ? lookup(hashApiKey(key)) : Promise.resolve(null);
+    key && KEY_SHAPE.test(key) ? lookup(hashBearerSecret(key)) : Promise.resolve(null);
 }
 
 export async function loadApiKeyPrincipal(em: EntityManager, keyHash: string): Promise<Principal | null> {

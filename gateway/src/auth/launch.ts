@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Clock, DomainError, ErrorCode, type Principal, isUuid } from '@pos/kit';
@@ -14,6 +14,7 @@ import {
 } from '../identity/identity.entities';
 import type { TokenSigner } from './issuer';
 import { type RoleSlug, isRoleSlug } from './roles';
+import { hashBearerSecret } from './secrets';
 import { mintUserAccessToken } from './user-tokens';
 import type { SessionState } from './verify';
 
@@ -100,7 +101,6 @@ export interface ExchangedLaunch extends SessionTokens {
   userCreated: boolean;
 }
 
-const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 const newSecret = (prefix: string): string => `${prefix}_${randomBytes(32).toString('base64url')}`;
 const addSeconds = (date: Date, seconds: number) => new Date(date.getTime() + seconds * 1000);
 
@@ -166,7 +166,7 @@ export class LaunchService {
     const token = newSecret('lt');
     const em = this.deps.em();
     const row = em.create(LaunchToken, {
-      tokenHash: sha256(token),
+      tokenHash: hashBearerSecret(token),
       partner: em.getReference(Partner, principal.tenantId),
       locationId: input.locationId,
       email: normalizeEmail(input.email),
@@ -204,7 +204,7 @@ export class LaunchService {
     const outcome = await this.deps.em().transactional(async (tx) => {
       const token = await tx.findOne(
         LaunchToken,
-        { tokenHash: sha256(input.token) },
+        { tokenHash: hashBearerSecret(input.token) },
         { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       if (!token) return refused.invalidToken();
@@ -252,7 +252,7 @@ export class LaunchService {
         user,
         locationId: token.locationId,
         launchToken: token,
-        refreshTokenHash: sha256(refreshToken),
+        refreshTokenHash: hashBearerSecret(refreshToken),
         createdAt: now,
         expiresAt: addSeconds(now, SESSION_TTL_SECONDS),
       });
@@ -282,7 +282,7 @@ export class LaunchService {
   async refresh(refreshToken: string): Promise<SessionTokens> {
     if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) throw new RefreshRefused('Not a refresh token');
     const now = this.deps.clock.now();
-    const hash = sha256(refreshToken);
+    const hash = hashBearerSecret(refreshToken);
     const next = newSecret('rt');
     const outcome = await this.deps.em().transactional(async (tx) => {
       const lock = { lockMode: LockMode.PESSIMISTIC_WRITE } as const;
@@ -307,7 +307,7 @@ export class LaunchService {
       if (!isRoleSlug(role)) return new RefreshRefused('The POS user no longer holds a role at this location');
 
       session.previousRefreshTokenHash = session.refreshTokenHash;
-      session.refreshTokenHash = sha256(next);
+      session.refreshTokenHash = hashBearerSecret(next);
       session.refreshedAt = now;
       await tx.flush();
       return { session, user: { id: user.id, email: user.email, name: user.name }, role };

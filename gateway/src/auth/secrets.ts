@@ -39,5 +39,8 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   }
 }
 
-/** The stored form of an API key: its SHA-256, hex (see ApiKey for why a fast hash is enough). */
-export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+/**
+ * The stored form of a random bearer secret (an API key, a launch token, a refresh token): its SHA-256, hex. A fast
+ * hash is enough for 128+ bits of randomness (see ApiKey), and it lets the row be found by the hash.
+ */
+export const hashBearerSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');

@@ -8,7 +8,7 @@ import {
   demoLoyaltyCustomerKey,
 } from '@pos/kit';
 import type { RoleSlug } from '../auth/roles';
-import { hashApiKey, hashSecret } from '../auth/secrets';
+import { hashBearerSecret, hashSecret } from '../auth/secrets';
 import { ApiClient, ApiKey, Partner, PosUser, PosUserRole } from './identity.entities';
 
 const DEMO_CLIENTS = [
@@ -140,7 +140,7 @@ async function seedLoyaltyKeys(tx: EntityManager) {
     for (const spec of keys) {
       const row = new ApiKey();
       Object.assign(row, {
-        keyHash: hashApiKey(spec.key),
+        keyHash: hashBearerSecret(spec.key),
         partner,
         kind: spec.kind,
         subject: spec.subject,
