@@ -27,6 +27,33 @@ export interface RestRouterOptions {
   links: RouteLinks;
 }
 
+/** The caller of a route that needs `scope`, or the 401/403 it is answered (the same for every route). */
+export async function callerOf(
+  req: Request,
+  scheme: 'bearer' | 'apiKey',
+  scope: string,
+  authenticate: (req: Request, scheme: 'bearer' | 'apiKey') => Promise<Principal>,
+): Promise<{ principal: Principal } | { error: RestError }> {
+  let principal: Principal;
+  try {
+    principal = await authenticate(req, scheme);
+  } catch {
+    return {
+      error: restError(401, 'Unauthorized', [
+        scheme === 'apiKey' ? 'A valid X-Api-Key header is required' : 'A valid Bearer access token is required',
+      ]),
+    };
+  }
+  if (!principal.scopes.includes(scope)) {
+    const credential = scheme === 'apiKey' ? 'API key' : 'access token';
+    return { error: restError(403, 'Forbidden', [`The ${credential} lacks the scope ${scope}`]) };
+  }
+  return { principal };
+}
+
+/** The 415 of a body that is not JSON. */
+export const notJson = () => restError(415, 'Unsupported media type', ['Content-Type must be application/json']);
+
 /** Set on a response that replays the stored result of an earlier request with the same Idempotency-Key. */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
@@ -52,23 +79,10 @@ export function restRouter(options: RestRouterOptions): Router {
       const requestId = res.locals.requestId as string;
       const fail = (error: RestError) => sendRestError(res, error, requestId);
       const scheme = route.auth ?? 'bearer';
-      let principal: Principal;
-      try {
-        principal = await options.authenticate(req, scheme);
-      } catch {
-        return fail(
-          restError(401, 'Unauthorized', [
-            scheme === 'apiKey' ? 'A valid X-Api-Key header is required' : 'A valid Bearer access token is required',
-          ]),
-        );
-      }
-      if (!principal.scopes.includes(route.scope)) {
-        const credential = scheme === 'apiKey' ? 'API key' : 'access token';
-        return fail(restError(403, 'Forbidden', [`The ${credential} lacks the scope ${route.scope}`]));
-      }
-      if (route.body && hasBody(req) && !req.is('application/json')) {
-        return fail(restError(415, 'Unsupported media type', ['Content-Type must be application/json']));
-      }
+      const caller = await callerOf(req, scheme, route.scope, options.authenticate);
+      if ('error' in caller) return fail(caller.error);
+      const { principal } = caller;
+      if (route.body && hasBody(req) && !req.is('application/json')) return fail(notJson());
       const params = route.params.safeParse(req.params);
       const query = route.query.safeParse(req.query);
       const body = route.body?.safeParse(hasBody(req) ? req.body : {});

@@ -12,7 +12,7 @@ import { DEFAULT_ROLE_SLUG, ROLE_SCOPES, type RoleSlug } from '../../auth/roles'
 import { timestamp } from '../common';
 import { type RestError, fromDomainError, restError, sendRestError } from '../errors';
 import type { DocumentedRoute } from '../openapi';
-import { hasBody, issues } from '../router';
+import { callerOf, hasBody, issues, notJson } from '../router';
 
 /**
  * The REST side of SSO launch links (the rules are in auth/launch.ts). These two routes are the gateway's own
@@ -127,9 +127,7 @@ export interface LaunchRouterOptions {
 
 /** The body of `req`, validated as the route table validates bodies (415 when not JSON, 400 with every problem). */
 function validBody<T extends z.ZodType>(req: Request, schema: T): { data: z.infer<T> } | { error: RestError } {
-  if (hasBody(req) && !req.is('application/json')) {
-    return { error: restError(415, 'Unsupported media type', ['Content-Type must be application/json']) };
-  }
+  if (hasBody(req) && !req.is('application/json')) return { error: notJson() };
   const parsed = schema.safeParse(hasBody(req) ? req.body : {});
   return parsed.success
     ? { data: parsed.data }
@@ -148,15 +146,9 @@ export function launchRouter(options: LaunchRouterOptions): Router {
   router.post(LAUNCH_TOKENS_PATH, async (req, res, next) => {
     const requestId = res.locals.requestId as string;
     const fail = (error: RestError) => sendRestError(res, error, requestId);
-    let principal: Principal;
-    try {
-      principal = await options.authenticate(req);
-    } catch {
-      return fail(restError(401, 'Unauthorized', ['A valid Bearer access token is required']));
-    }
-    if (!principal.scopes.includes(SCOPES.posLaunch)) {
-      return fail(restError(403, 'Forbidden', [`The access token lacks the scope ${SCOPES.posLaunch}`]));
-    }
+    const caller = await callerOf(req, 'bearer', SCOPES.posLaunch, options.authenticate);
+    if ('error' in caller) return fail(caller.error);
+    const { principal } = caller;
     const body = validBody(req, mintBody);
     if ('error' in body) return fail(body.error);
     try {
