@@ -1,4 +1,4 @@
-import { cachedTokenCheck } from '../src/auth/lookup-cache';
+import { cachedTokenCheck } from '@pos/kit';
 
 describe('cachedTokenCheck', () => {
   const setup = (ttlMs: number, maxEntries?: number) => {

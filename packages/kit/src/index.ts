@@ -23,5 +23,6 @@ export * from './sealing';
 export * from './server';
 export * from './subgraph';
 export * from './tenancy';
+export * from './token-cache';
 export * from './tracing';
 export * from './validation';

@@ -1,4 +1,5 @@
 import { SignJWT, jwtVerify } from 'jose';
+import { cachedTokenCheck } from './token-cache';
 
 /**
  * What the gateway proved about the caller, carried to the subgraphs. Subgraphs never trust a bare header: the
@@ -29,6 +30,8 @@ const isPrincipalKind = (value: unknown): value is PrincipalKind => PRINCIPAL_KI
 
 export const INTERNAL_CONTEXT_HEADER = 'x-pos-context';
 export const REQUEST_ID_HEADER = 'x-request-id';
+/** On a batch of the gateway's reads: the request id of each operation in it (x-request-id is the first's). */
+export const BATCH_REQUEST_IDS_HEADER = 'x-batch-request-ids';
 const ISSUER = 'pos-gateway';
 const AUDIENCE = 'pos-subgraphs';
 const ALGORITHM = 'HS256';
@@ -60,37 +63,81 @@ export async function signInternalContext(secret: string, principal: Principal, 
     .sign(keyOf(secret));
 }
 
-/** Returns the principal, or null when the token is missing, forged, expired or for another audience. */
-export async function verifyInternalContext(
+/** The principal a valid internal context names, and when that context expires; throws when it is not valid. */
+async function checkInternalContext(
   secret: string,
-  token: string | undefined | null,
-): Promise<Principal | null> {
-  if (!token) return null;
-  try {
-    const { payload } = await jwtVerify(token, keyOf(secret), {
-      algorithms: [ALGORITHM],
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      typ: 'pos-ctx+jwt',
-    });
-    if (typeof payload.ten !== 'string' || typeof payload.sub !== 'string' || !isPrincipalKind(payload.knd)) {
-      return null;
-    }
-    return {
+  token: string,
+): Promise<{ principal: Principal; expiresAtMs: number }> {
+  const { payload } = await jwtVerify(token, keyOf(secret), {
+    algorithms: [ALGORITHM],
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    typ: 'pos-ctx+jwt',
+    requiredClaims: ['exp'],
+  });
+  if (typeof payload.ten !== 'string' || typeof payload.sub !== 'string' || !isPrincipalKind(payload.knd)) {
+    throw new Error('not an internal context');
+  }
+  return {
+    principal: {
       tenantId: payload.ten,
       subject: payload.sub,
       kind: payload.knd,
       clientId: typeof payload.cid === 'string' ? payload.cid : null,
       scopes: typeof payload.scp === 'string' && payload.scp ? payload.scp.split(' ') : [],
       locationIds: Array.isArray(payload.loc) ? payload.loc.filter((l): l is number => Number.isSafeInteger(l)) : null,
-    };
-  } catch {
-    return null;
-  }
+    },
+    expiresAtMs: payload.exp! * 1000,
+  };
 }
 
-/** A stable key for "the same caller scope", used to share identical upstream subscriptions. */
+/** Returns the principal, or null when the token is missing, forged, expired or for another audience. */
+export async function verifyInternalContext(
+  secret: string,
+  token: string | undefined | null,
+): Promise<Principal | null> {
+  if (!token) return null;
+  return checkInternalContext(secret, token).then(
+    ({ principal }) => principal,
+    () => null,
+  );
+}
+
+/**
+ * verifyInternalContext for a subgraph server: the gateway sends the same signed context with every fetch of a
+ * caller for minutes (it signs one per caller scope for half its lifetime), so a context verified lately is not
+ * verified again (an HMAC and a JSON parse per request) until it expires or a minute has passed.
+ */
+export function internalContextVerifier(
+  secret: string,
+): (token: string | undefined | null) => Promise<Principal | null> {
+  const check = cachedTokenCheck(
+    (token: string) => checkInternalContext(secret, token),
+    (verified) => verified.expiresAtMs,
+    60_000,
+  );
+  return (token) =>
+    token
+      ? check(token).then(
+          ({ principal }) => principal,
+          () => null,
+        )
+      : Promise.resolve(null);
+}
+
+const scopeKeys = new WeakMap<Principal, string>();
+
+/**
+ * A stable key for "the same caller scope": what shared subscriptions, shared reads in flight and the signed context
+ * cache key on. Worked out once per principal object (principals are never changed once made, and the gateway's
+ * verifier hands out the same one for a token it has verified lately).
+ */
 export function principalScopeKey(principal: Principal): string {
-  const locations = principal.locationIds ? [...principal.locationIds].sort((a, b) => a - b).join(',') : '*';
-  return `${principal.tenantId}|${principal.kind}|${principal.subject}|${[...principal.scopes].sort().join(' ')}|${locations}`;
+  let key = scopeKeys.get(principal);
+  if (key === undefined) {
+    const locations = principal.locationIds ? [...principal.locationIds].sort((a, b) => a - b).join(',') : '*';
+    key = `${principal.tenantId}|${principal.kind}|${principal.subject}|${[...principal.scopes].sort().join(' ')}|${locations}`;
+    scopeKeys.set(principal, key);
+  }
+  return key;
 }

@@ -13,6 +13,9 @@ export class ServiceMetrics {
   readonly requestDuration: Histogram<'operation'>;
   readonly subgraphFetchDuration: Histogram<'subgraph' | 'outcome'>;
   readonly openSubscriptions: Gauge;
+  /** Batched HTTP requests a subgraph served (the gateway's reads sent together), and the operations in them. */
+  readonly batches: Counter;
+  readonly batchedOperations: Counter;
   private readonly poolSources: Array<() => { used: number; free: number; pending: number }> = [];
 
   constructor(readonly service: string) {
@@ -41,6 +44,16 @@ export class ServiceMetrics {
     this.openSubscriptions = new Gauge({
       name: 'graphql_open_subscriptions',
       help: 'Subscriptions currently open on this service',
+      registers: [this.registry],
+    });
+    this.batches = new Counter({
+      name: 'graphql_batches_total',
+      help: 'HTTP requests that carried a batch of GraphQL operations',
+      registers: [this.registry],
+    });
+    this.batchedOperations = new Counter({
+      name: 'graphql_batched_operations_total',
+      help: 'GraphQL operations that came in a batch',
       registers: [this.registry],
     });
     const sources = this.poolSources;

@@ -1,5 +1,11 @@
 import { SignJWT, decodeProtectedHeader } from 'jose';
-import { type Principal, principalScopeKey, signInternalContext, verifyInternalContext } from '../src/internal-auth';
+import {
+  type Principal,
+  internalContextVerifier,
+  principalScopeKey,
+  signInternalContext,
+  verifyInternalContext,
+} from '../src/internal-auth';
 
 const SECRET = 'unit-test-internal-secret-0123456789abcdef';
 const key = new TextEncoder().encode(SECRET);
@@ -127,6 +133,30 @@ describe('internal context', () => {
     const [header, payload] = token.split('.');
     const forged = `${header}.${base64url({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), ten: 'other' })}`;
     expect(await verifyInternalContext(SECRET, `${forged}.${token.split('.')[2]}`)).toBeNull();
+  });
+});
+
+describe("internalContextVerifier (a subgraph server's)", () => {
+  it('verifies a context once and answers its principal again until it expires; refuses what verify refuses', async () => {
+    const verify = internalContextVerifier(SECRET);
+    const token = await signInternalContext(SECRET, principal);
+    const first = await verify(token);
+    expect(first).toEqual(principal);
+    // The same object: nothing was verified or parsed again.
+    expect(await verify(token)).toBe(first);
+    expect(await verify(undefined)).toBeNull();
+    expect(await verify(await craft({ audience: 'elsewhere' }))).toBeNull();
+    expect(await verify(await signInternalContext('another-secret-0123456789abcdef-xyz', principal))).toBeNull();
+    // An expired context is refused, whether or not an earlier one of the same caller was remembered.
+    const expired = await new SignJWT({ ten: 'demo', knd: 'm2m', cid: 'demo-partner', scp: 'tilt/pos:read' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'pos-ctx+jwt' })
+      .setIssuer('pos-gateway')
+      .setAudience('pos-subgraphs')
+      .setSubject('demo-partner')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 600)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 300)
+      .sign(key);
+    expect(await verify(expired)).toBeNull();
   });
 });
 
