@@ -32,6 +32,21 @@ export const gatewayEnvSchema = z.object({
    * clients get an UNAVAILABLE error; each attempt resumes after the last event received, so nothing is lost.
    */
   SUBSCRIPTION_UPSTREAM_RETRY_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  /**
+   * Whether a read that is identical to one of the same caller already in flight (a whole query, or one subgraph
+   * fetch) waits for that one's answer instead of being executed again: much cheaper for many clients polling one
+   * view, at the price that such a read may be answered as the data stood when the first one began (README
+   * "Benchmark": the price of sharing work in flight). `off` executes every read on its own.
+   */
+  SHARE_READS_IN_FLIGHT: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((v) => v === 'on'),
+  /**
+   * Most reads of one caller to one subgraph sent as one batched HTTP request when they are issued together
+   * (gateway/src/fetch/fetcher.ts); 1 sends each alone.
+   */
+  SUBGRAPH_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(16),
   // Hardening (README "Hardening"; gateway/src/hardening). Rate limits left unset are on in production only.
   /** Deepest field nesting a GraphQL operation may have. */
   MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),

@@ -23,9 +23,14 @@ const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60
  */
 export const SUBGRAPH_TIMEOUT_MS = 30_000;
 
-// undici's request API rather than its WHATWG fetch (fetch/fetcher.ts: about a fifth of the gateway's CPU), with
-// undici's own timers for SUBGRAPH_TIMEOUT_MS rather than an AbortSignal per fetch.
-const fetcher = subgraphFetcher(dispatcher, { timeoutMs: SUBGRAPH_TIMEOUT_MS });
+/**
+ * The fetcher all the subgraph data sources share: undici's request API rather than its WHATWG fetch
+ * (fetch/fetcher.ts: about a fifth of the gateway's CPU), undici's own timers for SUBGRAPH_TIMEOUT_MS rather than an
+ * AbortSignal per fetch, and a caller's reads to one subgraph in the same turn of the event loop sent as one batch
+ * of up to `maxBatch` (SUBGRAPH_MAX_BATCH; 1 turns it off).
+ */
+export const subgraphFetcherFor = (maxBatch: number) =>
+  subgraphFetcher(dispatcher, { timeoutMs: SUBGRAPH_TIMEOUT_MS, maxBatch });
 
 /** Statuses of a proxy or load balancer in front of a subgraph that has no healthy instance. */
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
@@ -52,6 +57,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     url: string,
     private readonly internalSecret: string,
     private readonly metrics: ServiceMetrics,
+    fetcher: RemoteGraphQLDataSource['fetcher'],
   ) {
     super({ url, fetcher });
   }

@@ -68,3 +68,128 @@ describe('subgraphFetcher', () => {
     await expect(timed(`${url}/graphql`, { method: 'POST', body: '{}' })).resolves.toMatchObject({ status: 200 });
   });
 });
+
+describe('subgraphFetcher batching', () => {
+  let server: Server;
+  let url: string;
+  /** What the server received: each HTTP request's headers and parsed body. */
+  let received: Array<{ headers: Record<string, unknown>; body: unknown }> = [];
+  /** What the server answers a batch with, when set: a status and a body. */
+  let batchAnswer: { status: number; body: string } | null = null;
+  const agent = new Agent();
+  type Call = (u: string, i: unknown) => Promise<Record<string, unknown> & Response>;
+  /** A fetcher of its own per test: whether a caller has batched lately is part of its state. */
+  let batching: Call;
+  const read = (id: number, context = 'caller-a', query = 'query($id: ID!) { order(id: $id) { id } }') => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-pos-context': context, 'x-request-id': `req-${id}` },
+    body: JSON.stringify({ query, variables: { id } }),
+  });
+  const answerOf = async (response: Response) => (await response.json()) as { data: { echo: unknown } };
+  const variablesOf = (answer: { data: { echo: unknown } }) => (answer.data.echo as { variables: unknown }).variables;
+  const shapes = () => received.map((r) => (Array.isArray(r.body) ? r.body.length : 'alone'));
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const parsed = JSON.parse(body) as unknown;
+        received.push({ headers: req.headers, body: parsed });
+        if (Array.isArray(parsed) && batchAnswer) {
+          res.writeHead(batchAnswer.status, { 'content-type': 'application/json' });
+          return void res.end(batchAnswer.body);
+        }
+        const echo = (op: unknown) => ({ data: { echo: op } });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(Array.isArray(parsed) ? parsed.map(echo) : echo(parsed)));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  });
+  beforeEach(() => {
+    received = [];
+    batchAnswer = null;
+    batching = subgraphFetcher(agent, { maxBatch: 3 }) as unknown as Call;
+  });
+  afterAll(async () => {
+    await agent.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("sends the first read at once and the caller's reads issued with it as one batch, each with its own answer", async () => {
+    const answers = await Promise.all([1, 2, 3].map((id) => batching(url, read(id)).then(answerOf)));
+    expect(answers.map(variablesOf)).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    expect(received).toHaveLength(2);
+    expect(received[0].body).toEqual(JSON.parse(read(1).body));
+    expect(received[1].body).toEqual([2, 3].map((id) => JSON.parse(read(id).body)));
+    expect(received[1].headers).toMatchObject({
+      'x-pos-context': 'caller-a',
+      'x-request-id': 'req-2',
+      'x-batch-request-ids': 'req-2,req-3',
+    });
+    // Having batched, the caller's reads wait for the end of the turn for a while: the first one too.
+    received = [];
+    const again = await Promise.all([4, 5, 6].map((id) => batching(url, read(id)).then(answerOf)));
+    expect(again.map(variablesOf)).toEqual([{ id: 4 }, { id: 5 }, { id: 6 }]);
+    expect(shapes()).toEqual([3]);
+  });
+
+  it('never puts two callers, or reads issued in different turns, in one batch', async () => {
+    await Promise.all([
+      batching(url, read(1, 'caller-a')),
+      batching(url, read(2, 'caller-b')),
+      batching(url, read(3, 'caller-a')),
+      batching(url, read(4, 'caller-b')),
+    ]);
+    expect(shapes()).toEqual(['alone', 'alone', 'alone', 'alone']);
+    received = [];
+    const first = batching(url, read(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([first, batching(url, read(2))]);
+    expect(shapes()).toEqual(['alone', 'alone']);
+  });
+
+  it('sends mutations alone, at most maxBatch operations in a batch, and nothing batched with maxBatch 1', async () => {
+    const mutation = read(9, 'caller-a', 'mutation { pay { id } }');
+    await Promise.all([batching(url, mutation), ...[1, 2, 3, 4, 5, 6, 7].map((id) => batching(url, read(id)))]);
+    expect(shapes().sort()).toEqual(['alone', 'alone', 3, 3].sort());
+    expect(received.filter((r) => !Array.isArray(r.body)).map((r) => r.body)).toContainEqual(JSON.parse(mutation.body));
+    const plain = subgraphFetcher(agent) as unknown as Call;
+    received = [];
+    await Promise.all([1, 2, 3].map((id) => plain(url, read(id))));
+    expect(shapes()).toEqual(['alone', 'alone', 'alone']);
+  });
+
+  it('sends each operation alone again when the subgraph does not answer the batch (no batching there)', async () => {
+    batchAnswer = { status: 400, body: JSON.stringify({ errors: [{ message: 'Operation batching disabled.' }] }) };
+    const answers = await Promise.all([1, 2, 3].map((id) => batching(url, read(id)).then(answerOf)));
+    expect(answers.map(variablesOf)).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    expect(shapes().sort()).toEqual(['alone', 'alone', 'alone', 2].sort());
+    // An answer of the wrong length is no answer either (the caller batched lately: all three wait for the turn).
+    received = [];
+    batchAnswer = { status: 200, body: JSON.stringify([{ data: { echo: 1 } }]) };
+    await Promise.all([1, 2, 3].map((id) => batching(url, read(id))));
+    expect(shapes()).toEqual([3, 'alone', 'alone', 'alone']);
+  });
+
+  it('tells every operation of a batch that the subgraph is unavailable or unreachable', async () => {
+    batchAnswer = { status: 503, body: 'no healthy upstream' };
+    const down = await Promise.all([1, 2, 3].map((id) => batching(url, read(id))));
+    expect(down.map((r) => r.status)).toEqual([200, 503, 503]);
+    expect(shapes()).toEqual(['alone', 2]);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const gone = await Promise.allSettled(
+      [1, 2, 3].map((id) => batching(`http://127.0.0.1:${port}/graphql`, read(id))),
+    );
+    expect(gone.map((r) => r.status === 'rejected' && (r.reason as Error).message)).toEqual([
+      'fetch failed',
+      'fetch failed',
+      'fetch failed',
+    ]);
+  });
+});

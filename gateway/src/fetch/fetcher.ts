@@ -1,13 +1,16 @@
 import { STATUS_CODES } from 'node:http';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
+import { BATCH_REQUEST_IDS_HEADER, REQUEST_ID_HEADER } from '@pos/kit';
 import type { Dispatcher } from 'undici';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type Init = { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal | null };
 
+type RawHeaders = Record<string, string | string[] | undefined>;
+
 /**
  * What RemoteGraphQLDataSource reads of a fetch Response (`ok`, `status`, `statusText`, `url`, `headers.get`,
- * `json()`, `text()`), over a body already read as text.
+ * `json()`, `text()`), over a body already read as text, or already parsed (one answer of a batch).
  */
 class SubgraphResponse {
   readonly headers: { get(name: string): string | null };
@@ -15,8 +18,9 @@ class SubgraphResponse {
   constructor(
     readonly url: string,
     readonly status: number,
-    raw: Record<string, string | string[] | undefined>,
+    readonly raw: RawHeaders,
     private readonly body: string,
+    private readonly parsed?: unknown,
   ) {
     this.headers = {
       get: (name) => {
@@ -35,6 +39,7 @@ class SubgraphResponse {
   }
 
   json(): Promise<unknown> {
+    if (this.parsed !== undefined) return Promise.resolve(this.parsed);
     try {
       return Promise.resolve(JSON.parse(this.body));
     } catch (error) {
@@ -43,9 +48,39 @@ class SubgraphResponse {
   }
 
   text(): Promise<string> {
-    return Promise.resolve(this.body);
+    return Promise.resolve(this.parsed !== undefined ? JSON.stringify(this.parsed) : this.body);
   }
 }
+
+/** Statuses of a proxy or load balancer with no healthy subgraph behind it: every operation of a batch gets them. */
+const UNAVAILABLE = new Set([502, 503, 504]);
+
+/** A subgraph operation that only reads (RemoteGraphQLDataSource's body starts with the operation's text). */
+const isQueryBody = (body: string | undefined): body is string =>
+  body !== undefined && (body.startsWith('{"query":"query') || body.startsWith('{"query":"{'));
+
+interface Queued {
+  url: string;
+  init: Init & { body: string; headers: Record<string, string> };
+  resolve(response: SubgraphResponse): void;
+  reject(error: unknown): void;
+}
+
+export interface SubgraphFetcherOptions {
+  /** No answer's headers, or a body stalled, for this long rejects with a TimeoutError. */
+  timeoutMs?: number;
+  /**
+   * Reads sent to one subgraph for the same caller in the same turn of the event loop go as one batched HTTP request
+   * (a JSON array, Apollo Server's batching) of at most this many operations; 1 sends every operation alone.
+   */
+  maxBatch?: number;
+}
+
+/** How long after a caller's last batch to a subgraph its next read still waits for the end of the turn. */
+const BATCHING_MS = 100;
+
+/** Bytes of operations in one batch at most (the subgraphs take bodies of up to 1 MB). */
+const MAX_BATCH_BYTES = 256 * 1024;
 
 /**
  * A fetch for the subgraph data sources over undici's own request API instead of its WHATWG fetch: the fetch
@@ -54,12 +89,23 @@ class SubgraphResponse {
  * look at: the response above, a failure to reach the subgraph rejects as fetch does (TypeError "fetch failed"
  * with the socket error as its cause), an aborted signal rejects with its reason, and `timeoutMs` without headers (or
  * between two chunks of the body) rejects with a TimeoutError, as AbortSignal.timeout would.
+ *
+ * With `maxBatch` above 1, reads to the same subgraph with the same headers (so the same caller's signed context;
+ * the request id aside) issued in one turn of the event loop are sent together as one HTTP request: the subgraph
+ * runs them side by side in one request context, so their DataLoaders load the rows of all of them in one query per
+ * table, and the HTTP request, the context check and the connection are paid once (different clients' requests
+ * at the same step of their plans: the varied reads of the bench). Each operation still gets its own answer; a
+ * batch the subgraph does not answer 200 with one answer per operation (a subgraph without batching, a body too
+ * large) is sent again one operation at a time, except when the subgraph cannot be reached, which every operation
+ * of the batch is told. Mutations are never batched.
  */
-export function subgraphFetcher(dispatcher: Dispatcher, options: { timeoutMs?: number } = {}): Fetcher {
+export function subgraphFetcher(dispatcher: Dispatcher, options: SubgraphFetcherOptions = {}): Fetcher {
   // undici's own timers (no answer's headers, or a body stalled, for this long) instead of an AbortSignal per fetch.
   const timeouts = options.timeoutMs ? { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs } : {};
+  const maxBatch = options.maxBatch ?? 1;
   const targets = new Map<string, { origin: string; path: string }>();
-  const fetcher = async (url: string, init: Init = {}) => {
+
+  const send = async (url: string, init: Init = {}): Promise<SubgraphResponse> => {
     let target = targets.get(url);
     if (!target) {
       const parsed = new URL(url);
@@ -89,6 +135,103 @@ export function subgraphFetcher(dispatcher: Dispatcher, options: { timeoutMs?: n
       throw new TypeError('fetch failed', { cause: error });
     }
     return new SubgraphResponse(url, response.statusCode, response.headers, body);
+  };
+
+  const alone = (op: Queued) => send(op.url, op.init).then(op.resolve, op.reject);
+
+  const sendBatch = async (batch: Queued[]): Promise<void> => {
+    const first = batch[0];
+    const headers = { ...first.init.headers };
+    const ids = batch.map((op) => op.init.headers[REQUEST_ID_HEADER]).filter(Boolean);
+    if (ids.length) headers[BATCH_REQUEST_IDS_HEADER] = ids.join(',');
+    let response: SubgraphResponse;
+    try {
+      response = await send(first.url, {
+        ...first.init,
+        headers,
+        body: `[${batch.map((op) => op.init.body).join(',')}]`,
+      });
+    } catch (error) {
+      for (const op of batch) op.reject(error);
+      return;
+    }
+    if (UNAVAILABLE.has(response.status)) {
+      for (const op of batch) op.resolve(response);
+      return;
+    }
+    let answers: unknown;
+    if (response.status === 200) answers = await response.json().catch(() => null);
+    if (!Array.isArray(answers) || answers.length !== batch.length) {
+      await Promise.all(batch.map(alone));
+      return;
+    }
+    batch.forEach((op, i) => op.resolve(new SubgraphResponse(op.url, 200, response.raw, '', answers[i])));
+  };
+
+  // HTTP requests (one operation or a batch) each group has on their way to its subgraph, and when each group last
+  // sent a batch of more than one operation.
+  const inFlight = new Map<string, number>();
+  const lastBatchAt = new Map<string, number>();
+  const track = (key: string, sending: Promise<unknown>) => {
+    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    void sending.finally(() => {
+      const left = inFlight.get(key)! - 1;
+      if (left) inFlight.set(key, left);
+      else inFlight.delete(key);
+    });
+  };
+
+  // Reads waiting for the end of this turn of the event loop, by subgraph and headers.
+  let queued = new Map<string, Queued[]>();
+  const flush = () => {
+    const groups = queued;
+    queued = new Map();
+    const now = performance.now();
+    // Only groups that batched within BATCHING_MS matter; the rest go, so that callers gone (or their signed
+    // context renewed, which makes a new group) leave nothing behind.
+    for (const [key, at] of lastBatchAt) if (now - at >= BATCHING_MS) lastBatchAt.delete(key);
+    for (const [key, group] of groups) {
+      if (group.length > 1) lastBatchAt.set(key, now);
+      let batch: Queued[] = [];
+      let bytes = 0;
+      const dispatch = () => track(key, batch.length === 1 ? alone(batch[0]) : sendBatch(batch));
+      for (const op of group) {
+        if (batch.length && (batch.length === maxBatch || bytes + op.init.body.length > MAX_BATCH_BYTES)) {
+          dispatch();
+          batch = [];
+          bytes = 0;
+        }
+        batch.push(op);
+        bytes += op.init.body.length;
+      }
+      dispatch();
+    }
+  };
+
+  const fetcher = (url: string, init: Init = {}): Promise<SubgraphResponse> => {
+    if (maxBatch < 2 || init.signal || !init.headers || !isQueryBody(init.body)) return send(url, init);
+    let key = url;
+    for (const name in init.headers) if (name !== REQUEST_ID_HEADER) key += `\u0000${name}\u0000${init.headers[name]}`;
+    const group = queued.get(key);
+    if (!group && !inFlight.has(key) && !(performance.now() - (lastBatchAt.get(key) ?? -Infinity) < BATCHING_MS)) {
+      // A read with nothing of its caller's on its way to that subgraph, and no batch of theirs lately, goes at
+      // once: the subgraph works on it while the gateway finishes this turn (a dashboard's one shared read must
+      // not wait for the turn's other requests). Reads that keep coming together wait for the end of the turn.
+      const sending = send(url, init);
+      track(
+        key,
+        sending.catch(() => undefined),
+      );
+      return sending;
+    }
+    return new Promise((resolve, reject) => {
+      const op = { url, init: init as Queued['init'], resolve, reject };
+      if (group) group.push(op);
+      else {
+        if (queued.size === 0) setImmediate(flush);
+        queued.set(key, [op]);
+      }
+    });
   };
   return fetcher as unknown as Fetcher;
 }

@@ -1,0 +1,87 @@
+import { memoryLogger } from '@pos/kit/src/testing';
+import { subgraphMetric } from '../support/metrics';
+import { type PaidOrder, payOrder } from '../support/payments';
+import { type Stack, startStack } from '../support/stack';
+
+/**
+ * Reads of one caller that reach a subgraph in the same turn of the gateway's event loop go to it as one batched
+ * HTTP request (gateway/src/fetch/fetcher.ts, README "Benchmark"): each client still gets exactly its own answer,
+ * two callers never share a batch, and the subgraph logs every request id of the batch.
+ */
+describe('batched subgraph reads', () => {
+  let stack: Stack;
+  const paymentsLog = memoryLogger('payments');
+  let demo: string;
+  let other: string;
+  const demoOrders: PaidOrder[] = [];
+  const otherOrders: PaidOrder[] = [];
+  const ORDER = `query Order($id: ID!) { order(id: $id) { id number totalCents payments { id amountCents status } } }`;
+
+  beforeAll(async () => {
+    stack = await startStack({ loggers: { payments: paymentsLog.logger } });
+    [demo, other] = await Promise.all([stack.token(), stack.token('other-partner', 'other-secret')]);
+    for (let i = 0; i < 6; i++) {
+      demoOrders.push(await payOrder(stack, demo, { amountCents: 1000 + i, locationId: i % 2 ? '2' : '1' }));
+      otherOrders.push(await payOrder(stack, other, { amountCents: 2000 + i, locationId: '3' }));
+    }
+  });
+  afterAll(() => stack?.close());
+
+  /** graphql_batches_total and graphql_batched_operations_total of the payments subgraph. */
+  const paymentsBatches = async () => ({
+    batches: await subgraphMetric(stack, 'payments', 'graphql_batches_total'),
+    operations: await subgraphMetric(stack, 'payments', 'graphql_batched_operations_total'),
+  });
+  const read = async (token: string, id: string, requestId?: string) => {
+    const { status, body } = await stack.graphql(ORDER, { id }, token, requestId ? { 'x-request-id': requestId } : {});
+    expect(status).toBe(200);
+    return body;
+  };
+
+  it("answers each of many concurrent varied reads with its own caller's data, as it does alone", async () => {
+    // Alone: one request at a time, so nothing is batched.
+    const before = await paymentsBatches();
+    const reads = [
+      ...demoOrders.map((o) => ({ token: demo, id: o.orderId, owner: 'demo' })),
+      ...otherOrders.map((o) => ({ token: other, id: o.orderId, owner: 'other' })),
+      // Each partner also asks for the other's orders: null, whatever it is batched with.
+      ...otherOrders.slice(0, 3).map((o) => ({ token: demo, id: o.orderId, owner: 'none' })),
+      ...demoOrders.slice(0, 3).map((o) => ({ token: other, id: o.orderId, owner: 'none' })),
+    ];
+    const alone = [];
+    for (const r of reads) alone.push(await read(r.token, r.id));
+    expect(await paymentsBatches()).toEqual(before);
+    alone.forEach((body, i) => {
+      expect(body.errors).toBeUndefined();
+      if (reads[i].owner === 'none') expect(body.data!.order).toBeNull();
+      else expect(body.data!.order.payments).toHaveLength(1);
+    });
+
+    // Together, interleaving the two partners, a few rounds until the gateway has batched some (it batches what
+    // reaches a subgraph in one turn of its event loop, which concurrent requests nearly always do).
+    let after = before;
+    for (let round = 0; round < 5 && after.batches === before.batches; round++) {
+      const together = await Promise.all(reads.map((r) => read(r.token, r.id)));
+      expect(together).toEqual(alone);
+      after = await paymentsBatches();
+    }
+    expect(after.batches).toBeGreaterThan(before.batches);
+    expect(after.operations - before.operations).toBeGreaterThanOrEqual(2 * (after.batches - before.batches));
+  });
+
+  it('logs the request id of every read in a batch on the subgraph', async () => {
+    const ids = demoOrders.map((_, i) => `batch-test-${i}`);
+    const seen = new Set<string>();
+    for (let round = 0; round < 5 && seen.size === 0; round++) {
+      await Promise.all(demoOrders.map((o, i) => read(demo, o.orderId, `${ids[i]}-${round}`)));
+      for (const line of paymentsLog.lines()) {
+        const batch = line.requestIds as string[] | undefined;
+        if (batch && batch.length > 1 && batch.every((id) => id.endsWith(`-${round}`))) {
+          expect(line.requestId).toBe(batch[0]);
+          batch.forEach((id) => seen.add(id));
+        }
+      }
+    }
+    expect(seen.size).toBeGreaterThan(1);
+  });
+});
