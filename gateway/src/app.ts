@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { createServer } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -13,6 +12,7 @@ import {
   type Principal,
   type RunningServer,
   ServiceMetrics,
+  createExpressServer,
   createLogger,
   createOrm,
   errorReporting,
@@ -28,6 +28,7 @@ import express from 'express';
 import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { API_KEY_HEADER, apiKeyPrincipals, loadApiKeyPrincipal } from './auth/api-keys';
+import { authenticationError, unauthorized } from './auth/errors';
 import { type TokenSigner, issuerRouter } from './auth/issuer';
 import { KeyStore } from './auth/keys';
 import { LaunchService, loadSessionState } from './auth/launch';
@@ -37,7 +38,7 @@ import { type AccessTokenVerifier, bearerToken, createAccessTokenVerifier } from
 import { type GatewayConfig, subgraphUrls } from './config';
 import type { GatewayContext } from './context';
 import { mountDashboard } from './dashboard';
-import { SubgraphDataSource } from './datasource';
+import { SubgraphDataSource, subgraphFetcherFor } from './datasource';
 import { SharedSubgraphFetches } from './fetch/shared-fetches';
 import { sharedOperations } from './fetch/shared-operations';
 import { bodyErrorHandler, callerKey, documentLimits, hardeningOf, rateLimitMiddleware } from './hardening';
@@ -64,9 +65,6 @@ export interface StartedGateway extends RunningServer {
   clock: Clock;
 }
 
-const unauthorized = () =>
-  new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
-
 async function tenantOfClient(orm: MikroORM, clientId: string): Promise<string | null> {
   const client = await orm.em.fork().findOne(ApiClient, { clientId, active: true });
   return client ? client.partner.id : null;
@@ -77,8 +75,8 @@ async function principalOf(verify: AccessTokenVerifier, authorization: string | 
   if (!token) throw unauthorized();
   try {
     return await verify(token);
-  } catch {
-    throw unauthorized();
+  } catch (error) {
+    throw authenticationError(error);
   }
 }
 
@@ -112,7 +110,7 @@ export async function startGateway(
     // proxies TRUST_PROXY names.
     app.set('trust proxy', config.TRUST_PROXY);
     const hardening = hardeningOf(config);
-    const httpServer = createServer(app);
+    const httpServer = createExpressServer(app);
     const port = await listen(httpServer, config.PORT, config.HOST);
     const publicUrl = config.PUBLIC_URL ?? `http://localhost:${port}`;
     const issuer = config.JWT_ISSUER ?? publicUrl;
@@ -130,24 +128,41 @@ export async function startGateway(
       cachedLookup((keyHash) => loadApiKeyPrincipal(orm.em.fork(), keyHash), cacheTtlMs),
     );
     const apiKeyCaller = async (req: express.Request): Promise<Principal> => {
-      const principal = await apiKeyPrincipal(req.header(API_KEY_HEADER));
+      let principal: Principal | null;
+      try {
+        principal = await apiKeyPrincipal(req.header(API_KEY_HEADER));
+      } catch (error) {
+        throw authenticationError(error);
+      }
       if (!principal) throw unauthorized();
       return principal;
     };
-    // /graphql takes either credential, but not both: a request that carries two could be either caller.
-    const callerOf = async (req: express.Request): Promise<Principal> => {
-      const hasKey = req.header(API_KEY_HEADER) !== undefined;
-      if (hasKey && req.header('authorization') !== undefined) throw unauthorized();
-      return hasKey ? apiKeyCaller(req) : principalOf(verify, req.header('authorization'));
+    // /graphql takes either credential, but not both: a request that carries two could be either caller. Found once
+    // per request: the rate limiter asks first, then the GraphQL context.
+    const callers = new WeakMap<express.Request, Promise<Principal>>();
+    const callerOf = (req: express.Request): Promise<Principal> => {
+      let caller = callers.get(req);
+      if (!caller) {
+        const hasKey = req.header(API_KEY_HEADER) !== undefined;
+        caller =
+          hasKey && req.header('authorization') !== undefined
+            ? Promise.reject(unauthorized())
+            : hasKey
+              ? apiKeyCaller(req)
+              : principalOf(verify, req.header('authorization'));
+        callers.set(req, caller);
+      }
+      return caller;
     };
 
     const metrics = new ServiceMetrics('gateway');
     metrics.watchPool(orm);
     const urls = subgraphUrls(config);
+    const fetcher = subgraphFetcherFor(config.SUBGRAPH_MAX_BATCH);
     const dataSources = Object.fromEntries(
       Object.entries(urls).map(([name, url]) => [
         name,
-        new SubgraphDataSource(name, url, config.INTERNAL_JWT_SECRET, metrics),
+        new SubgraphDataSource(name, url, config.INTERNAL_JWT_SECRET, metrics, fetcher),
       ]),
     );
     const supergraphSdl = fs.readFileSync(config.SUPERGRAPH_PATH, 'utf8');
@@ -157,7 +172,7 @@ export async function startGateway(
       buildService: ({ name }) => {
         const source = dataSources[name];
         if (!source) throw new Error(`No URL configured for subgraph ${name}`);
-        return new SharedSubgraphFetches(name, source);
+        return new SharedSubgraphFetches(name, source, { coalesce: config.SHARE_READS_IN_FLIGHT, dedupe: true });
       },
       logger,
     });
@@ -210,7 +225,7 @@ export async function startGateway(
         // Names the traced operation on its span (nothing while tracing is off).
         tracingPlugin(),
         // Identical queries of one caller in flight at once: one execution, each its own copy (fetch/).
-        sharedOperations(),
+        ...(config.SHARE_READS_IN_FLIGHT ? [sharedOperations()] : []),
       ],
     });
     await apollo.start();
@@ -253,6 +268,19 @@ export async function startGateway(
         requests: hardening.requests,
         tokens: hardening.tokens,
         principalOf: (req) => callerOf(req).catch(() => null),
+      }),
+    );
+    const jsonBody = express.json({ limit: hardening.maxBodyBytes });
+    // /graphql first: its requests, the most frequent, pass no route of the REST facade, issuer or pages.
+    app.use(
+      '/graphql',
+      jsonBody,
+      traceRequests('gateway'),
+      expressMiddleware(apollo, {
+        context: async ({ req, res }) => ({
+          requestId: res.locals.requestId as string,
+          principal: await callerOf(req),
+        }),
       }),
     );
     app.get('/healthz', (_req, res) => {
@@ -318,7 +346,6 @@ export async function startGateway(
     });
     // The public hosted checkout pages (HTML forms, their own body parser and security headers).
     app.use(checkout.router);
-    const jsonBody = express.json({ limit: hardening.maxBodyBytes });
     app.use(
       jsonBody,
       launchRouter({ service: launch, authenticate: (req) => principalOf(verify, req.header('authorization')) }),
@@ -328,17 +355,6 @@ export async function startGateway(
           scheme === 'apiKey' ? apiKeyCaller(req) : principalOf(verify, req.header('authorization')),
         execute,
         links: checkout.links,
-      }),
-    );
-    app.use(
-      '/graphql',
-      jsonBody,
-      traceRequests('gateway'),
-      expressMiddleware(apollo, {
-        context: async ({ req, res }) => ({
-          requestId: res.locals.requestId as string,
-          principal: await callerOf(req),
-        }),
       }),
     );
     // Anything else is a JSON 404, and any error that escapes a handler (a malformed JSON body, a bug) a JSON

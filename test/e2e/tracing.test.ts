@@ -20,6 +20,7 @@ import { payOrder } from '../support/payments';
 import { startServiceProcess } from '../support/processes';
 import { restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
+import { gatewayWsClient } from '../support/ws';
 
 /** Polls until `find` returns something (spans end as responses finish, a moment after the client has read them). */
 async function waitFor<T>(find: () => T | undefined, ms = 5_000): Promise<T> {
@@ -307,6 +308,42 @@ describe('tracing', () => {
       }
       expect([...fetched].sort()).toEqual(['checks', 'loyalty', 'orders', 'payments']);
       expect(spans.every((s) => s === root || byId.has(parentOf(s)!))).toBe(true);
+    });
+
+    it('makes a query over graphql-ws one trace, and starting a subscription a span of its own', async () => {
+      tracing.reset();
+      const client = gatewayWsClient(stack.gatewayUrl, token);
+      try {
+        const result = await new Promise<unknown>((resolve, reject) => {
+          let value: unknown;
+          client.subscribe(
+            { query: 'query OverSocket { locations { name orders { payments { amountCents } } } }' },
+            { next: (v) => (value = v), error: reject, complete: () => resolve(value) },
+          );
+        });
+        expect(result).toMatchObject({ data: { locations: expect.any(Array) } });
+        const spans = await traceOf('graphql-ws query OverSocket');
+        const root = spans.find((s) => !parentOf(s))!;
+        expect(root).toMatchObject({
+          kind: SpanKind.SERVER,
+          attributes: expect.objectContaining({ 'graphql.operation.name': 'OverSocket', 'pos.service': 'gateway' }),
+        });
+        const servers = spans.filter((s) => s.kind === SpanKind.SERVER && s !== root).map(serviceOf);
+        expect([...new Set(servers)].sort()).toEqual(['orders', 'payments']);
+
+        const stop = client.subscribe(
+          { query: 'subscription Watch { paymentEvents { id type } }' },
+          { next: () => undefined, error: () => undefined, complete: () => undefined },
+        );
+        const started = await waitFor(() => tracing.spans().find((s) => s.name === 'graphql-ws subscription Watch'));
+        expect(started).toMatchObject({
+          kind: SpanKind.SERVER,
+          attributes: expect.objectContaining({ 'graphql.operation.type': 'subscription' }),
+        });
+        stop();
+      } finally {
+        await client.dispose();
+      }
     });
 
     it('continues a caller’s traceparent', async () => {

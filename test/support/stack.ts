@@ -42,6 +42,11 @@ export interface StackOptions {
   gatewayEnv?: Record<string, string>;
   /** Extra settings of every subgraph, e.g. short webhook retry delays. */
   subgraphEnv?: Record<string, string>;
+  /**
+   * How the gateway reaches the stack's database, from its URL: e.g. through a proxy the test can cut, to take the
+   * database away from the gateway alone.
+   */
+  gatewayDatabaseUrl?(databaseUrl: string): string;
 }
 
 /**
@@ -73,6 +78,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         CHECKS_URL: subgraphs.checks.url,
         PAYMENTS_URL: subgraphs.payments.url,
         LOYALTY_URL: subgraphs.loyalty.url,
+        ...(options.gatewayDatabaseUrl ? { DATABASE_URL: options.gatewayDatabaseUrl(databaseUrl) } : {}),
         ...options.gatewayEnv,
       }),
       options.loggers?.gateway ?? createLogger('gateway', 'warn'),

@@ -1,7 +1,6 @@
-import type { Principal } from '@pos/kit';
+import { type Principal, cachedTokenCheck } from '@pos/kit';
 import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
 import { SIGNING_ALGORITHM } from './keys';
-import { cachedTokenCheck } from './lookup-cache';
 import { ROLE_SCOPES } from './roles';
 import { POS_APP_CLIENT_ID, ROLES_CLAIM, SESSION_CLAIM, type UserGrant, parseRolesClaim } from './user-tokens';
 
@@ -66,6 +65,9 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     options.verifiedTokenTtlMs ?? 60_000,
   );
 
+  // By the verified claims object, which the token check above hands out again for the same token.
+  const clientPrincipals = new WeakMap<JWTPayload, Principal>();
+
   return async function verifyAccessToken(token: string): Promise<Principal> {
     let payload;
     try {
@@ -81,7 +83,11 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     if (payload.username !== undefined || payload.client_id === POS_APP_CLIENT_ID) return userPrincipal(payload);
     const tenantId = await options.tenantOfClient(payload.client_id);
     if (!tenantId) throw new InvalidTokenError('unknown client');
-    return {
+    // The same principal object for a token verified lately while its client's tenant is the same: what is keyed
+    // on the caller (principalScopeKey, the signed context) is then worked out once per token, not per request.
+    const known = clientPrincipals.get(payload);
+    if (known?.tenantId === tenantId) return known;
+    const principal: Principal = {
       tenantId,
       subject: typeof payload.sub === 'string' ? payload.sub : payload.client_id,
       kind: 'm2m',
@@ -89,6 +95,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
       scopes: scopesOf(payload),
       locationIds: null,
     };
+    clientPrincipals.set(payload, principal);
+    return principal;
   };
 
   async function userPrincipal(payload: JWTPayload): Promise<Principal> {

@@ -1,6 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import type { Principal } from '@pos/kit';
 import { principalScopeKey } from '@pos/kit';
 import type { GatewayContext } from '../context';
 
@@ -13,17 +12,6 @@ interface InFlight {
 
 /** Longer than any execution should take (subgraph fetches time out at 30 s). */
 const LEADER_TIMEOUT_MS = 60_000;
-
-const scopeKeys = new WeakMap<Principal, string>();
-/** principalScopeKey, once per principal object (the verifier hands out the same one for a cached token). */
-function scopeOf(principal: Principal): string {
-  let key = scopeKeys.get(principal);
-  if (key === undefined) {
-    key = principalScopeKey(principal);
-    scopeKeys.set(principal, key);
-  }
-  return key;
-}
 
 /**
  * Identical queries in flight at once answered by one execution: a request that arrives while the same query (same
@@ -48,7 +36,7 @@ export function sharedOperations(): ApolloServerPlugin<GatewayContext> & { stats
           if (requestContext.operation?.operation !== 'query' || !principal) return null;
           const { request, queryHash, operationName } = requestContext;
           const variables = request.variables ? JSON.stringify(request.variables) : '';
-          const key = `${scopeOf(principal)}\u0000${queryHash}\u0000${operationName ?? ''}\u0000${variables}`;
+          const key = `${principalScopeKey(principal)}\u0000${queryHash}\u0000${operationName ?? ''}\u0000${variables}`;
           const pending = inFlight.get(key);
           if (pending) {
             pending.followers++;

@@ -2,6 +2,7 @@ import { type Principal, traceHttpRequest } from '@pos/kit';
 import { type Request, type Response, Router } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import type { z } from 'zod';
+import { isAuthenticationUnavailable } from '../auth/errors';
 import { type RestError, fromGraphQLError, restError, sendRestError } from './errors';
 import type { RestRoute, RouteLinks } from './route';
 
@@ -20,14 +21,20 @@ export type GraphExecutor = (
 
 export interface RestRouterOptions {
   routes: RestRoute[];
-  /** Verifies the request's credential of the route's scheme; throws when it is missing or invalid. */
+  /**
+   * Verifies the request's credential of the route's scheme; throws when it is missing or invalid, or an error
+   * {@link isAuthenticationUnavailable} recognises when it could not be checked.
+   */
   authenticate(req: Request, scheme: 'bearer' | 'apiKey'): Promise<Principal>;
   execute: GraphExecutor;
   /** What routes may add to their bodies with {@link RestRoute.addLinks}. */
   links: RouteLinks;
 }
 
-/** The caller of a route that needs `scope`, or the 401/403 it is answered (the same for every route). */
+/**
+ * The caller of a route that needs `scope`, or the 401/403 it is answered (the same for every route), or 503 when
+ * authentication could not decide.
+ */
 export async function callerOf(
   req: Request,
   scheme: 'bearer' | 'apiKey',
@@ -37,7 +44,10 @@ export async function callerOf(
   let principal: Principal;
   try {
     principal = await authenticate(req, scheme);
-  } catch {
+  } catch (error) {
+    // The credential could not be checked (its lookup's database is down): a 503 to retry, through the one mapping,
+    // not the 401 that would tell the caller to drop a valid credential (auth/errors.ts).
+    if (isAuthenticationUnavailable(error)) return { error: fromGraphQLError(error) };
     return {
       error: restError(401, 'Unauthorized', [
         scheme === 'apiKey' ? 'A valid X-Api-Key header is required' : 'A valid Bearer access token is required',

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { Logger, Principal } from '@pos/kit';
+import { type Logger, type Principal, SpanKind, withSpan } from '@pos/kit';
 import {
   type DocumentNode,
   type ExecutionResult,
@@ -12,6 +12,7 @@ import {
 } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, type SubscribePayload, parseMessage } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import { isAuthenticationUnavailable } from '../auth/errors';
 import type { GatewayContext } from '../context';
 import { DocumentCache } from './documents';
 
@@ -23,6 +24,14 @@ import { DocumentCache } from './documents';
  */
 export const CLIENT_TOO_SLOW = 4008;
 const CLIENT_TOO_SLOW_REASON = 'Client too slow: subscribe again with after set to the last cursor received';
+
+/**
+ * The close code of a connection whose credential could not be checked (the database its lookups need is down):
+ * RFC 6455's 1013 "Try Again Later". Not 4403 or 4401, after which a client drops its token, nor 1011 or 4500, which
+ * graphql-ws clients treat as fatal: they retry 1013 (with their back-off, like 1001 and 1012), and so does the
+ * dashboard, which stops only on 4403.
+ */
+export const TRY_AGAIN_LATER = 1013;
 
 /** One operation a client started: its document (shared by everyone who sent the same text), its variables, who. */
 export interface OperationRequest {
@@ -51,7 +60,8 @@ export interface GraphqlWsHandlers {
   schema: GraphQLSchema;
   /**
    * The caller of a connection, from the Authorization of its connection_init payload or, failing that, of its
-   * upgrade request; throws to refuse the connection (4403 Forbidden).
+   * upgrade request; throws to refuse the connection (4403 Forbidden), or an error isAuthenticationUnavailable
+   * recognises when the credential could not be checked (closed with TRY_AGAIN_LATER).
    */
   authenticate(authorization: string | undefined): Promise<Principal>;
   /**
@@ -341,8 +351,9 @@ class GraphqlWsServer {
     let principal: Principal;
     try {
       principal = await this.handlers.authenticate(authorization);
-    } catch {
-      connection.close(CloseCode.Forbidden, 'Forbidden');
+    } catch (error) {
+      if (isAuthenticationUnavailable(error)) connection.close(TRY_AGAIN_LATER, 'Try again later');
+      else connection.close(CloseCode.Forbidden, 'Forbidden');
       return;
     }
     if (connection.ended) return;
@@ -396,12 +407,25 @@ class GraphqlWsServer {
       variables: payload.variables ?? undefined,
       context: { requestId: randomUUID(), principal },
     };
+    // A server span per operation, as /graphql has per request (nothing while tracing is off): a query or mutation's
+    // covers its execution and the subgraph fetches under it; a subscription's covers planning it and opening (or
+    // joining) its upstream stream. The events it then carries start no trace of their own.
+    const name = operation.name?.value;
+    const span = {
+      kind: SpanKind.SERVER,
+      service: 'gateway',
+      attributes: {
+        'graphql.operation.type': operation.operation,
+        ...(name ? { 'graphql.operation.name': name } : {}),
+      },
+    };
+    const spanName = `graphql-ws ${operation.operation}${name ? ` ${name}` : ''}`;
     if (operation.operation !== 'subscription') {
-      void this.execute(subscription, request);
+      void withSpan(spanName, span, () => this.execute(subscription, request));
       return;
     }
     try {
-      const stop = this.handlers.subscribe(request, subscription);
+      const stop = withSpan(spanName, span, () => this.handlers.subscribe(request, subscription));
       // The stream may have ended it already (an error while starting), or the client may have left.
       if (subscription.ended) stop();
       else subscription.stop = stop;

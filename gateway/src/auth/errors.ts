@@ -1,0 +1,25 @@
+import { ErrorCode, formatGraphQLError, isDatabaseUnavailable } from '@pos/kit';
+import { GraphQLError } from 'graphql';
+
+/** A credential missing, malformed or refused: GraphQL UNAUTHENTICATED (HTTP 401), REST 401, graphql-ws 4403. */
+export const unauthorized = () =>
+  new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+
+/**
+ * The error a failed authentication is answered with. A lookup the check needs (client → tenant, user, session, API
+ * key) that failed because the database cannot be reached (PostgreSQL restarting or down, and the caller not in the
+ * lookup cache) says nothing about the credential: a 401, or 4403 on graphql-ws, would tell the caller to drop a valid
+ * credential. It is what formatGraphQLError makes of a database outage anywhere else (UNAVAILABLE,
+ * `dependency_unavailable`, its message, nothing internal: no originalError, whose stack would carry the driver's
+ * text), sent as HTTP 503; REST maps it through rest/errors.ts and graphql-ws closes with 1013 (ws-server.ts).
+ * Anything else is the 401 it always was.
+ */
+export function authenticationError(error: unknown): GraphQLError {
+  if (!isDatabaseUnavailable(error)) return unauthorized();
+  const { message, extensions } = formatGraphQLError({ message: 'Unauthorized' }, error);
+  return new GraphQLError(message, { extensions: { ...extensions, http: { status: 503 } } });
+}
+
+/** Whether authentication could not decide (see {@link authenticationError}): retry later, keep the credential. */
+export const isAuthenticationUnavailable = (error: unknown): error is GraphQLError =>
+  error instanceof GraphQLError && error.extensions.code === ErrorCode.UNAVAILABLE;
