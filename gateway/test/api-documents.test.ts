@@ -1,8 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import { PAYMENT_EVENT_TYPES, PAYMENT_STATUSES } from '@pos/kit';
 import { PaymentStatus } from '@pos/payments/src/modules/payment/payment.entity';
@@ -27,23 +23,9 @@ import addFormats from 'ajv-formats';
 import { isLoyaltyApiPath, isMobileApiPath } from '../src/rest/errors';
 import { WEBHOOK_EXAMPLE, asyncApiDocument, openApiDocument } from '../src/rest/openapi';
 import { routes } from '../src/rest/routes';
+import { validateOpenApi } from '../../test/support/openapi';
 
 const SERVER = 'https://pos.example.com';
-
-/**
- * Validates with @seriousme/openapi-schema-validator (ajv against the official OpenAPI 3.1 JSON schema). It is an
- * ES module, which jest's CommonJS loader cannot require, so it runs in a child Node process, unchanged.
- */
-function validateOpenApi(document: object): { valid: boolean; errors?: unknown } {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-')), 'openapi.json');
-  fs.writeFileSync(file, JSON.stringify(document));
-  const script = `
-    import { Validator } from '@seriousme/openapi-schema-validator';
-    const result = await new Validator().validate(${JSON.stringify(file)});
-    process.stdout.write(JSON.stringify(result));`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: __dirname });
-  return JSON.parse(out.toString()) as { valid: boolean; errors?: unknown };
-}
 
 describe('API documents', () => {
   const openapi = openApiDocument(routes, SERVER);

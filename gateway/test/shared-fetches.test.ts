@@ -1,18 +1,12 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Principal } from '@pos/kit';
+import { type Principal, SCOPES } from '@pos/kit';
+import { partnerPrincipal } from '@pos/kit/src/testing';
 import type { GatewayContext } from '../src/context';
 import { SharedSubgraphFetches, dedupeRepresentations, expandEntities } from '../src/fetch/shared-fetches';
 
 type Response = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
-const partner: Principal = {
-  tenantId: 'demo',
-  subject: 'demo-partner',
-  kind: 'm2m',
-  clientId: 'demo-partner',
-  scopes: ['tilt/pos:orders'],
-  locationIds: null,
-};
+const partner: Principal = partnerPrincipal('demo', [SCOPES.posOrders]);
 
 /** A subgraph that answers each entity with its id and counts what it was sent; answers when `release` is called. */
 function fakeSubgraph() {

@@ -1,16 +1,10 @@
 import { ApolloServer } from '@apollo/server';
-import type { Principal } from '@pos/kit';
+import { type Principal, SCOPES } from '@pos/kit';
+import { partnerPrincipal } from '@pos/kit/src/testing';
 import type { GatewayContext } from '../src/context';
 import { sharedOperations } from '../src/fetch/shared-operations';
 
-const partner: Principal = {
-  tenantId: 'demo',
-  subject: 'demo-partner',
-  kind: 'm2m',
-  clientId: 'demo-partner',
-  scopes: ['tilt/pos:orders'],
-  locationIds: null,
-};
+const partner: Principal = partnerPrincipal('demo', [SCOPES.posOrders]);
 
 /** A server whose resolvers count their runs and answer only when released. */
 async function server() {

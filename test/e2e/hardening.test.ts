@@ -1,7 +1,7 @@
-import { type Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import { type Client } from 'graphql-ws';
 import { API_KEY_HEADER } from '@pos/gateway/src/auth/api-keys';
 import { type Stack, startStack } from '../support/stack';
+import { gatewayWsClient } from '../support/ws';
 
 /**
  * The gateway's hardening (README "Hardening"): depth and cost limits over HTTP and graphql-ws, no batched
@@ -23,12 +23,7 @@ const DOCUMENTED =
 
 const opened: Client[] = [];
 function wsClient(stack: Stack, token: string): Client {
-  const client = createClient({
-    url: stack.gatewayUrl.replace('http', 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams: { Authorization: `Bearer ${token}` },
-    retryAttempts: 0,
-  });
+  const client = gatewayWsClient(stack.gatewayUrl, token);
   opened.push(client);
   return client;
 }

@@ -1,13 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { type Client, createClient } from 'graphql-ws';
+import { type Client } from 'graphql-ws';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import WebSocket from 'ws';
 import { LEVEL3, LEVEL3_TOTAL_CENTS } from '../support/fixtures';
 import { launchBrowser, saveScreenshot } from '../support/browser';
 import { restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
+import { gatewayWsClient } from '../support/ws';
 
 /**
  * The partner's shop: a plain HTTP server on 127.0.0.1 (http to a loopback host is allowed outside production), whose
@@ -58,12 +58,7 @@ describe('Hosted checkout in a browser (Chromium)', () => {
     demo = await stack.token();
     // A partner's subscriber, from a cursor taken now, so nothing committed after this line can be missed.
     const anchor = await stack.graphql('{ paymentEventsCursor }', {}, demo);
-    subscriber = createClient({
-      url: stack.gatewayUrl.replace('http', 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: { Authorization: `Bearer ${demo}` },
-      retryAttempts: 0,
-    });
+    subscriber = gatewayWsClient(stack.gatewayUrl, demo);
     subscriber.subscribe(
       {
         query: `subscription($after: String) {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { PAYMENT_EVENT_TYPES, createLogger } from '@pos/kit';
 import type { PaymentsRuntime } from '@pos/payments/src/context';
-import { type Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import { type Client } from 'graphql-ws';
 import { Receiver, signedBy } from '../support/receiver';
 import { countRows, restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
+import { gatewayWsClient } from '../support/ws';
 
 /**
  * Every payment event type of the partner changelog, produced through the gateway from the one state machine:
@@ -66,12 +66,7 @@ describe('payment outcomes: every event type, once per state change', () => {
       demoToken,
     );
     webhookSecret = registered.body.data!.createWebhookEndpoint.secret;
-    client = createClient({
-      url: stack.gatewayUrl.replace('http', 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: { Authorization: `Bearer ${demoToken}` },
-      retryAttempts: 0,
-    });
+    client = gatewayWsClient(stack.gatewayUrl, demoToken);
     // One subscriber for the whole file: it must end up with exactly the outbox, event for event.
     client.subscribe(
       { query: WATCH },

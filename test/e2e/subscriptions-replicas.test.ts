@@ -13,11 +13,12 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { type StartedSubgraph, createLogger, parseConfig, startSubgraph, subgraphEnvSchema } from '@pos/kit';
 import { TEST_ENV, createTestDatabase, postGraphQL } from '@pos/kit/src/testing';
-import { type Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import { type Client } from 'graphql-ws';
 import { freePortBlock, waitUntilReady } from '../../scripts/launcher';
 import { subgraphDefinitions } from '../../scripts/services';
 import { TEST_ISSUER } from '../support/stack';
+import { stopChild } from '../support/processes';
+import { gatewayWsClient } from '../support/ws';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -63,12 +64,7 @@ async function ready(service: Service): Promise<void> {
 async function stop(service: Service, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   const child = service.child;
   service.child = null;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  child.kill(signal);
-  await exited;
-  clearTimeout(kill);
+  await stopChild(child, signal);
 }
 
 /** A value of a Prometheus gauge on a service's /metrics (0 when absent). */
@@ -196,12 +192,7 @@ describe('payment event subscriptions across gateway and payments replicas (real
   });
 
   function wsClient(gateway: Service, partner = 'demo'): Client {
-    const client = createClient({
-      url: `ws://127.0.0.1:${gateway.port}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { Authorization: `Bearer ${tokens[partner]}` },
-      retryAttempts: 0,
-    });
+    const client = gatewayWsClient(`http://127.0.0.1:${gateway.port}/graphql`, tokens[partner]);
     clients.push(client);
     return client;
   }

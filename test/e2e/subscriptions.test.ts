@@ -1,7 +1,8 @@
-import { type Client, createClient } from 'graphql-ws';
+import { type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { PaymentsRuntime } from '@pos/payments/src/context';
 import { type Stack, startStack } from '../support/stack';
+import { gatewayWsClient } from '../support/ws';
 
 /** Polls until `check` holds: a subscription is live only once the payments subgraph has registered it. */
 async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -16,12 +17,7 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
 const opened: Client[] = [];
 
 function wsClient(stack: Stack, token: string): Client {
-  const client = createClient({
-    url: stack.gatewayUrl.replace('http', 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams: { Authorization: `Bearer ${token}` },
-    retryAttempts: 0,
-  });
+  const client = gatewayWsClient(stack.gatewayUrl, token);
   opened.push(client);
   return client;
 }

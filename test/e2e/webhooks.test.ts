@@ -1,5 +1,4 @@
-import { type Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import { type Client } from 'graphql-ws';
 import { DEMO } from '@pos/kit';
 import type { PaymentsRuntime } from '@pos/payments/src/context';
 import { Payment } from '@pos/payments/src/modules/payment/payment.entity';
@@ -8,6 +7,7 @@ import { countRows } from '../support/rest';
 import { eventIdOf, payOrder } from '../support/payments';
 import { Receiver, signedBy, until } from '../support/receiver';
 import { type Stack, startStack } from '../support/stack';
+import { gatewayWsClient } from '../support/ws';
 
 const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
   createWebhookEndpoint(input: $input) { secret endpoint { id url eventTypes status disabledReason } }
@@ -320,12 +320,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
   it('a rolled-back payment produces neither a webhook nor a subscription event', async () => {
     const { receiver: hooks, url } = await receiver();
     await register(url);
-    const client: Client = createClient({
-      url: stack.gatewayUrl.replace('http', 'ws'),
-      webSocketImpl: WebSocket,
-      connectionParams: { Authorization: `Bearer ${demoToken}` },
-      retryAttempts: 0,
-    });
+    const client: Client = gatewayWsClient(stack.gatewayUrl, demoToken);
     const seen: any[] = [];
     const stop = client.subscribe(
       { query: 'subscription { paymentEvents { id type payment { id } } }' },

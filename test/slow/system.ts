@@ -14,6 +14,7 @@ import { freePort } from '@pos/kit/src/embedded-pg';
 import { TEST_ENV } from '@pos/kit/src/testing';
 import { Client } from 'pg';
 import { MALLOC_ENV, ROOT, type ServiceSpec, freePortBlock, services, waitUntilReady } from '../../scripts/launcher';
+import { stopChild } from '../support/processes';
 
 /** What a process printed, at most this much (the newest): enough to explain a failure, bounded over a long run. */
 const OUTPUT_LIMIT = 512 * 1024;
@@ -116,12 +117,7 @@ export async function startSlowSystem(extraEnv: Record<string, string> = {}): Pr
   const stopProcess = async (name: string, signal: NodeJS.Signals) => {
     const child = procs[name].child;
     procs[name].child = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.kill(signal);
-    await exited;
-    clearTimeout(force);
+    await stopChild(child, signal);
   };
 
   const pgControl = {

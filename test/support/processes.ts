@@ -47,3 +47,16 @@ export async function startServiceProcess(entry: string, env: Record<string, str
   };
   return { child, url, output: () => output, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
 }
+
+/**
+ * Stops a child process with `signal` and waits for it to exit; one that has not exited 10 s later is killed (a
+ * graceful shutdown that hangs must not hang the test). Nothing to do when it has exited already.
+ */
+export async function stopChild(child: ChildProcess | null, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  child.kill(signal);
+  await exited;
+  clearTimeout(force);
+}
