@@ -1,6 +1,6 @@
 /**
  * What the parts of `pnpm bench` share: the abort signal, the closed-loop load generator, percentiles, the CPU each
- * process spends (from /proc) and resident set sizes.
+ * process spends (from /proc), resident set sizes, and the interleaved measurement of several sides (`runSides`).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -147,11 +147,15 @@ export interface CpuBreakdown {
   othersPercent: number | null;
 }
 
+/** The processes whose CPU `withCpu` tells apart; every other descendant of this process counts as PostgreSQL. */
+export interface CpuPids {
+  gateway: number;
+  subgraphs: number[];
+  otherGateways?: number[];
+}
+
 /** Measures the CPU ms each part of the system spent while `run` ran. */
-export async function withCpu<T>(
-  pids: { gateway: number; subgraphs: number[]; otherGateways?: number[] },
-  run: () => Promise<T>,
-) {
+export async function withCpu<T>(pids: CpuPids, run: () => Promise<T>) {
   const before = descendantsCpu();
   const machineBefore = machineCpu();
   const clientBefore = process.cpuUsage();
@@ -184,6 +188,46 @@ export async function withCpu<T>(
   return { result, cpu };
 }
 
+/** A measured target's throughput, latency and CPU per request. */
+export interface TargetResult {
+  /**
+   * 'gateway' and 'direct' for the federated query; 'rest …' and 'graphql …' for the REST comparison; the peer
+   * part's gateways ('ours', 'hive', …).
+   */
+  target: string;
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  cpuMsPerRequest: { gateway: number | null; subgraphs: number; postgres: number; client: number };
+  machineBusyPercent: number | null;
+  othersPercent: number | null;
+}
+
+/** A target's figures per completed request; `throughGateway` false leaves out the gateway's CPU (null). */
+export function summarise(target: string, load: LoadResult, cpu: CpuBreakdown, throughGateway: boolean): TargetResult {
+  const per = (ms: number) => (load.requests ? ms / load.requests : NaN);
+  return {
+    target,
+    requests: load.requests,
+    seconds: load.seconds,
+    requestsPerSecond: load.requests / load.seconds,
+    p50Ms: load.latenciesMs.p50,
+    p99Ms: load.latenciesMs.p99,
+    errors: load.errors,
+    cpuMsPerRequest: {
+      gateway: throughGateway ? per(cpu.gateway) : null,
+      subgraphs: per(cpu.subgraphs),
+      postgres: per(cpu.postgres),
+      client: per(cpu.client),
+    },
+    machineBusyPercent: cpu.machineBusyPercent,
+    othersPercent: cpu.othersPercent,
+  };
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resident set size of a process in MB (VmRSS), or null when it is gone (or there is no /proc). */
@@ -214,4 +258,172 @@ export function sampleRss(pid: number, everyMs = 100): () => { peakMb: number | 
     sample();
     return { peakMb, lastMb };
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Subgraph counts and the interleaved measurement of several sides
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What one subgraph has served (so far, or over a measurement), from its /metrics. */
+export interface SubgraphCounts {
+  /** GraphQL operations (`graphql_requests_total`). */
+  operations: number;
+  /** HTTP requests to /graphql: a batch of operations (the gateway's batched reads) is one. */
+  httpRequests: number;
+}
+
+/** Adds to `total` what each subgraph served between the counts `before` and `after`; returns `total`. */
+export function addSubgraphCounts(
+  total: Record<string, SubgraphCounts>,
+  before: Record<string, SubgraphCounts>,
+  after: Record<string, SubgraphCounts>,
+): Record<string, SubgraphCounts> {
+  for (const [name, counts] of Object.entries(after)) {
+    const sum = (total[name] ??= { operations: 0, httpRequests: 0 });
+    sum.operations += counts.operations - before[name].operations;
+    sum.httpRequests += counts.httpRequests - before[name].httpRequests;
+  }
+  return total;
+}
+
+/** Subgraph operations and HTTP requests per completed request, per subgraph. */
+export function subgraphCountsPerRequest(counts: Record<string, SubgraphCounts>, requests: number) {
+  const per = (pick: (c: SubgraphCounts) => number) =>
+    Object.fromEntries(Object.entries(counts).map(([name, c]) => [name, pick(c) / Math.max(1, requests)]));
+  return {
+    subgraphOperationsPerRequest: per((c) => c.operations),
+    subgraphHttpRequestsPerRequest: per((c) => c.httpRequests),
+  };
+}
+
+/** One side of an interleaved measurement: sends its n-th request from the given worker (0 to connections - 1). */
+export interface MeasuredSide {
+  target: string;
+  send(n: number, worker: number): Promise<void>;
+}
+
+export interface SideMeasurement<S extends MeasuredSide> {
+  side: S;
+  /** Over the measured segments (the warm-up not included). */
+  load: LoadResult;
+  /** CPU ms summed over the measured segments; the machine's busy and others' percentages averaged over them. */
+  cpu: CpuBreakdown;
+  warmupErrors: number;
+  firstError: string | null;
+  /** Per completed request and subgraph, from the subgraphs' /metrics. */
+  subgraphOperationsPerRequest: Record<string, number>;
+  subgraphHttpRequestsPerRequest: Record<string, number>;
+  /** req/s of each measured segment, in the order run: how far apart they are shows the noise. */
+  segmentsPerSecond: number[];
+}
+
+/**
+ * Warms the sides up in ~1 s slices A B C A B C ..., then measures them in blocks A B C C B A of short segments:
+ * on two shared cores other load comes and goes, and each side gets the same share of it. Each side is a closed
+ * loop of `connections` workers; the CPU of each segment is measured with `withCpu` on `pids(side)`, and the
+ * subgraphs' counts (`subgraphCounts`) are read before and after it.
+ */
+export async function runSides<S extends MeasuredSide>(
+  sides: S[],
+  options: {
+    connections: number;
+    /** Measured seconds per side. */
+    seconds: number;
+    /** Warm-up seconds per side. */
+    warmupSeconds: number;
+    /** About how many of a side's measured seconds one block A B C C B A holds (two segments per side). */
+    blockSeconds: number;
+    /** The processes whose CPU is told apart while `side` runs. */
+    pids: (side: S) => CpuPids;
+    subgraphCounts: () => Promise<Record<string, SubgraphCounts>>;
+  },
+): Promise<SideMeasurement<S>[]> {
+  const { connections, seconds, warmupSeconds, blockSeconds } = options;
+  const state = sides.map((side) => ({
+    side,
+    n: 0,
+    latencies: [] as number[],
+    requests: 0,
+    seconds: 0,
+    errors: 0,
+    warmupErrors: 0,
+    firstError: null as string | null,
+    cpu: [] as CpuBreakdown[],
+    counts: {} as Record<string, SubgraphCounts>,
+    segments: [] as number[],
+  }));
+  type State = (typeof state)[number];
+  const load = (s: State, secs: number) =>
+    closedLoop(
+      connections,
+      secs,
+      (worker) => s.side.send(s.n++, worker),
+      (error) => {
+        s.firstError ??= error instanceof Error ? error.message : String(error);
+      },
+    );
+  const slices = Math.max(1, Math.round(warmupSeconds));
+  for (let k = 0; k < slices; k++) {
+    for (const s of state) {
+      s.warmupErrors += (await load(s, warmupSeconds / slices)).errors;
+      aborted.signal.throwIfAborted();
+    }
+  }
+  const blocks = Math.max(1, Math.round(seconds / blockSeconds));
+  const order = state.map((_, i) => i);
+  for (const i of Array.from({ length: blocks }, () => [...order, ...[...order].reverse()]).flat()) {
+    const s = state[i];
+    const before = await options.subgraphCounts();
+    const { result, cpu } = await withCpu(options.pids(s.side), () => load(s, seconds / (2 * blocks)));
+    const after = await options.subgraphCounts();
+    aborted.signal.throwIfAborted();
+    addSubgraphCounts(s.counts, before, after);
+    s.latencies = s.latencies.concat(result.latencies);
+    s.requests += result.requests;
+    s.seconds += result.seconds;
+    s.errors += result.errors;
+    s.cpu.push(cpu);
+    s.segments.push(result.requests / result.seconds);
+  }
+  return state.map((s) => {
+    s.latencies.sort((a, b) => a - b);
+    const sum = (f: (c: CpuBreakdown) => number) => s.cpu.reduce((total, c) => total + f(c), 0);
+    const mean = (f: (c: CpuBreakdown) => number | null) => {
+      const values = s.cpu.map(f).filter((v): v is number => v !== null);
+      return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+    };
+    return {
+      side: s.side,
+      load: {
+        requests: s.requests,
+        seconds: s.seconds,
+        latenciesMs: { p50: percentile(s.latencies, 0.5), p99: percentile(s.latencies, 0.99) },
+        errors: s.errors,
+      },
+      cpu: {
+        gateway: sum((c) => c.gateway),
+        subgraphs: sum((c) => c.subgraphs),
+        postgres: sum((c) => c.postgres),
+        client: sum((c) => c.client),
+        otherGateways: sum((c) => c.otherGateways ?? 0),
+        machineBusyPercent: mean((c) => c.machineBusyPercent),
+        othersPercent: mean((c) => c.othersPercent),
+      },
+      warmupErrors: s.warmupErrors,
+      firstError: s.firstError,
+      ...subgraphCountsPerRequest(s.counts, s.requests),
+      segmentsPerSecond: s.segments,
+    };
+  });
+}
+
+/** A node of @apollo/gateway's query plan, as much of it as the bench reads. */
+export interface PlanNode {
+  kind: string;
+  nodes?: PlanNode[];
+  node?: PlanNode;
+  path?: Array<string | number>;
+  serviceName?: string;
+  operation?: string;
+  operationName?: string;
 }

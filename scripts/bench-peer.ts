@@ -31,7 +31,16 @@ import path from 'node:path';
 import { INTERNAL_CONTEXT_HEADER, type Principal, signInternalContext } from '@pos/kit';
 import pg from 'pg';
 import { Pool } from 'undici';
-import { type CpuBreakdown, aborted, closedLoop, percentile, positiveNumber, rssMb, withCpu } from './bench-common';
+import {
+  type MeasuredSide,
+  type PlanNode,
+  type SubgraphCounts,
+  type TargetResult,
+  positiveNumber,
+  rssMb,
+  runSides as measureSides,
+  summarise,
+} from './bench-common';
 import { MALLOC_ENV, ROOT, stopAll, waitUntilReady } from './launcher';
 
 const HOST = '127.0.0.1';
@@ -64,7 +73,8 @@ export interface PeerSystem {
   children: ChildProcess[];
   clients: Array<{ destroy(): Promise<unknown> }>;
   onExit: (message: string) => void;
-  subgraphOperations(): Promise<Record<string, number>>;
+  /** What each subgraph has served so far (operations and HTTP requests), from its /metrics. */
+  subgraphCounts(): Promise<Record<string, SubgraphCounts>>;
 }
 
 interface GraphQLResponse<T> {
@@ -327,16 +337,6 @@ interface Variant {
 // The direct client of the wide read
 // ---------------------------------------------------------------------------------------------------------------
 
-interface PlanNode {
-  kind: string;
-  nodes?: PlanNode[];
-  node?: PlanNode;
-  path?: Array<string | number>;
-  serviceName?: string;
-  operation?: string;
-  operationName?: string;
-}
-
 interface Fetch {
   service: string;
   path: string;
@@ -503,33 +503,24 @@ function unique(reps: Array<{ __typename: string; id: string }>) {
 // Measuring
 // ---------------------------------------------------------------------------------------------------------------
 
-export interface Side {
-  target: string;
+export interface Side extends MeasuredSide {
   /** The gateway process whose CPU is this side's (null: none, the direct client). */
   gatewayPid: number | null;
-  /** Sends the side's n-th request, from the given worker (0 to CONNECTIONS - 1). */
-  send(n: number, worker: number): Promise<void>;
 }
 
-export interface SideResult {
-  target: string;
-  requests: number;
-  seconds: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
+export interface SideResult extends Omit<TargetResult, 'machineBusyPercent'> {
   warmupErrors: number;
   firstError: string | null;
-  cpuMsPerRequest: { gateway: number | null; subgraphs: number; postgres: number; client: number };
-  othersPercent: number | null;
   subgraphOperationsPerRequest: Record<string, number>;
+  /** HTTP requests to each subgraph's /graphql per request (fewer than the operations where the gateway batched). */
+  subgraphHttpRequestsPerRequest: Record<string, number>;
   segmentsPerSecond: number[];
 }
 
 /**
- * Warms the sides up in ~1 s slices A B C A B C ..., then measures them in blocks A B C C B A of short segments:
- * on two shared cores other load comes and goes, and each side gets the same share of it.
+ * The sides measured interleaved (`runSides` of bench-common) in blocks of ~3 s per side: each side's gateway CPU
+ * is its own gateway's (ours when it has none), the other gateways standing by; subgraphs a side did not reach are
+ * left out of its counts.
  */
 export async function runSides(
   sys: PeerSystem,
@@ -538,84 +529,29 @@ export async function runSides(
   seconds: number,
   warmupSeconds: number,
 ): Promise<SideResult[]> {
-  const state = sides.map((side) => ({
-    side,
-    n: 0,
-    latencies: [] as number[],
-    requests: 0,
-    seconds: 0,
-    errors: 0,
-    warmupErrors: 0,
-    firstError: null as string | null,
-    cpu: [] as CpuBreakdown[],
-    operations: {} as Record<string, number>,
-    segments: [] as number[],
-  }));
-  type State = (typeof state)[number];
-  const load = (s: State, secs: number) =>
-    closedLoop(
-      CONNECTIONS,
-      secs,
-      (worker) => s.side.send(s.n++, worker),
-      (error) => {
-        s.firstError ??= error instanceof Error ? error.message : String(error);
-      },
-    );
-  const slices = Math.max(1, Math.round(warmupSeconds));
-  for (let k = 0; k < slices; k++) {
-    for (const s of state) {
-      s.warmupErrors += (await load(s, warmupSeconds / slices)).errors;
-      aborted.signal.throwIfAborted();
-    }
-  }
-  const blocks = Math.max(1, Math.round(seconds / 3));
-  const order = state.map((_, i) => i);
-  for (const i of Array.from({ length: blocks }, () => [...order, ...[...order].reverse()]).flat()) {
-    const s = state[i];
-    const gateway = s.side.gatewayPid ?? sys.pids.gateway;
-    const before = await sys.subgraphOperations();
-    const { result, cpu } = await withCpu(
-      { gateway, subgraphs: sys.pids.subgraphs, otherGateways: allGateways.filter((pid) => pid !== gateway) },
-      () => load(s, seconds / (2 * blocks)),
-    );
-    const after = await sys.subgraphOperations();
-    aborted.signal.throwIfAborted();
-    for (const name of Object.keys(after)) s.operations[name] = (s.operations[name] ?? 0) + after[name] - before[name];
-    s.latencies = s.latencies.concat(result.latencies);
-    s.requests += result.requests;
-    s.seconds += result.seconds;
-    s.errors += result.errors;
-    s.cpu.push(cpu);
-    s.segments.push(result.requests / result.seconds);
-  }
-  return state.map((s) => {
-    s.latencies.sort((a, b) => a - b);
-    const per = (f: (c: CpuBreakdown) => number) =>
-      s.requests ? s.cpu.reduce((total, c) => total + f(c), 0) / s.requests : NaN;
-    const others = s.cpu.map((c) => c.othersPercent).filter((v): v is number => v !== null);
+  const measured = await measureSides(sides, {
+    connections: CONNECTIONS,
+    seconds,
+    warmupSeconds,
+    blockSeconds: 3,
+    pids: (side) => {
+      const gateway = side.gatewayPid ?? sys.pids.gateway;
+      return { gateway, subgraphs: sys.pids.subgraphs, otherGateways: allGateways.filter((pid) => pid !== gateway) };
+    },
+    subgraphCounts: () => sys.subgraphCounts(),
+  });
+  return measured.map(({ side, load, cpu, ...m }) => {
+    // The peer part's results give the others' share alone (othersPercent).
+    const { machineBusyPercent, ...result } = summarise(side.target, load, cpu, side.gatewayPid !== null);
+    const reached = (counts: Record<string, number>) =>
+      Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
     return {
-      target: s.side.target,
-      requests: s.requests,
-      seconds: s.seconds,
-      requestsPerSecond: s.requests / s.seconds,
-      p50Ms: percentile(s.latencies, 0.5),
-      p99Ms: percentile(s.latencies, 0.99),
-      errors: s.errors,
-      warmupErrors: s.warmupErrors,
-      firstError: s.firstError,
-      cpuMsPerRequest: {
-        gateway: s.side.gatewayPid === null ? null : per((c) => c.gateway),
-        subgraphs: per((c) => c.subgraphs),
-        postgres: per((c) => c.postgres),
-        client: per((c) => c.client),
-      },
-      othersPercent: others.length ? others.reduce((a, b) => a + b, 0) / others.length : null,
-      subgraphOperationsPerRequest: Object.fromEntries(
-        Object.entries(s.operations)
-          .filter(([, n]) => n > 0)
-          .map(([name, n]) => [name, n / Math.max(1, s.requests)]),
-      ),
-      segmentsPerSecond: s.segments,
+      ...result,
+      warmupErrors: m.warmupErrors,
+      firstError: m.firstError,
+      subgraphOperationsPerRequest: reached(m.subgraphOperationsPerRequest),
+      subgraphHttpRequestsPerRequest: reached(m.subgraphHttpRequestsPerRequest),
+      segmentsPerSecond: m.segmentsPerSecond,
     };
   });
 }
@@ -633,6 +569,7 @@ function printTable(title: string, rows: SideResult[], rss: Record<string, numbe
     'client ms/req',
     'gw RSS MB',
     'others %',
+    'subgraph HTTP/req',
     'subgraph ops/req',
   ];
   const f = (n: number | null | undefined, digits = 2) =>
@@ -649,6 +586,7 @@ function printTable(title: string, rows: SideResult[], rss: Record<string, numbe
     f(r.cpuMsPerRequest.client),
     f(rss[r.target], 0),
     f(r.othersPercent, 0),
+    f(Object.values(r.subgraphHttpRequestsPerRequest).reduce((a, b) => a + b, 0)),
     Object.entries(r.subgraphOperationsPerRequest)
       .map(([name, n]) => `${name} ${n.toFixed(2)}`)
       .join(', '),

@@ -68,13 +68,20 @@ import WebSocket from 'ws';
 import {
   type CpuBreakdown,
   type LoadResult,
+  type PlanNode,
+  type SubgraphCounts,
+  type TargetResult,
   aborted,
+  addSubgraphCounts,
   closedLoop,
   percentile,
   positiveNumber,
   rssMb,
+  runSides,
   sampleRss,
   sleep,
+  subgraphCountsPerRequest,
+  summarise,
   withCpu,
 } from './bench-common';
 import { type PeerSystem, peerBench } from './bench-peer';
@@ -134,16 +141,6 @@ function positiveList(name: string, fallback: number[]): number[] {
 // ---------------------------------------------------------------------------------------------------------------
 // The gateway's query plan
 // ---------------------------------------------------------------------------------------------------------------
-
-interface PlanNode {
-  kind: string;
-  nodes?: PlanNode[];
-  node?: PlanNode;
-  path?: Array<string | number>;
-  serviceName?: string;
-  operation?: string;
-  operationName?: string;
-}
 
 interface SubgraphOperation {
   query: string;
@@ -360,30 +357,36 @@ class DirectClient {
 // The system under test
 // ---------------------------------------------------------------------------------------------------------------
 
-/** GraphQL operations each subgraph has served so far (`graphql_requests_total` on its /metrics). */
-async function subgraphOperations(subgraphs: ServiceSpec[]): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  await Promise.all(
-    subgraphs.map(async (spec) => {
-      const text = await (await fetch(`http://${HOST}:${spec.port}/metrics`)).text();
-      counts[spec.name] = text
-        .split('\n')
-        .filter((line) => line.startsWith('graphql_requests_total{'))
-        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+/**
+ * What each subgraph has served so far, from its /metrics: GraphQL operations (`graphql_requests_total`, a line per
+ * operation and outcome) and HTTP requests to /graphql. The gateway sends one caller's reads that reach a subgraph in
+ * the same turn of the event loop as one batched request, so those are operations - `graphql_batched_operations_total`
+ * + `graphql_batches_total`.
+ */
+async function subgraphCounts(subgraphs: ServiceSpec[]): Promise<Record<string, SubgraphCounts>> {
+  const texts = await Promise.all(
+    subgraphs.map(async (spec) => (await fetch(`http://${HOST}:${spec.port}/metrics`)).text()),
+  );
+  return Object.fromEntries(
+    subgraphs.map((spec, i) => {
+      const total = (name: string) =>
+        texts[i]
+          .split('\n')
+          .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+          .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+      const operations = total('graphql_requests_total');
+      const httpRequests = operations - total('graphql_batched_operations_total') + total('graphql_batches_total');
+      return [spec.name, { operations, httpRequests }];
     }),
   );
-  return counts;
 }
 
-/** Runs `run`, and returns with its result the subgraph operations it caused per completed request. */
+/** Runs `run`, and returns with its result the subgraph operations and HTTP requests it caused per completed request. */
 async function withSubgraphCounts<T extends { result: LoadResult }>(subgraphs: ServiceSpec[], run: () => Promise<T>) {
-  const before = await subgraphOperations(subgraphs);
+  const before = await subgraphCounts(subgraphs);
   const measured = await run();
-  const after = await subgraphOperations(subgraphs);
-  const perRequest = Object.fromEntries(
-    subgraphs.map((s) => [s.name, (after[s.name] - before[s.name]) / Math.max(1, measured.result.requests)]),
-  );
-  return { ...measured, subgraphOperationsPerRequest: perRequest };
+  const after = await subgraphCounts(subgraphs);
+  return { ...measured, ...subgraphCountsPerRequest(addSubgraphCounts({}, before, after), measured.result.requests) };
 }
 
 async function gatewayGraphql<T>(
@@ -479,41 +482,6 @@ async function runAutocannon(
     non2xx: result.non2xx,
     graphqlErrors,
     connectionErrors: result.errors,
-  };
-}
-
-interface TargetResult {
-  /** 'gateway' and 'direct' for the federated query; 'rest …' and 'graphql …' for the REST comparison. */
-  target: string;
-  requests: number;
-  seconds: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-  cpuMsPerRequest: { gateway: number | null; subgraphs: number; postgres: number; client: number };
-  machineBusyPercent: number | null;
-  othersPercent: number | null;
-}
-
-function summarise(target: string, load: LoadResult, cpu: CpuBreakdown, throughGateway: boolean): TargetResult {
-  const per = (ms: number) => (load.requests ? ms / load.requests : NaN);
-  return {
-    target,
-    requests: load.requests,
-    seconds: load.seconds,
-    requestsPerSecond: load.requests / load.seconds,
-    p50Ms: load.latenciesMs.p50,
-    p99Ms: load.latenciesMs.p99,
-    errors: load.errors,
-    cpuMsPerRequest: {
-      gateway: throughGateway ? per(cpu.gateway) : null,
-      subgraphs: per(cpu.subgraphs),
-      postgres: per(cpu.postgres),
-      client: per(cpu.client),
-    },
-    machineBusyPercent: cpu.machineBusyPercent,
-    othersPercent: cpu.othersPercent,
   };
 }
 
@@ -1233,6 +1201,8 @@ interface SideRun {
   result: TargetResult;
   /** Per completed request, from the subgraphs' /metrics: both sides of a pair must cause the same operations. */
   subgraphOperationsPerRequest: Record<string, number>;
+  /** HTTP requests to each subgraph's /graphql per completed request (batched operations share one). */
+  subgraphHttpRequestsPerRequest: Record<string, number>;
   /** req/s of each measured segment, in the order run: how far apart they are shows the noise. */
   segmentsPerSecond: number[];
   warmupErrors: number;
@@ -1240,12 +1210,13 @@ interface SideRun {
 }
 
 /**
- * Warms both sides up and measures them in short alternating segments: the warm-up in ~1 s slices A B A B ...,
- * the measurement in blocks A B B A of ~1.25 s segments (the pair's measured seconds per side in all). On the
- * 2-core machine the routes' throughput still climbs for 10-15 s after they are first hit (JIT and GC tuning in
- * the gateway and the subgraph) and bursts of other load come and go; one long run per side, or even A B B A with
- * 5 s segments, put a different share of that on each side, and the ratio swung between 0.89 and 1.23 from run to
- * run. Interleaved, both sides get the same share, and the orders the create pair adds weigh on both alike.
+ * Warms both sides up and measures them in short alternating segments (`runSides` of bench-common): the warm-up in
+ * ~1 s slices A B A B ..., the measurement in blocks A B B A of ~1.25 s segments (the pair's measured seconds per
+ * side in all). On the 2-core machine the routes' throughput still climbs for 10-15 s after they are first hit (JIT
+ * and GC tuning in the gateway and the subgraph) and bursts of other load come and go; one long run per side, or
+ * even A B B A with 5 s segments, put a different share of that on each side, and the ratio swung between 0.89 and
+ * 1.23 from run to run. Interleaved, both sides get the same share, and the orders the create pair adds weigh on
+ * both alike. An alongside variant makes the blocks A B C C B A.
  */
 async function runPair(
   pids: { gateway: number; subgraphs: number[] },
@@ -1254,94 +1225,18 @@ async function runPair(
 ): Promise<{ rest: SideRun; graphql: SideRun; alongside: SideRun | null }> {
   const timing = pair.timing ?? { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
   const sides = [pair.rest, pair.graphql, ...(pair.alongside ? [pair.alongside] : [])];
-  const [rest, graphql, alongside] = await runSides(pids, subgraphs, sides, timing);
-  return { rest, graphql, alongside: alongside ?? null };
-}
-
-/** runPair's measurement for any number of sides: warm-up slices A B C A B C ..., then blocks A B C C B A. */
-async function runSides(
-  pids: { gateway: number; subgraphs: number[] },
-  subgraphs: ServiceSpec[],
-  sides: PairSide[],
-  { seconds, warmupSeconds }: Timing,
-): Promise<SideRun[]> {
-  const state = sides.map((side) => ({
-    side,
-    n: 0,
-    latencies: [] as number[],
-    requests: 0,
-    seconds: 0,
-    errors: 0,
-    warmupErrors: 0,
-    firstError: null as string | null,
-    cpu: [] as CpuBreakdown[],
-    operations: {} as Record<string, number>,
-    segments: [] as number[],
-  }));
-  type State = (typeof state)[number];
-  const load = (s: State, seconds: number) =>
-    closedLoop(
-      CONNECTIONS,
-      seconds,
-      (worker) => s.side.send(s.n++, worker),
-      (error) => {
-        s.firstError ??= error instanceof Error ? error.message : String(error);
-      },
-    );
-  const warmupSlices = Math.max(1, Math.round(warmupSeconds));
-  for (let k = 0; k < warmupSlices; k++) {
-    for (const s of state) {
-      s.warmupErrors += (await load(s, warmupSeconds / warmupSlices)).errors;
-      aborted.signal.throwIfAborted();
-    }
-  }
-  const blocks = Math.max(1, Math.round(seconds / 2.5));
-  const order = state.map((_, i) => i);
-  for (const i of Array.from({ length: blocks }, () => [...order, ...[...order].reverse()]).flat()) {
-    const s = state[i];
-    const before = await subgraphOperations(subgraphs);
-    const { result, cpu } = await withCpu(pids, () => load(s, seconds / (2 * blocks)));
-    const after = await subgraphOperations(subgraphs);
-    aborted.signal.throwIfAborted();
-    for (const { name } of subgraphs) s.operations[name] = (s.operations[name] ?? 0) + after[name] - before[name];
-    s.latencies = s.latencies.concat(result.latencies);
-    s.requests += result.requests;
-    s.seconds += result.seconds;
-    s.errors += result.errors;
-    s.cpu.push(cpu);
-    s.segments.push(result.requests / result.seconds);
-  }
-  return state.map((s): SideRun => {
-    s.latencies.sort((a, b) => a - b);
-    const sum = (f: (c: CpuBreakdown) => number) => s.cpu.reduce((total, c) => total + f(c), 0);
-    const mean = (f: (c: CpuBreakdown) => number | null) => {
-      const values = s.cpu.map(f).filter((v): v is number => v !== null);
-      return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-    };
-    const cpu: CpuBreakdown = {
-      gateway: sum((c) => c.gateway),
-      subgraphs: sum((c) => c.subgraphs),
-      postgres: sum((c) => c.postgres),
-      client: sum((c) => c.client),
-      machineBusyPercent: mean((c) => c.machineBusyPercent),
-      othersPercent: mean((c) => c.othersPercent),
-    };
-    const loadResult: LoadResult = {
-      requests: s.requests,
-      seconds: s.seconds,
-      latenciesMs: { p50: percentile(s.latencies, 0.5), p99: percentile(s.latencies, 0.99) },
-      errors: s.errors,
-    };
-    return {
-      result: summarise(s.side.target, loadResult, cpu, true),
-      subgraphOperationsPerRequest: Object.fromEntries(
-        Object.entries(s.operations).map(([name, n]) => [name, n / Math.max(1, s.requests)]),
-      ),
-      segmentsPerSecond: s.segments,
-      warmupErrors: s.warmupErrors,
-      firstError: s.firstError,
-    };
+  const measured = await runSides(sides, {
+    connections: CONNECTIONS,
+    ...timing,
+    blockSeconds: 2.5,
+    pids: () => pids,
+    subgraphCounts: () => subgraphCounts(subgraphs),
   });
+  const [rest, graphql, alongside] = measured.map(({ side, load, cpu, ...m }): SideRun => ({
+    result: summarise(side.target, load, cpu, true),
+    ...m,
+  }));
+  return { rest, graphql, alongside: alongside ?? null };
 }
 
 /** The federated query against the direct client, then the REST pairs: the first part of the bench. */
@@ -1548,6 +1443,10 @@ async function queryBench(sys: System): Promise<{ report: Record<string, unknown
         gateway: gatewayRun.subgraphOperationsPerRequest,
         direct: directRun.subgraphOperationsPerRequest,
       },
+      subgraphHttpRequestsPerRequest: {
+        gateway: gatewayRun.subgraphHttpRequestsPerRequest,
+        direct: directRun.subgraphHttpRequestsPerRequest,
+      },
       ratio,
       restVsGraphql: {
         targetRatio: REST_TARGET_RATIO,
@@ -1563,6 +1462,10 @@ async function queryBench(sys: System): Promise<{ report: Record<string, unknown
             rest: rest.subgraphOperationsPerRequest,
             graphql: graphql.subgraphOperationsPerRequest,
           },
+          subgraphHttpRequestsPerRequest: {
+            rest: rest.subgraphHttpRequestsPerRequest,
+            graphql: graphql.subgraphHttpRequestsPerRequest,
+          },
           segmentsPerSecond: { rest: rest.segmentsPerSecond, graphql: graphql.segmentsPerSecond },
           warmupErrors: { rest: rest.warmupErrors, graphql: graphql.warmupErrors },
           firstError: { rest: rest.firstError, graphql: graphql.firstError },
@@ -1572,6 +1475,7 @@ async function queryBench(sys: System): Promise<{ report: Record<string, unknown
             alongsideResult: {
               ...alongside.result,
               subgraphOperationsPerRequest: alongside.subgraphOperationsPerRequest,
+              subgraphHttpRequestsPerRequest: alongside.subgraphHttpRequestsPerRequest,
               segmentsPerSecond: alongside.segmentsPerSecond,
               warmupErrors: alongside.warmupErrors,
               firstError: alongside.firstError,
@@ -2449,7 +2353,7 @@ async function main() {
       children,
       clients,
       onExit,
-      subgraphOperations: () => subgraphOperations(subgraphSpecs),
+      subgraphCounts: () => subgraphCounts(subgraphSpecs),
     };
     if (PARTS.has('peer')) {
       const peer = await peerBench(peerSys, { smoke: SMOKE });
