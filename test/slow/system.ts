@@ -16,6 +16,8 @@ import { Client } from 'pg';
 import { MALLOC_ENV, ROOT, type ServiceSpec, freePortBlock, services, waitUntilReady } from '../../scripts/launcher';
 import { stopChild } from '../support/processes';
 
+const GC_SIGNAL = './test/slow/gc-signal.js';
+
 /** What a process printed, at most this much (the newest): enough to explain a failure, bounded over a long run. */
 const OUTPUT_LIMIT = 512 * 1024;
 
@@ -45,6 +47,11 @@ export interface SlowSystem {
   sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
   /** Resident set size of a service's process, in bytes (VmRSS in /proc/<pid>/status). */
   rss(name: string): number;
+  /**
+   * V8 heap used plus external memory (Buffers) of a service, in bytes, right after a full garbage collection
+   * (SIGUSR2, see gc-signal.js; then read from its /metrics): what the process keeps.
+   */
+  heapAfterGc(name: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -83,7 +90,8 @@ export async function startSlowSystem(extraEnv: Record<string, string> = {}): Pr
   const spawnOne = (name: string): ChildProcess => {
     const spec = byName[name];
     const proc = procs[name];
-    const child = spawn(process.execPath, ['-r', './scripts/register.js', spec.entry], {
+    // --expose-gc and gc-signal.js: SIGUSR2 collects garbage (heapAfterGc); nothing else differs from the launcher.
+    const child = spawn(process.execPath, ['--expose-gc', '-r', GC_SIGNAL, '-r', './scripts/register.js', spec.entry], {
       cwd: ROOT,
       env: { ...env, PORT: String(spec.port) },
       // An IPC channel, as the launcher's: a service whose test process dies (a CI timeout) stops on its own.
@@ -187,8 +195,28 @@ export async function startSlowSystem(extraEnv: Record<string, string> = {}): Pr
       const kb = /VmRSS:\s+(\d+) kB/.exec(status);
       return kb ? Number(kb[1]) * 1024 : 0;
     },
+    heapAfterGc: async (name) => {
+      const pid = procs[name].child?.pid;
+      if (!pid) return 0;
+      process.kill(pid, 'SIGUSR2');
+      // The signal's handler runs on the service's next turn, well before a request sent this much later.
+      await new Promise((r) => setTimeout(r, 100));
+      const port = procs[name].port;
+      const [heap, external] = await Promise.all([
+        serviceMetric(port, 'nodejs_heap_size_used_bytes'),
+        serviceMetric(port, 'nodejs_external_memory_bytes'),
+      ]);
+      return heap + external;
+    },
     close,
   };
+}
+
+/** A metric's value (its first series) on the /metrics of the service on `port`; 0 when it has none. */
+export async function serviceMetric(port: number, name: string): Promise<number> {
+  const text = (await call(`http://127.0.0.1:${port}/metrics`)).body as string;
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').pop()) : 0;
 }
 
 /** Starts pg-server.ts (PostgreSQL on `port` with its data in `dataDir`) and waits until it accepts connections. */
