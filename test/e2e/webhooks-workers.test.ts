@@ -63,14 +63,30 @@ describe('webhook delivery workers (separate processes)', () => {
     )[0].n;
 
   it('two workers on one database never make the same attempt twice', async () => {
-    receiver.answer = () => ({ status: 200, delayMs: 60 });
+    // Requests are held until more are open at once than one worker allows (2), or 5 s: at once when both workers
+    // deliver, however far apart the two processes start (one alone could otherwise deliver all 24 on a busy
+    // machine before the other is up); with one worker only, the release comes from the timer and the
+    // maxConcurrent check below fails.
+    let release!: () => void;
+    const bothDelivering = new Promise<void>((resolve) => (release = resolve));
+    const fallback = setTimeout(release, 5_000);
+    receiver.answer = () => {
+      if (receiver.maxConcurrent > 2) release();
+      return { status: 200, delayMs: 60, after: bothDelivering };
+    };
     // The deliveries wait in the table first, so both workers find work at once.
     const events = await pay(24);
     const [a, b] = await Promise.all([
       startWorker({ WEBHOOK_CONCURRENCY: '2' }),
       startWorker({ WEBHOOK_CONCURRENCY: '2' }),
     ]);
-    await until(async () => (await undelivered()) === '0', 'every delivery', 30_000);
+    try {
+      await until(async () => (await undelivered()) === '0', 'every delivery', 30_000);
+    } finally {
+      clearTimeout(fallback);
+      // Stopped whatever happens: left running, they would deliver the next test's events too.
+      await Promise.all([a.stop(), b.stop()]);
+    }
 
     // Each event arrived exactly once, correctly signed, and each delivery took exactly one attempt.
     const ids = receiver.received.map((r) => r.headers['x-tilt-event-id']);
@@ -83,7 +99,6 @@ describe('webhook delivery workers (separate processes)', () => {
     ]);
     // More requests were open at once than one worker allows (2): both workers were delivering.
     expect(receiver.maxConcurrent).toBeGreaterThan(2);
-    await Promise.all([a.stop(), b.stop()]);
   });
 
   it('a worker killed mid-delivery loses nothing; its replacement redelivers, and a deduplicating receiver sees each event once', async () => {

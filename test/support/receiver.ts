@@ -8,8 +8,12 @@ export interface Received {
   at: number;
 }
 
-/** How the receiver answers its n-th request (0-based): a status (and headers), or 'hang' to never answer. */
-export type Answer = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
+/**
+ * How the receiver answers its n-th request (0-based): a status (and headers), after `delayMs` and once `after` has
+ * settled, or 'hang' to never answer.
+ */
+export type Answer =
+  { status: number; headers?: Record<string, string>; delayMs?: number; after?: Promise<unknown> } | 'hang';
 
 /**
  * A partner's webhook receiver on port 0: it records every request with its exact raw body, and answers as the
@@ -40,8 +44,9 @@ export class Receiver {
           return;
         }
         const respond = () => res.writeHead(answer.status, answer.headers ?? {}).end('ok');
-        if (answer.delayMs) setTimeout(respond, answer.delayMs);
-        else respond();
+        const delayed = () => (answer.delayMs ? setTimeout(respond, answer.delayMs) : respond());
+        if (answer.after) void answer.after.finally(delayed);
+        else delayed();
       });
     });
   }
