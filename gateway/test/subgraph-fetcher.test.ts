@@ -74,8 +74,10 @@ describe('subgraphFetcher batching', () => {
   let url: string;
   /** What the server received: each HTTP request's headers and parsed body. */
   let received: Array<{ headers: Record<string, unknown>; body: unknown }> = [];
-  /** What the server answers a batch with, when set: a status and a body. */
-  let batchAnswer: { status: number; body: string } | null = null;
+  /** What the server answers a batch with, when set: a status and a body, after delayMs. */
+  let batchAnswer: { status: number; body: string; delayMs?: number } | null = null;
+  /** How long the server takes to answer an operation sent alone. */
+  let aloneDelayMs = 0;
   const agent = new Agent();
   type Call = (u: string, i: unknown) => Promise<Record<string, unknown> & Response>;
   /** A fetcher of its own per test: whether a caller has batched lately is part of its state. */
@@ -97,12 +99,19 @@ describe('subgraphFetcher batching', () => {
         const parsed = JSON.parse(body) as unknown;
         received.push({ headers: req.headers, body: parsed });
         if (Array.isArray(parsed) && batchAnswer) {
-          res.writeHead(batchAnswer.status, { 'content-type': 'application/json' });
-          return void res.end(batchAnswer.body);
+          const { status, body: answer, delayMs = 0 } = batchAnswer;
+          return void setTimeout(
+            () => res.writeHead(status, { 'content-type': 'application/json' }).end(answer),
+            delayMs,
+          );
         }
         const echo = (op: unknown) => ({ data: { echo: op } });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(Array.isArray(parsed) ? parsed.map(echo) : echo(parsed)));
+        const answer = () =>
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify(Array.isArray(parsed) ? parsed.map(echo) : echo(parsed)));
+        if (!Array.isArray(parsed) && aloneDelayMs) setTimeout(answer, aloneDelayMs);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -111,6 +120,7 @@ describe('subgraphFetcher batching', () => {
   beforeEach(() => {
     received = [];
     batchAnswer = null;
+    aloneDelayMs = 0;
     batching = subgraphFetcher(agent, { maxBatch: 3 }) as unknown as Call;
   });
   afterAll(async () => {
@@ -149,6 +159,14 @@ describe('subgraphFetcher batching', () => {
     await new Promise((resolve) => setImmediate(resolve));
     await Promise.all([first, batching(url, read(2))]);
     expect(shapes()).toEqual(['alone', 'alone']);
+    // Reads without a signed context (subgraphs refuse batches without one) are never batched.
+    received = [];
+    const anonymous = (id: number) => {
+      const { 'x-pos-context': _, ...headers } = read(id).headers;
+      return { ...read(id), headers };
+    };
+    await Promise.all([1, 2, 3].map((id) => batching(url, anonymous(id))));
+    expect(shapes()).toEqual(['alone', 'alone', 'alone']);
   });
 
   it('sends mutations alone, at most maxBatch operations in a batch, and nothing batched with maxBatch 1', async () => {
@@ -174,11 +192,29 @@ describe('subgraphFetcher batching', () => {
     expect(shapes()).toEqual([3, 'alone', 'alone', 'alone']);
   });
 
-  it('tells every operation of a batch that the subgraph is unavailable or unreachable', async () => {
-    batchAnswer = { status: 503, body: 'no healthy upstream' };
-    const down = await Promise.all([1, 2, 3].map((id) => batching(url, read(id))));
-    expect(down.map((r) => r.status)).toEqual([200, 503, 503]);
-    expect(shapes()).toEqual(['alone', 2]);
+  it('sends them again alone only within what is left of their time', async () => {
+    // undici's timers are coarse (up to about a second late or early), hence seconds: refused as a batch after
+    // 2.5 s of a 3 s budget; alone each takes 2 s, well within a fresh 3 s but not within the 0.5 s left.
+    const timed = subgraphFetcher(agent, { maxBatch: 3, timeoutMs: 3000 }) as unknown as Call;
+    batchAnswer = { status: 400, body: '{}', delayMs: 2500 };
+    aloneDelayMs = 2000;
+    const settled = await Promise.allSettled([1, 2, 3].map((id) => timed(url, read(id))));
+    expect(settled.map((r) => (r.status === 'rejected' ? (r.reason as Error).name : r.value.status))).toEqual([
+      200,
+      'TimeoutError',
+      'TimeoutError',
+    ]);
+  });
+
+  it('tells every operation of a batch that the subgraph failed it, is unavailable or unreachable, sending none again', async () => {
+    for (const status of [503, 500, 429]) {
+      received = [];
+      batching = subgraphFetcher(agent, { maxBatch: 3 }) as unknown as Call;
+      batchAnswer = { status, body: JSON.stringify({ errors: [{ message: 'failed' }] }) };
+      const down = await Promise.all([1, 2, 3].map((id) => batching(url, read(id))));
+      expect(down.map((r) => r.status)).toEqual([200, status, status]);
+      expect(shapes()).toEqual(['alone', 2]);
+    }
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
-import { BATCH_REQUEST_IDS_HEADER, REQUEST_ID_HEADER } from '@pos/kit';
+import { BATCH_REQUEST_IDS_HEADER, INTERNAL_CONTEXT_HEADER, REQUEST_ID_HEADER } from '@pos/kit';
 import type { Dispatcher } from 'undici';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
@@ -52,8 +52,12 @@ class SubgraphResponse {
   }
 }
 
-/** Statuses of a proxy or load balancer with no healthy subgraph behind it: every operation of a batch gets them. */
-const UNAVAILABLE = new Set([502, 503, 504]);
+/**
+ * Answers to a batch that mean "not as a batch": a subgraph without batching answers 400, a body too large 413. The
+ * batch's operations are then sent again one by one. Any other answer but 200 (a 5xx, a 429, a 401) is every
+ * operation's answer: sending them again one by one would multiply the load on a subgraph that is failing.
+ */
+const NOT_AS_A_BATCH = new Set([400, 413, 415]);
 
 /** A subgraph operation that only reads (RemoteGraphQLDataSource's body starts with the operation's text). */
 const isQueryBody = (body: string | undefined): body is string =>
@@ -95,17 +99,22 @@ const MAX_BATCH_BYTES = 256 * 1024;
  * runs them side by side in one request context, so their DataLoaders load the rows of all of them in one query per
  * table, and the HTTP request, the context check and the connection are paid once (different clients' requests
  * at the same step of their plans: the varied reads of the bench). Each operation still gets its own answer; a
- * batch the subgraph does not answer 200 with one answer per operation (a subgraph without batching, a body too
- * large) is sent again one operation at a time, except when the subgraph cannot be reached, which every operation
- * of the batch is told. Mutations are never batched.
+ * batch the subgraph refuses as a batch (400, 413, 415) or does not answer with one answer per operation is sent
+ * again one operation at a time, within what is left of the timeout; any other failure (unreachable, a 5xx, a 429)
+ * is every operation's. Mutations, and reads without a signed context, are never batched.
+ *
+ * Batched reads share their fate: the subgraph answers a batch when its slowest operation is done, so a slow read
+ * delays the reads batched with it, and one that runs past the timeout fails them too.
  */
 export function subgraphFetcher(dispatcher: Dispatcher, options: SubgraphFetcherOptions = {}): Fetcher {
   // undici's own timers (no answer's headers, or a body stalled, for this long) instead of an AbortSignal per fetch.
-  const timeouts = options.timeoutMs ? { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs } : {};
+  const timeoutsOf = (ms: number | undefined) => (ms ? { headersTimeout: ms, bodyTimeout: ms } : {});
+  const timeouts = timeoutsOf(options.timeoutMs);
   const maxBatch = options.maxBatch ?? 1;
   const targets = new Map<string, { origin: string; path: string }>();
 
-  const send = async (url: string, init: Init = {}): Promise<SubgraphResponse> => {
+  /** `timeoutMs`: what is left of the operation's time (options.timeoutMs, unless a batch has used some of it). */
+  const send = async (url: string, init: Init = {}, timeoutMs = options.timeoutMs): Promise<SubgraphResponse> => {
     let target = targets.get(url);
     if (!target) {
       const parsed = new URL(url);
@@ -123,14 +132,14 @@ export function subgraphFetcher(dispatcher: Dispatcher, options: SubgraphFetcher
         headers: init.headers,
         body: init.body,
         signal,
-        ...timeouts,
+        ...(timeoutMs === options.timeoutMs ? timeouts : timeoutsOf(timeoutMs)),
       });
       body = await response.body.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       const code = (error as { code?: string }).code;
       if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-        throw new DOMException(`no answer from ${target.origin} within ${options.timeoutMs} ms`, 'TimeoutError');
+        throw new DOMException(`no answer from ${target.origin} within ${timeoutMs} ms`, 'TimeoutError');
       }
       throw new TypeError('fetch failed', { cause: error });
     }
@@ -140,6 +149,7 @@ export function subgraphFetcher(dispatcher: Dispatcher, options: SubgraphFetcher
   const alone = (op: Queued) => send(op.url, op.init).then(op.resolve, op.reject);
 
   const sendBatch = async (batch: Queued[]): Promise<void> => {
+    const started = performance.now();
     const first = batch[0];
     const headers = { ...first.init.headers };
     const ids = batch.map((op) => op.init.headers[REQUEST_ID_HEADER]).filter(Boolean);
@@ -155,17 +165,20 @@ export function subgraphFetcher(dispatcher: Dispatcher, options: SubgraphFetcher
       for (const op of batch) op.reject(error);
       return;
     }
-    if (UNAVAILABLE.has(response.status)) {
+    if (response.status !== 200 && !NOT_AS_A_BATCH.has(response.status)) {
       for (const op of batch) op.resolve(response);
       return;
     }
-    let answers: unknown;
-    if (response.status === 200) answers = await response.json().catch(() => null);
-    if (!Array.isArray(answers) || answers.length !== batch.length) {
-      await Promise.all(batch.map(alone));
+    const answers: unknown = response.status === 200 ? await response.json().catch(() => null) : null;
+    if (Array.isArray(answers) && answers.length === batch.length) {
+      batch.forEach((op, i) => op.resolve(new SubgraphResponse(op.url, 200, response.raw, '', answers[i])));
       return;
     }
-    batch.forEach((op, i) => op.resolve(new SubgraphResponse(op.url, 200, response.raw, '', answers[i])));
+    // Not answered as a batch (or not one answer per operation): each alone, within what is left of its time.
+    const left = options.timeoutMs
+      ? Math.max(1, Math.round(options.timeoutMs - (performance.now() - started)))
+      : undefined;
+    await Promise.all(batch.map((op) => send(op.url, op.init, left).then(op.resolve, op.reject)));
   };
 
   // HTTP requests (one operation or a batch) each group has on their way to its subgraph, and when each group last
@@ -209,7 +222,10 @@ export function subgraphFetcher(dispatcher: Dispatcher, options: SubgraphFetcher
   };
 
   const fetcher = (url: string, init: Init = {}): Promise<SubgraphResponse> => {
-    if (maxBatch < 2 || init.signal || !init.headers || !isQueryBody(init.body)) return send(url, init);
+    // Only reads of a caller with a signed context are batched (subgraphs refuse batches without one).
+    if (maxBatch < 2 || init.signal || !init.headers?.[INTERNAL_CONTEXT_HEADER] || !isQueryBody(init.body)) {
+      return send(url, init);
+    }
     let key = url;
     for (const name in init.headers) if (name !== REQUEST_ID_HEADER) key += `\u0000${name}\u0000${init.headers[name]}`;
     const group = queued.get(key);
