@@ -1,4 +1,5 @@
-import { memoryLogger } from '@pos/kit/src/testing';
+import { INTERNAL_CONTEXT_HEADER, signInternalContext } from '@pos/kit';
+import { TEST_INTERNAL_SECRET, memoryLogger, partnerPrincipal } from '@pos/kit/src/testing';
 import { subgraphMetric } from '../support/metrics';
 import { type PaidOrder, payOrder } from '../support/payments';
 import { type Stack, startStack } from '../support/stack';
@@ -11,6 +12,7 @@ import { type Stack, startStack } from '../support/stack';
 describe('batched subgraph reads', () => {
   let stack: Stack;
   const paymentsLog = memoryLogger('payments');
+  const gatewayLog = memoryLogger('gateway');
   let demo: string;
   let other: string;
   const demoOrders: PaidOrder[] = [];
@@ -18,7 +20,7 @@ describe('batched subgraph reads', () => {
   const ORDER = `query Order($id: ID!) { order(id: $id) { id number totalCents payments { id amountCents status } } }`;
 
   beforeAll(async () => {
-    stack = await startStack({ loggers: { payments: paymentsLog.logger } });
+    stack = await startStack({ loggers: { payments: paymentsLog.logger, gateway: gatewayLog.logger } });
     [demo, other] = await Promise.all([stack.token(), stack.token('other-partner', 'other-secret')]);
     for (let i = 0; i < 6; i++) {
       demoOrders.push(await payOrder(stack, demo, { amountCents: 1000 + i, locationId: i % 2 ? '2' : '1' }));
@@ -83,5 +85,44 @@ describe('batched subgraph reads', () => {
       }
     }
     expect(seen.size).toBeGreaterThan(1);
+
+    // A client of the gateway cannot put other requests' ids on its own log line.
+    await stack.graphql(ORDER, { id: demoOrders[0].orderId }, demo, {
+      'x-request-id': 'client-own-id',
+      'x-batch-request-ids': 'someone-else,another',
+    });
+    const mine = gatewayLog.lines().filter((line) => line.requestId === 'client-own-id');
+    expect(mine).toHaveLength(1);
+    expect(mine[0].requestIds).toBeUndefined();
+  });
+
+  it('is refused by a subgraph without a signed context, or above 100 operations', async () => {
+    const post = async (operations: unknown[], headers: Record<string, string> = {}) => {
+      const response = await fetch(stack.subgraphs.payments.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(operations),
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const op = { query: '{ __typename }' };
+    const refused = (message: string) => ({
+      status: 400,
+      body: { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] },
+    });
+    const signed = {
+      [INTERNAL_CONTEXT_HEADER]: await signInternalContext(TEST_INTERNAL_SECRET, partnerPrincipal('demo', [])),
+    };
+    const before = await paymentsBatches();
+    expect(await post([op, op])).toEqual(refused('Batched operations need a signed context'));
+    expect(await post([op, op], { [INTERNAL_CONTEXT_HEADER]: 'forged' })).toEqual(
+      refused('Batched operations need a signed context'),
+    );
+    expect(await post(Array(101).fill(op), signed)).toEqual(refused('A batch holds at most 100 operations'));
+    expect(await paymentsBatches()).toEqual(before);
+    expect(await post([op, op], signed)).toEqual({
+      status: 200,
+      body: Array(2).fill({ data: { __typename: 'Query' } }),
+    });
   });
 });

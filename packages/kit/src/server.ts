@@ -39,6 +39,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Operations one batched request to a subgraph may hold: the gateway's SUBGRAPH_MAX_BATCH is 100 at most. */
+const MAX_BATCH_OPERATIONS = 100;
+
 export interface SubgraphServerOptions<C extends RequestContext> {
   name: string;
   schema: GraphQLSchema;
@@ -54,15 +57,19 @@ export interface SubgraphServerOptions<C extends RequestContext> {
   host?: string;
 }
 
-/** Adds a request id (the caller's x-request-id when given) and one structured log line per request. */
-export function requestLogging(logger: Logger) {
+/**
+ * Adds a request id (the caller's x-request-id when given) and one structured log line per request. `batches`: the
+ * gateway's batches arrive here (subgraphs), whose x-batch-request-ids is logged; the gateway's own public clients
+ * must not be able to put other requests' ids on their lines.
+ */
+export function requestLogging(logger: Logger, { batches = false }: { batches?: boolean } = {}) {
   return (req: Request, res: Response, next: NextFunction) => {
     const given = req.header(REQUEST_ID_HEADER);
     const requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     res.locals.requestId = requestId;
     res.setHeader(REQUEST_ID_HEADER, requestId);
     // A batch of the gateway's reads: one line for the HTTP request, with the request id of each operation in it.
-    const batched = req.header(BATCH_REQUEST_IDS_HEADER);
+    const batched = batches ? req.header(BATCH_REQUEST_IDS_HEADER) : undefined;
     const requestIds = batched && /^[\w.:,-]{1,8192}$/.test(batched) ? batched.split(',') : undefined;
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -208,7 +215,7 @@ export async function startSubgraphServer<C extends RequestContext>(
   const server = new ApolloServer<RequestContext>({
     schema,
     // The gateway sends reads of one caller issued together as one array (gateway/src/fetch/fetcher.ts): they run
-    // side by side in one context, so their DataLoaders share each query. Only signed internal callers get an answer.
+    // side by side in one context, so their DataLoaders share each query. Only from signed callers (see below).
     allowBatchedHttpRequests: true,
     formatError: formatGraphQLError,
     plugins: [
@@ -232,7 +239,7 @@ export async function startSubgraphServer<C extends RequestContext>(
   });
   await server.start();
 
-  app.use(requestLogging(logger));
+  app.use(requestLogging(logger, { batches: true }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.name });
   });
@@ -248,11 +255,22 @@ export async function startSubgraphServer<C extends RequestContext>(
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
-    (req: Request, _res: Response, next: NextFunction) => {
-      if (Array.isArray(req.body)) {
-        metrics.batches.inc();
-        metrics.batchedOperations.inc(req.body.length);
+    async (req: Request, res: Response, next: NextFunction) => {
+      if (!Array.isArray(req.body)) return next();
+      // Only the gateway batches, at most SUBGRAPH_MAX_BATCH (100 at most) reads with a signed context: anyone else
+      // who reaches a subgraph must not make one request run a thousand operations.
+      const refusal =
+        req.body.length > MAX_BATCH_OPERATIONS
+          ? `A batch holds at most ${MAX_BATCH_OPERATIONS} operations`
+          : !(await verifyContext(req.header(INTERNAL_CONTEXT_HEADER)))
+            ? 'Batched operations need a signed context'
+            : null;
+      if (refusal) {
+        res.status(400).json({ errors: [{ message: refusal, extensions: { code: 'BAD_REQUEST' } }] });
+        return;
       }
+      metrics.batches.inc();
+      metrics.batchedOperations.inc(req.body.length);
       next();
     },
     // A server span continuing the gateway's traceparent, active while Apollo runs the operation.
