@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { type Logger, type Principal, SpanKind, withSpan } from '@pos/kit';
+import { type Logger, type Principal, SpanKind, markFailed, withSpan } from '@pos/kit';
 import {
   type DocumentNode,
   type ExecutionResult,
@@ -421,7 +421,7 @@ class GraphqlWsServer {
     };
     const spanName = `graphql-ws ${operation.operation}${name ? ` ${name}` : ''}`;
     if (operation.operation !== 'subscription') {
-      void withSpan(spanName, span, () => this.execute(subscription, request));
+      void withSpan(spanName, span, (active) => this.execute(subscription, request, active));
       return;
     }
     try {
@@ -437,12 +437,18 @@ class GraphqlWsServer {
     }
   }
 
-  private async execute(subscription: Subscription, request: OperationRequest): Promise<void> {
+  /** `span`: the operation's server span, marked failed if the execution throws (it answers the client itself). */
+  private async execute(
+    subscription: Subscription,
+    request: OperationRequest,
+    span: Parameters<typeof markFailed>[0],
+  ): Promise<void> {
     try {
       const result = await this.handlers.execute(request);
       subscription.next(JSON.stringify(result));
       subscription.complete();
     } catch (error) {
+      markFailed(span, error);
       this.logger.error({ err: error }, 'an operation over graphql-ws failed');
       subscription.next(JSON.stringify({ errors: [new GraphQLError('Internal server error')] }));
       subscription.complete();

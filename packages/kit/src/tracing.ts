@@ -190,7 +190,8 @@ function errorType(error: unknown): string {
   return typeof code === 'string' || typeof code === 'number' ? String(code) : 'Error';
 }
 
-function markFailed(span: Span, error: unknown): void {
+/** Marks a span failed, with the error's type (its code or name), never its message. */
+export function markFailed(span: Span, error: unknown): void {
   const type = errorType(error);
   span.setAttribute('error.type', type);
   span.setStatus({ code: SpanStatusCode.ERROR, message: type });
