@@ -413,12 +413,18 @@ describe(`load: ${SUBSCRIBERS} subscribers and mixed traffic for ${LOAD_SECONDS}
       const at = () => (Date.now() - loadStarted) / 1000;
       const sample = () => rssSamples.push({ t: at(), bytes: Object.fromEntries(names.map((n) => [n, sys.rss(n)])) });
       let heapSampling: Promise<void> = Promise.resolve();
+      /** Samples that could not be taken (a service gone, its /metrics not answering): a failure of their own. */
+      const sampleErrors: string[] = [];
       const sampleHeap = () =>
         (heapSampling = heapSampling.then(async () => {
           const t = at();
           const bytes: Record<string, number> = {};
-          for (const name of names) bytes[name] = await sys.heapAfterGc(name);
-          heapSamples.push({ t, bytes });
+          try {
+            for (const name of names) bytes[name] = await sys.heapAfterGc(name);
+            heapSamples.push({ t, bytes });
+          } catch (error) {
+            sampleErrors.push(`at ${t.toFixed(0)} s: ${String(error)}`);
+          }
         }));
 
       const outcomes: Outcome[] = [];
@@ -554,6 +560,7 @@ describe(`load: ${SUBSCRIBERS} subscribers and mixed traffic for ${LOAD_SECONDS}
           .flatMap((s) => s.errors)
           .slice(0, 3)
           .map((e) => `subscriber error: ${e}`),
+        ...sampleErrors.slice(0, 3).map((e) => `heap sample failed ${e}`),
         ...heap.filter((m) => m.growing).map((m) => `${m.service} heap growing ${m.projectedGrowth} MB`),
         ...groups.flatMap((g, i) => [
           !expected[i].length && `${g.selection.name}: no events`,
@@ -583,6 +590,7 @@ describe(`load: ${SUBSCRIBERS} subscribers and mixed traffic for ${LOAD_SECONDS}
       expect(skipped).toBe(0);
       expect(subscribers.flatMap((s) => s.errors)).toEqual([]);
       // No memory growth trend.
+      expect(sampleErrors).toEqual([]);
       for (const m of heap)
         expect({ service: m.service, growing: m.growing }).toEqual({ service: m.service, growing: false });
       // Every committed event of the partner reached every subscriber of a matching selection once, in order,

@@ -45,7 +45,7 @@ export class Receiver {
         }
         const respond = () => res.writeHead(answer.status, answer.headers ?? {}).end('ok');
         const delayed = () => (answer.delayMs ? setTimeout(respond, answer.delayMs) : respond());
-        if (answer.after) void answer.after.finally(delayed);
+        if (answer.after) void answer.after.then(delayed, delayed);
         else delayed();
       });
     });
