@@ -122,6 +122,8 @@ export async function startGateway(
       tenantOfClient: cachedLookup((clientId) => tenantOfClient(orm, clientId), cacheTtlMs),
       userOfToken: cachedLookup((userId) => loadUserGrant(orm.em.fork(), userId), cacheTtlMs),
       sessionOf: cachedLookup((sessionId) => loadSessionState(orm.em.fork(), sessionId), cacheTtlMs),
+      onKeysUnavailable: (error) =>
+        logger.warn({ err: error, jwksUrl: config.JWKS_URL }, 'the issuer key set could not be fetched; answering 503'),
     });
 
     const apiKeyPrincipal = apiKeyPrincipals(

@@ -1,20 +1,29 @@
 import { ErrorCode, formatGraphQLError, isDatabaseUnavailable } from '@pos/kit';
 import { GraphQLError } from 'graphql';
+import { KeysUnavailableError } from './verify';
 
 /** A credential missing, malformed or refused: GraphQL UNAUTHENTICATED (HTTP 401), REST 401, graphql-ws 4403. */
 export const unauthorized = () =>
   new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 
+export const KEYS_UNAVAILABLE_MESSAGE = "The token issuer's keys are not available; retry later";
+
 /**
  * The error a failed authentication is answered with. A lookup the check needs (client → tenant, user, session, API
  * key) that failed because the database cannot be reached (PostgreSQL restarting or down, and the caller not in the
- * lookup cache) says nothing about the credential: a 401, or 4403 on graphql-ws, would tell the caller to drop a valid
- * credential. It is what formatGraphQLError makes of a database outage anywhere else (UNAVAILABLE,
- * `dependency_unavailable`, its message, nothing internal: no originalError, whose stack would carry the driver's
- * text), sent as HTTP 503; REST maps it through rest/errors.ts and graphql-ws closes with 1013 (ws-server.ts).
- * Anything else is the 401 it always was.
+ * lookup cache), or the issuer's key set (JWKS_URL) that could not be fetched, says nothing about the credential: a
+ * 401, or 4403 on graphql-ws, would tell the caller to drop a valid credential. For the database it is what
+ * formatGraphQLError makes of a database outage anywhere else (UNAVAILABLE, `dependency_unavailable`, its message,
+ * nothing internal: no originalError, whose stack would carry the driver's text), sent as HTTP 503; the key set gets
+ * the same code and reason with its own message. REST maps it through rest/errors.ts and graphql-ws closes with 1013
+ * (ws-server.ts). Anything else is the 401 it always was.
  */
 export function authenticationError(error: unknown): GraphQLError {
+  if (error instanceof KeysUnavailableError) {
+    return new GraphQLError(KEYS_UNAVAILABLE_MESSAGE, {
+      extensions: { code: ErrorCode.UNAVAILABLE, details: [], reason: 'dependency_unavailable', http: { status: 503 } },
+    });
+  }
   if (!isDatabaseUnavailable(error)) return unauthorized();
   const { message, extensions } = formatGraphQLError({ message: 'Unauthorized' }, error);
   return new GraphQLError(message, { extensions: { ...extensions, http: { status: 503 } } });

@@ -1,5 +1,5 @@
 import { type Principal, cachedTokenCheck } from '@pos/kit';
-import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
+import { type JWTPayload, type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import { SIGNING_ALGORITHM } from './keys';
 import { ROLE_SCOPES } from './roles';
 import { POS_APP_CLIENT_ID, ROLES_CLAIM, SESSION_CLAIM, type UserGrant, parseRolesClaim } from './user-tokens';
@@ -29,9 +29,47 @@ export interface AccessTokenVerifierOptions {
    * again; 0 turns it off. The lookups above still run on every use. Default 60 s.
    */
   verifiedTokenTtlMs?: number;
+  /** Told when a remote key set (jwks given as a URL) could not be fetched: at most once per KEYS_RETRY_MS. */
+  onKeysUnavailable?(error: unknown): void;
 }
 
 export class InvalidTokenError extends Error {}
+
+/**
+ * The issuer's keys could not be had (JWKS_URL unreachable, too slow, or not answering a key set): nothing is known
+ * of the token, which may well be valid, so the caller is told to retry rather than that its token is refused.
+ */
+export class KeysUnavailableError extends Error {}
+
+/** What a remote key set refuses because of the token (no key of its kid, several, an algorithm none supports). */
+const isTokensFault = (error: unknown) =>
+  error instanceof errors.JWKSNoMatchingKey ||
+  error instanceof errors.JWKSMultipleMatchingKeys ||
+  error instanceof errors.JOSENotSupported;
+
+/** After a failed fetch of a remote key set, how long requests are refused at once instead of fetching it again. */
+const KEYS_RETRY_MS = 1000;
+
+/**
+ * jose's remote key set (fetched, cached and refreshed by jose), whose own failures are KeysUnavailableError. jose
+ * fetches again for every request while the set is not in hand, so after a failure the next KEYS_RETRY_MS of
+ * requests are refused without a fetch: an outage of the issuer is not met with a fetch per request, nor a log line.
+ */
+function remoteKeys(url: URL, onUnavailable: (error: unknown) => void): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(url);
+  let failedAt = -Infinity;
+  return async (header, token) => {
+    if (performance.now() - failedAt < KEYS_RETRY_MS) throw new KeysUnavailableError('the key set is not available');
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (isTokensFault(error)) throw error;
+      failedAt = performance.now();
+      onUnavailable(error);
+      throw new KeysUnavailableError('the key set could not be fetched', { cause: error });
+    }
+  };
+}
 
 /**
  * Verifies partner access tokens: RS256 only (a token with `alg: none`, HS256 or any other algorithm is refused
@@ -47,7 +85,7 @@ export class InvalidTokenError extends Error {}
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
   const keys: JWTVerifyGetKey =
     options.jwks instanceof URL
-      ? createRemoteJWKSet(options.jwks)
+      ? remoteKeys(options.jwks, options.onKeysUnavailable ?? (() => undefined))
       : createLocalJWKSet(options.jwks as Parameters<typeof createLocalJWKSet>[0]);
 
   const verifiedClaims = cachedTokenCheck(
@@ -72,7 +110,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions) {
     let payload;
     try {
       payload = await verifiedClaims(token);
-    } catch {
+    } catch (error) {
+      if (error instanceof KeysUnavailableError) throw error;
       throw new InvalidTokenError('invalid token');
     }
     if (payload.token_use !== 'access' || typeof payload.client_id !== 'string') {
