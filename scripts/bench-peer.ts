@@ -822,8 +822,17 @@ export async function peerBench(
     const ours = c.results.find((r) => r.target === 'ours')!;
     for (const peer of peers) {
       const theirs = c.results.find((r) => r.target === peer.name)!;
-      const ratio = ours.requestsPerSecond / theirs.requestsPerSecond;
       const isRead = c.operation !== 'mutation';
+      if (!(theirs.requestsPerSecond > 0)) {
+        // The smoke's half-second windows can end before a slow side's first answer: no ratio, and no verdict.
+        console.log(
+          `bench: peer ${c.operation} ${c.pattern} ours/${peer.name} not compared: ${peer.name} completed no ` +
+            `request in the measured window (ours ${ours.requestsPerSecond.toFixed(1)} req/s)`,
+        );
+        lines.push({ operation: c.operation, pattern: c.pattern, peer: peer.name, ratio: null, meetsTarget: null });
+        continue;
+      }
+      const ratio = ours.requestsPerSecond / theirs.requestsPerSecond;
       const meets = ratio >= PEER_TARGET_RATIO && ours.p99Ms < theirs.p99Ms;
       console.log(
         `bench: peer ${c.operation} ${c.pattern} ours/${peer.name} throughput ${ratio.toFixed(2)} ` +
