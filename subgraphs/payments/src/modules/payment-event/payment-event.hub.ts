@@ -44,7 +44,10 @@ interface Subscriber {
  */
 export class PaymentEventHub {
   private readonly subscribers = new Set<Subscriber>();
+  /** Subscriptions ever opened here: tells a read of the position alone that one opened while it ran. */
+  private opened = 0;
   private lastSeq = '0';
+  private read = 0;
   private reading: Promise<void> | null = null;
   private again = false;
   private listener: Client | null = null;
@@ -63,17 +66,32 @@ export class PaymentEventHub {
     return this.subscribers.size;
   }
 
+  /** The seq of the newest event this instance has taken in (read, or passed over with no subscription open). */
+  get position(): string {
+    return this.lastSeq;
+  }
+
+  /** Events read from the outbox so far, live and replayed. */
+  get eventsRead(): number {
+    return this.read;
+  }
+
   async start(): Promise<void> {
     // LISTEN first, then read the position, then read once more: an event that commits in between is read at once,
     // where the other order would leave it unread until some later event's notification.
     await this.connect();
+    this.lastSeq = (await this.head()) ?? '0';
+    this.started = true;
+    this.poll();
+  }
+
+  /** The newest seq in the outbox; null when it is empty. */
+  private async head(): Promise<string | null> {
     const [row] = await this.orm.em
       .fork()
       .getConnection()
       .execute<{ seq: string | null }[]>('select max(seq)::text as seq from payments.payment_event');
-    this.lastSeq = row?.seq ?? '0';
-    this.started = true;
-    this.poll();
+    return row?.seq ?? null;
   }
 
   /**
@@ -152,9 +170,22 @@ export class PaymentEventHub {
       do {
         this.again = false;
         try {
+          // No subscription open here: nothing needs the events, only the position moves (one max() instead of
+          // reading and hydrating each event and its payment, about a tenth of this process's CPU per payment).
+          // A subscription opened while it ran took the old position as where its live events start, so then the
+          // events are read after all.
+          if (this.subscribers.size === 0) {
+            const opened = this.opened;
+            const head = await this.head();
+            if (this.opened === opened) {
+              if (head !== null && BigInt(head) > BigInt(this.lastSeq)) this.lastSeq = head;
+              continue;
+            }
+          }
           let batch: PaymentEvent[];
           do {
             batch = await readEvents(this.orm.em.fork(), { afterSeq: this.lastSeq });
+            this.read += batch.length;
             for (const event of batch) {
               this.lastSeq = event.seq;
               for (const subscriber of this.subscribers) {
@@ -202,6 +233,7 @@ export class PaymentEventHub {
     );
     const subscriber: Subscriber = { accepts, push: (event) => queue.push(event) };
     this.subscribers.add(subscriber);
+    this.opened++;
 
     const replayTo = BigInt(this.lastSeq);
     let replayFrom = filter.after != null && BigInt(filter.after) < replayTo ? filter.after : null;
@@ -210,11 +242,13 @@ export class PaymentEventHub {
     let ended = false;
     const readPage = async (afterSeq: string) => {
       try {
-        return await readEvents(this.orm.em.fork(), {
+        const page = await readEvents(this.orm.em.fork(), {
           afterSeq,
           upToSeq: replayTo.toString(),
           tenantId: principal.tenantId,
         });
+        this.read += page.length;
+        return page;
       } catch (error) {
         this.logger.error({ err: error }, 'replaying payment events failed');
         ended = true;
