@@ -146,7 +146,7 @@ export function subgraphFetcher(dispatcher: Dispatcher, options: SubgraphFetcher
     return new SubgraphResponse(url, response.statusCode, response.headers, body);
   };
 
-  const alone = (op: Queued) => send(op.url, op.init).then(op.resolve, op.reject);
+  const alone = (op: Queued, timeoutMs?: number) => send(op.url, op.init, timeoutMs).then(op.resolve, op.reject);
 
   const sendBatch = async (batch: Queued[]): Promise<void> => {
     const started = performance.now();
@@ -178,7 +178,7 @@ export function subgraphFetcher(dispatcher: Dispatcher, options: SubgraphFetcher
     const left = options.timeoutMs
       ? Math.max(1, Math.round(options.timeoutMs - (performance.now() - started)))
       : undefined;
-    await Promise.all(batch.map((op) => send(op.url, op.init, left).then(op.resolve, op.reject)));
+    await Promise.all(batch.map((op) => alone(op, left)));
   };
 
   // HTTP requests (one operation or a batch) each group has on their way to its subgraph, and when each group last
