@@ -1,4 +1,4 @@
-import { ErrorCode, formatGraphQLError, isDatabaseUnavailable } from '@pos/kit';
+import { DomainError, ErrorCode, formatGraphQLError, isDatabaseUnavailable } from '@pos/kit';
 import { GraphQLError } from 'graphql';
 import { KeysUnavailableError } from './verify';
 
@@ -14,18 +14,19 @@ export const KEYS_UNAVAILABLE_MESSAGE = "The token issuer's keys are not availab
  * lookup cache), or the issuer's key set (JWKS_URL) that could not be fetched, says nothing about the credential: a
  * 401, or 4403 on graphql-ws, would tell the caller to drop a valid credential. For the database it is what
  * formatGraphQLError makes of a database outage anywhere else (UNAVAILABLE, `dependency_unavailable`, its message,
- * nothing internal: no originalError, whose stack would carry the driver's text), sent as HTTP 503; the key set gets
- * the same code and reason with its own message. REST maps it through rest/errors.ts and graphql-ws closes with 1013
- * (ws-server.ts). Anything else is the 401 it always was.
+ * nothing internal: no originalError, whose stack would carry the driver's text), sent as HTTP 503; the key set's is
+ * the domain error of the same code and reason with its own message, through the same formatter. REST maps it
+ * through rest/errors.ts and graphql-ws closes with 1013 (ws-server.ts). Anything else is the 401 it always was.
  */
 export function authenticationError(error: unknown): GraphQLError {
-  if (error instanceof KeysUnavailableError) {
-    return new GraphQLError(KEYS_UNAVAILABLE_MESSAGE, {
-      extensions: { code: ErrorCode.UNAVAILABLE, details: [], reason: 'dependency_unavailable', http: { status: 503 } },
-    });
-  }
-  if (!isDatabaseUnavailable(error)) return unauthorized();
-  const { message, extensions } = formatGraphQLError({ message: 'Unauthorized' }, error);
+  const undecided =
+    error instanceof KeysUnavailableError
+      ? new DomainError(ErrorCode.UNAVAILABLE, KEYS_UNAVAILABLE_MESSAGE, [], 'dependency_unavailable')
+      : isDatabaseUnavailable(error)
+        ? error
+        : null;
+  if (!undecided) return unauthorized();
+  const { message, extensions } = formatGraphQLError({ message: 'Unauthorized' }, undecided);
   return new GraphQLError(message, { extensions: { ...extensions, http: { status: 503 } } });
 }
 
