@@ -91,22 +91,11 @@ async function checkInternalContext(
   };
 }
 
-/** Returns the principal, or null when the token is missing, forged, expired or for another audience. */
-export async function verifyInternalContext(
-  secret: string,
-  token: string | undefined | null,
-): Promise<Principal | null> {
-  if (!token) return null;
-  return checkInternalContext(secret, token).then(
-    ({ principal }) => principal,
-    () => null,
-  );
-}
-
 /**
- * verifyInternalContext for a subgraph server: the gateway sends the same signed context with every fetch of a
- * caller for minutes (it signs one per caller scope for half its lifetime), so a context verified lately is not
- * verified again (an HMAC and a JSON parse per request) until it expires or a minute has passed.
+ * A subgraph server's check of the signed context: the principal, or null when the token is missing, forged,
+ * expired or for another audience. The gateway sends the same signed context with every fetch of a caller for
+ * minutes (it signs one per caller scope for half its lifetime), so a context verified lately is not verified again
+ * (an HMAC and a JSON parse per request) until it expires or a minute has passed.
  */
 export function internalContextVerifier(
   secret: string,
