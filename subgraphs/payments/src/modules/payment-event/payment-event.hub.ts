@@ -85,12 +85,15 @@ export class PaymentEventHub {
     this.poll();
   }
 
-  /** The newest seq in the outbox; null when it is empty. */
-  private async head(): Promise<string | null> {
+  /** The newest seq in the outbox, or of one tenant's events; null when there is none. */
+  private async head(tenantId?: string): Promise<string | null> {
     const [row] = await this.orm.em
       .fork()
       .getConnection()
-      .execute<{ seq: string | null }[]>('select max(seq)::text as seq from payments.payment_event');
+      .execute<{ seq: string | null }[]>(
+        `select max(seq)::text as seq from payments.payment_event${tenantId ? ' where tenant_id = ?' : ''}`,
+        tenantId ? [tenantId] : [],
+      );
     return row?.seq ?? null;
   }
 
@@ -99,14 +102,7 @@ export class PaymentEventHub {
    * now on, so a caller can anchor a stream before its first event and resume it without a gap.
    */
   async headCursor(principal: Principal): Promise<string> {
-    const [row] = await this.orm.em
-      .fork()
-      .getConnection()
-      .execute<{ seq: string | null }[]>(
-        'select max(seq)::text as seq from payments.payment_event where tenant_id = ?',
-        [principal.tenantId],
-      );
-    return row?.seq ?? '0';
+    return (await this.head(principal.tenantId)) ?? '0';
   }
 
   private async connect(): Promise<void> {
