@@ -89,6 +89,17 @@ import { writeBench } from './bench-writes';
 import { ROOT, type ServiceSpec, freePortBlock, services, startServices, stopAll } from './launcher';
 import { LEVEL3, LEVEL3_TOTAL_CENTS } from '../test/support/fixtures';
 
+/**
+ * The gateway's rate and cost limits are on in every mode; one bench client sends thousands of requests a second,
+ * far past any production setting. They stay on, so every request still pays for computing and charging its cost,
+ * with buckets no benchmark can empty.
+ */
+const BENCH_LIMITS = {
+  RATE_LIMIT_PER_SECOND: '1000000000',
+  TOKEN_RATE_LIMIT_PER_SECOND: '1000000000',
+  COST_LIMIT_MAXIMUM: '1000000000000',
+  COST_LIMIT_RESTORE_PER_SECOND: '1000000000000',
+};
 const SECONDS = positiveNumber('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = positiveNumber('BENCH_WARMUP_SECONDS', 3);
 const CONNECTIONS = Math.round(positiveNumber('BENCH_CONNECTIONS', 10));
@@ -2289,7 +2300,13 @@ async function main() {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       SEED_DEMO: 'true',
       MIGRATE_ON_START: 'true',
+      ...BENCH_LIMITS,
     };
+    console.log(
+      `Rate and cost limits on, set out of reach (${Object.entries(BENCH_LIMITS)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(' ')}): what they cost is measured, they never refuse.`,
+    );
     console.log(`PostgreSQL on ${HOST}:${pg.port}; starting the services on ${HOST}:${base}-${base + 4}...`);
     const onExit = (message: string) => {
       if (stopping) return;
@@ -2325,6 +2342,7 @@ async function main() {
         warmupSeconds: WARMUP_SECONDS,
         checkReadSeconds: CHECK_SECONDS,
         checkReadWarmupSeconds: CHECK_WARMUP_SECONDS,
+        limits: BENCH_LIMITS,
         paySeconds: PAY_SECONDS,
         payWarmupSeconds: PAY_WARMUP_SECONDS,
         loyaltySeconds: LOYALTY_SECONDS,

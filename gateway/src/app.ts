@@ -41,7 +41,7 @@ import { mountDashboard } from './dashboard';
 import { SubgraphDataSource, subgraphFetcherFor } from './datasource';
 import { SharedSubgraphFetches } from './fetch/shared-fetches';
 import { sharedOperations } from './fetch/shared-operations';
-import { bodyErrorHandler, callerKey, documentLimits, hardeningOf, rateLimitMiddleware } from './hardening';
+import { bodyErrorHandler, callerKey, costPlugin, documentLimits, hardeningOf, rateLimitMiddleware } from './hardening';
 import { createHostedCheckout, withHostedCheckoutPaths } from './hosted-checkout';
 import { ApiClient } from './identity/identity.entities';
 import { gatewayOrm } from './identity/orm';
@@ -52,6 +52,7 @@ import { restRouter } from './rest/router';
 import { routes } from './rest/routes';
 import { launchRouteDocs, launchRouter } from './rest/v1/launch';
 import { FederatedSubscriptions } from './subscriptions/federated-subscriptions';
+import { subscriptionsOverHttpRefused } from './subscriptions/http-transport';
 import { useWsServer } from './subscriptions/ws-server';
 
 export interface StartedGateway extends RunningServer {
@@ -207,8 +208,9 @@ export async function startGateway(
     const apollo = new ApolloServer<GatewayContext>({
       gateway,
       formatError: formatGraphQLError,
-      // Production shows neither the schema nor a page about it (README "Hardening").
+      // Production shows neither the schema nor a page about it, nor names fields in "Did you mean …?" suggestions.
       introspection: development,
+      hideSchemaDetailsFromClientErrors: !development,
       // Depth and cost limits, for HTTP and for the operations REST routes and graphql-ws run in-process.
       validationRules: hardening.validationRules,
       // Apollo's default, stated: a GET, or a POST a browser may send cross-site without a preflight (text/plain,
@@ -224,6 +226,10 @@ export async function startGateway(
           : ApolloServerPluginLandingPageDisabled(),
         metrics.apolloPlugin(),
         errorReporting(logger),
+        // A subscription sent over plain HTTP: 400 naming the transport to use (before it is charged).
+        subscriptionsOverHttpRefused(),
+        // Every operation spends its calculated cost from its caller's budget; every answer says where it stands.
+        costPlugin(hardening.costs),
         // Names the traced operation on its span (nothing while tracing is off).
         tracingPlugin(),
         // Identical queries of one caller in flight at once: one execution, each its own copy (fetch/).
@@ -244,6 +250,12 @@ export async function startGateway(
         // The same depth and cost limits and the same per-caller bucket as /graphql over HTTP.
         limits: documentLimits(subscriptions.apiGraphQLSchema, hardening.validationRules),
         rateLimit: (principal) => hardening.requests.take(callerKey(principal)),
+        chargeSubscription: (request, operation) => {
+          const { document, operationName, variables, context } = request;
+          const cost = hardening.costs.costOf(subscriptions.apiGraphQLSchema, document, operationName, variables);
+          return hardening.costs.charge(context.principal!, cost, operation).refusal;
+        },
+        suggestions: development,
         subscribe: (request, sink) => subscriptions.subscribe(request, sink),
         execute: async (request) => {
           const response = await apollo.executeOperation(

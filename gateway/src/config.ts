@@ -4,93 +4,105 @@ import { z } from 'zod';
 
 const subgraphUrl = (port: number) => z.string().url().default(`http://127.0.0.1:${port}/graphql`);
 
-export const gatewayEnvSchema = z.object({
-  ...commonEnv,
-  PORT: portEnv(4000),
-  /** Where clients reach the gateway; used in the OpenAPI document and as the default token issuer. */
-  PUBLIC_URL: z.string().url().optional(),
-  /** `iss` of access tokens (default: PUBLIC_URL). Set it, with JWKS_URL, to accept a Cognito user pool's tokens. */
-  JWT_ISSUER: z.string().min(1).optional(),
-  /** Verify access tokens against this JWKS instead of the built-in issuer's keys. */
-  JWKS_URL: z.string().url().optional(),
-  /** 32 random bytes, base64: encrypts the built-in issuer's private key at rest. */
-  KEY_ENCRYPTION_KEY: keyEncryptionKeyEnv,
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
-  /** How long a client's tenant and a user's roles are cached: a disabled client or user works this long at most. */
-  AUTH_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(3600).default(30),
-  /**
-   * Bytes a graphql-ws client may leave unread before the gateway closes it with code 4008 (client too slow);
-   * it bounds what one client that stops reading can cost. Default 1 MiB, about a thousand payment events.
-   */
-  WS_MAX_BUFFERED_BYTES: z.coerce
-    .number()
-    .int()
-    .min(16 * 1024)
-    .default(1024 * 1024),
-  /**
-   * How long the gateway keeps resuming an upstream subscription that dropped (a subgraph restart) before its
-   * clients get an UNAVAILABLE error; each attempt resumes after the last event received, so nothing is lost.
-   */
-  SUBSCRIPTION_UPSTREAM_RETRY_SECONDS: z.coerce.number().min(0).max(3600).default(30),
-  /**
-   * Whether a read that is identical to one of the same caller already in flight (a whole query, or one subgraph
-   * fetch) waits for that one's answer instead of being executed again: much cheaper for many clients polling one
-   * view, at the price that such a read may be answered as the data stood when the first one began (README
-   * "Benchmark": the price of sharing work in flight). `off` executes every read on its own.
-   */
-  SHARE_READS_IN_FLIGHT: z
-    .enum(['on', 'off'])
-    .default('on')
-    .transform((v) => v === 'on'),
-  /**
-   * Most reads of one caller to one subgraph sent as one batched HTTP request when they are issued together
-   * (gateway/src/fetch/fetcher.ts); 1 sends each alone.
-   */
-  SUBGRAPH_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(16),
-  // Hardening (README "Hardening"; gateway/src/hardening). Rate limits left unset are on in production only.
-  /** Deepest field nesting a GraphQL operation may have. */
-  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
-  /** Largest estimated cost of a GraphQL operation (each field 1, list fields times their rows). */
-  MAX_QUERY_COST: z.coerce.number().int().min(1).default(10_000),
-  /** Rows the cost assumes of a list field without a `first`/`limit` argument. */
-  QUERY_COST_LIST_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
-  /** Largest JSON body of /graphql and the REST routes; a larger one is a 413. */
-  MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(1024 * 1024),
-  /** Requests a second per caller (client, user, API key; by IP when anonymous); 0 turns it off. */
-  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).optional(),
-  /** Requests a caller may send at once (default: twice the rate). */
-  RATE_LIMIT_BURST: z.coerce.number().min(1).optional(),
-  /** Token requests a second per IP address (each checks a client secret with scrypt); 0 turns it off. */
-  TOKEN_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).optional(),
-  /** Token requests an IP address may send at once (default: ten times the rate, at least 1). */
-  TOKEN_RATE_LIMIT_BURST: z.coerce.number().min(1).optional(),
-  /**
-   * Express's `trust proxy`: which proxies' X-Forwarded-For to believe for the client address that anonymous rate
-   * limits key on. Unset: none (the peer address). A hop count (`1` behind one load balancer) or addresses/subnets;
-   * `true` believes any client's header, so anyone could pick the address they are limited as.
-   */
-  TRUST_PROXY: z
-    .string()
-    .optional()
-    .transform((value): boolean | number | string =>
-      value === undefined || value === '' || value === 'false'
-        ? false
-        : value === 'true'
-          ? true
-          : /^\d+$/.test(value)
-            ? Number(value)
-            : value,
-    ),
-  SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '../../schema/supergraph.graphql')),
-  ORDERS_URL: subgraphUrl(4001),
-  CHECKS_URL: subgraphUrl(4002),
-  PAYMENTS_URL: subgraphUrl(4003),
-  LOYALTY_URL: subgraphUrl(4004),
-});
+export const gatewayEnvSchema = z
+  .object({
+    ...commonEnv,
+    PORT: portEnv(4000),
+    /** Where clients reach the gateway; used in the OpenAPI document and as the default token issuer. */
+    PUBLIC_URL: z.string().url().optional(),
+    /** `iss` of access tokens (default: PUBLIC_URL). Set it, with JWKS_URL, to accept a Cognito user pool's tokens. */
+    JWT_ISSUER: z.string().min(1).optional(),
+    /** Verify access tokens against this JWKS instead of the built-in issuer's keys. */
+    JWKS_URL: z.string().url().optional(),
+    /** 32 random bytes, base64: encrypts the built-in issuer's private key at rest. */
+    KEY_ENCRYPTION_KEY: keyEncryptionKeyEnv,
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+    /** How long a client's tenant and a user's roles are cached: a disabled client or user works this long at most. */
+    AUTH_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+    /**
+     * Bytes a graphql-ws client may leave unread before the gateway closes it with code 4008 (client too slow);
+     * it bounds what one client that stops reading can cost. Default 1 MiB, about a thousand payment events.
+     */
+    WS_MAX_BUFFERED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(16 * 1024)
+      .default(1024 * 1024),
+    /**
+     * How long the gateway keeps resuming an upstream subscription that dropped (a subgraph restart) before its
+     * clients get an UNAVAILABLE error; each attempt resumes after the last event received, so nothing is lost.
+     */
+    SUBSCRIPTION_UPSTREAM_RETRY_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+    /**
+     * Whether a read that is identical to one of the same caller already in flight (a whole query, or one subgraph
+     * fetch) waits for that one's answer instead of being executed again: much cheaper for many clients polling one
+     * view, at the price that such a read may be answered as the data stood when the first one began (README
+     * "Benchmark": the price of sharing work in flight). `off` executes every read on its own.
+     */
+    SHARE_READS_IN_FLIGHT: z
+      .enum(['on', 'off'])
+      .default('on')
+      .transform((v) => v === 'on'),
+    /**
+     * Most reads of one caller to one subgraph sent as one batched HTTP request when they are issued together
+     * (gateway/src/fetch/fetcher.ts); 1 sends each alone.
+     */
+    SUBGRAPH_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(16),
+    // Hardening (gateway/src/hardening; docs/api/rate-limits.md). Every limit is on in every mode unless set to 0.
+    /** Deepest field nesting a GraphQL operation may have. */
+    MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
+    /** Largest estimated cost of a GraphQL operation (each field 1, list fields times their rows). */
+    MAX_QUERY_COST: z.coerce.number().int().min(1).default(10_000),
+    /** Rows the cost assumes of a list field without a `first`/`limit` argument. */
+    QUERY_COST_LIST_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+    /** Largest JSON body of /graphql and the REST routes; a larger one is a 413. */
+    MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    /** Requests a second per caller (client, user, API key; by IP when anonymous); 0 turns it off. */
+    RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
+    /** Requests a caller may send at once (default: twice the rate). */
+    RATE_LIMIT_BURST: z.coerce.number().min(1).optional(),
+    /** Token requests a second per IP address (each checks a client secret with scrypt); 0 turns it off. */
+    TOKEN_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(5),
+    /** Token requests an IP address may send at once (default: ten times the rate, at least 1). */
+    TOKEN_RATE_LIMIT_BURST: z.coerce.number().min(1).optional(),
+    /** Cost points a caller's bucket holds: what it may spend at once; at least MAX_QUERY_COST, or some never run. */
+    COST_LIMIT_MAXIMUM: z.coerce.number().int().min(1).default(20_000),
+    /** Cost points a second a caller's bucket refills; 0 turns cost limits off. */
+    COST_LIMIT_RESTORE_PER_SECOND: z.coerce.number().min(0).default(2_000),
+    /**
+     * Express's `trust proxy`: which proxies' X-Forwarded-For to believe for the client address that anonymous rate
+     * limits key on. Unset: none (the peer address). A hop count (`1` behind one load balancer) or addresses/subnets;
+     * `true` believes any client's header, so anyone could pick the address they are limited as.
+     */
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((value): boolean | number | string =>
+        value === undefined || value === '' || value === 'false'
+          ? false
+          : value === 'true'
+            ? true
+            : /^\d+$/.test(value)
+              ? Number(value)
+              : value,
+      ),
+    SUPERGRAPH_PATH: z.string().default(path.resolve(__dirname, '../../schema/supergraph.graphql')),
+    ORDERS_URL: subgraphUrl(4001),
+    CHECKS_URL: subgraphUrl(4002),
+    PAYMENTS_URL: subgraphUrl(4003),
+    LOYALTY_URL: subgraphUrl(4004),
+  })
+  .refine(
+    (config) => config.COST_LIMIT_RESTORE_PER_SECOND === 0 || config.COST_LIMIT_MAXIMUM >= config.MAX_QUERY_COST,
+    {
+      path: ['COST_LIMIT_MAXIMUM'],
+      message: 'must be at least MAX_QUERY_COST: an operation the bucket can never pay for would never run',
+    },
+  );
 
 export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
 

@@ -28,7 +28,7 @@ describe('DocumentCache', () => {
   });
 
   it('evicts the least recently used text beyond its bound, and keeps no long text', () => {
-    const cache = new DocumentCache(schema, 2, 40);
+    const cache = new DocumentCache(schema, true, 2, 40);
     const first = cache.get('{ hello }');
     cache.get('{ a: hello }');
     cache.get('{ hello }'); // used again: now the most recent

@@ -3,10 +3,18 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Supergraph } from '@apollo/federation-internals';
 import express from 'express';
-import { type GraphQLError, parse, specifiedRules, validate } from 'graphql';
+import { type GraphQLError, getOperationAST, parse, specifiedRules, validate } from 'graphql';
 import { gatewayEnvSchema } from '../src/config';
-import { RateLimiter, bodyErrorHandler, documentLimits, hardeningOf, operationLimitRules } from '../src/hardening';
-import { MAX_LIST_SIZE } from '../src/hardening/limits';
+import { partnerPrincipal } from '@pos/kit/src/testing';
+import {
+  CostLimits,
+  RateLimiter,
+  bodyErrorHandler,
+  documentLimits,
+  hardeningOf,
+  operationLimitRules,
+} from '../src/hardening';
+import { MAX_LIST_SIZE, MUTATION_FIELD_COST } from '../src/hardening/limits';
 import { routes } from '../src/rest/routes';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -172,25 +180,83 @@ describe('RateLimiter', () => {
     expect(limiter.size).toBe(1);
   });
 
-  it('is on in production and off elsewhere unless set; the burst defaults to twice the rate', () => {
+  it('is on in every mode unless set to 0; the burst defaults to twice the rate', () => {
     const limits = (env: Record<string, string>) => {
       const hardening = hardeningOf(settings(env));
-      return { requests: hardening.requests.limit, tokens: hardening.tokens.limit };
+      return { requests: hardening.requests.limit, tokens: hardening.tokens.limit, costs: hardening.costs.limit };
     };
-    expect(limits({ NODE_ENV: 'production' })).toEqual({
-      requests: { perSecond: 50, burst: 100 },
-      tokens: { perSecond: 1, burst: 10 },
+    const defaults = {
+      requests: { perSecond: 100, burst: 200 },
+      tokens: { perSecond: 5, burst: 50 },
+      costs: { maximumAvailable: 20_000, restoreRate: 2_000 },
+    };
+    expect(limits({ NODE_ENV: 'production' })).toEqual(defaults);
+    expect(limits({ NODE_ENV: 'development' })).toEqual(defaults);
+    const off = limits({
+      RATE_LIMIT_PER_SECOND: '0',
+      TOKEN_RATE_LIMIT_PER_SECOND: '0',
+      COST_LIMIT_RESTORE_PER_SECOND: '0',
     });
-    expect(limits({ NODE_ENV: 'development' }).requests.perSecond).toBe(0);
-    expect(limits({ NODE_ENV: 'development' }).tokens.perSecond).toBe(0);
-    expect(limits({ NODE_ENV: 'production', RATE_LIMIT_PER_SECOND: '0' }).requests.perSecond).toBe(0);
-    expect(limits({ RATE_LIMIT_PER_SECOND: '20', TOKEN_RATE_LIMIT_PER_SECOND: '0.5' })).toEqual({
+    expect([off.requests.perSecond, off.tokens.perSecond, off.costs.restoreRate]).toEqual([0, 0, 0]);
+    expect(limits({ RATE_LIMIT_PER_SECOND: '20', TOKEN_RATE_LIMIT_PER_SECOND: '0.5' })).toMatchObject({
       requests: { perSecond: 20, burst: 40 },
       tokens: { perSecond: 0.5, burst: 5 },
     });
     expect(limits({ RATE_LIMIT_PER_SECOND: '20', RATE_LIMIT_BURST: '5' }).requests).toEqual({
       perSecond: 20,
       burst: 5,
+    });
+    // A bucket smaller than the largest operation would refuse that operation for ever.
+    expect(() => settings({ COST_LIMIT_MAXIMUM: '5000' })).toThrow(/at least MAX_QUERY_COST/);
+    expect(settings({ COST_LIMIT_MAXIMUM: '5000', MAX_QUERY_COST: '5000' }).COST_LIMIT_MAXIMUM).toBe(5000);
+  });
+});
+
+describe('CostLimits', () => {
+  const principal = partnerPrincipal('demo', ['tilt/pos:read']);
+  const operationOf = (text: string) => getOperationAST(parse(text))!;
+  const costOf = (limits: CostLimits, text: string, variables?: Record<string, unknown>) =>
+    limits.costOf(schema, parse(text), undefined, variables);
+
+  it('counts a variable list size by its value, and a mutation’s fields as 10 each', () => {
+    const limits = new CostLimits({ maximumAvailable: 100, restoreRate: 10 }, DEFAULTS);
+    const ledger = 'query ($n: Int!) { loyaltyCustomer(code: "482193") { transactions(first: $n) { id } } }';
+    expect(costOf(limits, ledger, { n: 30 })).toBe(1 + 1 + 30);
+    expect(costOf(limits, ledger, { n: 5_000 })).toBe(1 + 1 + MAX_LIST_SIZE);
+    const mutation = (count: number) =>
+      `mutation { ${Array.from({ length: count }, (_, i) => `m${i}: lockCheck(checkId: "1") { id }`).join(' ')} }`;
+    expect(costOf(limits, mutation(1))).toBe(MUTATION_FIELD_COST + 1);
+    expect(costOf(limits, mutation(500))).toBe(500 * (MUTATION_FIELD_COST + 1));
+    // A fragment on the mutation root weighs as its fields do.
+    expect(costOf(limits, 'mutation { ...M } fragment M on Mutation { lockCheck(checkId: "1") { id } }')).toBe(11);
+  });
+
+  it('spends from a bucket that refills, refuses what it cannot pay without spending, and is off at 0', () => {
+    let now = 0;
+    const limits = new CostLimits({ maximumAvailable: 100, restoreRate: 10 }, { ...DEFAULTS, maxCost: 100 }, () => now);
+    const query = operationOf('{ locations { id } }');
+    expect(limits.charge(principal, 60, query)).toEqual({
+      cost: {
+        requestedQueryCost: 60,
+        throttleStatus: { maximumAvailable: 100, currentlyAvailable: 40, restoreRate: 10 },
+      },
+      refusal: null,
+    });
+    const refused = limits.charge(principal, 60, query);
+    expect(refused.cost.throttleStatus!.currentlyAvailable).toBe(40);
+    expect(refused.refusal!.extensions).toEqual({ code: 'RATE_LIMITED', reason: 'cost_limit', retryAfterSeconds: 2 });
+    now += 2_000;
+    expect(limits.charge(principal, 60, query).refusal).toBeNull();
+    // Over the largest cost any operation may have: refused as the validation limit refuses it.
+    expect(limits.charge(principal, 101, query).refusal!.extensions).toMatchObject({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+      limit: 'cost',
+      actual: 101,
+    });
+    const off = new CostLimits({ maximumAvailable: 100, restoreRate: 0 }, DEFAULTS);
+    expect(off.charge(principal, 99, query)).toEqual({
+      cost: { requestedQueryCost: 99, throttleStatus: null },
+      refusal: null,
     });
   });
 });

@@ -240,9 +240,15 @@ describe('outside production (limits as set, rate limits off by default)', () =>
     expect(await page.text()).toContain('EmbeddedSandbox');
   });
 
-  it('does not rate-limit by default outside production', async () => {
+  it('rate-limits by default, generously: 120 requests at once all pass', async () => {
     const answers = await Promise.all(Array.from({ length: 120 }, () => graphql({ query: '{ locations { id } }' })));
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    expect(answers[0].body.extensions.cost.throttleStatus).toMatchObject({ maximumAvailable: 20_000 });
+  });
+
+  it('suggests field names outside production', async () => {
+    const typo = await graphql({ query: '{ paymnt(id: "1") { id } }' });
+    expect(typo.body.errors[0].message).toMatch(/Did you mean "payment"\?/);
   });
 });
 
@@ -295,6 +301,15 @@ describe('in production (NODE_ENV=production, small rate limits)', () => {
     const page = await fetch(stack.gatewayUrl, { headers: { accept: 'text/html', 'x-forwarded-for': '198.51.100.1' } });
     expect(page.headers.get('content-type')).not.toMatch(/text\/html/);
     expect((await page.text()).toLowerCase()).not.toContain('sandbox');
+  });
+
+  it('names no field of the schema in an error: no "Did you mean" over HTTP or graphql-ws', async () => {
+    const typo = await graphqlAs(tokens.operator, '{ paymnt(id: "1") { id } }');
+    expect(typo.status).toBe(400);
+    expect(typo.body.errors[0].message).toBe('Cannot query field "paymnt" on type "Query".');
+    const client = wsClient(stack, await stack.userToken('manager@demo.example'));
+    const overWs = await firstOf(client, '{ paymnt(id: "1") { id } }');
+    expect(overWs.errors?.[0].message).toBe('Cannot query field "paymnt" on type "Query".');
   });
 
   it('GraphQL: a burst beyond the limit gets 429 RATE_LIMITED with Retry-After; another client is unaffected; after the wait it works again', async () => {

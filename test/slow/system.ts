@@ -77,9 +77,10 @@ export async function startSlowSystem(extraEnv: Record<string, string> = {}): Pr
     PUBLIC_URL: `http://127.0.0.1:${base}`,
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'true',
-    // These suites measure faults and load, not the per-caller rate limits (on in production): one client here
-    // sends what many would.
+    // These suites measure faults and load, not the per-caller rate and cost limits (on in every mode): one client
+    // here sends what many would.
     RATE_LIMIT_PER_SECOND: '0',
+    COST_LIMIT_RESTORE_PER_SECOND: '0',
     ...extraEnv,
   };
   const byName = Object.fromEntries(specs.map((s) => [s.name, s])) as Record<string, ServiceSpec>;

@@ -1,33 +1,18 @@
 import type { ValidationRule } from 'graphql';
 import type { GatewayConfig } from '../config';
 import { type OperationLimits, operationLimitRules } from './limits';
+import { CostLimits } from './cost';
 import { type RateLimit, RateLimiter } from './rate-limit';
 
+export { CostLimits, costPlugin, setRateLimitHeaders } from './cost';
+export type { CostLimit, OperationCost } from './cost';
 export { bodyErrorHandler, callerKey, rateLimitMiddleware } from './http';
 export { documentLimits, maxCostRule, maxDepthRule, measureOperation, operationLimitRules } from './limits';
 export type { OperationLimits } from './limits';
 export { RateLimiter } from './rate-limit';
 export type { RateLimit, RateLimited } from './rate-limit';
 
-/** Per caller, in production unless set: 50 requests a second, bursts of 100. */
-export const PRODUCTION_RATE_LIMIT: RateLimit = { perSecond: 50, burst: 100 };
-/** Per address at the token endpoint, in production unless set: one a second, bursts of 10 (scrypt ~50 ms each). */
-export const PRODUCTION_TOKEN_RATE_LIMIT: RateLimit = { perSecond: 1, burst: 10 };
-
-function rateLimit(
-  perSecond: number | undefined,
-  burst: number | undefined,
-  production: RateLimit,
-  burstFactor: number,
-) {
-  const rate = perSecond ?? production.perSecond;
-  return {
-    perSecond: rate,
-    burst: burst ?? (perSecond === undefined ? production.burst : Math.max(1, rate * burstFactor)),
-  };
-}
-
-/** The gateway's limits, from its settings (README "Hardening"). */
+/** The gateway's limits, from its settings (docs/api/rate-limits.md). */
 export interface Hardening {
   operationLimits: OperationLimits;
   /** Apollo Server's `validationRules`, and what graphql-ws subscribe messages are checked with. */
@@ -37,36 +22,34 @@ export interface Hardening {
   requests: RateLimiter;
   /** Per address: POST /oauth2/token. */
   tokens: RateLimiter;
+  /** Per caller: the calculated cost of every operation, on every transport. */
+  costs: CostLimits;
 }
 
 /**
- * Reads the hardening settings. Rate limits not set are on in production (NODE_ENV=production) and off elsewhere,
- * as introspection and Sandbox are the other way round: `pnpm start`, the tests and the benchmark send far more
- * from one client than a production limit allows, and a development gateway serves its developer alone.
+ * Reads the hardening settings. Every limit is on in every mode, off only when set to 0: the defaults are generous
+ * enough that the demo, the tests and one person at a console never meet them, and what sends more on purpose (the
+ * benchmark) turns them off explicitly and says so.
  */
 export function hardeningOf(config: GatewayConfig, now?: () => number): Hardening {
-  const production = config.NODE_ENV === 'production';
-  const off: RateLimit = { perSecond: 0, burst: 1 };
   const operationLimits: OperationLimits = {
     maxDepth: config.MAX_QUERY_DEPTH,
     maxCost: config.MAX_QUERY_COST,
     defaultListSize: config.QUERY_COST_LIST_SIZE,
   };
+  const bucket = (perSecond: number, burst: number | undefined, burstFactor: number): RateLimit => ({
+    perSecond,
+    burst: burst ?? Math.max(1, perSecond * burstFactor),
+  });
   return {
     operationLimits,
     validationRules: operationLimitRules(operationLimits),
     maxBodyBytes: config.MAX_BODY_BYTES,
-    requests: new RateLimiter(
-      rateLimit(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST, production ? PRODUCTION_RATE_LIMIT : off, 2),
-      now,
-    ),
-    tokens: new RateLimiter(
-      rateLimit(
-        config.TOKEN_RATE_LIMIT_PER_SECOND,
-        config.TOKEN_RATE_LIMIT_BURST,
-        production ? PRODUCTION_TOKEN_RATE_LIMIT : off,
-        10,
-      ),
+    requests: new RateLimiter(bucket(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST, 2), now),
+    tokens: new RateLimiter(bucket(config.TOKEN_RATE_LIMIT_PER_SECOND, config.TOKEN_RATE_LIMIT_BURST, 10), now),
+    costs: new CostLimits(
+      { maximumAvailable: config.COST_LIMIT_MAXIMUM, restoreRate: config.COST_LIMIT_RESTORE_PER_SECOND },
+      operationLimits,
       now,
     ),
   };

@@ -44,12 +44,31 @@ export interface OperationLimits {
 /** A `first`/`limit` above this counts as this: no list the services return is longer (the largest caps at 200). */
 export const MAX_LIST_SIZE = 1000;
 
+/**
+ * What a root field of a mutation costs instead of 1: a write takes locks, a transaction and often a processor call,
+ * so a document of N aliased mutations costs N times this (plus their selections), as Shopify weighs them.
+ */
+export const MUTATION_FIELD_COST = 10;
+
+/** How to measure one operation. */
+export interface MeasureOptions {
+  /** The rows assumed of a list field without a `first`/`limit` argument. */
+  defaultListSize: number;
+  /**
+   * The request's variables. Without them (validation, once per document) a variable counts as its default in the
+   * operation, else the argument's default in the schema, else `defaultListSize`; with them, as its value.
+   */
+  variables?: Readonly<Record<string, unknown>> | null;
+}
+
 /** Arguments that bound how many rows a list field returns. */
 const SIZE_ARGUMENTS = ['first', 'limit'];
 
-interface Measure {
+export interface Measure {
   depth: number;
   cost: number;
+  /** Whether a variable's value decided a list size: the measure then holds for these variables only. */
+  usedVariables: boolean;
 }
 
 /**
@@ -64,29 +83,37 @@ function fieldOf(type: GraphQLCompositeType | null, name: string): GraphQLField<
   return type.getFields()[name];
 }
 
-/** How many times a list field's selection counts: its `first`/`limit` (literal, variable default, schema default). */
+/**
+ * How many times a list field's selection counts: its `first`/`limit` (a literal; a variable's value when the
+ * request's variables are known, else its default in the operation; the schema's default), else the default size.
+ */
 function listSize(
   field: GraphQLField<unknown, unknown>,
   args: readonly { name: { value: string }; value: ValueNode }[],
   variableDefaults: Map<string, unknown>,
-  defaultListSize: number,
+  options: MeasureOptions,
+  used: { variables: boolean },
 ): number {
   for (const name of SIZE_ARGUMENTS) {
     const definition = field.args.find((arg) => arg.name === name);
     if (!definition) continue;
     const given = args.find((arg) => arg.name.value === name);
     let value: unknown = definition.defaultValue;
-    if (given) {
-      // A variable's value is not known when a document is validated (once, for every set of variables): its
-      // default in the operation counts, else the argument's default in the schema, else the default list size.
-      value =
-        given.value.kind === Kind.VARIABLE
-          ? (variableDefaults.get(given.value.name.value) ?? definition.defaultValue)
-          : valueFromASTUntyped(given.value);
+    if (given?.value.kind === Kind.VARIABLE) {
+      const variable = given.value.name.value;
+      const sent = options.variables?.[variable];
+      if (typeof sent === 'number') {
+        used.variables = true;
+        value = sent;
+      } else {
+        value = variableDefaults.get(variable) ?? definition.defaultValue;
+      }
+    } else if (given) {
+      value = valueFromASTUntyped(given.value);
     }
     if (typeof value === 'number' && Number.isFinite(value)) return Math.min(Math.max(0, value), MAX_LIST_SIZE);
   }
-  return defaultListSize;
+  return options.defaultListSize;
 }
 
 /** Each list wrapper of a type multiplies what is under it (`[[X]]` twice). */
@@ -101,65 +128,74 @@ function listMultiplier(type: GraphQLOutputType, size: number): number {
 }
 
 /**
- * Depth and cost of one operation. Cost: every field costs 1, and a list field's selection counts once per row it
- * may return ({@link listSize}), so `locations { orders { id } }` costs 1 + 10 × (1 + 10 × 1) = 111 with the
- * default list size 10. Inline fragments on different types all count (a bound, not a guess of which one matches).
- * A named fragment is measured once however often it is spread (no blow-up from fragments spreading fragments),
- * and a fragment cycle (refused by graphql-js's own NoFragmentCycles rule) counts once around.
+ * Depth and cost of one operation. Cost: every field costs 1 (a mutation's root fields {@link MUTATION_FIELD_COST}),
+ * and a list field's selection counts once per row it may return ({@link listSize}), so `locations { orders { id } }`
+ * costs 1 + 10 × (1 + 10 × 1) = 111 with the default list size 10. Inline fragments on different types all count (a
+ * bound, not a guess of which one matches). A named fragment is measured once however often it is spread (no blow-up
+ * from fragments spreading fragments), and a fragment cycle (refused by graphql-js's own NoFragmentCycles rule)
+ * counts once around. The same measure serves the validation limits (without variables) and the cost a request
+ * spends from its caller's budget (with them).
  */
 export function measureOperation(
-  context: ValidationContext,
+  schema: GraphQLSchema,
   operation: OperationDefinitionNode,
-  defaultListSize: number,
+  fragmentOf: (name: string) => FragmentDefinitionNode | null | undefined,
+  options: MeasureOptions,
 ): Measure {
-  const schema = context.getSchema();
   const variableDefaults = new Map<string, unknown>();
   for (const definition of operation.variableDefinitions ?? []) {
     if (definition.defaultValue) {
       variableDefaults.set(definition.variable.name.value, valueFromASTUntyped(definition.defaultValue));
     }
   }
-  // Per operation: a fragment's measure depends on the operation's variable defaults.
-  const fragments = new Map<string, Measure>();
+  const used = { variables: false };
+  // Per operation: a fragment's measure depends on the operation's variables.
+  const fragments = new Map<string, Sized>();
   const inProgress = new Set<string>();
 
-  const measureFragment = (fragment: FragmentDefinitionNode): Measure => {
+  const measureFragment = (fragment: FragmentDefinitionNode): Sized => {
     const name = fragment.name.value;
     const known = fragments.get(name);
     if (known) return known;
     if (inProgress.has(name)) return { depth: 0, cost: 0 };
     inProgress.add(name);
     const type = schema.getType(fragment.typeCondition.name.value);
-    const measure = measureSelections(fragment.selectionSet, isCompositeType(type) ? type : null);
+    const measure = measureSelections(fragment.selectionSet, isCompositeType(type) ? type : null, 1);
     inProgress.delete(name);
     fragments.set(name, measure);
     return measure;
   };
 
-  function measureSelections(selectionSet: SelectionSetNode, parent: GraphQLCompositeType | null): Measure {
+  function measureSelections(
+    selectionSet: SelectionSetNode,
+    parent: GraphQLCompositeType | null,
+    fieldCost: number,
+  ): Sized {
     let depth = 0;
     let cost = 0;
     for (const selection of selectionSet.selections) {
-      let measure: Measure;
+      let measure: Sized;
       if (selection.kind === Kind.FIELD) {
         if (isIntrospection(selection.name.value)) continue;
         const field = fieldOf(parent, selection.name.value);
-        measure = { depth: 1, cost: 1 };
+        measure = { depth: 1, cost: fieldCost };
         if (selection.selectionSet) {
           const type = field ? getNamedType(field.type) : null;
-          const below = measureSelections(selection.selectionSet, isCompositeType(type) ? type : null);
+          const below = measureSelections(selection.selectionSet, isCompositeType(type) ? type : null, 1);
           const rows = field
-            ? listMultiplier(field.type, listSize(field, selection.arguments ?? [], variableDefaults, defaultListSize))
+            ? listMultiplier(field.type, listSize(field, selection.arguments ?? [], variableDefaults, options, used))
             : 1;
-          measure = { depth: 1 + below.depth, cost: 1 + rows * below.cost };
+          measure = { depth: 1 + below.depth, cost: Math.min(fieldCost + rows * below.cost, Number.MAX_SAFE_INTEGER) };
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        measure = measureSelections(selection.selectionSet, isCompositeType(type) ? type : null);
+        measure = measureSelections(selection.selectionSet, isCompositeType(type) ? type : null, fieldCost);
       } else {
-        const fragment = context.getFragment(selection.name.value);
+        const fragment = fragmentOf(selection.name.value);
         if (!fragment) continue;
-        measure = measureFragment(fragment);
+        // A fragment spread on the mutation root weighs as its fields would (measured apart, not cached).
+        measure =
+          fieldCost === 1 ? measureFragment(fragment) : measureSelections(fragment.selectionSet, parent, fieldCost);
       }
       depth = Math.max(depth, measure.depth);
       cost = Math.min(cost + measure.cost, Number.MAX_SAFE_INTEGER);
@@ -168,13 +204,26 @@ export function measureOperation(
   }
 
   const root = schema.getRootType(operation.operation) ?? null;
-  return measureSelections(operation.selectionSet, root);
+  const rootFieldCost = operation.operation === 'mutation' ? MUTATION_FIELD_COST : 1;
+  return { ...measureSelections(operation.selectionSet, root, rootFieldCost), usedVariables: used.variables };
 }
+
+type Sized = Omit<Measure, 'usedVariables'>;
 
 const operationLabel = (operation: OperationDefinitionNode) =>
   operation.name ? `Operation ${operation.name.value}` : `The ${operation.operation}`;
 
-const limitError = (
+export const costMessage = (
+  operation: OperationDefinitionNode,
+  cost: number,
+  maxCost: number,
+  defaultListSize: number,
+) =>
+  `${operationLabel(operation)} costs ${cost}; the maximum cost is ${maxCost} (each field costs 1, a mutation's ` +
+  `fields ${MUTATION_FIELD_COST}, and a list field's selection counts once per row of its first/limit argument, or ` +
+  `${defaultListSize} rows)`;
+
+export const limitError = (
   operation: OperationDefinitionNode,
   message: string,
   extensions: { limit: 'depth' | 'cost'; maximum: number; actual: number },
@@ -188,7 +237,9 @@ const limitError = (
 export function maxDepthRule(maxDepth: number, defaultListSize = 10): ValidationRule {
   return (context: ValidationContext): ASTVisitor => ({
     OperationDefinition(operation) {
-      const { depth } = measureOperation(context, operation, defaultListSize);
+      const { depth } = measureOperation(context.getSchema(), operation, (name) => context.getFragment(name), {
+        defaultListSize,
+      });
       if (depth > maxDepth) {
         context.reportError(
           limitError(
@@ -211,15 +262,16 @@ export function maxDepthRule(maxDepth: number, defaultListSize = 10): Validation
 export function maxCostRule(maxCost: number, defaultListSize: number): ValidationRule {
   return (context: ValidationContext): ASTVisitor => ({
     OperationDefinition(operation) {
-      const { cost } = measureOperation(context, operation, defaultListSize);
+      const { cost } = measureOperation(context.getSchema(), operation, (name) => context.getFragment(name), {
+        defaultListSize,
+      });
       if (cost > maxCost) {
         context.reportError(
-          limitError(
-            operation,
-            `${operationLabel(operation)} costs ${cost}; the maximum cost is ${maxCost} (each field costs 1, and a list ` +
-              `field's selection counts once per row of its first/limit argument, or ${defaultListSize} rows)`,
-            { limit: 'cost', maximum: maxCost, actual: cost },
-          ),
+          limitError(operation, costMessage(operation, cost, maxCost, defaultListSize), {
+            limit: 'cost',
+            maximum: maxCost,
+            actual: cost,
+          }),
         );
       }
       return false;

@@ -21,6 +21,17 @@ export interface RateLimited {
   retryAfterSeconds: number;
 }
 
+/** What spending from a bucket did: paid or not, and what the bucket holds after it. */
+export interface Spent {
+  paid: boolean;
+  /** What the bucket holds now (after paying, when paid). */
+  available: number;
+  /** Whole seconds until the bucket could pay this amount (0 when it paid). */
+  retryAfterSeconds: number;
+  /** Whole seconds until the bucket is full again. */
+  fullInSeconds: number;
+}
+
 interface Bucket {
   tokens: number;
   /** When `tokens` was last brought up to date (ms, the limiter's clock). */
@@ -59,6 +70,15 @@ export class RateLimiter {
   /** Takes one token from `key`'s bucket: null when the request may pass, else how long to wait. */
   take(key: string): RateLimited | null {
     if (!this.enabled) return null;
+    const spent = this.spend(key, 1);
+    return spent.paid ? null : { retryAfterSeconds: spent.retryAfterSeconds };
+  }
+
+  /**
+   * Takes `amount` tokens from `key`'s bucket if it holds them (an operation's cost), else nothing: a refused request
+   * spends nothing, so a client that waits the time it is told is served. Only for an enabled limiter.
+   */
+  spend(key: string, amount: number): Spent {
     const now = this.now();
     this.sweep(now);
     const { perSecond, burst } = this.limit;
@@ -71,11 +91,14 @@ export class RateLimiter {
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
       bucket.at = now;
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return null;
-    }
-    return { retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)) };
+    const paid = bucket.tokens >= amount;
+    if (paid) bucket.tokens -= amount;
+    return {
+      paid,
+      available: Math.floor(bucket.tokens),
+      retryAfterSeconds: paid ? 0 : Math.max(1, Math.ceil((amount - bucket.tokens) / perSecond)),
+      fullInSeconds: Math.ceil((burst - bucket.tokens) / perSecond),
+    };
   }
 
   /** Drops the buckets that have refilled (at most once a refill time, so it costs nothing per request). */

@@ -3,12 +3,15 @@ import { type Request, type Response, Router } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import type { z } from 'zod';
 import { isAuthenticationUnavailable } from '../auth/errors';
+import { type OperationCost, setRateLimitHeaders } from '../hardening/cost';
 import { type RestError, fromGraphQLError, restError, sendRestError } from './errors';
 import type { RestRoute, RouteLinks } from './route';
 
 export interface OperationResult {
   data?: Record<string, unknown> | null;
   errors?: readonly GraphQLFormattedError[];
+  /** `cost`: what the operation spent of the caller's budget (hardening/cost.ts). */
+  extensions?: { cost?: OperationCost } & Record<string, unknown>;
 }
 
 /** Runs one GraphQL operation in-process against the gateway, as the given caller (REST routes, launch links, hosted checkout). */
@@ -114,6 +117,8 @@ export function restRouter(options: RestRouterOptions): Router {
         principal,
         requestId,
       );
+      // Every answer of a route that ran its operation says what is left of the caller's budget, refusals included.
+      setRateLimitHeaders(res, result.extensions?.cost);
       if (result.errors?.length) return fail(fromGraphQLError(result.errors[0]));
       const response = route.respond(result.data ?? {});
       if (!response) return fail(restError(404, route.notFoundMessage ?? 'Not found'));

@@ -17,6 +17,12 @@ export class DocumentCache {
 
   constructor(
     private readonly schema: GraphQLSchema,
+    /**
+     * Whether validation errors keep graphql-js's "Did you mean …?" (off in production, where the schema is not
+     * shown: a suggestion names fields a client could not otherwise list, as Apollo Server's
+     * hideSchemaDetailsFromClientErrors does for HTTP).
+     */
+    private readonly suggestions = true,
     private readonly maxEntries = 1_000,
     /** Longer texts are checked every time, not kept. */
     private readonly maxLength = 50_000,
@@ -52,6 +58,11 @@ export class DocumentCache {
       throw error;
     }
     if (validate(this.schema, document).length === 0) return { document, errors: null };
-    return { document: null, errors: [...validate(this.schema, parse(text))] };
+    const errors = validate(this.schema, parse(text));
+    if (!this.suggestions) for (const error of errors) error.message = withoutSuggestion(error.message);
+    return { document: null, errors: [...errors] };
   }
 }
+
+/** A validation message without its "Did you mean …?" (the same rewrite as Apollo Server's for HTTP). */
+const withoutSuggestion = (message: string) => message.replace(/ ?Did you mean(.+?)\?$/, '');

@@ -8,6 +8,7 @@ import {
   GraphQLError,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   getOperationAST,
 } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, type SubscribePayload, parseMessage } from 'graphql-ws';
@@ -81,6 +82,13 @@ export interface GraphqlWsHandlers {
    * to wait; the client then gets an `error` message with code RATE_LIMITED and `retryAfterSeconds`.
    */
   rateLimit?(principal: Principal): { retryAfterSeconds: number } | null;
+  /**
+   * Spends a subscription's calculated cost from its caller's budget (hardening/cost.ts): null when it may start,
+   * else the error it ends with. Queries and mutations are charged where they execute (Apollo Server).
+   */
+  chargeSubscription?(request: OperationRequest, operation: OperationDefinitionNode): GraphQLError | null;
+  /** Whether validation errors may suggest field names ("Did you mean …?"); false in production. */
+  suggestions?: boolean;
 }
 
 export interface WsServerOptions {
@@ -231,7 +239,7 @@ class GraphqlWsServer {
     this.maxBufferedBytes = maxBufferedBytes;
     this.logger = logger;
     this.connectionInitWaitMs = connectionInitWaitMs;
-    this.documents = new DocumentCache(handlers.schema);
+    this.documents = new DocumentCache(handlers.schema, handlers.suggestions ?? true);
     wss.options.handleProtocols = (protocols: Set<string>) =>
       protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL) ? GRAPHQL_TRANSPORT_WS_PROTOCOL : false;
     wss.on('connection', (socket: WebSocket, request: IncomingMessage) => this.opened(socket, request));
@@ -422,6 +430,11 @@ class GraphqlWsServer {
     const spanName = `graphql-ws ${operation.operation}${name ? ` ${name}` : ''}`;
     if (operation.operation !== 'subscription') {
       void withSpan(spanName, span, (active) => this.execute(subscription, request, active));
+      return;
+    }
+    const overBudget = this.handlers.chargeSubscription?.(request, operation);
+    if (overBudget) {
+      subscription.error([overBudget]);
       return;
     }
     try {

@@ -1,0 +1,222 @@
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import type { Principal } from '@pos/kit';
+import type { Response } from 'express';
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  getOperationAST,
+} from 'graphql';
+import type { GatewayContext } from '../context';
+import { callerKey } from './http';
+import { type OperationLimits, limitError, costMessage, measureOperation } from './limits';
+import { RateLimiter } from './rate-limit';
+
+/**
+ * Rate limits by calculated cost, as Shopify's GraphQL API has them: every caller has a bucket of cost points that
+ * refills at a steady rate, and every operation spends its cost from it once it is parsed and validated: the cost
+ * the depth and cost limits measure (limits.ts), with the request's variables (`first: $n` counts n) and a
+ * mutation's fields weighing 10. So one request of 500 aliased mutations spends what 500 requests of one would, on
+ * every transport: `/graphql` over HTTP, each graphql-ws subscribe message (queries and mutations through Apollo
+ * Server, subscriptions in the ws server), and the REST routes' in-process operations. The per-request limit in
+ * front of them (http.ts) stays as a flood guard that runs before a body is read.
+ *
+ * The buckets are per caller and per gateway replica, like the request limit's (rate-limit.ts explains why).
+ */
+export interface CostLimit {
+  /** The bucket's size: what a caller may spend at once after being idle. */
+  maximumAvailable: number;
+  /** Points a second a bucket refills; 0 turns cost limits off. */
+  restoreRate: number;
+}
+
+/** The throttle state of a caller's bucket, as `extensions.cost.throttleStatus` and the RateLimit headers give it. */
+export interface ThrottleStatus {
+  maximumAvailable: number;
+  currentlyAvailable: number;
+  restoreRate: number;
+}
+
+/** `extensions.cost` of every answer; `throttleStatus` is null while cost limits are off. */
+export interface OperationCost {
+  requestedQueryCost: number;
+  throttleStatus: ThrottleStatus | null;
+}
+
+/** What a charge did: the extension to answer with, and the error to answer instead when it was refused. */
+export interface CostCharge {
+  cost: OperationCost;
+  refusal: GraphQLError | null;
+}
+
+const NAMELESS = '';
+
+export class CostLimits {
+  private readonly buckets: RateLimiter;
+  /** Costs that no variable decides, per parsed document (Apollo Server and the ws server share parsed documents). */
+  private readonly known = new WeakMap<DocumentNode, Map<string, number>>();
+
+  constructor(
+    readonly limit: CostLimit,
+    private readonly operationLimits: OperationLimits,
+    now?: () => number,
+  ) {
+    this.buckets = new RateLimiter({ perSecond: limit.restoreRate, burst: limit.maximumAvailable }, now);
+  }
+
+  get enabled(): boolean {
+    return this.buckets.enabled;
+  }
+
+  /** The cost of the operation a request runs, with its variables. */
+  costOf(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Readonly<Record<string, unknown>> | null | undefined,
+  ): number {
+    const key = operationName ?? NAMELESS;
+    const cached = this.known.get(document)?.get(key);
+    if (cached !== undefined) return cached;
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return 0;
+    const measure = measureOperation(schema, operation, fragmentsOf(document), {
+      defaultListSize: this.operationLimits.defaultListSize,
+      variables,
+    });
+    if (!measure.usedVariables) {
+      let costs = this.known.get(document);
+      if (!costs) this.known.set(document, (costs = new Map()));
+      costs.set(key, measure.cost);
+    }
+    return measure.cost;
+  }
+
+  /**
+   * Spends `cost` from the caller's bucket. Refused (and nothing spent) when the bucket does not hold it (429
+   * RATE_LIMITED `cost_limit`, Retry-After), or when its variables take the operation over the largest cost any
+   * operation may have (400, as the validation limit answers one whose literals do).
+   */
+  charge(principal: Principal, cost: number, operation: OperationDefinitionNode): CostCharge {
+    const maxCost = this.operationLimits.maxCost;
+    if (cost > maxCost) {
+      const refusal = limitError(
+        operation,
+        costMessage(operation, cost, maxCost, this.operationLimits.defaultListSize),
+        {
+          limit: 'cost',
+          maximum: maxCost,
+          actual: cost,
+        },
+      );
+      return { cost: this.status(principal, cost), refusal };
+    }
+    if (!this.enabled) return { cost: { requestedQueryCost: cost, throttleStatus: null }, refusal: null };
+    const spent = this.buckets.spend(callerKey(principal), cost);
+    const charge: CostCharge = {
+      cost: { requestedQueryCost: cost, throttleStatus: this.throttle(spent.available) },
+      refusal: null,
+    };
+    if (spent.paid) return charge;
+    const { maximumAvailable, restoreRate } = this.limit;
+    const wait = spent.retryAfterSeconds;
+    charge.refusal = new GraphQLError(
+      `Too many requests: the operation costs ${cost} points and ${spent.available} of ${maximumAvailable} are ` +
+        `available, restoring ${restoreRate} a second; retry after ${wait} s`,
+      {
+        extensions: {
+          code: 'RATE_LIMITED',
+          reason: 'cost_limit',
+          retryAfterSeconds: wait,
+        },
+      },
+    );
+    return charge;
+  }
+
+  /** The caller's bucket without spending from it (an answer that ran nothing: a malformed document). */
+  status(principal: Principal, requestedQueryCost = 0): OperationCost {
+    if (!this.enabled) return { requestedQueryCost, throttleStatus: null };
+    const spent = this.buckets.spend(callerKey(principal), 0);
+    return { requestedQueryCost, throttleStatus: this.throttle(spent.available) };
+  }
+
+  private throttle(currentlyAvailable: number): ThrottleStatus {
+    const { maximumAvailable, restoreRate } = this.limit;
+    return { maximumAvailable, currentlyAvailable, restoreRate };
+  }
+}
+
+function fragmentsOf(document: DocumentNode): (name: string) => FragmentDefinitionNode | undefined {
+  let fragments: Map<string, FragmentDefinitionNode> | null = null;
+  return (name) => {
+    fragments ??= new Map(
+      document.definitions
+        .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+        .map((fragment) => [fragment.name.value, fragment]),
+    );
+    return fragments.get(name);
+  };
+}
+
+/** The charge a request made, kept for its answer's `extensions.cost`. */
+const charges = new WeakMap<GatewayContext, OperationCost>();
+
+/**
+ * Charges every operation Apollo Server runs (HTTP, the graphql-ws server's queries and mutations, the REST
+ * routes' in-process operations) once it is resolved, and puts `extensions.cost` on every answer.
+ */
+export function costPlugin(limits: CostLimits): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart(): Promise<GraphQLRequestListener<GatewayContext>> {
+      return {
+        async didResolveOperation({ contextValue, schema, document, operationName, operation, request }) {
+          const principal = contextValue.principal;
+          // Subscriptions are charged by the graphql-ws server, which runs them; over plain HTTP they are refused.
+          if (!principal || !operation || operation.operation === 'subscription') return;
+          const cost = limits.costOf(schema, document, operationName, request.variables);
+          const charge = limits.charge(principal, cost, operation);
+          charges.set(contextValue, charge.cost);
+          if (charge.refusal) throw overHttp(charge.refusal);
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (response.body.kind !== 'single' || !contextValue.principal) return;
+          // A request refused before it was resolved (a malformed document) spent nothing, but says where it stands.
+          const cost = charges.get(contextValue) ?? limits.status(contextValue.principal);
+          const result = response.body.singleResult;
+          // Set, not merged: an answer shared with an identical request in flight carries the first one's.
+          result.extensions = { ...result.extensions, cost };
+        },
+      };
+    },
+  };
+}
+
+/** A refusal with its HTTP status (and Retry-After) for Apollo Server, which takes them from `extensions.http`. */
+function overHttp(refusal: GraphQLError): GraphQLError {
+  const wait = refusal.extensions.retryAfterSeconds;
+  const http =
+    typeof wait === 'number'
+      ? { status: 429, headers: new HeaderMap([['retry-after', String(wait)]]) }
+      : { status: 400, headers: new HeaderMap() };
+  return new GraphQLError(refusal.message, { nodes: refusal.nodes, extensions: { ...refusal.extensions, http } });
+}
+
+/**
+ * The RateLimit-Policy and RateLimit headers (IETF httpapi-ratelimit-headers) of a REST answer, from its operation's
+ * `extensions.cost`: the cost policy as `maximumAvailable` points over the seconds an empty bucket takes to refill,
+ * what is left of it, and the seconds until it is full again.
+ */
+export function setRateLimitHeaders(res: Response, cost: OperationCost | undefined): void {
+  const status = cost?.throttleStatus;
+  if (!status) return;
+  const { maximumAvailable, currentlyAvailable, restoreRate } = status;
+  const window = Math.ceil(maximumAvailable / restoreRate);
+  const full = Math.ceil((maximumAvailable - currentlyAvailable) / restoreRate);
+  res.setHeader('RateLimit-Policy', `"cost";q=${maximumAvailable};w=${window}`);
+  res.setHeader('RateLimit', `"cost";r=${currentlyAvailable};t=${full}`);
+}
