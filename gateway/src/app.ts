@@ -11,6 +11,7 @@ import {
   type Logger,
   type Principal,
   type RunningServer,
+  EntityClient,
   ServiceMetrics,
   createExpressServer,
   createLogger,
@@ -347,6 +348,7 @@ export async function startGateway(
     const checkout = createHostedCheckout({
       keyEncryptionKey: config.KEY_ENCRYPTION_KEY,
       execute,
+      orders: new EntityClient(urls.orders, config.INTERNAL_JWT_SECRET),
       publicUrl,
       clock,
       logger,

@@ -181,6 +181,52 @@ describe('Hosted checkout in a browser (Chromium)', () => {
     await saveScreenshot(page, 'hosted-checkout-used-link');
   });
 
+  it('pays when the customer presses Enter in the card field: Pay is the default button, not Cancel', async () => {
+    const order = await createOrder();
+    const { page, errors } = await newPage();
+    await page.goto(order.hosted_checkout_url);
+    await page.fill('#cardholder_name', 'Ada Lovelace');
+    await page.fill('#card_token', 'tok_visa');
+    // Implicit submission: the browser clicks the form's default button, the first of its submit buttons.
+    await Promise.all([page.waitForURL(`${shop.origin}/**`), page.press('#card_token', 'Enter')]);
+    const landed = new URL(page.url());
+    expect(landed.pathname).toBe('/done');
+    expect(landed.searchParams.get('order_id')).toBe(order.id);
+    const paymentId = landed.searchParams.get('payment_id');
+    const { body } = await stack.graphql(
+      `query($id: ID!) { order(id: $id) { payments { id status } hostedCheckout { status paymentId } } }`,
+      { id: order.id },
+      demo,
+    );
+    expect(body.data!.order).toEqual({
+      payments: [{ id: paymentId, status: 'APPROVED' }],
+      hostedCheckout: { status: 'PAID', paymentId },
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps Cancel before Pay, both reachable by Tab and both working from the keyboard', async () => {
+    const order = await createOrder();
+    const { page, errors } = await newPage();
+    await page.goto(order.hosted_checkout_url);
+    // Visually as before: Cancel on the left, Pay on the right, on one row.
+    const cancelBox = (await page.locator('#cancel').boundingBox())!;
+    const payBox = (await page.locator('#pay').boundingBox())!;
+    expect(cancelBox.x + cancelBox.width).toBeLessThan(payBox.x);
+    expect(cancelBox.y).toBe(payBox.y);
+    // Tab order follows: card field, Cancel, Pay.
+    await page.focus('#card_token');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe('cancel');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe('pay');
+    await page.keyboard.press('Shift+Tab');
+    // Enter on the focused Cancel button cancels (no card needed).
+    await Promise.all([page.waitForURL(`${shop.origin}/cancelled?**`), page.keyboard.press('Enter')]);
+    expect(new URL(page.url()).searchParams.get('order_id')).toBe(order.id);
+    expect(errors).toEqual([]);
+  });
+
   it('cancels: Cancel lands on cancel_url, and nothing is paid', async () => {
     const order = await createOrder();
     const { page, errors } = await newPage();

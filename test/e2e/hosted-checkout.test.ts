@@ -283,7 +283,13 @@ describe('Hosted checkout (HTTP)', () => {
       expect(page.html).toContain('<td class="num" id="total">$12.34</td>');
       expect(page.html).toContain('Pay $12.34');
       expect(page.html).toMatch(/<form method="post" action="\/pos\/v1\/public\/hosted-checkout\/pay"/);
-      expect(page.html).toMatch(/formaction="\/pos\/v1\/public\/hosted-checkout\/cancel"/);
+      // Cancel posts a form of its own, so the card form's one submit button, its default (Enter), is Pay.
+      expect(page.html).toMatch(
+        /<form method="post" action="\/pos\/v1\/public\/hosted-checkout\/cancel" id="cancel-form">/,
+      );
+      expect(page.html).toContain(
+        '<button type="submit" class="cancel" form="cancel-form" id="cancel">Cancel</button>',
+      );
       expect(page.html).not.toMatch(/<script|javascript:|\son[a-z]+=/i);
 
       const csp = page.headers.get('content-security-policy')!;

@@ -181,11 +181,6 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
   reverseLoyaltyTransaction: (fx) => ({ id: fx.loyalty.transactionId }),
   // Mutation: orders and payments
   createOrder: () => ({ input: { locationId: '1', currency: 'USD', totalCents: 500 } }),
-  completeHostedCheckout: (fx) => ({
-    orderId: fx.checkout.orderId,
-    checkoutId: fx.checkout.checkoutId,
-    paymentId: fx.paid.paymentId,
-  }),
   payCheck: (fx) => ({
     input: {
       locationId: '1',

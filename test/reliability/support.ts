@@ -302,7 +302,7 @@ export interface Fixtures {
   /** An open order of demo at location 1, with external ids and a hosted checkout. */
   order: { id: string };
   /** Another open order of demo with a hosted checkout, for its public pages: the order and the link's token. */
-  checkout: { orderId: string; checkoutId: string; token: string };
+  checkout: { orderId: string; token: string };
   /** A paid order of demo, whose approved payment can be refunded. */
   paid: { orderId: string; paymentId: string };
   /** Another paid order of demo, whose approved payment can be voided. */
@@ -438,7 +438,6 @@ export async function makeFixtures(stack: Stack, tokens: Tokens): Promise<Fixtur
     order: { id: created.id },
     checkout: {
       orderId: checkoutOrder.id,
-      checkoutId: checkoutOf.hostedCheckout.id,
       token: new URL(checkoutOrder.hosted_checkout_url).searchParams.get('token')!,
     },
     paid: { orderId: paid.orderId, paymentId: paid.paymentId },

@@ -186,7 +186,6 @@ const FIELDS: Record<string, FieldRow> = {
   reverseLoyaltyTransaction: { scope: pos(SCOPES.loyaltyPos), foreign: LOYALTY_NOT_FOUND },
   // Mutation: orders and payments
   createOrder: { scope: pos(SCOPES.posOrders) },
-  completeHostedCheckout: { scope: pos(SCOPES.posPayments) },
   payCheck: { scope: pos(SCOPES.mobilePayments) },
   createPayment: { scope: pos(SCOPES.posPayments) },
   voidPayment: { scope: pos(SCOPES.posRefunds) },

@@ -6,6 +6,7 @@ import {
   type Logger,
   type StartedSubgraph,
   createLogger,
+  freePort,
   parseConfig,
   startSubgraph,
   subgraphEnvSchema,
@@ -58,9 +59,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env: Record<string, string> = { ...TEST_ENV, DATABASE_URL: databaseUrl, ...options.subgraphEnv };
   const keyEncryptionKey = randomBytes(32);
   const subgraphs: Record<string, StartedSubgraph<unknown>> = {};
+  // Orders reads payments (the payment that completes a hosted checkout) and payments reads orders: payments' port
+  // is chosen first, so that orders, started before it, knows where it will be.
+  const paymentsPort = await freePort();
+  env.PAYMENTS_URL = `http://127.0.0.1:${paymentsPort}/graphql`;
   try {
     for (const definition of subgraphDefinitions) {
-      const config = parseConfig(subgraphEnvSchema(0, definition.env), env);
+      const port = definition.name === 'payments' ? { PORT: String(paymentsPort) } : {};
+      const config = parseConfig(subgraphEnvSchema(0, definition.env), { ...env, ...port });
       subgraphs[definition.name] = (await startSubgraph(
         definition,
         config,

@@ -152,10 +152,21 @@ ${hidden('csrf', view.csrf)}
 <datalist id="sandbox-cards">${suggestions}</datalist>
 <div class="hint">The card as a processor token. Sandbox test cards: ${SANDBOX_CARD_TOKENS.map(([t]) => escapeHtml(t)).join(', ')}.</div>
 <div class="actions">
-${view.canCancel ? `<button type="submit" class="cancel" formaction="${escapeHtml(view.basePath)}/cancel" formnovalidate id="cancel">Cancel</button>` : ''}
+${view.canCancel ? `<button type="submit" class="cancel" form="cancel-form" id="cancel">Cancel</button>` : ''}
 <button type="submit" class="pay" id="pay">Pay ${escapeHtml(total)}</button>
 </div>
-</form>`,
+</form>
+${
+  // Cancel posts a form of its own (the button above names it with form=): a button of the card form that came
+  // before Pay would be that form's default button, which Enter in a field clicks, cancelling instead of paying.
+  view.canCancel
+    ? `<form method="post" action="${escapeHtml(view.basePath)}/cancel" id="cancel-form">
+${hidden('token', view.token)}
+${hidden('nonce', view.nonce)}
+${hidden('csrf', view.csrf)}
+</form>`
+    : ''
+}`,
   );
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Clock, type Logger, type Principal, SCOPES } from '@pos/kit';
+import { type Clock, type EntityClient, type Logger, type Principal, SCOPES } from '@pos/kit';
 import { fromGraphQLError } from '../rest/errors';
 import type { GraphExecutor } from '../rest/router';
 import type { CheckoutFormView, CheckoutLine, ErrorPageView } from './checkout.page';
@@ -14,7 +14,9 @@ import { type CheckoutClaims, CheckoutTokenError, type CheckoutTokens } from './
  *
  * - The link: see checkout.token.ts. `hosted_checkout_url` is `<PUBLIC_URL>/pos/v1/public/hosted-checkout?token=…`.
  * - Single use: once a payment through the link is approved, `completeHostedCheckout` marks the session paid and the
- *   link answers 410. A declined card or an unavailable processor leaves the link usable.
+ *   link answers 410. A declined card or an unavailable processor leaves the link usable. That mutation is not part
+ *   of the public graph (`@inaccessible`: no client may mark a checkout paid), so it is run on the orders subgraph
+ *   directly, with the signed internal context of the checkout's principal; the subgraph checks the payment.
  * - Each rendered form has a random nonce, which names the payment attempt: the idempotency key of its payment is
  *   `hosted-checkout:<checkout id>:<nonce>`, so a double submit of one form pays once (the second waits for and
  *   answers with the first's outcome). A new attempt after a decline gets a new form and nonce; the ledger's
@@ -30,7 +32,10 @@ export const HOSTED_CHECKOUT_PATH = '/pos/v1/public/hosted-checkout';
 
 export interface HostedCheckoutDeps {
   tokens: CheckoutTokens;
+  /** Public operations, in-process through the gateway, as any client's. */
   execute: GraphExecutor;
+  /** The orders subgraph itself, for the checkout's completion, which the public graph does not have. */
+  orders: EntityClient;
   /** The gateway's public URL, the base of the links. */
   publicUrl: string;
   /** Where time comes from (link expiry); tests may move it. */
@@ -342,17 +347,17 @@ export class HostedCheckoutService {
   /** After an approval: mark the checkout paid (single use) and send the customer to the partner's returnUrl. */
   private async approved(checkout: OpenCheckout, paymentId: string, requestId: string): Promise<PayOutcome> {
     const { claims } = checkout;
-    const result = await this.deps.execute(
-      COMPLETE_MUTATION,
-      { orderId: claims.orderId, checkoutId: claims.checkoutId, paymentId },
-      principalOf(claims),
-      requestId,
-    );
-    if (result.errors?.length) {
+    try {
+      await this.deps.orders.execute(principalOf(claims), requestId, 'Order', COMPLETE_MUTATION, {
+        orderId: claims.orderId,
+        checkoutId: claims.checkoutId,
+        paymentId,
+      });
+    } catch (error) {
       // The customer has paid, so they still go back to the partner. The link stays usable only in name: the
       // order owes nothing any more, so another attempt is refused by the ledger (409 already paid).
       this.deps.logger.error(
-        { errors: result.errors, requestId, orderId: claims.orderId, paymentId },
+        { err: error, requestId, orderId: claims.orderId, paymentId },
         'hosted checkout: could not mark the checkout paid',
       );
     }

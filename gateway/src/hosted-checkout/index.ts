@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '@pos/kit';
+import type { Clock, EntityClient, Logger } from '@pos/kit';
 import type { GraphExecutor } from '../rest/router';
 import type { RouteLinks } from '../rest/route';
 import { hostedCheckoutOpenApiPaths } from './checkout.openapi';
@@ -13,6 +13,8 @@ export interface HostedCheckoutOptions {
   /** KEY_ENCRYPTION_KEY: the link's signing key and the forms' CSRF key are derived from it. */
   keyEncryptionKey: Buffer;
   execute: GraphExecutor;
+  /** The orders subgraph, called directly for what the public graph does not have (completing a checkout). */
+  orders: EntityClient;
   publicUrl: string;
   clock: Clock;
   logger: Logger;
@@ -23,6 +25,7 @@ export function createHostedCheckout(options: HostedCheckoutOptions) {
   const service = new HostedCheckoutService({
     tokens: new CheckoutTokens(options.keyEncryptionKey),
     execute: options.execute,
+    orders: options.orders,
     publicUrl: options.publicUrl,
     clock: options.clock,
     logger: options.logger,

@@ -1,5 +1,5 @@
-import { IdempotencyRecord, type SubgraphDefinition } from '@pos/kit';
-import { buildFederatedSchema } from '@pos/kit';
+import { EntityClient, IdempotencyRecord, type SubgraphDefinition, buildFederatedSchema, settingsOf } from '@pos/kit';
+import { ordersEnv } from './config';
 import { type OrdersContext, type OrdersRuntime, buildContext } from './context';
 import { migrations } from './migrations';
 import { Location } from './modules/location/location.entity';
@@ -17,10 +17,14 @@ export const orders: SubgraphDefinition<OrdersContext, OrdersRuntime> = {
   defaultPort: 4001,
   entities: [Location, Order, IdempotencyRecord],
   migrations,
+  env: ordersEnv,
   buildSchema: () =>
     buildFederatedSchema({ resolvers: [LocationResolver, OrderResolver] }, { ...locationReference, ...orderReference }),
-  // Hosted checkout return and cancel URLs: plain http to localhost only while developing.
-  createRuntime: async ({ config }) => ({ allowLoopbackHttpUrls: config.NODE_ENV !== 'production' }),
+  createRuntime: async ({ config }) => ({
+    // Hosted checkout return and cancel URLs: plain http to localhost only while developing.
+    allowLoopbackHttpUrls: config.NODE_ENV !== 'production',
+    payments: new EntityClient(settingsOf(ordersEnv, config).PAYMENTS_URL, config.INTERNAL_JWT_SECRET),
+  }),
   buildContext,
   seedDemo,
 };

@@ -1,4 +1,4 @@
-import { type Logger, type Principal, SCOPES } from '@pos/kit';
+import { type Logger, type Principal, SCOPES, freePort } from '@pos/kit';
 import {
   type GraphQLBody,
   type TestSubgraph,
@@ -68,7 +68,8 @@ export const errorOf = (body: GraphQLBody) => {
 
 /**
  * The orders, checks and payments subgraphs wired together (each on its own database), as the payments subgraph
- * runs in production: it reads the order or check being paid through its owner's `_entities`.
+ * runs in production: it reads the order or check being paid through its owner's `_entities` (and orders reads the
+ * payment that completes a hosted checkout through payments').
  */
 export interface PaymentsHarness {
   orders: TestSubgraph;
@@ -100,12 +101,17 @@ export interface PaymentsHarness {
 export async function startPayments(
   options: { env?: Record<string, string>; logger?: Logger } = {},
 ): Promise<PaymentsHarness> {
-  const ordersSubgraph = await startTestSubgraph(orders, demo);
+  // Orders reads the payment that completes a hosted checkout, and payments reads orders: payments' port is chosen
+  // first, so that orders, started before it, knows where it will be.
+  const paymentsPort = await freePort();
+  const paymentsUrl = `http://127.0.0.1:${paymentsPort}/graphql`;
+  const ordersSubgraph = await startTestSubgraph(orders, demo, undefined, { PAYMENTS_URL: paymentsUrl });
   let checksSubgraph: TestSubgraph | undefined;
   let paymentsSubgraph: TestSubgraph;
   try {
     checksSubgraph = await startTestSubgraph(checks, demo, undefined, { ORDERS_URL: ordersSubgraph.started.url });
     paymentsSubgraph = await startTestSubgraph(payments, demo, options.logger, {
+      PORT: String(paymentsPort),
       ORDERS_URL: ordersSubgraph.started.url,
       CHECKS_URL: checksSubgraph.started.url,
       ...options.env,

@@ -1,5 +1,5 @@
 import { IDEMPOTENCY_KEY_ARG, parseUuidArg, requirePrincipal, READ_SCOPES, requireReader } from '@pos/kit';
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { OrdersContext } from '../../context';
 import { Location } from '../location/location.entity';
 import { HostedCheckout, checkoutStatus } from './order.checkout';
@@ -38,11 +38,15 @@ export class OrderResolver {
     return { order, idempotentReplay: replayed };
   }
 
+  // Internal: only the gateway's hosted checkout calls it, on this subgraph directly with the signed internal context
+  // (EntityClient.execute). @inaccessible keeps it out of the public graph, so no client's token can execute it.
+  @Directive('@inaccessible')
   @Mutation(() => Order, {
     description:
-      'Marks the order’s hosted checkout paid by an approved payment, so its link stops working; the gateway calls ' +
-      'it after a payment through the link was approved. Idempotent for the same payment; another payment: ' +
-      'CONFLICT checkout_already_paid (scope tilt/pos:payments)',
+      'Internal (the gateway’s hosted checkout, not in the public graph): marks the order’s hosted checkout paid by ' +
+      'an approved payment of that order for its total, so its link stops working. Idempotent for the same payment; ' +
+      'refusals: NOT_FOUND (no such checkout, or payment of the order), CONFLICT payment_not_approved, ' +
+      'payment_amount_mismatch, checkout_already_paid (scope tilt/pos:payments)',
   })
   completeHostedCheckout(
     @Arg('orderId', () => ID) orderId: string,

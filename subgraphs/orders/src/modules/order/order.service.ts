@@ -3,6 +3,7 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   callerScope,
+  type EntityClient,
   type Principal,
   SCOPES,
   amountProblems,
@@ -22,6 +23,7 @@ import {
 import { Location } from '../location/location.entity';
 import { HOSTED_CHECKOUT_TTL_SECONDS, redirectUrlProblems } from './order.checkout';
 import { Order } from './order.entity';
+import { checkoutErrors } from './order.errors';
 import type { CreateOrderInput } from './order.inputs';
 import { LEVEL3_LIMITS, normaliseLevel3 } from './order.level3';
 
@@ -36,13 +38,25 @@ const orderCodec = {
 export interface OrderServiceOptions {
   /** Whether hosted checkout URLs may be plain http on a loopback host: outside production only. */
   allowLoopbackHttpUrls: boolean;
+  /** The payments subgraph, read through the graph for the payment that completes a hosted checkout. */
+  payments: EntityClient;
+  requestId: string;
+}
+
+/** What completing a hosted checkout needs to know of its payment. */
+interface CheckoutPayment {
+  id: string;
+  status: string;
+  amountCents: number;
+  currency: string;
+  order: { id: string } | null;
 }
 
 /** Orders of the caller's tenant, and of the locations a POS user's roles allow. */
 export class OrderService {
   constructor(
     private readonly em: EntityManager,
-    private readonly options: OrderServiceOptions = { allowLoopbackHttpUrls: false },
+    private readonly options: OrderServiceOptions,
   ) {}
 
   byIds(principal: Principal, ids: readonly string[]): Promise<Order[]> {
@@ -149,9 +163,11 @@ export class OrderService {
 
   /**
    * Records that a payment through the order's hosted checkout was approved, which makes its link single-use: the
-   * gateway calls this right after the approval. Idempotent for the same payment; another payment for an already
-   * paid checkout is CONFLICT `checkout_already_paid`. The payments subgraph, not this one, knows whether a payment
-   * was approved; a partner marking its own checkout paid only ends its own link early.
+   * gateway's hosted checkout calls this right after the approval (the field is not part of the public graph).
+   * The payment must exist for the caller, be of this order, be approved and be for the order's total (what the link
+   * pays), read from the payments subgraph as the caller: NOT_FOUND, CONFLICT `payment_not_approved` or
+   * `payment_amount_mismatch` otherwise, and the link stays open. Idempotent for the same payment; another payment
+   * for an already paid checkout is CONFLICT `checkout_already_paid`.
    */
   async completeHostedCheckout(
     principal: Principal,
@@ -161,23 +177,45 @@ export class OrderService {
     const orderId = parseUuidArg(ids.orderId, 'orderId');
     const checkoutId = parseUuidArg(ids.checkoutId, 'checkoutId');
     const paymentId = parseUuidArg(ids.paymentId, 'paymentId');
+    const where = { id: orderId, checkoutId, ...callerScope(principal) };
+    // The payment is read before the order's row is locked: no transaction waits on another service.
+    const order = await this.em.findOne(Order, where);
+    if (!order) throw checkoutErrors.checkoutNotFound();
+    if (order.checkoutPaidAt) return settledCheckout(order, paymentId);
+    await this.assertCheckoutPayment(principal, order, paymentId);
     return this.em.transactional(async (tx) => {
-      const order = await tx.findOne(
-        Order,
-        { id: orderId, checkoutId, ...callerScope(principal) },
-        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
-      );
-      if (!order) throw notFound('Hosted checkout');
-      if (order.checkoutPaidAt) {
-        if (order.checkoutPaymentId === paymentId) return order;
-        throw conflict('checkout_already_paid', 'This hosted checkout was already paid', [
-          `paymentId: ${order.checkoutPaymentId}`,
-        ]);
-      }
-      order.checkoutPaidAt = new Date();
-      order.checkoutPaymentId = paymentId;
+      const locked = await tx.findOneOrFail(Order, where, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+      // Another request completed it meanwhile.
+      if (locked.checkoutPaidAt) return settledCheckout(locked, paymentId);
+      locked.checkoutPaidAt = new Date();
+      locked.checkoutPaymentId = paymentId;
       await tx.flush();
-      return order;
+      return locked;
     });
   }
+
+  /** Throws unless `paymentId` is an approved payment of `order`, of its total, that the caller may see. */
+  private async assertCheckoutPayment(principal: Principal, order: Order, paymentId: string): Promise<void> {
+    const payment = await this.options.payments.fetch<CheckoutPayment>(
+      principal,
+      this.options.requestId,
+      'Payment',
+      paymentId,
+      'id status amountCents currency order { id }',
+    );
+    if (!payment || payment.order?.id !== order.id) throw checkoutErrors.paymentNotFound();
+    if (payment.status !== 'APPROVED') throw checkoutErrors.paymentNotApproved(payment.status);
+    if (payment.amountCents !== order.totalCents || payment.currency !== order.currency) {
+      throw checkoutErrors.amountMismatch(
+        `${payment.amountCents} ${payment.currency}`,
+        `${order.totalCents} ${order.currency}`,
+      );
+    }
+  }
+}
+
+/** A checkout already paid: the same payment again is the same answer; another one is refused. */
+function settledCheckout(order: Order, paymentId: string): Order {
+  if (order.checkoutPaymentId === paymentId) return order;
+  throw checkoutErrors.alreadyPaid(order.checkoutPaymentId);
 }
