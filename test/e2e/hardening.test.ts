@@ -4,7 +4,7 @@ import { type Stack, startStack } from '../support/stack';
 import { gatewayWsClient } from '../support/ws';
 
 /**
- * The gateway's hardening (README "Hardening"): depth and cost limits over HTTP and graphql-ws, no batched
+ * The gateway’s hardening (docs/api/limits.md): depth and cost limits over HTTP and graphql-ws, no batched
  * operations, CSRF prevention, the body size limit, introspection and the landing page by environment, and the
  * per-client rate limits with 429 and Retry-After on every surface.
  */

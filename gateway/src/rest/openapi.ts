@@ -76,6 +76,18 @@ const RETRY_AFTER_HEADER = {
   schema: { type: 'integer', minimum: 1 },
 };
 
+/** The caller's cost budget (docs/api/limits.md), on every answer whose operation ran. */
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Policy': {
+    description: 'The cost budget: `"cost";q=<points the bucket holds>;w=<seconds an empty bucket takes to refill>`',
+    schema: { type: 'string' },
+  },
+  RateLimit: {
+    description: 'What is left of it: `"cost";r=<points left>;t=<seconds until the bucket is full>`',
+    schema: { type: 'string' },
+  },
+};
+
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
   in: 'header',
@@ -141,20 +153,21 @@ export function openApiDocument(routes: DocumentedRoute[], serverUrl: string) {
     const responses: Record<string, unknown> = {
       [route.response.status]: {
         description: route.response.description,
-        ...(route.idempotent
-          ? {
-              headers: {
+        headers: {
+          ...RATE_LIMIT_HEADERS,
+          ...(route.idempotent
+            ? {
                 'Idempotent-Replayed': {
                   description: '`true` when this is the stored response of an earlier request with the same key',
                   schema: { type: 'string', enum: ['true'] },
                 },
-              },
-            }
-          : {}),
+              }
+            : {}),
+        },
         content: { 'application/json': { schema: schemaOf(route.response.schema) } },
       },
     };
-    // Every route may answer 429 (the rate limit, README "Hardening"), and one with a body 413 (too large).
+    // Every route may answer 429 (the rate and cost limits, docs/api/limits.md), and one with a body 413 (too large).
     const errors = [
       ...new Set([
         400,
@@ -176,7 +189,11 @@ export function openApiDocument(routes: DocumentedRoute[], serverUrl: string) {
           route.errorDescriptions?.[status] ??
           (mobile ? MOBILE_ERRORS[status] : loyalty ? LOYALTY_ERRORS[status] : undefined) ??
           ERRORS[status],
-        ...(status === 429 || status === 503 ? { headers: { 'Retry-After': RETRY_AFTER_HEADER } } : {}),
+        ...(status === 429
+          ? { headers: { 'Retry-After': RETRY_AFTER_HEADER, ...RATE_LIMIT_HEADERS } }
+          : status === 503
+            ? { headers: { 'Retry-After': RETRY_AFTER_HEADER } }
+            : {}),
         content: { 'application/json': { schema: { $ref: `#/components/schemas/${errorSchema}` } } },
       };
     }
