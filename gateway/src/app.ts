@@ -364,7 +364,11 @@ export async function startGateway(
     app.use(checkout.router);
     app.use(
       jsonBody,
-      launchRouter({ service: launch, authenticate: (req) => principalOf(verify, req.header('authorization')) }),
+      launchRouter({
+        service: launch,
+        authenticate: (req) => principalOf(verify, req.header('authorization')),
+        budget: (principal) => hardening.costs.status(principal),
+      }),
       restRouter({
         routes,
         authenticate: (req, scheme) =>

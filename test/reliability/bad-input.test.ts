@@ -49,7 +49,9 @@ import {
  * 1. never a 5xx (GraphQL: HTTP < 500 and no INTERNAL_SERVER_ERROR, not even masked: that is a 500 over REST);
  * 2. no internal text: no stack frame, exception, SQL, database message or file path (support.ts LEAK_PATTERNS);
  * 3. a refused request (≥ 400; GraphQL: errors and no data) changes nothing: a checksum of every table of every
- *    service is taken before and after each case, apart from the few documented exceptions in STATE_CHANGE_ALLOWED.
+ *    service is taken before and after each case, apart from the few documented exceptions in STATE_CHANGE_ALLOWED;
+ * 4. the rate and cost limits (on, with their defaults) refuse no case, and every answer that ran an operation says
+ *    what it cost (GraphQL extensions.cost, REST RateLimit headers).
  *
  * The number of cases per endpoint and field is printed at the end and written to
  * test-artifacts/reliability-bad-input.json. FC_RUNS (default in support.ts) and FC_SEED tune the run.
@@ -692,6 +694,21 @@ describe('bad input, generated: every REST endpoint and GraphQL mutation (fast-c
       body = JSON.parse(answer.text);
     } catch {
       // an HTML page (hosted checkout) or an empty body
+    }
+    // The limits are on in every mode, with defaults no test meets: a case refused for the flood guard or the cost
+    // budget would hide what it was meant to reach. What a caller was charged is always said: extensions.cost on a
+    // GraphQL answer that ran, the RateLimit headers on a REST answer that did.
+    const limited = body?.code ?? body?.error ?? body?.errors?.[0]?.extensions?.reason;
+    if (answer.status === 429 && (limited === 'rate_limited' || limited === 'cost_limit' || !limited)) {
+      throw problem('refused by the rate or cost limits, whose defaults no test should meet');
+    }
+    const graphql = name.startsWith('query ') || name.startsWith('mutation ');
+    if (graphql && answer.status === 200 && !body?.extensions?.cost?.throttleStatus) {
+      throw problem('a GraphQL answer without extensions.cost');
+    }
+    // Public paths (the hosted checkout, the launch exchange) have no caller whose budget they could spend.
+    if (!graphql && !name.includes('/public/') && answer.status < 300 && body && !answer.headers['ratelimit']) {
+      throw problem('a REST answer without the RateLimit header');
     }
     const changed = changedTables(before, baseline);
     if (refused(answer)) {

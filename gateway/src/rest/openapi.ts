@@ -154,7 +154,8 @@ export function openApiDocument(routes: DocumentedRoute[], serverUrl: string) {
       [route.response.status]: {
         description: route.response.description,
         headers: {
-          ...RATE_LIMIT_HEADERS,
+          // Public routes (the credential is in the body) spend from no caller's budget.
+          ...(route.security?.length === 0 ? {} : RATE_LIMIT_HEADERS),
           ...(route.idempotent
             ? {
                 'Idempotent-Replayed': {
@@ -190,7 +191,12 @@ export function openApiDocument(routes: DocumentedRoute[], serverUrl: string) {
           (mobile ? MOBILE_ERRORS[status] : loyalty ? LOYALTY_ERRORS[status] : undefined) ??
           ERRORS[status],
         ...(status === 429
-          ? { headers: { 'Retry-After': RETRY_AFTER_HEADER, ...RATE_LIMIT_HEADERS } }
+          ? {
+              headers: {
+                'Retry-After': RETRY_AFTER_HEADER,
+                ...(route.security?.length === 0 ? {} : RATE_LIMIT_HEADERS),
+              },
+            }
           : status === 503
             ? { headers: { 'Retry-After': RETRY_AFTER_HEADER } }
             : {}),

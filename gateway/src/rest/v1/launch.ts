@@ -9,6 +9,7 @@ import {
   type MintedLaunchToken,
 } from '../../auth/launch';
 import { DEFAULT_ROLE_SLUG, ROLE_SCOPES, type RoleSlug } from '../../auth/roles';
+import { type OperationCost, setRateLimitHeaders } from '../../hardening/cost';
 import { timestamp } from '../common';
 import { type RestError, fromDomainError, restError, sendRestError } from '../errors';
 import type { DocumentedRoute } from '../openapi';
@@ -123,6 +124,8 @@ export interface LaunchRouterOptions {
   service: LaunchService;
   /** Verifies the request's Bearer token as every route does; throws when it is missing or invalid. */
   authenticate(req: Request): Promise<Principal>;
+  /** Where the caller's cost budget stands (the minting's location check spent from it): the RateLimit headers. */
+  budget(principal: Principal): OperationCost;
 }
 
 /** The body of `req`, validated as the route table validates bodies (415 when not JSON, 400 with every problem). */
@@ -151,6 +154,7 @@ export function launchRouter(options: LaunchRouterOptions): Router {
     const { principal } = caller;
     const body = validBody(req, mintBody);
     if ('error' in body) return fail(body.error);
+    // The location check the minting runs spends from the caller's budget, as a route table route's operation does.
     try {
       const minted = await options.service.mint(
         { principal, requestId },
@@ -161,9 +165,11 @@ export function launchRouter(options: LaunchRouterOptions): Router {
           roleSlug: body.data.role_slug,
         },
       );
+      setRateLimitHeaders(res, options.budget(principal));
       res.setHeader('Cache-Control', 'no-store');
       res.status(201).json(mintedBody(minted));
     } catch (error) {
+      setRateLimitHeaders(res, options.budget(principal));
       answer(res, next, error);
     }
   });
