@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { Clock, RequestContext, SubgraphRuntime } from '@pos/kit';
 import { LoyaltyService } from './modules/action/loyalty.service';
 import { createCouponLoader } from './modules/coupon/coupon.loader';
+import { CouponTokenService } from './modules/coupon/coupon.service';
 import { createCustomerLoader } from './modules/customer/customer.loader';
 import { CustomerService } from './modules/customer/customer.service';
 import { createLedgerLoaders } from './modules/ledger/ledger.loader';
@@ -17,10 +18,12 @@ export interface LoyaltyRuntime extends SubgraphRuntime {
 
 export function buildContext(base: RequestContext, runtime: LoyaltyRuntime) {
   const pins = new PinService(base.em, runtime.keys.pin, runtime.clock, runtime.pinLock);
+  const coupons = new CouponTokenService(runtime.keys.coupon, base.principal);
   const services = {
     customers: new CustomerService(base.em),
     pins,
-    loyalty: new LoyaltyService(base.em, { pins, clock: runtime.clock, couponKey: runtime.keys.coupon }),
+    coupons,
+    loyalty: new LoyaltyService(base.em, { pins, clock: runtime.clock, coupons }),
   };
   const ledger = createLedgerLoaders(new LedgerService(base.em), base.principal);
   return {
