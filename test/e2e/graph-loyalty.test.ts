@@ -629,6 +629,39 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       expect(await totalRows()).toBe(rows);
     });
 
+    it('a coupon’s qrToken shows to its customer and in the earn that issued it; every other reader gets null', async () => {
+      const code = '482195';
+      const { stamps } = await customer(code);
+      const issued = await ok(org('standard'), EARN, {
+        input: { customerCode: code, cardType: 'STAMP', stamps: 5 - stamps, externalId: ext('qr') },
+      });
+      const { id, qrToken } = issued.earnLoyalty.coupon;
+      expect(qrToken).toMatch(/^cq_/);
+
+      // The customer, on their dashboard: their coupons' tokens (the QR code they show at the till).
+      const own = await ok(customerKey(code), `{ loyaltyDashboard { customer { coupons { id qrToken } } } }`);
+      expect(own.loyaltyDashboard.customer.coupons).toContainEqual({ id, qrToken });
+
+      // Everyone else reading the customer or the ledger: the coupon, not its token.
+      const read = `query($code: String!) { loyaltyCustomer(code: $code) {
+        coupons { id qrToken } transactions(first: 200) { coupon { id qrToken } } } }`;
+      const readers: Array<[string, Caller]> = [
+        ['the org’s key', org('standard')],
+        [
+          'a partner token with tilt/pos:read only',
+          { token: await stack.token(undefined, undefined, 'tilt/pos:read') },
+        ],
+        ['the partner’s token with every scope', { token: partner }],
+        ['a cashier’s user token', { token: await stack.userToken('cashier@demo.example') }],
+      ];
+      for (const [who, caller] of readers) {
+        const seen = (await ok(caller, read, { code })).loyaltyCustomer;
+        const coupons = [...seen.coupons, ...seen.transactions.map((t: any) => t.coupon).filter(Boolean)];
+        expect({ who, coupon: coupons.find((c: any) => c.id === id) }).toEqual({ who, coupon: { id, qrToken: null } });
+        expect({ who, tokens: coupons.filter((c: any) => c.qrToken !== null) }).toEqual({ who, tokens: [] });
+      }
+    });
+
     it('a customer’s PIN shows only on their own dashboard', async () => {
       const asked = await refused(org('balanced'), REDEEM, {
         input: { customerCode: '582195', value: 1, externalId: ext('pin') },

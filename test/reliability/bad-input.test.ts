@@ -609,7 +609,8 @@ interface Allowance {
   tables: string[];
 }
 
-const PIN_REASONS = ['pin_required', 'pin_invalid', 'pin_expired', 'pin_attempts_exceeded'];
+/** The PIN gate's refusals: REST names a customer's PIN lock pin_attempts_exceeded, GraphQL pin_locked. */
+const PIN_REASONS = ['pin_required', 'pin_invalid', 'pin_expired', 'pin_attempts_exceeded', 'pin_locked'];
 
 const STATE_CHANGE_ALLOWED: Allowance[] = [
   {
@@ -620,12 +621,13 @@ const STATE_CHANGE_ALLOWED: Allowance[] = [
     tables: ['identity.user_session'],
   },
   {
-    // README, loyalty: the PIN gate issues a challenge (412 pin_required) and counts wrong PINs (422, then 429).
+    // README, loyalty: the PIN gate issues a challenge (412 pin_required) and counts wrong PINs (422, then 429),
+    // per challenge and per customer (the PIN lock, which closes the customer's open challenges when it starts).
     what: 'the loyalty PIN gate records its challenge and counts attempts',
     applies: (_endpoint, _status, body) =>
       PIN_REASONS.includes(body?.error) ||
       (body?.errors ?? []).some((e: any) => PIN_REASONS.includes(e?.extensions?.reason)),
-    tables: ['loyalty.loyalty_pin_challenge'],
+    tables: ['loyalty.loyalty_pin_challenge', 'loyalty.loyalty_pin_failure'],
   },
 ];
 
@@ -709,6 +711,10 @@ describe('bad input, generated: every REST endpoint and GraphQL mutation (fast-c
     // Public paths (the hosted checkout, the launch exchange) have no caller whose budget they could spend.
     if (!graphql && !name.includes('/public/') && answer.status < 300 && body && !answer.headers['ratelimit']) {
       throw problem('a REST answer without the RateLimit header');
+    }
+    // A loyalty customer's PIN lock (429 pin_attempts_exceeded) names its wait twice: the body's and the header agree.
+    if (body?.retry_after !== undefined && answer.headers['retry-after'] !== String(body.retry_after)) {
+      throw problem('retry_after in the body without the same Retry-After header');
     }
     const changed = changedTables(before, baseline);
     if (refused(answer)) {

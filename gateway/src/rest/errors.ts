@@ -65,7 +65,7 @@ export interface RestError {
 }
 
 /** The extensions a client may act on, carried into REST bodies (the rest are the transport's own). */
-const DATA_EXTENSIONS = ['challengeId', 'expiresAt', 'remainingAttempts'];
+const DATA_EXTENSIONS = ['challengeId', 'expiresAt', 'remainingAttempts', 'lockedUntil', 'retryAfterSeconds'];
 
 export function restError(status: number, message?: string, details: string[] = [], code?: string): RestError {
   return {
@@ -151,15 +151,26 @@ function bodyOf(path: string, error: RestError, requestId?: string) {
 }
 
 /**
+ * Reasons the loyalty API names otherwise: a customer's PIN lock is the `pin_attempts_exceeded` its POS
+ * integrations already handle (GraphQL keeps the distinct reason `pin_locked`).
+ */
+const LOYALTY_CODE_OF: Record<string, string> = { pin_locked: 'pin_attempts_exceeded' };
+/** Facts the loyalty API names otherwise than by snake_case (the wait is `retry_after`, as the header). */
+const LOYALTY_FIELD_OF: Record<string, string> = { retryAfterSeconds: 'retry_after' };
+
+/**
  * The loyalty API's error body: `{"error": <code>, "message": …}`, the code as the seed's error tables name it
  * (`pin_required`, `insufficient_balance`, `customer not found`), plus what the POS needs to go on, snake_case as
- * the rest of that API (`challenge_id`, `remaining_attempts`), and `details` when there is more than the message.
+ * the rest of that API (`challenge_id`, `remaining_attempts`, `locked_until`), and `details` when there is more
+ * than the message.
  */
 function loyaltyBody(error: RestError, details: string[]) {
   return {
-    error: error.code,
+    error: LOYALTY_CODE_OF[error.code] ?? error.code,
     message: error.message,
-    ...Object.fromEntries(Object.entries(error.data ?? {}).map(([key, value]) => [snakeCase(key), value])),
+    ...Object.fromEntries(
+      Object.entries(error.data ?? {}).map(([key, value]) => [LOYALTY_FIELD_OF[key] ?? snakeCase(key), value]),
+    ),
     ...(details.length ? { details } : {}),
   };
 }

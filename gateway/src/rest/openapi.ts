@@ -38,6 +38,15 @@ const loyaltyErrorBody = z.object({
   challenge_id: z.string().optional().describe('pin_required: the challenge the PIN on the dashboard belongs to'),
   expires_at: z.string().optional().describe('pin_required: when that PIN expires (90 s)'),
   remaining_attempts: z.number().int().optional().describe('pin_invalid: wrong PINs left before 429'),
+  locked_until: z
+    .string()
+    .optional()
+    .describe('pin_attempts_exceeded, when the customer’s PINs are locked: when PINs are accepted again'),
+  retry_after: z
+    .number()
+    .int()
+    .optional()
+    .describe('pin_attempts_exceeded, when the customer’s PINs are locked: whole seconds until then (as Retry-After)'),
   details: z.array(z.string()).optional().describe('validation_error: one line per problem (`field: reason`)'),
 });
 
@@ -49,7 +58,8 @@ const LOYALTY_ERRORS: Record<number, string> = {
   412: 'Precondition Failed – pin_required: read the PIN on the customer’s dashboard and retry with it',
   422: 'Unprocessable – pin_invalid, pin_expired, manual_code_disabled, insufficient_balance, coupon_already_redeemed',
   429:
-    'Too Many Requests – pin_attempts_exceeded: retry without verification_pin for a fresh challenge; or ' +
+    'Too Many Requests – pin_attempts_exceeded: retry without verification_pin for a fresh challenge, or, with ' +
+    'locked_until and retry_after, the customer’s PINs are locked after too many wrong ones (wait that long); or ' +
     'rate_limited: the key sent more requests than its rate limit, retry after Retry-After seconds',
 };
 

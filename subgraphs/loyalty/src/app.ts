@@ -12,6 +12,7 @@ import { LoyaltyTransaction } from './modules/ledger/ledger.entity';
 import { LedgerResolver, OrderLoyaltyResolver } from './modules/ledger/ledger.resolver';
 import { LoyaltyOrg } from './modules/org/org.entity';
 import { PinChallenge } from './modules/pin/pin-challenge.entity';
+import { PinFailure } from './modules/pin/pin-failure.entity';
 import { PinResolver } from './modules/pin/pin.resolver';
 import { seedDemo } from './seed';
 
@@ -20,7 +21,7 @@ export const loyalty: SubgraphDefinition<LoyaltyContext, LoyaltyRuntime> = {
   name: 'loyalty',
   pgSchema: 'loyalty',
   defaultPort: 4004,
-  entities: [LoyaltyOrg, LoyaltyCustomer, LoyaltyTransaction, Coupon, PinChallenge],
+  entities: [LoyaltyOrg, LoyaltyCustomer, LoyaltyTransaction, Coupon, PinChallenge, PinFailure],
   migrations,
   env: loyaltyEnv,
   buildSchema: () =>
@@ -38,9 +39,14 @@ export const loyalty: SubgraphDefinition<LoyaltyContext, LoyaltyRuntime> = {
       customerReference,
     ),
   async createRuntime({ config }) {
-    const master = settingsOf(loyaltyEnv, config).KEY_ENCRYPTION_KEY;
+    const settings = settingsOf(loyaltyEnv, config);
+    const master = settings.KEY_ENCRYPTION_KEY;
     return {
       clock: systemClock(),
+      pinLock: {
+        challenges: settings.LOYALTY_PIN_LOCK_CHALLENGES,
+        windowMs: settings.LOYALTY_PIN_LOCK_WINDOW_SECONDS * 1000,
+      },
       keys: {
         pin: { hash: purposeKey(master, 'loyalty/pin-hash'), seal: purposeKey(master, 'loyalty/pin-seal') },
         coupon: purposeKey(master, 'loyalty/coupon-token'),

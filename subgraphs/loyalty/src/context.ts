@@ -1,24 +1,29 @@
+import DataLoader from 'dataloader';
 import type { Clock, RequestContext, SubgraphRuntime } from '@pos/kit';
 import { LoyaltyService } from './modules/action/loyalty.service';
 import { createCouponLoader } from './modules/coupon/coupon.loader';
+import { CouponTokenService } from './modules/coupon/coupon.service';
 import { createCustomerLoader } from './modules/customer/customer.loader';
 import { CustomerService } from './modules/customer/customer.service';
 import { createLedgerLoaders } from './modules/ledger/ledger.loader';
 import { LedgerService } from './modules/ledger/ledger.service';
-import { type PinKeys, PinService } from './modules/pin/pin.service';
+import { type PinKeys, type PinLockSettings, PinService } from './modules/pin/pin.service';
 
 export interface LoyaltyRuntime extends SubgraphRuntime {
   /** The time PIN challenges are issued and expire by; tests replace `now` to move past the 90 s. */
   clock: Clock;
   keys: { pin: PinKeys; coupon: Buffer };
+  pinLock: PinLockSettings;
 }
 
 export function buildContext(base: RequestContext, runtime: LoyaltyRuntime) {
-  const pins = new PinService(base.em, runtime.keys.pin, runtime.clock);
+  const pins = new PinService(base.em, runtime.keys.pin, runtime.clock, runtime.pinLock);
+  const coupons = new CouponTokenService(runtime.keys.coupon, base.principal);
   const services = {
     customers: new CustomerService(base.em),
     pins,
-    loyalty: new LoyaltyService(base.em, { pins, clock: runtime.clock, couponKey: runtime.keys.coupon }),
+    coupons,
+    loyalty: new LoyaltyService(base.em, { pins, clock: runtime.clock, coupons }),
   };
   const ledger = createLedgerLoaders(new LedgerService(base.em), base.principal);
   return {
@@ -28,6 +33,7 @@ export function buildContext(base: RequestContext, runtime: LoyaltyRuntime) {
     loaders: {
       customer: createCustomerLoader(services.customers, base.principal),
       coupons: createCouponLoader(base.em),
+      pinLockedUntil: new DataLoader((ids: readonly string[]) => pins.lockedUntil(ids)),
       transactionsOf: ledger.transactionsOf,
       transactionsByOrder: ledger.byOrder,
     },

@@ -39,6 +39,14 @@ export const loyaltyErrors = {
       [],
       { remainingAttempts },
     ),
+  /** The wrong PIN that started the customer's lock: no attempt is left, on this challenge or any other. */
+  pinInvalidLocked: () =>
+    unprocessable(
+      'pin_invalid',
+      'Incorrect PIN: too many incorrect PINs for this customer; PIN verification is refused for a while',
+      [],
+      { remainingAttempts: 0 },
+    ),
   pinExpired: () => unprocessable('pin_expired', 'The PIN has expired; retry without verification_pin for a fresh one'),
   pinAttemptsExceeded: () =>
     new DomainError(
@@ -46,5 +54,21 @@ export const loyaltyErrors = {
       'Too many incorrect PINs; retry without verification_pin for a fresh challenge',
       [],
       'pin_attempts_exceeded',
+    ),
+  /**
+   * The customer's PINs are locked (too many wrong ones within the window): no challenge is issued and no PIN is
+   * checked until `lockedUntil`. A rate limit, so RATE_LIMITED with the wait; the REST API names it with the code
+   * its POS integrations already handle, pin_attempts_exceeded.
+   */
+  pinLocked: (lockedUntil: Date, now: Date) =>
+    new DomainError(
+      ErrorCode.RATE_LIMITED,
+      `Too many incorrect PINs for this customer: PIN verification is refused until ${lockedUntil.toISOString()}`,
+      [],
+      'pin_locked',
+      {
+        lockedUntil: lockedUntil.toISOString(),
+        retryAfterSeconds: Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000)),
+      },
     ),
 };

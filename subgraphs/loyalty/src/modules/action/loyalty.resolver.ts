@@ -13,7 +13,8 @@ const payload = (result: BalanceResult): LoyaltyBalancePayload => ({
 
 const GATE =
   'Refusals carry extensions.reason: customer not found, subscription_required, manual_code_disabled, ' +
-  'pin_required (with challengeId), pin_invalid (with remainingAttempts), pin_expired, pin_attempts_exceeded';
+  'pin_required (with challengeId), pin_invalid (with remainingAttempts), pin_expired, pin_attempts_exceeded, ' +
+  'pin_locked (the customer’s PINs, after too many wrong ones: with lockedUntil and retryAfterSeconds)';
 
 @Resolver()
 export class LoyaltyActionResolver {

@@ -13,7 +13,7 @@ import {
   type Clock,
 } from '@pos/kit';
 import { Coupon, CouponStatus } from '../coupon/coupon.entity';
-import { couponIdOfToken } from '../coupon/coupon.tokens';
+import type { CouponTokenService } from '../coupon/coupon.service';
 import { LoyaltyCustomer, customerCodeProblems } from '../customer/customer.entity';
 import { LoyaltyTransaction, LoyaltyTransactionKind, LoyaltyUnit } from '../ledger/ledger.entity';
 import { LoyaltyOrg, VerificationPreset } from '../org/org.entity';
@@ -74,7 +74,7 @@ const roundHalfUp = (value: number) => Math.floor(value + 0.5);
 export class LoyaltyService {
   constructor(
     private readonly em: EntityManager,
-    private readonly deps: { pins: PinService; clock: Clock; couponKey: Buffer },
+    private readonly deps: { pins: PinService; clock: Clock; coupons: CouponTokenService },
   ) {}
 
   earn(principal: Principal, input: EarnLoyaltyInput): Promise<BalanceResult> {
@@ -117,6 +117,7 @@ export class LoyaltyService {
           coupon = new Coupon();
           Object.assign(coupon, { org, customer, name: org.rewardName, issuedAt: now });
           tx.persist(coupon);
+          this.deps.coupons.show(coupon);
           this.record(tx, customer, {
             kind: LoyaltyTransactionKind.COUPON_ISSUE,
             unit: LoyaltyUnit.STAMP,
@@ -162,7 +163,7 @@ export class LoyaltyService {
     requireScope(principal, SCOPES.loyaltyPos);
     const problems = [...textProblems(input.token, 'token', 64, true), ...pinProblems(input.verificationPin)];
     if (problems.length) throw badInput('Invalid coupon redemption', problems);
-    const couponId = couponIdOfToken(this.deps.couponKey, input.token);
+    const couponId = this.deps.coupons.couponIdOf(input.token);
     if (!couponId) throw loyaltyErrors.couponNotFound();
     const outcome = await this.em.transactional(async (tx): Promise<Outcome<CouponResult>> => {
       const found = await tx.findOne(
@@ -191,6 +192,7 @@ export class LoyaltyService {
         balanceAfter: await tx.count(Coupon, { customer, status: CouponStatus.ACTIVE, id: { $ne: coupon.id } }),
       });
       await tx.flush();
+      this.deps.coupons.show(coupon);
       return { result: { coupon, transaction } };
     });
     if ('refusal' in outcome) throw outcome.refusal;

@@ -4,6 +4,7 @@ import type { LoyaltyContext } from '../../context';
 import { Coupon, CouponStatus } from '../coupon/coupon.entity';
 import { LoyaltyTransaction } from '../ledger/ledger.entity';
 import { LoyaltyOrg } from '../org/org.entity';
+import { seesPinLock } from '../pin/pin.service';
 import { LoyaltyCustomer } from './customer.entity';
 
 const MAX_PAGE = 200;
@@ -33,6 +34,17 @@ export class CustomerResolver {
     @Ctx() ctx: LoyaltyContext,
   ): Promise<LoyaltyTransaction[]> {
     return ctx.loaders.transactionsOf(Math.min(Math.max(first, 1), MAX_PAGE), before ?? null).load(customer.id);
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description:
+      'Until when PIN verification is refused for this customer (too many incorrect PINs; the POS gets ' +
+      'pin_attempts_exceeded); null when it is not. Shown to the customer, the org’s key and tokens with ' +
+      'tilt/loyalty:pos; null for every other reader',
+  })
+  pinLockedUntil(@Root() customer: LoyaltyCustomer, @Ctx() ctx: LoyaltyContext): Promise<Date | null> | null {
+    return seesPinLock(ctx.principal) ? ctx.loaders.pinLockedUntil.load(customer.id) : null;
   }
 
   @FieldResolver(() => [Coupon], { description: 'The customer’s coupons, newest first (by default the active ones)' })

@@ -20,6 +20,8 @@ export enum PinChallengeStatus {
   EXHAUSTED = 'EXHAUSTED',
   /** A fresh challenge was issued for the same customer and action. */
   SUPERSEDED = 'SUPERSEDED',
+  /** Closed when the customer's PIN lock began (too many wrong PINs): its PIN opens nothing, even after the lock. */
+  LOCKED = 'LOCKED',
 }
 
 /**

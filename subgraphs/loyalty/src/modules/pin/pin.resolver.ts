@@ -29,6 +29,14 @@ export class LoyaltyDashboard {
 
   @Field(() => [LoyaltyPendingPin], { description: 'Open PIN challenges, newest first; each lives 90 seconds' })
   pendingPins!: LoyaltyPendingPin[];
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'Until when PIN verification is refused for this customer after too many incorrect PINs (no PIN is shown ' +
+      'meanwhile: the POS is refused with pin_attempts_exceeded); null when it is not',
+  })
+  pinLockedUntil!: Date | null;
 }
 
 @Resolver()
@@ -40,6 +48,10 @@ export class PinResolver {
     const principal = requirePrincipal(ctx);
     requireScope(principal, LOYALTY_CUSTOMER_SCOPE);
     const customer = await ctx.services.customers.self(principal);
-    return { customer, pendingPins: await ctx.services.pins.pending(customer.id) };
+    const [pendingPins, [pinLockedUntil]] = await Promise.all([
+      ctx.services.pins.pending(customer.id),
+      ctx.services.pins.lockedUntil([customer.id]),
+    ]);
+    return { customer, pendingPins, pinLockedUntil };
   }
 }

@@ -1,15 +1,26 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Clock, type DomainError, decrypt, encrypt } from '@pos/kit';
+import { type Clock, type DomainError, type Principal, SCOPES, decrypt, encrypt } from '@pos/kit';
 import { loyaltyErrors } from '../action/loyalty.errors';
 import type { LoyaltyCustomer } from '../customer/customer.entity';
 import { type LoyaltyOrg, VerificationPreset } from '../org/org.entity';
 import { LoyaltyAction, PinChallenge, PinChallengeStatus } from './pin-challenge.entity';
+import { PinFailure } from './pin-failure.entity';
 
 /** Seed 004: a challenge lives 90 s and takes 3 wrong PINs. */
 export const PIN_TTL_MS = 90_000;
 export const PIN_ATTEMPTS = 3;
 export const PIN_PATTERN = /^\d{4}$/;
+
+/**
+ * The customer's PIN lock (settings LOYALTY_PIN_LOCK_CHALLENGES, LOYALTY_PIN_LOCK_WINDOW_SECONDS): once `challenges`
+ * challenges' worth of wrong PINs (3 each) fall within the window, the customer's PINs are locked until the oldest
+ * of them leaves it.
+ */
+export interface PinLockSettings {
+  challenges: number;
+  windowMs: number;
+}
 
 export interface PinKeys {
   /** Keys the PIN hash; without it, 10,000 guesses would reverse a stored hash. */
@@ -23,6 +34,18 @@ export function requiresPin(preset: VerificationPreset, action: LoyaltyAction): 
   if (preset === VerificationPreset.STRICT) return true;
   if (preset === VerificationPreset.BALANCED) return action !== LoyaltyAction.EARN;
   return false;
+}
+
+/**
+ * Who may see that a customer's PINs are locked: the customer, the org's key, a partner acting at the POS
+ * (tilt/loyalty:pos). A reader of the POS data (tilt/pos:read, a cashier) sees the customer but not the lock.
+ */
+export function seesPinLock(principal: Principal | null): boolean {
+  return (
+    principal?.kind === 'loyaltyCustomer' ||
+    principal?.kind === 'loyaltyOrg' ||
+    (principal?.scopes.includes(SCOPES.loyaltyPos) ?? false)
+  );
 }
 
 /** A PIN the customer's dashboard shows while its challenge is open. */
@@ -40,12 +63,19 @@ export interface PendingPin {
  * refusal that issued a challenge or counted a wrong attempt must be committed, and the caller throws it after
  * the commit. A PIN that passes is consumed in the same transaction as the action, so an action that fails after
  * the gate (a balance too low) leaves the PIN usable.
+ *
+ * Beyond each challenge's 3 attempts, wrong PINs are counted per customer (across challenges, actions and
+ * callers), each when it is given: a fresh challenge after 2 wrong PINs must not start the count again, or 2
+ * guesses per challenge would go on for ever. At the limit the customer is locked: their open challenges are
+ * closed, and every gated call is refused (pin_locked) without issuing a challenge or checking a PIN, until the
+ * window has passed over the oldest counted wrong PIN. A correct PIN takes nothing off the count.
  */
 export class PinService {
   constructor(
     private readonly em: EntityManager,
     private readonly keys: PinKeys,
     private readonly clock: Clock,
+    private readonly lock: PinLockSettings,
   ) {}
 
   async check(
@@ -56,22 +86,58 @@ export class PinService {
     pin: string | null | undefined,
   ): Promise<DomainError | null> {
     if (!requiresPin(org.preset, action)) return null;
+    const now = this.clock.now();
+    const [lockedUntil] = await this.lockedUntil([customer.id], tx);
+    if (lockedUntil) return loyaltyErrors.pinLocked(lockedUntil, now);
     if (pin === null || pin === undefined) return this.issue(tx, org, customer, action);
     const latest = await tx.findOne(PinChallenge, { customer, action }, { orderBy: { createdAt: 'desc' } });
-    // No challenge to answer (never issued, or the last one already let an action through): start one.
-    if (!latest || latest.status === PinChallengeStatus.VERIFIED || latest.status === PinChallengeStatus.SUPERSEDED) {
+    // No challenge to answer (never issued, the last one already let an action through, or a lock closed it).
+    if (
+      !latest ||
+      [PinChallengeStatus.VERIFIED, PinChallengeStatus.SUPERSEDED, PinChallengeStatus.LOCKED].includes(latest.status)
+    ) {
       return this.issue(tx, org, customer, action);
     }
     if (latest.status === PinChallengeStatus.EXHAUSTED) return loyaltyErrors.pinAttemptsExceeded();
-    if (this.clock.now() >= latest.expiresAt) return loyaltyErrors.pinExpired();
+    if (now >= latest.expiresAt) return loyaltyErrors.pinExpired();
     if (timingSafeEqual(Buffer.from(this.hashOf(latest.id, pin), 'hex'), Buffer.from(latest.pinHash, 'hex'))) {
       latest.status = PinChallengeStatus.VERIFIED;
       return null;
     }
     latest.attemptsLeft -= 1;
     if (latest.attemptsLeft <= 0) latest.status = PinChallengeStatus.EXHAUSTED;
+    tx.persist(Object.assign(new PinFailure(), { customer, challenge: latest, failedAt: now }));
+    // Wrong PINs that left the window count no more: pruned here, so the table holds at most a window's worth.
+    await tx.nativeDelete(PinFailure, { customer, failedAt: { $lte: this.windowStart() } });
     await tx.flush();
-    return loyaltyErrors.pinInvalid(latest.attemptsLeft);
+    if (!(await this.lockedUntil([customer.id], tx))[0]) return loyaltyErrors.pinInvalid(latest.attemptsLeft);
+    // This wrong PIN starts the lock: no open challenge may be answered during it (or after it: it lasts longer
+    // than a challenge lives), so they are closed now and leave the dashboard.
+    await tx.nativeUpdate(
+      PinChallenge,
+      { customer, status: PinChallengeStatus.OPEN },
+      { status: PinChallengeStatus.LOCKED },
+    );
+    if (latest.status === PinChallengeStatus.OPEN) latest.status = PinChallengeStatus.LOCKED;
+    await tx.flush();
+    return loyaltyErrors.pinInvalidLocked();
+  }
+
+  /**
+   * Until when each customer's PINs are locked, or null where they are not: locked while the window holds at least
+   * the limit of wrong PINs, so until the window passes over the `limit`-th most recent of them.
+   */
+  async lockedUntil(customerIds: readonly string[], em: EntityManager = this.em): Promise<Array<Date | null>> {
+    const limit = this.lock.challenges * PIN_ATTEMPTS;
+    const rows = await em.find(
+      PinFailure,
+      { customer: { $in: [...customerIds] }, failedAt: { $gt: this.windowStart() } },
+      { orderBy: { failedAt: 'desc' } },
+    );
+    return customerIds.map((id) => {
+      const counted = rows.filter((row) => row.customer.id === id);
+      return counted.length >= limit ? new Date(counted[limit - 1].failedAt.getTime() + this.lock.windowMs) : null;
+    });
   }
 
   /** The open, unexpired PINs of one customer, newest first, as their dashboard shows them. */
@@ -88,6 +154,10 @@ export class PinService {
       expiresAt: row.expiresAt,
       orgName: row.org.name,
     }));
+  }
+
+  private windowStart(): Date {
+    return new Date(this.clock.now().getTime() - this.lock.windowMs);
   }
 
   private async issue(tx: EntityManager, org: LoyaltyOrg, customer: LoyaltyCustomer, action: LoyaltyAction) {
