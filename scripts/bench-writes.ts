@@ -1,15 +1,15 @@
 /**
  * The "writes" part of `pnpm bench`: paying a check over REST (POST /pos/v2/1/checks/{posRef}/pay with a new
- * Idempotency-Key each time: gateway, payments subgraph, the check read from the checks subgraph, idempotency claim,
- * the check's ledger lock, the payment, its card and its outbox event in one transaction) against a plain pg loop in
- * Node sending the same SQL statements for the same work, in the same run, interleaved.
+ * Idempotency-Key each time: gateway, payments subgraph, the amount reserved on the check by the checks subgraph,
+ * idempotency claim, the check's ledger lock, the payment, its card and its outbox event in one transaction) against
+ * a plain pg loop in Node sending the same SQL statements for the same work, in the same run, interleaved.
  *
- * The loop's statements are those the payments and checks subgraphs send for one payment (from their code, and
- * checked against what MikroORM logs with MIKRO_ORM_DEBUG=true for one REST payment:
- * the idempotency claim; the check, its items and its taxes; then in one transaction the payable row's insert and
- * lock, the repeat lookup by invoice, the amount held, the payment, its card, the outbox's advisory lock, the event,
- * the webhook deliveries, pg_notify and the idempotency completion), with values of the same kind (the card token
- * sealed once beforehand). Worker i of each side pays its own check. After the run the bench counts, per side, the
+ * The loop's statements are those the payments and checks subgraphs send for one payment (from their code:
+ * the idempotency claim; the repeat lookup by invoice; the hold's outbox row; in one checks transaction the check
+ * locked, its items and taxes, what is held on it, the reservation; then in one payments transaction the payable
+ * row's insert and lock, the repeat lookup again, the hold locked, the amount held, the payment, its card, the hold's
+ * delete, the outbox's advisory lock, the event, the webhook deliveries, pg_notify and the idempotency completion),
+ * with values of the same kind (the card token sealed once beforehand). Worker i of each side pays its own check. After the run the bench counts, per side, the
  * payments, cards, events and completed idempotency keys each wrote: every request must have written one of each.
  */
 import { randomUUID } from 'node:crypto';
@@ -54,9 +54,17 @@ const SQL = {
            lease_until = excluded.lease_until, resource_id = null, response = null, created_at = now(), completed_at = null
        where k.created_at < now() - make_interval(hours => 24)
      returning 1`,
-  check: `select c.* from checks."check" c where c.tenant_id = $1 and c.location_id = $2 and c.pos_ref = $3`,
+  hold: `insert into payments.check_hold (payment_id, tenant_id, status, held_cents, created_at, updated_at)
+     values ($1, $2, 'reserving', $3, now(), now())`,
+  check: `select c.* from checks."check" c where c.tenant_id = $1 and c.location_id = $2 and c.pos_ref = $3 for update`,
   items: `select i.* from checks.check_item i where i.check_id = any($1::uuid[]) order by i.position`,
   taxes: `select t.* from checks.check_tax t where t.check_id = any($1::uuid[]) order by t.position`,
+  reserved: `select coalesce(sum(amount_cents), 0)::int as held, coalesce(bool_or(payment_id = $1), false) as mine
+     from checks.check_reservation where check_id = $2`,
+  reservation: `insert into checks.check_reservation (payment_id, check_id, amount_cents, created_at, updated_at)
+     values ($1, $2, $3, now(), now())`,
+  claimHold: `select h.* from payments.check_hold h where h.payment_id = $1 limit 1 for update`,
+  dropHold: `delete from payments.check_hold where payment_id = $1`,
   payable: `insert into payments.payable (id, tenant_id, kind, created_at) values ($1, $2, 'check', now()) on conflict (id) do nothing`,
   lock: `select id from payments.payable where id = $1 for update`,
   registered: `select p.* from payments.payment p where p.tenant_id = $1 and p.check_id is not null and p.processor = 'external'
@@ -82,6 +90,21 @@ const SQL = {
   complete: `update payments.idempotency_key set state = 'completed', resource_id = $1, response = $2::jsonb, completed_at = now()
      where tenant_id = $3 and caller = $4 and key = $5`,
 };
+
+/** Runs `work` in one transaction on a client of the pool, as each subgraph's transaction does. */
+async function inTransaction(db: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await db.connect();
+  try {
+    await client.query('begin');
+    await work(client);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
 
 interface OpenedCheck {
   id: string;
@@ -166,22 +189,29 @@ export async function writeBench(
       const invoice = `${run}-pg-${n}`;
       const claimed = await db.query(SQL.claim, [tenantId, caller, key, 'payCheck', randomUUID().replace(/-/g, '')]);
       if (!claimed.rowCount) throw new Error('idempotency claim not fresh');
-      const checkRows = await db.query<{ id: string; status: string }>(SQL.check, [tenantId, 1, check.posRef]);
-      const ids = checkRows.rows.map((row) => row.id);
-      await db.query(SQL.items, [ids]);
-      await db.query(SQL.taxes, [ids]);
-      if (checkRows.rows[0]?.id !== check.id) throw new Error(`check ${check.posRef} not found`);
-      const client = await db.connect();
-      try {
-        await client.query('begin');
+      if ((await db.query(SQL.registered, [tenantId, invoice])).rowCount) throw new Error('invoice already registered');
+      const paymentId = randomUUID();
+      await db.query(SQL.hold, [paymentId, tenantId, AMOUNT]);
+      await inTransaction(db, async (client) => {
+        const checkRows = await client.query<{ id: string; status: string }>(SQL.check, [tenantId, 1, check.posRef]);
+        const ids = checkRows.rows.map((row) => row.id);
+        await client.query(SQL.items, [ids]);
+        await client.query(SQL.taxes, [ids]);
+        if (checkRows.rows[0]?.id !== check.id) throw new Error(`check ${check.posRef} not found`);
+        const reserved = await client.query<{ held: number }>(SQL.reserved, [paymentId, check.id]);
+        if (PRICE - reserved.rows[0].held < AMOUNT) throw new Error('check paid off');
+        await client.query(SQL.reservation, [paymentId, check.id, AMOUNT]);
+      });
+      await inTransaction(db, async (client) => {
         await client.query(SQL.payable, [check.id, tenantId]);
         await client.query(SQL.lock, [check.id]);
         const registered = await client.query(SQL.registered, [tenantId, invoice]);
         if (registered.rowCount) throw new Error('invoice already registered');
+        if (!(await client.query(SQL.claimHold, [paymentId])).rowCount) throw new Error('hold gone');
         const held = await client.query<{ held: string }>(SQL.held, [check.id]);
         if (PRICE - Number(held.rows[0]?.held ?? 0) < AMOUNT) throw new Error('check paid off');
-        const paymentId = randomUUID();
         await client.query(SQL.payment, [paymentId, tenantId, check.id, AMOUNT, 1, invoice, 'A1']);
+        await client.query(SQL.dropHold, [paymentId]);
         await client.query(SQL.card, [paymentId, sealed]);
         await client.query(SQL.outboxLock);
         const payload = JSON.stringify({
@@ -203,13 +233,7 @@ export async function writeBench(
           caller,
           key,
         ]);
-        await client.query('commit');
-      } catch (error) {
-        await client.query('rollback').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 

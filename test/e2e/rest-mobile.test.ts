@@ -426,6 +426,82 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     );
   });
 
+  it('refuses, through the gateway, to edit a paid check below what was paid; the reservations stay internal', async () => {
+    const { posRef, id } = await openCheck(4000);
+    const posToken = await stack.token();
+    const added = await stack.graphql(
+      `mutation($id: ID!) { addCheckItem(checkId: $id, item: { posRef: "W", name: "Wine", quantity: 1, price: 1000 }) { items { id } } }`,
+      { id },
+      posToken,
+    );
+    const wine = added.body.data!.addCheckItem.items[1].id;
+    const paid = await pay(1, posRef, {
+      amount: 5000,
+      card: CARD,
+      transaction: { authorizationCode: 'A', invoice: randomUUID() },
+    });
+    expect(paid.body.remainingAmount).toBe('0');
+    const removed = await stack.graphql(
+      `mutation($id: ID!, $item: ID!) { removeCheckItem(checkId: $id, itemId: $item) { total } }`,
+      { id, item: wine },
+      posToken,
+    );
+    expect(removed.body.errors![0]).toMatchObject({
+      message: 'The check’s total cannot go below what is paid or being paid on it',
+      extensions: {
+        code: 'CONFLICT',
+        reason: 'check_total_below_paid',
+        details: ['total: would be 4000; paid or being paid: 5000'],
+      },
+    });
+    const check = await call('GET', `/pos/v2/1/checks/${posRef}`);
+    expect(check.body).toEqual(expect.objectContaining({ total: 5000, paymentAmountPaid: 5000, paymentAmountDue: 0 }));
+
+    // Only the payments subgraph reserves: the public graph has no such field.
+    const reserve = await stack.graphql(
+      `mutation { reserveCheckAmount(locationId: "1", posRef: "1-101", paymentId: "${randomUUID()}", amountCents: 1) { id } }`,
+      {},
+      posToken,
+    );
+    expect(reserve.body.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('collects one bill once: paying an order (v1) and its check (v2) at the same moment, one of the two is refused', async () => {
+    const partner = await stack.token();
+    for (let round = 0; round < 5; round++) {
+      const order = await call('POST', '/pos/v1/orders', {
+        token: partner,
+        body: { location_id: 1, currency: 'USD', total_cents: 2500 },
+      });
+      expect(order.status).toBe(201);
+      const { posRef } = await openCheck(2500, { orderId: order.body.id });
+      const [v1, v2] = await Promise.all([
+        call('POST', `/pos/v1/orders/${order.body.id}/payments`, {
+          token: partner,
+          body: { amount_cents: 2500, currency: 'USD', card_token: 'tok_visa' },
+        }),
+        pay(1, posRef, { amount: 2500, card: CARD, transaction: { authorizationCode: 'A', invoice: randomUUID() } }),
+      ]);
+      const won = [v1.status === 201, v2.status === 200];
+      expect([round, won.filter(Boolean).length]).toEqual([round, 1]);
+      if (won[0]) {
+        expect(v2.status).toBe(400);
+        expect(v2.body).toEqual(seedError(400, /more than the check still owes/));
+        expect(v2.body.details).toEqual(['amount due: 0']);
+      } else {
+        expect(v1.status).toBe(422);
+        expect(v1.body).toMatchObject({ code: 'amount_exceeds_due', details: ['amount due: 0'] });
+      }
+      // One ledger: the order lists the one payment, whichever API took it.
+      const read = await stack.graphql(
+        `query($id: ID!) { order(id: $id) { payments { amountCents status } } }`,
+        { id: order.body.id },
+        partner,
+      );
+      expect(read.body.data!.order.payments).toEqual([{ amountCents: 2500, status: 'APPROVED' }]);
+    }
+  });
+
   it('never logs a card token', async () => {
     const { posRef } = await openCheck(900);
     const token = `tok_never_logged_${randomUUID()}`;

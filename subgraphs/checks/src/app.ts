@@ -2,7 +2,7 @@ import { EntityClient, type SubgraphDefinition, buildFederatedSchema, settingsOf
 import { checksEnv } from './config';
 import { type ChecksContext, type ChecksRuntime, buildContext } from './context';
 import { migrations } from './migrations';
-import { Check, CheckItem, CheckTax } from './modules/check/check.entity';
+import { Check, CheckItem, CheckReservation, CheckTax } from './modules/check/check.entity';
 import { checkReference } from './modules/check/check.reference';
 import { CheckResolver, LocationChecksResolver, OrderChecksResolver } from './modules/check/check.resolver';
 import { seedDemo } from './seed';
@@ -12,7 +12,7 @@ export const checks: SubgraphDefinition<ChecksContext, ChecksRuntime> = {
   name: 'checks',
   pgSchema: 'checks',
   defaultPort: 4002,
-  entities: [Check, CheckItem, CheckTax],
+  entities: [Check, CheckItem, CheckTax, CheckReservation],
   migrations,
   env: checksEnv,
   buildSchema: () =>

@@ -15,8 +15,10 @@ import { PaymentEventHub } from './modules/payment-event/payment-event.hub';
 import { PaymentEventResolver } from './modules/payment-event/payment-event.resolver';
 import { Payable } from './modules/payable/payable.entity';
 import { Payment } from './modules/payment/payment.entity';
-import { startExpirySweeper } from './modules/payment/payment.expiry';
+import { expireOverduePayments, startSweeper } from './modules/payment/payment.expiry';
 import { paymentReference } from './modules/payment/payment.reference';
+import { CheckHold } from './modules/check/check-hold.entity';
+import { syncCheckReservations } from './modules/check/check-reservation';
 import { CheckPaymentsResolver } from './modules/check/check.resolver';
 import { PaymentCard } from './modules/payment/payment-card.entity';
 import { OrderPaymentsResolver, PaymentResolver } from './modules/payment/payment.resolver';
@@ -37,6 +39,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
     PaymentCard,
     Refund,
     Payable,
+    CheckHold,
     PaymentEvent,
     WebhookEndpoint,
     WebhookDelivery,
@@ -73,7 +76,9 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
         })
       : new ValorSandbox();
     const orders = new EntityClient(settings.ORDERS_URL, config.INTERNAL_JWT_SECRET);
-    const checks = new EntityClient(settings.CHECKS_URL, config.INTERNAL_JWT_SECRET);
+    // A reservation waits its turn for the check's row lock behind the check's other payments, as a payment waits
+    // for its ledger lock here: 15 s, not the 5 s of a read, and still well inside the gateway's 30 s.
+    const checks = new EntityClient(settings.CHECKS_URL, config.INTERNAL_JWT_SECRET, 15_000);
     const cardKey = purposeKey(settings.KEY_ENCRYPTION_KEY, 'payments/card-tokens');
     const webhookKey = purposeKey(settings.KEY_ENCRYPTION_KEY, 'payments/webhook-secrets');
     const allowPrivateWebhookUrls = settings.WEBHOOK_ALLOW_PRIVATE_URLS
@@ -92,14 +97,17 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
         })
       : null;
     webhookDispatcher?.start();
-    // Pending payments past their checkout's expiry (payment.expired); a sale may take VALOR_TIMEOUT_MS and its
-    // technical void as long again, so younger payments are left to the request that is still handling them.
-    const expiry = startExpirySweeper({
-      orm,
-      processor,
+    const sweeper = startSweeper(
+      {
+        // Pending payments past their checkout's expiry (payment.expired); a sale may take VALOR_TIMEOUT_MS and its
+        // technical void as long again, so younger payments are left to the request that is still handling them.
+        expiry: () =>
+          expireOverduePayments({ orm, processor, logger, inFlightGraceMs: 2 * settings.VALOR_TIMEOUT_MS + 30_000 }),
+        // Reservations on checks of payments that were never recorded, or that now hold less.
+        checkHolds: () => syncCheckReservations({ orm, checks, logger }),
+      },
       logger,
-      inFlightGraceMs: 2 * settings.VALOR_TIMEOUT_MS + 30_000,
-    });
+    );
     return {
       events,
       processor,
@@ -110,7 +118,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
       allowPrivateWebhookUrls,
       webhookDispatcher,
       close: async () => {
-        await expiry.stop();
+        await sweeper.stop();
         await webhookDispatcher?.stop();
         await events.close();
       },

@@ -28,12 +28,15 @@ export function buildContext(base: RequestContext, runtime: PaymentsRuntime) {
     payments: new PaymentService(base.em, {
       processor: runtime.processor,
       orders: runtime.orders,
+      checks: runtime.checks,
       logger: base.logger,
       requestId: base.requestId,
     }),
     checkPayments: new CheckPaymentService(base.em, {
       checks: runtime.checks,
+      orders: runtime.orders,
       cardKey: runtime.cardKey,
+      logger: base.logger,
       requestId: base.requestId,
     }),
     webhooks: new WebhookService(base.em, {

@@ -173,7 +173,7 @@ A location of another partner is a 404.`,
     summary: 'Pay for a specific check',
     description: `Registers a sale the mobile provider ran with its processor (steps 5 and 6 of the seed's flow): the
 amount (cents) counts against what the check owes, the tip is recorded apart. Refused with 400: an amount above what
-is due, a locked or closed check, an expired card, a processor transaction (\`transaction.invoice\`) already
+is due (for a check of an order, also above what the order still owes: one bill), a locked or closed check, an expired card, a processor transaction (\`transaction.invoice\`) already
 registered with other details. Registering the same transaction again with the same details answers with the first
 payment. Card type codes: ${cardTypes}. Only the card's type, last four digits, expiry, holder name and the processor
 tokens are stored (the tokens encrypted). ${IDEMPOTENCY}`,

@@ -194,3 +194,27 @@ export class CheckTax {
   @Property({ type: 'integer', nullable: true })
   amountCents: number | null = null;
 }
+
+/**
+ * An amount the payments subgraph holds on a check for one payment (the key): reserved under the check's row lock
+ * before the payment is recorded, lowered when the payment gives money back, removed at 0. The reservations of a
+ * check never exceed its total, and no edit takes the total below them: that is how a check and the payments on it
+ * agree without either service touching the other's tables.
+ */
+@Entity({ tableName: 'check_reservation' })
+export class CheckReservation {
+  @PrimaryKey({ type: 'uuid' })
+  paymentId!: string;
+
+  @ManyToOne(() => Check, { deleteRule: 'cascade', index: true })
+  check!: Check;
+
+  @Property({ type: 'integer' })
+  amountCents!: number;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz' })
+  updatedAt: Date = new Date();
+}

@@ -7,7 +7,7 @@ import {
   READ_SCOPES,
   requireReader,
 } from '@pos/kit';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ChecksContext } from '../../context';
 import { LocationRef } from '../location/location.type';
 import { OrderRef } from '../order/order.type';
@@ -125,6 +125,38 @@ export class CheckResolver {
   @Mutation(() => Check, { description: 'Closes the check for good (scope tilt/pos:orders)' })
   closeCheck(@Arg('checkId', () => ID) checkId: string, @Ctx() ctx: ChecksContext): Promise<Check> {
     return ctx.services.checks.close(requirePrincipal(ctx), checkId);
+  }
+
+  // The payments subgraph's side of a payment on a check, never a client's: @inaccessible keeps both off the public
+  // graph, and payments calls them here directly with the caller's signed context.
+  @Directive('@inaccessible')
+  @Mutation(() => Check, {
+    description:
+      'Server-side only (payments): holds an amount of the check for a payment about to be recorded, under the ' +
+      'check’s lock; refused above the total less what is held. Idempotent by paymentId (scope tilt/mobile:payments)',
+  })
+  reserveCheckAmount(
+    @Arg('locationId', () => ID) locationId: string,
+    @Arg('posRef') posRef: string,
+    @Arg('paymentId', () => ID) paymentId: string,
+    @Arg('amountCents', () => Int) amountCents: number,
+    @Ctx() ctx: ChecksContext,
+  ): Promise<Check> {
+    return ctx.services.checks.reserve(requirePrincipal(ctx), { locationId, posRef, paymentId, amountCents });
+  }
+
+  @Directive('@inaccessible')
+  @Mutation(() => Int, {
+    description:
+      'Server-side only (payments): lowers what a payment holds on its check to heldCents (0 forgets it); never ' +
+      'raises it. Answers what stays held (scope tilt/mobile:payments)',
+  })
+  releaseCheckReservation(
+    @Arg('paymentId', () => ID) paymentId: string,
+    @Arg('heldCents', () => Int) heldCents: number,
+    @Ctx() ctx: ChecksContext,
+  ): Promise<number> {
+    return ctx.services.checks.release(requirePrincipal(ctx), paymentId, heldCents);
   }
 
   @FieldResolver(() => [CheckItem])

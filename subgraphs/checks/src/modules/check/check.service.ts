@@ -1,4 +1,4 @@
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type FilterQuery, LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   callerScope,
@@ -18,7 +18,8 @@ import {
   requireScope,
   textProblems,
 } from '@pos/kit';
-import { CHECK_LIMITS, Check, CheckItem, CheckStatus, CheckTax } from './check.entity';
+import { CHECK_LIMITS, Check, CheckItem, CheckReservation, CheckStatus, CheckTax } from './check.entity';
+import { checkErrors } from './check.errors';
 import type {
   CheckItemInput,
   CheckTaxInput,
@@ -38,6 +39,14 @@ export interface CheckDeps {
 export interface CheckQuery {
   status: readonly CheckStatus[];
   orderNumber: string | null;
+}
+
+/** What the payments subgraph asks to hold on a check for a payment it is about to record. */
+export interface ReservationRequest {
+  locationId: string;
+  posRef: string;
+  paymentId: string;
+  amountCents: number;
 }
 
 export const OPEN_CHECKS: CheckQuery = { status: [CheckStatus.OPEN], orderNumber: null };
@@ -69,7 +78,9 @@ const WITH_LINES = { populate: ['items', 'appliedTaxes'] as const, strategy: 'se
 
 /**
  * Checks of the caller's tenant, and of the locations a POS user's roles allow. Every change runs under the
- * check's row lock (so concurrent changes queue instead of overwriting each other) and bumps its version.
+ * check's row lock (so concurrent changes queue instead of overwriting each other) and bumps its version. The
+ * payments subgraph's reservations take the same lock, so what payments hold on a check and its total are always
+ * read together: the total never goes below them.
  */
 export class CheckService {
   constructor(
@@ -312,13 +323,82 @@ export class CheckService {
     return this.setLocked(principal, checkIdArg, false);
   }
 
-  /** Closes the check for good: a closed check is never changed or reopened. */
+  /**
+   * Closes the check for good: a closed check is never changed or reopened. A check paid in part closes (the rest
+   * was settled at the POS, e.g. in cash); one holding more payments than its total does not.
+   */
   async close(principal: Principal, checkIdArg: string): Promise<Check> {
     requireScope(principal, SCOPES.posOrders);
     const checkId = parseUuidArg(checkIdArg, 'checkId');
     return this.edit(principal, checkId, (check) => {
       check.status = CheckStatus.CLOSED;
       check.closedAt = new Date();
+    });
+  }
+
+  /**
+   * Holds `amountCents` of the check for a payment the payments subgraph is about to record. Under the check's row
+   * lock, so it is ordered with every edit: refused when the check is not open or is locked, or when its total less
+   * what is already held is below the amount. Idempotent by payment id: a retried call finds its reservation and
+   * changes nothing. Answers the check as it is under the lock.
+   */
+  async reserve(principal: Principal, request: ReservationRequest): Promise<Check> {
+    requireScope(principal, SCOPES.mobilePayments);
+    const locationId = parseIntIdArg(request.locationId, 'locationId');
+    const paymentId = parseUuidArg(request.paymentId, 'paymentId');
+    const problems = [
+      ...textProblems(request.posRef, 'posRef', CHECK_LIMITS.posRef, true),
+      ...amountProblems(request.amountCents, 'amountCents', 1),
+    ];
+    if (problems.length) throw badInput('Invalid reservation', problems);
+    if (!mayActAtLocation(principal, locationId)) throw notFound('Check');
+    return this.locked(principal, { locationId, posRef: request.posRef }, async (check, tx) => {
+      const { held, mine } = await heldOn(tx, check.id, paymentId);
+      if (mine) return check;
+      if (check.status !== CheckStatus.OPEN)
+        throw conflict('check_not_open', 'The check is not open and cannot be paid');
+      if (check.isLocked) throw conflict('check_locked', 'The check is locked and cannot be paid');
+      const due = totalsOf(check).total - held;
+      if (request.amountCents > due) throw checkErrors.amountExceedsDue(Math.max(due, 0));
+      const reservation = new CheckReservation();
+      Object.assign(reservation, { paymentId, check, amountCents: request.amountCents });
+      tx.persist(reservation);
+      try {
+        await tx.flush();
+      } catch (error) {
+        // Payment ids are the payments subgraph's own UUIDs: one on another check is a caller's mistake.
+        if (error instanceof UniqueConstraintViolationException) {
+          throw badInput('Invalid reservation', ['paymentId: already holds an amount on another check']);
+        }
+        throw error;
+      }
+      return check;
+    });
+  }
+
+  /**
+   * Lowers what a payment holds on its check to `heldCents` (what it still holds after a refund, a void or an
+   * expiry; 0 when it was never recorded), never raising it, and forgets it at 0. Whatever the check's state: money
+   * given back is given back. Idempotent, and a payment unknown here (or another tenant's) changes nothing. Answers
+   * what stays held.
+   */
+  async release(principal: Principal, paymentIdArg: string, heldCents: number): Promise<number> {
+    requireScope(principal, SCOPES.mobilePayments);
+    const paymentId = parseUuidArg(paymentIdArg, 'paymentId');
+    const problems = amountProblems(heldCents, 'heldCents');
+    if (problems.length) throw badInput('Invalid release', problems);
+    // Lowering never needs the check's row lock: an edit that read the higher amount only refused too much.
+    return this.em.transactional(async (tx) => {
+      const [row] = await tx.execute<Array<{ amount_cents: number }>>(
+        `update checks.check_reservation r set amount_cents = least(r.amount_cents, ?), updated_at = now()
+         from checks."check" c where c.id = r.check_id and c.tenant_id = ? and r.payment_id = ?
+         returning r.amount_cents`,
+        [heldCents, principal.tenantId, paymentId],
+      );
+      if (!row) return 0;
+      if (row.amount_cents > 0) return row.amount_cents;
+      await tx.execute(`delete from checks.check_reservation where payment_id = ? and amount_cents = 0`, [paymentId]);
+      return 0;
     });
   }
 
@@ -357,18 +437,11 @@ export class CheckService {
     checkId: string,
     apply: (check: Check, tx: EntityManager) => boolean,
   ): Promise<Check> {
-    return this.em.transactional(async (tx) => {
-      // Locked alone: FOR UPDATE cannot cover the nullable side of the joins a populate would add.
-      const check = await tx.findOne(
-        Check,
-        { id: checkId, ...callerScope(principal) },
-        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
-      );
-      if (!check) throw notFound('Check');
+    return this.locked(principal, { id: checkId }, async (check, tx) => {
       if (check.status === CheckStatus.CLOSED) {
         throw conflict('check_closed', 'The check is closed and cannot be changed');
       }
-      await tx.populate(check, ['items', 'appliedTaxes'], { refresh: true });
+      const before = totalsOf(check).total;
       if (!apply(check, tx)) return check;
       const { total } = totalsOf(check);
       if (total > MAX_AMOUNT_CENTS) {
@@ -376,12 +449,62 @@ export class CheckService {
           `total: would be ${total}; must be at most ${MAX_AMOUNT_CENTS}`,
         ]);
       }
+      await assertHeldCovered(tx, check, before, total);
       check.version += 1;
       check.updatedAt = new Date();
       await tx.flush();
       return check;
     });
   }
+
+  /** Runs `run` on the caller's check (found by `where`), its items and taxes loaded, under its row lock. */
+  private locked<T>(
+    principal: Principal,
+    where: FilterQuery<Check>,
+    run: (check: Check, tx: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    return this.em.transactional(async (tx) => {
+      // Locked alone: FOR UPDATE cannot cover the nullable side of the joins a populate would add.
+      const check = await tx.findOne(
+        Check,
+        { ...callerScope(principal), ...(where as object) },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+      );
+      if (!check) throw notFound('Check');
+      await tx.populate(check, ['items', 'appliedTaxes'], { refresh: true });
+      return run(check, tx);
+    });
+  }
+}
+
+/**
+ * What payments hold on a check: recorded payments, and reservations of payments about to be recorded; and whether
+ * `paymentId` is among them (one query: it runs under the check's lock, which every payment of the check queues for).
+ */
+async function heldOn(
+  tx: EntityManager,
+  checkId: string,
+  paymentId: string | null = null,
+): Promise<{ held: number; mine: boolean }> {
+  const [row] = await tx.execute<Array<{ held: number; mine: boolean }>>(
+    `select coalesce(sum(amount_cents), 0)::int as held, coalesce(bool_or(payment_id = ?), false) as mine
+     from checks.check_reservation where check_id = ?`,
+    [paymentId, checkId],
+  );
+  return row;
+}
+
+/**
+ * What payments hold on the check bounds its total from below: a change that lowers the total is refused beneath
+ * it (one that raises it always goes through), and a check is not closed holding more than its total, which would
+ * hide an overpayment. Called under the check's row lock, where reservations are taken too.
+ */
+async function assertHeldCovered(tx: EntityManager, check: Check, before: number, total: number): Promise<void> {
+  const closing = check.status === CheckStatus.CLOSED;
+  if (total >= before && !closing) return;
+  const { held } = await heldOn(tx, check.id);
+  if (total >= held) return;
+  throw closing ? checkErrors.closeOverpaid(total, held) : checkErrors.totalBelowPaid(total, held);
 }
 
 const nextPosition = (rows: ReadonlyArray<{ position: number }>) =>

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  DomainError,
   type EntityClient,
   IdempotencyStore,
+  type Logger,
   type Principal,
   SCOPES,
   amountProblems,
@@ -22,33 +25,51 @@ import { PaymentCard } from '../payment/payment-card.entity';
 import { EXTERNAL_PROCESSOR, EntryMode, Payment, PaymentStatus } from '../payment/payment.entity';
 import { amountHeld, amountsHeld, lockPayable, restorePayment } from '../payment/payment.service';
 import { transition } from '../payment/payment.state';
+import { abandonHold, claimHold, openHold, pushCheckHold } from './check-reservation';
 import type { CheckCardInput, PayCheckInput } from './check.inputs';
 
 export interface CheckPaymentDeps {
-  /** The checks subgraph, read through the graph for the check being paid. */
+  /** The checks subgraph: reserves the amount on the check being paid, and reads it. */
   checks: EntityClient;
+  /** The orders subgraph, read for the order a check belongs to (one bill, one ledger). */
+  orders: EntityClient;
   /** Seals the card's processor tokens at rest. */
   cardKey: Buffer;
+  logger: Logger;
   requestId: string;
   now?: () => Date;
 }
 
-/** What paying a check needs to know about it, read from the checks subgraph as the caller. */
+/** What paying a check needs to know about it, from the checks subgraph as the caller. */
 interface CheckFacts {
   id: string;
-  status: string;
-  isLocked: boolean;
   total: number;
   currency: string;
   location: { id: string };
+  order: { id: string } | null;
 }
-const CHECK_FACTS = 'id status isLocked total currency location { id }';
+const CHECK_FACTS = 'id total currency location { id } order { id }';
+const RESERVE = `mutation ReserveCheckAmount($locationId: ID!, $posRef: String!, $paymentId: ID!, $amountCents: Int!) {
+  reserveCheckAmount(locationId: $locationId, posRef: $posRef, paymentId: $paymentId, amountCents: $amountCents) {
+    ${CHECK_FACTS}
+  }
+}`;
+
+/** The order a check belongs to, as its bill: what it totals, in which currency. */
+interface OrderFacts {
+  id: string;
+  totalCents: number;
+  currency: string;
+}
 
 export interface CheckPaymentResult {
   payment: Payment;
   remainingAmountCents: number;
   replayed: boolean;
 }
+
+/** Completes the request's idempotency key (if it has one) with its result, in the result's transaction. */
+type CompleteKey = (tx: EntityManager, result: CheckPaymentResult) => Promise<void>;
 
 const invoiceTaken = (invoice: string) =>
   conflict('invoice_already_registered', 'This processor transaction is already registered', [
@@ -75,9 +96,14 @@ export function cardProblems(card: CheckCardInput, now: Date): string[] {
 }
 
 /**
- * Payments on checks registered by mobile payment providers (shared/seeds/003): the provider has run the sale with
- * its processor and registers its outcome here. No processor is called, so the payment is recorded approved in one
- * transaction, under the check's ledger lock, with its `payment.approved` outbox event.
+ * Payments on checks registered by mobile payment providers (the mobile payments API): the provider has run the
+ * sale with its processor and registers its outcome here. No processor is called, so the payment is recorded
+ * approved, with its `payment.approved` outbox event.
+ *
+ * The check's total is the checks subgraph's: the amount is first reserved there, under the check's own lock (see
+ * check-reservation.ts), so no edit can take the total below what is paid, and the check's state (open, unlocked)
+ * and total are read at that moment. A check that belongs to an order is one bill with it: its payments are
+ * recorded on the order too, under the order's ledger lock, and may not exceed what the order still owes either.
  */
 export class CheckPaymentService {
   constructor(
@@ -118,62 +144,117 @@ export class CheckPaymentService {
         replayed: true,
       };
     }
-    try {
-      const check = await this.deps.checks.fetch<CheckFacts>(
-        principal,
-        this.deps.requestId,
-        'Check',
-        { location: { id: String(locationId) }, posRef: input.posRef },
-        CHECK_FACTS,
-      );
-      if (!check) throw notFound('Check');
-      return await this.em.transactional(async (tx) => {
-        const result = await this.record(tx, principal, check, input);
-        if (claim?.token) {
-          await store.complete(tx, claim.token, result.payment.id, {
-            payment: entitySnapshot(result.payment),
-            remainingAmountCents: result.remainingAmountCents,
-          });
-        }
-        return result;
+    const complete: CompleteKey = async (tx, result) => {
+      if (!claim?.token) return;
+      await store.complete(tx, claim.token, result.payment.id, {
+        payment: entitySnapshot(result.payment),
+        remainingAmountCents: result.remainingAmountCents,
       });
+    };
+    try {
+      return (
+        (await this.repeated(principal, locationId, input, complete)) ??
+        (await this.register(principal, locationId, input, complete))
+      );
     } catch (error) {
       await store.abandon(claim);
       throw error;
     }
   }
 
-  /** Under the check's ledger lock: refuse what cannot be paid, find a repeated registration, or record the payment. */
+  /**
+   * A processor transaction registered before answers with its first payment, whatever the check's state now (the
+   * POS may have closed the check it completed), and reserves nothing. Null when it is new.
+   */
+  private async repeated(
+    principal: Principal,
+    locationId: number,
+    input: PayCheckInput,
+    complete: CompleteKey,
+  ): Promise<CheckPaymentResult | null> {
+    const registered = await findRegistration(this.em, principal.tenantId, input.transaction.invoice);
+    if (!registered) return null;
+    const check = await this.deps.checks.fetch<CheckFacts>(
+      principal,
+      this.deps.requestId,
+      'Check',
+      { location: { id: String(locationId) }, posRef: input.posRef },
+      CHECK_FACTS,
+    );
+    if (!check) throw notFound('Check');
+    assertSameRegistration(registered, check, input);
+    const order = await this.orderOf(principal, check);
+    return this.em.transactional(async (tx) => {
+      const result = { payment: registered, remainingAmountCents: await owedOn(tx, check, order), replayed: true };
+      await complete(tx, result);
+      return result;
+    });
+  }
+
+  /** A new registration: reserve the amount on the check, then record the payment (check-reservation.ts). */
+  private async register(
+    principal: Principal,
+    locationId: number,
+    input: PayCheckInput,
+    complete: CompleteKey,
+  ): Promise<CheckPaymentResult> {
+    const paymentId = randomUUID();
+    await openHold(this.em, principal.tenantId, paymentId, input.amountCents);
+    let check: CheckFacts;
+    try {
+      const reserved = await this.deps.checks.execute<{ reserveCheckAmount: CheckFacts }>(
+        principal,
+        this.deps.requestId,
+        'Check',
+        RESERVE,
+        { locationId: String(locationId), posRef: input.posRef, paymentId, amountCents: input.amountCents },
+      );
+      check = reserved.reserveCheckAmount;
+    } catch (error) {
+      await this.abandon(paymentId);
+      // The same transaction registered by a retry still in flight took what the check had left: its first answer.
+      if (error instanceof DomainError && error.reason === 'amount_exceeds_due') {
+        const repeat = await this.repeated(principal, locationId, input, complete);
+        if (repeat) return repeat;
+      }
+      throw error;
+    }
+    try {
+      const order = await this.orderOf(principal, check);
+      const result = await this.em.transactional(async (tx) => {
+        const recorded = await this.record(tx, principal, check, order, paymentId, input);
+        await complete(tx, recorded);
+        return recorded;
+      });
+      // A concurrent registration of this very transaction was recorded first: ours holds nothing.
+      if (result.replayed) await this.abandon(paymentId);
+      return result;
+    } catch (error) {
+      await this.abandon(paymentId);
+      throw error;
+    }
+  }
+
+  /**
+   * Under the bill's ledger lock (the order's when the check belongs to one, else the check's): find a repeated
+   * registration, or refuse what the bill no longer owes, or claim the payment's hold and record the payment.
+   */
   private async record(
     tx: EntityManager,
     principal: Principal,
     check: CheckFacts,
+    order: OrderFacts | null,
+    paymentId: string,
     input: PayCheckInput,
   ): Promise<CheckPaymentResult> {
-    await lockPayable(tx, principal.tenantId, check.id, 'check');
-    const due = () => amountHeld(tx, 'check_id', check.id).then((held) => Math.max(check.total - held, 0));
-
-    const registered = await tx.findOne(Payment, {
-      tenantId: principal.tenantId,
-      checkId: { $ne: null },
-      processor: EXTERNAL_PROCESSOR,
-      processorReference: input.transaction.invoice,
-    });
+    await lockPayable(tx, principal.tenantId, order?.id ?? check.id, order ? 'order' : 'check');
+    const registered = await findRegistration(tx, principal.tenantId, input.transaction.invoice);
     if (registered) {
-      const same =
-        registered.checkId === check.id &&
-        registered.amountCents === input.amountCents &&
-        registered.tipCents === input.tipCents &&
-        registered.authorizationCode === input.transaction.authorizationCode;
-      if (!same) throw invoiceTaken(input.transaction.invoice);
-      return { payment: registered, remainingAmountCents: await due(), replayed: true };
+      assertSameRegistration(registered, check, input);
+      return { payment: registered, remainingAmountCents: await owedOn(tx, check, order), replayed: true };
     }
-
-    // The check's state is checked after the repeat lookup, so a retried registration that completed the check
-    // (which the POS may then close) still gets its first answer.
-    if (check.status !== 'OPEN') throw conflict('check_not_open', 'The check is not open and cannot be paid');
-    if (check.isLocked) throw conflict('check_locked', 'The check is locked and cannot be paid');
-    const owed = await due();
+    await claimHold(tx, paymentId);
+    const owed = await owedOn(tx, check, order);
     if (input.amountCents > owed) {
       throw unprocessable('amount_exceeds_due', `The amount is more than the check still owes (${owed})`, [
         `amount due: ${owed}`,
@@ -182,9 +263,11 @@ export class CheckPaymentService {
 
     const payment = new Payment();
     Object.assign(payment, {
+      id: paymentId,
       tenantId: principal.tenantId,
       locationId: Number(check.location.id),
       checkId: check.id,
+      orderId: order?.id ?? null,
       amountCents: input.amountCents,
       tipCents: input.tipCents,
       currency: check.currency,
@@ -218,6 +301,59 @@ export class CheckPaymentService {
     if (event) await recordPaymentEvent(tx, payment, event);
     return { payment, remainingAmountCents: owed - input.amountCents, replayed: false };
   }
+
+  /** The order a check belongs to (its bill), or null; in the check's currency, or the payment is refused. */
+  private async orderOf(principal: Principal, check: CheckFacts): Promise<OrderFacts | null> {
+    if (!check.order) return null;
+    const order = await this.deps.orders.fetch<OrderFacts>(
+      principal,
+      this.deps.requestId,
+      'Order',
+      check.order.id,
+      'id totalCents currency',
+    );
+    if (!order) throw notFound('Order');
+    if (order.currency !== check.currency) {
+      throw unprocessable('currency_mismatch', `The check's order is in ${order.currency}`, [
+        `currency: the check is in ${check.currency}`,
+      ]);
+    }
+    return order;
+  }
+
+  /** The payment will not be recorded: its hold goes to 0 now if possible, else in the sweep. */
+  private async abandon(paymentId: string): Promise<void> {
+    try {
+      await abandonHold(this.em, paymentId);
+      await pushCheckHold(this.em, this.deps.checks, paymentId, this.deps.requestId);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, paymentId }, 'check hold not released; the sweep will release it');
+    }
+  }
+}
+
+/** A registration of this processor transaction on any check of the tenant. */
+const findRegistration = (em: EntityManager, tenantId: string, invoice: string) =>
+  em.findOne(Payment, { tenantId, checkId: { $ne: null }, processor: EXTERNAL_PROCESSOR, processorReference: invoice });
+
+/** The same invoice with other details (or on another check) is someone else's transaction. */
+function assertSameRegistration(registered: Payment, check: { id: string }, input: PayCheckInput): void {
+  const same =
+    registered.checkId === check.id &&
+    registered.amountCents === input.amountCents &&
+    registered.tipCents === input.tipCents &&
+    registered.authorizationCode === input.transaction.authorizationCode;
+  if (!same) throw invoiceTaken(input.transaction.invoice);
+}
+
+/**
+ * What may still be paid on the check: its total less what its payments hold, and, when it belongs to an order,
+ * no more than the order still owes (the order's ledger counts every payment of the bill, its checks' too).
+ */
+async function owedOn(tx: EntityManager, check: CheckFacts, order: OrderFacts | null): Promise<number> {
+  const onCheck = check.total - (await amountHeld(tx, 'check_id', check.id));
+  const onOrder = order ? order.totalCents - (await amountHeld(tx, 'order_id', order.id)) : onCheck;
+  return Math.max(Math.min(onCheck, onOrder), 0);
 }
 
 /** cashAmountDue under dual pricing: the unpaid share of the card total, at cash prices. */

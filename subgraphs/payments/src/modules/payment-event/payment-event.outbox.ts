@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { lowerCheckHold } from '../check/check-reservation';
 import type { Payment } from '../payment/payment.entity';
 import { WebhookDeliveryStatus, WebhookEndpointStatus } from '../webhook/webhook.entity';
 import { PaymentEvent, paymentEventPayload } from './payment-event.entity';
@@ -14,7 +15,8 @@ export const PAYMENT_EVENTS_CHANNEL = 'payment_events';
  * committed after a higher one.
  *
  * The webhook deliveries of the event are written in the same transaction, one per enabled endpoint of the tenant
- * that wants this type: they exist exactly when the event does.
+ * that wants this type: they exist exactly when the event does. So is, for a payment on a check that now holds less
+ * (voided, refunded, expired), the lowering of what the check holds for it: every such change reaches the check.
  */
 export async function recordPaymentEvent(tx: EntityManager, payment: Payment, type: string): Promise<PaymentEvent> {
   await tx.execute(`select pg_advisory_xact_lock(hashtext('payments.payment_event'))`);
@@ -30,6 +32,7 @@ export async function recordPaymentEvent(tx: EntityManager, payment: Payment, ty
   tx.persist(event);
   await tx.flush();
   await enqueueWebhookDeliveries(tx, event);
+  await lowerCheckHold(tx, payment);
   await tx.execute(`select pg_notify(?, ?)`, [PAYMENT_EVENTS_CHANNEL, String(event.seq)]);
   return event;
 }

@@ -86,16 +86,26 @@ export async function expireOverduePayments(deps: ExpiryDeps, now: Date = new Da
   return expired;
 }
 
-/** Runs {@link expireOverduePayments} every {@link EXPIRY_SWEEP_INTERVAL_MS} (one sweep at a time); `stop` waits for one under way. */
-export function startExpirySweeper(deps: ExpiryDeps, intervalMs = EXPIRY_SWEEP_INTERVAL_MS): { stop(): Promise<void> } {
+/**
+ * Runs the payments subgraph's sweeps ({@link expireOverduePayments}, the check holds' sync) one after another every
+ * {@link EXPIRY_SWEEP_INTERVAL_MS}, one round at a time; a sweep that fails is logged and does not stop the others.
+ * `stop` waits for a round under way.
+ */
+export function startSweeper(
+  sweeps: Record<string, () => Promise<unknown>>,
+  logger: Logger,
+  intervalMs = EXPIRY_SWEEP_INTERVAL_MS,
+): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
+  const round = async () => {
+    for (const [name, sweep] of Object.entries(sweeps)) {
+      await sweep().catch((error: unknown) => logger.error({ err: error, sweep: name }, 'payments sweep failed'));
+    }
+  };
   const timer = setInterval(() => {
-    running ??= expireOverduePayments(deps)
-      .then(() => undefined)
-      .catch((error: unknown) => deps.logger.error({ err: error }, 'payment expiry sweep failed'))
-      .finally(() => {
-        running = null;
-      });
+    running ??= round().finally(() => {
+      running = null;
+    });
   }, intervalMs);
   timer.unref();
   return {

@@ -25,6 +25,7 @@ import {
   textProblems,
   unprocessable,
 } from '@pos/kit';
+import { pushCheckHold } from '../check/check-reservation';
 import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
 import { type Level3Request, type PaymentProcessor, ProcessorUnavailableError } from '../processor/processor';
 import { Refund, RefundStatus } from '../refund/refund.entity';
@@ -46,6 +47,8 @@ export interface PaymentDeps {
   processor: PaymentProcessor;
   /** The orders subgraph, read through the graph for the order being paid. */
   orders: EntityClient;
+  /** The checks subgraph, told when a payment on a check holds less (its reservation there is lowered). */
+  checks: EntityClient;
   logger: Logger;
   requestId: string;
 }
@@ -560,10 +563,22 @@ export class PaymentService {
         problems.push('reason: a failure code of at most 64 characters: a-z, 0-9 and _, starting with a letter');
     }
     if (problems.length) throw badInput('Invalid processor outcome', problems);
-    return this.em.transactional(async (tx) => {
+    const result = await this.em.transactional(async (tx) => {
       const payment = await this.lockOwnPayment(tx, principal, paymentId, null);
       const eventType = await this.recordOutcome(tx, payment, input.outcome, input.reason ?? null);
       return { payment, eventType };
+    });
+    if (result.payment.checkId) await this.releaseOnCheck(result.payment.id);
+    return result;
+  }
+
+  /**
+   * Tells the checks subgraph at once that a payment on a check holds less (lowerCheckHold marked it in the
+   * change's transaction), so the check can be edited down again; if that fails, the sweep tells it.
+   */
+  private async releaseOnCheck(paymentId: string): Promise<void> {
+    await pushCheckHold(this.em, this.deps.checks, paymentId, this.deps.requestId).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, paymentId }, 'check hold not lowered; the sweep will lower it');
     });
   }
 
