@@ -52,7 +52,7 @@ export const gatewayEnvSchema = z
     /** Deepest field nesting a GraphQL operation may have. */
     MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
     /** Largest estimated cost of a GraphQL operation (each field 1, list fields times their rows). */
-    MAX_QUERY_COST: z.coerce.number().int().min(1).default(10_000),
+    MAX_QUERY_COST: z.coerce.number().int().min(1).default(20_000),
     /** Rows the cost assumes of a list field without a `first`/`limit` argument. */
     QUERY_COST_LIST_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
     /** Largest JSON body of /graphql and the REST routes; a larger one is a 413. */

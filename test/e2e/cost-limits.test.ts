@@ -52,14 +52,17 @@ describe('with the default limits (on in every mode)', () => {
   it('every /graphql answer carries extensions.cost: a query, a mutation, and a document that ran nothing', async () => {
     const query = await post(stack, { query: '{ locations { id } }' }, token);
     expect(query.status).toBe(200);
+    // Paid 11 before it ran (10 rows assumed); its answer holds 2 locations: 1 + 2 × 1 = 3, the rest is refunded.
     expect(query.body.extensions.cost).toEqual({
       requestedQueryCost: 11,
+      actualQueryCost: 3,
       throttleStatus: { maximumAvailable: 20_000, currentlyAvailable: expect.any(Number), restoreRate: 2_000 },
     });
-    expect(query.body.extensions.cost.throttleStatus.currentlyAvailable).toBeLessThanOrEqual(20_000 - 11);
+    expect(query.body.extensions.cost.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(20_000 - 11);
 
+    // A mutation keeps what it paid, whatever its answer shows (here a refusal).
     const mutation = await post(stack, { query: aliased(1) }, token);
-    expect(mutation.body.extensions.cost.requestedQueryCost).toBe(11);
+    expect(mutation.body.extensions.cost).toMatchObject({ requestedQueryCost: 11, actualQueryCost: 11 });
 
     const invalid = await post(stack, { query: '{ locations { nope } }' }, token);
     expect(invalid.status).toBe(400);
@@ -81,18 +84,18 @@ describe('with the default limits (on in every mode)', () => {
     const nested = 'query ($n: Int!) { loyaltyCustomer(code: "482193") { transactions(first: $n) { order { id } } } }';
     const within = await post(stack, { query: nested, variables: { n: 1000 } }, token);
     expect(within.body.extensions.cost.requestedQueryCost).toBe(1 + 1 + 1000 * (1 + 1));
-    // 1,111 for the locations, and 1 + 1,000 × (1 + 10 attempts): within the limit with the schema's default of 50
-    // rows (when the document was validated), over it with the 1,000 the variable asks for.
+    // 1,111 for the locations, and 1 + 1,000 × (1 + 10 attempts × 2): within the limit with the schema's default of
+    // 50 rows (when the document was validated), over it with the 1,000 the variable asks for.
     const wide =
-      'query ($n: Int) { locations { orders { payments { id } } } a: webhookDeliveries(first: $n) { attemptLog { attempt } } }';
+      'query ($n: Int) { locations { orders { payments { id } } } a: webhookDeliveries(first: $n) { attemptLog { attempt statusCode } } }';
     const tooWide = await post(stack, { query: wide, variables: { n: 1000 } }, token);
     expect(tooWide.status).toBe(400);
     expect(tooWide.body.errors[0].extensions).toMatchObject({
       code: 'GRAPHQL_VALIDATION_FAILED',
       limit: 'cost',
-      maximum: 10_000,
+      maximum: 20_000,
     });
-    expect(tooWide.body.errors[0].extensions.actual).toBeGreaterThan(10_000);
+    expect(tooWide.body.errors[0].extensions.actual).toBeGreaterThan(20_000);
   });
 
   it('answers a subscription sent as a plain HTTP request with 400 naming the transport, and logs no error', async () => {
@@ -120,7 +123,7 @@ describe('with a small bucket (10,000 points, restoring 0.01 a second)', () => {
   const opened: Client[] = [];
   beforeAll(async () => {
     stack = await startStack({
-      gatewayEnv: { COST_LIMIT_MAXIMUM: '10000', COST_LIMIT_RESTORE_PER_SECOND: '0.01' },
+      gatewayEnv: { COST_LIMIT_MAXIMUM: '10000', MAX_QUERY_COST: '10000', COST_LIMIT_RESTORE_PER_SECOND: '0.01' },
     });
     token = await stack.token();
   });
@@ -154,6 +157,7 @@ describe('with a small bucket (10,000 points, restoring 0.01 a second)', () => {
     // Nothing was spent on the refusal.
     expect(second.body.extensions.cost).toEqual({
       requestedQueryCost: 5_500,
+      actualQueryCost: 0,
       throttleStatus: { maximumAvailable: 10_000, currentlyAvailable: 4_489, restoreRate: 0.01 },
     });
   });
@@ -171,13 +175,18 @@ describe('with a small bucket (10,000 points, restoring 0.01 a second)', () => {
         },
       ],
       extensions: {
-        cost: { requestedQueryCost: 4_499, throttleStatus: expect.objectContaining({ currentlyAvailable: 4_489 }) },
+        cost: {
+          requestedQueryCost: 4_499,
+          actualQueryCost: 0,
+          throttleStatus: expect.objectContaining({ currentlyAvailable: 4_489 }),
+        },
       },
     });
     // 408 of them are paid for, and the answer over the socket says so too.
     const paid = await overWs(client, aliased(408));
     expect(paid.result.extensions.cost).toEqual({
       requestedQueryCost: 4_488,
+      actualQueryCost: 4_488,
       throttleStatus: { maximumAvailable: 10_000, currentlyAvailable: 1, restoreRate: 0.01 },
     });
     // 1 point is left: a subscription costing more is refused when it is subscribed, not per event.

@@ -85,7 +85,7 @@ describe('outside production (limits as set, rate limits off by default)', () =>
       const wide = await graphql({ query: WIDE });
       expect(wide.status).toBe(400);
       expect(wide.body.errors).toHaveLength(1);
-      expect(wide.body.errors[0].message).toMatch(/^Operation Wide costs \d+; the maximum cost is 10000 /);
+      expect(wide.body.errors[0].message).toMatch(/^Operation Wide costs \d+; the maximum cost is 20000 /);
       expect(wide.body.errors[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'cost' });
 
       const documented = await graphql({ query: DOCUMENTED });

@@ -421,6 +421,7 @@ describe('payment event subscriptions through the gateway', () => {
     const result = collect(client, '{ locations { id name } }');
     await until(() => result.events.length >= 1, 'the query result');
     expect(result.events[0]).toEqual({
+      extensions: { cost: expect.objectContaining({ requestedQueryCost: 21 }) },
       data: {
         locations: [
           { id: '1', name: 'Demo Bistro Downtown' },

@@ -16,6 +16,13 @@ import { subgraphDefinitions } from '../../scripts/services';
 
 export const TEST_ISSUER = 'http://pos-test-issuer.local';
 
+/** A GraphQL answer without its extensions.cost, which tells each request what it itself spent. */
+export function withoutCost<T extends { extensions?: Record<string, unknown> }>(body: T): T {
+  if (!body.extensions?.cost) return body;
+  const { cost: _cost, ...extensions } = body.extensions;
+  return { ...body, extensions: Object.keys(extensions).length ? extensions : undefined };
+}
+
 export interface Stack {
   databaseUrl: string;
   /** The key that encrypts the issuer's private key, so tests can load the real signing key. */

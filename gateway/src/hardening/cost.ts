@@ -13,7 +13,7 @@ import {
 } from 'graphql';
 import type { GatewayContext } from '../context';
 import { callerKey } from './http';
-import { type OperationLimits, limitError, costMessage, measureOperation } from './limits';
+import { type OperationLimits, costMessage, limitError, measureOperation } from './limits';
 import { RateLimiter } from './rate-limit';
 
 /**
@@ -41,9 +41,14 @@ export interface ThrottleStatus {
   restoreRate: number;
 }
 
-/** `extensions.cost` of every answer; `throttleStatus` is null while cost limits are off. */
+/**
+ * `extensions.cost` of every answer: what the operation could cost (paid before it ran), what it did cost (what its
+ * answer holds; the difference went back to the bucket), and the bucket after both; `throttleStatus` is null while
+ * cost limits are off.
+ */
 export interface OperationCost {
   requestedQueryCost: number;
+  actualQueryCost: number;
   throttleStatus: ThrottleStatus | null;
 }
 
@@ -115,10 +120,11 @@ export class CostLimits {
       );
       return { cost: this.status(principal, cost), refusal };
     }
-    if (!this.enabled) return { cost: { requestedQueryCost: cost, throttleStatus: null }, refusal: null };
+    if (!this.enabled)
+      return { cost: { requestedQueryCost: cost, actualQueryCost: 0, throttleStatus: null }, refusal: null };
     const spent = this.buckets.spend(callerKey(principal), cost);
     const charge: CostCharge = {
-      cost: { requestedQueryCost: cost, throttleStatus: this.throttle(spent.available) },
+      cost: { requestedQueryCost: cost, actualQueryCost: 0, throttleStatus: this.throttle(spent.available) },
       refusal: null,
     };
     if (spent.paid) return charge;
@@ -138,11 +144,25 @@ export class CostLimits {
     return charge;
   }
 
+  /**
+   * After a paid query ran: what its answer holds ({@link actualCost}, at least 1) is what it cost, and the rest of
+   * what it paid goes back to the caller's bucket, as Shopify refunds the difference; so a list asked for with
+   * `first: 100` that holds 3 rows costs 3 rows. A mutation keeps what it paid: its writes ran whatever its answer
+   * shows (a refused mutation's answer may be a bare null, which must not make a burst of guesses free).
+   */
+  settle(principal: Principal, paid: OperationCost, data: unknown, mutation: boolean): OperationCost {
+    const requested = paid.requestedQueryCost;
+    const actualQueryCost = mutation ? requested : Math.min(requested, Math.max(1, actualCost(data)));
+    if (!this.enabled || actualQueryCost === requested) return { ...paid, actualQueryCost };
+    const refunded = this.buckets.refund(callerKey(principal), requested - actualQueryCost);
+    return { ...paid, actualQueryCost, throttleStatus: this.throttle(refunded.available) };
+  }
+
   /** The caller's bucket without spending from it (an answer that ran nothing: a malformed document). */
   status(principal: Principal, requestedQueryCost = 0): OperationCost {
-    if (!this.enabled) return { requestedQueryCost, throttleStatus: null };
+    if (!this.enabled) return { requestedQueryCost, actualQueryCost: 0, throttleStatus: null };
     const spent = this.buckets.spend(callerKey(principal), 0);
-    return { requestedQueryCost, throttleStatus: this.throttle(spent.available) };
+    return { requestedQueryCost, actualQueryCost: 0, throttleStatus: this.throttle(spent.available) };
   }
 
   private throttle(currentlyAvailable: number): ThrottleStatus {
@@ -163,8 +183,36 @@ function fragmentsOf(document: DocumentNode): (name: string) => FragmentDefiniti
   };
 }
 
-/** The charge a request made, kept for its answer's `extensions.cost`. */
-const charges = new WeakMap<GatewayContext, OperationCost>();
+/**
+ * What a query's answer holds, by the measure its request was charged with: every field in it costs 1, every row
+ * of a list counts its own fields, a null field 1. One walk of the result, without the document: the answer's keys
+ * are the fields it selected.
+ */
+export function actualCost(data: unknown): number {
+  if (!data || typeof data !== 'object') return 0;
+  let cost = 0;
+  for (const [key, value] of Object.entries(data)) {
+    if (key === '__schema' || key === '__type') continue;
+    cost += 1 + valueCost(value);
+  }
+  return cost;
+}
+
+function valueCost(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  if (Array.isArray(value)) {
+    let cost = 0;
+    // A list of scalars costs its field alone; a list of objects each row's fields.
+    for (const item of value) cost += valueCost(item);
+    return cost;
+  }
+  let cost = 0;
+  for (const key in value) cost += 1 + valueCost((value as Record<string, unknown>)[key]);
+  return cost;
+}
+
+/** The charge a request made, kept for its answer's `extensions.cost`: paid when it may run. */
+const charges = new WeakMap<GatewayContext, { cost: OperationCost; paid: boolean; mutation: boolean }>();
 
 /**
  * Charges every operation Apollo Server runs (HTTP, the graphql-ws server's queries and mutations, the REST
@@ -180,14 +228,21 @@ export function costPlugin(limits: CostLimits): ApolloServerPlugin<GatewayContex
           if (!principal || !operation || operation.operation === 'subscription') return;
           const cost = limits.costOf(schema, document, operationName, request.variables);
           const charge = limits.charge(principal, cost, operation);
-          charges.set(contextValue, charge.cost);
+          const mutation = operation.operation === 'mutation';
+          charges.set(contextValue, { cost: charge.cost, paid: !charge.refusal, mutation });
           if (charge.refusal) throw overHttp(charge.refusal);
         },
         async willSendResponse({ contextValue, response }) {
           if (response.body.kind !== 'single' || !contextValue.principal) return;
-          // A request refused before it was resolved (a malformed document) spent nothing, but says where it stands.
-          const cost = charges.get(contextValue) ?? limits.status(contextValue.principal);
           const result = response.body.singleResult;
+          const charge = charges.get(contextValue);
+          // A request refused before it was resolved (a malformed document), or for its cost, spent nothing, but
+          // says where it stands.
+          const cost = !charge
+            ? limits.status(contextValue.principal)
+            : charge.paid
+              ? limits.settle(contextValue.principal, charge.cost, result.data, charge.mutation)
+              : charge.cost;
           // Set, not merged: an answer shared with an identical request in flight carries the first one's.
           result.extensions = { ...result.extensions, cost };
         },

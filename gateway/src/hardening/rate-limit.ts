@@ -101,6 +101,14 @@ export class RateLimiter {
     };
   }
 
+  /** Gives `amount` back to `key`'s bucket (what an operation turned out not to need), never past its size. */
+  refund(key: string, amount: number): Spent {
+    const spent = this.spend(key, 0);
+    const bucket = this.buckets.get(key)!;
+    bucket.tokens = Math.min(this.limit.burst, bucket.tokens + amount);
+    return { ...spent, available: Math.floor(bucket.tokens) };
+  }
+
   /** Drops the buckets that have refilled (at most once a refill time, so it costs nothing per request). */
   private sweep(now: number): void {
     if (now - this.lastSweep < Math.max(this.fullAfterMs, 1000)) return;

@@ -126,6 +126,8 @@ export interface GraphQLBody {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   data?: Record<string, any> | null;
   errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  /** The gateway's answers carry `cost` (what the request spent of its caller's budget). */
+  extensions?: Record<string, unknown>;
 }
 
 /** POSTs a GraphQL operation and returns the parsed body and the status. */
