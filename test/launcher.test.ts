@@ -9,6 +9,7 @@ import { freePort } from '@pos/kit';
 import { postGraphQL } from '@pos/kit/src/testing';
 import { freePortBlock } from '../scripts/launcher';
 import { launcherPorts } from '../scripts/ports';
+import { gatewayUrl } from '../scripts/watch-payments';
 
 const root = path.resolve(__dirname, '..');
 
@@ -265,5 +266,11 @@ describe('the port settings every script shares', () => {
     expect(() => launcherPorts({ POS_PG_PORT: '0' })).toThrow(
       'POS_PG_PORT must be a port number from 1 to 65535, not "0"',
     );
+  });
+
+  it('pnpm watch:payments connects to the gateway of POS_PORT_BASE unless GATEWAY says otherwise', () => {
+    expect(gatewayUrl({})).toBe('http://localhost:4000');
+    expect(gatewayUrl({ POS_PORT_BASE: '5100' })).toBe('http://localhost:5100');
+    expect(gatewayUrl({ POS_PORT_BASE: '5100', GATEWAY: 'https://pos.example' })).toBe('https://pos.example');
   });
 });
