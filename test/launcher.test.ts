@@ -2,13 +2,12 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@pos/kit';
 import { postGraphQL } from '@pos/kit/src/testing';
 import { freePortBlock } from '../scripts/launcher';
-import { launcherPorts } from '../scripts/ports';
+import { launcherPorts, listenError } from '../scripts/ports';
 import { gatewayUrl } from '../scripts/watch-payments';
 
 const root = path.resolve(__dirname, '..');
@@ -19,9 +18,8 @@ interface Launched {
   secondsToReady: number;
 }
 
-/** Runs `pnpm start`'s script in its own process group, as a terminal would, and waits for the banner. */
-async function launch(env: NodeJS.ProcessEnv): Promise<Launched> {
-  const startedAt = Date.now();
+/** Starts `pnpm start`'s script in its own process group, as a terminal would, collecting what it prints. */
+function spawnLauncher(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['-r', './scripts/register.js', 'scripts/start.ts'], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -31,21 +29,28 @@ async function launch(env: NodeJS.ProcessEnv): Promise<Launched> {
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output };
+}
+
+/** Runs the launcher and waits for the banner. */
+async function launch(env: NodeJS.ProcessEnv): Promise<Launched> {
+  const startedAt = Date.now();
+  const { child, output } = spawnLauncher(env);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not up within 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`not up within 30 s:\n${output()}`)), 30_000);
     const poll = setInterval(() => {
-      if (output.includes('is up')) {
+      if (output().includes('is up')) {
         clearInterval(poll);
         clearTimeout(timer);
         resolve();
       } else if (child.exitCode !== null) {
         clearInterval(poll);
         clearTimeout(timer);
-        reject(new Error(`launcher exited:\n${output}`));
+        reject(new Error(`launcher exited:\n${output()}`));
       }
     }, 100);
   });
-  return { child, output: () => output, secondsToReady: (Date.now() - startedAt) / 1000 };
+  return { child, output, secondsToReady: (Date.now() - startedAt) / 1000 };
 }
 
 function descendants(pid: number): number[] {
@@ -158,25 +163,17 @@ describe('pnpm start (the launcher)', () => {
 /** Runs `pnpm start`'s script to its exit, in its own process group. */
 async function runToExit(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string; seconds: number }> {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'scripts/start.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const { child, output } = spawnLauncher(env);
   const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
   const code = await exitOf(child);
   clearTimeout(timer);
   // Whatever the launcher started would be in its process group: nothing of it may be left.
   expect(() => process.kill(-child.pid!, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
-  return { code, output, seconds: (Date.now() - startedAt) / 1000 };
+  return { code, output: output(), seconds: (Date.now() - startedAt) / 1000 };
 }
 
 /** Listens on `port` as another program would: this one answers every HTTP request with 200, readiness polls too. */
-async function occupy(port: number, host: string): Promise<net.Server> {
+async function occupy(port: number, host: string): Promise<http.Server> {
   const server = http.createServer((_req, res) => res.end('ok'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -184,13 +181,6 @@ async function occupy(port: number, host: string): Promise<net.Server> {
   });
   return server;
 }
-
-const portIsFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
-  });
 
 describe('pnpm start with a port already in use', () => {
   const dataDir = () => path.join(os.tmpdir(), `pos-busy-${randomUUID()}`);
@@ -215,7 +205,8 @@ describe('pnpm start with a port already in use', () => {
       expect(run.output).toContain('Nothing was started.');
       expect(run.output).not.toMatch(/is up|Starting|EADDRINUSE|\n\s+at /);
       expect(fs.existsSync(data)).toBe(false);
-      for (const port of [base, base + 1, base + 2, base + 4, pgPort]) expect(await portIsFree(port)).toBe(true);
+      for (const port of [base, base + 1, base + 2, base + 4, pgPort])
+        expect(await listenError(port, '0.0.0.0')).toBeNull();
       expect(run.seconds).toBeLessThan(15);
     } finally {
       occupant.close();
