@@ -1,8 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { SERVICE_NAMES, type ServiceName, freeRun, servicePorts } from './ports';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -12,18 +12,22 @@ export interface ServiceSpec {
   port: number;
 }
 
+const ENTRIES: Record<ServiceName, string> = {
+  gateway: 'gateway/src/index.ts',
+  orders: 'subgraphs/orders/src/index.ts',
+  checks: 'subgraphs/checks/src/index.ts',
+  payments: 'subgraphs/payments/src/index.ts',
+  loyalty: 'subgraphs/loyalty/src/index.ts',
+};
+
 /**
- * The five processes of the system: the gateway on `base` (4000 by default) and the subgraphs on the next four
- * ports, with the environment that points the gateway at them.
+ * The five processes of the system on their ports from `base` (see ports.ts), subgraphs first, with the environment
+ * that points the gateway at them.
  */
 export function services(base: number): { specs: ServiceSpec[]; urls: Record<string, string> } {
-  const specs = [
-    { name: 'orders', entry: 'subgraphs/orders/src/index.ts', port: base + 1 },
-    { name: 'checks', entry: 'subgraphs/checks/src/index.ts', port: base + 2 },
-    { name: 'payments', entry: 'subgraphs/payments/src/index.ts', port: base + 3 },
-    { name: 'loyalty', entry: 'subgraphs/loyalty/src/index.ts', port: base + 4 },
-    { name: 'gateway', entry: 'gateway/src/index.ts', port: base },
-  ];
+  const ports = servicePorts(base);
+  const order: ServiceName[] = ['orders', 'checks', 'payments', 'loyalty', 'gateway'];
+  const specs = order.map((name) => ({ name, entry: ENTRIES[name], port: ports[name] }));
   const urls = Object.fromEntries(
     specs
       .filter((s) => s.name !== 'gateway')
@@ -129,17 +133,8 @@ export async function stopAll(children: ChildProcess[], graceMs = 10_000): Promi
 
 /** A random base port with the four ports after it free (the launcher uses base..base+4), for tests and the bench. */
 export async function freePortBlock(): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    // Below Linux's ephemeral range, where outgoing sockets would take ports.
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    const checks = await Promise.all([0, 1, 2, 3, 4].map((i) => isFree(base + i)));
-    if (checks.every(Boolean)) return base;
-  }
-  throw new Error('no free block of five ports');
+  // From a random start below Linux's ephemeral range (32768 on), where outgoing sockets would take ports.
+  const base = await freeRun(20_000 + Math.floor(Math.random() * 6_000), SERVICE_NAMES.length, 293, '127.0.0.1');
+  if (base === null) throw new Error('no free block of five ports');
+  return base;
 }

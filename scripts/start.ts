@@ -1,6 +1,7 @@
 /**
- * `pnpm start`: the whole system on one machine. Starts an embedded PostgreSQL (unless DATABASE_URL is set),
- * then the four subgraphs and the gateway as separate processes (each applies its own migrations and, on an
+ * `pnpm start`: the whole system on one machine. Checks that every port it needs is free (else it says which, held
+ * by what and how to move them, and exits 1 having started nothing), starts an embedded PostgreSQL (unless
+ * DATABASE_URL is set), then the four subgraphs and the gateway as separate processes (each applies its own migrations and, on an
  * empty database, seeds the demo data), waits until all are ready and prints where everything is.
  * Ctrl-C (SIGINT) or SIGTERM stops every process and the database.
  */
@@ -8,12 +9,37 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { type EmbeddedPg, startEmbeddedPostgres } from '@pos/kit';
 import { ROOT, loadOrCreateSecrets, services, startServices, stopAll } from './launcher';
+import { type LauncherPorts, busyPorts, busyPortsMessage, launcherPorts } from './ports';
+
+/**
+ * The ports to use, or null, having said why, when a setting is not a port number or a port is taken. Checked
+ * before anything starts (the data folder included): a service would only fail later with a raw EADDRINUSE, and
+ * the readiness poll could meanwhile reach the other program and report the system up.
+ */
+async function portsToUse(): Promise<LauncherPorts | null> {
+  let ports: LauncherPorts;
+  try {
+    ports = launcherPorts();
+  } catch (error) {
+    console.error(`Cannot start: ${(error as Error).message}`);
+    return null;
+  }
+  const busy = await busyPorts(ports);
+  if (!busy.length) return ports;
+  console.error(await busyPortsMessage(ports, busy));
+  return null;
+}
 
 async function main() {
   const started = Date.now();
+  const ports = await portsToUse();
+  if (!ports) {
+    process.exitCode = 1;
+    return;
+  }
+  const { base } = ports;
   const dataDir = path.resolve(ROOT, process.env.POS_DATA_DIR ?? '.data');
   const secrets = loadOrCreateSecrets(dataDir);
-  const base = Number(process.env.POS_PORT_BASE ?? 4000);
   const { specs, urls } = services(base);
   const children: ChildProcess[] = [];
   let pg: EmbeddedPg | null = null;
@@ -34,7 +60,7 @@ async function main() {
   try {
     let databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
-      const port = Number(process.env.POS_PG_PORT ?? 54329);
+      const port = ports.postgres!;
       console.log(`Starting embedded PostgreSQL on 127.0.0.1:${port} (data in ${path.relative(ROOT, dataDir)}/pg)...`);
       pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port });
       await pg.createDatabase('pos');

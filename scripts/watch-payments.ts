@@ -1,11 +1,16 @@
 /**
  * `pnpm watch:payments`: subscribes to paymentEvents through the gateway over graphql-ws and prints each event.
- * GATEWAY (default http://localhost:4000), CLIENT_ID / CLIENT_SECRET (default the demo partner), AFTER (a cursor).
+ * GATEWAY (default: the gateway `pnpm start` runs, on POS_PORT_BASE, 4000 by default), CLIENT_ID / CLIENT_SECRET
+ * (default the demo partner), AFTER (a cursor).
  */
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { launcherPorts } from './ports';
 
-const gateway = process.env.GATEWAY ?? 'http://localhost:4000';
+/** GATEWAY, or the gateway of `pnpm start` with the same port settings. */
+export const gatewayUrl = (env: NodeJS.ProcessEnv): string =>
+  env.GATEWAY ?? `http://localhost:${launcherPorts(env).services.gateway}`;
+
 const clientId = process.env.CLIENT_ID ?? 'demo-partner';
 const clientSecret = process.env.CLIENT_SECRET ?? 'demo-secret';
 
@@ -17,10 +22,13 @@ const query = `subscription Watch($after: String) {
 }`;
 
 async function main() {
+  const gateway = gatewayUrl(process.env);
   const response = await fetch(`${gateway}/oauth2/token`, {
     method: 'POST',
     headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
     body: new URLSearchParams({ grant_type: 'client_credentials' }),
+  }).catch(() => {
+    throw new Error(`The gateway at ${gateway} cannot be reached: is pnpm start running, with the same POS_PORT_BASE?`);
   });
   if (!response.ok) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
   const { access_token: token } = (await response.json()) as { access_token: string };
@@ -35,7 +43,10 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+// Run as a script, not when a test imports gatewayUrl.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

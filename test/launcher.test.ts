@@ -1,10 +1,14 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@pos/kit';
 import { postGraphQL } from '@pos/kit/src/testing';
 import { freePortBlock } from '../scripts/launcher';
+import { launcherPorts, listenError } from '../scripts/ports';
+import { gatewayUrl } from '../scripts/watch-payments';
 
 const root = path.resolve(__dirname, '..');
 
@@ -14,9 +18,8 @@ interface Launched {
   secondsToReady: number;
 }
 
-/** Runs `pnpm start`'s script in its own process group, as a terminal would, and waits for the banner. */
-async function launch(env: NodeJS.ProcessEnv): Promise<Launched> {
-  const startedAt = Date.now();
+/** Starts `pnpm start`'s script in its own process group, as a terminal would, collecting what it prints. */
+function spawnLauncher(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['-r', './scripts/register.js', 'scripts/start.ts'], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -26,21 +29,28 @@ async function launch(env: NodeJS.ProcessEnv): Promise<Launched> {
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output };
+}
+
+/** Runs the launcher and waits for the banner. */
+async function launch(env: NodeJS.ProcessEnv): Promise<Launched> {
+  const startedAt = Date.now();
+  const { child, output } = spawnLauncher(env);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not up within 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`not up within 30 s:\n${output()}`)), 30_000);
     const poll = setInterval(() => {
-      if (output.includes('is up')) {
+      if (output().includes('is up')) {
         clearInterval(poll);
         clearTimeout(timer);
         resolve();
       } else if (child.exitCode !== null) {
         clearInterval(poll);
         clearTimeout(timer);
-        reject(new Error(`launcher exited:\n${output}`));
+        reject(new Error(`launcher exited:\n${output()}`));
       }
     }, 100);
   });
-  return { child, output: () => output, secondsToReady: (Date.now() - startedAt) / 1000 };
+  return { child, output, secondsToReady: (Date.now() - startedAt) / 1000 };
 }
 
 function descendants(pid: number): number[] {
@@ -148,4 +158,110 @@ describe('pnpm start (the launcher)', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(secondProcesses.filter(alive)).toEqual([]);
   }, 120_000);
+});
+
+/** Runs `pnpm start`'s script to its exit, in its own process group. */
+async function runToExit(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string; seconds: number }> {
+  const startedAt = Date.now();
+  const { child, output } = spawnLauncher(env);
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
+  const code = await exitOf(child);
+  clearTimeout(timer);
+  // Whatever the launcher started would be in its process group: nothing of it may be left.
+  expect(() => process.kill(-child.pid!, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  return { code, output: output(), seconds: (Date.now() - startedAt) / 1000 };
+}
+
+/** Listens on `port` as another program would: this one answers every HTTP request with 200, readiness polls too. */
+async function occupy(port: number, host: string): Promise<http.Server> {
+  const server = http.createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return server;
+}
+
+describe('pnpm start with a port already in use', () => {
+  const dataDir = () => path.join(os.tmpdir(), `pos-busy-${randomUUID()}`);
+
+  it('names the port, the service and the process holding it, says how to move it, and starts nothing', async () => {
+    const base = await freePortBlock();
+    const pgPort = await freePort();
+    const data = dataDir();
+    // Another copy of the system, say: its payments port answers the launcher's readiness poll.
+    const occupant = await occupy(base + 3, '127.0.0.1');
+    try {
+      const run = await runToExit({
+        POS_DATA_DIR: data,
+        POS_PORT_BASE: String(base),
+        POS_PG_PORT: String(pgPort),
+        LOG_LEVEL: 'warn',
+      });
+      expect(run.code).toBe(1);
+      expect(run.output).toContain(`port ${base + 3} (payments) is in use by pid ${process.pid} (`);
+      expect(run.output).toContain(`POS_PORT_BASE=`);
+      expect(run.output).not.toContain(`POS_PG_PORT=`);
+      expect(run.output).toContain('Nothing was started.');
+      expect(run.output).not.toMatch(/is up|Starting|EADDRINUSE|\n\s+at /);
+      expect(fs.existsSync(data)).toBe(false);
+      for (const port of [base, base + 1, base + 2, base + 4, pgPort])
+        expect(await listenError(port, '0.0.0.0')).toBeNull();
+      expect(run.seconds).toBeLessThan(15);
+    } finally {
+      occupant.close();
+    }
+  }, 90_000);
+
+  it('checks the embedded PostgreSQL’s port too, and lists every port taken', async () => {
+    const base = await freePortBlock();
+    const pgPort = await freePort();
+    const data = dataDir();
+    const occupants = [await occupy(base, '0.0.0.0'), await occupy(pgPort, '127.0.0.1')];
+    try {
+      const run = await runToExit({ POS_DATA_DIR: data, POS_PORT_BASE: String(base), POS_PG_PORT: String(pgPort) });
+      expect(run.code).toBe(1);
+      expect(run.output).toContain(`port ${base} (gateway) is in use by pid ${process.pid} (`);
+      expect(run.output).toContain(`port ${pgPort} (embedded PostgreSQL) is in use by pid ${process.pid} (`);
+      expect(run.output).toMatch(/POS_PORT_BASE=\d+/);
+      expect(run.output).toMatch(/POS_PG_PORT=\d+/);
+      expect(run.output).not.toMatch(/is up|Starting|failed to start|\n\s+at /);
+      expect(fs.existsSync(data)).toBe(false);
+    } finally {
+      for (const occupant of occupants) occupant.close();
+    }
+  }, 90_000);
+});
+
+describe('the port settings every script shares', () => {
+  it('puts the five services on POS_PORT_BASE and the next four, PostgreSQL on POS_PG_PORT', () => {
+    expect(launcherPorts({})).toEqual({
+      base: 4000,
+      services: { gateway: 4000, orders: 4001, checks: 4002, payments: 4003, loyalty: 4004 },
+      postgres: 54329,
+    });
+    expect(launcherPorts({ POS_PORT_BASE: '5100', POS_PG_PORT: '6000' })).toEqual({
+      base: 5100,
+      services: { gateway: 5100, orders: 5101, checks: 5102, payments: 5103, loyalty: 5104 },
+      postgres: 6000,
+    });
+    // An external database: no embedded PostgreSQL, so no port of its own to check.
+    expect(launcherPorts({ DATABASE_URL: 'postgres://db.example/pos', POS_PG_PORT: '6000' }).postgres).toBeNull();
+  });
+
+  it('refuses a setting that is not a port number, naming it', () => {
+    expect(() => launcherPorts({ POS_PORT_BASE: 'abc' })).toThrow(
+      'POS_PORT_BASE must be a port number from 1 to 65531, not "abc"',
+    );
+    expect(() => launcherPorts({ POS_PORT_BASE: '65533' })).toThrow(/^POS_PORT_BASE must be/);
+    expect(() => launcherPorts({ POS_PG_PORT: '0' })).toThrow(
+      'POS_PG_PORT must be a port number from 1 to 65535, not "0"',
+    );
+  });
+
+  it('pnpm watch:payments connects to the gateway of POS_PORT_BASE unless GATEWAY says otherwise', () => {
+    expect(gatewayUrl({})).toBe('http://localhost:4000');
+    expect(gatewayUrl({ POS_PORT_BASE: '5100' })).toBe('http://localhost:5100');
+    expect(gatewayUrl({ POS_PORT_BASE: '5100', GATEWAY: 'https://pos.example' })).toBe('https://pos.example');
+  });
 });

@@ -274,7 +274,10 @@ describe('authentication', () => {
   });
 
   describe('the token endpoint', () => {
-    const tokenRequest = (body: Record<string, string>, headers: Record<string, string> = {}) =>
+    const tokenRequest = (
+      body: Record<string, string> | Array<[string, string]>,
+      headers: Record<string, string> = {},
+    ) =>
       fetch(`${stack.origin}/oauth2/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -323,6 +326,113 @@ describe('authentication', () => {
       const body = (await response.json()) as { access_token: string; scope: string };
       expect(body.scope).toBe('tilt/pos:read');
       expect(decodeJwt(body.access_token).scope).toBe('tilt/pos:read');
+    });
+
+    it('refuses any parameter sent twice with invalid_request naming it, whatever the grant', async () => {
+      const demo = basic('demo-partner', 'demo-secret');
+      const refreshToken = `rt_${'A'.repeat(43)}`;
+      const cases: Array<[Array<[string, string]>, Record<string, string>, string]> = [
+        // Two scopes used to be ignored and answered with every scope of the client.
+        [
+          [
+            ['grant_type', 'client_credentials'],
+            ['scope', 'tilt/pos:read'],
+            ['scope', 'tilt/pos:read'],
+          ],
+          demo,
+          'scope',
+        ],
+        [
+          [
+            ['grant_type', 'client_credentials'],
+            ['scope', ''],
+            ['scope', ''],
+          ],
+          demo,
+          'scope',
+        ],
+        [
+          [
+            ['grant_type', 'client_credentials'],
+            ['grant_type', 'client_credentials'],
+          ],
+          demo,
+          'grant_type',
+        ],
+        [
+          [
+            ['grant_type', 'client_credentials'],
+            ['grant_type', 'password'],
+          ],
+          demo,
+          'grant_type',
+        ],
+        [
+          [
+            ['grant_type', 'client_credentials'],
+            ['client_id', 'demo-partner'],
+            ['client_id', 'other-partner'],
+            ['client_secret', 'demo-secret'],
+          ],
+          {},
+          'client_id',
+        ],
+        [
+          [
+            ['grant_type', 'client_credentials'],
+            ['client_id', 'demo-partner'],
+            ['client_secret', 'demo-secret'],
+            ['client_secret', 'demo-secret'],
+          ],
+          {},
+          'client_secret',
+        ],
+        [
+          [
+            ['grant_type', 'refresh_token'],
+            ['refresh_token', refreshToken],
+            ['refresh_token', refreshToken],
+          ],
+          {},
+          'refresh_token',
+        ],
+        // A parameter the endpoint does not use is still a parameter.
+        [
+          [
+            ['grant_type', 'client_credentials'],
+            ['audience', 'a'],
+            ['audience', 'b'],
+          ],
+          demo,
+          'audience',
+        ],
+      ];
+      for (const [params, headers, name] of cases) {
+        const response = await tokenRequest(params, headers);
+        expect({ name, status: response.status, body: await response.json() }).toEqual({
+          name,
+          status: 400,
+          body: { error: 'invalid_request', error_description: `Parameter sent more than once: ${name}` },
+        });
+      }
+      const several = await tokenRequest(
+        [
+          ['scope', 'tilt/pos:read'],
+          ['grant_type', 'client_credentials'],
+          ['scope', 'tilt/pos:read'],
+          ['grant_type', 'client_credentials'],
+        ],
+        demo,
+      );
+      expect(await several.json()).toEqual({
+        error: 'invalid_request',
+        error_description: 'Parameters sent more than once: scope, grant_type',
+      });
+
+      // Each parameter once: the same request is answered as before.
+      const once = await tokenRequest({ grant_type: 'client_credentials', scope: 'tilt/pos:read' }, demo);
+      expect(once.status).toBe(200);
+      expect(((await once.json()) as { scope: string }).scope).toBe('tilt/pos:read');
     });
 
     it('answers RFC 6749 errors', async () => {

@@ -6,6 +6,7 @@ import { POS_APP_CLIENT_ID, ROLES_CLAIM, SESSION_CLAIM } from '@pos/gateway/src/
 import { ApiClient, Partner } from '@pos/gateway/src/identity/identity.entities';
 import { SCOPES } from '@pos/kit';
 import { decodeJwt } from 'jose';
+import { Client } from 'pg';
 import { type RestAnswer, restClient } from '../support/rest';
 import { type Stack, TEST_ISSUER, startStack } from '../support/stack';
 import { validateOpenApi } from '../support/openapi';
@@ -236,6 +237,128 @@ describe('SSO launch links', () => {
     await afterCacheExpiry();
     expect((await getLocation(1, rotated.body.access_token)).status).toBe(401);
     expect((await getLocation(1, first.access_token)).status).toBe(401);
+  });
+
+  it.each([
+    ['the first', 0],
+    ['the second', 1],
+  ])(
+    'treats a session’s refresh tokens as one family: %s of three replayed revokes the session, newest included',
+    async (_, replayed) => {
+      const first = await launch({ location_id: 1, email: email() });
+      const tokens = [first.refresh_token as string];
+      let accessToken = first.access_token as string;
+      for (let i = 0; i < 2; i++) {
+        const rotated = await refresh(tokens[i]);
+        expect(rotated.status).toBe(200);
+        tokens.push(rotated.body.refresh_token);
+        accessToken = rotated.body.access_token;
+      }
+      expect(new Set(tokens).size).toBe(3);
+      expect((await getLocation(1, accessToken)).status).toBe(200);
+
+      // Someone refreshed with a token that was rotated out since: a copy of it exists, so the whole session goes.
+      expect(await refresh(tokens[replayed])).toEqual({
+        status: 400,
+        body: {
+          error: 'invalid_grant',
+          error_description: 'The refresh token was already used; the session has been revoked',
+        },
+      });
+      const [session] = await sql<{ revoked_at: Date | null; revoked_reason: string | null }>(
+        'select revoked_at, revoked_reason from identity.user_session where id = ?',
+        [first.session_id],
+      );
+      expect(session).toEqual({ revoked_at: expect.anything(), revoked_reason: 'refresh_token_reused' });
+      for (const token of tokens) {
+        expect(await refresh(token)).toEqual({
+          status: 400,
+          body: { error: 'invalid_grant', error_description: 'The session has been revoked' },
+        });
+      }
+      await afterCacheExpiry();
+      expect((await getLocation(1, accessToken)).status).toBe(401);
+    },
+  );
+
+  it('keeps every refresh token of a session only as its SHA-256', async () => {
+    const first = await launch({ location_id: 1, email: email() });
+    const second = await refresh(first.refresh_token);
+    const tokens = [first.refresh_token as string, second.body.refresh_token as string];
+    const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
+    const rows = await sql<{ token_hash: string; rotated_at: Date | null }>(
+      'select token_hash, rotated_at from identity.refresh_token where session_id = ? order by issued_at, rotated_at',
+      [first.session_id],
+    );
+    expect(rows).toEqual([
+      { token_hash: sha256(tokens[0]), rotated_at: expect.anything() },
+      { token_hash: sha256(tokens[1]), rotated_at: null },
+    ]);
+    const [session] = await sql('select * from identity.user_session where id = ?', [first.session_id]);
+    for (const token of tokens) expect(JSON.stringify([rows, session])).not.toContain(token.slice(3));
+  });
+
+  it('lets one of concurrent refreshes with the newest token through; the others count as reuse', async () => {
+    const first = await launch({ location_id: 1, email: email() });
+    // Hold the token's row until all three refreshes wait for it, so that they truly run at the same moment.
+    const holder = new Client({ connectionString: stack.databaseUrl });
+    await holder.connect();
+    let answers: Array<Awaited<ReturnType<typeof refresh>>>;
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from identity.refresh_token where token_hash = $1 for update', [
+        createHash('sha256').update(first.refresh_token).digest('hex'),
+      ]);
+      const pending = Promise.all([1, 2, 3].map(() => refresh(first.refresh_token)));
+      // Asked outside the holder's transaction, which would see one snapshot of pg_stat_activity throughout.
+      for (let waiting = 0; waiting < 3; await sleep(20)) {
+        [{ n: waiting }] = await sql<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock' and query like '%refresh_token%'`,
+        );
+      }
+      await holder.query('rollback');
+      answers = await pending;
+    } finally {
+      await holder.end();
+    }
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400, 400]);
+    for (const lost of answers.filter((a) => a.status === 400)) {
+      expect(lost.body).toEqual({
+        error: 'invalid_grant',
+        error_description: expect.stringMatching(
+          /^The (refresh token was already used; the )?session has been revoked$/,
+        ),
+      });
+    }
+    // The server cannot tell a client that sent twice from a thief that raced it: the session is revoked.
+    const won = answers.find((a) => a.status === 200)!;
+    expect((await refresh(won.body.refresh_token)).body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'The session has been revoked',
+    });
+    const [{ n }] = await sql<{ n: number }>(
+      'select count(*)::int as n from identity.refresh_token where session_id = ? and rotated_at is null',
+      [first.session_id],
+    );
+    expect(n).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses an unknown refresh token without touching any session', async () => {
+    const session = await launch({ location_id: 1, email: email() });
+    const unknown = await refresh(`rt_${randomBytes(32).toString('base64url')}`);
+    expect(unknown).toEqual({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'Unknown refresh token' },
+    });
+    const [{ n }] = await sql<{ n: number }>(
+      'select count(*)::int as n from identity.user_session where revoked_at is not null and id = ?',
+      [session.session_id],
+    );
+    expect(n).toBe(0);
+    const rotated = await refresh(session.refresh_token);
+    expect(rotated.status).toBe(200);
+    expect((await getLocation(1, rotated.body.access_token)).status).toBe(200);
   });
 
   it('answers the refresh grant with RFC 6749 errors', async () => {

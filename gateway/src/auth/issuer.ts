@@ -94,8 +94,8 @@ async function refreshGrant(options: IssuerOptions, body: Record<string, unknown
 /**
  * The built-in token endpoint, shaped like Cognito's: `POST /oauth2/token` with `grant_type=client_credentials`,
  * client authentication by HTTP Basic (or client_id/client_secret in the form), an optional space-separated
- * `scope` (default: every scope the client holds). Access tokens are RS256 JWTs with Cognito's claims. It also
- * takes `grant_type=refresh_token` for POS user sessions (see {@link refreshGrant}).
+ * `scope` (default: every scope the client holds); a parameter sent twice is refused. Access tokens are RS256 JWTs
+ * with Cognito's claims. It also takes `grant_type=refresh_token` for POS user sessions (see {@link refreshGrant}).
  */
 export function issuerRouter(options: IssuerOptions): Router {
   const router = Router();
@@ -110,6 +110,13 @@ export function issuerRouter(options: IssuerOptions): Router {
       return oauthError(res, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
     }
     const body = req.body as Record<string, unknown>;
+    // RFC 6749 §3.1: a parameter must not be sent more than once. The form parser makes a repeated one an array;
+    // read as absent, a second `scope` used to fall back to every scope of the client. Refused before any grant.
+    const repeated = Object.keys(body).filter((name) => typeof body[name] !== 'string');
+    if (repeated.length) {
+      const parameters = repeated.length > 1 ? 'Parameters' : 'Parameter';
+      return oauthError(res, 400, 'invalid_request', `${parameters} sent more than once: ${repeated.join(', ')}`);
+    }
     if (body.grant_type === 'refresh_token') return refreshGrant(options, body, res);
     if (body.grant_type !== 'client_credentials') {
       return oauthError(

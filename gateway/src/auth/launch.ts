@@ -9,6 +9,7 @@ import {
   Partner,
   PosUser,
   PosUserRole,
+  RefreshToken,
   UserSession,
   normalizeEmail,
 } from '../identity/identity.entities';
@@ -32,8 +33,8 @@ import type { SessionState } from './verify';
  *   there; an existing role is never changed by a launch (no escalation, no demotion). A deactivated user is
  *   refused, not reactivated.
  * - A session opens the token's location only, whatever other roles the user holds. Its refresh token rotates on
- *   every use, works for {@link SESSION_TTL_SECONDS} from the launch, and a replay of the refresh token it replaced
- *   revokes the session (OAuth 2.0 Security BCP's refresh token rotation).
+ *   every use and works for {@link SESSION_TTL_SECONDS} from the launch. Every refresh token the session had is one
+ *   family: presenting any but the newest revokes the session (OAuth 2.0 Security BCP, RFC 9700 §4.14.2).
  */
 
 /** RFC 6749 §4.1.2 recommends at most 10 minutes for a single-use code. */
@@ -252,10 +253,10 @@ export class LaunchService {
         user,
         locationId: token.locationId,
         launchToken: token,
-        refreshTokenHash: hashBearerSecret(refreshToken),
         createdAt: now,
         expiresAt: addSeconds(now, SESSION_TTL_SECONDS),
       });
+      tx.create(RefreshToken, { tokenHash: hashBearerSecret(refreshToken), session, issuedAt: now });
       await tx.flush();
       return {
         session,
@@ -276,28 +277,30 @@ export class LaunchService {
   /**
    * The refresh grant: a new access token and a new refresh token for the session of `refreshToken`, which stops
    * working. Refused (RefreshRefused) when the token is unknown, its session revoked or ended, the user deactivated
-   * or without a role at the session's location; a replay of the refresh token that was just rotated out revokes
-   * the session, since either the client or a thief holds a copy.
+   * or without a role at the session's location. Presenting a token of the session's family that is not its newest
+   * (rotated out one or many refreshes ago) revokes the session: either the client or a thief holds a copy, and
+   * the server cannot tell which, so neither keeps it.
+   *
+   * The token's row is locked first, then the session's: two refreshes with one token run one after the other, and
+   * the second finds it rotated out, a reuse like any other; refreshes with different tokens of one family
+   * serialise on the session. A unique index allows one newest token per session whatever happens.
    */
   async refresh(refreshToken: string): Promise<SessionTokens> {
     if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) throw new RefreshRefused('Not a refresh token');
     const now = this.deps.clock.now();
-    const hash = hashBearerSecret(refreshToken);
     const next = newSecret('rt');
     const outcome = await this.deps.em().transactional(async (tx) => {
       const lock = { lockMode: LockMode.PESSIMISTIC_WRITE } as const;
-      const session = await tx.findOne(UserSession, { refreshTokenHash: hash }, lock);
-      if (!session) {
-        const replayed = await tx.findOne(UserSession, { previousRefreshTokenHash: hash }, lock);
-        if (replayed && !replayed.revokedAt) {
-          replayed.revokedAt = now;
-          replayed.revokedReason = 'refresh_token_reused';
-          await tx.flush();
-          return new RefreshRefused('The refresh token was already used; the session has been revoked');
-        }
-        return new RefreshRefused(replayed ? 'The session has been revoked' : 'Unknown refresh token');
-      }
+      const token = await tx.findOne(RefreshToken, { tokenHash: hashBearerSecret(refreshToken) }, lock);
+      if (!token) return new RefreshRefused('Unknown refresh token');
+      const session = await tx.findOneOrFail(UserSession, { id: token.session.id }, lock);
       if (session.revokedAt) return new RefreshRefused('The session has been revoked');
+      if (token.rotatedAt) {
+        session.revokedAt = now;
+        session.revokedReason = 'refresh_token_reused';
+        await tx.flush();
+        return new RefreshRefused('The refresh token was already used; the session has been revoked');
+      }
       if (now.getTime() >= session.expiresAt.getTime()) {
         return new RefreshRefused('The session has ended; open a new launch link');
       }
@@ -306,9 +309,11 @@ export class LaunchService {
       const role = user.roles.getItems().find((r) => r.locationId === session.locationId)?.roleSlug;
       if (!isRoleSlug(role)) return new RefreshRefused('The POS user no longer holds a role at this location');
 
-      session.previousRefreshTokenHash = session.refreshTokenHash;
-      session.refreshTokenHash = hashBearerSecret(next);
+      token.rotatedAt = now;
       session.refreshedAt = now;
+      // Rotated out before its successor is inserted: the unique index admits one newest token per session.
+      await tx.flush();
+      tx.create(RefreshToken, { tokenHash: hashBearerSecret(next), session, issuedAt: now });
       await tx.flush();
       return { session, user: { id: user.id, email: user.email, name: user.name }, role };
     });

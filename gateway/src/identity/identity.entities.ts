@@ -4,7 +4,6 @@ import {
   BeforeUpdate,
   Collection,
   Entity,
-  Index,
   ManyToOne,
   OneToMany,
   OneToOne,
@@ -210,8 +209,8 @@ export type SessionRevokedReason = 'launch_token_reused' | 'refresh_token_reused
 
 /**
  * A POS user's session at one location, as a launch-link exchange starts it (standing in for a Cognito session):
- * its access tokens carry its id as `sid`, and the verifier refuses them once it is revoked; its refresh token
- * (SHA-256 kept, rotated on every use) mints new access tokens until it ends.
+ * its access tokens carry its id as `sid`, and the verifier refuses them once it is revoked; its refresh tokens
+ * ({@link RefreshToken}, one family per session) mint new access tokens until it ends.
  */
 @Entity({ tableName: 'user_session' })
 export class UserSession {
@@ -229,16 +228,6 @@ export class UserSession {
   @OneToOne(() => LaunchToken, { owner: true, nullable: true })
   launchToken: LaunchToken | null = null;
 
-  /** SHA-256 of the current refresh token, hex. */
-  @Property({ length: 64 })
-  @Unique()
-  refreshTokenHash!: string;
-
-  /** SHA-256 of the refresh token rotated out last: presenting it again is a replay, and revokes the session. */
-  @Property({ length: 64, nullable: true })
-  @Index()
-  previousRefreshTokenHash: string | null = null;
-
   @Property({ type: 'timestamptz' })
   createdAt!: Date;
 
@@ -254,4 +243,32 @@ export class UserSession {
 
   @Property({ length: 32, nullable: true })
   revokedReason: SessionRevokedReason | null = null;
+}
+
+/**
+ * A refresh token of a session, kept (as SHA-256 only) for the session's life: every token a session ever had is a
+ * member of its family, so presenting one that was rotated out is recognised, however many rotations ago, and
+ * revokes the session (OAuth 2.0 Security BCP, refresh token rotation). Only the newest, not rotated yet, refreshes.
+ */
+@Entity({ tableName: 'refresh_token' })
+// At most one newest token per session: two refreshes of one token can never both leave a live successor.
+@Unique({
+  name: 'refresh_token_newest_per_session_unique',
+  expression:
+    'create unique index "refresh_token_newest_per_session_unique" on "identity"."refresh_token" ("session_id") where "rotated_at" is null',
+})
+export class RefreshToken {
+  /** SHA-256 of the token, hex. */
+  @PrimaryKey({ length: 64 })
+  tokenHash!: string;
+
+  @ManyToOne(() => UserSession, { deleteRule: 'cascade', index: true })
+  session!: UserSession;
+
+  @Property({ type: 'timestamptz' })
+  issuedAt!: Date;
+
+  /** When it was exchanged for the next one; null: the newest of its session, the only one that refreshes. */
+  @Property({ type: 'timestamptz', nullable: true })
+  rotatedAt: Date | null = null;
 }

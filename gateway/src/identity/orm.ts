@@ -5,6 +5,7 @@ import {
   Partner,
   PosUser,
   PosUserRole,
+  RefreshToken,
   SigningKey,
   UserSession,
 } from './identity.entities';
@@ -12,10 +13,10 @@ import { migrations } from './migrations';
 
 /**
  * The gateway's own storage: the `identity` schema (partners, API clients, signing keys, POS users, API keys, launch
- * tokens and user sessions).
+ * tokens, user sessions and their refresh tokens).
  */
 export const gatewayOrm = {
   pgSchema: 'identity',
-  entities: [Partner, ApiClient, SigningKey, PosUser, PosUserRole, ApiKey, LaunchToken, UserSession],
+  entities: [Partner, ApiClient, SigningKey, PosUser, PosUserRole, ApiKey, LaunchToken, UserSession, RefreshToken],
   migrations,
 };
