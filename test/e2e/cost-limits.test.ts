@@ -43,8 +43,9 @@ function overWs(client: Client, query: string): Promise<{ result?: any; errors?:
 describe('with the default limits (on in every mode)', () => {
   let stack: Stack;
   let token: string;
+  const log = memoryLogger('gateway');
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ loggers: { gateway: log.logger } });
     token = await stack.token();
   });
   afterAll(() => stack?.close());
@@ -99,21 +100,15 @@ describe('with the default limits (on in every mode)', () => {
   });
 
   it('answers a subscription sent as a plain HTTP request with 400 naming the transport, and logs no error', async () => {
-    const log = memoryLogger('gateway');
-    const own = await startStack({ loggers: { gateway: log.logger } });
-    try {
-      const answer = await post(own, { query: 'subscription { paymentEvents { id } }' }, await own.token());
-      expect(answer.status).toBe(400);
-      expect(answer.body.errors).toEqual([
-        {
-          message: expect.stringContaining('graphql-transport-ws'),
-          extensions: { code: 'BAD_REQUEST', supportedTransports: ['graphql-transport-ws'] },
-        },
-      ]);
-      expect(log.lines().filter((line) => (line.level as number) >= 50)).toEqual([]);
-    } finally {
-      await own.close();
-    }
+    const answer = await post(stack, { query: 'subscription { paymentEvents { id } }' }, token);
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toEqual([
+      {
+        message: expect.stringContaining('graphql-transport-ws'),
+        extensions: { code: 'BAD_REQUEST', supportedTransports: ['graphql-transport-ws'] },
+      },
+    ]);
+    expect(log.lines().filter((line) => (line.level as number) >= 50)).toEqual([]);
   });
 });
 
