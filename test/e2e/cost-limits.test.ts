@@ -1,7 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { memoryLogger } from '@pos/kit/src/testing';
 import { type Stack, startStack } from '../support/stack';
-import { gatewayWsClient } from '../support/ws';
+import { firstOf, gatewayWsClient } from '../support/ws';
 
 /**
  * Rate limits by calculated cost (docs/api/rate-limits.md): every operation spends its cost, computed from the
@@ -21,23 +21,6 @@ async function post(stack: Stack, body: unknown, token: string) {
     body: JSON.stringify(body),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
-}
-
-/** Runs one operation over graphql-ws until its first result or error. */
-function overWs(client: Client, query: string): Promise<{ result?: any; errors?: any[] }> {
-  return new Promise((resolve) => {
-    const dispose = client.subscribe(
-      { query },
-      {
-        next: (result) => {
-          resolve({ result });
-          setImmediate(() => dispose());
-        },
-        error: (errors) => resolve({ errors: errors as any[] }),
-        complete: () => resolve({}),
-      },
-    );
-  });
 }
 
 describe('with the default limits (on in every mode)', () => {
@@ -160,7 +143,7 @@ describe('with a small bucket (10,000 points, restoring 0.01 a second)', () => {
   it('spends from the same bucket over graphql-ws: a mutation in a subscribe message, and a subscription', async () => {
     const client = gatewayWsClient(stack.gatewayUrl, token);
     opened.push(client);
-    const refused = await overWs(client, aliased(409));
+    const refused = await firstOf(client, aliased(409));
     // A query or mutation refused over the socket is a result with the error, as an execution's would be.
     expect(refused.result).toEqual({
       errors: [
@@ -178,14 +161,14 @@ describe('with a small bucket (10,000 points, restoring 0.01 a second)', () => {
       },
     });
     // 408 of them are paid for, and the answer over the socket says so too.
-    const paid = await overWs(client, aliased(408));
+    const paid = await firstOf(client, aliased(408));
     expect(paid.result.extensions.cost).toEqual({
       requestedQueryCost: 4_488,
       actualQueryCost: 4_488,
       throttleStatus: { maximumAvailable: 10_000, currentlyAvailable: 1, restoreRate: 0.01 },
     });
     // 1 point is left: a subscription costing more is refused when it is subscribed, not per event.
-    const subscription = await overWs(client, 'subscription { paymentEvents { id payment { id amountCents } } }');
+    const subscription = await firstOf(client, 'subscription { paymentEvents { id payment { id amountCents } } }');
     expect(subscription.errors?.[0].extensions).toMatchObject({ code: 'RATE_LIMITED', reason: 'cost_limit' });
   });
 

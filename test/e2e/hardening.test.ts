@@ -1,7 +1,7 @@
 import { type Client } from 'graphql-ws';
 import { API_KEY_HEADER } from '@pos/gateway/src/auth/api-keys';
 import { type Stack, startStack } from '../support/stack';
-import { gatewayWsClient } from '../support/ws';
+import { firstOf, gatewayWsClient } from '../support/ws';
 
 /**
  * The gateway’s hardening (docs/api/limits.md): depth and cost limits over HTTP and graphql-ws, no batched
@@ -26,24 +26,6 @@ function wsClient(stack: Stack, token: string): Client {
   const client = gatewayWsClient(stack.gatewayUrl, token);
   opened.push(client);
   return client;
-}
-
-/** Subscribes (or runs a query) over graphql-ws until the first result or error. */
-function firstOf(client: Client, query: string): Promise<{ result?: any; errors?: any[] }> {
-  return new Promise((resolve) => {
-    let dispose = () => undefined as void;
-    dispose = client.subscribe(
-      { query },
-      {
-        next: (result) => {
-          resolve({ result });
-          setImmediate(() => dispose());
-        },
-        error: (errors) => resolve({ errors: errors as any[] }),
-        complete: () => resolve({}),
-      },
-    );
-  });
 }
 
 async function post(stack: Stack, path: string, body: string, headers: Record<string, string>) {

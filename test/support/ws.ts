@@ -14,3 +14,21 @@ export function gatewayWsClient(gatewayUrl: string, token: string, options: Part
     ...options,
   });
 }
+
+/** Subscribes (or runs a query) over graphql-ws until the first result or error. */
+export function firstOf(client: Client, query: string): Promise<{ result?: any; errors?: any[] }> {
+  return new Promise((resolve) => {
+    let dispose = () => undefined as void;
+    dispose = client.subscribe(
+      { query },
+      {
+        next: (result) => {
+          resolve({ result });
+          setImmediate(() => dispose());
+        },
+        error: (errors) => resolve({ errors: errors as any[] }),
+        complete: () => resolve({}),
+      },
+    );
+  });
+}
