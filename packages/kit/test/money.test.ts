@@ -1,3 +1,4 @@
+import { CURRENCY_CODES, CurrencyCode } from '../src/currency';
 import { fromDecimalString, minorUnitDigits, mulDivRound, percentOf, toDecimalString } from '../src/money';
 import { amountProblems, currencyProblems, textProblems } from '../src/validation';
 
@@ -99,5 +100,16 @@ describe('mulDivRound and percentOf', () => {
   it('refuses fractions and a zero denominator', () => {
     expect(() => mulDivRound(1.5, 1, 1)).toThrow(RangeError);
     expect(() => mulDivRound(1, 1, 0)).toThrow(RangeError);
+  });
+});
+
+describe('the CurrencyCode list', () => {
+  it('holds the circulating ISO 4217 codes and nothing else, on every Node.js release', () => {
+    expect(CURRENCY_CODES.has('USD')).toBe(true);
+    expect(CURRENCY_CODES.has('JPY')).toBe(true);
+    expect(CURRENCY_CODES.has('KWD')).toBe(true);
+    expect(CURRENCY_CODES.has('XXX')).toBe(false);
+    expect(CurrencyCode.EUR).toBe('EUR');
+    expect(currencyProblems('usd')).toHaveLength(1);
   });
 });
