@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Directive, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /**
