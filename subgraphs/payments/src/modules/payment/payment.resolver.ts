@@ -2,6 +2,7 @@ import { IDEMPOTENCY_KEY_ARG, isUuid, parseUuidArg, requirePrincipal, READ_SCOPE
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { CheckRef } from '../check/check.type';
+import { LocationRef, locationRef } from '../location/location.type';
 import { OrderRef } from '../order/order.type';
 import { Refund } from '../refund/refund.entity';
 import { PaymentCard } from './payment-card.entity';
@@ -121,6 +122,13 @@ export class PaymentResolver {
   })
   card(@Root() payment: Payment, @Ctx() ctx: PaymentsContext): Promise<PaymentCard | null> {
     return ctx.loaders.cardByPayment.load(payment.id);
+  }
+
+  @FieldResolver(() => LocationRef, { description: 'The location of the order or check the payment was taken for' })
+  location(@Root() payment: Payment): LocationRef {
+    // Every way of taking a payment records its location; a payment without one is a broken ledger row.
+    if (payment.locationId === null) throw new Error(`payment ${payment.id} has no location`);
+    return locationRef(payment.locationId);
   }
 
   @FieldResolver(() => OrderRef, { nullable: true })
