@@ -304,12 +304,12 @@ async function seed(sys: PeerSystem, pool: Pool, locations: number, ordersPerLoc
 // ---------------------------------------------------------------------------------------------------------------
 
 const SMALL_READ =
-  'query BenchSmallRead($id: ID!) { order(id: $id) { id number status totalCents payments { id amountCents status } } }';
+  'query BenchSmallRead($id: ID!) { order(id: $id) { id number status total { amountMinor } payments { id amountCents status } } }';
 
 /** The fields of each subgraph the wide read's selection s (0 to 7) asks for. */
 function wideFields(s: number) {
   return {
-    order: ['id', 'number', 'totalCents', ...(s & 1 ? ['status'] : [])],
+    order: ['id', 'number', 'total { amountMinor }', ...(s & 1 ? ['status'] : [])],
     check: ['posRef', 'total', ...(s & 2 ? ['orderNumber'] : [])],
     payment: ['id', 'amountCents', 'status', ...(s & 4 ? ['currency'] : [])],
     loyalty: ['id', 'delta', 'balanceAfter', ...(s & 1 ? ['kind'] : [])],
@@ -327,7 +327,7 @@ function wideRead(s: number): string {
 
 const CREATE_ORDER =
   'mutation BenchCreateOrder($input: CreateOrderInput!) { createOrder(input: $input) { order { id number status ' +
-  'totalCents payments { id } checks { posRef } loyaltyTransactions { id } } } }';
+  'total { amountMinor } payments { id } checks { posRef } loyaltyTransactions { id } } } }';
 
 interface Variant {
   body: string;
@@ -757,7 +757,14 @@ export async function peerBench(
         }),
       );
       const json = JSON.parse(got.text) as GraphQLResponse<{
-        createOrder?: { order?: { id?: unknown; status?: unknown; totalCents?: unknown; payments?: unknown[] } };
+        createOrder?: {
+          order?: {
+            id?: unknown;
+            status?: unknown;
+            total?: { amountMinor?: unknown };
+            payments?: unknown[];
+          };
+        };
       }>;
       const order = json.data?.createOrder?.order;
       if (
@@ -765,7 +772,7 @@ export async function peerBench(
         json.errors?.length ||
         typeof order?.id !== 'string' ||
         order.status !== 'OPEN' ||
-        order.totalCents !== totalCents ||
+        order.total?.amountMinor !== totalCents ||
         order.payments?.length !== 0
       ) {
         throw new Error(`HTTP ${got.status}: ${got.text.slice(0, 300)}`);

@@ -135,7 +135,7 @@ const PARTS = (() => {
 })();
 
 const QUERY =
-  'query Bench { locations { id name orders { id totalCents payments { id amountCents } } openChecks { posRef total } } }';
+  'query Bench { locations { id name orders { id total { amountMinor } payments { id amountCents } } openChecks { posRef total } } }';
 const OPERATION_NAME = 'Bench';
 
 /** A comma-separated list of positive integers, e.g. BENCH_SUBSCRIBERS=1000,10000. */
@@ -171,7 +171,7 @@ interface DirectPlan {
 const HAND_WRITTEN_PLAN: DirectPlan = {
   orders: {
     operationName: 'Bench__orders__0',
-    query: 'query Bench__orders__0{locations{__typename id name orders{__typename id totalCents}}}',
+    query: 'query Bench__orders__0{locations{__typename id name orders{__typename id total{amountMinor}}}}',
   },
   checks: {
     operationName: 'Bench__checks__1',
@@ -268,7 +268,7 @@ interface RootData {
     __typename: string;
     id: string;
     name: string;
-    orders: Array<{ __typename: string; id: string; totalCents: number }>;
+    orders: Array<{ __typename: string; id: string; total: { amountMinor: number } }>;
   }>;
 }
 interface ChecksData {
@@ -283,7 +283,11 @@ interface BenchData {
   locations: Array<{
     id: string;
     name: string;
-    orders: Array<{ id: string; totalCents: number; payments: Array<{ id: string; amountCents: number }> }>;
+    orders: Array<{
+      id: string;
+      total: { amountMinor: number };
+      payments: Array<{ id: string; amountCents: number }>;
+    }>;
     openChecks: Array<{ posRef: string; total: number }>;
   }>;
 }
@@ -351,7 +355,7 @@ class DirectClient {
         name: location.name,
         orders: location.orders.map((order) => ({
           id: order.id,
-          totalCents: order.totalCents,
+          total: order.total,
           payments: paid._entities[orderIndex++]?.payments ?? [],
         })),
         openChecks: checked._entities[i]?.openChecks ?? [],

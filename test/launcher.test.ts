@@ -145,13 +145,13 @@ describe('pnpm start (the launcher)', () => {
     const second = await launch(env);
     const again = await postGraphQL(
       graphql,
-      'query($id: ID!) { order(id: $id) { totalCents } locations { id } }',
+      'query($id: ID!) { order(id: $id) { total { amountMinor } } locations { id } }',
       { id: orderId },
       {
         authorization: `Bearer ${await token(base)}`,
       },
     );
-    expect(again.body.data).toEqual({ order: { totalCents: 4200 }, locations: [{ id: '1' }, { id: '2' }] });
+    expect(again.body.data).toEqual({ order: { total: { amountMinor: 4200 } }, locations: [{ id: '1' }, { id: '2' }] });
     const secondProcesses = descendants(second.child.pid!);
     second.child.kill('SIGTERM');
     expect(await exitOf(second.child)).toBe(0);

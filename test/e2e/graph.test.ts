@@ -28,7 +28,7 @@ describe('the federated graph', () => {
         locations {                                   # orders
           id name
           openChecks { posRef total items { name } }  # checks
-          orders { id totalCents payments { amountCents status } }  # payments
+          orders { id total { amountMinor currency } payments { amountCents status } }  # payments
         }
         loyaltyCustomer(code: "482193") { points stamps org { preset } }  # loyalty
       }`,
@@ -47,7 +47,11 @@ describe('the federated graph', () => {
       items: [{ name: 'Cheeseburger' }],
     });
     expect(locations[0].orders).toEqual([
-      { id: orderId, totalCents: 2500, payments: [{ amountCents: 2500, status: 'APPROVED' }] },
+      {
+        id: orderId,
+        total: { amountMinor: 2500, currency: 'USD' },
+        payments: [{ amountCents: 2500, status: 'APPROVED' }],
+      },
     ]);
     expect(body.data!.loyaltyCustomer).toEqual({ points: 500, stamps: 0, org: { preset: 'STANDARD' } });
   });

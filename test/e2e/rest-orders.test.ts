@@ -62,6 +62,9 @@ describe('REST facade: partner API v1 orders and payments', () => {
       status: 'open',
       currency: 'USD',
       total_cents: LEVEL3_TOTAL_CENTS,
+      payment_status: 'unpaid',
+      amount_paid_cents: 0,
+      amount_due_cents: LEVEL3_TOTAL_CENTS,
       external_reference: 'PO-4471',
       external_source: 'acme-erp',
       external_id: expect.stringMatching(/^SO-/),
@@ -90,7 +93,7 @@ describe('REST facade: partner API v1 orders and payments', () => {
     // The same order through the graph, by id and by the partner's own reference.
     const { body } = await stack.graphql(
       `query($id: ID!, $source: String!, $ext: String!) {
-        order(id: $id) { id number totalCents currency externalReference externalSource externalId
+        order(id: $id) { id number total { amountMinor } currency externalReference externalSource externalId
           openedByM2mClientId level3 { customerReference lineItems { productCode unitCostCents taxCents } } }
         orderByExternalId(externalSource: $source, externalId: $ext) { id }
       }`,
@@ -101,7 +104,7 @@ describe('REST facade: partner API v1 orders and payments', () => {
     expect(body.data!.order).toEqual({
       id: order.id,
       number: order.number,
-      totalCents: order.total_cents,
+      total: { amountMinor: order.total_cents },
       currency: order.currency,
       externalReference: order.external_reference,
       externalSource: order.external_source,
@@ -245,6 +248,37 @@ describe('REST facade: partner API v1 orders and payments', () => {
     // A payment of another order is not found under this order's path.
     const otherOrder = await createOrder();
     expect((await call('POST', `/pos/v1/orders/${otherOrder.id}/payments/${second.id}/void`)).status).toBe(404);
+  });
+
+  it("states the order's payment state: paid, due, refunded", async () => {
+    const order = await createOrder({ total_cents: 3000 });
+    const state = async () => {
+      const read = await call('GET', `/pos/v1/orders/${order.id}`);
+      expect(read.status).toBe(200);
+      const { payment_status, amount_paid_cents, amount_due_cents } = read.body;
+      return { payment_status, amount_paid_cents, amount_due_cents };
+    };
+    const first = (await pay(order.id, { amount_cents: 1000 })).body;
+    expect(await state()).toEqual({
+      payment_status: 'partially_paid',
+      amount_paid_cents: 1000,
+      amount_due_cents: 2000,
+    });
+    await pay(order.id, { amount_cents: 500, card_token: 'tok_insufficient_funds' });
+    expect(await state()).toEqual({
+      payment_status: 'partially_paid',
+      amount_paid_cents: 1000,
+      amount_due_cents: 2000,
+    });
+    await pay(order.id, { amount_cents: 2000 });
+    expect(await state()).toEqual({ payment_status: 'paid', amount_paid_cents: 3000, amount_due_cents: 0 });
+    const refundPath = `/pos/v1/orders/${order.id}/payments/${first.id}/refunds`;
+    expect((await call('POST', refundPath, { body: { amount_cents: 400 } })).status).toBe(201);
+    expect(await state()).toEqual({
+      payment_status: 'partially_refunded',
+      amount_paid_cents: 2600,
+      amount_due_cents: 400,
+    });
   });
 
   it('refuses to void a settled payment (refund it instead), and to pay beyond the amount due', async () => {

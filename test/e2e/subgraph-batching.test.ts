@@ -17,7 +17,7 @@ describe('batched subgraph reads', () => {
   let other: string;
   const demoOrders: PaidOrder[] = [];
   const otherOrders: PaidOrder[] = [];
-  const ORDER = `query Order($id: ID!) { order(id: $id) { id number totalCents payments { id amountCents status } } }`;
+  const ORDER = `query Order($id: ID!) { order(id: $id) { id number total { amountMinor } payments { id amountCents status } } }`;
 
   beforeAll(async () => {
     stack = await startStack({ loggers: { payments: paymentsLog.logger, gateway: gatewayLog.logger } });

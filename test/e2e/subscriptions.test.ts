@@ -327,7 +327,7 @@ describe('payment event subscriptions through the gateway', () => {
     const otherFields = collect(
       wsClient(stack, demoToken),
       `subscription Watch($after: String) {
-        paymentEvents(after: $after) { type cursor payment { id amountCents order { number totalCents } } }
+        paymentEvents(after: $after) { type cursor payment { id amountCents order { number total { amountMinor } } } }
       }`,
     );
     await until(() => subs.subscriberCount === 53, 'every subscription');
@@ -344,7 +344,7 @@ describe('payment event subscriptions through the gateway', () => {
       'the event on every subscription',
     );
     expect(new Set(identical.map((c) => c.events[0].data.paymentEvents.payment.id))).toEqual(new Set([paymentId]));
-    expect(otherFields.events[0].data.paymentEvents.payment.order.totalCents).toBe(4321);
+    expect(otherFields.events[0].data.paymentEvents.payment.order.total.amountMinor).toBe(4321);
     // 51 subscribers received it; it was resolved twice: once for the 50 identical ones, once for the other fields.
     expect(subs.resolutionCount - resolvedBefore).toBe(2);
     expect(otherPartner.events).toEqual([]);

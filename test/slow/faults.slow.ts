@@ -67,7 +67,7 @@ describe('faults: subgraphs killed, PostgreSQL restarted (real processes)', () =
   it('a killed loyalty subgraph: partial data with a clear error, 503 on its REST route, recovery in place', async () => {
     const order = await api.createOrder(randomUUID(), 1200);
     expect(order.status).toBe(201);
-    const query = `query($id: ID!) { order(id: $id) { id number totalCents } loyaltyCustomer(code: "482193") { points } }`;
+    const query = `query($id: ID!) { order(id: $id) { id number total { amountMinor } } loyaltyCustomer(code: "482193") { points } }`;
     const earn = () =>
       call(`${sys.origin}/webhook/pos`, {
         headers: { 'x-api-key': 'demo-loyalty-standard' },
@@ -81,7 +81,7 @@ describe('faults: subgraphs killed, PostgreSQL restarted (real processes)', () =
     // GraphQL: 200, the orders subgraph's fields, null where loyalty answers, and one error that says which.
     expect(partial.status).toBe(200);
     expect(partial.body.data).toEqual({
-      order: { id: order.body.id, number: order.body.number, totalCents: 1200 },
+      order: { id: order.body.id, number: order.body.number, total: { amountMinor: 1200 } },
       loyaltyCustomer: null,
     });
     expect(partial.body.errors).toEqual([

@@ -57,7 +57,7 @@ export class CheckoutRefusal extends Error {
 export interface OrderWithCheckout {
   id: string;
   currency: string;
-  totalCents: number;
+  total: { amountMinor: number };
   createdAt: string;
   location: { id: string };
   hostedCheckout: { id: string; status: string; expiresAt: string } | null;
@@ -69,7 +69,7 @@ interface CheckoutOrder {
   number: string;
   status: string;
   currency: string;
-  totalCents: number;
+  total: { amountMinor: number };
   returnUrl: string | null;
   cancelUrl: string | null;
   location: { id: string; name: string; timezone: string };
@@ -87,7 +87,7 @@ interface CheckoutOrder {
 
 const ORDER_QUERY = `query HostedCheckoutOrder($id: ID!) {
   order(id: $id) {
-    id number status currency totalCents returnUrl cancelUrl
+    id number status currency total { amountMinor } returnUrl cancelUrl
     location { id name timezone }
     level3 { lineItems { description quantity unitCostCents taxCents discountCents } }
     hostedCheckout { id status expiresAt paymentId }
@@ -168,7 +168,7 @@ export class HostedCheckoutService {
       orderId: order.id,
       tenantId,
       locationId: Number(order.location.id),
-      amountCents: order.totalCents,
+      amountCents: order.total.amountMinor,
       currency: order.currency,
       issuedAt: new Date(order.createdAt),
       expiresAt: new Date(session.expiresAt),
@@ -198,7 +198,7 @@ export class HostedCheckoutService {
     const session = order?.hostedCheckout;
     if (!order || !session || session.id !== claims.checkoutId) throw invalidLink();
     // Bound to the amount: the link pays what the order came to when it was made, in its currency.
-    if (order.totalCents !== claims.amountCents || order.currency !== claims.currency) throw invalidLink();
+    if (order.total.amountMinor !== claims.amountCents || order.currency !== claims.currency) throw invalidLink();
     return { token: token as string, claims, order };
   }
 

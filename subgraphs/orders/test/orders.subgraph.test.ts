@@ -10,11 +10,11 @@ const other = partnerPrincipal('other', demo.scopes);
 const ENTITIES = `query($representations: [_Any!]!) {
   _entities(representations: $representations) {
     ... on Location { id name }
-    ... on Order { id number totalCents location { id } }
+    ... on Order { id number total { amountMinor currency } location { id } }
   }
 }`;
 
-const CREATE_ORDER = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id number totalCents } } }`;
+const CREATE_ORDER = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id number total { amountMinor currency } } } }`;
 
 describe('orders subgraph', () => {
   let subgraph: TestSubgraph;
@@ -58,7 +58,12 @@ describe('orders subgraph', () => {
     });
     expect(body.errors).toBeUndefined();
     expect(body.data!._entities).toEqual([
-      { id: mineId, number: mine.body.data!.createOrder.order.number, totalCents: 1234, location: { id: '1' } },
+      {
+        id: mineId,
+        number: mine.body.data!.createOrder.order.number,
+        total: { amountMinor: 1234, currency: 'USD' },
+        location: { id: '1' },
+      },
       null,
       null,
     ]);
@@ -66,7 +71,7 @@ describe('orders subgraph', () => {
     // The other tenant does see its own order through the same reference.
     const fromOther = await call(ENTITIES, { representations: [{ __typename: 'Order', id: theirsId }] }, other);
     expect(fromOther.body.data!._entities).toEqual([
-      expect.objectContaining({ id: theirsId, totalCents: 99, location: { id: '3' } }),
+      expect.objectContaining({ id: theirsId, total: { amountMinor: 99, currency: 'USD' }, location: { id: '3' } }),
     ]);
   });
 
@@ -138,14 +143,17 @@ describe('orders subgraph', () => {
     const byIds = jest.spyOn(OrderService.prototype, 'byIds');
     const { body } = await call(ENTITIES, { representations: ids.map((id) => ({ __typename: 'Order', id })) });
     expect(body.errors).toBeUndefined();
-    expect(body.data!._entities.map((o: { totalCents: number }) => o.totalCents)).toEqual([10, 20]);
+    expect(body.data!._entities.map((o: { total: unknown }) => o.total)).toEqual([
+      { amountMinor: 10, currency: 'EUR' },
+      { amountMinor: 20, currency: 'EUR' },
+    ]);
     expect(byIds).toHaveBeenCalledTimes(1);
     expect([...byIds.mock.calls[0][1]].sort()).toEqual([...ids].sort());
   });
 
   describe('idempotency keys', () => {
     const IDEMPOTENT = `mutation($input: CreateOrderInput!, $key: String) {
-      createOrder(input: $input, idempotencyKey: $key) { idempotentReplay order { id totalCents } }
+      createOrder(input: $input, idempotencyKey: $key) { idempotentReplay order { id total { amountMinor } } }
     }`;
     const input = { locationId: '1', currency: 'USD', totalCents: 4321 };
     const orderCount = async () =>
@@ -168,7 +176,10 @@ describe('orders subgraph', () => {
       ]);
       const resumed = await call(IDEMPOTENT, { input, key });
       expect(resumed.body.errors).toBeUndefined();
-      expect(resumed.body.data!.createOrder).toMatchObject({ idempotentReplay: false, order: { totalCents: 4321 } });
+      expect(resumed.body.data!.createOrder).toMatchObject({
+        idempotentReplay: false,
+        order: { total: { amountMinor: 4321 } },
+      });
       const replay = await call(IDEMPOTENT, { input, key });
       expect(replay.body.data!.createOrder).toEqual({ ...resumed.body.data!.createOrder, idempotentReplay: true });
       expect(await orderCount()).toBe(before + 1);

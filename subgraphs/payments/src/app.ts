@@ -10,6 +10,7 @@ import {
 import { paymentsEnv } from './config';
 import { type PaymentsContext, type PaymentsRuntime, buildContext } from './context';
 import { migrations } from './migrations';
+import { OrderPaymentStateResolver } from './modules/order/order.resolver';
 import { PaymentEvent } from './modules/payment-event/payment-event.entity';
 import { PaymentEventHub } from './modules/payment-event/payment-event.hub';
 import { PaymentEventResolver } from './modules/payment-event/payment-event.resolver';
@@ -55,6 +56,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
         resolvers: [
           PaymentResolver,
           OrderPaymentsResolver,
+          OrderPaymentStateResolver,
           CheckPaymentsResolver,
           PaymentEventResolver,
           WebhookEndpointResolver,

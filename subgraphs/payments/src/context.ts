@@ -1,6 +1,7 @@
 import type { EntityClient, RequestContext, SubgraphRuntime } from '@pos/kit';
 import { CheckPaymentService } from './modules/check/check-payment.service';
 import type { PaymentEventHub } from './modules/payment-event/payment-event.hub';
+import { OrderPaymentService } from './modules/order/order-payment.service';
 import { createPaymentLoaders } from './modules/payment/payment.loader';
 import { PaymentService } from './modules/payment/payment.service';
 import type { PaymentProcessor } from './modules/processor/processor';
@@ -39,6 +40,7 @@ export function buildContext(base: RequestContext, runtime: PaymentsRuntime) {
       logger: base.logger,
       requestId: base.requestId,
     }),
+    orderPayments: new OrderPaymentService(base.em),
     webhooks: new WebhookService(base.em, {
       secretKey: runtime.webhookKey,
       allowPrivateUrls: runtime.allowPrivateWebhookUrls,
@@ -49,7 +51,7 @@ export function buildContext(base: RequestContext, runtime: PaymentsRuntime) {
     runtime,
     services,
     loaders: {
-      ...createPaymentLoaders(services.payments, services.checkPayments, base.principal),
+      ...createPaymentLoaders(services.payments, services.checkPayments, services.orderPayments, base.principal),
       ...createWebhookLoaders(services.webhooks),
     },
   };

@@ -64,6 +64,28 @@ export const orderSchema = z.object({
   status: z.enum(['open', 'paid', 'closed', 'cancelled']),
   currency: z.string(),
   total_cents: z.number().int().describe('Minor units (cents)'),
+  payment_status: z
+    .enum(['unpaid', 'partially_paid', 'paid', 'partially_refunded', 'refunded'])
+    .describe(
+      'Where the order stands with its payments. Refunds take precedence: `refunded` when something was refunded ' +
+        'and nothing is kept (amount_paid_cents = 0), `partially_refunded` when something was refunded and something ' +
+        'is kept; otherwise `paid` when amount_paid_cents ≥ total_cents (an order of 0 is paid), `partially_paid` ' +
+        'when 0 < amount_paid_cents < total_cents, `unpaid` when nothing was paid',
+    ),
+  amount_paid_cents: z
+    .number()
+    .int()
+    .describe(
+      'Taken and kept, in minor units: approved payments less what was refunded of them (payments still waiting for ' +
+        'the processor are not included)',
+    ),
+  amount_due_cents: z
+    .number()
+    .int()
+    .describe(
+      'What a new payment may still take, in minor units: total_cents less amount_paid_cents and less payments still ' +
+        'waiting for the processor; never below 0. A refund makes its amount due again',
+    ),
   external_reference: z.string().nullable(),
   external_source: z.string().nullable(),
   external_id: z.string().nullable(),
@@ -88,7 +110,8 @@ export const orderSchema = z.object({
 });
 
 const ORDER_FIELDS = `fragment RestOrder on Order {
-  id number status currency totalCents externalReference externalSource externalId openedByM2mClientId openedByUserId
+  id number status currency total { amountMinor currency } externalReference externalSource externalId openedByM2mClientId openedByUserId
+  paymentStatus amountPaid { amountMinor } amountDue { amountMinor }
   returnUrl cancelUrl hostedCheckout { id status expiresAt }
   version createdAt updatedAt location { id }
   level3 { customerReference lineItems { productCode description quantity unitOfMeasure unitCostCents taxCents discountCents } }
@@ -108,7 +131,10 @@ interface GqlOrder {
   number: string;
   status: string;
   currency: string;
-  totalCents: number;
+  total: { amountMinor: number; currency: string };
+  paymentStatus: string;
+  amountPaid: { amountMinor: number };
+  amountDue: { amountMinor: number };
   externalReference: string | null;
   externalSource: string | null;
   externalId: string | null;
@@ -130,7 +156,10 @@ export const toRestOrder = (o: GqlOrder): z.infer<typeof orderSchema> => ({
   location_id: Number(o.location.id),
   status: o.status.toLowerCase() as z.infer<typeof orderSchema>['status'],
   currency: o.currency,
-  total_cents: o.totalCents,
+  total_cents: o.total.amountMinor,
+  payment_status: o.paymentStatus.toLowerCase() as z.infer<typeof orderSchema>['payment_status'],
+  amount_paid_cents: o.amountPaid.amountMinor,
+  amount_due_cents: o.amountDue.amountMinor,
   external_reference: o.externalReference,
   external_source: o.externalSource,
   external_id: o.externalId,

@@ -5,13 +5,21 @@ import { Location } from '../location/location.entity';
 import { CHECKOUT_URL_MAX_LENGTH } from './order.checkout';
 import { Level3Data } from './order.type';
 
+/**
+ * An order's own lifecycle. It has one state today: no operation closes or cancels an order, and whether it is paid
+ * is the payments subgraph's answer (`Order.paymentStatus`), from its ledger, not a copy kept here. A state joins
+ * this enum with the operation that sets it.
+ */
 export enum OrderStatus {
   OPEN = 'OPEN',
-  PAID = 'PAID',
-  CLOSED = 'CLOSED',
-  CANCELLED = 'CANCELLED',
 }
-registerEnumType(OrderStatus, { name: 'OrderStatus' });
+registerEnumType(OrderStatus, {
+  name: 'OrderStatus',
+  description: 'The order’s lifecycle; whether it is paid is `paymentStatus`',
+  valuesConfig: {
+    OPEN: { description: 'The order exists and takes payments up to its total; every order is open' },
+  },
+});
 
 /** An order placed at a location. Amounts are integer minor units (cents) in the order's currency. */
 @Directive('@key(fields: "id")')
@@ -34,7 +42,7 @@ export class Order {
   @Property({ length: 32 })
   number!: string;
 
-  @Field(() => OrderStatus)
+  @Field(() => OrderStatus, { description: 'The order’s lifecycle (always OPEN); see paymentStatus for payment' })
   @Property({ type: 'string', length: 16 })
   status: OrderStatus = OrderStatus.OPEN;
 
@@ -42,7 +50,7 @@ export class Order {
   @Property({ length: 3 })
   currency!: string;
 
-  @Field(() => Int, { description: 'Order total in minor units (cents)' })
+  /** The order total in minor units of `currency`; the graph shows it as `total` (Money). */
   @Property({ type: 'integer' })
   totalCents!: number;
 

@@ -1,5 +1,6 @@
 import { IDEMPOTENCY_KEY_ARG, parseUuidArg, requirePrincipal, READ_SCOPES, requireReader } from '@pos/kit';
 import { Arg, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Money, money } from '@pos/kit/src/currency';
 import type { OrdersContext } from '../../context';
 import { Location } from '../location/location.entity';
 import { HostedCheckout, checkoutStatus } from './order.checkout';
@@ -71,6 +72,11 @@ export class OrderResolver {
       paidAt: session.paidAt,
       paymentId: order.checkoutPaymentId,
     };
+  }
+
+  @FieldResolver(() => Money, { description: 'What the order costs in all; its payments are held against it' })
+  total(@Root() order: Order): Money {
+    return money(order.totalCents, order.currency);
   }
 
   @FieldResolver(() => Location)

@@ -58,7 +58,7 @@ const RESERVE = `mutation ReserveCheckAmount($locationId: ID!, $posRef: String!,
 /** The order a check belongs to, as its bill: what it totals, in which currency. */
 interface OrderFacts {
   id: string;
-  totalCents: number;
+  total: { amountMinor: number };
   currency: string;
 }
 
@@ -310,7 +310,7 @@ export class CheckPaymentService {
       this.deps.requestId,
       'Order',
       check.order.id,
-      'id totalCents currency',
+      'id total { amountMinor } currency',
     );
     if (!order) throw notFound('Order');
     if (order.currency !== check.currency) {
@@ -352,7 +352,7 @@ function assertSameRegistration(registered: Payment, check: { id: string }, inpu
  */
 async function owedOn(tx: EntityManager, check: CheckFacts, order: OrderFacts | null): Promise<number> {
   const onCheck = check.total - (await amountHeld(tx, 'check_id', check.id));
-  const onOrder = order ? order.totalCents - (await amountHeld(tx, 'order_id', order.id)) : onCheck;
+  const onOrder = order ? order.total.amountMinor - (await amountHeld(tx, 'order_id', order.id)) : onCheck;
   return Math.max(Math.min(onCheck, onOrder), 0);
 }
 

@@ -1,6 +1,7 @@
 import { type Principal, manyByKey, oneByKey } from '@pos/kit';
 import DataLoader from 'dataloader';
 import type { CheckPaymentService } from '../check/check-payment.service';
+import { EMPTY_LEDGER, type OrderLedger, type OrderPaymentService } from '../order/order-payment.service';
 import type { Refund } from '../refund/refund.entity';
 import type { PaymentCard } from './payment-card.entity';
 import type { Payment } from './payment.entity';
@@ -11,6 +12,7 @@ const none = () => Promise.resolve([] as Payment[]);
 export const createPaymentLoaders = (
   service: PaymentService,
   checkPayments: CheckPaymentService,
+  orderPayments: OrderPaymentService,
   principal: Principal | null,
 ) => ({
   payment: oneByKey<string, Payment>(
@@ -28,6 +30,10 @@ export const createPaymentLoaders = (
   paidByCheck: new DataLoader<string, number>(async (ids) => {
     const paid = principal ? await checkPayments.paidOnChecks(principal, ids) : new Map<string, number>();
     return ids.map((id) => paid.get(id) ?? 0);
+  }),
+  ledgerByOrder: new DataLoader<string, OrderLedger>(async (ids) => {
+    const ledgers = principal ? await orderPayments.ledgers(principal, ids) : new Map<string, OrderLedger>();
+    return ids.map((id) => ledgers.get(id) ?? EMPTY_LEDGER);
   }),
   // Only ever asked for payments that were themselves read within the caller's scope.
   cardByPayment: oneByKey<string, PaymentCard>(

@@ -58,11 +58,11 @@ interface OrderFacts {
   id: string;
   location: { id: string };
   currency: string;
-  totalCents: number;
+  total: { amountMinor: number };
   externalReference: string | null;
   level3: Level3Request | null;
 }
-const ORDER_FACTS = `id location { id } currency totalCents externalReference
+const ORDER_FACTS = `id location { id } currency total { amountMinor } externalReference
   level3 { customerReference lineItems { productCode description quantity unitOfMeasure unitCostCents taxCents discountCents } }`;
 
 /** A void left unfinished this long ago (a crash between the processor call and its outcome) may be retried. */
@@ -200,7 +200,7 @@ export class PaymentService {
     return this.em.transactional(async (tx) => {
       await lockPayable(tx, principal.tenantId, order.id, 'order');
       const held = await amountHeld(tx, 'order_id', order.id);
-      const due = order.totalCents - held;
+      const due = order.total.amountMinor - held;
       if (input.amountCents > due) {
         throw unprocessable('amount_exceeds_due', 'The amount is more than the order still owes', [
           `amount due: ${Math.max(due, 0)}`,
