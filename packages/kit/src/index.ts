@@ -4,6 +4,7 @@ export * from './async-queue';
 export * from './cards';
 export * from './clock';
 export * from './config';
+export * from './connection';
 export * from './db';
 export * from './demo';
 export * from './embedded-pg';

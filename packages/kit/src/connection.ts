@@ -1,0 +1,261 @@
+import 'reflect-metadata';
+import type { EntityName, FilterQuery, FindOptions } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ArgsType, type ClassType, Directive, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { badInput } from './errors';
+
+/**
+ * Relay connections (the GraphQL Cursor Connections spec) for every list of entities in the graph, paged by keyset
+ * (seek) over (created-at, id): a page is "the next N rows after this row", never "skip M rows", so a page costs
+ * the same at row 10 as at row 10,000 and rows inserted between two requests never shift or repeat a page.
+ */
+
+/** Rows in a page when the client gives neither `first` nor `last`. */
+export const DEFAULT_PAGE_SIZE = 20;
+/** The largest `first`/`last` a client may ask for; more is refused, not silently cut. */
+export const MAX_PAGE_SIZE = 100;
+
+/** The page position of a connection: one value for the whole graph, so every subgraph declares it identically. */
+@Directive('@shareable')
+@ObjectType({ description: 'Where a page of a connection sits in the whole list, and the cursors to move on from it' })
+export class PageInfo {
+  @Field({ description: 'Whether rows follow this page: ask for them with `first` and `after: endCursor`' })
+  hasNextPage!: boolean;
+
+  @Field({ description: 'Whether rows precede this page: ask for them with `last` and `before: startCursor`' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The cursor of the first row of this page; null when it is empty',
+  })
+  startCursor!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The cursor of the last row of this page; null when it is empty',
+  })
+  endCursor!: string | null;
+}
+
+/** Which way a list is ordered by its creation time; the id breaks ties, so the order is total. */
+export enum SortDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+registerEnumType(SortDirection, {
+  name: 'SortDirection',
+  description: 'The order of a list by creation time',
+  valuesConfig: {
+    ASC: { description: 'Oldest first' },
+    DESC: { description: 'Newest first' },
+  },
+});
+
+/** `first`/`after` and `last`/`before`, as every connection field takes them. */
+@ArgsType()
+export class ConnectionArgs {
+  @Field(() => Int, {
+    nullable: true,
+    description: `How many rows to return from the start of the list (or after \`after\`): 0 to ${MAX_PAGE_SIZE}; ${DEFAULT_PAGE_SIZE} when neither first nor last is given`,
+  })
+  first?: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Return the rows after this cursor (a `cursor` or `pageInfo.endCursor` of this same list)',
+  })
+  after?: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: `How many rows to return from the end of the list (or before \`before\`): 0 to ${MAX_PAGE_SIZE}; not together with first`,
+  })
+  last?: number | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Return the rows before this cursor (a `cursor` or `pageInfo.startCursor` of this same list)',
+  })
+  before?: string | null;
+}
+
+/** One row of a connection and the cursor that points at it. */
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/** What a connection field resolves to; `totalCount` runs its count only when the client selects it. */
+export interface ConnectionPage<T> {
+  edges: Edge<T>[];
+  nodes: T[];
+  pageInfo: PageInfo;
+  readonly totalCount: Promise<number> | number;
+}
+
+/**
+ * The `XConnection` and `XEdge` object types of a node type, e.g.
+ * `@ObjectType() class PaymentConnection extends Connection(Payment, 'payments') {}`.
+ */
+export function Connection<T extends object>(node: ClassType<T>, plural: string) {
+  const name = node.name;
+
+  @ObjectType(`${name}Edge`, { description: `One of a page of ${plural}, with its cursor` })
+  class EdgeType {
+    @Field({ description: 'Pass this as `after` (or `before`) to continue the list from this row' })
+    cursor!: string;
+
+    @Field(() => node, { description: `The row itself` })
+    node!: T;
+  }
+
+  @ObjectType()
+  abstract class ConnectionType {
+    @Field(() => [EdgeType], { description: `This page of ${plural}, each with its cursor` })
+    edges!: EdgeType[];
+
+    @Field(() => [node], { description: `This page of ${plural}, without cursors (the nodes of \`edges\`)` })
+    nodes!: T[];
+
+    @Field(() => PageInfo, {
+      description: 'Whether more rows follow or precede this page, and the cursors to get them',
+    })
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: `How many ${plural} the whole list holds under the same filter (not the page)` })
+    totalCount!: number;
+  }
+  return ConnectionType;
+}
+
+/** A cursor's payload: the version of the format, the row's creation time (ISO) and its id. */
+const CURSOR_VERSION = 1;
+
+/** An opaque cursor: base64url of the versioned (created-at, id) tuple of a row. */
+export const encodeCursor = (createdAt: Date, id: string): string =>
+  Buffer.from(JSON.stringify([CURSOR_VERSION, createdAt.toISOString(), id])).toString('base64url');
+
+/** The position a cursor names, or a BAD_USER_INPUT error for anything this module did not write. */
+export function decodeCursor(cursor: string, argument: string): { createdAt: Date; id: string } {
+  let tuple: unknown;
+  try {
+    tuple = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    tuple = null;
+  }
+  if (Array.isArray(tuple) && tuple.length === 3 && tuple[0] === CURSOR_VERSION) {
+    const [, at, id] = tuple as [number, unknown, unknown];
+    const createdAt = typeof at === 'string' ? new Date(at) : null;
+    if (createdAt && !Number.isNaN(createdAt.getTime()) && typeof id === 'string' && id.length <= 64) {
+      return { createdAt, id };
+    }
+  }
+  throw badInput(`${argument} is not a cursor of this list`, [`${argument}: not a cursor this API returned`]);
+}
+
+const sizeProblems = (value: number | null | undefined, name: string): string[] =>
+  value == null || (Number.isInteger(value) && value >= 0 && value <= MAX_PAGE_SIZE)
+    ? []
+    : [`${name}: must be between 0 and ${MAX_PAGE_SIZE} (was ${value}); page with after/before for more`];
+
+/** A checked page request: how many rows, from which end, from which position. */
+export interface PageRequest {
+  size: number;
+  /** true: rows from the end of the list (`last`/`before`), returned in list order all the same. */
+  backward: boolean;
+  after: { createdAt: Date; id: string } | null;
+  before: { createdAt: Date; id: string } | null;
+}
+
+/** Checks connection arguments: `first`/`last` within 0..{@link MAX_PAGE_SIZE}, not both, cursors well-formed. */
+export function pageRequest(args: ConnectionArgs): PageRequest {
+  const problems = [...sizeProblems(args.first, 'first'), ...sizeProblems(args.last, 'last')];
+  if (args.first != null && args.last != null) problems.push('last: give first or last, not both');
+  if (problems.length) throw badInput(`Invalid page size: ${problems.join('; ')}`, problems);
+  const backward = args.last != null;
+  return {
+    size: (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE,
+    backward,
+    after: args.after ? decodeCursor(args.after, 'after') : null,
+    before: args.before ? decodeCursor(args.before, 'before') : null,
+  };
+}
+
+/** How {@link paginate} reads one list. */
+export interface PaginateOptions<T extends object> {
+  /** The entity property holding the creation time (`createdAt`, `issuedAt`); with `id`, the keyset. */
+  createdAt?: keyof T & string;
+  /** The list's order; DESC (newest first) unless said otherwise. */
+  direction?: SortDirection | 'ASC' | 'DESC';
+  /** Relations to load with the rows, as MikroORM's `populate` names them. */
+  populate?: readonly string[];
+}
+
+/**
+ * One page of a list of entities, by keyset over (createdAt, id) (an index on `(scope…, created_at, id)` serves it)
+ * under `where`, which must hold the caller's tenant scope: a cursor is only a position, so a cursor taken from
+ * another tenant's list still finds only rows `where` lets through. Reads `size + 1` rows to know whether more
+ * follow; `totalCount` counts under the same `where` only when it is read.
+ */
+export async function paginate<T extends { id: string }>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  args: ConnectionArgs | PageRequest,
+  options: PaginateOptions<T> = {},
+): Promise<ConnectionPage<T>> {
+  const page = 'size' in args ? args : pageRequest(args);
+  const key = options.createdAt ?? ('createdAt' as keyof T & string);
+  const descending = (options.direction ?? SortDirection.DESC) === SortDirection.DESC;
+  // Read towards the requested end: forwards in list order, or backwards from the end for `last`.
+  const readDescending = descending !== page.backward;
+  const bounds: FilterQuery<T>[] = [where];
+  // `after` keeps rows past the cursor in list order, `before` rows short of it.
+  const seek = (cursor: { createdAt: Date; id: string }, later: boolean) => {
+    const op = later ? '$gt' : '$lt';
+    const inclusive = later ? '$gte' : '$lte';
+    // The first bound alone lets an index range scan start at the cursor; the $or breaks ties on the id.
+    bounds.push({ [key]: { [inclusive]: cursor.createdAt } } as FilterQuery<T>);
+    bounds.push({
+      $or: [{ [key]: { [op]: cursor.createdAt } }, { [key]: cursor.createdAt, id: { [op]: cursor.id } }],
+    } as FilterQuery<T>);
+  };
+  if (page.after) seek(page.after, !descending);
+  if (page.before) seek(page.before, descending);
+  const order = readDescending ? 'desc' : 'asc';
+  const rows =
+    page.size === 0
+      ? []
+      : await em.find(
+          entity,
+          { $and: bounds } as FilterQuery<T>,
+          {
+            orderBy: { [key]: order, id: order },
+            limit: page.size + 1,
+            populate: options.populate,
+          } as FindOptions<T>,
+        );
+  const more = rows.length > page.size;
+  const kept = more ? rows.slice(0, page.size) : rows;
+  if (page.backward) kept.reverse();
+  const edges = kept.map((node) => ({
+    cursor: encodeCursor((node as Record<string, unknown>)[key] as Date, node.id),
+    node,
+  }));
+  let counted: Promise<number> | null = null;
+  return {
+    edges,
+    nodes: kept,
+    pageInfo: {
+      hasNextPage: page.backward ? page.before != null : more,
+      hasPreviousPage: page.backward ? more : page.after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    get totalCount() {
+      counted ??= em.count(entity, where);
+      return counted;
+    },
+  };
+}
