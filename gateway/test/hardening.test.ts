@@ -69,13 +69,18 @@ describe('depth and cost limits', () => {
     expect(measure('{ locations { id } }')).toEqual({ depth: 2, cost: 11 });
     // 1 + 10 × (1 + 10 × 1): the default list size for lists without first/limit.
     expect(measure('{ locations { orders { id } } }')).toEqual({ depth: 3, cost: 111 });
-    // A literal first, a variable's default, the schema's default (transactions: first = 50), capped.
+    // A connection's nodes count per row of a literal first or last, a variable's default, else 20; capped.
     const customer = (args: string, vars = '') =>
-      measure(`query${vars} { loyaltyCustomer(code: "482193") { transactions${args} { id } } }`).cost;
-    expect(customer('(first: 3)')).toBe(1 + 1 + 3);
-    expect(customer('(first: $n)', '($n: Int! = 7)')).toBe(1 + 1 + 7);
-    expect(customer('')).toBe(1 + 1 + 50);
-    expect(customer('(first: 1000000)')).toBe(1 + 1 + MAX_LIST_SIZE);
+      measure(`query${vars} { loyaltyCustomer(code: "482193") { transactions${args} { nodes { id } } } }`).cost;
+    expect(customer('(first: 3)')).toBe(1 + 1 + 1 + 3);
+    expect(customer('(last: 4)')).toBe(1 + 1 + 1 + 4);
+    expect(customer('(first: $n)', '($n: Int! = 7)')).toBe(1 + 1 + 1 + 7);
+    expect(customer('')).toBe(1 + 1 + 1 + 20);
+    expect(customer('(first: 1000000)')).toBe(1 + 1 + 1 + MAX_LIST_SIZE);
+    // A connection's pageInfo counts once, whatever the page size.
+    expect(
+      measure('{ loyaltyCustomer(code: "482193") { transactions(first: 2) { pageInfo { hasNextPage } } } }').cost,
+    ).toBe(1 + 1 + 1 + 1);
     // Fragments count where they are spread; introspection's own fields count for nothing.
     expect(measure('{ locations { ...L } } fragment L on Location { orders { id } }')).toEqual({ depth: 3, cost: 111 });
     expect(measure('{ __schema { types { fields { type { ofType { name } } } } } locations { id } }')).toEqual({
@@ -227,9 +232,9 @@ describe('CostLimits', () => {
 
   it('counts a variable list size by its value, and a mutation’s fields as 10 each', () => {
     const limits = new CostLimits({ maximumAvailable: 100, restoreRate: 10 }, DEFAULTS);
-    const ledger = 'query ($n: Int!) { loyaltyCustomer(code: "482193") { transactions(first: $n) { id } } }';
-    expect(costOf(limits, ledger, { n: 30 })).toBe(1 + 1 + 30);
-    expect(costOf(limits, ledger, { n: 5_000 })).toBe(1 + 1 + MAX_LIST_SIZE);
+    const ledger = 'query ($n: Int!) { loyaltyCustomer(code: "482193") { transactions(first: $n) { nodes { id } } } }';
+    expect(costOf(limits, ledger, { n: 30 })).toBe(1 + 1 + 1 + 30);
+    expect(costOf(limits, ledger, { n: 5_000 })).toBe(1 + 1 + 1 + MAX_LIST_SIZE);
     const mutation = (count: number) =>
       `mutation { ${Array.from({ length: count }, (_, i) => `m${i}: lockCheck(checkId: "1") { id }`).join(' ')} }`;
     expect(costOf(limits, mutation(1))).toBe(MUTATION_FIELD_COST + 1);

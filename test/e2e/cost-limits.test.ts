@@ -65,9 +65,11 @@ describe('with the default limits (on in every mode)', () => {
   });
 
   it('refuses an operation whose variables take it over the largest cost, as the validation limit does', async () => {
-    const nested = 'query ($n: Int!) { loyaltyCustomer(code: "482193") { transactions(first: $n) { order { id } } } }';
+    const nested =
+      'query ($n: Int!) { loyaltyCustomer(code: "482193") { transactions(first: $n) { nodes { order { id } } } } }';
     const within = await post(stack, { query: nested, variables: { n: 1000 } }, token);
-    expect(within.body.extensions.cost.requestedQueryCost).toBe(1 + 1 + 1000 * (1 + 1));
+    // A connection's nodes count once per row of its `first`: 1 + 1 + (1 + 1,000 × (1 + 1)).
+    expect(within.body.extensions.cost.requestedQueryCost).toBe(1 + 1 + 1 + 1000 * (1 + 1));
     // 1,111 for the locations, and 1 + 1,000 × (1 + 10 attempts × 2): within the limit with the schema's default of
     // 50 rows (when the document was validated), over it with the 1,000 the variable asks for.
     const wide =

@@ -78,9 +78,12 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
   const redeem = (caller: Caller, input: Record<string, unknown>) => gql(caller, REDEEM, { input });
 
   const customerQuery = `query($code: String!) { loyaltyCustomer(code: $code) {
-    code points stamps transactions(first: 200) { ${TRANSACTION} } } }`;
-  const customer = async (code: string, caller: Caller = { token: partner }) =>
-    (await ok(caller, customerQuery, { code })).loyaltyCustomer;
+    code points stamps transactions(first: 100) { nodes { ${TRANSACTION} } } } }`;
+  /** A customer with their newest 100 transactions as a plain list. */
+  const customer = async (code: string, caller: Caller = { token: partner }) => {
+    const found = (await ok(caller, customerQuery, { code })).loyaltyCustomer;
+    return { ...found, transactions: found.transactions.nodes };
+  };
   const pendingPins = async (code: string) =>
     (await ok(customerKey(code), `{ loyaltyDashboard { pendingPins { challengeId action pin expiresAt orgName } } }`))
       .loyaltyDashboard.pendingPins as Array<{ challengeId: string; action: string; pin: string }>;
@@ -409,12 +412,12 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       // The customer's own dashboard shows the same ledger.
       const own = await ok(
         customerKey(code),
-        `{ loyaltyDashboard { customer { points stamps transactions(first: 200) { id } } } }`,
+        `{ loyaltyDashboard { customer { points stamps transactions(first: 100) { nodes { id } } } } }`,
       );
       expect(own.loyaltyDashboard.customer).toEqual({
         points: after.points,
         stamps: after.stamps,
-        transactions: after.transactions.map((t: any) => ({ id: t.id })),
+        transactions: { nodes: after.transactions.map((t: any) => ({ id: t.id })) },
       });
     });
 
@@ -500,10 +503,10 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       const { loyaltyCustomer } = await ok(
         { token: partner },
         `query($code: String!) { loyaltyCustomer(code: $code) {
-          transactions(first: 3) { id kind externalId order { id number } } } }`,
+          transactions(first: 3) { nodes { id kind externalId order { id number } } } } }`,
         { code: '482193' },
       );
-      expect(loyaltyCustomer.transactions).toEqual([
+      expect(loyaltyCustomer.transactions.nodes).toEqual([
         { id: reversed.reverseLoyaltyTransaction.transaction.id, kind: 'REVERSAL', externalId: null, order },
         { id: redeemed.redeemLoyalty.transaction.id, kind: 'REDEEM', externalId: order.id, order },
         { id: earned.earnLoyalty.transaction.id, kind: 'EARN', externalId: order.id, order },
@@ -534,10 +537,10 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       expect(plain.earnLoyalty.transaction.externalId).toMatch(/^p-/);
       const { loyaltyCustomer: again } = await ok(
         { token: partner },
-        `query($code: String!) { loyaltyCustomer(code: $code) { transactions(first: 1) { order { id } } } }`,
+        `query($code: String!) { loyaltyCustomer(code: $code) { transactions(first: 1) { nodes { order { id } } } } }`,
         { code: '482193' },
       );
-      expect(again.transactions).toEqual([{ order: null }]);
+      expect(again.transactions.nodes).toEqual([{ order: null }]);
     });
 
     it('another partner’s token sees none of demo’s loyalty data, even on its own order', async () => {
@@ -572,10 +575,10 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       const demoView = await ok(
         { token: partner },
         `query($code: String!) { loyaltyCustomer(code: $code) {
-          transactions(first: 2) { externalId order { id number } } } }`,
+          transactions(first: 2) { nodes { externalId order { id number } } } } }`,
         { code: '482193' },
       );
-      expect(demoView.loyaltyCustomer.transactions).toEqual([
+      expect(demoView.loyaltyCustomer.transactions.nodes).toEqual([
         { externalId: ours.id, order: ours },
         { externalId: theirs.id, order: null },
       ]);
@@ -639,12 +642,12 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       expect(qrToken).toMatch(/^cq_/);
 
       // The customer, on their dashboard: their coupons' tokens (the QR code they show at the till).
-      const own = await ok(customerKey(code), `{ loyaltyDashboard { customer { coupons { id qrToken } } } }`);
-      expect(own.loyaltyDashboard.customer.coupons).toContainEqual({ id, qrToken });
+      const own = await ok(customerKey(code), `{ loyaltyDashboard { customer { coupons { nodes { id qrToken } } } } }`);
+      expect(own.loyaltyDashboard.customer.coupons.nodes).toContainEqual({ id, qrToken });
 
       // Everyone else reading the customer or the ledger: the coupon, not its token.
       const read = `query($code: String!) { loyaltyCustomer(code: $code) {
-        coupons { id qrToken } transactions(first: 200) { coupon { id qrToken } } } }`;
+        coupons { nodes { id qrToken } } transactions(first: 100) { nodes { coupon { id qrToken } } } } }`;
       const readers: Array<[string, Caller]> = [
         ['the org’s key', org('standard')],
         [
@@ -656,7 +659,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       ];
       for (const [who, caller] of readers) {
         const seen = (await ok(caller, read, { code })).loyaltyCustomer;
-        const coupons = [...seen.coupons, ...seen.transactions.map((t: any) => t.coupon).filter(Boolean)];
+        const coupons = [...seen.coupons.nodes, ...seen.transactions.nodes.map((t: any) => t.coupon).filter(Boolean)];
         expect({ who, coupon: coupons.find((c: any) => c.id === id) }).toEqual({ who, coupon: { id, qrToken: null } });
         expect({ who, tokens: coupons.filter((c: any) => c.qrToken !== null) }).toEqual({ who, tokens: [] });
       }

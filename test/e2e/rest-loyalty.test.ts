@@ -107,7 +107,7 @@ describe('REST loyalty API (seed 004): /webhook/pos, /webhook/redeem, /webhook/c
     const { body } = await stack.graphql(
       `{ loyaltyDashboard {
           pendingPins { challengeId action pin expiresAt orgName }
-          customer { code points stamps coupons { id qrToken } }
+          customer { code points stamps coupons { nodes { id qrToken } } }
         } }`,
       {},
       null,
@@ -319,7 +319,7 @@ describe('REST loyalty API (seed 004): /webhook/pos, /webhook/redeem, /webhook/c
       });
       expect(again.body.data.coupon.id).not.toBe(coupon.id);
       // Both coupons are the customer's, with the same QR tokens, on their dashboard; the ledger shows each card.
-      const qrTokens = (await dashboard(customer)).customer.coupons.map((c: any) => c.qrToken);
+      const qrTokens = (await dashboard(customer)).customer.coupons.nodes.map((c: any) => c.qrToken);
       expect(qrTokens).toEqual(expect.arrayContaining([coupon.qr_token, again.body.data.coupon.qr_token]));
       const issues = await sql(
         `select delta, unit from loyalty.loyalty_transaction where coupon_id in (?, ?) and kind = 'COUPON_ISSUE'`,
@@ -454,7 +454,7 @@ describe('REST loyalty API (seed 004): /webhook/pos, /webhook/redeem, /webhook/c
         await countRows(stack, 'loyalty.loyalty_transaction', `kind = 'COUPON_REDEEM' and coupon_id = ?`, [coupon.id]),
       ).toBe(1);
       // The dashboard no longer offers it.
-      const offered = (await dashboard(customer)).customer.coupons.map((c: any) => c.id);
+      const offered = (await dashboard(customer)).customer.coupons.nodes.map((c: any) => c.id);
       expect(offered).not.toContain(coupon.id);
     });
 

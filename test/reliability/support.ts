@@ -404,7 +404,7 @@ export async function makeFixtures(stack: Stack, tokens: Tokens): Promise<Fixtur
   const customer = await graphqlData(
     stack,
     tokens.demo,
-    'query($code: String!) { loyaltyCustomer(code: $code) { transactions(first: 1) { id } } }',
+    'query($code: String!) { loyaltyCustomer(code: $code) { transactions(first: 1) { nodes { id } } } }',
     { code: '482195' },
   );
   const launch = await restJson(stack, 'POST', '/pos/v1/launch-tokens', demo, {
@@ -432,7 +432,7 @@ export async function makeFixtures(stack: Stack, tokens: Tokens): Promise<Fixtur
     'demo secret endpoint',
     delivery.id,
     earned.data.coupon.qr_token,
-    customer.loyaltyCustomer.transactions[0].id,
+    customer.loyaltyCustomer.transactions.nodes[0].id,
   ];
   return {
     order: { id: created.id },
@@ -454,7 +454,7 @@ export async function makeFixtures(stack: Stack, tokens: Tokens): Promise<Fixtur
     loyalty: {
       code: '482193',
       couponToken: earned.data.coupon.qr_token,
-      transactionId: customer.loyaltyCustomer.transactions[0].id,
+      transactionId: customer.loyaltyCustomer.transactions.nodes[0].id,
     },
     launchToken: launch.token,
     other: { orderId: other.orderId, paymentId: other.paymentId, locationId: '3' },

@@ -22,6 +22,7 @@ import {
   validate,
   valueFromASTUntyped,
 } from 'graphql';
+import { DEFAULT_PAGE_SIZE } from '@pos/kit';
 
 /**
  * Depth and cost limits on the documents clients send, as graphql-js validation rules: a document over a limit is
@@ -61,8 +62,15 @@ export interface MeasureOptions {
   variables?: Readonly<Record<string, unknown>> | null;
 }
 
-/** Arguments that bound how many rows a list field returns. */
-const SIZE_ARGUMENTS = ['first', 'limit'];
+/** Arguments that bound how many rows a list field (or a connection's page) returns; the first one given counts. */
+const SIZE_ARGUMENTS = ['first', 'last', 'limit'];
+
+/**
+ * A Relay connection (`XConnection { edges nodes pageInfo totalCount }`): not a list itself, but its `edges` and
+ * `nodes` hold a page of `first` (or `last`) rows, {@link DEFAULT_PAGE_SIZE} when neither is given.
+ */
+const isConnection = (type: GraphQLCompositeType | null): boolean =>
+  !!type && isObjectType(type) && type.name.endsWith('Connection') && 'edges' in type.getFields();
 
 export interface Measure {
   depth: number;
@@ -93,13 +101,17 @@ function listSize(
   variableDefaults: Map<string, unknown>,
   options: MeasureOptions,
   used: { variables: boolean },
+  fallback: number,
 ): number {
+  const sizeOf = (value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) ? Math.min(Math.max(0, value), MAX_LIST_SIZE) : null;
+  // An argument the operation gives wins over another's schema default (`last: 5` beside a defaulted `first`).
   for (const name of SIZE_ARGUMENTS) {
     const definition = field.args.find((arg) => arg.name === name);
-    if (!definition) continue;
-    const given = args.find((arg) => arg.name.value === name);
-    let value: unknown = definition.defaultValue;
-    if (given?.value.kind === Kind.VARIABLE) {
+    const given = definition && args.find((arg) => arg.name.value === name);
+    if (!given) continue;
+    let value: unknown;
+    if (given.value.kind === Kind.VARIABLE) {
       const variable = given.value.name.value;
       const sent = options.variables?.[variable];
       if (typeof sent === 'number') {
@@ -108,12 +120,17 @@ function listSize(
       } else {
         value = variableDefaults.get(variable) ?? definition.defaultValue;
       }
-    } else if (given) {
+    } else {
       value = valueFromASTUntyped(given.value);
     }
-    if (typeof value === 'number' && Number.isFinite(value)) return Math.min(Math.max(0, value), MAX_LIST_SIZE);
+    const size = sizeOf(value);
+    if (size !== null) return size;
   }
-  return options.defaultListSize;
+  for (const name of SIZE_ARGUMENTS) {
+    const size = sizeOf(field.args.find((arg) => arg.name === name)?.defaultValue);
+    if (size !== null) return size;
+  }
+  return fallback;
 }
 
 /** Each list wrapper of a type multiplies what is under it (`[[X]]` twice). */
@@ -153,23 +170,27 @@ export function measureOperation(
   const fragments = new Map<string, Sized>();
   const inProgress = new Set<string>();
 
-  const measureFragment = (fragment: FragmentDefinitionNode): Sized => {
+  // A fragment on a connection type measures differently under each page size.
+  const measureFragment = (fragment: FragmentDefinitionNode, pageRows: number): Sized => {
     const name = fragment.name.value;
-    const known = fragments.get(name);
+    const key = `${name}|${pageRows}`;
+    const known = fragments.get(key);
     if (known) return known;
     if (inProgress.has(name)) return { depth: 0, cost: 0 };
     inProgress.add(name);
     const type = schema.getType(fragment.typeCondition.name.value);
-    const measure = measureSelections(fragment.selectionSet, isCompositeType(type) ? type : null, 1);
+    const measure = measureSelections(fragment.selectionSet, isCompositeType(type) ? type : null, 1, pageRows);
     inProgress.delete(name);
-    fragments.set(name, measure);
+    fragments.set(key, measure);
     return measure;
   };
 
+  /** `pageRows`: the rows a list without its own size argument holds (a connection's page, else the default). */
   function measureSelections(
     selectionSet: SelectionSetNode,
     parent: GraphQLCompositeType | null,
     fieldCost: number,
+    pageRows = options.defaultListSize,
   ): Sized {
     let depth = 0;
     let cost = 0;
@@ -180,22 +201,31 @@ export function measureOperation(
         const field = fieldOf(parent, selection.name.value);
         measure = { depth: 1, cost: fieldCost };
         if (selection.selectionSet) {
-          const type = field ? getNamedType(field.type) : null;
-          const below = measureSelections(selection.selectionSet, isCompositeType(type) ? type : null, 1);
-          const rows = field
-            ? listMultiplier(field.type, listSize(field, selection.arguments ?? [], variableDefaults, options, used))
-            : 1;
+          const named = field ? getNamedType(field.type) : null;
+          const type = isCompositeType(named) ? named : null;
+          const size = (fallback: number) =>
+            field ? listSize(field, selection.arguments ?? [], variableDefaults, options, used, fallback) : fallback;
+          // A connection's page size multiplies its edges and nodes, not its pageInfo and totalCount.
+          const below = measureSelections(
+            selection.selectionSet,
+            type,
+            1,
+            isConnection(type) ? size(DEFAULT_PAGE_SIZE) : options.defaultListSize,
+          );
+          const rows = field ? listMultiplier(field.type, size(pageRows)) : 1;
           measure = { depth: 1 + below.depth, cost: Math.min(fieldCost + rows * below.cost, Number.MAX_SAFE_INTEGER) };
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        measure = measureSelections(selection.selectionSet, isCompositeType(type) ? type : null, fieldCost);
+        measure = measureSelections(selection.selectionSet, isCompositeType(type) ? type : null, fieldCost, pageRows);
       } else {
         const fragment = fragmentOf(selection.name.value);
         if (!fragment) continue;
         // A fragment spread on the mutation root weighs as its fields would (measured apart, not cached).
         measure =
-          fieldCost === 1 ? measureFragment(fragment) : measureSelections(fragment.selectionSet, parent, fieldCost);
+          fieldCost === 1
+            ? measureFragment(fragment, pageRows)
+            : measureSelections(fragment.selectionSet, parent, fieldCost, pageRows);
       }
       depth = Math.max(depth, measure.depth);
       cost = Math.min(cost + measure.cost, Number.MAX_SAFE_INTEGER);

@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Clock, RequestContext, SubgraphRuntime } from '@pos/kit';
 import { LoyaltyService } from './modules/action/loyalty.service';
-import { createCouponLoader } from './modules/coupon/coupon.loader';
 import { CouponTokenService } from './modules/coupon/coupon.service';
 import { createCustomerLoader } from './modules/customer/customer.loader';
 import { CustomerService } from './modules/customer/customer.service';
@@ -19,22 +18,22 @@ export interface LoyaltyRuntime extends SubgraphRuntime {
 export function buildContext(base: RequestContext, runtime: LoyaltyRuntime) {
   const pins = new PinService(base.em, runtime.keys.pin, runtime.clock, runtime.pinLock);
   const coupons = new CouponTokenService(runtime.keys.coupon, base.principal);
+  const ledgerService = new LedgerService(base.em);
   const services = {
     customers: new CustomerService(base.em),
+    ledger: ledgerService,
     pins,
     coupons,
     loyalty: new LoyaltyService(base.em, { pins, clock: runtime.clock, coupons }),
   };
-  const ledger = createLedgerLoaders(new LedgerService(base.em), base.principal);
+  const ledger = createLedgerLoaders(ledgerService, base.principal);
   return {
     ...base,
     runtime,
     services,
     loaders: {
       customer: createCustomerLoader(services.customers, base.principal),
-      coupons: createCouponLoader(base.em),
       pinLockedUntil: new DataLoader((ids: readonly string[]) => pins.lockedUntil(ids)),
-      transactionsOf: ledger.transactionsOf,
       transactionsByOrder: ledger.byOrder,
     },
   };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Connection } from '@pos/kit';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { LoyaltyCustomer } from '../customer/customer.entity';
 import { LoyaltyOrg } from '../org/org.entity';
@@ -45,3 +46,6 @@ export class Coupon {
   @Property({ type: 'timestamptz', nullable: true })
   redeemedAt: Date | null = null;
 }
+
+@ObjectType({ description: 'A page of a loyalty customer’s coupons, newest first' })
+export class CouponConnection extends Connection(Coupon, 'coupons') {}

@@ -1,13 +1,11 @@
-import { requirePrincipal } from '@pos/kit';
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { ConnectionArgs, type ConnectionPage, requirePrincipal } from '@pos/kit';
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { LoyaltyContext } from '../../context';
-import { Coupon, CouponStatus } from '../coupon/coupon.entity';
-import { LoyaltyTransaction } from '../ledger/ledger.entity';
+import { type Coupon, CouponConnection, CouponStatus } from '../coupon/coupon.entity';
+import { type LoyaltyTransaction, LoyaltyTransactionConnection } from '../ledger/ledger.entity';
 import { LoyaltyOrg } from '../org/org.entity';
 import { seesPinLock } from '../pin/pin.service';
 import { LoyaltyCustomer } from './customer.entity';
-
-const MAX_PAGE = 200;
 
 @Resolver(() => LoyaltyCustomer)
 export class CustomerResolver {
@@ -24,16 +22,15 @@ export class CustomerResolver {
     return customer.org;
   }
 
-  @FieldResolver(() => [LoyaltyTransaction], {
-    description: `The customer's ledger, newest first: at most \`first\` (1–${MAX_PAGE}) rows, older than \`before\``,
+  @FieldResolver(() => LoyaltyTransactionConnection, {
+    description: 'The customer’s ledger, newest first, one page at a time',
   })
   transactions(
     @Root() customer: LoyaltyCustomer,
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
-    @Arg('before', () => Date, { nullable: true }) before: Date | null,
+    @Args() page: ConnectionArgs,
     @Ctx() ctx: LoyaltyContext,
-  ): Promise<LoyaltyTransaction[]> {
-    return ctx.loaders.transactionsOf(Math.min(Math.max(first, 1), MAX_PAGE), before ?? null).load(customer.id);
+  ): Promise<ConnectionPage<LoyaltyTransaction>> {
+    return ctx.services.ledger.pageOf(customer.id, page);
   }
 
   @FieldResolver(() => Date, {
@@ -47,13 +44,19 @@ export class CustomerResolver {
     return seesPinLock(ctx.principal) ? ctx.loaders.pinLockedUntil.load(customer.id) : null;
   }
 
-  @FieldResolver(() => [Coupon], { description: 'The customer’s coupons, newest first (by default the active ones)' })
-  async coupons(
+  @FieldResolver(() => CouponConnection, {
+    description: 'The customer’s coupons, newest first (by default the active ones), one page at a time',
+  })
+  coupons(
     @Root() customer: LoyaltyCustomer,
-    @Arg('status', () => [CouponStatus], { defaultValue: [CouponStatus.ACTIVE] }) status: CouponStatus[],
+    @Arg('status', () => [CouponStatus], {
+      defaultValue: [CouponStatus.ACTIVE],
+      description: 'Only coupons in one of these states',
+    })
+    status: CouponStatus[],
+    @Args() page: ConnectionArgs,
     @Ctx() ctx: LoyaltyContext,
-  ): Promise<Coupon[]> {
-    const coupons = await ctx.loaders.coupons.load(customer.id);
-    return coupons.filter((coupon) => status.includes(coupon.status));
+  ): Promise<ConnectionPage<Coupon>> {
+    return ctx.services.customers.couponsOf(customer.id, status, page);
   }
 }

@@ -1,6 +1,16 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { LOYALTY_CUSTOMER_SCOPE, type Principal, SCOPES, badInput, forbidden } from '@pos/kit';
+import {
+  type ConnectionArgs,
+  type ConnectionPage,
+  LOYALTY_CUSTOMER_SCOPE,
+  type Principal,
+  SCOPES,
+  badInput,
+  forbidden,
+  paginate,
+} from '@pos/kit';
+import { Coupon, type CouponStatus } from '../coupon/coupon.entity';
 import { LoyaltyCustomer, customerCodeProblems } from './customer.entity';
 
 /**
@@ -45,5 +55,12 @@ export class CustomerService {
     const customer = scope && (await this.em.findOne(LoyaltyCustomer, scope, { populate: ['org'] }));
     if (!customer) throw forbidden('Only a loyalty customer’s dashboard key reads this');
     return customer;
+  }
+
+  /** A page of a customer's coupons with one of `statuses`, newest first (the customer is already visible). */
+  couponsOf(customerId: string, statuses: CouponStatus[], args: ConnectionArgs): Promise<ConnectionPage<Coupon>> {
+    return paginate(this.em, Coupon, { customer: customerId, status: { $in: statuses } }, args, {
+      createdAt: 'issuedAt',
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Connection } from '@pos/kit';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Coupon } from '../coupon/coupon.entity';
 import { LoyaltyCustomer } from '../customer/customer.entity';
@@ -93,3 +94,6 @@ export class LoyaltyTransaction {
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 }
+
+@ObjectType({ description: 'A page of a loyalty customer’s ledger, newest first' })
+export class LoyaltyTransactionConnection extends Connection(LoyaltyTransaction, 'loyalty transactions') {}

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Principal } from '@pos/kit';
+import { type ConnectionArgs, type ConnectionPage, type Principal, paginate } from '@pos/kit';
 import { customerReadScope } from '../customer/customer.service';
 import { LoyaltyTransaction } from './ledger.entity';
 
@@ -7,22 +7,11 @@ import { LoyaltyTransaction } from './ledger.entity';
 export class LedgerService {
   constructor(private readonly em: EntityManager) {}
 
-  /** The newest `first` transactions of each customer (older than `before` when given), in one query. */
-  async latestOf(customerIds: readonly string[], first: number, before: Date | null): Promise<LoyaltyTransaction[]> {
-    const ranked = await this.em.getConnection().execute<{ id: string }[]>(
-      `select id from (
-         select id, row_number() over (partition by customer_id order by created_at desc, id desc) as n
-         from loyalty.loyalty_transaction
-         where customer_id in (${customerIds.map(() => '?').join(', ')})${before ? ' and created_at < ?' : ''}
-       ) t where n <= ?`,
-      [...customerIds, ...(before ? [before] : []), first],
-    );
-    if (!ranked.length) return [];
-    return this.em.find(
-      LoyaltyTransaction,
-      { id: { $in: ranked.map((r) => r.id) } },
-      { orderBy: { createdAt: 'desc', id: 'desc' }, populate: ['coupon', 'customer.org'] },
-    );
+  /** A page of a customer's ledger, newest first (the customer is already visible to the caller). */
+  pageOf(customerId: string, args: ConnectionArgs): Promise<ConnectionPage<LoyaltyTransaction>> {
+    return paginate(this.em, LoyaltyTransaction, { customer: customerId }, args, {
+      populate: ['coupon', 'customer.org'],
+    });
   }
 
   async byOrderIds(principal: Principal, orderIds: readonly string[]): Promise<LoyaltyTransaction[]> {

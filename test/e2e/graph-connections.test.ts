@@ -1,0 +1,195 @@
+import { type Stack, startStack } from '../support/stack';
+
+/**
+ * Relay connections through the gateway: keyset pages forwards and backwards over more rows than the largest page,
+ * the page-size limit as an error (not a silent cut), pages that stay put while rows are inserted, totalCount,
+ * filters, the tenant scope (another reader's cursor shows nothing of theirs) and the cost rule counting `first`.
+ */
+
+type Caller = { key: string } | { token: string };
+interface Page<T> {
+  edges: { cursor: string; node: T }[];
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+const PAGE = 'edges { cursor node { id } } nodes { id } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }';
+
+describe('connections through the gateway', () => {
+  let stack: Stack;
+  let partner: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    partner = await stack.token();
+  });
+  afterAll(() => stack?.close());
+
+  const gql = (caller: Caller, query: string, variables: Record<string, unknown> = {}) =>
+    'key' in caller
+      ? stack.graphql(query, variables, null, { 'x-api-key': caller.key })
+      : stack.graphql(query, variables, caller.token);
+  const ok = async (caller: Caller, query: string, variables: Record<string, unknown> = {}) => {
+    const { body } = await gql(caller, query, variables);
+    expect(body.errors).toBeUndefined();
+    return body.data as Record<string, any>;
+  };
+  const STANDARD: Caller = { key: 'demo-loyalty-standard' };
+
+  /** Every page of a list, following `endCursor` (or `startCursor` backwards) until the list says it ends. */
+  async function readAll(
+    read: (args: Record<string, unknown>) => Promise<Page<{ id: string }>>,
+    size: number,
+    backward = false,
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const page = await read(backward ? { last: size, before: cursor } : { first: size, after: cursor });
+      expect(page.nodes).toEqual(page.edges.map((edge) => edge.node));
+      expect(page.nodes.length).toBeLessThanOrEqual(size);
+      if (backward) ids.unshift(...page.nodes.map((n) => n.id));
+      else ids.push(...page.nodes.map((n) => n.id));
+      const more = backward ? page.pageInfo.hasPreviousPage : page.pageInfo.hasNextPage;
+      if (!more) return ids;
+      cursor = backward ? page.pageInfo.startCursor : page.pageInfo.endCursor;
+    }
+  }
+
+  describe('LoyaltyCustomer.transactions and coupons', () => {
+    const CODE = '482193';
+    const transactions = async (args: Record<string, unknown>, caller: Caller = STANDARD) =>
+      (
+        await ok(
+          caller,
+          `query($code: String!, $first: Int, $after: String, $last: Int, $before: String) {
+            loyaltyCustomer(code: $code) {
+              transactions(first: $first, after: $after, last: $last, before: $before) { ${PAGE} totalCount }
+            } }`,
+          { code: CODE, ...args },
+        )
+      ).loyaltyCustomer.transactions as Page<{ id: string }>;
+    let n = 0;
+    const earn = (count: number) =>
+      Promise.all(
+        Array.from({ length: count }, () =>
+          ok(STANDARD, 'mutation($input: EarnLoyaltyInput!) { earnLoyalty(input: $input) { points } }', {
+            input: { customerCode: CODE, amountCents: 100, externalId: `paging-${++n}` },
+          }),
+        ),
+      );
+
+    beforeAll(async () => {
+      // More rows than the largest page; ten at a time, so some share a millisecond and the id orders them.
+      for (let i = 0; i < 12; i++) await earn(10);
+    });
+
+    it('pages forwards and backwards through more than 100 rows, newest first, each row once', async () => {
+      const first = await transactions({});
+      expect(first.nodes).toHaveLength(20);
+      expect(first.totalCount).toBe(121);
+      expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+
+      const forwards = await readAll(transactions, 100);
+      expect(forwards).toHaveLength(121);
+      expect(new Set(forwards).size).toBe(121);
+      expect(forwards.slice(0, 20)).toEqual(first.nodes.map((t) => t.id));
+      const backwards = await readAll(transactions, 100, true);
+      expect(backwards).toEqual(forwards);
+      expect(await readAll(transactions, 7)).toEqual(forwards);
+
+      const last = await transactions({ last: 1 });
+      expect(last.nodes.map((t) => t.id)).toEqual([forwards.at(-1)]);
+      expect(last.pageInfo).toMatchObject({ hasPreviousPage: true });
+      const empty = await transactions({ first: 0 });
+      expect(empty).toMatchObject({ nodes: [], pageInfo: { startCursor: null, endCursor: null }, totalCount: 121 });
+    });
+
+    it('keeps its pages when rows are inserted between two of them', async () => {
+      const before = await readAll(transactions, 100);
+      const one = await transactions({ first: 30 });
+      await earn(5);
+      const two = await transactions({ first: 100, after: one.pageInfo.endCursor });
+      expect([...one.nodes, ...two.nodes].map((t) => t.id)).toEqual(before.slice(0, 130));
+      expect(two.totalCount).toBe(before.length + 5);
+      // The new rows are at the head of the list: before the first page's start cursor.
+      const newer = await transactions({ last: 100, before: one.pageInfo.startCursor });
+      expect(newer.nodes).toHaveLength(5);
+      expect(newer.pageInfo.hasPreviousPage).toBe(false);
+    });
+
+    it.each([
+      [{ first: 101 }, 'first'],
+      [{ first: -1 }, 'first'],
+      [{ last: 101 }, 'last'],
+      [{ first: 1, last: 1 }, 'last'],
+      [{ after: 'not-a-cursor' }, 'after'],
+    ])('refuses %p with BAD_USER_INPUT naming %s, not a silent cut', async (args, name) => {
+      const { body } = await gql(
+        STANDARD,
+        `query($code: String!, $first: Int, $after: String, $last: Int) {
+          loyaltyCustomer(code: $code) { transactions(first: $first, after: $after, last: $last) { nodes { id } } } }`,
+        { code: CODE, ...args },
+      );
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors![0]).toMatchObject({
+        message: expect.stringContaining(name),
+        extensions: { code: 'BAD_USER_INPUT', reason: 'validation_error' },
+      });
+    });
+
+    it('finds nothing of another customer with a cursor of their list', async () => {
+      const theirs = await transactions({ first: 1 });
+      const mine = (
+        await ok(
+          { key: 'demo-loyalty-balanced' },
+          `query($after: String) { a: loyaltyCustomer(code: "582193") { transactions(first: 100, after: $after) {
+            nodes { id customer { code } } totalCount } } }`,
+          { after: theirs.pageInfo.endCursor },
+        )
+      ).a.transactions;
+      expect(mine.nodes.every((t: any) => t.customer.code === '582193')).toBe(true);
+      expect(mine.nodes.map((t: any) => t.id)).not.toContain(theirs.nodes[0].id);
+      // The other org's key does not see this customer at all.
+      expect(
+        (await ok({ key: 'demo-loyalty-balanced' }, `{ loyaltyCustomer(code: "${CODE}") { id } }`)).loyaltyCustomer,
+      ).toBeNull();
+    });
+
+    it('filters coupons by status, each status a page of its own', async () => {
+      const coupons = (status: string[]) =>
+        ok(
+          { token: partner },
+          `query($status: [CouponStatus!]!) { loyaltyCustomer(code: "482193") {
+            coupons(status: $status, first: 5) { nodes { id status } totalCount pageInfo { hasNextPage } } } }`,
+          { status },
+        ).then((data) => data.loyaltyCustomer.coupons);
+      const all = await coupons(['ACTIVE', 'REDEEMED', 'VOID']);
+      const active = await coupons(['ACTIVE']);
+      expect(active.nodes.every((c: any) => c.status === 'ACTIVE')).toBe(true);
+      expect(all.totalCount).toBeGreaterThanOrEqual(active.totalCount);
+      expect(all.pageInfo.hasNextPage).toBe(all.totalCount > 5);
+    });
+  });
+
+  describe('the cost rule', () => {
+    const cost = async (query: string, variables: Record<string, unknown> = {}) => {
+      const { body } = await stack.graphql(query, variables, partner);
+      return (body.extensions as { cost: { requestedQueryCost: number } }).cost.requestedQueryCost;
+    };
+
+    it('counts the edges and nodes of a connection once per row of its first or last, 20 without either', async () => {
+      const q = (args: string) =>
+        `{ loyaltyCustomer(code: "482193") { transactions${args} { nodes { id } edges { cursor } totalCount pageInfo { hasNextPage } } } }`;
+      // loyaltyCustomer 1 + transactions 1 + nodes (1 + n) + edges (1 + n) + totalCount 1 + pageInfo (1 + 1)
+      const expected = (rows: number) => 1 + 1 + (1 + rows) + (1 + rows) + 1 + 2;
+      expect(await cost(q(''))).toBe(expected(20));
+      expect(await cost(q('(first: 50)'))).toBe(expected(50));
+      expect(await cost(q('(last: 3)'))).toBe(expected(3));
+      expect(
+        await cost('query($n: Int) { loyaltyCustomer(code: "482193") { transactions(first: $n) { nodes { id } } } }', {
+          n: 7,
+        }),
+      ).toBe(1 + 1 + 1 + 7);
+    });
+  });
+});
