@@ -1593,7 +1593,7 @@ const SUB_OPTIONAL_FIELDS = [
 /** The fields only the orders subgraph resolves: every 4th selection has them, so the gateway runs `rest`. */
 const SUB_CROSS_FIELDS = 'payment { order { number status location { name } } }';
 const SUB_LOCATIONS = ['1', '2'];
-const SUB_EVENT_TYPE = 'payment.approved';
+const SUB_EVENT_TYPE = 'PAYMENT_APPROVED';
 
 interface Selection {
   index: number;
@@ -1607,7 +1607,7 @@ interface Selection {
 
 /**
  * Selection g of a level (one per SUB_PER_SELECTION subscribers): locationIds null, [1] or [2] (g mod 3), types
- * null or [payment.approved] (floor(g / 3) mod 2), a subset of SUB_OPTIONAL_FIELDS, and for g mod 4 = 3 the order
+ * null or [PAYMENT_APPROVED] (floor(g / 3) mod 2), a subset of SUB_OPTIONAL_FIELDS, and for g mod 4 = 3 the order
  * and its location from the orders subgraph. Every selection has the event id, occurredAt and the payment id.
  */
 function subscriberSelection(g: number): Selection {
@@ -1626,7 +1626,7 @@ function subscriberSelection(g: number): Selection {
   return {
     index: g,
     document:
-      `subscription ${SUB_OPERATION}($locationIds: [ID!], $types: [String!]) ` +
+      `subscription ${SUB_OPERATION}($locationIds: [ID!], $types: [PaymentEventType!]) ` +
       `{ paymentEvents(locationIds: $locationIds, types: $types) { ${fields.join(' ')} } }`,
     variables: { ...(locations && { locationIds: locations }), ...(types && { types }) },
     locations: locations && new Set(locations),

@@ -62,7 +62,7 @@ describe('Hosted checkout in a browser (Chromium)', () => {
     subscriber.subscribe(
       {
         query: `subscription($after: String) {
-          paymentEvents(types: ["payment.approved"], after: $after) { type payment { id status order { id } } }
+          paymentEvents(types: [PAYMENT_APPROVED], after: $after) { type payment { id status order { id } } }
         }`,
         variables: { after: anchor.body.data!.paymentEventsCursor },
       },
@@ -169,7 +169,7 @@ describe('Hosted checkout in a browser (Chromium)', () => {
     });
     await until(() => approved.some((event) => event.payment.id === paymentId), 'payment.approved at the subscriber');
     expect(approved.filter((event) => event.payment.id === paymentId)).toEqual([
-      { type: 'payment.approved', payment: { id: paymentId, status: 'APPROVED', order: { id: order.id } } },
+      { type: 'PAYMENT_APPROVED', payment: { id: paymentId, status: 'APPROVED', order: { id: order.id } } },
     ]);
 
     // The link is used up: opening it again shows the error page (and a way back to the shop).

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PAYMENT_EVENT_TYPES, createLogger } from '@pos/kit';
+import { PAYMENT_EVENT_TYPES, createLogger, paymentEventTypeName, paymentEventTypeOf } from '@pos/kit';
 import type { PaymentsRuntime } from '@pos/payments/src/context';
 import { type Client } from 'graphql-ws';
 import { Receiver, signedBy } from '../support/receiver';
@@ -206,31 +206,31 @@ describe('payment outcomes: every event type, once per state change', () => {
     expect(after.data.refundPayment.payment).toMatchObject({ status: 'PARTIALLY_REFUNDED', version: 5 });
 
     expect(await seenOf(refunded.paymentId, 2)).toEqual([
-      ['payment.approved', 2, 'APPROVED'],
-      ['payment.refunded', 3, 'PARTIALLY_REFUNDED'],
+      ['PAYMENT_APPROVED', 2, 'APPROVED'],
+      ['PAYMENT_REFUNDED', 3, 'PARTIALLY_REFUNDED'],
     ]);
     expect(await seenOf(voided.paymentId, 2)).toEqual([
-      ['payment.approved', 2, 'APPROVED'],
-      ['payment.voided', 3, 'VOIDED'],
+      ['PAYMENT_APPROVED', 2, 'APPROVED'],
+      ['PAYMENT_VOIDED', 3, 'VOIDED'],
     ]);
     await until(() => seen.some((e) => e.payload.orderId === cancelledOrder), 'the cancellation');
     const cancelledId = seen.find((e) => e.payload.orderId === cancelledOrder)!.payload.paymentId;
-    expect(await seenOf(cancelledId, 1)).toEqual([['payment.cancelled', 2, 'CANCELLED']]);
+    expect(await seenOf(cancelledId, 1)).toEqual([['PAYMENT_CANCELLED', 2, 'CANCELLED']]);
     expect(await seenOf(expired.paymentId, 2)).toEqual([
-      ['payment.approved', 2, 'APPROVED'],
-      ['payment.expired', 3, 'EXPIRED'],
+      ['PAYMENT_APPROVED', 2, 'APPROVED'],
+      ['PAYMENT_EXPIRED', 3, 'EXPIRED'],
     ]);
     expect(await seenOf(reversed.paymentId, 2)).toEqual([
-      ['payment.approved', 2, 'APPROVED'],
-      ['payment.reversal_settled', 3, 'REVERSED'],
+      ['PAYMENT_APPROVED', 2, 'APPROVED'],
+      ['PAYMENT_REVERSAL_SETTLED', 3, 'REVERSED'],
     ]);
     expect(await seenOf(failed.paymentId, 4)).toEqual([
-      ['payment.approved', 2, 'APPROVED'],
-      ['payment.refunded', 3, 'PARTIALLY_REFUNDED'],
-      ['payment.reversal_failed', 4, 'PARTIALLY_REFUNDED'],
-      ['payment.refunded', 5, 'PARTIALLY_REFUNDED'],
+      ['PAYMENT_APPROVED', 2, 'APPROVED'],
+      ['PAYMENT_REFUNDED', 3, 'PARTIALLY_REFUNDED'],
+      ['PAYMENT_REVERSAL_FAILED', 4, 'PARTIALLY_REFUNDED'],
+      ['PAYMENT_REFUNDED', 5, 'PARTIALLY_REFUNDED'],
     ]);
-    expect(new Set(seen.map((e) => e.type))).toEqual(new Set(PAYMENT_EVENT_TYPES));
+    expect(new Set(seen.map((e) => e.type))).toEqual(new Set(PAYMENT_EVENT_TYPES.map(paymentEventTypeName)));
 
     // Exactly once: the subscriber's events are the outbox's rows, no more and none twice. Events reach it in
     // outbox order, so once a later payment's event has arrived nothing earlier can still be on its way.
@@ -239,7 +239,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     for (const id of [refunded, voided, expired, reversed, failed].map((p) => p.paymentId).concat(cancelledId)) {
       const rows = await outboxOf(id);
       expect(seen.filter((e) => e.payload.paymentId === id).map((e) => [e.type, e.paymentVersion])).toEqual(
-        rows.map((row) => [row.type, row.payment_version]),
+        rows.map((row) => [paymentEventTypeName(row.type), row.payment_version]),
       );
     }
     expect(new Set(seen.map((e) => e.sequence)).size).toBe(seen.length);
@@ -254,7 +254,9 @@ describe('payment outcomes: every event type, once per state change', () => {
     });
     const byStream = (events: unknown[][]) => [...events].sort((a, b) => Number(a[0]) - Number(b[0]));
     expect(byStream(delivered)).toEqual(
-      byStream(seen.map((e) => [e.sequence, e.type, e.paymentVersion, e.payload.status.toLowerCase()])),
+      byStream(
+        seen.map((e) => [e.sequence, paymentEventTypeOf(e.type), e.paymentVersion, e.payload.status.toLowerCase()]),
+      ),
     );
     expect(new Set(delivered.map((d) => d[1]))).toEqual(new Set(PAYMENT_EVENT_TYPES));
   });

@@ -140,7 +140,7 @@ describe('payment event subscriptions through the gateway', () => {
     expect(watcher.events[0]).toEqual({
       data: {
         paymentEvents: {
-          type: 'payment.approved',
+          type: 'PAYMENT_APPROVED',
           cursor: expect.stringMatching(/^\d+$/),
           payment: {
             id: paymentId,
@@ -205,7 +205,7 @@ describe('payment event subscriptions through the gateway', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       sequence: event.cursor,
       cursor: expect.stringMatching(/^\d+$/),
-      type: 'payment.approved',
+      type: 'PAYMENT_APPROVED',
       paymentVersion: expect.any(Number),
       locationId: '2',
       partnerId: 'demo',
@@ -219,7 +219,7 @@ describe('payment event subscriptions through the gateway', () => {
         currency: 'USD',
         orderId: expect.any(String),
         checkId: null,
-        processor: 'valor',
+        processor: 'VALOR',
       },
     });
     // Only location 2 was asked for: the payment at location 1 never arrives.
@@ -322,7 +322,7 @@ describe('payment event subscriptions through the gateway', () => {
     const otherPartner = collect(wsClient(stack, otherToken), EVENTS);
     const refundsOnly = collect(
       wsClient(stack, demoToken),
-      `subscription { paymentEvents(types: ["payment.refunded"]) { type cursor payment { id } } }`,
+      `subscription { paymentEvents(types: [PAYMENT_REFUNDED]) { type cursor payment { id } } }`,
     );
     const otherFields = collect(
       wsClient(stack, demoToken),

@@ -74,9 +74,9 @@ const SELECTIONS: Selection[] = [
   },
   {
     name: 'approved',
-    query: `subscription($t: [String!]) { paymentEvents(types: $t) { ${FIELDS} } }`,
-    variables: { t: ['payment.approved'] },
-    accepts: (e) => e.type === 'payment.approved',
+    query: `subscription($t: [PaymentEventType!]) { paymentEvents(types: $t) { ${FIELDS} } }`,
+    variables: { t: ['PAYMENT_APPROVED'] },
+    accepts: (e) => e.type === 'PAYMENT_APPROVED',
   },
   {
     // Fields of the orders subgraph on every event: the gateway resolves the rest of the plan per event.

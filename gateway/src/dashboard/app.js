@@ -126,6 +126,9 @@ function when(iso) {
   return date.toDateString() === new Date().toDateString() ? timeFormat.format(date) : dateTimeFormat.format(date);
 }
 
+// The graph's PAYMENT_REVERSAL_SETTLED is shown as webhooks and REST spell it: payment.reversal_settled.
+const typeLabel = (type) => type.toLowerCase().replace('_', '.');
+
 const locationLabel = (locationId) => (locationId == null ? '—' : `Location ${locationId}`);
 
 // ---- Rendering: elements and textContent only. ----
@@ -216,7 +219,7 @@ function receive(event) {
   const p = event.payload;
   const entry = {
     id: event.id,
-    type: event.type,
+    type: typeLabel(event.type),
     occurredAt: event.occurredAt,
     locationId: event.locationId,
     paymentId: p.paymentId,

@@ -37,3 +37,18 @@ export const PAYMENT_STATUSES = [
 ] as const;
 
 export type PaymentStatusName = (typeof PAYMENT_STATUSES)[number];
+
+/**
+ * A payment event type as the graph spells it (`PaymentEventType` enum): `payment.reversal_settled` is
+ * `PAYMENT_REVERSAL_SETTLED`. The outbox, webhook bodies, endpoint filters and REST keep the dotted spelling; these
+ * two functions are the only place the spellings meet.
+ */
+export type PaymentEventTypeName = Uppercase<
+  PaymentEventType extends `${infer Head}.${infer Tail}` ? `${Head}_${Tail}` : never
+>;
+
+export const paymentEventTypeName = (type: string): PaymentEventTypeName =>
+  type.toUpperCase().replace('.', '_') as PaymentEventTypeName;
+
+export const paymentEventTypeOf = (name: string): PaymentEventType =>
+  name.toLowerCase().replace('_', '.') as PaymentEventType;

@@ -26,7 +26,7 @@ export interface PaymentEventPayloadV1 {
  * event's stable identity, the one receivers deduplicate by. The payload is a snapshot taken in that transaction,
  * so a late reader sees the payment as the event saw it, not as it is now.
  */
-@ObjectType()
+@ObjectType({ description: 'Something that happened to a payment, in the order it committed' })
 @Entity({ tableName: 'payment_event' })
 @Index({ properties: ['tenantId', 'seq'] })
 export class PaymentEvent {
@@ -39,7 +39,7 @@ export class PaymentEvent {
   @Property({ length: 64 })
   tenantId!: string;
 
-  @Field({ description: 'Event type, e.g. payment.approved' })
+  /** The dotted spelling (`payment.approved`); the graph shows it as a PaymentEventType. */
   @Property({ length: 64 })
   type!: string;
 
@@ -59,7 +59,7 @@ export class PaymentEvent {
   @Property({ type: 'json' })
   payload!: PaymentEventPayloadV1;
 
-  @Field()
+  @Field({ description: 'When the change the event records was committed' })
   @Property({ type: 'timestamptz' })
   occurredAt: Date = new Date();
 

@@ -1,39 +1,47 @@
-import { badInput, parseIntIdArg, READ_SCOPES, requireReader } from '@pos/kit';
+import {
+  badInput,
+  parseIntIdArg,
+  paymentEventTypeName,
+  paymentEventTypeOf,
+  READ_SCOPES,
+  requireReader,
+} from '@pos/kit';
 import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
-import { Payment } from '../payment/payment.entity';
-import { PaymentEvent } from './payment-event.entity';
+import { Payment, PaymentStatus } from '../payment/payment.entity';
+import { PaymentEvent, type PaymentEventPayloadV1 } from './payment-event.entity';
+import { PaymentEventType, PaymentProcessor, paymentProcessorOf } from './payment-event.enums';
 
 @ObjectType({ description: 'The payment as the event saw it, in the transaction that wrote the event' })
 class PaymentEventPayload {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The payment’s id (the same as payment { id })' })
   paymentId!: string;
 
-  @Field({ description: 'The payment’s status after this event (a PaymentStatus)' })
-  status!: string;
+  @Field(() => PaymentStatus, { description: 'The payment’s status after this event' })
+  status!: PaymentStatus;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The payment’s amount in minor units of currency' })
   amountCents!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Minor units refunded on the payment so far, this event’s refund included' })
   refundedCents!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The tip on top of amountCents, in minor units' })
   tipCents!: number;
 
-  @Field()
+  @Field({ description: 'The ISO 4217 currency of the amounts' })
   currency!: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The order the payment is for; null for a payment on a check' })
   orderId!: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The check the payment is on; null for a payment on an order' })
   checkId!: string | null;
 
-  @Field()
-  processor!: string;
+  @Field(() => PaymentProcessor, { description: 'The processor that handled the payment' })
+  processor!: PaymentProcessor;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The processor’s transaction id, once it answered' })
   processorReference!: string | null;
 }
 
@@ -49,7 +57,7 @@ export class PaymentEventResolver {
         parseIntIdArg(id, 'locationIds'),
       );
       return ctx.runtime.events.subscribe(requireReader(ctx, READ_SCOPES.paymentEvents), {
-        types: args.types as string[] | null,
+        types: (args.types as string[] | null | undefined)?.map(paymentEventTypeOf),
         after,
         locationIds,
       });
@@ -57,7 +65,10 @@ export class PaymentEventResolver {
   })
   paymentEvents(
     @Root() event: PaymentEvent,
-    @Arg('types', () => [String], { nullable: true, description: 'Only these event types, e.g. payment.approved' })
+    @Arg('types', () => [PaymentEventType], {
+      nullable: true,
+      description: 'Only events of these types (omitted or empty: every type)',
+    })
     _types?: string[] | null,
     @Arg('after', () => String, {
       nullable: true,
@@ -116,9 +127,16 @@ export class PaymentEventResolver {
     return event.payloadVersion;
   }
 
-  @FieldResolver(() => PaymentEventPayload)
+  @FieldResolver(() => PaymentEventType, { description: 'What happened to the payment' })
+  type(@Root() event: PaymentEvent): string {
+    return paymentEventTypeName(event.type);
+  }
+
+  @FieldResolver(() => PaymentEventPayload, {
+    description: 'The payment as it was when the event was written (later changes do not alter it)',
+  })
   payload(@Root() event: PaymentEvent): PaymentEventPayload {
-    return event.payload;
+    return eventPayload(event.payload);
   }
 
   @FieldResolver(() => Payment)
@@ -126,3 +144,10 @@ export class PaymentEventResolver {
     return event.payment ?? (await ctx.loaders.payment.load(event.paymentId))!;
   }
 }
+
+/** The stored payload in the graph's shape: its closed sets as enums. */
+const eventPayload = (p: PaymentEventPayloadV1): PaymentEventPayload => ({
+  ...p,
+  status: p.status as PaymentStatus,
+  processor: paymentProcessorOf(p.processor),
+});
