@@ -57,11 +57,11 @@ describe('with the default limits (on in every mode)', () => {
   });
 
   it('counts a list argument given as a variable by its value', async () => {
-    const query = 'query ($n: Int) { webhookDeliveries(first: $n) { id } }';
+    const query = 'query ($n: Int) { webhookDeliveries(first: $n) { nodes { id } } }';
     const five = await post(stack, { query, variables: { n: 5 } }, token);
     const fifty = await post(stack, { query, variables: { n: 50 } }, token);
-    expect(five.body.extensions.cost.requestedQueryCost).toBe(1 + 5);
-    expect(fifty.body.extensions.cost.requestedQueryCost).toBe(1 + 50);
+    expect(five.body.extensions.cost.requestedQueryCost).toBe(1 + 1 + 5);
+    expect(fifty.body.extensions.cost.requestedQueryCost).toBe(1 + 1 + 50);
   });
 
   it('refuses an operation whose variables take it over the largest cost, as the validation limit does', async () => {
@@ -70,10 +70,10 @@ describe('with the default limits (on in every mode)', () => {
     const within = await post(stack, { query: nested, variables: { n: 1000 } }, token);
     // A connection's nodes count once per row of its `first`: 1 + 1 + (1 + 1,000 × (1 + 1)).
     expect(within.body.extensions.cost.requestedQueryCost).toBe(1 + 1 + 1 + 1000 * (1 + 1));
-    // 1,111 for the locations, and 1 + 1,000 × (1 + 10 attempts × 2): within the limit with the schema's default of
-    // 50 rows (when the document was validated), over it with the 1,000 the variable asks for.
+    // 1,111 for the locations, and 1 + 1 + 1,000 × (1 + 10 attempts × 2): within the limit with a connection's 20
+    // rows (when the document was validated), over it with the 1,000 the variable asks for.
     const wide =
-      'query ($n: Int) { locations { orders { payments { id } } } a: webhookDeliveries(first: $n) { attemptLog { attempt statusCode } } }';
+      'query ($n: Int) { locations { orders { payments { id } } } a: webhookDeliveries(first: $n) { nodes { attemptLog { attempt statusCode } } } }';
     const tooWide = await post(stack, { query: wide, variables: { n: 1000 } }, token);
     expect(tooWide.status).toBe(400);
     expect(tooWide.body.errors[0].extensions).toMatchObject({

@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { paymentsSql } from '../support/payments';
+import { Receiver } from '../support/receiver';
+import { restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
 /**
@@ -18,11 +22,16 @@ const PAGE = 'edges { cursor node { id } } nodes { id } pageInfo { hasNextPage h
 describe('connections through the gateway', () => {
   let stack: Stack;
   let partner: string;
+  let other: string;
+  const receiver = new Receiver();
   beforeAll(async () => {
     stack = await startStack();
-    partner = await stack.token();
+    [partner, other] = await Promise.all([stack.token(), stack.token('other-partner', 'other-secret')]);
   });
-  afterAll(() => stack?.close());
+  afterAll(async () => {
+    await receiver.close();
+    await stack?.close();
+  });
 
   const gql = (caller: Caller, query: string, variables: Record<string, unknown> = {}) =>
     'key' in caller
@@ -168,6 +177,85 @@ describe('connections through the gateway', () => {
       expect(active.nodes.every((c: any) => c.status === 'ACTIVE')).toBe(true);
       expect(all.totalCount).toBeGreaterThanOrEqual(active.totalCount);
       expect(all.pageInfo.hasNextPage).toBe(all.totalCount > 5);
+    });
+  });
+
+  describe('webhook endpoints and deliveries', () => {
+    const ROWS = 150;
+    let endpointId: string;
+    const deliveries = async (args: Record<string, unknown>, token = partner) =>
+      (
+        await ok(
+          { token },
+          `query($endpointId: ID, $status: WebhookDeliveryStatus, $first: Int, $after: String, $last: Int,
+            $before: String) {
+            webhookDeliveries(endpointId: $endpointId, status: $status, first: $first, after: $after, last: $last,
+              before: $before) { ${PAGE} totalCount } }`,
+          { endpointId, ...args },
+        )
+      ).webhookDeliveries as Page<{ id: string }>;
+
+    beforeAll(async () => {
+      const created = await ok(
+        { token: partner },
+        `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }`,
+        { input: { url: await receiver.listen(), eventTypes: ['payment.approved'] } },
+      );
+      endpointId = created.createWebhookEndpoint.endpoint.id;
+      // A long history, written as the outbox writes it (delivered, so no worker picks it up), a millisecond apart.
+      const base = Date.now() - 60_000;
+      for (let i = 0; i < ROWS; i++) {
+        await paymentsSql(
+          stack,
+          `insert into payments.webhook_delivery (id, tenant_id, endpoint_id, event_id, event_seq, event_type, status,
+             attempts, next_attempt_at, created_at) values (?, 'demo', ?, ?, ?, 'payment.approved', 'DELIVERED', 1, ?, ?)`,
+          [randomUUID(), endpointId, randomUUID(), 1_000_000 + i, new Date(base), new Date(base + i)],
+        );
+      }
+    });
+
+    it('pages through an endpoint’s deliveries, filters by status, and the REST limit of 200 reads two pages', async () => {
+      const all = await readAll(deliveries, 100);
+      expect(all).toHaveLength(ROWS);
+      expect(await readAll(deliveries, 100, true)).toEqual(all);
+      expect((await deliveries({ status: 'DELIVERED', first: 0 })).totalCount).toBe(ROWS);
+      expect((await deliveries({ status: 'DEAD' })).totalCount).toBe(0);
+      const { body } = await gql(
+        { token: partner },
+        `query($id: ID!) { webhookEndpoint(id: $id) { deliveries(first: 101) { nodes { id } } } }`,
+        { id: endpointId },
+      );
+      expect(body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+
+      const call = restClient(
+        () => stack,
+        () => partner,
+      );
+      const rest = await call('GET', `/pos/v1/webhook-endpoints/${endpointId}/deliveries?limit=200`);
+      expect(rest.status).toBe(200);
+      expect(rest.body.data.map((d: { id: string }) => d.id)).toEqual(all);
+      const some = await call('GET', `/pos/v1/webhook-endpoints/${endpointId}/deliveries?limit=130`);
+      expect(some.body.data.map((d: { id: string }) => d.id)).toEqual(all.slice(0, 130));
+      const listed = await call('GET', '/pos/v1/webhook-endpoints');
+      expect(listed.body.data.map((e: { id: string }) => e.id)).toContain(endpointId);
+    });
+
+    it('shows another partner none of them, with or without a cursor of this partner’s list', async () => {
+      const mine = await deliveries({ first: 10 });
+      const theirs = await ok(
+        { token: other },
+        `query($after: String) { webhookDeliveries(first: 100, after: $after) { nodes { id tenantId } totalCount }
+            webhookEndpoints { nodes { id } totalCount } }`,
+        { after: mine.pageInfo.endCursor },
+      );
+      expect(theirs.webhookDeliveries.nodes.filter((d: any) => d.tenantId !== 'other')).toEqual([]);
+      expect(theirs.webhookEndpoints.nodes.map((e: any) => e.id)).not.toContain(endpointId);
+      const filtered = await ok(
+        { token: other },
+        `query($endpointId: ID) { webhookDeliveries(endpointId: $endpointId) { nodes { id } totalCount } }`,
+        { endpointId },
+      );
+      expect(filtered.webhookDeliveries).toEqual({ nodes: [], totalCount: 0 });
     });
   });
 

@@ -17,7 +17,7 @@ const UPDATE = `mutation($input: UpdateWebhookEndpointInput!) {
 }`;
 const DELIVERIES = `query($endpointId: ID, $status: WebhookDeliveryStatus) {
   webhookDeliveries(endpointId: $endpointId, status: $status) {
-    id eventId eventType status attempts lastStatusCode lastError replays attemptLog { attempt statusCode error }
+    nodes { id eventId eventType status attempts lastStatusCode lastError replays attemptLog { attempt statusCode error } }
   }
 }`;
 
@@ -68,7 +68,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
   async function deliveries(endpointId: string, status?: string) {
     const result = await stack.graphql(DELIVERIES, { endpointId, status }, demoToken);
     expect(result.body.errors).toBeUndefined();
-    return result.body.data!.webhookDeliveries as any[];
+    return result.body.data!.webhookDeliveries.nodes as any[];
   }
 
   it('retries a receiver that fails twice: the third attempt delivers the same event, every one signed', async () => {
@@ -136,17 +136,17 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
 
     // The partner sees its dead letters; the operator sees them across partners, and replays.
     const listed = await stack.graphql(
-      `query { webhookDeadLetters(partnerId: "demo") { id eventId status tenantId } }`,
+      `query { webhookDeadLetters(partnerId: "demo") { nodes { id eventId status tenantId } } }`,
       {},
       operatorToken,
     );
-    expect(listed.body.data!.webhookDeadLetters).toContainEqual({
+    expect(listed.body.data!.webhookDeadLetters.nodes).toContainEqual({
       id: dead.id,
       eventId,
       status: 'DEAD',
       tenantId: 'demo',
     });
-    const partnerTries = await stack.graphql(`query { webhookDeadLetters { id } }`, {}, demoToken);
+    const partnerTries = await stack.graphql(`query { webhookDeadLetters { nodes { id } } }`, {}, demoToken);
     expect(partnerTries.body.errors![0].extensions!.code).toBe('FORBIDDEN');
 
     healthy = true;
@@ -256,8 +256,8 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
       otherToken,
     );
     expect(replay.body.errors![0].extensions!.code).toBe('NOT_FOUND');
-    const theirs = await stack.graphql(`query { webhookDeliveries { id } }`, {}, otherToken);
-    expect(theirs.body.data!.webhookDeliveries).toEqual([]);
+    const theirs = await stack.graphql(`query { webhookDeliveries { nodes { id } totalCount } }`, {}, otherToken);
+    expect(theirs.body.data!.webhookDeliveries).toEqual({ nodes: [], totalCount: 0 });
     await stack.graphql(UPDATE, { input: { id: other.id, enabled: false } }, otherToken);
   });
 
@@ -266,7 +266,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     const refused = await stack.graphql(CREATE, { input: { url: 'https://example.com/hooks' } }, withoutScope);
     expect(refused.body.errors![0].extensions!.code).toBe('FORBIDDEN');
     const manager = await stack.userToken('manager@demo.example');
-    const user = await stack.graphql(`query { webhookEndpoints { id } }`, {}, manager);
+    const user = await stack.graphql(`query { webhookEndpoints { nodes { id } } }`, {}, manager);
     expect(user.body.errors![0].extensions!.code).toBe('FORBIDDEN');
 
     const bad = await stack.graphql(

@@ -54,6 +54,13 @@ export interface RestRoute<
     body: B extends z.ZodType ? z.infer<B> : undefined;
     idempotencyKey: string | null;
   }): Record<string, unknown>;
+  /**
+   * For a route over a connection whose `limit` may exceed a page's 100 rows: the connection in the operation's
+   * data. The route's variables hold the rows it wants as `first` (Infinity: all of them); the router runs the
+   * operation page by page (`first`/`after`) and hands `respond` the first page's data with every row read in the
+   * connection's `nodes`.
+   */
+  pages?(data: Record<string, unknown>): PagedConnection | null;
   /** Maps the operation's data to the response; null means the resource does not exist for this caller. */
   respond(data: Record<string, unknown>): RouteResponse | null;
   /**
@@ -65,6 +72,12 @@ export interface RestRoute<
   /** Statuses beyond 400/401/403/500 that the operation's errors map to (documented in OpenAPI). */
   errors?: number[];
   response: { status: number; description: string; schema: z.ZodType };
+}
+
+/** What {@link RestRoute.pages} reads of a connection: its rows and where the next page starts. */
+export interface PagedConnection {
+  nodes: unknown[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
 export const defineRoute = <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(route: RestRoute<P, Q, B>) =>

@@ -1,4 +1,4 @@
-import { type Principal, traceHttpRequest } from '@pos/kit';
+import { MAX_PAGE_SIZE, type Principal, traceHttpRequest } from '@pos/kit';
 import { type Request, type Response, Router } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import type { z } from 'zod';
@@ -106,17 +106,15 @@ export function restRouter(options: RestRouterOptions): Router {
       ];
       if (problems.length) return fail(restError(400, 'Validation error', problems));
 
-      const result = await options.execute(
-        route.document,
-        route.variables({
-          params: params.data,
-          query: query.data,
-          body: body?.data,
-          idempotencyKey: route.idempotent ? (req.header('idempotency-key') ?? null) : null,
-        } as never),
-        principal,
-        requestId,
-      );
+      const variables = route.variables({
+        params: params.data,
+        query: query.data,
+        body: body?.data,
+        idempotencyKey: route.idempotent ? (req.header('idempotency-key') ?? null) : null,
+      } as never);
+      const result = route.pages
+        ? await executePages(route, variables, (vars) => options.execute(route.document, vars, principal, requestId))
+        : await options.execute(route.document, variables, principal, requestId);
       // Every answer of a route that ran its operation says what is left of the caller's budget, refusals included.
       setRateLimitHeaders(res, result.extensions?.cost);
       if (result.errors?.length) return fail(fromGraphQLError(result.errors[0]));
@@ -130,4 +128,33 @@ export function restRouter(options: RestRouterOptions): Router {
     }
   }
   return router;
+}
+
+/**
+ * Runs a paged route's operation (see {@link RestRoute.pages}) until it has the rows it wants or the list ends, each
+ * page at most {@link MAX_PAGE_SIZE} rows. The first page's data carries every row read; a later page's error (or
+ * the resource gone meanwhile) is the answer instead.
+ */
+async function executePages(
+  route: RestRoute,
+  variables: Record<string, unknown>,
+  run: (variables: Record<string, unknown>) => Promise<OperationResult>,
+): Promise<OperationResult> {
+  const wanted = typeof variables.first === 'number' ? variables.first : Infinity;
+  const pageOf = (remaining: number, after: string | null) =>
+    run({ ...variables, first: Math.min(remaining, MAX_PAGE_SIZE), after });
+  const first = await pageOf(wanted, null);
+  const connection = first.errors?.length ? null : route.pages!(first.data ?? {});
+  if (!connection) return first;
+  let last = connection;
+  let extensions = first.extensions;
+  while (connection.nodes.length < wanted && last.pageInfo.hasNextPage) {
+    const next = await pageOf(wanted - connection.nodes.length, last.pageInfo.endCursor);
+    const more = next.errors?.length ? null : route.pages!(next.data ?? {});
+    if (!more) return next;
+    connection.nodes.push(...more.nodes);
+    last = more;
+    extensions = next.extensions;
+  }
+  return { ...first, extensions };
 }

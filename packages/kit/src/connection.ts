@@ -193,7 +193,9 @@ export interface PaginateOptions<T extends object> {
 }
 
 /**
- * One page of a list of entities, by keyset over (createdAt, id) (an index on `(scope…, created_at, id)` serves it)
+ * One page of a list of entities, by keyset over (createdAt, id) (an index on `(scope…, created_at, id)` serves it).
+ * The services write creation times from JS Dates (milliseconds), which is exactly what a cursor holds; a column
+ * filled by the database's microsecond `now()` would need its cursor to carry the microseconds too. Reads them
  * under `where`, which must hold the caller's tenant scope: a cursor is only a position, so a cursor taken from
  * another tenant's list still finds only rows `where` lets through. Reads `size + 1` rows to know whether more
  * follow; `totalCount` counts under the same `where` only when it is read.

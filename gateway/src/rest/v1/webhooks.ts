@@ -1,6 +1,6 @@
 import { PAYMENT_EVENT_TYPES, SCOPES } from '@pos/kit';
 import { z } from 'zod';
-import { defineRoute } from '../route';
+import { type PagedConnection, defineRoute } from '../route';
 import { noQuery, timestamp, uuidId } from '../common';
 
 /**
@@ -269,11 +269,15 @@ secret (see the AsyncAPI document). ${SECRET_ONCE} ${URL_RULES} ${EVENT_FILTER} 
     scope,
     params: z.object({}),
     query: noQuery,
-    document: `query RestListWebhookEndpoints { webhookEndpoints { ...RestWebhookEndpoint } } ${ENDPOINT_FIELDS}`,
-    variables: () => ({}),
+    document: `query RestListWebhookEndpoints($first: Int, $after: String) {
+      webhookEndpoints(first: $first, after: $after) { nodes { ...RestWebhookEndpoint } pageInfo { hasNextPage endCursor } }
+    } ${ENDPOINT_FIELDS}`,
+    // Every endpoint, however many pages that takes.
+    variables: () => ({ first: Infinity }),
+    pages: (data) => data.webhookEndpoints as PagedConnection,
     respond: (data) => ({
       status: 200,
-      body: { data: (data.webhookEndpoints as GqlEndpoint[]).map(toRestEndpoint) },
+      body: { data: (data.webhookEndpoints as { nodes: GqlEndpoint[] }).nodes.map(toRestEndpoint) },
     }),
     response: { status: 200, description: 'The endpoints', schema: z.object({ data: z.array(endpointSchema) }) },
   }),
@@ -367,17 +371,23 @@ times with growing delays (honouring \`Retry-After\`); when every attempt failed
     scope,
     params: endpointPath,
     query: deliveriesQuery,
-    document: `query RestWebhookDeliveries($id: ID!, $status: WebhookDeliveryStatus, $first: Int) {
-      webhookEndpoint(id: $id) { deliveries(status: $status, first: $first) { ...RestWebhookDelivery } }
+    document: `query RestWebhookDeliveries($id: ID!, $status: WebhookDeliveryStatus, $first: Int, $after: String) {
+      webhookEndpoint(id: $id) {
+        deliveries(status: $status, first: $first, after: $after) {
+          nodes { ...RestWebhookDelivery } pageInfo { hasNextPage endCursor }
+        }
+      }
     } ${DELIVERY_FIELDS}`,
     variables: ({ params, query }) => ({
       id: params.id,
       status: query.status?.toUpperCase() ?? null,
       first: query.limit === undefined ? DEFAULT_DELIVERY_PAGE : Number(query.limit),
     }),
+    // A limit above a connection's page (up to 200) is read in as many pages as it takes.
+    pages: (data) => (data.webhookEndpoint as { deliveries: PagedConnection } | null)?.deliveries ?? null,
     respond: (data) => {
-      const endpoint = data.webhookEndpoint as { deliveries: GqlDelivery[] } | null;
-      return endpoint ? { status: 200, body: { data: endpoint.deliveries.map(toRestDelivery) } } : null;
+      const endpoint = data.webhookEndpoint as { deliveries: { nodes: GqlDelivery[] } } | null;
+      return endpoint ? { status: 200, body: { data: endpoint.deliveries.nodes.map(toRestDelivery) } } : null;
     },
     notFoundMessage: 'Webhook endpoint not found',
     response: {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Connection } from '@pos/kit';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum WebhookEndpointStatus {
@@ -104,6 +105,10 @@ registerEnumType(WebhookDeliveryStatus, {
     'create index "webhook_delivery_due" on "payments"."webhook_delivery" ("next_attempt_at") where "status" = \'PENDING\'',
 })
 @Index({ properties: ['tenantId', 'status', 'createdAt'] })
+// The keysets of the delivery lists: a partner's, one endpoint's, and the operators' dead letters of every partner.
+@Index({ properties: ['tenantId', 'createdAt', 'id'] })
+@Index({ properties: ['endpointId', 'createdAt', 'id'] })
+@Index({ properties: ['status', 'createdAt', 'id'] })
 export class WebhookDelivery {
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -200,3 +205,9 @@ export class WebhookAttempt {
   @Property({ type: 'timestamptz' })
   attemptedAt: Date = new Date();
 }
+
+@ObjectType({ description: 'A page of a partner’s webhook endpoints, oldest first' })
+export class WebhookEndpointConnection extends Connection(WebhookEndpoint, 'webhook endpoints') {}
+
+@ObjectType({ description: 'A page of webhook deliveries, newest first' })
+export class WebhookDeliveryConnection extends Connection(WebhookDelivery, 'webhook deliveries') {}

@@ -1,6 +1,7 @@
-import { PAYMENT_EVENT_TYPES, requirePrincipal } from '@pos/kit';
+import { ConnectionArgs, type ConnectionPage, PAYMENT_EVENT_TYPES, requirePrincipal } from '@pos/kit';
 import {
   Arg,
+  Args,
   Ctx,
   Field,
   FieldResolver,
@@ -14,7 +15,14 @@ import {
   Root,
 } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
-import { WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint } from './webhook.entity';
+import {
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryConnection,
+  WebhookDeliveryStatus,
+  WebhookEndpoint,
+  WebhookEndpointConnection,
+} from './webhook.entity';
 import { DEFAULT_ROTATION_OVERLAP_SECONDS } from './webhook.service';
 
 const TYPES = `one of ${PAYMENT_EVENT_TYPES.join(', ')}`;
@@ -66,9 +74,14 @@ export class WebhookEndpointSecretPayload {
 
 @Resolver(() => WebhookEndpoint)
 export class WebhookEndpointResolver {
-  @Query(() => [WebhookEndpoint], { description: 'The partner’s webhook endpoints (scope tilt/webhooks:subscribe)' })
-  webhookEndpoints(@Ctx() ctx: PaymentsContext): Promise<WebhookEndpoint[]> {
-    return ctx.services.webhooks.list(requirePrincipal(ctx));
+  @Query(() => WebhookEndpointConnection, {
+    description: 'The partner’s webhook endpoints, oldest first (scope tilt/webhooks:subscribe)',
+  })
+  webhookEndpoints(
+    @Args() page: ConnectionArgs,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<ConnectionPage<WebhookEndpoint>> {
+    return ctx.services.webhooks.list(requirePrincipal(ctx), page);
   }
 
   @Query(() => WebhookEndpoint, { nullable: true })
@@ -107,40 +120,54 @@ export class WebhookEndpointResolver {
     return ctx.services.webhooks.rotateSecret(requirePrincipal(ctx), id, overlapSeconds);
   }
 
-  @FieldResolver(() => [WebhookDelivery], { description: 'This endpoint’s deliveries, newest first' })
+  @FieldResolver(() => WebhookDeliveryConnection, { description: 'This endpoint’s deliveries, newest first' })
   deliveries(
     @Root() endpoint: WebhookEndpoint,
-    @Arg('status', () => WebhookDeliveryStatus, { nullable: true }) status: WebhookDeliveryStatus | null,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg('status', () => WebhookDeliveryStatus, {
+      nullable: true,
+      description: 'Only deliveries in this state (DEAD: the dead-letter queue); every state when absent',
+    })
+    status: WebhookDeliveryStatus | null,
+    @Args() page: ConnectionArgs,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<WebhookDelivery[]> {
-    return ctx.services.webhooks.deliveries(requirePrincipal(ctx), { endpointId: endpoint.id, status, first });
+  ): Promise<ConnectionPage<WebhookDelivery>> {
+    return ctx.services.webhooks.deliveries(requirePrincipal(ctx), { endpointId: endpoint.id, status }, page);
   }
 }
 
 @Resolver(() => WebhookDelivery)
 export class WebhookDeliveryResolver {
-  @Query(() => [WebhookDelivery], {
+  @Query(() => WebhookDeliveryConnection, {
     description: 'The partner’s webhook deliveries, newest first; status DEAD lists its dead-letter queue',
   })
   webhookDeliveries(
-    @Arg('endpointId', () => ID, { nullable: true }) endpointId: string | null,
-    @Arg('status', () => WebhookDeliveryStatus, { nullable: true }) status: WebhookDeliveryStatus | null,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg('endpointId', () => ID, { nullable: true, description: 'Only the deliveries to this endpoint' })
+    endpointId: string | null,
+    @Arg('status', () => WebhookDeliveryStatus, {
+      nullable: true,
+      description: 'Only deliveries in this state (DEAD: the dead-letter queue); every state when absent',
+    })
+    status: WebhookDeliveryStatus | null,
+    @Args() page: ConnectionArgs,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<WebhookDelivery[]> {
-    return ctx.services.webhooks.deliveries(requirePrincipal(ctx), { endpointId, status, first });
+  ): Promise<ConnectionPage<WebhookDelivery>> {
+    return ctx.services.webhooks.deliveries(requirePrincipal(ctx), { endpointId, status }, page);
   }
 
-  @Query(() => [WebhookDelivery], {
-    description: 'Operators: the dead-letter queue of every partner, or of one (scope tilt/admin:webhooks)',
+  @Query(() => WebhookDeliveryConnection, {
+    description:
+      'Operators: the dead-letter queue of every partner, or of one, newest first (scope tilt/admin:webhooks)',
   })
   webhookDeadLetters(
-    @Arg('partnerId', () => ID, { nullable: true }) partnerId: string | null,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg('partnerId', () => ID, {
+      nullable: true,
+      description: 'Only this partner’s dead letters; every partner’s when absent',
+    })
+    partnerId: string | null,
+    @Args() page: ConnectionArgs,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<WebhookDelivery[]> {
-    return ctx.services.webhooks.deadLetters(requirePrincipal(ctx), { partnerId, first });
+  ): Promise<ConnectionPage<WebhookDelivery>> {
+    return ctx.services.webhooks.deadLetters(requirePrincipal(ctx), partnerId, page);
   }
 
   @Mutation(() => WebhookDelivery, {

@@ -1,6 +1,8 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  type ConnectionArgs,
+  type ConnectionPage,
   OPERATOR_SCOPES,
   PAYMENT_EVENT_TYPES,
   type Principal,
@@ -10,6 +12,7 @@ import {
   encrypt,
   forbidden,
   notFound,
+  paginate,
   parseUuidArg,
   requireScope,
   textProblems,
@@ -30,7 +33,6 @@ export const MAX_ENDPOINTS_PER_PARTNER = 20;
 /** The longest a rotated-out secret keeps signing beside the new one (Stripe allows 24 h; we allow a week). */
 export const MAX_ROTATION_OVERLAP_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_ROTATION_OVERLAP_SECONDS = 24 * 3600;
-const MAX_PAGE = 200;
 
 export interface WebhookEndpointSpec {
   url?: string | null;
@@ -42,7 +44,6 @@ export interface WebhookEndpointSpec {
 export interface WebhookDeliveryFilter {
   endpointId?: string | null;
   status?: WebhookDeliveryStatus | null;
-  first?: number | null;
 }
 
 /** An endpoint with its secret in clear: only ever returned by the call that created or rotated the secret. */
@@ -93,13 +94,9 @@ export class WebhookService {
     return { endpoint, secret };
   }
 
-  list(principal: Principal): Promise<WebhookEndpoint[]> {
+  list(principal: Principal, page: ConnectionArgs): Promise<ConnectionPage<WebhookEndpoint>> {
     requireManager(principal);
-    return this.em.find(
-      WebhookEndpoint,
-      { tenantId: principal.tenantId },
-      { orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
+    return paginate(this.em, WebhookEndpoint, { tenantId: principal.tenantId }, page, { direction: 'ASC' });
   }
 
   async byId(principal: Principal, id: string): Promise<WebhookEndpoint> {
@@ -164,18 +161,19 @@ export class WebhookService {
   }
 
   /** The partner's own deliveries, newest first, e.g. its dead letters (status DEAD). */
-  deliveries(principal: Principal, filter: WebhookDeliveryFilter): Promise<WebhookDelivery[]> {
+  deliveries(
+    principal: Principal,
+    filter: WebhookDeliveryFilter,
+    page: ConnectionArgs,
+  ): Promise<ConnectionPage<WebhookDelivery>> {
     requireManager(principal);
-    return this.findDeliveries({ tenantId: principal.tenantId }, filter);
+    return this.findDeliveries({ tenantId: principal.tenantId }, filter, page);
   }
 
   /** Every partner's dead-letter queue, or one partner's: the operators' view. */
-  deadLetters(principal: Principal, filter: { partnerId?: string | null; first?: number | null }) {
+  deadLetters(principal: Principal, partnerId: string | null, page: ConnectionArgs) {
     requireScope(principal, OPERATOR_SCOPES.webhooksAdmin);
-    return this.findDeliveries(filter.partnerId ? { tenantId: filter.partnerId } : {}, {
-      status: WebhookDeliveryStatus.DEAD,
-      first: filter.first,
-    });
+    return this.findDeliveries(partnerId ? { tenantId: partnerId } : {}, { status: WebhookDeliveryStatus.DEAD }, page);
   }
 
   /**
@@ -220,20 +218,17 @@ export class WebhookService {
     );
   }
 
-  private findDeliveries(scope: { tenantId?: string }, filter: WebhookDeliveryFilter): Promise<WebhookDelivery[]> {
-    const first = filter.first ?? 50;
-    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
-      throw badInput('Invalid page', [`first: an integer from 1 to ${MAX_PAGE}`]);
-    }
-    return this.em.find(
-      WebhookDelivery,
-      {
-        ...scope,
-        ...(filter.endpointId ? { endpointId: parseUuidArg(filter.endpointId, 'endpointId') } : {}),
-        ...(filter.status ? { status: filter.status } : {}),
-      },
-      { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first },
-    );
+  private findDeliveries(
+    scope: { tenantId?: string },
+    filter: WebhookDeliveryFilter,
+    page: ConnectionArgs,
+  ): Promise<ConnectionPage<WebhookDelivery>> {
+    const where = {
+      ...scope,
+      ...(filter.endpointId ? { endpointId: parseUuidArg(filter.endpointId, 'endpointId') } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+    };
+    return paginate(this.em, WebhookDelivery, where, page);
   }
 
   /** In production a name that resolves into our network is refused now, not only at delivery. */
