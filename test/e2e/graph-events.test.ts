@@ -80,4 +80,65 @@ describe('payment events in the graph', () => {
       expect(value.description).toContain(`(webhooks: ${value.name.toLowerCase().replace('_', '.')})`);
     }
   });
+
+  it('links an event to its location and, on a refund, to the refund with its own amount', async () => {
+    const after = await cursorNow();
+    const { paymentId } = await payOrder(stack, token, { amountCents: 2000, locationId: '2' });
+    const refunds: string[] = [];
+    for (const amountCents of [300, 450]) {
+      const { body } = await stack.graphql(
+        `mutation($id: ID!, $amount: Int!) { refundPayment(input: { paymentId: $id, amountCents: $amount }) { refund { id } } }`,
+        { id: paymentId, amount: amountCents },
+        token,
+      );
+      expect(body.errors).toBeUndefined();
+      refunds.push(body.data!.refundPayment.refund.id);
+    }
+    const events: any[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const dispose = client.subscribe(
+        {
+          query: `subscription { paymentEvents(after: "${after}") {
+            type location { id name } refund { id amountCents }
+            payload { paymentId amount { amountMinor currency } refunded { amountMinor currency } tip { amountMinor } }
+          } }`,
+        },
+        {
+          next: (value) => {
+            const event = (value.data as any).paymentEvents;
+            if (event.payload.paymentId !== paymentId) return;
+            events.push(event);
+            if (events.length === 3) {
+              dispose();
+              resolve();
+            }
+          },
+          error: reject,
+          complete: () => undefined,
+        },
+      );
+    });
+    const location = { id: '2', name: expect.any(String) };
+    const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+    expect(events).toEqual([
+      {
+        type: 'PAYMENT_APPROVED',
+        location,
+        refund: null,
+        payload: { paymentId, amount: usd(2000), refunded: usd(0), tip: { amountMinor: 0 } },
+      },
+      {
+        type: 'PAYMENT_REFUNDED',
+        location,
+        refund: { id: refunds[0], amountCents: 300 },
+        payload: { paymentId, amount: usd(2000), refunded: usd(300), tip: { amountMinor: 0 } },
+      },
+      {
+        type: 'PAYMENT_REFUNDED',
+        location,
+        refund: { id: refunds[1], amountCents: 450 },
+        payload: { paymentId, amount: usd(2000), refunded: usd(750), tip: { amountMinor: 0 } },
+      },
+    ]);
+  });
 });

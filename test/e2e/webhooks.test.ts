@@ -230,7 +230,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
 
     const paymentId = await pay(2000);
     const refund = await stack.graphql(
-      `mutation($id: ID!) { refundPayment(input: { paymentId: $id, amountCents: 500 }) { payment { status } } }`,
+      `mutation($id: ID!) { refundPayment(input: { paymentId: $id, amountCents: 500 }) { refund { id } payment { status } } }`,
       { id: paymentId },
       demoToken,
     );
@@ -240,6 +240,11 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     expect(JSON.parse(refunds.received[0].rawBody).data.payment).toMatchObject({
       status: 'partially_refunded',
       refunded_cents: 500,
+    });
+    // The refund that made the event, with its own amount: what a receiver sums.
+    expect(JSON.parse(refunds.received[0].rawBody).data.refund).toEqual({
+      id: refund.body.data!.refundPayment.refund.id,
+      amount_cents: 500,
     });
     expect((await deliveries(id)).map((d) => d.eventType)).toEqual(['payment.refunded']);
 

@@ -391,6 +391,17 @@ const webhookPayloadSchema = {
             },
           },
         },
+        refund: {
+          type: 'object',
+          description:
+            'On `payment.refunded` only: the refund that made this event, with its own amount. `refunded_cents` ' +
+            'is the payment’s running total; to sum refunds, add up `refund.amount_cents`',
+          required: ['id', 'amount_cents'],
+          properties: {
+            id: { ...UUID, description: 'The refund id' },
+            amount_cents: { type: 'integer', minimum: 1, description: 'This refund’s amount, in minor units' },
+          },
+        },
       },
     },
   },

@@ -18,6 +18,11 @@ export interface PaymentEventPayloadV1 {
   checkId: string | null;
   processor: string;
   processorReference: string | null;
+  /**
+   * The refund that made a `payment.refunded` event, with its own amount (absent on other events, and on refund
+   * events written before refunds were recorded here). Optional, so the shape keeps its version.
+   */
+  refund?: { id: string; amountCents: number } | null;
 }
 
 /**
@@ -67,7 +72,10 @@ export class PaymentEvent {
   payment?: Payment;
 }
 
-export const paymentEventPayload = (payment: Payment): PaymentEventPayloadV1 => ({
+export const paymentEventPayload = (
+  payment: Payment,
+  refund?: { id: string; amountCents: number },
+): PaymentEventPayloadV1 => ({
   paymentId: payment.id,
   status: payment.status,
   amountCents: payment.amountCents,
@@ -78,4 +86,5 @@ export const paymentEventPayload = (payment: Payment): PaymentEventPayloadV1 => 
   checkId: payment.checkId,
   processor: payment.processor,
   processorReference: payment.processorReference,
+  ...(refund ? { refund: { id: refund.id, amountCents: refund.amountCents } } : {}),
 });

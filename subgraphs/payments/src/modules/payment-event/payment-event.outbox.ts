@@ -18,7 +18,12 @@ export const PAYMENT_EVENTS_CHANNEL = 'payment_events';
  * that wants this type: they exist exactly when the event does. So is, for a payment on a check that now holds less
  * (voided, refunded, expired), the lowering of what the check holds for it: every such change reaches the check.
  */
-export async function recordPaymentEvent(tx: EntityManager, payment: Payment, type: string): Promise<PaymentEvent> {
+export async function recordPaymentEvent(
+  tx: EntityManager,
+  payment: Payment,
+  type: string,
+  refund?: { id: string; amountCents: number },
+): Promise<PaymentEvent> {
   await tx.execute(`select pg_advisory_xact_lock(hashtext('payments.payment_event'))`);
   const event = new PaymentEvent();
   Object.assign(event, {
@@ -27,7 +32,7 @@ export async function recordPaymentEvent(tx: EntityManager, payment: Payment, ty
     paymentId: payment.id,
     paymentVersion: payment.version,
     locationId: payment.locationId,
-    payload: paymentEventPayload(payment),
+    payload: paymentEventPayload(payment, refund),
   });
   tx.persist(event);
   await tx.flush();

@@ -6,9 +6,12 @@ import {
   READ_SCOPES,
   requireReader,
 } from '@pos/kit';
+import { Money, money } from '@pos/kit/src/currency';
 import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
+import { LocationRef, locationRef } from '../location/location.type';
 import { Payment, PaymentStatus } from '../payment/payment.entity';
+import { Refund } from '../refund/refund.entity';
 import { PaymentEvent, type PaymentEventPayloadV1 } from './payment-event.entity';
 import { PaymentEventType, PaymentProcessor, paymentProcessorOf } from './payment-event.enums';
 
@@ -20,16 +23,28 @@ class PaymentEventPayload {
   @Field(() => PaymentStatus, { description: 'The payment’s status after this event' })
   status!: PaymentStatus;
 
-  @Field(() => Int, { description: 'The payment’s amount in minor units of currency' })
+  @Field(() => Money, { description: 'The payment’s amount (without the tip)' })
+  amount!: Money;
+
+  @Field(() => Money, {
+    description:
+      'Refunded on the payment so far, this event’s refund included. To sum refunds, add up PaymentEvent.refund amounts',
+  })
+  refunded!: Money;
+
+  @Field(() => Money, { description: 'The tip on top of the amount' })
+  tip!: Money;
+
+  @Field(() => Int, { deprecationReason: 'Use amount { amountMinor }' })
   amountCents!: number;
 
-  @Field(() => Int, { description: 'Minor units refunded on the payment so far, this event’s refund included' })
+  @Field(() => Int, { deprecationReason: 'Use refunded { amountMinor }' })
   refundedCents!: number;
 
-  @Field(() => Int, { description: 'The tip on top of amountCents, in minor units' })
+  @Field(() => Int, { deprecationReason: 'Use tip { amountMinor }' })
   tipCents!: number;
 
-  @Field({ description: 'The ISO 4217 currency of the amounts' })
+  @Field({ deprecationReason: 'Use amount { currency }' })
   currency!: string;
 
   @Field(() => ID, { nullable: true, description: 'The order the payment is for; null for a payment on a check' })
@@ -112,9 +127,31 @@ export class PaymentEventResolver {
     return event.paymentVersion;
   }
 
-  @FieldResolver(() => ID, { nullable: true })
+  @FieldResolver(() => ID, { nullable: true, deprecationReason: 'Use location { id }' })
   locationId(@Root() event: PaymentEvent): string | null {
     return event.locationId === null ? null : String(event.locationId);
+  }
+
+  @FieldResolver(() => LocationRef, {
+    description: 'The location of the payment (its name and the rest come from the orders subgraph)',
+  })
+  location(@Root() event: PaymentEvent): LocationRef {
+    // Every payment records its location, and its events copy it: an event without one is a broken outbox row.
+    if (event.locationId === null) throw new Error(`payment event ${event.eventId} has no location`);
+    return locationRef(event.locationId);
+  }
+
+  @FieldResolver(() => Refund, {
+    nullable: true,
+    description:
+      'On PAYMENT_REFUNDED: the refund that made this event, with its own amount (a partial refund’s amount, not ' +
+      'the payment’s), so refunds can be summed; null on other event types',
+  })
+  async refund(@Root() event: PaymentEvent, @Ctx() ctx: PaymentsContext): Promise<Refund | null> {
+    const refundId = event.payload.refund?.id;
+    if (!refundId) return null;
+    const refunds = await ctx.loaders.refundsByPayment.load(event.paymentId);
+    return refunds.find((r) => r.id === refundId) ?? null;
   }
 
   @FieldResolver(() => String, { description: 'The partner the payment belongs to' })
@@ -148,6 +185,9 @@ export class PaymentEventResolver {
 /** The stored payload in the graph's shape: its closed sets as enums. */
 const eventPayload = (p: PaymentEventPayloadV1): PaymentEventPayload => ({
   ...p,
+  amount: money(p.amountCents, p.currency),
+  refunded: money(p.refundedCents, p.currency),
+  tip: money(p.tipCents, p.currency),
   status: p.status as PaymentStatus,
   processor: paymentProcessorOf(p.processor),
 });

@@ -460,7 +460,7 @@ export class PaymentService {
           current.refundedCents === current.amountCents ? PaymentStatus.REFUNDED : PaymentStatus.PARTIALLY_REFUNDED,
         );
         await tx.flush();
-        if (event) await recordPaymentEvent(tx, current, event);
+        if (event) await recordPaymentEvent(tx, current, event, pending);
       }
       if (token)
         await store.complete(tx, token, pending.id, {

@@ -28,6 +28,8 @@ export interface WebhookBody {
       processor: string;
       processor_reference: string | null;
     };
+    /** On `payment.refunded`: the refund that made the event, with its own amount (sum these to total refunds). */
+    refund?: { id: string; amount_cents: number };
   };
 }
 
@@ -56,6 +58,7 @@ export function webhookBody(event: PaymentEvent): WebhookBody {
         processor: p.processor,
         processor_reference: p.processorReference,
       },
+      ...(p.refund ? { refund: { id: p.refund.id, amount_cents: p.refund.amountCents } } : {}),
     },
   };
 }
