@@ -153,6 +153,8 @@ describe('AsyncAPI document', () => {
         checkId: null,
         processor: 'valor',
         processorReference: 'valor_sbx_0123456789abcdef0123',
+        // A refund event carries the refund that made it.
+        ...(type === 'payment.refunded' ? { refund: { id: randomUUID(), amountCents: 500 } } : {}),
       },
       ...overrides,
     });
