@@ -1,7 +1,8 @@
 /**
- * `pnpm compose` writes each subgraph's SDL to schema/<name>.graphql and the composed supergraph to
- * schema/supergraph.graphql. `pnpm compose:check` (part of `pnpm test`) fails when those files differ from what
- * the code emits now. `--schema-dir <dir>` points either at another directory (the tests use it).
+ * `pnpm compose` writes each subgraph's SDL to schema/<name>.graphql, the composed supergraph to
+ * schema/supergraph.graphql and its client-facing API schema (the published contract) to schema/api.graphql.
+ * `pnpm compose:check` (part of `pnpm test`) fails when those files differ from what the code emits now.
+ * `--schema-dir <dir>` points either at another directory (the tests use it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { subgraphSchema } from '@pos/kit';
 import { parse } from 'graphql';
+import { apiSchemaOf } from './schema-contract';
 import { subgraphDefinitions } from './services';
 
 export interface ComposedFile {
@@ -16,7 +18,7 @@ export interface ComposedFile {
   content: string;
 }
 
-/** The files the code emits now: one SDL per subgraph, and the supergraph. */
+/** The files the code emits now: one SDL per subgraph, the supergraph and its API schema. */
 export async function emitSchemaFiles(): Promise<ComposedFile[]> {
   const subgraphs = [];
   for (const definition of subgraphDefinitions) {
@@ -35,6 +37,7 @@ export async function emitSchemaFiles(): Promise<ComposedFile[]> {
   return [
     ...subgraphs.map((s) => ({ file: `${s.name}.graphql`, content: `${s.sdl.trim()}\n` })),
     { file: 'supergraph.graphql', content: `${result.supergraphSdl.trim()}\n` },
+    { file: 'api.graphql', content: apiSchemaOf(result.supergraphSdl) },
   ];
 }
 
