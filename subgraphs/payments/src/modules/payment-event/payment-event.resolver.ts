@@ -35,16 +35,28 @@ class PaymentEventPayload {
   @Field(() => Money, { description: 'The tip on top of the amount' })
   tip!: Money;
 
-  @Field(() => Int, { deprecationReason: 'Use amount { amountMinor }' })
+  @Field(() => Int, {
+    description: 'The payment’s amount (without the tip) in minor units of `currency`',
+    deprecationReason: 'Use amount { amountMinor }',
+  })
   amountCents!: number;
 
-  @Field(() => Int, { deprecationReason: 'Use refunded { amountMinor }' })
+  @Field(() => Int, {
+    description: 'Refunded on the payment so far, in minor units of `currency`',
+    deprecationReason: 'Use refunded { amountMinor }',
+  })
   refundedCents!: number;
 
-  @Field(() => Int, { deprecationReason: 'Use tip { amountMinor }' })
+  @Field(() => Int, {
+    description: 'The tip in minor units of `currency`',
+    deprecationReason: 'Use tip { amountMinor }',
+  })
   tipCents!: number;
 
-  @Field({ deprecationReason: 'Use amount { currency }' })
+  @Field({
+    description: 'ISO 4217 code of the currency of every amount of the payload',
+    deprecationReason: 'Use amount { currency }',
+  })
   currency!: string;
 
   @Field(() => ID, { nullable: true, description: 'The order the payment is for; null for a payment on a check' })
