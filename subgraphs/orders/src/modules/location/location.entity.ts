@@ -3,17 +3,19 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /** A restaurant location. Owned by one partner (tenant); other subgraphs refer to it by id. */
 @Directive('@key(fields: "id")')
-@ObjectType()
+@ObjectType({
+  description: 'A restaurant location of the caller’s organisation; orders, checks and payments are taken at one',
+})
 @Entity({ tableName: 'location' })
 export class Location {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The location’s id; what `locationId` arguments and filters take' })
   @PrimaryKey({ autoincrement: true })
   id!: number;
 
   @Property({ length: 64, index: true })
   tenantId!: string;
 
-  @Field()
+  @Field({ description: 'The location’s name as staff and guests know it' })
   @Property({ length: 200 })
   name!: string;
 
@@ -21,7 +23,7 @@ export class Location {
   @Property({ length: 64 })
   timezone!: string;
 
-  @Field()
+  @Field({ description: 'When the location was registered' })
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 }

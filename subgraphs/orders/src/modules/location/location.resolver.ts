@@ -13,7 +13,10 @@ export class LocationResolver {
   }
 
   @Query(() => Location, { nullable: true, description: "One of the caller's locations; null when it is not theirs" })
-  location(@Arg('id', () => ID) id: string, @Ctx() ctx: OrdersContext): Promise<Location | null> {
+  location(
+    @Arg('id', () => ID, { description: 'The location’s id' }) id: string,
+    @Ctx() ctx: OrdersContext,
+  ): Promise<Location | null> {
     requireReader(ctx, READ_SCOPES.location);
     return ctx.loaders.location.load(parseIntIdArg(id, 'id'));
   }

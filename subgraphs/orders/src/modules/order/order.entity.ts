@@ -23,12 +23,15 @@ registerEnumType(OrderStatus, {
 
 /** An order placed at a location. Amounts are integer minor units (cents) in the order's currency. */
 @Directive('@key(fields: "id")')
-@ObjectType()
+@ObjectType({
+  description:
+    'An order placed at a location: what the customer owes (total) and, from the payments subgraph, what was paid',
+})
 @Entity({ tableName: 'order' })
 @Unique({ properties: ['tenantId', 'externalSource', 'externalId'] })
 @Index({ properties: ['locationId', 'createdAt'] })
 export class Order {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The order’s id (a UUID); what `orderId` arguments take' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -66,7 +69,10 @@ export class Order {
   @Property({ length: 128, nullable: true })
   externalId: string | null = null;
 
-  @Field(() => Level3Data, { nullable: true })
+  @Field(() => Level3Data, {
+    nullable: true,
+    description: 'Level 3 card data sent with the order’s card payments; null when the order was created without it',
+  })
   @Property({ type: 'json', nullable: true })
   level3: Level3Data | null = null;
 
@@ -109,15 +115,15 @@ export class Order {
   @Property({ length: 64, nullable: true })
   openedByUserId: string | null = null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Starts at 1 and grows by one on every change of the order' })
   @Property({ version: true })
   version!: number;
 
-  @Field()
+  @Field({ description: 'When the order was created' })
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
-  @Field()
+  @Field({ description: 'When the order last changed' })
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

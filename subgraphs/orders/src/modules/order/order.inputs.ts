@@ -1,17 +1,17 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
 
-@InputType()
+@InputType({ description: 'One line of Level 3 card data' })
 export class Level3LineItemInput {
-  @Field()
+  @Field({ description: 'Product code (SKU), at most 12 characters' })
   productCode!: string;
 
-  @Field()
+  @Field({ description: 'What was sold, at most 35 characters' })
   description!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Whole units of unitOfMeasure, at least 1' })
   quantity!: number;
 
-  @Field()
+  @Field({ description: 'Unit of measure, e.g. EA, at most 12 characters' })
   unitOfMeasure!: string;
 
   @Field(() => Int, { description: 'Minor units (cents)' })
@@ -24,7 +24,9 @@ export class Level3LineItemInput {
   discountCents?: number | null;
 }
 
-@InputType()
+@InputType({
+  description: 'Level 3 card data for purchasing cards: sent to the processor with the order’s card payments',
+})
 export class Level3Input {
   @Field(() => String, { nullable: true, description: 'At most 25 characters' })
   customerReference?: string | null;

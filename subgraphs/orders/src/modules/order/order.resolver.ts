@@ -10,8 +10,14 @@ import { CreateOrderPayload } from './order.payload';
 
 @Resolver(() => Order)
 export class OrderResolver {
-  @Query(() => Order, { nullable: true })
-  order(@Arg('id', () => ID) id: string, @Ctx() ctx: OrdersContext): Promise<Order | null> {
+  @Query(() => Order, {
+    nullable: true,
+    description: 'One of the caller’s orders; null when it does not exist or belongs to another organisation',
+  })
+  order(
+    @Arg('id', () => ID, { description: 'The order’s id' }) id: string,
+    @Ctx() ctx: OrdersContext,
+  ): Promise<Order | null> {
     requireReader(ctx, READ_SCOPES.orders);
     return ctx.loaders.order.load(parseUuidArg(id, 'id'));
   }
@@ -21,8 +27,9 @@ export class OrderResolver {
     description: 'The order a partner knows by its own system’s id; null when there is none for the caller',
   })
   orderByExternalId(
-    @Arg('externalSource') externalSource: string,
-    @Arg('externalId') externalId: string,
+    @Arg('externalSource', { description: 'The system the order comes from, as given to createOrder' })
+    externalSource: string,
+    @Arg('externalId', { description: 'The order’s id in that system' }) externalId: string,
     @Ctx() ctx: OrdersContext,
   ): Promise<Order | null> {
     return ctx.services.orders.byExternalId(requireReader(ctx, READ_SCOPES.orders), externalSource, externalId);
@@ -79,7 +86,7 @@ export class OrderResolver {
     return money(order.totalCents, order.currency);
   }
 
-  @FieldResolver(() => Location)
+  @FieldResolver(() => Location, { description: 'The location the order was placed at' })
   async location(@Root() order: Order, @Ctx() ctx: OrdersContext): Promise<Location> {
     // The order was read within the tenant, so its location is too.
     return (await ctx.loaders.location.load(order.locationId))!;

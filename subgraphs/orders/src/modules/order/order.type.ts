@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 
 /** One Level 3 line item. Amounts are integer minor units in the order's currency. */
-@ObjectType()
+@ObjectType({ description: 'One line of Level 3 card data: a product sold, with its unit price, tax and discount' })
 export class Level3LineItem {
   @Field({ description: 'Product code (SKU), at most 12 characters' })
   productCode!: string;
@@ -26,7 +26,9 @@ export class Level3LineItem {
 }
 
 /** Level 3 card data of an order: what purchasing cards need for the lowest interchange rates. */
-@ObjectType()
+@ObjectType({
+  description: 'Level 3 card data of an order: what purchasing cards need for the lowest interchange rates',
+})
 export class Level3Data {
   @Field(() => String, {
     nullable: true,
@@ -35,6 +37,6 @@ export class Level3Data {
   })
   customerReference!: string | null;
 
-  @Field(() => [Level3LineItem])
+  @Field(() => [Level3LineItem], { description: 'The order’s lines, in the order they were given' })
   lineItems!: Level3LineItem[];
 }
