@@ -15,7 +15,9 @@ import {
   EVENT_TYPE_HEADER,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
+  newWebhookSecret,
   signatureHeader,
+  standardWebhookHeaders,
   verifySignature,
 } from '@pos/payments/src/modules/webhook/webhook.signature';
 import Ajv from 'ajv';
@@ -124,6 +126,7 @@ describe('AsyncAPI document', () => {
       [EVENT_TYPE_HEADER]: event.type,
       [DELIVERY_ID_HEADER]: randomUUID(),
       [ATTEMPT_HEADER]: '1',
+      ...standardWebhookHeaders(secrets, event.eventId, timestamp, rawBody),
     };
     // The document spells the names as they are usually written; HTTP names are case-insensitive.
     const headers = Object.fromEntries(
@@ -186,6 +189,9 @@ describe('AsyncAPI document', () => {
       'X-Tilt-Event-Type',
       'X-Tilt-Delivery-Id',
       'X-Tilt-Delivery-Attempt',
+      'webhook-id',
+      'webhook-timestamp',
+      'webhook-signature',
     ]);
     expect(message.payload()!.properties()!.type.enum()).toEqual(PAYMENT_EVENT_TYPES);
     expect(message.bindings().get('http')!.value().headers.properties['User-Agent'].const).toBe('tilt-webhooks/1');
@@ -222,7 +228,11 @@ describe('AsyncAPI document', () => {
     const now = Math.floor(Date.now() / 1000);
     for (const type of PAYMENT_EVENT_TYPES) {
       for (const status of Object.values(PaymentStatus)) {
-        const { body, headers } = delivery(paymentEvent(type, status), ['whsec_new', 'whsec_old'], now);
+        const { body, headers } = delivery(
+          paymentEvent(type, status),
+          [newWebhookSecret(), 'whsec_old', newWebhookSecret()],
+          now,
+        );
         expect(errorsOf(validatePayload, body)).toEqual([]);
         expect(errorsOf(validateHeaders, headers)).toEqual([]);
       }
@@ -236,7 +246,7 @@ describe('AsyncAPI document', () => {
   });
 
   it('documents every field of the body and every header the payments code sends, no more', () => {
-    const { body, sent } = delivery(paymentEvent('payment.refunded', PaymentStatus.REFUNDED), ['whsec_x'], 1);
+    const { body, sent } = delivery(paymentEvent('payment.refunded', PaymentStatus.REFUNDED), [newWebhookSecret()], 1);
     const schema = webhookMessage.payload;
     const keys = (value: object) => Object.keys(value).sort();
     expect(keys(schema.properties)).toEqual(keys(body));
@@ -246,7 +256,12 @@ describe('AsyncAPI document', () => {
     expect([...schema.properties.data.properties.payment.required].sort()).toEqual(keys(body.data.payment));
     const documented = Object.keys(webhookMessage.headers.properties).map((name) => name.toLowerCase());
     expect(documented.sort()).toEqual(keys(sent));
-    expect([...webhookMessage.headers.required].map((name) => name.toLowerCase()).sort()).toEqual(keys(sent));
+    // The Standard Webhooks headers are not sent to an endpoint whose secret predates them, so they are optional.
+    const always = keys(sent).filter((name) => !name.startsWith('webhook-'));
+    expect([...webhookMessage.headers.required].map((name) => name.toLowerCase()).sort()).toEqual(always);
+    expect(keys(delivery(paymentEvent('payment.approved', PaymentStatus.APPROVED), ['whsec_x'], 1).sent)).toEqual(
+      always,
+    );
   });
 
   it('the schemas refuse what the code never sends', () => {

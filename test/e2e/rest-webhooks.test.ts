@@ -4,7 +4,7 @@ import { Receiver, signedBy, until } from '../support/receiver';
 import { type RestCallOptions, countRows, restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
-const SECRET = /^whsec_[A-Za-z0-9_-]{43}$/;
+const SECRET = /^whsec_[A-Za-z0-9+/]{43}=$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/;
 const SCOPE = 'tilt/webhooks:subscribe';

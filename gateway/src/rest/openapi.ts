@@ -429,7 +429,7 @@ const webhookHeadersSchema = {
       pattern: SIGNATURE_PATTERN,
       description:
         '`hmac-sha256=<hex>`: HMAC-SHA256 of `<X-Tilt-Event-Id>.<X-Tilt-Timestamp>.<raw body>`, keyed with the ' +
-        'endpoint secret’s UTF-8 bytes (the whole string, `whsec_` prefix included), lower-case hex. While a ' +
+        'endpoint secret’s UTF-8 bytes (the whole string, `whsec_` prefix included, whatever its form), lower-case hex. While a ' +
         'rotated-out secret is still active there is one signature per active secret, newest first, separated by ' +
         '`, `; accept the delivery when any of them matches a secret you hold. Compare in constant time',
     },
@@ -459,6 +459,26 @@ const webhookHeadersSchema = {
       type: 'string',
       pattern: '^[1-9][0-9]*$',
       description: `Which attempt of the delivery this is, from 1 (at most ${WEBHOOK_DELIVERY.maxAttempts} automatic attempts)`,
+    },
+    'webhook-id': {
+      ...UUID,
+      description:
+        'Standard Webhooks: the event id (equal to X-Tilt-Event-Id). Sent when the endpoint’s secret was created ' +
+        'or rotated after Standard Webhooks support began (its base64 part is padded standard base64); an older ' +
+        'secret gets these three headers from its next rotation',
+    },
+    'webhook-timestamp': {
+      type: 'string',
+      pattern: '^[0-9]{1,12}$',
+      description: 'Standard Webhooks: the same Unix time in seconds as X-Tilt-Timestamp',
+    },
+    'webhook-signature': {
+      type: 'string',
+      pattern: '^v1,[A-Za-z0-9+/]{43}=( v1,[A-Za-z0-9+/]{43}=)*$',
+      description:
+        'Standard Webhooks: `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">` keyed with ' +
+        'the bytes the secret’s base64 part (after `whsec_`) decodes to, one per active secret that has such a ' +
+        'key, space-separated. Any `standardwebhooks` library verifies it with the secret as given',
     },
   },
 };
@@ -656,7 +676,9 @@ export function asyncApiDocument(serverUrl: string) {
               'Verify before anything else: compute HMAC-SHA256 over `<X-Tilt-Event-Id>.<X-Tilt-Timestamp>.<raw ' +
               'body>` with the endpoint secret (its UTF-8 bytes, `whsec_` included), hex-encode it and compare it in ' +
               'constant time with each `hmac-sha256=` value of X-Tilt-Signature; then check X-Tilt-Timestamp is ' +
-              'within 300 s of your clock. Use the body bytes as received: re-serialised JSON does not verify.',
+              'within 300 s of your clock. Use the body bytes as received: re-serialised JSON does not verify. ' +
+              'Deliveries to an endpoint whose secret is in the Standard Webhooks form also carry webhook-id, ' +
+              'webhook-timestamp and webhook-signature, which the standardwebhooks libraries verify.',
             headers: webhookHeadersSchema,
             payload: webhookPayloadSchema,
             bindings: { http: { headers: webhookHttpHeadersSchema, bindingVersion: '0.3.0' } },

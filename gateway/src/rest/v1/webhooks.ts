@@ -18,7 +18,7 @@ const DEFAULT_DELIVERY_PAGE = 50;
 const WHO = `M2M client tokens only (scope \`tilt/webhooks:subscribe\`): a POS user token is refused (403). Another
 partner's ids answer 404.`;
 
-const SECRET_ONCE = `\`secret\` (\`whsec_\` and 43 base64url characters) is answered by this call only: store it now.
+const SECRET_ONCE = `\`secret\` (\`whsec_\` and 32 random bytes in standard base64, the Standard Webhooks form) is answered by this call only: store it now.
 It is kept encrypted at rest and cannot be read again, only rotated.`;
 
 const URL_RULES = `\`url\` is where deliveries are POSTed: an absolute https URL, at most 2048 characters, without

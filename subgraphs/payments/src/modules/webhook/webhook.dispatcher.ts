@@ -12,6 +12,7 @@ import {
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   signatureHeader,
+  standardWebhookHeaders,
 } from './webhook.signature';
 import { AddressNotAllowedError, guardedLookup, isPrivateAddress } from './webhook.url';
 import { WebhookDeliveryStatus as DS, WebhookEndpoint, WebhookEndpointStatus } from './webhook.entity';
@@ -263,6 +264,7 @@ export class WebhookDispatcher {
       [DELIVERY_ID_HEADER]: delivery.id,
       [ATTEMPT_HEADER]: String(delivery.attempts),
       [SIGNATURE_HEADER]: signatureHeader(secrets, event.eventId, timestamp, body),
+      ...standardWebhookHeaders(secrets, event.eventId, timestamp, body),
     };
     return { body, headers };
   }
