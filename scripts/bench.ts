@@ -135,7 +135,7 @@ const PARTS = (() => {
 })();
 
 const QUERY =
-  'query Bench { locations { id name orders { id total { amountMinor } payments { id amountCents } } openChecks { posRef total } } }';
+  'query Bench { locations { id name orders { id total { amountMinor } payments { id amountCents } } checks { nodes { posRef total } } } }';
 const OPERATION_NAME = 'Bench';
 
 /** A comma-separated list of positive integers, e.g. BENCH_SUBSCRIBERS=1000,10000. */
@@ -176,7 +176,7 @@ const HAND_WRITTEN_PLAN: DirectPlan = {
   checks: {
     operationName: 'Bench__checks__1',
     query:
-      'query Bench__checks__1($representations:[_Any!]!){_entities(representations:$representations){...on Location{openChecks{posRef total}}}}',
+      'query Bench__checks__1($representations:[_Any!]!){_entities(representations:$representations){...on Location{checks{nodes{posRef total}}}}}',
   },
   payments: {
     operationName: 'Bench__payments__2',
@@ -272,7 +272,7 @@ interface RootData {
   }>;
 }
 interface ChecksData {
-  _entities: Array<{ openChecks: Array<{ posRef: string; total: number }> } | null>;
+  _entities: Array<{ checks: { nodes: Array<{ posRef: string; total: number }> } } | null>;
 }
 interface PaymentsData {
   _entities: Array<{ payments: Array<{ id: string; amountCents: number }> } | null>;
@@ -288,7 +288,7 @@ interface BenchData {
       total: { amountMinor: number };
       payments: Array<{ id: string; amountCents: number }>;
     }>;
-    openChecks: Array<{ posRef: string; total: number }>;
+    checks: { nodes: Array<{ posRef: string; total: number }> };
   }>;
 }
 
@@ -358,7 +358,7 @@ class DirectClient {
           total: order.total,
           payments: paid._entities[orderIndex++]?.payments ?? [],
         })),
-        openChecks: checked._entities[i]?.openChecks ?? [],
+        checks: checked._entities[i]?.checks ?? { nodes: [] },
       })),
     };
   }
@@ -1274,7 +1274,7 @@ async function queryBench(sys: System): Promise<{ report: Record<string, unknown
     (n, l) => n + l.orders.reduce((m, o) => m + o.payments.length, 0),
     0,
   );
-  const checkCount = viaGateway.locations.reduce((n, l) => n + l.openChecks.length, 0);
+  const checkCount = viaGateway.locations.reduce((n, l) => n + l.checks.nodes.length, 0);
   if (!paymentCount || !checkCount)
     throw new Error(`the query returned too little data: ${JSON.stringify(viaGateway)}`);
   if (canonical(viaGateway) !== canonical(viaDirect)) {

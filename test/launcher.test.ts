@@ -125,7 +125,7 @@ describe('pnpm start (the launcher)', () => {
     const orderId = created.body.data!.createOrder.order.id;
     const { body } = await postGraphQL(
       graphql,
-      '{ locations { name openChecks { posRef } } loyaltyCustomer(code: "482193") { points } }',
+      '{ locations { name checks { nodes { posRef } } } loyaltyCustomer(code: "482193") { points } }',
       {},
       bearer,
     );

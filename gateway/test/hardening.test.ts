@@ -93,11 +93,12 @@ describe('depth and cost limits', () => {
     const documents = [...routes.map((route) => route.document), ...readmeDocuments()];
     expect(documents.length).toBeGreaterThan(routes.length + 5);
     for (const text of documents) expect([text, limitErrors(text)]).toEqual([text, []]);
-    // With their largest pages too (a REST list takes at most 200): the cost with the request's variables is checked
-    // against the same limit.
+    // With their largest pages too (a REST list takes at most 200, a paged route's operation one page of it): the
+    // cost with the request's variables is checked against the same limit.
     const costs = new CostLimits({ maximumAvailable: DEFAULTS.maxCost, restoreRate: 1 }, DEFAULTS);
     for (const route of routes) {
-      const cost = costs.costOf(schema, parse(route.document), undefined, { first: 200, limit: 200 });
+      const page = route.pages ? (route.pageSize ?? 100) : 200;
+      const cost = costs.costOf(schema, parse(route.document), undefined, { first: page, limit: 200 });
       expect([route.operationId, cost <= DEFAULTS.maxCost]).toEqual([route.operationId, true]);
     }
     // The widest: the README's query across the four subgraphs, and the benchmark's.

@@ -259,6 +259,39 @@ describe('connections through the gateway', () => {
     });
   });
 
+  describe('Location.checks', () => {
+    const CHECKS = `query($id: ID!, $status: [CheckStatus!], $first: Int, $after: String) {
+      location(id: $id) { checks(filter: { status: $status }, first: $first, after: $after) {
+        nodes { id posRef status } totalCount pageInfo { hasNextPage endCursor } } } }`;
+
+    it('pages a location’s checks by status, oldest first, and shows another partner none of them', async () => {
+      const all = (await ok({ token: partner }, CHECKS, { id: '1', status: ['OPEN', 'CLOSED'], first: 100 })).location
+        .checks;
+      const open = (await ok({ token: partner }, CHECKS, { id: '1' })).location.checks;
+      expect(open.nodes.every((c: any) => c.status === 'OPEN')).toBe(true);
+      expect(open.totalCount).toBe(open.nodes.length);
+      const first = (await ok({ token: partner }, CHECKS, { id: '1', status: ['OPEN', 'CLOSED'], first: 2 })).location
+        .checks;
+      const rest = (
+        await ok({ token: partner }, CHECKS, {
+          id: '1',
+          status: ['OPEN', 'CLOSED'],
+          first: 100,
+          after: first.pageInfo.endCursor,
+        })
+      ).location.checks;
+      expect([...first.nodes, ...rest.nodes]).toEqual(all.nodes);
+      expect(first.pageInfo.hasNextPage).toBe(all.totalCount > 2);
+
+      // Another partner: its own location 3 with this partner's cursor lists only its own checks.
+      const theirs = await ok({ token: other }, CHECKS, { id: '3', after: first.pageInfo.endCursor });
+      const ids = new Set(all.nodes.map((c: any) => c.id));
+      expect((theirs.location?.checks.nodes ?? []).filter((c: any) => ids.has(c.id))).toEqual([]);
+      const mine = await ok({ token: other }, CHECKS, { id: '1' });
+      expect(mine.location?.checks.nodes ?? []).toEqual([]);
+    });
+  });
+
   describe('the cost rule', () => {
     const cost = async (query: string, variables: Record<string, unknown> = {}) => {
       const { body } = await stack.graphql(query, variables, partner);

@@ -27,7 +27,7 @@ describe('the federated graph', () => {
       `query Everything {
         locations {                                   # orders
           id name
-          openChecks { posRef total items { name } }  # checks
+          checks { nodes { posRef total items { name } } }  # checks
           orders { id total { amountMinor currency } payments { amountCents status } }  # payments
         }
         loyaltyCustomer(code: "482193") { points stamps org { preset } }  # loyalty
@@ -40,8 +40,8 @@ describe('the federated graph', () => {
     const locations = body.data!.locations;
     expect(locations.map((l: { id: string }) => l.id)).toEqual(['1', '2']);
     expect(locations[0].name).toBe('Demo Bistro Downtown');
-    expect(locations[0].openChecks).toHaveLength(4);
-    expect(locations[0].openChecks[0]).toMatchObject({
+    expect(locations[0].checks.nodes).toHaveLength(4);
+    expect(locations[0].checks.nodes[0]).toMatchObject({
       posRef: '1-101',
       total: 1566,
       items: [{ name: 'Cheeseburger' }],

@@ -18,7 +18,7 @@ const WIDE =
   'query Wide { locations { orders { payments { refunds { id amountCents } order { checks { items { name } } } } } } }';
 // The README's query across the four subgraphs: documented, so it must pass.
 const DOCUMENTED =
-  '{ locations { name openChecks { posRef total items { name price } } orders { number payments { amountCents } } } ' +
+  '{ locations { name checks { nodes { posRef total items { name price } } } orders { number payments { amountCents } } } ' +
   'loyaltyCustomer(code: "482193") { points stamps } }';
 
 const opened: Client[] = [];

@@ -44,7 +44,7 @@ describe('health, readiness, metrics and request ids', () => {
   });
 
   it('exposes Prometheus metrics on the gateway and on every subgraph', async () => {
-    await stack.graphql('query Names { locations { name openChecks { posRef } } }');
+    await stack.graphql('query Names { locations { name checks { nodes { posRef } } } }');
     const text = await (await fetch(`${stack.origin}/metrics`)).text();
     expect(sample(text, 'graphql_requests_total', { operation: 'Names', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'graphql_request_duration_seconds_count', { operation: 'Names' })).toBeGreaterThanOrEqual(1);

@@ -286,7 +286,7 @@ describe('tracing', () => {
     it('makes one /graphql request across the four subgraphs one trace, with a fetch span per subgraph', async () => {
       tracing.reset();
       const { body } = await stack.graphql(
-        `query Everything { locations { name openChecks { posRef } orders { number payments { amountCents } } }
+        `query Everything { locations { name checks { nodes { posRef } } orders { number payments { amountCents } } }
           loyaltyCustomer(code: "482193") { points } }`,
         {},
         token,

@@ -138,7 +138,6 @@ export const VALID: Record<string, (fx: Fixtures, page: CheckoutPage) => Valid> 
 export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown>> = {
   // Query
   check: (fx) => ({ id: fx.check.id }),
-  openChecks: () => ({ locationId: '1' }),
   loyaltyCustomer: () => ({ code: '482195' }),
   loyaltyDashboard: () => ({}),
   locations: () => ({}),

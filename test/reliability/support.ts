@@ -381,10 +381,10 @@ export async function makeFixtures(stack: Stack, tokens: Tokens): Promise<Fixtur
   const checks = await graphqlData(
     stack,
     tokens.demo,
-    '{ openChecks(locationId: "1") { id posRef items { id } taxList { name } } }',
+    '{ location(id: "1") { checks(first: 100) { nodes { id posRef items { id } taxList { name } } } } }',
   );
   type GqlCheck = { id: string; posRef: string; items: Array<{ id: string }>; taxList: Array<{ name: string }> };
-  const check = (checks.openChecks as GqlCheck[]).find((c) => c.posRef === '1-101')!;
+  const check = (checks.location.checks.nodes as GqlCheck[]).find((c) => c.posRef === '1-101')!;
   const { order: checkoutOf } = await graphqlData(
     stack,
     tokens.demo,

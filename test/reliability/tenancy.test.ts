@@ -151,7 +151,6 @@ const LOYALTY_NOT_FOUND = { codes: ['BAD_USER_INPUT'] };
 const FIELDS: Record<string, FieldRow> = {
   // Query
   check: { scope: read(READ_SCOPES.checks), shows: true },
-  openChecks: { scope: read(READ_SCOPES.checks), shows: true },
   loyaltyCustomer: { scope: { any: [SCOPES.loyaltyPos, SCOPES.posRead] }, shows: true },
   loyaltyDashboard: { scope: { any: ['loyalty:customer'] }, control: 'customer key' },
   locations: { scope: read(READ_SCOPES.locations), shows: true },

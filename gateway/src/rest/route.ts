@@ -61,6 +61,8 @@ export interface RestRoute<
    * connection's `nodes`.
    */
   pages?(data: Record<string, unknown>): PagedConnection | null;
+  /** Rows per page {@link pages} asks for (default the largest, 100): less for rows heavy to cost. */
+  pageSize?: number;
   /** Maps the operation's data to the response; null means the resource does not exist for this caller. */
   respond(data: Record<string, unknown>): RouteResponse | null;
   /**

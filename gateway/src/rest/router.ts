@@ -132,7 +132,7 @@ export function restRouter(options: RestRouterOptions): Router {
 
 /**
  * Runs a paged route's operation (see {@link RestRoute.pages}) until it has the rows it wants or the list ends, each
- * page at most {@link MAX_PAGE_SIZE} rows. The first page's data carries every row read; a later page's error (or
+ * page at most the route's `pageSize` ({@link MAX_PAGE_SIZE} by default) rows. The first page's data carries every row read; a later page's error (or
  * the resource gone meanwhile) is the answer instead.
  */
 async function executePages(
@@ -142,7 +142,7 @@ async function executePages(
 ): Promise<OperationResult> {
   const wanted = typeof variables.first === 'number' ? variables.first : Infinity;
   const pageOf = (remaining: number, after: string | null) =>
-    run({ ...variables, first: Math.min(remaining, MAX_PAGE_SIZE), after });
+    run({ ...variables, first: Math.min(remaining, route.pageSize ?? MAX_PAGE_SIZE), after });
   const first = await pageOf(wanted, null);
   const connection = first.errors?.length ? null : route.pages!(first.data ?? {});
   if (!connection) return first;

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { EntityName, FilterQuery, FindOptions } from '@mikro-orm/core';
+import { type EntityName, type FilterQuery, type FindOptions, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ArgsType, type ClassType, Directive, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { badInput } from './errors';
@@ -186,10 +186,17 @@ export function pageRequest(args: ConnectionArgs): PageRequest {
 export interface PaginateOptions<T extends object> {
   /** The entity property holding the creation time (`createdAt`, `issuedAt`); with `id`, the keyset. */
   createdAt?: keyof T & string;
+  /**
+   * What orders rows created at the same time (and what a cursor holds beside the time): `id` unless the list has a
+   * more natural unique key (a location's checks: their posRef).
+   */
+  tiebreak?: keyof T & string;
   /** The list's order; DESC (newest first) unless said otherwise. */
   direction?: SortDirection | 'ASC' | 'DESC';
   /** Relations to load with the rows, as MikroORM's `populate` names them. */
   populate?: readonly string[];
+  /** How MikroORM loads them (`select-in` keeps the page's LIMIT off the joined collections). */
+  strategy?: 'select-in' | 'joined';
 }
 
 /**
@@ -212,19 +219,8 @@ export async function paginate<T extends { id: string }>(
   const descending = (options.direction ?? SortDirection.DESC) === SortDirection.DESC;
   // Read towards the requested end: forwards in list order, or backwards from the end for `last`.
   const readDescending = descending !== page.backward;
-  const bounds: FilterQuery<T>[] = [where];
-  // `after` keeps rows past the cursor in list order, `before` rows short of it.
-  const seek = (cursor: { createdAt: Date; id: string }, later: boolean) => {
-    const op = later ? '$gt' : '$lt';
-    const inclusive = later ? '$gte' : '$lte';
-    // The first bound alone lets an index range scan start at the cursor; the $or breaks ties on the id.
-    bounds.push({ [key]: { [inclusive]: cursor.createdAt } } as FilterQuery<T>);
-    bounds.push({
-      $or: [{ [key]: { [op]: cursor.createdAt } }, { [key]: cursor.createdAt, id: { [op]: cursor.id } }],
-    } as FilterQuery<T>);
-  };
-  if (page.after) seek(page.after, !descending);
-  if (page.before) seek(page.before, descending);
+  const tie = options.tiebreak ?? 'id';
+  const bounds = [where, ...keysetBounds<T>(page, key, tie, descending)];
   const order = readDescending ? 'desc' : 'asc';
   const rows =
     page.size === 0
@@ -233,16 +229,51 @@ export async function paginate<T extends { id: string }>(
           entity,
           { $and: bounds } as FilterQuery<T>,
           {
-            orderBy: { [key]: order, id: order },
+            orderBy: { [key]: order, [tie]: order },
             limit: page.size + 1,
             populate: options.populate,
+            ...(options.strategy ? { strategy: options.strategy } : {}),
           } as FindOptions<T>,
         );
+  return pageOf(em, entity, where, page, key, tie, rows);
+}
+
+/** The bounds `after` and `before` put on a keyset read: rows past `after` and short of `before` in list order. */
+function keysetBounds<T>(page: PageRequest, key: string, tie: string, descending: boolean): FilterQuery<T>[] {
+  const bounds: FilterQuery<T>[] = [];
+  const seek = (cursor: { createdAt: Date; id: string }, later: boolean) => {
+    const op = later ? '$gt' : '$lt';
+    const inclusive = later ? '$gte' : '$lte';
+    // The first bound alone lets an index range scan start at the cursor; the $or breaks ties on the id.
+    bounds.push({ [key]: { [inclusive]: cursor.createdAt } } as FilterQuery<T>);
+    bounds.push({
+      $or: [{ [key]: { [op]: cursor.createdAt } }, { [key]: cursor.createdAt, [tie]: { [op]: cursor.id } }],
+    } as FilterQuery<T>);
+  };
+  if (page.after) seek(page.after, !descending);
+  if (page.before) seek(page.before, descending);
+  return bounds;
+}
+
+/** A page from the `size + 1` rows read towards the requested end (see {@link paginate}). */
+function pageOf<T extends { id: string }>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  page: PageRequest,
+  key: string,
+  tie: string,
+  rows: T[],
+  count?: () => Promise<number>,
+): ConnectionPage<T> {
   const more = rows.length > page.size;
   const kept = more ? rows.slice(0, page.size) : rows;
   if (page.backward) kept.reverse();
   const edges = kept.map((node) => ({
-    cursor: encodeCursor((node as Record<string, unknown>)[key] as Date, node.id),
+    cursor: encodeCursor(
+      (node as Record<string, unknown>)[key] as Date,
+      String((node as Record<string, unknown>)[tie]),
+    ),
     node,
   }));
   let counted: Promise<number> | null = null;
@@ -256,8 +287,96 @@ export async function paginate<T extends { id: string }>(
       endCursor: edges.at(-1)?.cursor ?? null,
     },
     get totalCount() {
-      counted ??= em.count(entity, where);
+      counted ??= count ? count() : em.count(entity, where);
       return counted;
     },
+  };
+}
+
+/**
+ * The same page of many parents' lists (every Location's checks of one request) in one query: a window over the
+ * parent's rows numbered in list order, keeping `size + 1` of each; `totalCount` is one grouped count for them all,
+ * run when the first is read. `parent` names the property that holds the parent's key.
+ */
+export async function paginateMany<T extends { id: string }, K extends string | number>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  parent: keyof T & string,
+  parents: readonly K[],
+  where: FilterQuery<T>,
+  args: ConnectionArgs | PageRequest,
+  options: PaginateOptions<T> = {},
+): Promise<Map<K, ConnectionPage<T>>> {
+  const page = 'size' in args ? args : pageRequest(args);
+  const key = options.createdAt ?? ('createdAt' as keyof T & string);
+  const descending = (options.direction ?? SortDirection.DESC) === SortDirection.DESC;
+  const order = descending !== page.backward ? 'desc' : 'asc';
+  const tie = options.tiebreak ?? 'id';
+  const meta = em.getMetadata().get((entity as { name?: string }).name ?? String(entity));
+  const column = (property: string) => meta.properties[property as keyof typeof meta.properties].fieldNames[0];
+  const scoped = { $and: [where, { [parent]: { $in: [...parents] } }] } as FilterQuery<T>;
+  let ids: string[] = [];
+  if (page.size > 0 && parents.length) {
+    const numbered = em
+      .createQueryBuilder(entity, 'e')
+      .select([
+        'e.id',
+        raw(
+          `row_number() over (partition by e.${column(parent)} order by e.${column(key)} ${order}, e.${column(tie)} ${order}) as n`,
+        ),
+      ])
+      .where({ $and: [scoped, ...keysetBounds<T>(page, key, tie, descending)] } as FilterQuery<T>);
+    const knex = em.getKnex();
+    const rows: { id: string }[] = await em.getConnection().execute(
+      knex
+        .select('id')
+        .from(numbered.getKnexQuery().as('t'))
+        .where('n', '<=', page.size + 1),
+    );
+    ids = rows.map((row) => row.id);
+  }
+  const rows = ids.length
+    ? await em.find(
+        entity,
+        { id: { $in: ids } } as unknown as FilterQuery<T>,
+        {
+          orderBy: { [key]: order, [tie]: order },
+          populate: options.populate,
+          ...(options.strategy ? { strategy: options.strategy } : {}),
+        } as FindOptions<T>,
+      )
+    : [];
+  let counts: Promise<Map<unknown, number>> | null = null;
+  const countOf = (of: K) => async () => {
+    counts ??= em
+      .createQueryBuilder(entity, 'e')
+      .select([`e.${parent}`, raw('count(*)::int as n')])
+      .where(scoped)
+      .groupBy(`e.${parent}`)
+      .execute<Record<string, unknown>[]>('all', false)
+      .then((groups) => new Map(groups.map((g) => [String(g[column(parent)]), Number(g.n)])));
+    return (await counts).get(String(of)) ?? 0;
+  };
+  const byParent = new Map<K, T[]>(parents.map((id) => [id, []]));
+  for (const row of rows) {
+    const of = (row as Record<string, unknown>)[parent];
+    byParent.get((typeof of === 'object' && of ? (of as { id: K }).id : of) as K)?.push(row);
+  }
+  return new Map(
+    [...byParent].map(([id, own]) => [
+      id,
+      pageOf(em, entity, { $and: [where, { [parent]: id }] } as FilterQuery<T>, page, key, tie, own, countOf(id)),
+    ]),
+  );
+}
+
+/** An empty page, after the same argument checks: a list the caller may not read, or one that cannot hold rows. */
+export function emptyConnection<T>(args: ConnectionArgs): ConnectionPage<T> {
+  pageRequest(args);
+  return {
+    edges: [],
+    nodes: [],
+    pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+    totalCount: 0,
   };
 }

@@ -9,7 +9,7 @@ const demo = partnerPrincipal('demo', ['tilt/pos:read', 'tilt/mobile:payments'])
 const ENTITIES = `query($representations: [_Any!]!) {
   _entities(representations: $representations) {
     ... on Check { id posRef subtotal taxes total isLocked location { id } order { id } items { name price } }
-    ... on Location { id openChecks { posRef total } }
+    ... on Location { id openChecks: checks { nodes { posRef total } } }
     ... on Order { id checks { posRef } }
   }
 }`;
@@ -61,7 +61,7 @@ describe('checks subgraph', () => {
     ]);
   });
 
-  it('adds openChecks to Location references, scoped to the caller', async () => {
+  it('adds checks to Location references, scoped to the caller', async () => {
     const { body } = await call(ENTITIES, {
       representations: [
         { __typename: 'Location', id: '1' },
@@ -72,15 +72,17 @@ describe('checks subgraph', () => {
     expect(body.data!._entities).toEqual([
       {
         id: '1',
-        openChecks: [
-          { posRef: '1-101', total: 1566 },
-          { posRef: '1-102', total: 2052 },
-          { posRef: '1-103', total: 2371 },
-          { posRef: '1-104', total: 3586 },
-        ],
+        openChecks: {
+          nodes: [
+            { posRef: '1-101', total: 1566 },
+            { posRef: '1-102', total: 2052 },
+            { posRef: '1-103', total: 2371 },
+            { posRef: '1-104', total: 3586 },
+          ],
+        },
       },
       // Location is owned by the orders subgraph (which answers null for it); here the stub only gets no checks.
-      { id: '3', openChecks: [] },
+      { id: '3', openChecks: { nodes: [] } },
     ]);
   });
 
@@ -135,9 +137,9 @@ describe('checks subgraph', () => {
   });
 
   it('answers a call without an internal context with UNAUTHENTICATED and no data', async () => {
-    const { body } = await call(`{ openChecks(locationId: "1") { posRef } }`, {}, null);
+    const { body } = await call(`{ check(id: "00000000-0000-4000-8000-000000000000") { posRef } }`, {}, null);
     expect(body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect(body.data ?? null).toBeNull();
+    expect(body.data?.check ?? null).toBeNull();
 
     const entities = await call(ENTITIES, { representations: [{ __typename: 'Check', id: checkIds['1-101'] }] }, null);
     expect(entities.body.data?._entities ?? [null]).toEqual([null]);
@@ -147,9 +149,14 @@ describe('checks subgraph', () => {
     const headers = {
       [INTERNAL_CONTEXT_HEADER]: await signInternalContext('a-different-secret-0123456789abcdef0123', demo),
     };
-    const { body } = await postGraphQL(started.url, `{ openChecks(locationId: "1") { posRef } }`, {}, headers);
+    const { body } = await postGraphQL(
+      started.url,
+      `{ check(id: "00000000-0000-4000-8000-000000000000") { posRef } }`,
+      {},
+      headers,
+    );
     expect(body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect(body.data ?? null).toBeNull();
+    expect(body.data?.check ?? null).toBeNull();
 
     const entities = await postGraphQL(
       started.url,
@@ -158,11 +165,11 @@ describe('checks subgraph', () => {
       headers,
     );
     // The stub itself comes back (its owner decides whether it exists), but without any of the tenant's checks.
-    expect(entities.body.data?._entities).toEqual([{ id: '1', openChecks: [] }]);
+    expect(entities.body.data?._entities).toEqual([{ id: '1', openChecks: { nodes: [] } }]);
   });
 
   it('loads the open checks of all Location references of one request with one query (DataLoader)', async () => {
-    const openByLocations = jest.spyOn(CheckService.prototype, 'openByLocations');
+    const openByLocations = jest.spyOn(CheckService.prototype, 'pagesAtLocations');
     const { body } = await call(ENTITIES, {
       representations: [
         { __typename: 'Location', id: '1' },
@@ -170,7 +177,9 @@ describe('checks subgraph', () => {
       ],
     });
     expect(body.errors).toBeUndefined();
-    expect(body.data!._entities.map((l: { openChecks: unknown[] }) => l.openChecks.length)).toEqual([4, 4]);
+    expect(body.data!._entities.map((l: { openChecks: { nodes: unknown[] } }) => l.openChecks.nodes.length)).toEqual([
+      4, 4,
+    ]);
     expect(openByLocations).toHaveBeenCalledTimes(1);
     expect([...openByLocations.mock.calls[0][1]].sort()).toEqual([1, 2]);
   });

@@ -1,7 +1,7 @@
 import { CARD_TYPES, CARD_TYPE_CODES, MAX_AMOUNT_CENTS, SCOPES } from '@pos/kit';
 import { z } from 'zod';
 import { IDEMPOTENCY, integerId, timestamp } from '../common';
-import { defineRoute } from '../route';
+import { type PagedConnection, defineRoute } from '../route';
 
 /**
  * Mobile payments API v2 (shared/seeds/003): the checks of a location, one check, and paying a check. Field names,
@@ -123,8 +123,10 @@ A location of another partner is a 404.`,
     scope: SCOPES.mobilePayments,
     params: locationPath,
     query: checksQuery,
-    document: `query MobileChecks($locationId: ID!, $filter: CheckFilter) {
-      location(id: $locationId) { checks(filter: $filter) { ...MobileCheck } }
+    document: `query MobileChecks($locationId: ID!, $filter: CheckFilter, $first: Int, $after: String) {
+      location(id: $locationId) {
+        checks(filter: $filter, first: $first, after: $after) { nodes { ...MobileCheck } pageInfo { hasNextPage endCursor } }
+      }
     } ${CHECK_FIELDS}`,
     variables: ({ params, query }) => ({
       locationId: params.locationId,
@@ -132,10 +134,15 @@ A location of another partner is a 404.`,
         status: asList(query.filter?.status ?? query['filter.status']), // absent: the graph's default, OPEN
         orderNumber: query.filter?.orderNumber ?? query['filter.orderNumber'] ?? null,
       },
+      // Every matching check, however many pages that takes.
+      first: Infinity,
     }),
+    // A location has a few open checks; pages of 20 keep each operation's cost near what the list cost before.
+    pageSize: 20,
+    pages: (data) => (data.location as { checks: PagedConnection } | null)?.checks ?? null,
     respond: (data) => {
-      const location = data.location as { checks: z.infer<typeof checkSchema>[] } | null;
-      return location ? { status: 200, body: { results: location.checks, meta: {} } } : null;
+      const location = data.location as { checks: { nodes: z.infer<typeof checkSchema>[] } } | null;
+      return location ? { status: 200, body: { results: location.checks.nodes, meta: {} } } : null;
     },
     notFoundMessage: 'Location not found',
     errors: [404, 503],

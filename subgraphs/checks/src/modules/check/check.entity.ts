@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Collection, DecimalType, Entity, ManyToOne, OneToMany, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import {
+  Collection,
+  DecimalType,
+  Entity,
+  Index,
+  ManyToOne,
+  OneToMany,
+  PrimaryKey,
+  Property,
+  Unique,
+} from '@mikro-orm/core';
+import { Connection } from '@pos/kit';
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CheckTaxKind } from './check.totals';
 
@@ -37,6 +48,8 @@ export const CHECK_LIMITS = {
 @ObjectType()
 @Entity({ tableName: 'check' })
 @Unique({ properties: ['locationId', 'posRef'] })
+// The keyset of Location.checks.
+@Index({ properties: ['locationId', 'openedAt', 'posRef'] })
 export class Check {
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -218,3 +231,6 @@ export class CheckReservation {
   @Property({ type: 'timestamptz' })
   updatedAt: Date = new Date();
 }
+
+@ObjectType({ description: 'A page of a location’s checks, oldest first' })
+export class CheckConnection extends Connection(Check, 'checks') {}

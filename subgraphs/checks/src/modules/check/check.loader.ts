@@ -1,5 +1,5 @@
-import { type Principal, manyByKey, oneByKey } from '@pos/kit';
-import type DataLoader from 'dataloader';
+import DataLoader from 'dataloader';
+import { type ConnectionPage, type PageRequest, type Principal, emptyConnection, manyByKey, oneByKey } from '@pos/kit';
 import type { Check } from './check.entity';
 import type { CheckQuery, CheckService } from './check.service';
 
@@ -9,8 +9,8 @@ const none = () => Promise.resolve([] as Check[]);
 export const posRefKey = (locationId: number, posRef: string) => `${locationId}:${posRef}`;
 
 export const createCheckLoaders = (service: CheckService, principal: Principal | null) => {
-  // One loader per distinct filter: the Location.checks of one request that share a filter share one query.
-  const byLocation = new Map<string, DataLoader<number, Check[]>>();
+  // One loader per distinct filter and page: the Location.checks of one request that share them share one query.
+  const pages = new Map<string, DataLoader<number, ConnectionPage<Check>>>();
   return {
     check: oneByKey<string, Check>(
       (ids) => (principal ? service.byIds(principal, ids) : none()),
@@ -29,22 +29,18 @@ export const createCheckLoaders = (service: CheckService, principal: Principal |
       },
       (c) => posRefKey(c.locationId, c.posRef),
     ),
-    checksByLocation(query: CheckQuery): DataLoader<number, Check[]> {
-      const cacheKey = JSON.stringify([[...query.status].sort(), query.orderNumber]);
-      let loader = byLocation.get(cacheKey);
+    checksByLocation(query: CheckQuery, page: PageRequest): DataLoader<number, ConnectionPage<Check>> {
+      const cacheKey = JSON.stringify([[...query.status].sort(), query.orderNumber, page]);
+      let loader = pages.get(cacheKey);
       if (!loader) {
-        loader = manyByKey<number, Check>(
-          (ids) => (principal ? service.byLocations(principal, ids, query) : none()),
-          (c) => c.locationId,
-        );
-        byLocation.set(cacheKey, loader);
+        loader = new DataLoader(async (ids: readonly number[]) => {
+          const found = principal ? await service.pagesAtLocations(principal, ids, query, page) : null;
+          return ids.map((id) => found?.get(id) ?? emptyConnection<Check>({}));
+        });
+        pages.set(cacheKey, loader);
       }
       return loader;
     },
-    openChecksByLocation: manyByKey<number, Check>(
-      (ids) => (principal ? service.openByLocations(principal, ids) : none()),
-      (c) => c.locationId,
-    ),
     checksByOrder: manyByKey<string, Check>(
       (ids) => (principal ? service.byOrders(principal, ids) : none()),
       (c) => c.orderId!,

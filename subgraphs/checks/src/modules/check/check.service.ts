@@ -1,6 +1,8 @@
 import { type FilterQuery, LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  type ConnectionPage,
+  type PageRequest,
   callerScope,
   type EntityClient,
   MAX_AMOUNT_CENTS,
@@ -13,6 +15,7 @@ import {
   isUuid,
   mayActAtLocation,
   notFound,
+  paginateMany,
   parseIntIdArg,
   parseUuidArg,
   requireScope,
@@ -104,23 +107,29 @@ export class CheckService {
   }
 
   /** The checks of several locations matching `query`, oldest first. */
-  byLocations(principal: Principal, locationIds: readonly number[], query: CheckQuery): Promise<Check[]> {
-    const allowed = locationIds.filter((id) => mayActAtLocation(principal, id));
-    if (!allowed.length || !query.status.length) return Promise.resolve([]);
-    return this.em.find(
-      Check,
-      {
-        tenantId: principal.tenantId,
-        locationId: { $in: allowed },
-        status: { $in: [...query.status] },
-        ...(query.orderNumber === null ? {} : { orderNumber: query.orderNumber }),
-      },
-      { ...WITH_LINES, orderBy: { openedAt: 'asc', posRef: 'asc' } },
-    );
-  }
-
-  openByLocations(principal: Principal, locationIds: readonly number[]): Promise<Check[]> {
-    return this.byLocations(principal, locationIds, OPEN_CHECKS);
+  /**
+   * The same page of the caller's checks at each of these locations, oldest first, in one query; a location the
+   * caller may not act at (or of another tenant) has none.
+   */
+  async pagesAtLocations(
+    principal: Principal,
+    locationIds: readonly number[],
+    query: CheckQuery,
+    page: PageRequest,
+  ): Promise<Map<number, ConnectionPage<Check>>> {
+    const allowed = query.status.length ? locationIds.filter((id) => mayActAtLocation(principal, id)) : [];
+    const where = {
+      tenantId: principal.tenantId,
+      status: { $in: [...query.status] },
+      ...(query.orderNumber === null ? {} : { orderNumber: query.orderNumber }),
+    };
+    return paginateMany(this.em, Check, 'locationId', allowed, where, page, {
+      createdAt: 'openedAt',
+      tiebreak: 'posRef',
+      direction: 'ASC',
+      populate: [...WITH_LINES.populate],
+      strategy: WITH_LINES.strategy,
+    });
   }
 
   byOrders(principal: Principal, orderIds: readonly string[]): Promise<Check[]> {
