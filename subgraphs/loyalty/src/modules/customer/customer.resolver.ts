@@ -13,11 +13,14 @@ export class CustomerResolver {
     nullable: true,
     description: 'A loyalty customer of one of the caller’s orgs (an org’s API key: of that org only)',
   })
-  loyaltyCustomer(@Arg('code') code: string, @Ctx() ctx: LoyaltyContext): Promise<LoyaltyCustomer | null> {
+  loyaltyCustomer(
+    @Arg('code', { description: 'The customer’s 6-digit code' }) code: string,
+    @Ctx() ctx: LoyaltyContext,
+  ): Promise<LoyaltyCustomer | null> {
     return ctx.services.customers.byCode(requirePrincipal(ctx), code);
   }
 
-  @FieldResolver(() => LoyaltyOrg)
+  @FieldResolver(() => LoyaltyOrg, { description: 'The program the customer belongs to' })
   org(@Root() customer: LoyaltyCustomer): LoyaltyOrg {
     return customer.org;
   }

@@ -15,21 +15,41 @@ export enum LoyaltyTransactionKind {
   /** Undoes an earn or a redeem, with the opposite delta. */
   REVERSAL = 'REVERSAL',
 }
-registerEnumType(LoyaltyTransactionKind, { name: 'LoyaltyTransactionKind' });
+registerEnumType(LoyaltyTransactionKind, {
+  name: 'LoyaltyTransactionKind',
+  description: 'What made a loyalty balance change',
+  valuesConfig: {
+    EARN: { description: 'Points or stamps earned for a purchase (positive delta)' },
+    REDEEM: { description: 'Points spent (negative delta)' },
+    COUPON_ISSUE: { description: 'A full stamp card turned into a reward coupon: the card’s stamps leave the balance' },
+    COUPON_REDEEM: { description: 'A reward coupon was used' },
+    REVERSAL: { description: 'Undoes an earn or a redeem, with the opposite delta' },
+  },
+});
 
 export enum LoyaltyUnit {
   POINT = 'POINT',
   STAMP = 'STAMP',
   COUPON = 'COUPON',
 }
-registerEnumType(LoyaltyUnit, { name: 'LoyaltyUnit' });
+registerEnumType(LoyaltyUnit, {
+  name: 'LoyaltyUnit',
+  description: 'Which balance a loyalty transaction changes',
+  valuesConfig: {
+    POINT: { description: 'The points balance (LoyaltyCustomer.points)' },
+    STAMP: { description: 'The stamps balance (LoyaltyCustomer.stamps)' },
+    COUPON: { description: 'The customer’s active coupons' },
+  },
+});
 
 /**
  * One balance change of a loyalty customer: the ledger. Rows are only ever inserted; a customer's points (stamps)
  * are the sum of the deltas of their POINT (STAMP) rows. An earn or a redeem carries the POS's external id, unique
  * per org and kind, which is what makes a retried call a no-op (`already processed`) even when two arrive at once.
  */
-@ObjectType()
+@ObjectType({
+  description: 'One change of a loyalty customer’s balance; the ledger only grows, a mistake is undone by a REVERSAL',
+})
 @Entity({ tableName: 'loyalty_transaction' })
 @Index({ properties: ['customer', 'createdAt'] })
 @Index({ properties: ['orderId'] })
@@ -39,22 +59,22 @@ registerEnumType(LoyaltyUnit, { name: 'LoyaltyUnit' });
     'create unique index "loyalty_transaction_external_id_unique" on "loyalty"."loyalty_transaction" ("org_id", "kind", "external_id") where "external_id" is not null',
 })
 export class LoyaltyTransaction {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The transaction’s id (a UUID); what reverseLoyaltyTransaction takes' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
   @ManyToOne(() => LoyaltyOrg)
   org!: LoyaltyOrg;
 
-  @Field(() => LoyaltyCustomer)
+  @Field(() => LoyaltyCustomer, { description: 'The customer whose balance changed' })
   @ManyToOne(() => LoyaltyCustomer)
   customer!: LoyaltyCustomer;
 
-  @Field(() => LoyaltyTransactionKind)
+  @Field(() => LoyaltyTransactionKind, { description: 'What made the change' })
   @Property({ type: 'string', length: 16 })
   kind!: LoyaltyTransactionKind;
 
-  @Field(() => LoyaltyUnit)
+  @Field(() => LoyaltyUnit, { description: 'Which balance changed' })
   @Property({ type: 'string', length: 8 })
   unit!: LoyaltyUnit;
 
@@ -78,11 +98,14 @@ export class LoyaltyTransaction {
   @Property({ type: 'integer', nullable: true })
   amountCents: number | null = null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'ISO 4217 code of amountCents; null when it is null' })
   @Property({ length: 3, nullable: true })
   currency: string | null = null;
 
-  @Field(() => Coupon, { nullable: true })
+  @Field(() => Coupon, {
+    nullable: true,
+    description: 'The coupon a COUPON_ISSUE issued or a COUPON_REDEEM used; null for the other kinds',
+  })
   @ManyToOne(() => Coupon, { nullable: true })
   coupon: Coupon | null = null;
 
@@ -90,7 +113,7 @@ export class LoyaltyTransaction {
   @ManyToOne(() => LoyaltyTransaction, { nullable: true, unique: true })
   reverses: LoyaltyTransaction | null = null;
 
-  @Field()
+  @Field({ description: 'When the change was recorded' })
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 }

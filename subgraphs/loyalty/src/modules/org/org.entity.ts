@@ -11,13 +11,21 @@ export enum VerificationPreset {
   /** Gates every action, earn included, and refuses customer codes typed by hand. */
   STRICT = 'STRICT',
 }
-registerEnumType(VerificationPreset, { name: 'VerificationPreset' });
+registerEnumType(VerificationPreset, {
+  name: 'VerificationPreset',
+  description: 'Which loyalty actions need the customer’s PIN',
+  valuesConfig: {
+    STANDARD: { description: 'None: no action asks for the PIN' },
+    BALANCED: { description: 'What takes value away: redeeming points and redeeming coupons' },
+    STRICT: { description: 'Every action, earning included; customer codes typed by hand are refused' },
+  },
+});
 
 /**
  * A merchant's loyalty program. Its POS integration authenticates with an `X-Api-Key` that the gateway keeps (hashed)
  * and verifies; this subgraph only sees the org it was issued for.
  */
-@ObjectType()
+@ObjectType({ description: 'A merchant’s loyalty program: its customers, rules and PIN policy' })
 @Entity({ tableName: 'loyalty_org' })
 @Check({
   name: 'loyalty_org_stamps_check',
@@ -25,7 +33,7 @@ registerEnumType(VerificationPreset, { name: 'VerificationPreset' });
 })
 @Check({ name: 'loyalty_org_earn_ratio_check', expression: 'earn_ratio_bps >= 0' })
 export class LoyaltyOrg {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The program’s id (a UUID)' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -33,11 +41,11 @@ export class LoyaltyOrg {
   @Property({ length: 64, index: true })
   tenantId!: string;
 
-  @Field()
+  @Field({ description: 'The program’s name, to show customers' })
   @Property({ length: 200 })
   name!: string;
 
-  @Field(() => VerificationPreset)
+  @Field(() => VerificationPreset, { description: 'Which actions need the customer’s PIN' })
   @Property({ type: 'string', length: 16 })
   preset!: VerificationPreset;
 
