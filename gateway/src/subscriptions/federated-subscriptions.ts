@@ -38,7 +38,7 @@ import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type GatewayContext, internalContextFor } from '../context';
 import { type ResumableUpstream, resumableUpstream } from './resumable';
-import type { SubscriptionSink } from './ws-server';
+import type { SubscriptionSink } from './operations';
 
 const PRIMARY = '__subscription_primary__';
 

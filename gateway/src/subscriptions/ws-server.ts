@@ -1,21 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import { type Logger, type Principal, SpanKind, markFailed, withSpan } from '@pos/kit';
-import {
-  type DocumentNode,
-  type ExecutionResult,
-  type FormattedExecutionResult,
-  GraphQLError,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-  getOperationAST,
-} from 'graphql';
+import type { Logger, Principal } from '@pos/kit';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, type SubscribePayload, parseMessage } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { isAuthenticationUnavailable } from '../auth/errors';
-import type { GatewayContext } from '../context';
-import { DocumentCache } from './documents';
+import { type OperationHandlers, Operations, type SubscriptionSink, isRefused } from './operations';
+
+export type { OperationRequest, SubscriptionSink } from './operations';
 
 /**
  * The close code of a client that does not read what the gateway sends it ("too slow"). Application codes live in
@@ -34,61 +25,13 @@ const CLIENT_TOO_SLOW_REASON = 'Client too slow: subscribe again with after set 
  */
 export const TRY_AGAIN_LATER = 1013;
 
-/** One operation a client started: its document (shared by everyone who sent the same text), its variables, who. */
-export interface OperationRequest {
-  document: DocumentNode;
-  operationName?: string | null;
-  variables?: Record<string, unknown> | null;
-  context: GatewayContext;
-}
-
-/**
- * Where a subscription's results go. Every call sends at once and returns: nothing waits for the client (a client
- * that stops reading is closed with CLIENT_TOO_SLOW instead), so one event reaches all subscribers of a stream in a
- * plain loop.
- */
-export interface SubscriptionSink {
-  /** One result, serialised already (`JSON.stringify` of the ExecutionResult, once for all who share it). */
-  next(resultJson: string): void;
-  /** Ends the subscription with an `error` message. */
-  error(errors: ReadonlyArray<GraphQLError | GraphQLFormattedError>): void;
-  /** Ends the subscription with a `complete` message. */
-  complete(): void;
-}
-
-export interface GraphqlWsHandlers {
-  /** The schema client documents are validated against (each distinct text once, see DocumentCache). */
-  schema: GraphQLSchema;
+export interface GraphqlWsHandlers extends OperationHandlers {
   /**
    * The caller of a connection, from the Authorization of its connection_init payload or, failing that, of its
    * upgrade request; throws to refuse the connection (4403 Forbidden), or an error isAuthenticationUnavailable
    * recognises when the credential could not be checked (closed with TRY_AGAIN_LATER).
    */
   authenticate(authorization: string | undefined): Promise<Principal>;
-  /**
-   * Starts a subscription delivering to `sink`; gives back how to stop it (the client completed it or left). Throws
-   * a GraphQLError to refuse it, which the client receives as a result with errors, then `complete`.
-   */
-  subscribe(request: OperationRequest, sink: SubscriptionSink): () => void;
-  /** Runs a query or mutation sent over the socket. */
-  execute(request: OperationRequest): Promise<ExecutionResult | FormattedExecutionResult>;
-  /**
-   * Why a valid document may not run (depth and cost limits, hardening/limits.ts): none when it may. Called for
-   * every subscribe message with the shared parsed document, so it should remember its answer per document.
-   */
-  limits?(document: DocumentNode): readonly GraphQLError[];
-  /**
-   * Takes one request from the caller's rate limit for a subscribe message: null when it may go on, else how long
-   * to wait; the client then gets an `error` message with code RATE_LIMITED and `retryAfterSeconds`.
-   */
-  rateLimit?(principal: Principal): { retryAfterSeconds: number } | null;
-  /**
-   * Spends a subscription's calculated cost from its caller's budget (hardening/cost.ts): null when it may start,
-   * else the error it ends with. Queries and mutations are charged where they execute (Apollo Server).
-   */
-  chargeSubscription?(request: OperationRequest, operation: OperationDefinitionNode): GraphQLError | null;
-  /** Whether validation errors may suggest field names ("Did you mean …?"); false in production. */
-  suggestions?: boolean;
 }
 
 export interface WsServerOptions {
@@ -218,7 +161,8 @@ class Connection {
  * - A subscription is a {@link SubscriptionSink} the shared stream calls synchronously with the result it
  *   serialised once: no async iterator, queue or promise per subscriber, and no per-subscriber serialisation
  *   (graphql-ws's server stringifies every message, and awaits each send, per subscriber).
- * - Each distinct document text is parsed (without locations) and validated once ({@link DocumentCache}).
+ * - Each operation is checked and run by {@link Operations}, as over HTTP's streaming transports; each distinct
+ *   document text is parsed (without locations) and validated once.
  * - The upgrade request is not kept; one timer pings the sockets, spread over the interval, not one timer each.
  *
  * The messages, close codes and their reasons are graphql-ws's (`graphql-ws` clients are what the gateway serves).
@@ -227,7 +171,7 @@ class GraphqlWsServer {
   readonly connections = new Set<Connection>();
   readonly maxBufferedBytes: number;
   readonly logger: Logger;
-  private readonly documents: DocumentCache;
+  private readonly operations: Operations;
   private readonly connectionInitWaitMs: number;
   private readonly keepAlive: NodeJS.Timeout;
 
@@ -239,7 +183,7 @@ class GraphqlWsServer {
     this.maxBufferedBytes = maxBufferedBytes;
     this.logger = logger;
     this.connectionInitWaitMs = connectionInitWaitMs;
-    this.documents = new DocumentCache(handlers.schema, handlers.suggestions ?? true);
+    this.operations = new Operations(handlers, logger);
     wss.options.handleProtocols = (protocols: Set<string>) =>
       protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL) ? GRAPHQL_TRANSPORT_WS_PROTOCOL : false;
     wss.on('connection', (socket: WebSocket, request: IncomingMessage) => this.opened(socket, request));
@@ -383,89 +327,21 @@ class GraphqlWsServer {
     const subscription = new Subscription(connection, id);
     connection.subscriptions.set(id, subscription);
 
-    const refused = this.handlers.rateLimit?.(principal);
-    if (refused) {
-      const { retryAfterSeconds } = refused;
-      subscription.error([
-        new GraphQLError(`Too many requests: retry after ${retryAfterSeconds} s`, {
-          extensions: { code: 'RATE_LIMITED', retryAfterSeconds },
-        }),
-      ]);
-      return;
-    }
-    const checked = this.documents.get(payload.query);
-    if (!checked.document) {
+    const checked = this.operations.check(principal, payload);
+    if (isRefused(checked)) {
       subscription.error(checked.errors);
       return;
     }
-    const overLimits = this.handlers.limits?.(checked.document);
-    if (overLimits?.length) {
-      subscription.error(overLimits);
-      return;
-    }
-    const operationName = payload.operationName ?? undefined;
-    const operation = getOperationAST(checked.document, operationName);
-    if (!operation) {
-      subscription.error([new GraphQLError('Unable to identify operation')]);
-      return;
-    }
-    const request: OperationRequest = {
-      document: checked.document,
-      operationName,
-      variables: payload.variables ?? undefined,
-      context: { requestId: randomUUID(), principal },
-    };
-    // A server span per operation, as /graphql has per request (nothing while tracing is off): a query or mutation's
-    // covers its execution and the subgraph fetches under it; a subscription's covers planning it and opening (or
-    // joining) its upstream stream. The events it then carries start no trace of their own.
-    const name = operation.name?.value;
-    const span = {
-      kind: SpanKind.SERVER,
-      service: 'gateway',
-      attributes: {
-        'graphql.operation.type': operation.operation,
-        ...(name ? { 'graphql.operation.name': name } : {}),
-      },
-    };
-    const spanName = `graphql-ws ${operation.operation}${name ? ` ${name}` : ''}`;
-    if (operation.operation !== 'subscription') {
-      void withSpan(spanName, span, (active) => this.execute(subscription, request, active));
-      return;
-    }
-    const overBudget = this.handlers.chargeSubscription?.(request, operation);
-    if (overBudget) {
-      subscription.error([overBudget]);
-      return;
-    }
-    try {
-      const stop = withSpan(spanName, span, () => this.handlers.subscribe(request, subscription));
-      // The stream may have ended it already (an error while starting), or the client may have left.
-      if (subscription.ended) stop();
-      else subscription.stop = stop;
-    } catch (error) {
-      const errors = [error instanceof GraphQLError ? error : new GraphQLError('Internal server error')];
-      if (!(error instanceof GraphQLError)) this.logger.error({ err: error }, 'starting a subscription failed');
-      subscription.next(JSON.stringify({ errors }));
+    const started = this.operations.run('graphql-ws', checked, subscription);
+    if (isRefused(started)) {
+      // Refused by the federated path once checked: a result with errors, then `complete`.
+      subscription.next(JSON.stringify({ errors: started.errors }));
       subscription.complete();
+      return;
     }
-  }
-
-  /** `span`: the operation's server span, marked failed if the execution throws (it answers the client itself). */
-  private async execute(
-    subscription: Subscription,
-    request: OperationRequest,
-    span: Parameters<typeof markFailed>[0],
-  ): Promise<void> {
-    try {
-      const result = await this.handlers.execute(request);
-      subscription.next(JSON.stringify(result));
-      subscription.complete();
-    } catch (error) {
-      markFailed(span, error);
-      this.logger.error({ err: error }, 'an operation over graphql-ws failed');
-      subscription.next(JSON.stringify({ errors: [new GraphQLError('Internal server error')] }));
-      subscription.complete();
-    }
+    // The stream may have ended it already (an error while starting), or the client may have left.
+    if (subscription.ended) started.stop();
+    else subscription.stop = started.stop;
   }
 
   async dispose(): Promise<void> {
