@@ -82,7 +82,7 @@ interface CheckoutOrder {
       discountCents: number;
     }>;
   } | null;
-  hostedCheckout: { id: string; status: string; expiresAt: string; paymentId: string | null } | null;
+  hostedCheckout: { id: string; status: string; expiresAt: string; payment: { id: string } | null } | null;
 }
 
 const ORDER_QUERY = `query HostedCheckoutOrder($id: ID!) {
@@ -90,7 +90,7 @@ const ORDER_QUERY = `query HostedCheckoutOrder($id: ID!) {
     id number status currency total { amountMinor } returnUrl cancelUrl
     location { id name timezone }
     level3 { lineItems { description quantity unitCostCents taxCents discountCents } }
-    hostedCheckout { id status expiresAt paymentId }
+    hostedCheckout { id status expiresAt payment { id } }
   }
 }`;
 
@@ -229,7 +229,7 @@ export class HostedCheckoutService {
    */
   paidLocation(checkout: OpenCheckout): string | null {
     const session = checkout.order.hostedCheckout!;
-    return session.status === 'PAID' && session.paymentId ? this.returnLocation(checkout, session.paymentId) : null;
+    return session.status === 'PAID' && session.payment ? this.returnLocation(checkout, session.payment.id) : null;
   }
 
   private returnLocation(checkout: OpenCheckout, paymentId: string): string {

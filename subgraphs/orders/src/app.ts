@@ -3,6 +3,7 @@ import { ordersEnv } from './config';
 import { type OrdersContext, type OrdersRuntime, buildContext } from './context';
 import { migrations } from './migrations';
 import { Location } from './modules/location/location.entity';
+import { LoyaltyTransactionOrderResolver, LoyaltyTransactionRef } from './modules/loyalty/loyalty-transaction';
 import { locationReference } from './modules/location/location.reference';
 import { LocationResolver } from './modules/location/location.resolver';
 import { Order } from './modules/order/order.entity';
@@ -19,7 +20,14 @@ export const orders: SubgraphDefinition<OrdersContext, OrdersRuntime> = {
   migrations,
   env: ordersEnv,
   buildSchema: () =>
-    buildFederatedSchema({ resolvers: [LocationResolver, OrderResolver] }, { ...locationReference, ...orderReference }),
+    buildFederatedSchema(
+      {
+        resolvers: [LocationResolver, OrderResolver, LoyaltyTransactionOrderResolver],
+        // Reached from no field of this subgraph: the gateway brings it, from loyalty, for its `order`.
+        orphanedTypes: [LoyaltyTransactionRef],
+      },
+      { ...locationReference, ...orderReference },
+    ),
   createRuntime: async ({ config }) => ({
     // Hosted checkout return and cancel URLs: plain http to localhost only while developing.
     allowLoopbackHttpUrls: config.NODE_ENV !== 'production',

@@ -22,7 +22,7 @@ import { CheckHold } from './modules/check/check-hold.entity';
 import { syncCheckReservations } from './modules/check/check-reservation';
 import { CheckPaymentsResolver } from './modules/check/check.resolver';
 import { PaymentCard } from './modules/payment/payment-card.entity';
-import { OrderPaymentsResolver, PaymentResolver } from './modules/payment/payment.resolver';
+import { OrderPaymentsResolver, PaymentResolver, RefundResolver } from './modules/payment/payment.resolver';
 import { ValorHttpClient } from './modules/processor/valor.http';
 import { ValorSandbox } from './modules/processor/valor.sandbox';
 import { Refund } from './modules/refund/refund.entity';
@@ -56,6 +56,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
         resolvers: [
           PaymentResolver,
           OrderPaymentsResolver,
+          RefundResolver,
           OrderPaymentStateResolver,
           CheckPaymentsResolver,
           PaymentEventResolver,

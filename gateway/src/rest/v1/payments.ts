@@ -60,7 +60,7 @@ interface GqlPayment {
 }
 interface GqlRefund {
   id: string;
-  paymentId: string;
+  payment: { id: string };
   status: string;
   amountCents: number;
   currency: string;
@@ -185,7 +185,7 @@ refunded. ${IDEMPOTENCY}`,
     document: `mutation RestRefundPayment($input: RefundPaymentInput!, $key: String) {
       refundPayment(input: $input, idempotencyKey: $key) {
         idempotentReplay
-        refund { id paymentId status amountCents currency reason processorReference failureCode createdAt }
+        refund { id payment { id } status amountCents currency reason processorReference failureCode createdAt }
         payment { ...RestPayment }
       }
     } ${PAYMENT_FIELDS}`,
@@ -201,7 +201,7 @@ refunded. ${IDEMPOTENCY}`,
         replayed: result.idempotentReplay,
         body: {
           id: r.id,
-          payment_id: r.paymentId,
+          payment_id: r.payment.id,
           status: r.status.toLowerCase(),
           amount_cents: r.amountCents,
           currency: r.currency,

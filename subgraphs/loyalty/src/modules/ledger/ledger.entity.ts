@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { Connection } from '@pos/kit';
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Coupon } from '../coupon/coupon.entity';
 import { LoyaltyCustomer } from '../customer/customer.entity';
 import { LoyaltyOrg } from '../org/org.entity';
@@ -47,6 +47,7 @@ registerEnumType(LoyaltyUnit, {
  * are the sum of the deltas of their POINT (STAMP) rows. An earn or a redeem carries the POS's external id, unique
  * per org and kind, which is what makes a retried call a no-op (`already processed`) even when two arrive at once.
  */
+@Directive('@key(fields: "id")')
 @ObjectType({
   description: 'One change of a loyalty customer’s balance; the ledger only grows, a mistake is undone by a REVERSAL',
 })
@@ -90,7 +91,13 @@ export class LoyaltyTransaction {
   @Property({ length: 128, nullable: true })
   externalId: string | null = null;
 
-  /** Set when the external id is the id of an Order of the orders subgraph (see `order`). */
+  /**
+   * The external id when it is a UUID, lower case (a reversal copies its original's): the id of an Order of the
+   * orders subgraph, if one exists. Only the orders subgraph reads it (`order` requires it), which knows whether
+   * that order exists for the caller; so it stays out of the public graph.
+   */
+  @Directive('@inaccessible')
+  @Field(() => ID, { nullable: true })
   @Property({ type: 'uuid', nullable: true })
   orderId: string | null = null;
 

@@ -3,17 +3,7 @@ import type { LoyaltyContext } from '../../context';
 import { OrderRef } from '../order/order.type';
 import { LoyaltyTransaction } from './ledger.entity';
 
-@Resolver(() => LoyaltyTransaction)
-export class LedgerResolver {
-  @FieldResolver(() => OrderRef, {
-    nullable: true,
-    description: 'The order the transaction came from, when its externalId is an Order’s id (resolved by orders)',
-  })
-  order(@Root() transaction: LoyaltyTransaction): OrderRef | null {
-    return transaction.orderId ? { id: transaction.orderId } : null;
-  }
-}
-
+// LoyaltyTransaction.order is the orders subgraph's (it requires orderId): only it knows whether that order exists.
 @Resolver(() => OrderRef)
 export class OrderLoyaltyResolver {
   @FieldResolver(() => [LoyaltyTransaction], {

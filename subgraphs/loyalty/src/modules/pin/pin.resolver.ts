@@ -42,7 +42,10 @@ export class LoyaltyDashboard {
 @Resolver()
 export class PinResolver {
   @Query(() => LoyaltyDashboard, {
-    description: 'The signed-in loyalty customer’s dashboard (X-Api-Key: the customer’s dashboard key only)',
+    nullable: true,
+    description:
+      'The signed-in loyalty customer’s dashboard (X-Api-Key: the customer’s dashboard key only). Nullable, so a ' +
+      'refusal (FORBIDDEN for any other caller) nulls this field alone, not the rest of a query',
   })
   async loyaltyDashboard(@Ctx() ctx: LoyaltyContext): Promise<LoyaltyDashboard> {
     const principal = requirePrincipal(ctx);

@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { PaymentRef } from '../payment/payment.type';
 
 /**
  * Hosted checkout (v1.2, Workstream C): an order created with a `returnUrl` gets one hosted payment page, open for
@@ -44,8 +45,18 @@ export class HostedCheckout {
   @Field(() => Date, { nullable: true, description: 'When a payment through the link was approved' })
   paidAt!: Date | null;
 
-  @Field(() => ID, { nullable: true, description: 'The approved payment made through the link' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The id of the approved payment made through the link',
+    deprecationReason: 'Use payment { id }',
+  })
   paymentId!: string | null;
+
+  @Field(() => PaymentRef, {
+    nullable: true,
+    description: 'The approved payment made through the link; null while the checkout is unpaid',
+  })
+  payment!: PaymentRef | null;
 }
 
 /** The session's status at `now`: paid wins over expired (a payment approved at the last second counts). */

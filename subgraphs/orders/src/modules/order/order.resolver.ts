@@ -78,6 +78,7 @@ export class OrderResolver {
       expiresAt: session.expiresAt,
       paidAt: session.paidAt,
       paymentId: order.checkoutPaymentId,
+      payment: order.checkoutPaymentId ? { id: order.checkoutPaymentId } : null,
     };
   }
 

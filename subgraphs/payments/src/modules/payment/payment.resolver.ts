@@ -150,3 +150,12 @@ export class OrderPaymentsResolver {
     return isUuid(order.id) ? ctx.loaders.paymentsByOrder.load(order.id.toLowerCase()) : Promise.resolve([]);
   }
 }
+
+@Resolver(() => Refund)
+export class RefundResolver {
+  @FieldResolver(() => Payment, { description: 'The payment this refund returns money from' })
+  async payment(@Root() refund: Refund, @Ctx() ctx: PaymentsContext): Promise<Payment> {
+    // A refund is only ever read through its own payment or the caller's tenant, so its payment is the caller's.
+    return (await ctx.loaders.payment.load(refund.paymentId))!;
+  }
+}

@@ -20,7 +20,7 @@ export class Refund {
   @Property({ length: 64 })
   tenantId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The refunded payment’s id', deprecationReason: 'Use payment { id }' })
   @Property({ type: 'uuid', index: true })
   paymentId!: string;
 
