@@ -53,7 +53,9 @@ import { restRouter } from './rest/router';
 import { routes } from './rest/routes';
 import { launchRouteDocs, launchRouter } from './rest/v1/launch';
 import { FederatedSubscriptions } from './subscriptions/federated-subscriptions';
+import { HttpStreams } from './subscriptions/http-streams';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-transport';
+import { Operations } from './subscriptions/operations';
 import { useWsServer } from './subscriptions/ws-server';
 
 export interface StartedGateway extends RunningServer {
@@ -240,14 +242,11 @@ export async function startGateway(
     await apollo.start();
     closers.unshift(() => apollo.stop());
 
-    // graphql-ws on the same /graphql URL: subscriptions go through the planner, queries and mutations through
-    // Apollo Server exactly as over HTTP. A client that stops reading is closed with 4008 (ws-server.ts).
-    const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
-    const wsServer = useWsServer(
-      wss,
+    // Every streaming transport (graphql-ws, multipart HTTP, SSE) checks and runs operations here: subscriptions go
+    // through the planner, queries and mutations through Apollo Server exactly as over HTTP.
+    const operations = new Operations(
       {
         schema: subscriptions.apiGraphQLSchema,
-        authenticate: (authorization) => principalOf(verify, authorization),
         // The same depth and cost limits and the same per-caller bucket as /graphql over HTTP.
         limits: documentLimits(subscriptions.apiGraphQLSchema, hardening.validationRules),
         rateLimit: (principal) => hardening.requests.take(callerKey(principal)),
@@ -268,14 +267,29 @@ export async function startGateway(
             { contextValue: request.context },
           );
           if (response.body.kind === 'single') return response.body.singleResult;
-          return { errors: [new GraphQLError('@defer is not supported over graphql-ws')] };
+          return { errors: [new GraphQLError('@defer is not supported over a streaming transport')] };
         },
       },
+      logger,
+    );
+    // graphql-ws on the same /graphql URL. A client that stops reading is closed with 4008 (ws-server.ts).
+    const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+    const wsServer = useWsServer(
+      wss,
+      { operations, authenticate: (authorization) => principalOf(verify, authorization) },
       { maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES, logger },
     );
     closers.unshift(async () => {
       await wsServer.dispose();
     });
+    // Multipart HTTP and GraphQL over SSE on /graphql: authenticated as /graphql over HTTP is, the same send limit.
+    const httpStreams = new HttpStreams(operations, {
+      authenticate: callerOf,
+      maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+      reservationTtlMs: config.SSE_RESERVATION_TTL_SECONDS * 1000,
+      logger,
+    });
+    closers.unshift(async () => httpStreams.close());
 
     app.use(requestLogging(logger));
     app.use(
@@ -290,6 +304,8 @@ export async function startGateway(
     app.use(
       '/graphql',
       jsonBody,
+      // Streaming requests before the request span: each operation has its own (Operations), not one per stream.
+      httpStreams.handler,
       traceRequests('gateway'),
       expressMiddleware(apollo, {
         context: async ({ req, res }) => ({

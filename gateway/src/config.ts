@@ -20,8 +20,9 @@ export const gatewayEnvSchema = z
     /** How long a client's tenant and a user's roles are cached: a disabled client or user works this long at most. */
     AUTH_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(3600).default(30),
     /**
-     * Bytes a graphql-ws client may leave unread before the gateway closes it with code 4008 (client too slow);
-     * it bounds what one client that stops reading can cost. Default 1 MiB, about a thousand payment events.
+     * Bytes a subscription client may leave unread before the gateway drops it: graphql-ws closes it with code 4008
+     * (client too slow), multipart HTTP and SSE cut its response. It bounds what one client that stops reading can
+     * cost. Default 1 MiB, about a thousand payment events.
      */
     WS_MAX_BUFFERED_BYTES: z.coerce
       .number()
@@ -33,6 +34,11 @@ export const gatewayEnvSchema = z
      * clients get an UNAVAILABLE error; each attempt resumes after the last event received, so nothing is lost.
      */
     SUBSCRIPTION_UPSTREAM_RETRY_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+    /**
+     * How long a GraphQL over SSE single-connection reservation (PUT /graphql) waits for its event stream before it
+     * is dropped with the operations started on it.
+     */
+    SSE_RESERVATION_TTL_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
     /**
      * Whether a read that is identical to one of the same caller already in flight (a whole query, or one subgraph
      * fetch) waits for that one's answer instead of being executed again: much cheaper for many clients polling one

@@ -84,13 +84,16 @@ describe('with the default limits (on in every mode)', () => {
     expect(tooWide.body.errors[0].extensions.actual).toBeGreaterThan(20_000);
   });
 
-  it('answers a subscription sent as a plain HTTP request with 400 naming the transport, and logs no error', async () => {
+  it('answers a subscription sent as a plain HTTP request with 400 naming the transports, and logs no error', async () => {
     const answer = await post(stack, { query: 'subscription { paymentEvents { id } }' }, token);
     expect(answer.status).toBe(400);
     expect(answer.body.errors).toEqual([
       {
         message: expect.stringContaining('graphql-transport-ws'),
-        extensions: { code: 'BAD_REQUEST', supportedTransports: ['graphql-transport-ws'] },
+        extensions: {
+          code: 'BAD_REQUEST',
+          supportedTransports: ['graphql-transport-ws', 'multipart-subscription', 'graphql-sse'],
+        },
       },
     ]);
     expect(log.lines().filter((line) => (line.level as number) >= 50)).toEqual([]);

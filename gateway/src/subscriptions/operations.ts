@@ -119,6 +119,15 @@ export class Operations {
     this.documents = new DocumentCache(handlers.schema, handlers.suggestions ?? true);
   }
 
+  /** The type of the operation `payload` names (its document checked once, as for check), or null if none. */
+  operationTypeOf(payload: OperationPayload): OperationDefinitionNode['operation'] | null {
+    if (typeof payload.query !== 'string' || payload.query === '') return null;
+    const { document } = this.documents.get(payload.query);
+    if (!document) return null;
+    const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
+    return getOperationAST(document, operationName)?.operation ?? null;
+  }
+
   /**
    * Checks `payload` as `principal`'s operation: what may be refused before anything runs. `rateLimit` false for
    * transports whose request already passed the HTTP rate limit. A subscription's cost is spent here, so only a

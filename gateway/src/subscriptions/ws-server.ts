@@ -4,7 +4,7 @@ import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, type SubscribePayload, parseMessage } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { isAuthenticationUnavailable } from '../auth/errors';
-import { type OperationHandlers, Operations, type SubscriptionSink, isRefused } from './operations';
+import { type Operations, type SubscriptionSink, isRefused } from './operations';
 
 export type { OperationRequest, SubscriptionSink } from './operations';
 
@@ -25,7 +25,9 @@ const CLIENT_TOO_SLOW_REASON = 'Client too slow: subscribe again with after set 
  */
 export const TRY_AGAIN_LATER = 1013;
 
-export interface GraphqlWsHandlers extends OperationHandlers {
+export interface GraphqlWsHandlers {
+  /** Checks and runs each operation, as for every streaming transport. */
+  operations: Operations;
   /**
    * The caller of a connection, from the Authorization of its connection_init payload or, failing that, of its
    * upgrade request; throws to refuse the connection (4403 Forbidden), or an error isAuthenticationUnavailable
@@ -171,7 +173,6 @@ class GraphqlWsServer {
   readonly connections = new Set<Connection>();
   readonly maxBufferedBytes: number;
   readonly logger: Logger;
-  private readonly operations: Operations;
   private readonly connectionInitWaitMs: number;
   private readonly keepAlive: NodeJS.Timeout;
 
@@ -183,7 +184,6 @@ class GraphqlWsServer {
     this.maxBufferedBytes = maxBufferedBytes;
     this.logger = logger;
     this.connectionInitWaitMs = connectionInitWaitMs;
-    this.operations = new Operations(handlers, logger);
     wss.options.handleProtocols = (protocols: Set<string>) =>
       protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL) ? GRAPHQL_TRANSPORT_WS_PROTOCOL : false;
     wss.on('connection', (socket: WebSocket, request: IncomingMessage) => this.opened(socket, request));
@@ -327,12 +327,12 @@ class GraphqlWsServer {
     const subscription = new Subscription(connection, id);
     connection.subscriptions.set(id, subscription);
 
-    const checked = this.operations.check(principal, payload);
+    const checked = this.handlers.operations.check(principal, payload);
     if (isRefused(checked)) {
       subscription.error(checked.errors);
       return;
     }
-    const started = this.operations.run('graphql-ws', checked, subscription);
+    const started = this.handlers.operations.run('graphql-ws', checked, subscription);
     if (isRefused(started)) {
       // Refused by the federated path once checked: a result with errors, then `complete`.
       subscription.next(JSON.stringify({ errors: started.errors }));
