@@ -319,9 +319,9 @@ function wideFields(s: number) {
 function wideRead(s: number): string {
   const f = wideFields(s);
   return (
-    `query BenchWideRead($id: ID!) { location(id: $id) { id name orders { ${f.order.join(' ')} ` +
+    `query BenchWideRead($id: ID!) { location(id: $id) { id name orders { nodes { ${f.order.join(' ')} ` +
     `checks { ${f.check.join(' ')} location { name } } payments { ${f.payment.join(' ')} } ` +
-    `loyaltyTransactions { ${f.loyalty.join(' ')} } } } }`
+    `loyaltyTransactions { ${f.loyalty.join(' ')} } } } } }`
   );
 }
 
@@ -383,10 +383,10 @@ function planFetches(supergraphSdl: string, query: string): Map<string, Fetch> {
 
 const WIDE_PLAN = [
   'orders@(root)',
-  'checks@location.orders.@',
-  'payments@location.orders.@',
-  'loyalty@location.orders.@',
-  'orders@location.orders.@.checks.@.location',
+  'checks@location.orders.nodes.@',
+  'payments@location.orders.nodes.@',
+  'loyalty@location.orders.nodes.@',
+  'orders@location.orders.nodes.@.checks.@.location',
 ];
 
 type Row = Record<string, unknown>;
@@ -442,42 +442,44 @@ class DirectWide {
   async fetch(locationId: string, s: number): Promise<unknown> {
     const plan = this.plans[s];
     const f = wideFields(s);
-    const root = await this.post<{ location: (Row & { orders: Row[] }) | null }>(plan['orders@(root)'], {
+    const root = await this.post<{ location: (Row & { orders: { nodes: Row[] } }) | null }>(plan['orders@(root)'], {
       id: locationId,
     });
     if (!root.location) return { location: null };
-    const orders = root.location.orders;
+    const orders = root.location.orders.nodes;
     const orderReps = unique(orders.map((o) => ({ __typename: 'Order', id: o.id as string })));
     const entities = async (key: string, representations: Array<{ __typename: string; id: string }>) =>
       representations.length
         ? (await this.post<{ _entities: Array<Row | null> }>(plan[key], { representations }))._entities
         : [];
-    const checks = await entities('checks@location.orders.@', orderReps.list);
-    const payments = await entities('payments@location.orders.@', orderReps.list);
-    const loyalty = await entities('loyalty@location.orders.@', orderReps.list);
+    const checks = await entities('checks@location.orders.nodes.@', orderReps.list);
+    const payments = await entities('payments@location.orders.nodes.@', orderReps.list);
+    const loyalty = await entities('loyalty@location.orders.nodes.@', orderReps.list);
     const checkRows = checks.flatMap((e) => (e?.checks as Row[] | undefined) ?? []);
     const locationReps = unique(
       checkRows.map((c) => ({ __typename: 'Location', id: (c.location as { id: string }).id })),
     );
-    const locations = await entities('orders@location.orders.@.checks.@.location', locationReps.list);
+    const locations = await entities('orders@location.orders.nodes.@.checks.@.location', locationReps.list);
     return {
       location: {
         id: root.location.id,
         name: root.location.name,
-        orders: orders.map((o) => {
-          const i = orderReps.index.get(o.id as string)!;
-          return {
-            ...pick(o, f.order),
-            checks: ((checks[i]?.checks as Row[] | undefined) ?? []).map((c) => ({
-              ...pick(c, f.check),
-              location: pick(locations[locationReps.index.get((c.location as { id: string }).id)!] ?? {}, ['name']),
-            })),
-            payments: ((payments[i]?.payments as Row[] | undefined) ?? []).map((p) => pick(p, f.payment)),
-            loyaltyTransactions: ((loyalty[i]?.loyaltyTransactions as Row[] | undefined) ?? []).map((t) =>
-              pick(t, f.loyalty),
-            ),
-          };
-        }),
+        orders: {
+          nodes: orders.map((o) => {
+            const i = orderReps.index.get(o.id as string)!;
+            return {
+              ...pick(o, f.order),
+              checks: ((checks[i]?.checks as Row[] | undefined) ?? []).map((c) => ({
+                ...pick(c, f.check),
+                location: pick(locations[locationReps.index.get((c.location as { id: string }).id)!] ?? {}, ['name']),
+              })),
+              payments: ((payments[i]?.payments as Row[] | undefined) ?? []).map((p) => pick(p, f.payment)),
+              loyaltyTransactions: ((loyalty[i]?.loyaltyTransactions as Row[] | undefined) ?? []).map((t) =>
+                pick(t, f.loyalty),
+              ),
+            };
+          }),
+        },
       },
     };
   }

@@ -135,7 +135,7 @@ const PARTS = (() => {
 })();
 
 const QUERY =
-  'query Bench { locations { id name orders { id total { amountMinor } payments { id amountCents } } checks { nodes { posRef total } } } }';
+  'query Bench { locations { id name orders { nodes { id total { amountMinor } payments { id amountCents } } } checks { nodes { posRef total } } } }';
 const OPERATION_NAME = 'Bench';
 
 /** A comma-separated list of positive integers, e.g. BENCH_SUBSCRIBERS=1000,10000. */
@@ -171,7 +171,7 @@ interface DirectPlan {
 const HAND_WRITTEN_PLAN: DirectPlan = {
   orders: {
     operationName: 'Bench__orders__0',
-    query: 'query Bench__orders__0{locations{__typename id name orders{__typename id total{amountMinor}}}}',
+    query: 'query Bench__orders__0{locations{__typename id name orders{nodes{__typename id total{amountMinor}}}}}',
   },
   checks: {
     operationName: 'Bench__checks__1',
@@ -229,7 +229,7 @@ function gatewayPlan(supergraphSdl: string): DirectPlan {
   };
   walk(plan.node, '', false);
   const shape = fetches.map((f) => `${f.service}@${f.path || '(root)'}`).sort();
-  const expected = ['checks@locations.@', 'orders@(root)', 'payments@locations.@.orders.@'];
+  const expected = ['checks@locations.@', 'orders@(root)', 'payments@locations.@.orders.nodes.@'];
   if (fetches.length !== 3 || shape.join() !== expected.join() || fetches[0].service !== 'orders') {
     throw new Error(`the gateway's plan changed (${shape.join(', ')}): update the direct client in scripts/bench.ts`);
   }
@@ -268,7 +268,7 @@ interface RootData {
     __typename: string;
     id: string;
     name: string;
-    orders: Array<{ __typename: string; id: string; total: { amountMinor: number } }>;
+    orders: { nodes: Array<{ __typename: string; id: string; total: { amountMinor: number } }> };
   }>;
 }
 interface ChecksData {
@@ -283,11 +283,13 @@ interface BenchData {
   locations: Array<{
     id: string;
     name: string;
-    orders: Array<{
-      id: string;
-      total: { amountMinor: number };
-      payments: Array<{ id: string; amountCents: number }>;
-    }>;
+    orders: {
+      nodes: Array<{
+        id: string;
+        total: { amountMinor: number };
+        payments: Array<{ id: string; amountCents: number }>;
+      }>;
+    };
     checks: { nodes: Array<{ posRef: string; total: number }> };
   }>;
 }
@@ -333,7 +335,9 @@ class DirectClient {
   async fetch(): Promise<BenchData> {
     const root = await this.post<RootData>('orders', this.rootBody);
     const locationReps = root.locations.map((l) => ({ __typename: l.__typename, id: l.id }));
-    const orderReps = root.locations.flatMap((l) => l.orders.map((o) => ({ __typename: o.__typename, id: o.id })));
+    const orderReps = root.locations.flatMap((l) =>
+      l.orders.nodes.map((o) => ({ __typename: o.__typename, id: o.id })),
+    );
     const checks = () =>
       locationReps.length
         ? this.post<ChecksData>('checks', this.entitiesBody(this.plan.checks, locationReps))
@@ -353,11 +357,13 @@ class DirectClient {
       locations: root.locations.map((location, i) => ({
         id: location.id,
         name: location.name,
-        orders: location.orders.map((order) => ({
-          id: order.id,
-          total: order.total,
-          payments: paid._entities[orderIndex++]?.payments ?? [],
-        })),
+        orders: {
+          nodes: location.orders.nodes.map((order) => ({
+            id: order.id,
+            total: order.total,
+            payments: paid._entities[orderIndex++]?.payments ?? [],
+          })),
+        },
         checks: checked._entities[i]?.checks ?? { nodes: [] },
       })),
     };
@@ -1269,9 +1275,9 @@ async function queryBench(sys: System): Promise<{ report: Record<string, unknown
   // Both targets must return the same, non-trivial data before anything is measured.
   const viaGateway = await gatewayGraphql<BenchData>(gatewayUrl, token, QUERY);
   const viaDirect = await direct.fetch();
-  const orderCount = viaGateway.locations.reduce((n, l) => n + l.orders.length, 0);
+  const orderCount = viaGateway.locations.reduce((n, l) => n + l.orders.nodes.length, 0);
   const paymentCount = viaGateway.locations.reduce(
-    (n, l) => n + l.orders.reduce((m, o) => m + o.payments.length, 0),
+    (n, l) => n + l.orders.nodes.reduce((m, o) => m + o.payments.length, 0),
     0,
   );
   const checkCount = viaGateway.locations.reduce((n, l) => n + l.checks.nodes.length, 0);

@@ -68,7 +68,8 @@ describe('depth and cost limits', () => {
   it('measure depth as field nesting and cost as fields times the rows of their lists', () => {
     expect(measure('{ locations { id } }')).toEqual({ depth: 2, cost: 11 });
     // 1 + 10 × (1 + 10 × 1): the default list size for lists without first/limit.
-    expect(measure('{ locations { orders { id } } }')).toEqual({ depth: 3, cost: 111 });
+    expect(measure('{ locations { orders { nodes { id } } } }')).toEqual({ depth: 4, cost: 221 });
+    expect(measure('{ order(id: "1") { checks { items { name } } } }')).toEqual({ depth: 4, cost: 112 });
     // A connection's nodes count per row of a literal first or last, a variable's default, else 20; capped.
     const customer = (args: string, vars = '') =>
       measure(`query${vars} { loyaltyCustomer(code: "482193") { transactions${args} { nodes { id } } } }`).cost;
@@ -82,7 +83,10 @@ describe('depth and cost limits', () => {
       measure('{ loyaltyCustomer(code: "482193") { transactions(first: 2) { pageInfo { hasNextPage } } } }').cost,
     ).toBe(1 + 1 + 1 + 1);
     // Fragments count where they are spread; introspection's own fields count for nothing.
-    expect(measure('{ locations { ...L } } fragment L on Location { orders { id } }')).toEqual({ depth: 3, cost: 111 });
+    expect(measure('{ locations { ...L } } fragment L on Location { orders { nodes { id } } }')).toEqual({
+      depth: 4,
+      cost: 221,
+    });
     expect(measure('{ __schema { types { fields { type { ofType { name } } } } } locations { id } }')).toEqual({
       depth: 2,
       cost: 11,
@@ -109,16 +113,16 @@ describe('depth and cost limits', () => {
 
   it('refuse a deep, and a wide, query, naming the limit and the value', () => {
     const deep =
-      '{ payment(id: "1") { order { location { orders { payments { order { location { orders { payments { order ' +
-      '{ location { orders { id } } } } } } } } } } } } }';
+      '{ payment(id: "1") { order { location { orders { nodes { payments { order { location { orders { nodes ' +
+      '{ payments { order { id } } } } } } } } } } } } }';
     const [depth, cost] = limitErrors(deep);
     expect(depth.message).toBe('The query is 13 levels deep; the maximum depth is 12');
     expect(depth.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'depth', maximum: 12, actual: 13 });
     expect(cost.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'cost', maximum: 20_000 });
 
-    // Seven levels only, but locations × orders × payments × refunds rows, and checks × items of each payment.
+    // Eight levels only, but locations × orders × payments × refunds rows, and checks × items of each payment.
     const wide =
-      'query Wide { locations { orders { payments { refunds { id amountCents } order { checks { items { name } } } } } } }';
+      'query Wide { locations { orders { nodes { payments { refunds { id amountCents } order { checks { items { name } } } } } } } }';
     const errors = limitErrors(wide);
     expect(errors).toHaveLength(1);
     expect(errors[0].message).toMatch(/^Operation Wide costs \d+; the maximum cost is 20000 \(each field costs 1/);
@@ -137,7 +141,7 @@ describe('depth and cost limits', () => {
     expect(performance.now() - started).toBeLessThan(1000);
     expect(errors.map((e) => e.extensions.limit)).toEqual(['depth', 'cost']);
 
-    const cyclic = parse('{ locations { ...A } } fragment A on Location { orders { location { ...A } } }');
+    const cyclic = parse('{ locations { ...A } } fragment A on Location { orders { nodes { location { ...A } } } }');
     expect(validate(schema, cyclic, operationLimitRules(DEFAULTS))).toEqual([]);
   });
 

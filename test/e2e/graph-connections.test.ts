@@ -292,6 +292,123 @@ describe('connections through the gateway', () => {
     });
   });
 
+  describe('orders and Location.orders', () => {
+    const ORDERS = `query($filter: OrderFilter, $orderBy: OrderOrder, $first: Int, $after: String, $last: Int,
+      $before: String) { orders(filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last,
+      before: $before) { ${PAGE} totalCount } }`;
+    const LOCATION_ORDERS = `query($id: ID!, $filter: OrderListFilter, $orderBy: OrderOrder, $first: Int,
+      $after: String, $last: Int, $before: String) { location(id: $id) { orders(filter: $filter, orderBy: $orderBy,
+      first: $first, after: $after, last: $last, before: $before) { ${PAGE} totalCount } } }`;
+    const orders = async (args: Record<string, unknown>, token = partner) =>
+      (await ok({ token }, ORDERS, args)).orders as Page<{ id: string }>;
+    const atLocation =
+      (id: string, more: Record<string, unknown> = {}) =>
+      async (args: Record<string, unknown>) =>
+        (await ok({ token: partner }, LOCATION_ORDERS, { id, ...more, ...args })).location.orders as Page<{
+          id: string;
+        }>;
+    const create = (count: number, locationId = '2') =>
+      Promise.all(
+        Array.from({ length: count }, () =>
+          ok(
+            { token: partner },
+            `mutation($loc: ID!) { createOrder(input: { locationId: $loc, currency: "USD", totalCents: 500 }) {
+              order { id createdAt } } }`,
+            { loc: locationId },
+          ).then((data) => data.createOrder.order as { id: string; createdAt: string }),
+        ),
+      );
+    const created: { id: string; createdAt: string }[] = [];
+
+    beforeAll(async () => {
+      // More than two pages of 20; fifteen at a time, so some share a millisecond and the id orders them.
+      for (let i = 0; i < 3; i++) created.push(...(await create(15)));
+    });
+
+    it('pages the caller’s orders forwards and backwards, newest first, each order once, with totalCount', async () => {
+      const first = await orders({});
+      expect(first.nodes).toHaveLength(20);
+      expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+      const forwards = await readAll(orders, 20);
+      expect(forwards.length).toBe(first.totalCount);
+      expect(new Set(forwards).size).toBe(forwards.length);
+      expect(forwards).toEqual(expect.arrayContaining(created.map((o) => o.id)));
+      expect(forwards.slice(0, 20)).toEqual(first.nodes.map((o) => o.id));
+      expect(await readAll(orders, 20, true)).toEqual(forwards);
+      expect(await readAll(orders, 7)).toEqual(forwards);
+      // orderBy: oldest first is the same list the other way round.
+      const oldest = await readAll((args) => orders({ ...args, orderBy: 'CREATED_AT_ASC' }), 30);
+      expect(oldest).toEqual([...forwards].reverse());
+    });
+
+    it('pages a location’s orders, oldest first, and filters by location, status and creation time', async () => {
+      const all = await readAll(atLocation('2'), 20);
+      expect(all).toEqual(expect.arrayContaining(created.map((o) => o.id)));
+      expect(new Set(all).size).toBe(all.length);
+      expect(await readAll(atLocation('2'), 20, true)).toEqual(all);
+      expect(await readAll(atLocation('2', { orderBy: 'CREATED_AT_DESC' }), 20)).toEqual([...all].reverse());
+      const root = await readAll((args) => orders({ ...args, filter: { locationIds: ['2'] } }), 50);
+      expect(root).toEqual([...all].reverse());
+      expect((await orders({ filter: { locationIds: ['2'] }, first: 0 })).totalCount).toBe(all.length);
+      expect((await orders({ filter: { status: ['OPEN'], locationIds: ['2'] }, first: 0 })).totalCount).toBe(
+        all.length,
+      );
+
+      // A half-open range of creation times: from the 11th of the created orders, up to (not including) the 31st.
+      const sorted = [...created].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      const from = sorted[10].createdAt;
+      const to = sorted[30].createdAt;
+      const ranged = await readAll(atLocation('2', { filter: { createdAfter: from, createdBefore: to } }), 20);
+      const expected = all.filter((id) => {
+        const at = created.find((o) => o.id === id)?.createdAt;
+        return at !== undefined && at >= from && at < to;
+      });
+      expect(ranged).toEqual(expected);
+      expect(ranged.length).toBeGreaterThanOrEqual(1);
+      const range = await atLocation('2', { filter: { createdAfter: from, createdBefore: to } })({ first: 0 });
+      expect(range.totalCount).toBe(expected.length);
+    });
+
+    it('keeps its pages when orders are created between two of them', async () => {
+      const before = await readAll(orders, 100);
+      const one = await orders({ first: 30 });
+      const added = await create(3);
+      const two = await orders({ first: 100, after: one.pageInfo.endCursor });
+      expect([...one.nodes, ...two.nodes].map((o) => o.id)).toEqual(before.slice(0, 130));
+      expect(two.totalCount).toBe(before.length + 3);
+      // Newest first: the new orders are before the first page's start cursor.
+      const newer = await orders({ last: 100, before: one.pageInfo.startCursor });
+      expect(newer.nodes.map((o) => o.id).sort()).toEqual(added.map((o) => o.id).sort());
+      created.push(...added);
+    });
+
+    it('refuses first above 100 with BAD_USER_INPUT, on the root list and a location’s', async () => {
+      for (const [query, variables] of [
+        [ORDERS, { first: 101 }],
+        [LOCATION_ORDERS, { id: '2', first: 101 }],
+        [ORDERS, { filter: { locationIds: ['not-a-location'] } }],
+      ] as const) {
+        const { body } = await gql({ token: partner }, query, variables);
+        expect(body.errors![0]).toMatchObject({
+          extensions: { code: 'BAD_USER_INPUT', reason: 'validation_error' },
+        });
+      }
+    });
+
+    it('shows another partner none of them, with or without a cursor of this partner’s list', async () => {
+      const mine = await orders({ first: 10 });
+      const ids = new Set(created.map((o) => o.id));
+      const theirs = await orders({ first: 100, after: mine.pageInfo.endCursor }, other);
+      expect(theirs.nodes.filter((o) => ids.has(o.id))).toEqual([]);
+      const everything = await readAll((args) => orders(args, other), 100);
+      expect(everything.filter((id) => ids.has(id))).toEqual([]);
+      const filtered = await orders({ filter: { locationIds: ['2'] } }, other);
+      expect(filtered).toMatchObject({ nodes: [], totalCount: 0 });
+      const location = await ok({ token: other }, LOCATION_ORDERS, { id: '2' });
+      expect(location.location).toBeNull();
+    });
+  });
+
   describe('the cost rule', () => {
     const cost = async (query: string, variables: Record<string, unknown> = {}) => {
       const { body } = await stack.graphql(query, variables, partner);
@@ -311,6 +428,12 @@ describe('connections through the gateway', () => {
           n: 7,
         }),
       ).toBe(1 + 1 + 1 + 7);
+    });
+
+    it('counts the orders lists by their first too', async () => {
+      expect(await cost('{ orders(first: 50) { nodes { id } totalCount } }')).toBe(1 + (1 + 50) + 1);
+      expect(await cost('{ orders { nodes { id } } }')).toBe(1 + 1 + 20);
+      expect(await cost('{ location(id: "1") { orders(first: 5) { nodes { id } } } }')).toBe(1 + 1 + 1 + 5);
     });
   });
 });

@@ -120,11 +120,13 @@ describe('links between the subgraphs’ types', () => {
     // Watched, not replaced: the real query runs, and the test sees how often.
     const ledgers = jest.spyOn(OrderPaymentService.prototype, 'ledgers');
     const { locations } = await ok(
-      `{ locations { orders { id paymentStatus amountPaid { amountMinor } amountDue { amountMinor } } } }`,
+      `{ locations { orders(first: 100) { nodes { id paymentStatus amountPaid { amountMinor } amountDue { amountMinor } } } } }`,
       {},
     );
     const orders = new Map(
-      locations.flatMap((l: { orders: Array<{ id: string }> }) => l.orders.map((o) => [o.id, o] as const)),
+      locations.flatMap((l: { orders: { nodes: Array<{ id: string }> } }) =>
+        l.orders.nodes.map((o) => [o.id, o] as const),
+      ),
     );
     expect(ids.map((id) => orders.get(id))).toEqual([
       { id: ids[0], paymentStatus: 'PAID', amountPaid: { amountMinor: 200 }, amountDue: { amountMinor: 0 } },

@@ -28,7 +28,7 @@ describe('the federated graph', () => {
         locations {                                   # orders
           id name
           checks { nodes { posRef total items { name } } }  # checks
-          orders { id total { amountMinor currency } payments { amountCents status } }  # payments
+          orders { nodes { id total { amountMinor currency } payments { amountCents status } } }  # payments
         }
         loyaltyCustomer(code: "482193") { points stamps org { preset } }  # loyalty
       }`,
@@ -46,7 +46,7 @@ describe('the federated graph', () => {
       total: 1566,
       items: [{ name: 'Cheeseburger' }],
     });
-    expect(locations[0].orders).toEqual([
+    expect(locations[0].orders.nodes).toEqual([
       {
         id: orderId,
         total: { amountMinor: 2500, currency: 'USD' },

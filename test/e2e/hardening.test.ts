@@ -11,14 +11,14 @@ import { firstOf, gatewayWsClient } from '../support/ws';
 
 // Five levels of list in a cycle: 13 levels deep (the limit is 12), and far over the cost limit.
 const DEEP =
-  '{ payment(id: "1") { order { location { orders { payments { order { location { orders { payments { order ' +
-  '{ location { orders { id } } } } } } } } } } } } }';
-// Seven levels, within the depth limit, but locations × orders × payments × (refunds, checks × items) rows.
+  '{ payment(id: "1") { order { location { orders { nodes { payments { order { location { orders { nodes ' +
+  '{ payments { order { id } } } } } } } } } } } } }';
+// Eight levels, within the depth limit, but locations × orders × payments × (refunds, checks × items) rows.
 const WIDE =
-  'query Wide { locations { orders { payments { refunds { id amountCents } order { checks { items { name } } } } } } }';
+  'query Wide { locations { orders { nodes { payments { refunds { id amountCents } order { checks { items { name } } } } } } } }';
 // The README's query across the four subgraphs: documented, so it must pass.
 const DOCUMENTED =
-  '{ locations { name checks { nodes { posRef total items { name price } } } orders { number payments { amountCents } } } ' +
+  '{ locations { name checks { nodes { posRef total items { name price } } } orders { nodes { number payments { amountCents } } } } ' +
   'loyaltyCustomer(code: "482193") { points stamps } }';
 
 const opened: Client[] = [];
@@ -79,8 +79,8 @@ describe('outside production (limits as set, rate limits off by default)', () =>
     it('refuse them over graphql-ws too: a subscription and a query sent on the socket', async () => {
       const client = wsClient(stack, token);
       const deepSubscription =
-        'subscription { paymentEvents { payment { order { location { orders { payments { order { location { orders ' +
-        '{ payments { order { location { name } } } } } } } } } } } } }';
+        'subscription { paymentEvents { payment { order { location { orders { nodes { payments { order { location ' +
+        '{ orders { nodes { payments { id } } } } } } } } } } } } }';
       const subscribed = await firstOf(client, deepSubscription);
       expect(subscribed.errors?.[0]).toMatchObject({
         message: 'The subscription is 13 levels deep; the maximum depth is 12',

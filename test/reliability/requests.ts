@@ -144,6 +144,7 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
   location: () => ({ id: '1' }),
   order: (fx) => ({ id: fx.order.id }),
   orderByExternalId: () => ({ externalId: 'demo-secret-ext-1', externalSource: 'erp' }),
+  orders: () => ({}),
   paymentEventsCursor: () => ({}),
   payment: (fx) => ({ id: fx.paid.paymentId }),
   webhookEndpoints: () => ({}),

@@ -157,6 +157,7 @@ const FIELDS: Record<string, FieldRow> = {
   location: { scope: read(READ_SCOPES.location), shows: true },
   order: { scope: read(READ_SCOPES.orders), shows: true },
   orderByExternalId: { scope: read(READ_SCOPES.orders), shows: true },
+  orders: { scope: read(READ_SCOPES.orders), shows: true },
   paymentEventsCursor: { scope: read(READ_SCOPES.paymentEvents) },
   payment: { scope: read(READ_SCOPES.payments), shows: true },
   webhookEndpoints: { scope: pos(SCOPES.webhooksSubscribe), shows: true },

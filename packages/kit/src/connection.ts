@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { type EntityName, type FilterQuery, type FindOptions, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ArgsType, type ClassType, Directive, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, type ClassType, Directive, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { badInput } from './errors';
 
 /**
@@ -51,6 +51,38 @@ registerEnumType(SortDirection, {
     DESC: { description: 'Newest first' },
   },
 });
+
+/**
+ * The `orderBy` values of a list ordered by creation time (`OrderOrder`, `PaymentOrder`): each list names its own
+ * enum, so a list can gain an order of its own without touching the others.
+ */
+export const CREATED_AT_ORDER_VALUES = {
+  CREATED_AT_ASC: { description: 'Oldest first (by creation time; the id breaks ties)' },
+  CREATED_AT_DESC: { description: 'Newest first (by creation time; the id breaks ties)' },
+};
+
+/** The direction of an `orderBy` value of {@link CREATED_AT_ORDER_VALUES}, or `fallback` without one. */
+export const createdAtDirection = (order: string | null | undefined, fallback: SortDirection): SortDirection =>
+  order === 'CREATED_AT_ASC' ? SortDirection.ASC : order === 'CREATED_AT_DESC' ? SortDirection.DESC : fallback;
+
+/** The creation-time range of a list filter, half-open: `createdAfter` <= created at < `createdBefore`. */
+@InputType()
+export abstract class CreatedAtRange {
+  @Field(() => Date, { nullable: true, description: 'Only rows created at or after this instant' })
+  createdAfter?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Only rows created before this instant' })
+  createdBefore?: Date | null;
+}
+
+/** The condition a {@link CreatedAtRange} puts on a list's creation time (`key`); none when it is open. */
+export function createdWithin(range: CreatedAtRange | null | undefined, key = 'createdAt'): Record<string, unknown> {
+  const bounds = {
+    ...(range?.createdAfter ? { $gte: range.createdAfter } : {}),
+    ...(range?.createdBefore ? { $lt: range.createdBefore } : {}),
+  };
+  return Object.keys(bounds).length ? { [key]: bounds } : {};
+}
 
 /** `first`/`after` and `last`/`before`, as every connection field takes them. */
 @ArgsType()

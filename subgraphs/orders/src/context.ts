@@ -1,7 +1,7 @@
 import type { EntityClient, RequestContext, SubgraphRuntime } from '@pos/kit';
 import { createLocationLoader } from './modules/location/location.loader';
 import { LocationService } from './modules/location/location.service';
-import { createOrderLoader, createOrdersByLocationLoader } from './modules/order/order.loader';
+import { createOrderLoader, createOrderPagesByLocation } from './modules/order/order.loader';
 import { OrderService } from './modules/order/order.service';
 
 /** What the orders subgraph decides once at start-up, from its settings. */
@@ -28,7 +28,7 @@ export function buildContext(base: RequestContext, runtime: OrdersRuntime) {
     loaders: {
       location: createLocationLoader(services.locations, principal),
       order: createOrderLoader(services.orders, principal),
-      ordersByLocation: createOrdersByLocationLoader(services.orders, principal),
+      orderPagesByLocation: createOrderPagesByLocation(services.orders, principal),
     },
   };
 }

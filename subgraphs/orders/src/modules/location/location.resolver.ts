@@ -1,8 +1,8 @@
-import { READ_SCOPES, requireReader } from '@pos/kit';
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
-import { parseIntIdArg } from '@pos/kit';
+import { ConnectionArgs, type ConnectionPage, READ_SCOPES, pageRequest, parseIntIdArg, requireReader } from '@pos/kit';
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import type { OrdersContext } from '../../context';
-import { Order } from '../order/order.entity';
+import { type Order, OrderConnection, OrderOrder } from '../order/order.entity';
+import { OrderListFilter } from '../order/order.inputs';
 import { Location } from './location.entity';
 
 @Resolver(() => Location)
@@ -21,8 +21,22 @@ export class LocationResolver {
     return ctx.loaders.location.load(parseIntIdArg(id, 'id'));
   }
 
-  @FieldResolver(() => [Order])
-  orders(@Root() location: Location, @Ctx() ctx: OrdersContext): Promise<Order[]> {
-    return ctx.loaders.ordersByLocation.load(location.id);
+  @FieldResolver(() => OrderConnection, {
+    description:
+      'The caller’s orders placed at this location, oldest first unless orderBy says otherwise, a page at a time',
+  })
+  orders(
+    @Root() location: Location,
+    @Arg('filter', () => OrderListFilter, { nullable: true, description: 'Which orders: by status and creation time' })
+    filter: OrderListFilter | null,
+    @Arg('orderBy', () => OrderOrder, {
+      nullable: true,
+      description: 'The order of the list; CREATED_AT_ASC by default',
+    })
+    orderBy: OrderOrder | null,
+    @Args() page: ConnectionArgs,
+    @Ctx() ctx: OrdersContext,
+  ): Promise<ConnectionPage<Order>> {
+    return ctx.loaders.orderPagesByLocation({ filter, orderBy }, pageRequest(page)).load(location.id);
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { CREATED_AT_ORDER_VALUES, Connection } from '@pos/kit';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Location } from '../location/location.entity';
 import { CHECKOUT_URL_MAX_LENGTH } from './order.checkout';
@@ -29,7 +30,9 @@ registerEnumType(OrderStatus, {
 })
 @Entity({ tableName: 'order' })
 @Unique({ properties: ['tenantId', 'externalSource', 'externalId'] })
-@Index({ properties: ['locationId', 'createdAt'] })
+// The keysets of the order lists: a location's (Location.orders) and the caller's (Query.orders).
+@Index({ properties: ['locationId', 'createdAt', 'id'] })
+@Index({ properties: ['tenantId', 'createdAt', 'id'] })
 export class Order {
   @Field(() => ID, { description: 'The order’s id (a UUID); what `orderId` arguments take' })
   @PrimaryKey({ type: 'uuid' })
@@ -127,3 +130,17 @@ export class Order {
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
+
+/** The orders of a list by creation time. */
+export enum OrderOrder {
+  CREATED_AT_ASC = 'CREATED_AT_ASC',
+  CREATED_AT_DESC = 'CREATED_AT_DESC',
+}
+registerEnumType(OrderOrder, {
+  name: 'OrderOrder',
+  description: 'The order of a list of orders',
+  valuesConfig: CREATED_AT_ORDER_VALUES,
+});
+
+@ObjectType({ description: 'A page of orders' })
+export class OrderConnection extends Connection(Order, 'orders') {}

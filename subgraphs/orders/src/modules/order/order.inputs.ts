@@ -1,4 +1,6 @@
+import { CreatedAtRange } from '@pos/kit';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { OrderStatus } from './order.entity';
 
 @InputType({ description: 'One line of Level 3 card data' })
 export class Level3LineItemInput {
@@ -79,4 +81,16 @@ export class CreateOrderInput {
     description: 'Where the hosted checkout sends a customer who cancels; only with returnUrl. Same rules',
   })
   cancelUrl?: string | null;
+}
+
+@InputType({ description: 'Which of a location’s orders to list; every one when absent' })
+export class OrderListFilter extends CreatedAtRange {
+  @Field(() => [OrderStatus], { nullable: true, description: 'Only orders in one of these states' })
+  status?: OrderStatus[] | null;
+}
+
+@InputType({ description: 'Which of the caller’s orders to list; every one when absent' })
+export class OrderFilter extends OrderListFilter {
+  @Field(() => [ID], { nullable: true, description: 'Only orders placed at one of these locations' })
+  locationIds?: string[] | null;
 }

@@ -1,5 +1,6 @@
-import { type Principal, manyByKey, oneByKey } from '@pos/kit';
-import type { Order } from './order.entity';
+import { type Principal, oneByKey, pagesByParent } from '@pos/kit';
+import type { Order, OrderOrder } from './order.entity';
+import type { OrderListFilter } from './order.inputs';
 import type { OrderService } from './order.service';
 
 export const createOrderLoader = (service: OrderService, principal: Principal | null) =>
@@ -8,8 +9,8 @@ export const createOrderLoader = (service: OrderService, principal: Principal | 
     (o) => o.id,
   );
 
-export const createOrdersByLocationLoader = (service: OrderService, principal: Principal | null) =>
-  manyByKey<number, Order>(
-    (ids) => (principal ? service.byLocations(principal, ids) : Promise.resolve([])),
-    (o) => o.locationId,
+/** Location.orders: the same page of many locations' orders in one query, per filter and page. */
+export const createOrderPagesByLocation = (service: OrderService, principal: Principal | null) =>
+  pagesByParent<number, Order, { filter: OrderListFilter | null; orderBy: OrderOrder | null }>((ids, query, page) =>
+    principal ? service.pagesAtLocations(principal, ids, query, page) : Promise.resolve(new Map()),
   );

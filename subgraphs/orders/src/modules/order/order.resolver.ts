@@ -1,11 +1,19 @@
-import { IDEMPOTENCY_KEY_ARG, parseUuidArg, requirePrincipal, READ_SCOPES, requireReader } from '@pos/kit';
-import { Arg, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  ConnectionArgs,
+  type ConnectionPage,
+  IDEMPOTENCY_KEY_ARG,
+  parseUuidArg,
+  requirePrincipal,
+  READ_SCOPES,
+  requireReader,
+} from '@pos/kit';
+import { Arg, Args, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Money, money } from '@pos/kit/src/currency';
 import type { OrdersContext } from '../../context';
 import { Location } from '../location/location.entity';
 import { HostedCheckout, checkoutStatus } from './order.checkout';
-import { Order } from './order.entity';
-import { CreateOrderInput } from './order.inputs';
+import { Order, OrderConnection, OrderOrder } from './order.entity';
+import { CreateOrderInput, OrderFilter } from './order.inputs';
 import { CreateOrderPayload } from './order.payload';
 
 @Resolver(() => Order)
@@ -20,6 +28,27 @@ export class OrderResolver {
   ): Promise<Order | null> {
     requireReader(ctx, READ_SCOPES.orders);
     return ctx.loaders.order.load(parseUuidArg(id, 'id'));
+  }
+
+  @Query(() => OrderConnection, {
+    description:
+      'The caller’s orders (a POS user’s: at its own locations), newest first unless orderBy says otherwise, a page at a time',
+  })
+  orders(
+    @Arg('filter', () => OrderFilter, {
+      nullable: true,
+      description: 'Which orders: by status, creation time and location',
+    })
+    filter: OrderFilter | null,
+    @Arg('orderBy', () => OrderOrder, {
+      nullable: true,
+      description: 'The order of the list; CREATED_AT_DESC by default',
+    })
+    orderBy: OrderOrder | null,
+    @Args() page: ConnectionArgs,
+    @Ctx() ctx: OrdersContext,
+  ): Promise<ConnectionPage<Order>> {
+    return ctx.services.orders.list(requireReader(ctx, READ_SCOPES.orders), filter, orderBy, page);
   }
 
   @Query(() => Order, {

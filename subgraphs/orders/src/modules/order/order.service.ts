@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  type ConnectionArgs,
+  type ConnectionPage,
+  type PageRequest,
+  SortDirection,
   callerScope,
+  createdAtDirection,
+  createdWithin,
   type EntityClient,
   type Principal,
   SCOPES,
@@ -13,6 +19,8 @@ import {
   entitySnapshot,
   mayActAtLocation,
   notFound,
+  paginate,
+  paginateMany,
   runIdempotent,
   parseIntIdArg,
   parseUuidArg,
@@ -22,9 +30,9 @@ import {
 } from '@pos/kit';
 import { Location } from '../location/location.entity';
 import { HOSTED_CHECKOUT_TTL_SECONDS, redirectUrlProblems } from './order.checkout';
-import { Order } from './order.entity';
+import { Order, OrderOrder } from './order.entity';
 import { checkoutErrors } from './order.errors';
-import type { CreateOrderInput } from './order.inputs';
+import type { CreateOrderInput, OrderFilter, OrderListFilter } from './order.inputs';
 import { LEVEL3_LIMITS, normaliseLevel3 } from './order.level3';
 
 /** What an idempotent createOrder stores to replay: the order as it was returned. */
@@ -52,6 +60,12 @@ interface CheckoutPayment {
   order: { id: string } | null;
 }
 
+/** The conditions of a list filter's status and creation-time range. */
+const listWhere = (filter: OrderListFilter | null) => ({
+  ...(filter?.status ? { status: { $in: [...filter.status] } } : {}),
+  ...createdWithin(filter),
+});
+
 /** Orders of the caller's tenant, and of the locations a POS user's roles allow. */
 export class OrderService {
   constructor(
@@ -63,12 +77,41 @@ export class OrderService {
     return this.em.find(Order, { id: { $in: [...ids] }, ...callerScope(principal) });
   }
 
-  byLocations(principal: Principal, locationIds: readonly number[]): Promise<Order[]> {
-    return this.em.find(
-      Order,
-      { ...callerScope(principal), locationId: { $in: locationIds.filter((id) => mayActAtLocation(principal, id)) } },
-      { orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
+  /**
+   * One page of the caller's orders (Query.orders), newest first unless `orderBy` says otherwise, under the same
+   * scope as every order read: the caller's tenant, and a POS user's own locations.
+   */
+  list(
+    principal: Principal,
+    filter: OrderFilter | null,
+    orderBy: OrderOrder | null,
+    page: ConnectionArgs,
+  ): Promise<ConnectionPage<Order>> {
+    const locationIds = filter?.locationIds?.map((id, i) => parseIntIdArg(id, `filter.locationIds[${i}]`));
+    const where = {
+      $and: [
+        { ...callerScope(principal), ...listWhere(filter) },
+        locationIds ? { locationId: { $in: locationIds } } : {},
+      ],
+    };
+    return paginate(this.em, Order, where, page, { direction: createdAtDirection(orderBy, SortDirection.DESC) });
+  }
+
+  /**
+   * The same page of the caller's orders at each of these locations (Location.orders), oldest first unless
+   * `orderBy` says otherwise, in one query; a location the caller may not act at has none.
+   */
+  pagesAtLocations(
+    principal: Principal,
+    locationIds: readonly number[],
+    query: { filter: OrderListFilter | null; orderBy: OrderOrder | null },
+    page: PageRequest,
+  ): Promise<Map<number, ConnectionPage<Order>>> {
+    const allowed = locationIds.filter((id) => mayActAtLocation(principal, id));
+    const where = { ...callerScope(principal), ...listWhere(query.filter) };
+    return paginateMany(this.em, Order, 'locationId', allowed, where, page, {
+      direction: createdAtDirection(query.orderBy, SortDirection.ASC),
+    });
   }
 
   /** The order a partner knows by its own system's id (external_source + external_id), or null. */
