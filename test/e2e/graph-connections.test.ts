@@ -199,7 +199,7 @@ describe('connections through the gateway', () => {
       const created = await ok(
         { token: partner },
         `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }`,
-        { input: { url: await receiver.listen(), eventTypes: ['payment.approved'] } },
+        { input: { url: await receiver.listen(), eventTypes: ['PAYMENT_APPROVED'] } },
       );
       endpointId = created.createWebhookEndpoint.endpoint.id;
       // A long history, written as the outbox writes it (delivered, so no worker picks it up), a millisecond apart.

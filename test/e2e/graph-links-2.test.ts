@@ -130,6 +130,59 @@ describe('links between the subgraphs’ types (refunds, checkouts, loyalty orde
     });
   });
 
+  describe('closed sets as enums', () => {
+    it('types a payment’s processor and a sandbox outcome’s event type', async () => {
+      const { paymentId } = await payOrder(stack, partner, { amountCents: 700 });
+      const { payment } = await ok(`query($id: ID!) { payment(id: $id) { processor } }`, { id: paymentId });
+      expect(payment.processor).toBe('VALOR');
+      const { sandboxProcessorOutcome } = await ok(
+        `mutation($input: SandboxProcessorOutcomeInput!) {
+          sandboxProcessorOutcome(input: $input) { eventType payment { status processor } }
+        }`,
+        { input: { paymentId, outcome: 'AUTHORIZATION_EXPIRED' } },
+      );
+      expect(sandboxProcessorOutcome).toEqual({
+        eventType: 'PAYMENT_EXPIRED',
+        payment: { status: 'EXPIRED', processor: 'VALOR' },
+      });
+    });
+
+    it('takes and shows a webhook endpoint’s event types as PaymentEventType, and refuses the dotted spelling', async () => {
+      const { createWebhookEndpoint } = await ok(
+        `mutation($input: CreateWebhookEndpointInput!) {
+          createWebhookEndpoint(input: $input) { endpoint { id eventTypes } }
+        }`,
+        { input: { url: 'https://hooks.example/tilt', eventTypes: ['PAYMENT_APPROVED', 'PAYMENT_REVERSAL_SETTLED'] } },
+      );
+      const { id, eventTypes } = createWebhookEndpoint.endpoint;
+      expect(eventTypes).toEqual(['PAYMENT_APPROVED', 'PAYMENT_REVERSAL_SETTLED']);
+      const updated = await ok(
+        `mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { eventTypes } }`,
+        { input: { id, eventTypes: ['PAYMENT_REFUNDED'] } },
+      );
+      expect(updated.updateWebhookEndpoint.eventTypes).toEqual(['PAYMENT_REFUNDED']);
+      // The endpoint filters (and webhook bodies carry) the dotted spelling: a refund reaches it as one delivery.
+      const { paymentId } = await payOrder(stack, partner, { amountCents: 500 });
+      await ok(`mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { id } } }`, {
+        input: { paymentId, amountCents: 100 },
+      });
+      const { webhookDeliveries } = await ok(
+        `query($id: ID!) { webhookDeliveries(endpointId: $id, first: 10) { nodes { eventType } } }`,
+        { id },
+      );
+      expect(webhookDeliveries.nodes).toEqual([{ eventType: 'PAYMENT_REFUNDED' }]);
+
+      const { status, body } = await stack.graphql(
+        `mutation { createWebhookEndpoint(input: { url: "https://hooks.example/x", eventTypes: ["payment.approved"] }) {
+          endpoint { id } } }`,
+        {},
+        partner,
+      );
+      expect(status).toBe(400);
+      expect(body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    });
+  });
+
   it('answers the rest of a query when loyaltyDashboard is refused', async () => {
     const { body } = await stack.graphql(`{ loyaltyDashboard { customer { id } } locations { id } }`, {}, partner);
     expect(body.errors).toEqual([

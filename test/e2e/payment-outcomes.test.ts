@@ -168,7 +168,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     const expiry = await outcome(expired.paymentId, 'AUTHORIZATION_EXPIRED');
     expect(expiry.errors).toBeUndefined();
     expect(expiry.data.sandboxProcessorOutcome).toEqual({
-      eventType: 'payment.expired',
+      eventType: 'PAYMENT_EXPIRED',
       payment: expect.objectContaining({ status: 'EXPIRED', version: 3, failureCode: 'authorization_expired' }),
     });
 
@@ -183,7 +183,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     expect(await outboxOf(reversed.paymentId)).toHaveLength(1);
     const settled = await outcome(reversed.paymentId, 'REVERSAL_SETTLED');
     expect(settled.data.sandboxProcessorOutcome).toEqual({
-      eventType: 'payment.reversal_settled',
+      eventType: 'PAYMENT_REVERSAL_SETTLED',
       payment: expect.objectContaining({ status: 'REVERSED', version: 3, reversalRequestedAt: null }),
     });
 
@@ -193,7 +193,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     expect((await reverse(failed.paymentId)).errors).toBeUndefined();
     const refused = await outcome(failed.paymentId, 'REVERSAL_FAILED', 'issuer_unavailable');
     expect(refused.data.sandboxProcessorOutcome).toEqual({
-      eventType: 'payment.reversal_failed',
+      eventType: 'PAYMENT_REVERSAL_FAILED',
       payment: expect.objectContaining({
         status: 'PARTIALLY_REFUNDED',
         version: 4,
@@ -330,7 +330,7 @@ describe('payment outcomes: every event type, once per state change', () => {
 
     // Once it settled, the payment is final.
     expect((await outcome(paymentId, 'REVERSAL_SETTLED')).data.sandboxProcessorOutcome.eventType).toBe(
-      'payment.reversal_settled',
+      'PAYMENT_REVERSAL_SETTLED',
     );
     expect(errorOf(await gql(VOID, { paymentId }))).toEqual({ code: 'CONFLICT', reason: 'invalid_state_transition' });
   });
@@ -367,7 +367,7 @@ describe('payment outcomes: every event type, once per state change', () => {
       mobile,
     );
     expect(paid.errors).toBeUndefined();
-    expect(paid.data.payCheck.payment.processor).toBe('external');
+    expect(paid.data.payCheck.payment.processor).toBe('EXTERNAL');
     const body = await reverse(paid.data.payCheck.payment.id);
     expect(errorOf(body)).toEqual({ code: 'CONFLICT', reason: 'payment_external' });
   });

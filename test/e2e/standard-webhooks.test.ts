@@ -49,7 +49,7 @@ describe('Standard Webhooks', () => {
   };
 
   it('a real delivery verifies with the standardwebhooks package, and X-Tilt-Signature still verifies', async () => {
-    const created = await stack.graphql(CREATE, { input: { url, eventTypes: ['payment.approved'] } }, token);
+    const created = await stack.graphql(CREATE, { input: { url, eventTypes: ['PAYMENT_APPROVED'] } }, token);
     expect(created.body.errors).toBeUndefined();
     const { secret } = created.body.data!.createWebhookEndpoint;
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
@@ -80,7 +80,7 @@ describe('Standard Webhooks', () => {
   });
 
   it('an endpoint whose secret predates Standard Webhooks gets the headers from its next rotation', async () => {
-    const created = await stack.graphql(CREATE, { input: { url, eventTypes: ['payment.approved'] } }, token);
+    const created = await stack.graphql(CREATE, { input: { url, eventTypes: ['PAYMENT_APPROVED'] } }, token);
     const { id } = created.body.data!.createWebhookEndpoint.endpoint;
     // A secret in the earlier form (base64url, unpadded), sealed as the subgraph seals secrets.
     const legacy = `whsec_${randomBytes(32).toString('base64url')}`;

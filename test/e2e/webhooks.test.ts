@@ -223,7 +223,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
 
   it('delivers only the event types an endpoint asked for, and only its own partner’s', async () => {
     const { receiver: refunds, url } = await receiver();
-    const { id } = await register(url, { eventTypes: ['payment.refunded'] });
+    const { id } = await register(url, { eventTypes: ['PAYMENT_REFUNDED'] });
     const otherToken = await stack.token('other-partner', 'other-secret');
     const { receiver: others, url: otherUrl } = await receiver();
     const other = await register(otherUrl, {}, otherToken);
@@ -246,7 +246,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
       id: refund.body.data!.refundPayment.refund.id,
       amount_cents: 500,
     });
-    expect((await deliveries(id)).map((d) => d.eventType)).toEqual(['payment.refunded']);
+    expect((await deliveries(id)).map((d) => d.eventType)).toEqual(['PAYMENT_REFUNDED']);
 
     // The other partner's endpoint received nothing of demo's, and cannot see or touch demo's endpoint.
     expect(others.received).toHaveLength(0);
@@ -276,16 +276,21 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
 
     const bad = await stack.graphql(
       CREATE,
-      { input: { url: 'ftp://example.com', eventTypes: ['payment.approved', 'payment.stolen'] } },
+      { input: { url: 'ftp://example.com', eventTypes: ['PAYMENT_APPROVED'] } },
       demoToken,
     );
     expect(bad.body.errors![0].extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      details: [
-        'url: must be an http or https URL',
-        expect.stringMatching(/^eventTypes: unknown payment\.stolen; one of payment\.approved, /),
-      ],
+      details: ['url: must be an http or https URL'],
     });
+    // Event types are PaymentEventType values: an unknown one never reaches the service.
+    const unknown = await stack.graphql(
+      CREATE,
+      { input: { url: 'https://example.com/hooks', eventTypes: ['PAYMENT_APPROVED', 'PAYMENT_STOLEN'] } },
+      demoToken,
+    );
+    expect(unknown.body.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(unknown.body.errors![0].message).toMatch(/PAYMENT_STOLEN/);
   });
 
   it('keeps the secret sealed, shows it once, and signs with both secrets during a rotation overlap', async () => {

@@ -80,7 +80,8 @@ export const toRestPayment = (p: GqlPayment): RestPayment => ({
   refundable_cents: p.refundableCents,
   currency: p.currency,
   entry_mode: p.entryMode.toLowerCase() as RestPayment['entry_mode'],
-  processor: p.processor,
+  // The graph's PaymentProcessor enum; REST keeps the documented lower case (valor, external).
+  processor: p.processor.toLowerCase(),
   processor_reference: p.processorReference,
   authorization_code: p.authorizationCode,
   failure_code: p.failureCode,

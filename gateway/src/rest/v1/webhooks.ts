@@ -1,4 +1,4 @@
-import { PAYMENT_EVENT_TYPES, SCOPES } from '@pos/kit';
+import { PAYMENT_EVENT_TYPES, SCOPES, paymentEventTypeName, paymentEventTypeOf } from '@pos/kit';
 import { z } from 'zod';
 import { type PagedConnection, defineRoute } from '../route';
 import { noQuery, timestamp, uuidId } from '../common';
@@ -133,7 +133,7 @@ const toRestEndpoint = (e: GqlEndpoint): RestEndpoint => ({
   id: e.id,
   url: e.url,
   description: e.description,
-  event_types: e.eventTypes,
+  event_types: e.eventTypes.map(paymentEventTypeOf),
   status: e.status.toLowerCase() as RestEndpoint['status'],
   disabled_reason: e.disabledReason,
   previous_secret_expires_at: e.previousSecretExpiresAt,
@@ -146,7 +146,7 @@ const toRestDelivery = (d: GqlDelivery): RestDelivery => ({
   id: d.id,
   endpoint_id: d.endpointId,
   event_id: d.eventId,
-  event_type: d.eventType,
+  event_type: paymentEventTypeOf(d.eventType),
   status: d.status.toLowerCase() as RestDelivery['status'],
   attempts: d.attempts,
   next_attempt_at: d.nextAttemptAt,
@@ -249,7 +249,12 @@ secret (see the AsyncAPI document). ${SECRET_ONCE} ${URL_RULES} ${EVENT_FILTER} 
       createWebhookEndpoint(input: $input) { secret endpoint { ...RestWebhookEndpoint } }
     } ${ENDPOINT_FIELDS}`,
     variables: ({ body }) => ({
-      input: { url: body.url, eventTypes: body.event_types, description: body.description, enabled: body.enabled },
+      input: {
+        url: body.url,
+        eventTypes: body.event_types?.map(paymentEventTypeName),
+        description: body.description,
+        enabled: body.enabled,
+      },
     }),
     respond: (data) => ({ status: 201, body: withSecret(data.createWebhookEndpoint as SecretPayload) }),
     errors: [415, 422],
@@ -320,7 +325,7 @@ secret (see the AsyncAPI document). ${SECRET_ONCE} ${URL_RULES} ${EVENT_FILTER} 
       input: {
         id: params.id,
         ...(body.url !== undefined ? { url: body.url } : {}),
-        ...(body.event_types !== undefined ? { eventTypes: body.event_types } : {}),
+        ...(body.event_types !== undefined ? { eventTypes: body.event_types.map(paymentEventTypeName) } : {}),
         ...(body.description !== undefined ? { description: body.description } : {}),
         ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
       },

@@ -96,9 +96,7 @@ export class Payment {
   @Property({ type: 'string', length: 24 })
   entryMode: EntryMode = EntryMode.CARD_PRESENT;
 
-  @Field({
-    description: 'The processor that handled the payment; "external" for a sale registered by a mobile provider',
-  })
+  /** Stored in lower case (`valor`, `external`), as webhook bodies and REST spell it; the graph shows the enum. */
   @Property({ length: 32 })
   processor: string = 'valor';
 

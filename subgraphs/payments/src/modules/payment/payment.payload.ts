@@ -1,4 +1,6 @@
+import type { PaymentEventTypeName } from '@pos/kit';
 import { Field, Int, ObjectType } from 'type-graphql';
+import { PaymentEventType } from '../payment-event/payment-event.enums';
 import { Refund } from '../refund/refund.entity';
 import { Payment } from './payment.entity';
 
@@ -28,8 +30,10 @@ export class ProcessorOutcomePayload {
   @Field(() => Payment)
   payment!: Payment;
 
-  @Field({ description: 'The event the outcome wrote to the outbox, e.g. payment.reversal_settled' })
-  eventType!: string;
+  @Field(() => PaymentEventType, {
+    description: 'The event the outcome wrote to the outbox, e.g. PAYMENT_REVERSAL_SETTLED',
+  })
+  eventType!: PaymentEventTypeName;
 }
 
 @ObjectType({ description: 'The result of closeBatch' })

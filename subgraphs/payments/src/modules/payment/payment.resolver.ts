@@ -1,9 +1,18 @@
-import { IDEMPOTENCY_KEY_ARG, isUuid, parseUuidArg, requirePrincipal, READ_SCOPES, requireReader } from '@pos/kit';
+import {
+  IDEMPOTENCY_KEY_ARG,
+  isUuid,
+  paymentEventTypeName,
+  parseUuidArg,
+  requirePrincipal,
+  READ_SCOPES,
+  requireReader,
+} from '@pos/kit';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { CheckRef } from '../check/check.type';
 import { LocationRef, locationRef } from '../location/location.type';
 import { OrderRef } from '../order/order.type';
+import { PaymentProcessor, paymentProcessorOf } from '../payment-event/payment-event.enums';
 import { Refund } from '../refund/refund.entity';
 import { PaymentCard } from './payment-card.entity';
 import { Payment } from './payment.entity';
@@ -77,11 +86,12 @@ export class PaymentResolver {
       'payments, with its event, so expiry and reversal outcomes can be tested. With a real processor: FORBIDDEN ' +
       'sandbox_only. A move the state machine refuses: CONFLICT invalid_state_transition (scope tilt/pos:payments)',
   })
-  sandboxProcessorOutcome(
+  async sandboxProcessorOutcome(
     @Arg('input') input: SandboxProcessorOutcomeInput,
     @Ctx() ctx: PaymentsContext,
   ): Promise<ProcessorOutcomePayload> {
-    return ctx.services.payments.sandboxOutcome(requirePrincipal(ctx), input);
+    const { payment, eventType } = await ctx.services.payments.sandboxOutcome(requirePrincipal(ctx), input);
+    return { payment, eventType: paymentEventTypeName(eventType) };
   }
 
   @Mutation(() => RefundPayload, {
@@ -104,6 +114,13 @@ export class PaymentResolver {
     @Ctx() ctx: PaymentsContext,
   ): Promise<CloseBatchPayload> {
     return { settledCount: await ctx.services.payments.closeBatch(requirePrincipal(ctx), locationId) };
+  }
+
+  @FieldResolver(() => PaymentProcessor, {
+    description: 'The processor that handled the payment; EXTERNAL for a sale registered by a mobile provider',
+  })
+  processor(@Root() payment: Payment): PaymentProcessor {
+    return paymentProcessorOf(payment.processor);
   }
 
   @FieldResolver(() => Int, { description: 'What can still be refunded, in minor units (cents)' })

@@ -34,7 +34,7 @@ export class WebhookEndpoint {
   @Property({ length: 255, nullable: true })
   description: string | null = null;
 
-  @Field(() => [String], { description: 'The event types delivered; empty means every type' })
+  /** The dotted spelling (`payment.approved`), as webhook bodies carry it; the graph shows PaymentEventType. */
   @Property({ type: 'json' })
   eventTypes: string[] = [];
 
@@ -130,7 +130,7 @@ export class WebhookDelivery {
   @Property({ type: 'bigint' })
   eventSeq!: string;
 
-  @Field()
+  /** The dotted spelling (`payment.approved`), as the body carries it; the graph shows PaymentEventType. */
   @Property({ length: 64 })
   eventType!: string;
 

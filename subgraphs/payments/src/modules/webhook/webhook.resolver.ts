@@ -1,4 +1,11 @@
-import { ConnectionArgs, type ConnectionPage, PAYMENT_EVENT_TYPES, requirePrincipal } from '@pos/kit';
+import {
+  ConnectionArgs,
+  type ConnectionPage,
+  type PaymentEventTypeName,
+  paymentEventTypeName,
+  paymentEventTypeOf,
+  requirePrincipal,
+} from '@pos/kit';
 import {
   Arg,
   Args,
@@ -15,6 +22,7 @@ import {
   Root,
 } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
+import { PaymentEventType } from '../payment-event/payment-event.enums';
 import {
   WebhookAttempt,
   WebhookDelivery,
@@ -25,15 +33,13 @@ import {
 } from './webhook.entity';
 import { DEFAULT_ROTATION_OVERLAP_SECONDS } from './webhook.service';
 
-const TYPES = `one of ${PAYMENT_EVENT_TYPES.join(', ')}`;
-
 @InputType()
 export class CreateWebhookEndpointInput {
   @Field({ description: 'Where deliveries are POSTed: https (http only for local receivers in development)' })
   url!: string;
 
-  @Field(() => [String], { nullable: true, description: `Event types to receive (default: all); ${TYPES}` })
-  eventTypes?: string[] | null;
+  @Field(() => [PaymentEventType], { nullable: true, description: 'Event types to receive (default: all)' })
+  eventTypes?: PaymentEventTypeName[] | null;
 
   @Field(() => String, { nullable: true, description: 'At most 255 characters' })
   description?: string | null;
@@ -50,8 +56,8 @@ export class UpdateWebhookEndpointInput {
   @Field(() => String, { nullable: true })
   url?: string | null;
 
-  @Field(() => [String], { nullable: true, description: `Replaces the list (empty: all types); ${TYPES}` })
-  eventTypes?: string[] | null;
+  @Field(() => [PaymentEventType], { nullable: true, description: 'Replaces the list (empty: all types)' })
+  eventTypes?: PaymentEventTypeName[] | null;
 
   @Field(() => String, { nullable: true })
   description?: string | null;
@@ -96,7 +102,7 @@ export class WebhookEndpointResolver {
     @Arg('input') input: CreateWebhookEndpointInput,
     @Ctx() ctx: PaymentsContext,
   ): Promise<WebhookEndpointSecretPayload> {
-    return ctx.services.webhooks.create(requirePrincipal(ctx), input);
+    return ctx.services.webhooks.create(requirePrincipal(ctx), { ...input, eventTypes: dotted(input.eventTypes) });
   }
 
   @Mutation(() => WebhookEndpoint, { description: 'Changes an endpoint’s URL, event types, description or state' })
@@ -104,7 +110,10 @@ export class WebhookEndpointResolver {
     @Arg('input') input: UpdateWebhookEndpointInput,
     @Ctx() ctx: PaymentsContext,
   ): Promise<WebhookEndpoint> {
-    return ctx.services.webhooks.update(requirePrincipal(ctx), input.id, input);
+    return ctx.services.webhooks.update(requirePrincipal(ctx), input.id, {
+      ...input,
+      eventTypes: dotted(input.eventTypes),
+    });
   }
 
   @Mutation(() => WebhookEndpointSecretPayload, {
@@ -118,6 +127,11 @@ export class WebhookEndpointResolver {
     @Ctx() ctx: PaymentsContext,
   ): Promise<WebhookEndpointSecretPayload> {
     return ctx.services.webhooks.rotateSecret(requirePrincipal(ctx), id, overlapSeconds);
+  }
+
+  @FieldResolver(() => [PaymentEventType], { description: 'The event types delivered; empty means every type' })
+  eventTypes(@Root() endpoint: WebhookEndpoint): PaymentEventTypeName[] {
+    return endpoint.eventTypes.map(paymentEventTypeName);
   }
 
   @FieldResolver(() => WebhookDeliveryConnection, { description: 'This endpoint’s deliveries, newest first' })
@@ -179,8 +193,16 @@ export class WebhookDeliveryResolver {
     return ctx.services.webhooks.replay(requirePrincipal(ctx), id);
   }
 
+  @FieldResolver(() => PaymentEventType, { description: 'The type of the event delivered' })
+  eventType(@Root() delivery: WebhookDelivery): PaymentEventTypeName {
+    return paymentEventTypeName(delivery.eventType);
+  }
+
   @FieldResolver(() => [WebhookAttempt], { description: 'Every attempt, oldest first' })
   attemptLog(@Root() delivery: WebhookDelivery, @Ctx() ctx: PaymentsContext): Promise<WebhookAttempt[]> {
     return ctx.loaders.webhookAttempts.load(delivery.id);
   }
 }
+
+/** Endpoints store, filter and deliver the dotted spelling (`payment.approved`) that webhook bodies carry. */
+const dotted = (types: PaymentEventTypeName[] | null | undefined) => types?.map(paymentEventTypeOf);
