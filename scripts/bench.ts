@@ -28,7 +28,10 @@
  * second, BENCH_SUB_WARMUP_SECONDS (2) of warm-up and BENCH_SUB_SECONDS (10) measured, and a drain of at most
  * BENCH_SUB_DRAIN_SECONDS (20). Reports the delivery latency (receipt minus the event's occurredAt) p50/p99 over
  * every (event, subscriber) delivery, the gateway's peak RSS, its upstream stream count, and every missing,
- * duplicate or unexpected delivery (which fail the run).
+ * duplicate or unexpected delivery (which fail the run). At the levels of BENCH_SUB_HTTP_LEVELS (1000) the same is run
+ * again over each HTTP transport of BENCH_SUB_TRANSPORTS (graphql-ws,multipart,sse): one HTTP connection per
+ * subscriber, Apollo's multipart protocol or GraphQL over SSE (distinct connections mode), parsed by hand as the
+ * WebSocket clients are.
  * Between them, the "peer" part (scripts/bench-peer.ts: our gateway against @graphql-hive/gateway on the same
  * subgraphs, and the wide read against the same subgraph requests sent directly) and the "writes" part
  * (scripts/bench-writes.ts: paying a check over REST against a plain pg loop sending the same SQL).
@@ -44,6 +47,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -116,6 +120,17 @@ const SUB_RATE = positiveNumber('BENCH_SUB_RATE', 2);
 const SUB_SECONDS = positiveNumber('BENCH_SUB_SECONDS', 10);
 const SUB_WARMUP_SECONDS = positiveNumber('BENCH_SUB_WARMUP_SECONDS', 2);
 const SUB_DRAIN_SECONDS = positiveNumber('BENCH_SUB_DRAIN_SECONDS', 20);
+/** The levels the HTTP transports (multipart, SSE) are measured at, besides graphql-ws at every level. */
+const SUB_HTTP_LEVELS = positiveList('BENCH_SUB_HTTP_LEVELS', [1000]);
+type SubTransport = 'graphql-ws' | 'multipart' | 'sse';
+const SUB_TRANSPORT_NAMES: SubTransport[] = ['graphql-ws', 'multipart', 'sse'];
+const SUB_TRANSPORTS = (() => {
+  const raw = process.env.BENCH_SUB_TRANSPORTS?.trim() || SUB_TRANSPORT_NAMES.join(',');
+  const names = raw.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !SUB_TRANSPORT_NAMES.includes(name as SubTransport));
+  if (unknown.length) throw new Error(`BENCH_SUB_TRANSPORTS takes ${SUB_TRANSPORT_NAMES.join(', ')}, got ${raw}`);
+  return names as SubTransport[];
+})();
 const HOST = '127.0.0.1';
 
 /**
@@ -1650,11 +1665,11 @@ interface EventMessage {
 
 /**
  * One subscriber: a WebSocket speaking graphql-transport-ws (connection_init, connection_ack, subscribe, then
- * next/error/complete) with its one subscription, and what it received.
+ * next/error/complete), or an HTTP request speaking multipart or SSE, with its one subscription, and what it
+ * received.
  */
 interface Subscriber {
   selection: Selection;
-  socket: WebSocket;
   eventIds: string[];
   paymentIds: string[];
   /** Receipt (Date.now()) minus the event's occurredAt, ms, per delivery. */
@@ -1694,7 +1709,6 @@ function openSubscriber(url: string, token: string, selection: Selection): Promi
     const closed = new Promise<void>((done) => socket.once('close', () => done()));
     const subscriber: Subscriber = {
       selection,
-      socket,
       eventIds: [],
       paymentIds: [],
       latencies: [],
@@ -1709,10 +1723,7 @@ function openSubscriber(url: string, token: string, selection: Selection): Promi
         return closed;
       },
     };
-    const noteError = (what: string) => {
-      subscriber.errors++;
-      subscriber.firstError ??= what;
-    };
+    const noteError = (what: string) => noteSubscriberError(subscriber, what);
     const end = (what: string | null) => {
       if (subscriber.closing || subscriber.ended) return;
       subscriber.ended = true;
@@ -1734,23 +1745,12 @@ function openSubscriber(url: string, token: string, selection: Selection): Promi
       }
       switch (message.type) {
         case 'next': {
-          deliveries.total++;
-          const payload = message.payload as Exclude<ServerMessage['payload'], unknown[]> | undefined;
-          const event = payload?.data?.paymentEvents;
-          if (
-            message.id !== '1' ||
-            payload?.errors?.length ||
-            !event?.id ||
-            !event.occurredAt ||
-            !event.payload?.paymentId
-          ) {
+          if (message.id !== '1') {
+            deliveries.total++;
             noteError(text.slice(0, 300));
             return;
           }
-          if (selection.crossSubgraph && !event.payment?.order?.number) noteError(`no order in ${text.slice(0, 300)}`);
-          subscriber.eventIds.push(event.id);
-          subscriber.paymentIds.push(event.payload.paymentId);
-          subscriber.latencies.push(receivedAt - Date.parse(event.occurredAt));
+          received(subscriber, message.payload as EventResult | undefined, text, receivedAt);
           return;
         }
         case 'connection_ack':
@@ -1779,6 +1779,140 @@ function openSubscriber(url: string, token: string, selection: Selection): Promi
     });
     socket.once('close', (code, reason) => end(`closed (${code} ${String(reason)})`));
     socket.once('error', (error) => end(String(error)));
+  });
+}
+
+type EventResult = { data?: { paymentEvents?: EventMessage } | null; errors?: unknown[] };
+
+function noteSubscriberError(subscriber: Subscriber, what: string): void {
+  subscriber.errors++;
+  subscriber.firstError ??= what;
+}
+
+/** One result a subscriber received (`text`: the message it came in, for errors), checked and recorded. */
+function received(subscriber: Subscriber, result: EventResult | undefined, text: string, receivedAt: number): void {
+  deliveries.total++;
+  const event = result?.data?.paymentEvents;
+  if (result?.errors?.length || !event?.id || !event.occurredAt || !event.payload?.paymentId) {
+    noteSubscriberError(subscriber, text.slice(0, 300));
+    return;
+  }
+  if (subscriber.selection.crossSubgraph && !event.payment?.order?.number) {
+    noteSubscriberError(subscriber, `no order in ${text.slice(0, 300)}`);
+  }
+  subscriber.eventIds.push(event.id);
+  subscriber.paymentIds.push(event.payload.paymentId);
+  subscriber.latencies.push(receivedAt - Date.parse(event.occurredAt));
+}
+
+/**
+ * A subscriber over HTTP, one connection each (no agent pooling): Apollo's multipart protocol (a part per result,
+ * `{}` heartbeats, a final part with errors and the close delimiter) or GraphQL over SSE's distinct connections mode
+ * (`event: next` / `event: complete`, comment keep-alives), both parsed by hand for the reason openSubscriber gives.
+ */
+function openHttpSubscriber(
+  url: string,
+  token: string,
+  selection: Selection,
+  transport: 'multipart' | 'sse',
+): Promise<Subscriber> {
+  return new Promise((resolve, reject) => {
+    let connected = false;
+    let closed: Promise<void> = Promise.resolve();
+    let request: http.ClientRequest | null = null;
+    const subscriber: Subscriber = {
+      selection,
+      eventIds: [],
+      paymentIds: [],
+      latencies: [],
+      errors: 0,
+      firstError: null,
+      ended: false,
+      closing: false,
+      close: () => {
+        request?.destroy();
+        return closed;
+      },
+    };
+    const end = (what: string | null) => {
+      if (subscriber.closing || subscriber.ended) return;
+      subscriber.ended = true;
+      if (what) noteSubscriberError(subscriber, what);
+      if (!connected) reject(new Error(`a subscriber could not connect: ${what ?? 'ended'}`));
+    };
+    const body = JSON.stringify({
+      query: selection.document,
+      variables: selection.variables,
+      operationName: SUB_OPERATION,
+    });
+    request = http.request(url, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept:
+          transport === 'multipart' ? 'multipart/mixed;subscriptionSpec=1.0,application/json' : 'text/event-stream',
+      },
+    });
+    closed = new Promise<void>((done) => request!.once('close', () => done()));
+    request.once('error', (error) => end(String(error)));
+    request.once('response', (res) => {
+      res.setEncoding('utf8');
+      if (res.statusCode !== 200) {
+        let text = '';
+        res.on('data', (chunk: string) => (text += chunk));
+        res.once('end', () => end(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
+        return;
+      }
+      connected = true;
+      resolve(subscriber);
+      let buffer = '';
+      const separator = transport === 'multipart' ? '\r\n--graphql' : '\n\n';
+      res.on('data', (chunk: string) => {
+        const receivedAt = Date.now();
+        buffer += chunk;
+        for (let at = buffer.indexOf(separator); at >= 0; at = buffer.indexOf(separator)) {
+          const message = buffer.slice(0, at);
+          buffer = buffer.slice(at + separator.length);
+          if (transport === 'multipart') {
+            const bodyAt = message.indexOf('\r\n\r\n');
+            if (bodyAt < 0) continue;
+            const part = message.slice(bodyAt + 4);
+            if (part === '{}') continue;
+            let parsed: { payload?: EventResult | null; errors?: unknown[] };
+            try {
+              parsed = JSON.parse(part) as typeof parsed;
+            } catch {
+              noteSubscriberError(subscriber, `not JSON: ${part.slice(0, 300)}`);
+              continue;
+            }
+            if (parsed.payload) received(subscriber, parsed.payload, part, receivedAt);
+            else end(`transport error: ${part.slice(0, 300)}`);
+            continue;
+          }
+          const lines = message.split('\n');
+          const event = lines
+            .find((line) => line.startsWith('event:'))
+            ?.slice(6)
+            .trim();
+          const data = lines
+            .find((line) => line.startsWith('data:'))
+            ?.slice(5)
+            .trim();
+          if (event === 'complete') end(null);
+          else if (event === 'next' && data) {
+            try {
+              received(subscriber, JSON.parse(data) as EventResult, data, receivedAt);
+            } catch {
+              noteSubscriberError(subscriber, `not JSON: ${data.slice(0, 300)}`);
+            }
+          }
+        }
+      });
+      res.once('end', () => end('the response ended'));
+    });
+    request.end(body);
   });
 }
 
@@ -1917,6 +2051,7 @@ const matches = (selection: Selection, locationId: string) =>
   (!selection.types || selection.types.has(SUB_EVENT_TYPE));
 
 interface SubscriberLevel {
+  transport: SubTransport;
   subscribers: number;
   selections: number;
   crossSubgraphSelections: number;
@@ -1963,7 +2098,12 @@ interface SubscriberLevel {
  * event's occurredAt: both are this machine's clock, and occurredAt is taken in the payment's transaction just
  * before the outbox row is flushed and committed, so it is an upper bound of the time from commit to client.
  */
-async function subscriberLevel(sys: System, pool: Pool, count: number): Promise<SubscriberLevel> {
+async function subscriberLevel(
+  sys: System,
+  pool: Pool,
+  count: number,
+  transport: SubTransport,
+): Promise<SubscriberLevel> {
   const gatewayPort = Number(new URL(sys.gatewayUrl).port);
   const paymentsPort = sys.subgraphSpecs.find((s) => s.name === 'payments')!.port;
   const groups = Math.ceil(count / SUB_PER_SELECTION);
@@ -1980,7 +2120,11 @@ async function subscriberLevel(sys: System, pool: Pool, count: number): Promise<
   try {
     const { cpu: connectCpu } = await withCpu(sys.pids, async () => {
       await inBatches(count, SUB_CONNECT_CONCURRENCY, async (i) => {
-        subscribers[i] = await openSubscriber(wsUrl, sys.token, selections[Math.floor(i / SUB_PER_SELECTION)]);
+        const selection = selections[Math.floor(i / SUB_PER_SELECTION)];
+        subscribers[i] =
+          transport === 'graphql-ws'
+            ? await openSubscriber(wsUrl, sys.token, selection)
+            : await openHttpSubscriber(`${sys.gatewayUrl}/graphql`, sys.token, selection, transport);
       });
       // Every subscription open at the gateway and every upstream one registered by the payments subgraph. Polled
       // once a second: with thousands of sockets open a scrape of the gateway's /metrics costs it ~10 ms (the
@@ -2092,6 +2236,7 @@ async function subscriberLevel(sys: System, pool: Pool, count: number): Promise<
     const delivered = tally.delivered + tally.duplicates + tally.unexpected;
     const ms = (ns: number) => ns / 1e6;
     const level: SubscriberLevel = {
+      transport,
       subscribers: count,
       selections: groups,
       crossSubgraphSelections: selections.filter((s) => s.crossSubgraph).length,
@@ -2144,8 +2289,16 @@ async function subscriberLevel(sys: System, pool: Pool, count: number): Promise<
   }
 }
 
+const SUB_CLIENT_KIND: Record<SubTransport, string> = {
+  'graphql-ws': 'graphql-transport-ws',
+  multipart: 'multipart HTTP',
+  sse: 'GraphQL over SSE (distinct connections)',
+};
+
 const SUB_SETTINGS = {
   levels: SUB_LEVELS,
+  httpLevels: SUB_HTTP_LEVELS,
+  transports: SUB_TRANSPORTS,
   perSelection: SUB_PER_SELECTION,
   paymentsPerSecond: SUB_RATE,
   seconds: SUB_SECONDS,
@@ -2161,21 +2314,27 @@ async function subscriberBench(sys: System): Promise<{ report: Record<string, un
   const pool = new Pool(sys.gatewayUrl, { connections: SUB_MAX_PAYMENTS_IN_FLIGHT, keepAliveTimeout: 60_000 });
   sys.clients.push(pool);
   const limit = openFilesLimit();
-  const levels: Array<SubscriberLevel | { subscribers: number; skipped: string }> = [];
-  for (const count of SUB_LEVELS) {
+  const levels: Array<SubscriberLevel | { transport: SubTransport; subscribers: number; skipped: string }> = [];
+  const runs = SUB_LEVELS.flatMap((count) =>
+    SUB_TRANSPORTS.filter((transport) => transport === 'graphql-ws' || SUB_HTTP_LEVELS.includes(count)).map(
+      (transport) => ({ count, transport }),
+    ),
+  );
+  for (const { count, transport } of runs) {
     // This process holds a socket per subscriber and so does the gateway (which inherits this limit).
     if (limit !== null && limit < count + 1024) {
       const skipped = `the open-files limit (ulimit -n) is ${limit}; ${count} subscribers need about ${count + 1024}`;
-      console.log(`\nsubscribers ${count}: SKIPPED, ${skipped}`);
-      levels.push({ subscribers: count, skipped });
+      console.log(`\nsubscribers ${count} (${transport}): SKIPPED, ${skipped}`);
+      levels.push({ transport, subscribers: count, skipped });
       continue;
     }
     const groups = Math.ceil(count / SUB_PER_SELECTION);
     console.log(
-      `\nsubscribers: ${count} graphql-transport-ws clients, ${groups} distinct selections, payments at ${SUB_RATE}/s: ` +
+      `\nsubscribers: ${count} ${SUB_CLIENT_KIND[transport]} clients, ${groups} distinct selections, payments at ` +
+        `${SUB_RATE}/s: ` +
         `${SUB_WARMUP_SECONDS} s warm-up, then ${SUB_SECONDS} s measured...`,
     );
-    const level = await subscriberLevel(sys, pool, count);
+    const level = await subscriberLevel(sys, pool, count, transport);
     aborted.signal.throwIfAborted();
     levels.push(level);
     const f = (n: number | null, digits = 1) => (n === null || Number.isNaN(n) ? '-' : n.toFixed(digits));
@@ -2206,10 +2365,10 @@ async function subscriberBench(sys: System): Promise<{ report: Record<string, un
   console.log('');
   for (const level of levels) {
     if ('skipped' in level) {
-      console.log(`bench: subscribers ${level.subscribers} SKIPPED (${level.skipped})`);
+      console.log(`bench: subscribers ${level.subscribers} ${level.transport} SKIPPED (${level.skipped})`);
       continue;
     }
-    const tag = `bench: subscribers ${level.subscribers} (${level.selections} selections, ${level.paymentsPerSecond.toFixed(1)} payments/s)`;
+    const tag = `bench: subscribers ${level.subscribers} ${level.transport} (${level.selections} selections, ${level.paymentsPerSecond.toFixed(1)} payments/s)`;
     const over = (value: number | null, target: number) => (value === null || !(value < target) ? ' OVER TARGET' : '');
     console.log(
       `${tag} delivery latency p50 ${level.p50Ms.toFixed(1)} ms, p99 ${level.p99Ms.toFixed(1)} ms ` +
@@ -2239,7 +2398,8 @@ async function subscriberBench(sys: System): Promise<{ report: Record<string, un
     failed: levels.some((level) => 'failed' in level && level.failed),
     report: {
       measurement:
-        'each level: N graphql-transport-ws clients (raw ws, one WebSocket each) in the bench process subscribe to paymentEvents ' +
+        'each level: N graphql-transport-ws clients (raw ws, one WebSocket each; at BENCH_SUB_HTTP_LEVELS also N ' +
+        'multipart HTTP and N SSE clients, one HTTP connection each) in the bench process subscribe to paymentEvents ' +
         `through the gateway (its own process), one selection per ${SUB_PER_SELECTION} subscribers (filters and ` +
         'fields vary; every 4th selection also reads the order and its location from the orders subgraph); a ' +
         'warm-up stream, then createPayment through the gateway at a steady rate (open-loop) over pre-made orders at ' +
