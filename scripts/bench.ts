@@ -150,7 +150,7 @@ const PARTS = (() => {
 })();
 
 const QUERY =
-  'query Bench { locations { id name orders { nodes { id total { amountMinor } payments { id amountCents } } } checks { nodes { posRef total } } } }';
+  'query Bench { locations { id name orders { nodes { id total { amountMinor } payments { id amountCents } } } checks { nodes { posRef total { amountMinor } } } } }';
 const OPERATION_NAME = 'Bench';
 
 /** A comma-separated list of positive integers, e.g. BENCH_SUBSCRIBERS=1000,10000. */
@@ -191,7 +191,7 @@ const HAND_WRITTEN_PLAN: DirectPlan = {
   checks: {
     operationName: 'Bench__checks__1',
     query:
-      'query Bench__checks__1($representations:[_Any!]!){_entities(representations:$representations){...on Location{checks{nodes{posRef total}}}}}',
+      'query Bench__checks__1($representations:[_Any!]!){_entities(representations:$representations){...on Location{checks{nodes{posRef total{amountMinor}}}}}}',
   },
   payments: {
     operationName: 'Bench__payments__2',
@@ -287,7 +287,7 @@ interface RootData {
   }>;
 }
 interface ChecksData {
-  _entities: Array<{ checks: { nodes: Array<{ posRef: string; total: number }> } } | null>;
+  _entities: Array<{ checks: { nodes: Array<{ posRef: string; total: { amountMinor: number } }> } } | null>;
 }
 interface PaymentsData {
   _entities: Array<{ payments: Array<{ id: string; amountCents: number }> } | null>;
@@ -305,7 +305,7 @@ interface BenchData {
         payments: Array<{ id: string; amountCents: number }>;
       }>;
     };
-    checks: { nodes: Array<{ posRef: string; total: number }> };
+    checks: { nodes: Array<{ posRef: string; total: { amountMinor: number } }> };
   }>;
 }
 
@@ -935,7 +935,7 @@ const PAY_RATE_BOUND = 5000;
 
 const OPEN_CHECK = 'mutation BenchOpenCheck($input: OpenCheckInput!) { openCheck(input: $input) { id } }';
 const ADD_CHECK_ITEM =
-  'mutation BenchAddCheckItem($checkId: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $checkId, item: $item) { total } }';
+  'mutation BenchAddCheckItem($checkId: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $checkId, item: $item) { total { amountMinor } } }';
 
 /**
  * The check payment: REST pay against the route's `MobilePayCheck` mutation, each worker paying its own check, and
@@ -985,11 +985,11 @@ async function payCheckPair(pool: Pool, token: string, scopes: string[]): Promis
         token,
         JSON.stringify({
           query: ADD_CHECK_ITEM,
-          variables: { checkId, item: { posRef: 'ITEM-BENCH', name: 'Bench tab', quantity: 1, price } },
+          variables: { checkId, item: { posRef: 'ITEM-BENCH', name: 'Bench tab', quantity: 1, priceMinor: price } },
         }),
       ),
     );
-    if ((added.addCheckItem as { total: number }).total !== price) {
+    if ((added.addCheckItem as { total: { amountMinor: number } }).total.amountMinor !== price) {
       throw new Error(`check ${posRef} does not total ${price}: ${JSON.stringify(added)}`);
     }
   }

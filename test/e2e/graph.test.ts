@@ -27,7 +27,7 @@ describe('the federated graph', () => {
       `query Everything {
         locations {                                   # orders
           id name
-          checks { nodes { posRef total items { name } } }  # checks
+          checks { nodes { posRef total { amountMinor currency } items { name } } }  # checks
           orders { nodes { id total { amountMinor currency } payments { amountCents status } } }  # payments
         }
         loyaltyCustomer(code: "482193") { points stamps org { preset } }  # loyalty
@@ -43,7 +43,7 @@ describe('the federated graph', () => {
     expect(locations[0].checks.nodes).toHaveLength(4);
     expect(locations[0].checks.nodes[0]).toMatchObject({
       posRef: '1-101',
-      total: 1566,
+      total: { amountMinor: 1566, currency: 'USD' },
       items: [{ name: 'Cheeseburger' }],
     });
     expect(locations[0].orders.nodes).toEqual([

@@ -18,7 +18,7 @@ const WIDE =
   'query Wide { locations { orders { nodes { payments { refunds { id amountCents } order { checks { items { name } } } } } } } }';
 // The README's query across the four subgraphs: documented, so it must pass.
 const DOCUMENTED =
-  '{ locations { name checks { nodes { posRef total items { name price } } } orders { nodes { number payments { amountCents } } } } ' +
+  '{ locations { name checks { nodes { posRef total { amountMinor } items { name price { amountMinor } } } } orders { nodes { number payments { amountCents } } } } ' +
   'loyaltyCustomer(code: "482193") { points stamps } }';
 
 const opened: Client[] = [];

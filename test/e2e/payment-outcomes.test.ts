@@ -348,9 +348,9 @@ describe('payment outcomes: every event type, once per state change', () => {
       },
     });
     expect(opened.errors).toBeUndefined();
-    await gql(`mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { total } }`, {
+    await gql(`mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { id } }`, {
       id: opened.data.openCheck.id,
-      item: { posRef: 'ITEM-1', name: 'Soup', quantity: 1, price: 1200 },
+      item: { posRef: 'ITEM-1', name: 'Soup', quantity: 1, priceMinor: 1200 },
     });
     const mobile = await stack.token('demo-partner', 'demo-secret', 'tilt/mobile:payments');
     const paid = await gql(

@@ -67,12 +67,17 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     expect(opened.body.errors).toBeUndefined();
     const id = opened.body.data!.openCheck.id as string;
     const added = await stack.graphql(
-      `mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { total } }`,
-      { id, item: { posRef: 'ITEM-TASTING', name: 'Tasting menu', quantity: 1, price } },
+      `mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { total { amountMinor } } }`,
+      { id, item: { posRef: 'ITEM-TASTING', name: 'Tasting menu', quantity: 1, priceMinor: price } },
       posToken,
     );
     expect(added.body.errors).toBeUndefined();
-    return { posRef, id, orderNumber: posRef.slice(2), total: added.body.data!.addCheckItem.total as number };
+    return {
+      posRef,
+      id,
+      orderNumber: posRef.slice(2),
+      total: added.body.data!.addCheckItem.total.amountMinor as number,
+    };
   };
   const checkPayments = async (checkId: string) => countRows(stack, 'payments.payment', 'check_id = ?', [checkId]);
 
@@ -80,10 +85,10 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     // The check a guest is paying: opened at the POS with a tax, so its total is not a round number.
     const { posRef, orderNumber, id } = await openCheck(4550);
     const tax = await stack.graphql(
-      `mutation($id: ID!) { applyCheckTax(checkId: $id, tax: { name: "Sales tax", kind: STANDARD, rateBps: 800 }) { total } }`,
+      `mutation($id: ID!) { applyCheckTax(checkId: $id, tax: { name: "Sales tax", kind: STANDARD, rateBps: 800 }) { total { amountMinor currency } } }`,
       { id },
     );
-    expect(tax.body.data!.applyCheckTax.total).toBe(4914);
+    expect(tax.body.data!.applyCheckTax.total).toEqual({ amountMinor: 4914, currency: 'USD' });
 
     // 1–2. Find the check by its order number.
     const found = await call('GET', `/pos/v2/1/checks?filter.orderNumber=${orderNumber}`);
@@ -168,14 +173,14 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     expect(after.body).toEqual(expect.objectContaining({ paymentAmountPaid: 4914, paymentAmountDue: 0 }));
     // REST and GraphQL agree: both read the payments ledger through federation.
     const graph = await stack.graphql(
-      `query($id: ID!) { check(id: $id) { paymentAmountPaid paymentAmountDue payments { tipCents } } }`,
+      `query($id: ID!) { check(id: $id) { amountPaid { amountMinor currency } amountDue { amountMinor currency } payments { tipCents } } }`,
       {
         id,
       },
     );
     expect(graph.body.data!.check).toEqual({
-      paymentAmountPaid: 4914,
-      paymentAmountDue: 0,
+      amountPaid: { amountMinor: 4914, currency: 'USD' },
+      amountDue: { amountMinor: 0, currency: 'USD' },
       payments: [{ tipCents: 200 }, { tipCents: 200 }],
     });
     // Each payment emitted payment.approved through the outbox.
@@ -399,11 +404,11 @@ describe('REST facade: mobile payments v2 (checks)', () => {
         {},
       ],
       [
-        `mutation($id: ID!) { applyCheckTax(checkId: $id, tax: { name: "City", kind: OTHER, amountCents: 50 }) { id } }`,
+        `mutation($id: ID!) { applyCheckTax(checkId: $id, tax: { name: "City", kind: OTHER, amountMinor: 50 }) { id } }`,
         {},
       ],
       [`mutation($id: ID!) { setSupplementalFee(checkId: $id, fee: { name: "Service", rateBps: 1000 }) { id } }`, {}],
-      [`mutation($id: ID!) { setGratuity(checkId: $id, gratuity: { amountCents: 500 }) { id } }`, {}],
+      [`mutation($id: ID!) { setGratuity(checkId: $id, gratuity: { amountMinor: 500 }) { id } }`, {}],
     ] as const) {
       const answer = await stack.graphql(mutation, { id, ...variables }, token);
       expect(answer.body.errors).toBeUndefined();
@@ -430,7 +435,7 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     const { posRef, id } = await openCheck(4000);
     const posToken = await stack.token();
     const added = await stack.graphql(
-      `mutation($id: ID!) { addCheckItem(checkId: $id, item: { posRef: "W", name: "Wine", quantity: 1, price: 1000 }) { items { id } } }`,
+      `mutation($id: ID!) { addCheckItem(checkId: $id, item: { posRef: "W", name: "Wine", quantity: 1, priceMinor: 1000 }) { items { id } } }`,
       { id },
       posToken,
     );
@@ -442,7 +447,7 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     });
     expect(paid.body.remainingAmount).toBe('0');
     const removed = await stack.graphql(
-      `mutation($id: ID!, $item: ID!) { removeCheckItem(checkId: $id, itemId: $item) { total } }`,
+      `mutation($id: ID!, $item: ID!) { removeCheckItem(checkId: $id, itemId: $item) { id } }`,
       { id, item: wine },
       posToken,
     );

@@ -317,7 +317,7 @@ describe(`load: ${SUBSCRIBERS} subscribers and mixed traffic for ${LOAD_SECONDS}
             const order = pick(orders);
             const read = await api.graphql(
               `query($id: ID!) { order(id: $id) { id number payments { id status amountCents } loyaltyTransactions { id } }
-                 locations { name checks { nodes { posRef total } } } loyaltyCustomer(code: "482193") { points } }`,
+                 locations { name checks { nodes { posRef total { amountMinor } } } } loyaltyCustomer(code: "482193") { points } }`,
               { id: order?.id ?? randomUUID() },
             );
             return { answer: read, unexpected: graphqlOk(read) };

@@ -4,7 +4,12 @@ import { type ChecksContext, type ChecksRuntime, buildContext } from './context'
 import { migrations } from './migrations';
 import { Check, CheckItem, CheckReservation, CheckTax } from './modules/check/check.entity';
 import { checkReference } from './modules/check/check.reference';
-import { CheckResolver, LocationChecksResolver, OrderChecksResolver } from './modules/check/check.resolver';
+import {
+  CheckItemResolver,
+  CheckResolver,
+  LocationChecksResolver,
+  OrderChecksResolver,
+} from './modules/check/check.resolver';
 import { seedDemo } from './seed';
 
 /** The checks subgraph: checks as the POS records them (mobile payments v2). */
@@ -16,7 +21,10 @@ export const checks: SubgraphDefinition<ChecksContext, ChecksRuntime> = {
   migrations,
   env: checksEnv,
   buildSchema: () =>
-    buildFederatedSchema({ resolvers: [CheckResolver, LocationChecksResolver, OrderChecksResolver] }, checkReference),
+    buildFederatedSchema(
+      { resolvers: [CheckResolver, CheckItemResolver, LocationChecksResolver, OrderChecksResolver] },
+      checkReference,
+    ),
   async createRuntime({ config }) {
     const settings = settingsOf(checksEnv, config);
     return { orders: new EntityClient(settings.ORDERS_URL, config.INTERNAL_JWT_SECRET) };

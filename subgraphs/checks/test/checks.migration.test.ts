@@ -2,7 +2,7 @@ import { createOrm, migrate } from '@pos/kit';
 import { type TestSubgraph, createTestDatabase, startTestSubgraph } from '@pos/kit/src/testing';
 import { checks } from '../src/app';
 import { migrations } from '../src/migrations';
-import { demo } from './support';
+import { MONEY, demo, inMinorUnits } from './support';
 
 describe('checks migrations', () => {
   let subgraph: TestSubgraph | undefined;
@@ -31,8 +31,9 @@ describe('checks migrations', () => {
     subgraph = await startTestSubgraph(checks, demo, undefined, { DATABASE_URL: databaseUrl, SEED_DEMO: 'false' });
     const { body } = await subgraph.call(
       `{ _entities(representations: [{ __typename: "Location", id: "1" }]) { ... on Location { checks { nodes {
-         posRef subtotal taxes otherTaxes taxList { name amount } total currency
-         version openedAt updatedAt closedAt supplementalFee { amount } gratuity cashTotal items { quantity price } } } } } }`,
+         posRef subtotal ${MONEY} taxes ${MONEY} otherTaxes ${MONEY} taxList { name amount ${MONEY} }
+         total ${MONEY} currency version openedAt updatedAt closedAt supplementalFee { amount ${MONEY} }
+         gratuity ${MONEY} cashTotal ${MONEY} items { quantity price ${MONEY} } } } } } }`,
     );
     expect(body.errors).toBeUndefined();
     const common = {
@@ -46,7 +47,7 @@ describe('checks migrations', () => {
       gratuity: 0,
       cashTotal: null,
     };
-    expect(body.data!._entities[0].checks.nodes).toEqual([
+    expect(inMinorUnits(body.data!._entities[0].checks.nodes)).toEqual([
       {
         ...common,
         posRef: 'OLD-1',

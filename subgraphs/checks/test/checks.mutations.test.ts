@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MAX_AMOUNT_CENTS, SCOPES } from '@pos/kit';
 import { partnerPrincipal } from '@pos/kit/src/testing';
 import { CheckTaxKind, checkTotals } from '../src/modules/check/check.totals';
-import { type ChecksHarness, demo, errorOf, other, posUser, startChecks } from './support';
+import { type ChecksHarness, MONEY, demo, errorOf, inMinorUnits, other, posUser, startChecks } from './support';
 
 describe('checks subgraph mutations', () => {
   let h: ChecksHarness;
@@ -12,7 +12,7 @@ describe('checks subgraph mutations', () => {
   });
   afterAll(() => h?.close());
 
-  const ITEM = { posRef: 'ITEM-BURGER', name: 'Cheeseburger', quantity: 1, price: 1450 };
+  const ITEM = { posRef: 'ITEM-BURGER', name: 'Cheeseburger', quantity: 1, priceMinor: 1450 };
 
   describe('openCheck', () => {
     it('opens an empty OPEN check with the defaults', async () => {
@@ -51,6 +51,48 @@ describe('checks subgraph mutations', () => {
       expect(check).toMatchObject({ currency: 'EUR', dualPricingRateBps: 400, cashTotal: 0 });
     });
 
+    it('shows every amount as Money in the check’s currency, JPY in whole yen', async () => {
+      const { id } = await h.openCheck({ currency: 'JPY', dualPricingRateBps: 400 });
+      await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, priceMinor: 1_040 } });
+      await h.mutate('applyCheckTax', { checkId: id, tax: { name: 'Consumption', kind: 'STANDARD', rateBps: 1_000 } });
+      await h.mutate('setSupplementalFee', { checkId: id, fee: { name: 'Service', amountMinor: 100 } });
+      const { body } = await h.call(
+        `query($id: ID!) { check(id: $id) { currency subtotal { amountMinor currency } taxes { amountMinor currency }
+          taxList { name amount { amountMinor currency } } supplementalFee { amount { amountMinor currency } }
+          gratuity { amountMinor currency } total { amountMinor currency } cashTotal { amountMinor currency }
+          items { price { amountMinor currency } } } }`,
+        { id },
+      );
+      const yen = (amountMinor: number) => ({ amountMinor, currency: 'JPY' });
+      expect(body.data!.check).toEqual({
+        currency: 'JPY',
+        subtotal: yen(1_040),
+        taxes: yen(104),
+        taxList: [{ name: 'Consumption', amount: yen(104) }],
+        supplementalFee: { amount: yen(100) },
+        gratuity: yen(0),
+        total: yen(1_244),
+        // Cash subtotal 1040 / 1.04 = 1000: 1000 + 100 + 100.
+        cashTotal: yen(1_200),
+        items: [{ price: yen(1_040) }],
+      });
+    });
+
+    it('refuses a currency that is not ISO 4217 before it reaches the service', async () => {
+      const { body } = await h.mutate('openCheck', {
+        input: {
+          locationId: '1',
+          posRef: 'X',
+          orderNumber: '1',
+          ownedByEmployeeRef: 'E',
+          ownedByEmployee: 'A',
+          currency: 'XYZ',
+        },
+      });
+      expect(body.data).toBeUndefined();
+      expect(body.errors?.[0]?.message).toContain('XYZ');
+    });
+
     it('refuses invalid input with a detail per field', async () => {
       const { body } = await h.mutate('openCheck', {
         input: {
@@ -61,7 +103,6 @@ describe('checks subgraph mutations', () => {
           guestCount: 1001,
           ownedByEmployeeRef: '',
           ownedByEmployee: 'Alex',
-          currency: 'XYZ',
           dualPricingRateBps: 10_001,
           orderId: 'not-a-uuid',
         },
@@ -73,7 +114,6 @@ describe('checks subgraph mutations', () => {
         'input.tableName: must not contain control characters',
         'input.guestCount: must be an integer from 0 to 1000',
         'input.ownedByEmployeeRef: must not be blank',
-        'input.currency: must be an ISO 4217 currency code such as USD',
         'input.dualPricingRateBps: must be an integer from 0 to 10000',
         'input.orderId: must be a UUID',
       ]);
@@ -223,7 +263,7 @@ describe('checks subgraph mutations', () => {
 
       const { check: two } = await h.mutate('addCheckItem', {
         checkId: opened.id,
-        item: { posRef: 'ITEM-SODA', name: 'Soda', quantity: 0.125, price: 0 },
+        item: { posRef: 'ITEM-SODA', name: 'Soda', quantity: 0.125, priceMinor: 0 },
       });
       expect(two).toMatchObject({ version: 3, subtotal: 1450 });
       expect(two!.items.map((i: { name: string; quantity: number }) => [i.name, i.quantity])).toEqual([
@@ -243,8 +283,8 @@ describe('checks subgraph mutations', () => {
     it('refuses invalid items with a detail per field', async () => {
       const { id } = await h.openCheck();
       const cases: Array<[Record<string, unknown>, string[]]> = [
-        [{ price: -1 }, ['item.price: must be at least 0']],
-        [{ price: MAX_AMOUNT_CENTS + 1 }, [`item.price: must be at most ${MAX_AMOUNT_CENTS}`]],
+        [{ priceMinor: -1 }, ['item.priceMinor: must be at least 0']],
+        [{ priceMinor: MAX_AMOUNT_CENTS + 1 }, [`item.priceMinor: must be at most ${MAX_AMOUNT_CENTS}`]],
         [{ quantity: 0 }, ['item.quantity: must be a number greater than 0']],
         [{ quantity: -2 }, ['item.quantity: must be a number greater than 0']],
         [{ quantity: 100_000.001 }, ['item.quantity: must be at most 100000']],
@@ -293,13 +333,13 @@ describe('checks subgraph mutations', () => {
 
     it('refuses a change that would take the total beyond the maximum amount, and writes nothing', async () => {
       const { id } = await h.openCheck();
-      const full = await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, price: MAX_AMOUNT_CENTS } });
+      const full = await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, priceMinor: MAX_AMOUNT_CENTS } });
       expect(full.check).toMatchObject({ total: MAX_AMOUNT_CENTS, version: 2 });
       for (const [name, args] of [
-        ['addCheckItem', { checkId: id, item: { ...ITEM, price: 1 } }],
-        ['applyCheckTax', { checkId: id, tax: { name: 'Tax', kind: 'STANDARD', amountCents: 1 } }],
-        ['setSupplementalFee', { checkId: id, fee: { name: 'Fee', amountCents: 1 } }],
-        ['setGratuity', { checkId: id, gratuity: { amountCents: 1 } }],
+        ['addCheckItem', { checkId: id, item: { ...ITEM, priceMinor: 1 } }],
+        ['applyCheckTax', { checkId: id, tax: { name: 'Tax', kind: 'STANDARD', amountMinor: 1 } }],
+        ['setSupplementalFee', { checkId: id, fee: { name: 'Fee', amountMinor: 1 } }],
+        ['setGratuity', { checkId: id, gratuity: { amountMinor: 1 } }],
       ] as const) {
         const { body } = await h.mutate(name, args);
         expect([name, errorOf(body)]).toEqual([
@@ -323,7 +363,7 @@ describe('checks subgraph mutations', () => {
       const { id, version } = await h.openCheck();
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, n) =>
-          h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, posRef: `P-${n}`, price: 100 + n } }),
+          h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, posRef: `P-${n}`, priceMinor: 100 + n } }),
         ),
       );
       for (const { body } of results) expect(body.errors).toBeUndefined();
@@ -344,9 +384,9 @@ describe('checks subgraph mutations', () => {
   describe('taxes, fee and gratuity', () => {
     it('applies taxes, replacing one of the same name where it stands, and removes them', async () => {
       const { id } = await h.openCheck();
-      await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, price: 10_000 } });
+      await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, priceMinor: 10_000 } });
       await h.mutate('applyCheckTax', { checkId: id, tax: { name: 'State', kind: 'STANDARD', rateBps: 600 } });
-      await h.mutate('applyCheckTax', { checkId: id, tax: { name: 'Liquor', kind: 'OTHER', amountCents: 250 } });
+      await h.mutate('applyCheckTax', { checkId: id, tax: { name: 'Liquor', kind: 'OTHER', amountMinor: 250 } });
       const { check } = await h.mutate('applyCheckTax', {
         checkId: id,
         tax: { name: 'State', kind: 'STANDARD', rateBps: 650 },
@@ -369,9 +409,9 @@ describe('checks subgraph mutations', () => {
 
     it('refuses invalid taxes, fees and gratuities', async () => {
       const { id } = await h.openCheck();
-      const exactlyOne = (name: string) => [`${name}.rateBps, ${name}.amountCents: give exactly one of them`];
+      const exactlyOne = (name: string) => [`${name}.rateBps, ${name}.amountMinor: give exactly one of them`];
       const cases: Array<[string, Record<string, unknown>, string[]]> = [
-        ['applyCheckTax', { tax: { name: 'T', kind: 'STANDARD', rateBps: 100, amountCents: 5 } }, exactlyOne('tax')],
+        ['applyCheckTax', { tax: { name: 'T', kind: 'STANDARD', rateBps: 100, amountMinor: 5 } }, exactlyOne('tax')],
         ['applyCheckTax', { tax: { name: 'T', kind: 'STANDARD' } }, exactlyOne('tax')],
         [
           'applyCheckTax',
@@ -385,17 +425,17 @@ describe('checks subgraph mutations', () => {
         ],
         [
           'applyCheckTax',
-          { tax: { name: 'T', kind: 'HIDDEN', amountCents: -1 } },
-          ['tax.amountCents: must be at least 0'],
+          { tax: { name: 'T', kind: 'HIDDEN', amountMinor: -1 } },
+          ['tax.amountMinor: must be at least 0'],
         ],
-        ['applyCheckTax', { tax: { name: '', kind: 'HIDDEN', amountCents: 1 } }, ['tax.name: must not be blank']],
+        ['applyCheckTax', { tax: { name: '', kind: 'HIDDEN', amountMinor: 1 } }, ['tax.name: must not be blank']],
         ['setSupplementalFee', { fee: { name: 'F'.repeat(65), rateBps: 1 } }, ['fee.name: at most 64 characters']],
         ['setSupplementalFee', { fee: { name: 'Fee' } }, exactlyOne('fee')],
-        ['setGratuity', { gratuity: { rateBps: 1, amountCents: 1 } }, exactlyOne('gratuity')],
+        ['setGratuity', { gratuity: { rateBps: 1, amountMinor: 1 } }, exactlyOne('gratuity')],
         [
           'setGratuity',
-          { gratuity: { amountCents: MAX_AMOUNT_CENTS + 1 } },
-          [`gratuity.amountCents: must be at most ${MAX_AMOUNT_CENTS}`],
+          { gratuity: { amountMinor: MAX_AMOUNT_CENTS + 1 } },
+          [`gratuity.amountMinor: must be at most ${MAX_AMOUNT_CENTS}`],
         ],
       ];
       for (const [name, args, details] of cases) {
@@ -408,12 +448,12 @@ describe('checks subgraph mutations', () => {
 
     it('sets and removes the supplemental fee and the gratuity', async () => {
       const { id } = await h.openCheck();
-      await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, price: 2_000 } });
+      await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, priceMinor: 2_000 } });
       const fee = await h.mutate('setSupplementalFee', { checkId: id, fee: { name: 'Service', rateBps: 300 } });
       expect(fee.check).toMatchObject({ supplementalFee: { name: 'Service', amount: 60 }, total: 2_060 });
       const replaced = await h.mutate('setSupplementalFee', {
         checkId: id,
-        fee: { name: 'Delivery', amountCents: 499 },
+        fee: { name: 'Delivery', amountMinor: 499 },
       });
       expect(replaced.check).toMatchObject({ supplementalFee: { name: 'Delivery', amount: 499 }, total: 2_499 });
       const tip = await h.mutate('setGratuity', { checkId: id, gratuity: { rateBps: 1800 } });
@@ -427,7 +467,7 @@ describe('checks subgraph mutations', () => {
     it('answers the same figures as checkTotals for a check built through the mutations', async () => {
       const { id } = await h.openCheck({ dualPricingRateBps: 400 });
       const prices = [1_040, 333, 1_999, 5];
-      for (const price of prices) await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, price } });
+      for (const price of prices) await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, priceMinor: price } });
       const taxes = [
         { name: 'Sales tax', kind: CheckTaxKind.STANDARD, rateBps: 825, amountCents: null },
         { name: 'City', kind: CheckTaxKind.STANDARD, rateBps: null, amountCents: 15 },
@@ -435,7 +475,9 @@ describe('checks subgraph mutations', () => {
         { name: 'VAT', kind: CheckTaxKind.HIDDEN, rateBps: 1_900, amountCents: null },
         { name: 'Eco', kind: CheckTaxKind.HIDDEN, rateBps: null, amountCents: 3 },
       ];
-      for (const tax of taxes) await h.mutate('applyCheckTax', { checkId: id, tax });
+      for (const { amountCents, ...tax } of taxes) {
+        await h.mutate('applyCheckTax', { checkId: id, tax: { ...tax, amountMinor: amountCents } });
+      }
       await h.mutate('setSupplementalFee', { checkId: id, fee: { name: 'Service', rateBps: 350 } });
       const { check, body } = await h.mutate('setGratuity', { checkId: id, gratuity: { rateBps: 1_500 } });
       expect(body.errors).toBeUndefined();
@@ -465,10 +507,12 @@ describe('checks subgraph mutations', () => {
       expect(check!.cashTotal).toBe(3_247 + 268 + 15 + 81 + 114 + 487);
 
       // Read back through a query, the figures are the same.
-      const read = await h.call(`query($id: ID!) { check(id: $id) { total cashTotal taxList { name amount } } }`, {
-        id,
-      });
-      expect(read.body.data!.check).toEqual({
+      const read = await h.call(
+        `query($id: ID!) { check(id: $id) { currency total ${MONEY} cashTotal ${MONEY} taxList { name amount ${MONEY} } } }`,
+        { id },
+      );
+      expect(inMinorUnits(read.body.data!.check)).toEqual({
+        currency: 'USD',
         total: expected.total,
         cashTotal: expected.cashTotal,
         taxList: expected.taxList,
@@ -499,9 +543,9 @@ describe('checks subgraph mutations', () => {
         ['removeCheckItem', { checkId: id, itemId: check!.items[0].id }],
         ['applyCheckTax', { checkId: id, tax: { name: 'T', kind: 'STANDARD', rateBps: 1 } }],
         ['removeCheckTax', { checkId: id, name: 'T' }],
-        ['setSupplementalFee', { checkId: id, fee: { name: 'F', amountCents: 1 } }],
+        ['setSupplementalFee', { checkId: id, fee: { name: 'F', amountMinor: 1 } }],
         ['setSupplementalFee', { checkId: id, fee: null }],
-        ['setGratuity', { checkId: id, gratuity: { amountCents: 1 } }],
+        ['setGratuity', { checkId: id, gratuity: { amountMinor: 1 } }],
         ['closeCheck', { checkId: id }],
       ] as const) {
         const { body } = await h.mutate(name, args);

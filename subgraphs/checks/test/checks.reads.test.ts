@@ -1,7 +1,7 @@
 import { EntityClient } from '@pos/kit';
 import { TEST_INTERNAL_SECRET } from '@pos/kit/src/testing';
 import { CheckService } from '../src/modules/check/check.service';
-import { type ChecksHarness, demo, other, posUser, startChecks } from './support';
+import { type ChecksHarness, MONEY, demo, inMinorUnits, other, posUser, startChecks } from './support';
 
 const LOCATION_CHECKS = `query($representations: [_Any!]!) {
   _entities(representations: $representations) {
@@ -13,7 +13,7 @@ const LOCATION_CHECKS = `query($representations: [_Any!]!) {
       byNumber: checks(filter: { orderNumber: "2103" }) { nodes { posRef orderNumber } }
       closedByNumber: checks(filter: { status: [OPEN, CLOSED], orderNumber: "2102" }) { nodes { posRef } }
       noStatus: checks(filter: { status: [] }) { nodes { posRef } }
-      check(posRef: "2-103") { posRef total location { id } }
+      check(posRef: "2-103") { posRef total ${MONEY} location { id } }
       missing: check(posRef: "2-999") { posRef }
     }
   }
@@ -45,13 +45,15 @@ describe('checks subgraph reads', () => {
     it('answers the representation the payments subgraph sends through its EntityClient', async () => {
       const client = new EntityClient(h.checks.started.url, TEST_INTERNAL_SECRET);
       const read = (as = demo, posRef = '1-101', locationId = '1') =>
-        client.fetch(
-          as,
-          'req-1',
-          'Check',
-          { location: { id: locationId }, posRef },
-          'id status isLocked total currency location { id }',
-        );
+        client
+          .fetch(
+            as,
+            'req-1',
+            'Check',
+            { location: { id: locationId }, posRef },
+            `id status isLocked total ${MONEY} currency location { id }`,
+          )
+          .then(inMinorUnits);
       expect(await read()).toEqual({
         id: ids['1-101'],
         status: 'OPEN',
@@ -128,7 +130,7 @@ describe('checks subgraph reads', () => {
       expect(two.byNumber).toEqual([{ posRef: '2-103', orderNumber: '2103' }]);
       expect(two.closedByNumber).toEqual([{ posRef: '2-102' }]);
       expect(two.noStatus).toEqual([]);
-      expect(two.check).toEqual({ posRef: '2-103', total: 2371, location: { id: '2' } });
+      expect(inMinorUnits(two.check)).toEqual({ posRef: '2-103', total: 2371, location: { id: '2' } });
       expect(two.missing).toBeNull();
       expect(one.open.map((c: { posRef: string }) => c.posRef)).toEqual(['1-101', '1-102', '1-103', '1-104']);
       expect(one.check).toBeNull();

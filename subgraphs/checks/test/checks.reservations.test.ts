@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SCOPES } from '@pos/kit';
 import { partnerPrincipal } from '@pos/kit/src/testing';
-import { type ChecksHarness, demo, errorOf, other, posUser, startChecks } from './support';
+import { type ChecksHarness, MONEY, demo, errorOf, inMinorUnits, other, posUser, startChecks } from './support';
 
 /**
  * What the payments subgraph reserves on a check before it records a payment, and how that bounds the POS's edits.
@@ -10,7 +10,7 @@ import { type ChecksHarness, demo, errorOf, other, posUser, startChecks } from '
  */
 const RESERVE = `mutation($locationId: ID!, $posRef: String!, $paymentId: ID!, $amountCents: Int!) {
   reserveCheckAmount(locationId: $locationId, posRef: $posRef, paymentId: $paymentId, amountCents: $amountCents) {
-    id total currency status location { id } order { id }
+    id total ${MONEY} currency status location { id } order { id }
   }
 }`;
 const RELEASE = `mutation($paymentId: ID!, $heldCents: Int!) {
@@ -32,8 +32,9 @@ describe('checks subgraph: reservations of payments', () => {
     const opened = await h.openCheck();
     let check = opened;
     for (const [n, price] of prices.entries()) {
-      check = (await h.mutate('addCheckItem', { checkId: opened.id, item: { ...ITEM, posRef: `I-${n}`, price } }))
-        .check!;
+      check = (
+        await h.mutate('addCheckItem', { checkId: opened.id, item: { ...ITEM, posRef: `I-${n}`, priceMinor: price } })
+      ).check!;
     }
     return check;
   };
@@ -58,7 +59,7 @@ describe('checks subgraph: reservations of payments', () => {
       const paymentId = randomUUID();
       const first = await reserve(check, 700, paymentId);
       expect(first.body.errors).toBeUndefined();
-      expect(first.body.data!.reserveCheckAmount).toEqual({
+      expect(inMinorUnits(first.body.data!.reserveCheckAmount)).toEqual({
         id: check.id,
         total: 1000,
         currency: 'USD',
@@ -147,7 +148,7 @@ describe('checks subgraph: reservations of payments', () => {
     const paidInFull = async () => {
       const check = await checkWith(4000, 1000);
       await h.mutate('applyCheckTax', { checkId: check.id, tax: { name: 'Sales', kind: 'STANDARD', rateBps: 800 } });
-      await h.mutate('setSupplementalFee', { checkId: check.id, fee: { name: 'Service', amountCents: 320 } });
+      await h.mutate('setSupplementalFee', { checkId: check.id, fee: { name: 'Service', amountMinor: 320 } });
       const { check: full } = await h.mutate('setGratuity', { checkId: check.id, gratuity: { rateBps: 1000 } });
       expect(full!.total).toBe(5000 + 400 + 320 + 500);
       await reserve(full!, full!.total);
@@ -163,9 +164,9 @@ describe('checks subgraph: reservations of payments', () => {
         ['applyCheckTax', { checkId: check.id, tax: { name: 'Sales', kind: 'STANDARD', rateBps: 700 } }],
         ['applyCheckTax', { checkId: check.id, tax: { name: 'Sales', kind: 'HIDDEN', rateBps: 800 } }],
         ['setSupplementalFee', { checkId: check.id, fee: null }],
-        ['setSupplementalFee', { checkId: check.id, fee: { name: 'Service', amountCents: 319 } }],
+        ['setSupplementalFee', { checkId: check.id, fee: { name: 'Service', amountMinor: 319 } }],
         ['setGratuity', { checkId: check.id, gratuity: null }],
-        ['setGratuity', { checkId: check.id, gratuity: { amountCents: 1 } }],
+        ['setGratuity', { checkId: check.id, gratuity: { amountMinor: 1 } }],
       ] as const) {
         const { body } = await h.mutate(name, args);
         expect([name, errorOf(body)]).toEqual([
@@ -187,17 +188,17 @@ describe('checks subgraph: reservations of payments', () => {
     it('allows adding to a paid check, and lowering it down to exactly what is paid', async () => {
       const check = await checkWith(4000, 1000);
       await reserve(check, 4500);
-      const added = await h.mutate('addCheckItem', { checkId: check.id, item: { ...ITEM, price: 250 } });
+      const added = await h.mutate('addCheckItem', { checkId: check.id, item: { ...ITEM, priceMinor: 250 } });
       expect(added.check!.total).toBe(5250);
       // 5250 → 4250 would be below 4500; the fee keeps it at 4500 exactly.
-      await h.mutate('setSupplementalFee', { checkId: check.id, fee: { name: 'Service', amountCents: 250 } });
+      await h.mutate('setSupplementalFee', { checkId: check.id, fee: { name: 'Service', amountMinor: 250 } });
       const removed = await h.mutate('removeCheckItem', { checkId: check.id, itemId: check.items[1].id });
       expect(removed.body.errors).toBeUndefined();
       expect(removed.check!.total).toBe(4500);
       const below = await h.mutate('setSupplementalFee', { checkId: check.id, fee: null });
       expect(errorOf(below.body).reason).toBe('check_total_below_paid');
       // Raising the gratuity of a check held at its limit is fine: the total goes up.
-      expect((await h.mutate('setGratuity', { checkId: check.id, gratuity: { amountCents: 1 } })).check!.total).toBe(
+      expect((await h.mutate('setGratuity', { checkId: check.id, gratuity: { amountMinor: 1 } })).check!.total).toBe(
         4501,
       );
     });

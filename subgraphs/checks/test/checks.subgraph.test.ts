@@ -2,14 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { INTERNAL_CONTEXT_HEADER, type StartedSubgraph, signInternalContext } from '@pos/kit';
 import { postGraphQL, type TestSubgraph, startTestSubgraph, partnerPrincipal } from '@pos/kit/src/testing';
 import { checks } from '../src/app';
+import { MONEY, inMinorUnits } from './support';
 import { CheckService } from '../src/modules/check/check.service';
 
 const demo = partnerPrincipal('demo', ['tilt/pos:read', 'tilt/mobile:payments']);
 
 const ENTITIES = `query($representations: [_Any!]!) {
   _entities(representations: $representations) {
-    ... on Check { id posRef subtotal taxes total isLocked location { id } order { id } items { name price } }
-    ... on Location { id openChecks: checks { nodes { posRef total } } }
+    ... on Check {
+      id posRef subtotal ${MONEY} taxes ${MONEY} total ${MONEY} isLocked location { id } order { id }
+      items { name price ${MONEY} }
+    }
+    ... on Location { id openChecks: checks { nodes { posRef total ${MONEY} } } }
     ... on Order { id checks { posRef } }
   }
 }`;
@@ -43,7 +47,7 @@ describe('checks subgraph', () => {
     });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    expect(body.data!._entities).toEqual([
+    expect(inMinorUnits(body.data!._entities)).toEqual([
       {
         id: checkIds['1-101'],
         posRef: '1-101',
@@ -69,7 +73,7 @@ describe('checks subgraph', () => {
       ],
     });
     expect(body.errors).toBeUndefined();
-    expect(body.data!._entities).toEqual([
+    expect(inMinorUnits(body.data!._entities)).toEqual([
       {
         id: '1',
         openChecks: {

@@ -17,10 +17,31 @@ export const other = partnerPrincipal('other', demo.scopes);
 /** A POS user of the demo partner whose roles cover location 1 only. */
 export const posUser = (locationIds: number[] = [1]): Principal => posUserPrincipal(demo.scopes, locationIds);
 
+export const MONEY = '{ amountMinor currency }';
+const M = MONEY;
 export const CHECK = `id posRef orderNumber tableName guestCount status openedAt closedAt ownedByEmployeeRef
-  ownedByEmployee currency subtotal taxes otherTaxes taxList { name amount } hiddenTaxList { name amount }
-  supplementalFee { name amount } gratuity total cashTotal dualPricingRateBps isLocked version updatedAt
-  location { id } order { id } items { id posRef name quantity modifiersAsText price }`;
+  ownedByEmployee currency subtotal ${M} taxes ${M} otherTaxes ${M} taxList { name amount ${M} }
+  hiddenTaxList { name amount ${M} } supplementalFee { name amount ${M} } gratuity ${M} total ${M} cashTotal ${M}
+  dualPricingRateBps isLocked version updatedAt location { id } order { id }
+  items { id posRef name quantity modifiersAsText price ${M} }`;
+
+/**
+ * A check of the graph with each Money value as its minor units, so the tests compare figures; fails on an amount
+ * in another currency than the check's, which no check may have.
+ */
+export function inMinorUnits(check: any, currency: string = check?.currency ?? 'USD'): any {
+  const flatten = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(flatten);
+    if (value === null || typeof value !== 'object') return value;
+    if ('amountMinor' in value) {
+      const amount = value as { amountMinor: number; currency: string };
+      if (amount.currency !== currency) throw new Error(`${amount.currency} amount on a ${currency} check`);
+      return amount.amountMinor;
+    }
+    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, flatten(entry)]));
+  };
+  return flatten(check);
+}
 
 /** The first error of a GraphQL answer as clients branch on it. */
 export const errorOf = (body: GraphQLBody) => {
@@ -79,7 +100,8 @@ export async function startChecks(): Promise<ChecksHarness> {
     const passed = names.map((n) => `${n}: $${n}`).join(', ');
     const query = `mutation${names.length ? `(${variables})` : ''} { result: ${name}(${passed}) { ${CHECK} } }`;
     const { body } = await call(query, args, as);
-    return { body, check: body.data?.result ?? null };
+    const check = body.data?.result ?? null;
+    return { body, check: check && inMinorUnits(check) };
   };
   let counter = 0;
   return {

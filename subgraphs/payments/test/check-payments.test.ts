@@ -15,9 +15,25 @@ const PAY_CHECK = `mutation($input: PayCheckInput!, $key: String) {
       check { id } card { type last4Digits expirationDate holderName } }
   }
 }`;
+const M = '{ amountMinor currency }';
 const CHECK_MONEY = `query($r: [_Any!]!) {
-  _entities(representations: $r) { ... on Check { id paymentAmountPaid paymentAmountDue dualPricing { cashTotal cashAmountDue } payments { id } } }
+  _entities(representations: $r) {
+    ... on Check {
+      id amountPaid ${M} amountDue ${M} paymentAmountPaid paymentAmountDue
+      dualPricing { cashTotal ${M} cashAmountDue ${M} } payments { id }
+    }
+  }
 }`;
+const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+/** Money in USD as its minor units, so the tests compare figures. */
+const inCents = (value: unknown): unknown => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  if ('amountMinor' in value) {
+    expect(value).toEqual(usd((value as { amountMinor: number }).amountMinor));
+    return (value as { amountMinor: number }).amountMinor;
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, inCents(entry)]));
+};
 
 /** A card the seed's way, valid for years. */
 const CARD = {
@@ -66,11 +82,14 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
   const money = async (posRef: string, total: number, cashTotal: number | null = null, as = mobile) => {
     const { body } = await h.call(
       CHECK_MONEY,
-      { r: [{ __typename: 'Check', id: checkIds[posRef], total, cashTotal }] },
+      { r: [{ __typename: 'Check', id: checkIds[posRef], total: usd(total), cashTotal: cashTotal && usd(cashTotal) }] },
       as,
     );
     expect(body.errors).toBeUndefined();
-    return body.data!._entities[0];
+    const { paymentAmountPaid, paymentAmountDue, ...check } = body.data!._entities[0];
+    // The deprecated integers stay what the Money fields say, for one release.
+    expect([paymentAmountPaid, paymentAmountDue]).toEqual([check.amountPaid.amountMinor, check.amountDue.amountMinor]);
+    return inCents(check) as Record<string, unknown>;
   };
   /** Opens a check of one item at location 1 through the checks subgraph; returns its posRef and id. */
   const openCheck = async (price: number) => {
@@ -91,11 +110,11 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     expect(opened.body.errors).toBeUndefined();
     const id = opened.body.data!.openCheck.id as string;
     const added = await h.checks.call(
-      `mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { total } }`,
-      { id, item: { posRef: 'ITEM-1', name: 'Tasting menu', quantity: 1, price } },
+      `mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { total { amountMinor } } }`,
+      { id, item: { posRef: 'ITEM-1', name: 'Tasting menu', quantity: 1, priceMinor: price } },
       mobile,
     );
-    expect(added.body.data?.addCheckItem.total).toBe(price);
+    expect(added.body.data?.addCheckItem.total.amountMinor).toBe(price);
     checkIds[posRef] = id;
     return { posRef, id };
   };
@@ -132,7 +151,7 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     expect(await h.eventsOf(result.payment.id)).toEqual(['payment.approved']);
     // The tip is not part of what the check owes: 2000 of 5000 paid.
     expect(await money(posRef, 5000)).toEqual(
-      expect.objectContaining({ paymentAmountPaid: 2000, paymentAmountDue: 3000, dualPricing: null }),
+      expect.objectContaining({ amountPaid: 2000, amountDue: 3000, dualPricing: null }),
     );
   });
 
@@ -235,7 +254,7 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
       ...first.body.data!.payCheck,
       idempotentReplay: true,
     });
-    expect(await money(posRef, 1000)).toEqual(expect.objectContaining({ paymentAmountPaid: 600 }));
+    expect(await money(posRef, 1000)).toEqual(expect.objectContaining({ amountPaid: 600 }));
 
     // The same invoice with other details, or on another check, is someone else's transaction.
     const changed = await payCheck({ posRef, amountCents: 400, transaction });
@@ -275,7 +294,7 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     expect(errorOf(theirs.body).code).toBe('NOT_FOUND');
     expect(theirs.body.errors![0].message).toBe('Check not found');
     expect(await money(posRef, 1000, null, otherMobile)).toEqual(
-      expect.objectContaining({ paymentAmountPaid: 0, paymentAmountDue: 1000, payments: [] }),
+      expect.objectContaining({ amountPaid: 0, amountDue: 1000, payments: [] }),
     );
     // A POS user of location 2 only does not see location 1's checks either.
     const user = { ...posUser([2]), scopes: mobile.scopes };
@@ -288,18 +307,18 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
   it('reports 0 due on a fully paid check, and the cash figures under dual pricing', async () => {
     const { posRef } = await openCheck(1040);
     expect(await money(posRef, 1040, 1000)).toEqual(
-      expect.objectContaining({ paymentAmountDue: 1040, dualPricing: { cashTotal: 1000, cashAmountDue: 1000 } }),
+      expect.objectContaining({ amountDue: 1040, dualPricing: { cashTotal: 1000, cashAmountDue: 1000 } }),
     );
     await payCheck({ posRef, amountCents: 520 });
     expect(await money(posRef, 1040, 1000)).toEqual(
-      expect.objectContaining({ paymentAmountDue: 520, dualPricing: { cashTotal: 1000, cashAmountDue: 500 } }),
+      expect.objectContaining({ amountDue: 520, dualPricing: { cashTotal: 1000, cashAmountDue: 500 } }),
     );
     const last = await payCheck({ posRef, amountCents: 520 });
     expect(last.body.data!.payCheck.remainingAmountCents).toBe(0);
     expect(await money(posRef, 1040, 1000)).toEqual(
       expect.objectContaining({
-        paymentAmountPaid: 1040,
-        paymentAmountDue: 0,
+        amountPaid: 1040,
+        amountDue: 0,
         dualPricing: { cashTotal: 1000, cashAmountDue: 0 },
       }),
     );
@@ -342,8 +361,6 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     const ok = answers.filter((a) => !a.body.errors);
     expect(ok).toHaveLength(10);
     expect(answers.filter((a) => errorOf(a.body).reason === 'amount_exceeds_due')).toHaveLength(15);
-    expect(await money(posRef, 1000)).toEqual(
-      expect.objectContaining({ paymentAmountPaid: 1000, paymentAmountDue: 0 }),
-    );
+    expect(await money(posRef, 1000)).toEqual(expect.objectContaining({ amountPaid: 1000, amountDue: 0 }));
   });
 });

@@ -12,7 +12,9 @@ const PAY_CHECK = `mutation($input: PayCheckInput!) {
   payCheck(input: $input) { remainingAmountCents payment { id status order { id } check { id } } }
 }`;
 const CARD = { type: 'VS', last4Digits: '4242', expirationDate: '1240', token: 'tok_card' };
-const REMOVE_ITEM = `mutation($checkId: ID!, $itemId: ID!) { removeCheckItem(checkId: $checkId, itemId: $itemId) { total } }`;
+const REMOVE_ITEM = `mutation($checkId: ID!, $itemId: ID!) {
+  removeCheckItem(checkId: $checkId, itemId: $itemId) { total { amountMinor } }
+}`;
 const OUTCOME = `mutation($id: ID!) {
   sandboxProcessorOutcome(input: { paymentId: $id, outcome: AUTHORIZATION_EXPIRED }) { payment { status } }
 }`;
@@ -61,7 +63,7 @@ describe('payments on checks: reservations and the one bill', () => {
     for (const [n, price] of prices.entries()) {
       const added = await h.checks.call(
         `mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { items { id } } }`,
-        { id, item: { posRef: `I-${n}`, name: 'Dish', quantity: 1, price } },
+        { id, item: { posRef: `I-${n}`, name: 'Dish', quantity: 1, priceMinor: price } },
         mobile,
       );
       items.push(added.body.data!.addCheckItem.items[n].id);
@@ -149,7 +151,7 @@ describe('payments on checks: reservations and the one bill', () => {
     const outcome = await h.call(OUTCOME, { id: paymentId }, demo);
     expect(outcome.body.data!.sandboxProcessorOutcome.payment.status).toBe('EXPIRED');
     expect(await reservationsOf(id)).toEqual([]);
-    expect((await removeItem(id, items[1])).body.data!.removeCheckItem.total).toBe(4000);
+    expect((await removeItem(id, items[1])).body.data!.removeCheckItem.total.amountMinor).toBe(4000);
   });
 
   it('releases, in the sweep, the reservation of a payment whose process died before recording it', async () => {
@@ -171,7 +173,7 @@ describe('payments on checks: reservations and the one bill', () => {
     expect(await sync()).toEqual({ abandoned: 1, synced: 1 });
     expect(await reservationsOf(id)).toEqual([]);
     expect(await h.sql('select 1 from payments.check_hold')).toEqual([]);
-    expect((await removeItem(id, items[1])).body.data!.removeCheckItem.total).toBe(4000);
+    expect((await removeItem(id, items[1])).body.data!.removeCheckItem.total.amountMinor).toBe(4000);
     expect((await payCheck(posRef, 4000)).body.data!.payCheck.remainingAmountCents).toBe(0);
     expect(await money(id)).toEqual({ total: 4000, paid: 4000 });
   });

@@ -2,6 +2,7 @@ import { SCOPES } from '@pos/kit';
 import { z } from 'zod';
 import { type LinkContext, defineRoute } from '../route';
 import { IDEMPOTENCY, cents, noQuery, nullableText, timestamp, uuidId } from '../common';
+import { type GqlMoney, MONEY, minorUnits } from '../money';
 
 const lineItemIn = z
   .object({
@@ -110,8 +111,8 @@ export const orderSchema = z.object({
 });
 
 const ORDER_FIELDS = `fragment RestOrder on Order {
-  id number status currency total { amountMinor currency } externalReference externalSource externalId openedByM2mClientId openedByUserId
-  paymentStatus amountPaid { amountMinor } amountDue { amountMinor }
+  id number status currency total ${MONEY} externalReference externalSource externalId openedByM2mClientId openedByUserId
+  paymentStatus amountPaid ${MONEY} amountDue ${MONEY}
   returnUrl cancelUrl hostedCheckout { id status expiresAt }
   version createdAt updatedAt location { id }
   level3 { customerReference lineItems { productCode description quantity unitOfMeasure unitCostCents taxCents discountCents } }
@@ -131,10 +132,10 @@ interface GqlOrder {
   number: string;
   status: string;
   currency: string;
-  total: { amountMinor: number; currency: string };
+  total: GqlMoney;
   paymentStatus: string;
-  amountPaid: { amountMinor: number };
-  amountDue: { amountMinor: number };
+  amountPaid: GqlMoney;
+  amountDue: GqlMoney;
   externalReference: string | null;
   externalSource: string | null;
   externalId: string | null;
@@ -156,10 +157,10 @@ export const toRestOrder = (o: GqlOrder): z.infer<typeof orderSchema> => ({
   location_id: Number(o.location.id),
   status: o.status.toLowerCase() as z.infer<typeof orderSchema>['status'],
   currency: o.currency,
-  total_cents: o.total.amountMinor,
+  total_cents: minorUnits(o.total),
   payment_status: o.paymentStatus.toLowerCase() as z.infer<typeof orderSchema>['payment_status'],
-  amount_paid_cents: o.amountPaid.amountMinor,
-  amount_due_cents: o.amountDue.amountMinor,
+  amount_paid_cents: minorUnits(o.amountPaid),
+  amount_due_cents: minorUnits(o.amountDue),
   external_reference: o.externalReference,
   external_source: o.externalSource,
   external_id: o.externalId,

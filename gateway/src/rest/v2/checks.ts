@@ -1,6 +1,7 @@
 import { CARD_TYPES, CARD_TYPE_CODES, MAX_AMOUNT_CENTS, SCOPES } from '@pos/kit';
 import { z } from 'zod';
 import { IDEMPOTENCY, integerId, timestamp } from '../common';
+import { MONEY, moneyAsMinorUnits } from '../money';
 import { type PagedConnection, defineRoute } from '../route';
 
 /**
@@ -95,12 +96,14 @@ export const checkSchema = z.object({
 });
 
 // GraphQL answers in the order of the selection, so this fragment lists the seed's Check fields in the seed's order
-// and its result is the response body as it is.
+// and its result, its Money values as minor units, is the response body as it is. The seed's paymentAmountDue and
+// paymentAmountPaid are the graph's amountDue and amountPaid under their seed names (aliases).
 const CHECK_FIELDS = `fragment MobileCheck on Check {
-  posRef orderNumber tableName guestCount status openedAt ownedByEmployeeRef ownedByEmployee subtotal
-  dualPricing { cashTotal cashAmountDue } supplementalFee { name amount } taxes otherTaxes
-  taxList { name amount } hiddenTaxList { name amount } gratuity total paymentAmountDue paymentAmountPaid isLocked
-  items { posRef name quantity modifiersAsText price }
+  posRef orderNumber tableName guestCount status openedAt ownedByEmployeeRef ownedByEmployee subtotal ${MONEY}
+  dualPricing { cashTotal ${MONEY} cashAmountDue ${MONEY} } supplementalFee { name amount ${MONEY} }
+  taxes ${MONEY} otherTaxes ${MONEY} taxList { name amount ${MONEY} } hiddenTaxList { name amount ${MONEY} }
+  gratuity ${MONEY} total ${MONEY} paymentAmountDue: amountDue ${MONEY} paymentAmountPaid: amountPaid ${MONEY}
+  isLocked items { posRef name quantity modifiersAsText price ${MONEY} }
 }`;
 
 const locationPath = z.object({ locationId: integerId('locationId') });
@@ -142,7 +145,7 @@ A location of another partner is a 404.`,
     pages: (data) => (data.location as { checks: PagedConnection } | null)?.checks ?? null,
     respond: (data) => {
       const location = data.location as { checks: { nodes: z.infer<typeof checkSchema>[] } } | null;
-      return location ? { status: 200, body: { results: location.checks.nodes, meta: {} } } : null;
+      return location ? { status: 200, body: { results: moneyAsMinorUnits(location.checks.nodes), meta: {} } } : null;
     },
     notFoundMessage: 'Location not found',
     errors: [404, 503],
@@ -167,7 +170,7 @@ A location of another partner is a 404.`,
     variables: ({ params }) => ({ locationId: params.locationId, posRef: params.posRef }),
     respond: (data) => {
       const check = (data.location as { check: z.infer<typeof checkSchema> | null } | null)?.check;
-      return check ? { status: 200, body: check } : null;
+      return check ? { status: 200, body: moneyAsMinorUnits(check) } : null;
     },
     notFoundMessage: 'Check not found',
     errors: [404, 503],

@@ -11,6 +11,7 @@ import {
   Unique,
 } from '@mikro-orm/core';
 import { Connection } from '@pos/kit';
+import { CurrencyCode } from '@pos/kit/src/currency';
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CheckTaxKind } from './check.totals';
 
@@ -100,7 +101,7 @@ export class Check {
   @Property({ length: CHECK_LIMITS.employee })
   ownedByEmployee!: string;
 
-  @Field({ description: 'ISO 4217 currency code of every amount of the check' })
+  @Field(() => CurrencyCode, { description: 'The currency of every amount of the check' })
   @Property({ length: 3, default: 'USD' })
   currency: string = 'USD';
 
@@ -177,7 +178,7 @@ export class CheckItem {
   @Property({ length: CHECK_LIMITS.modifiersAsText, nullable: true })
   modifiersAsText: string | null = null;
 
-  @Field(() => Int, { description: 'Total price of the line including modifiers, in cents (not multiplied again)' })
+  /** In minor units of the check's currency; the graph shows it as `price` (Money). */
   @Property({ type: 'integer' })
   price!: number;
 }

@@ -1,3 +1,4 @@
+import { CurrencyCode } from '@pos/kit/src/currency';
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { CheckStatus } from './check.entity';
 import { CheckTaxKind } from './check.totals';
@@ -25,7 +26,11 @@ export class OpenCheckInput {
   @Field()
   ownedByEmployee!: string;
 
-  @Field(() => String, { nullable: true, defaultValue: 'USD', description: 'ISO 4217 currency code' })
+  @Field(() => CurrencyCode, {
+    nullable: true,
+    defaultValue: 'USD',
+    description: 'The currency of every amount of the check',
+  })
   currency?: string | null;
 
   @Field(() => Int, {
@@ -52,8 +57,10 @@ export class CheckItemInput {
   @Field(() => String, { nullable: true })
   modifiersAsText?: string | null;
 
-  @Field(() => Int, { description: 'Total price of the line including modifiers, in cents' })
-  price!: number;
+  @Field(() => Int, {
+    description: "Total price of the line including modifiers, in minor units of the check's currency",
+  })
+  priceMinor!: number;
 }
 
 @InputType()
@@ -67,8 +74,11 @@ export class CheckTaxInput {
   @Field(() => Int, { nullable: true, description: 'A rate of the subtotal in basis points (800 = 8 %)' })
   rateBps?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'A fixed amount in cents (instead of rateBps)' })
-  amountCents?: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: "A fixed amount in minor units of the check's currency (instead of rateBps)",
+  })
+  amountMinor?: number | null;
 }
 
 @InputType()
@@ -79,8 +89,11 @@ export class SupplementalFeeInput {
   @Field(() => Int, { nullable: true, description: 'A rate of the subtotal in basis points' })
   rateBps?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'A fixed amount in cents (instead of rateBps)' })
-  amountCents?: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: "A fixed amount in minor units of the check's currency (instead of rateBps)",
+  })
+  amountMinor?: number | null;
 }
 
 @InputType()
@@ -88,8 +101,11 @@ export class GratuityInput {
   @Field(() => Int, { nullable: true, description: 'A rate of the subtotal in basis points' })
   rateBps?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'A fixed amount in cents (instead of rateBps)' })
-  amountCents?: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: "A fixed amount in minor units of the check's currency (instead of rateBps)",
+  })
+  amountMinor?: number | null;
 }
 
 @InputType()

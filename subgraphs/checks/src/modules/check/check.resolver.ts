@@ -10,6 +10,7 @@ import {
   READ_SCOPES,
   requireReader,
 } from '@pos/kit';
+import { Money, money } from '@pos/kit/src/currency';
 import { Arg, Args, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ChecksContext } from '../../context';
 import { LocationRef } from '../location/location.type';
@@ -25,7 +26,7 @@ import {
 } from './check.inputs';
 import { posRefKey } from './check.loader';
 import { totalsOf } from './check.service';
-import type { CheckTotals } from './check.totals';
+import type { CheckTotals, NamedAmount } from './check.totals';
 import { CheckTaxAmount, SupplementalFee } from './check.type';
 
 // The money fields of a check are computed once however many of them a query selects. Keyed by version too: one
@@ -39,6 +40,8 @@ function totals(check: Check): CheckTotals {
   }
   return entry.totals;
 }
+
+const named = ({ name, amount }: NamedAmount, currency: string) => ({ name, amount: money(amount, currency) });
 
 @Resolver(() => Check)
 export class CheckResolver {
@@ -161,52 +164,54 @@ export class CheckResolver {
     return check.items.getItems();
   }
 
-  @FieldResolver(() => Int, { description: 'Sum of the item prices, in cents, excluding taxes, gratuity and fees' })
-  subtotal(@Root() check: Check): number {
-    return totals(check).subtotal;
+  @FieldResolver(() => Money, { description: 'Sum of the item prices, excluding taxes, gratuity and fees' })
+  subtotal(@Root() check: Check): Money {
+    return money(totals(check).subtotal, check.currency);
   }
 
-  @FieldResolver(() => Int, { description: 'Standard taxes, in cents' })
-  taxes(@Root() check: Check): number {
-    return totals(check).taxes;
+  @FieldResolver(() => Money, { description: 'Standard taxes' })
+  taxes(@Root() check: Check): Money {
+    return money(totals(check).taxes, check.currency);
   }
 
-  @FieldResolver(() => Int, { description: 'Other (non-standard) taxes, in cents' })
-  otherTaxes(@Root() check: Check): number {
-    return totals(check).otherTaxes;
+  @FieldResolver(() => Money, { description: 'Other (non-standard) taxes' })
+  otherTaxes(@Root() check: Check): Money {
+    return money(totals(check).otherTaxes, check.currency);
   }
 
   @FieldResolver(() => [CheckTaxAmount], { description: 'The standard and other taxes, as applied' })
   taxList(@Root() check: Check): CheckTaxAmount[] {
-    return totals(check).taxList;
+    return totals(check).taxList.map((tax) => named(tax, check.currency));
   }
 
   @FieldResolver(() => [CheckTaxAmount], { description: 'Taxes included in the prices; not added to the total' })
   hiddenTaxList(@Root() check: Check): CheckTaxAmount[] {
-    return totals(check).hiddenTaxList;
+    return totals(check).hiddenTaxList.map((tax) => named(tax, check.currency));
   }
 
   @FieldResolver(() => SupplementalFee, { nullable: true })
   supplementalFee(@Root() check: Check): SupplementalFee | null {
-    return totals(check).supplementalFee;
+    const fee = totals(check).supplementalFee;
+    return fee && named(fee, check.currency);
   }
 
-  @FieldResolver(() => Int, { description: 'Gratuity, in cents' })
-  gratuity(@Root() check: Check): number {
-    return totals(check).gratuity;
+  @FieldResolver(() => Money, { description: 'Gratuity' })
+  gratuity(@Root() check: Check): Money {
+    return money(totals(check).gratuity, check.currency);
   }
 
-  @FieldResolver(() => Int, { description: 'Total of the check including all charges, in cents' })
-  total(@Root() check: Check): number {
-    return totals(check).total;
+  @FieldResolver(() => Money, { description: 'Total of the check including all charges' })
+  total(@Root() check: Check): Money {
+    return money(totals(check).total, check.currency);
   }
 
-  @FieldResolver(() => Int, {
+  @FieldResolver(() => Money, {
     nullable: true,
-    description: 'The total when paid in cash while dual pricing is in effect, in cents; null without dual pricing',
+    description: 'The total when paid in cash while dual pricing is in effect; null without dual pricing',
   })
-  cashTotal(@Root() check: Check): number | null {
-    return totals(check).cashTotal;
+  cashTotal(@Root() check: Check): Money | null {
+    const cashTotal = totals(check).cashTotal;
+    return cashTotal === null ? null : money(cashTotal, check.currency);
   }
 
   @FieldResolver(() => LocationRef)
@@ -217,6 +222,14 @@ export class CheckResolver {
   @FieldResolver(() => OrderRef, { nullable: true })
   order(@Root() check: Check): OrderRef | null {
     return check.orderId ? { id: check.orderId } : null;
+  }
+}
+
+@Resolver(() => CheckItem)
+export class CheckItemResolver {
+  @FieldResolver(() => Money, { description: 'Total price of the line including modifiers (not multiplied again)' })
+  price(@Root() item: CheckItem): Money {
+    return money(item.price, item.check.currency);
   }
 }
 

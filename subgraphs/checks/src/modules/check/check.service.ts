@@ -218,7 +218,7 @@ export class CheckService {
       ...textProblems(input.name, 'item.name', CHECK_LIMITS.itemName, true),
       ...quantityProblems(input.quantity, 'item.quantity'),
       ...textProblems(input.modifiersAsText, 'item.modifiersAsText', CHECK_LIMITS.modifiersAsText),
-      ...amountProblems(input.price, 'item.price'),
+      ...amountProblems(input.priceMinor, 'item.priceMinor'),
     ];
     if (problems.length) throw badInput('Invalid check item', problems);
     return this.edit(principal, checkId, (check, tx) => {
@@ -234,7 +234,7 @@ export class CheckService {
         name: input.name,
         quantity: input.quantity,
         modifiersAsText: input.modifiersAsText ?? null,
-        price: input.price,
+        price: input.priceMinor,
       });
       check.items.add(item);
       tx.persist(item);
@@ -272,7 +272,7 @@ export class CheckService {
         check.appliedTaxes.add(tax);
         tx.persist(tax);
       }
-      Object.assign(tax, { kind: input.kind, rateBps: input.rateBps ?? null, amountCents: input.amountCents ?? null });
+      Object.assign(tax, { kind: input.kind, rateBps: input.rateBps ?? null, amountCents: input.amountMinor ?? null });
     });
   }
 
@@ -305,7 +305,7 @@ export class CheckService {
     return this.edit(principal, checkId, (check) => {
       check.feeName = input?.name ?? null;
       check.feeRateBps = input?.rateBps ?? null;
-      check.feeAmountCents = input?.amountCents ?? null;
+      check.feeAmountCents = input?.amountMinor ?? null;
     });
   }
 
@@ -319,7 +319,7 @@ export class CheckService {
     }
     return this.edit(principal, checkId, (check) => {
       check.gratuityRateBps = input?.rateBps ?? null;
-      check.gratuityAmountCents = input?.amountCents ?? null;
+      check.gratuityAmountCents = input?.amountMinor ?? null;
     });
   }
 
@@ -535,11 +535,11 @@ function quantityProblems(value: number, name: string): string[] {
 }
 
 /** A rate (basis points, 0 to 100 %) or a fixed amount (cents): exactly one of the two. */
-function chargeProblems(input: { rateBps?: number | null; amountCents?: number | null }, name: string): string[] {
+function chargeProblems(input: { rateBps?: number | null; amountMinor?: number | null }, name: string): string[] {
   const hasRate = input.rateBps != null;
-  const hasAmount = input.amountCents != null;
-  if (hasRate === hasAmount) return [`${name}.rateBps, ${name}.amountCents: give exactly one of them`];
+  const hasAmount = input.amountMinor != null;
+  if (hasRate === hasAmount) return [`${name}.rateBps, ${name}.amountMinor: give exactly one of them`];
   return hasRate
     ? integerProblems(input.rateBps, `${name}.rateBps`, 0, CHECK_RULES.maxRateBps)
-    : amountProblems(input.amountCents, `${name}.amountCents`);
+    : amountProblems(input.amountMinor, `${name}.amountMinor`);
 }

@@ -1,4 +1,5 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Money } from '@pos/kit/src/currency';
+import { Field, ObjectType } from 'type-graphql';
 
 /** One tax of a check as the guest sees it (the seed's Tax and Hidden Tax). */
 @ObjectType('CheckTax')
@@ -6,8 +7,8 @@ export class CheckTaxAmount {
   @Field()
   name!: string;
 
-  @Field(() => Int, { description: 'In cents' })
-  amount!: number;
+  @Field(() => Money, { description: 'What the tax comes to on this check' })
+  amount!: Money;
 }
 
 /** An additional fee (service fee, surcharge) on a check. */
@@ -16,6 +17,6 @@ export class SupplementalFee {
   @Field()
   name!: string;
 
-  @Field(() => Int, { description: 'In cents' })
-  amount!: number;
+  @Field(() => Money, { description: 'What the fee comes to on this check' })
+  amount!: Money;
 }

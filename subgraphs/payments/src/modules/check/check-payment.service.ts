@@ -43,12 +43,12 @@ export interface CheckPaymentDeps {
 /** What paying a check needs to know about it, from the checks subgraph as the caller. */
 interface CheckFacts {
   id: string;
-  total: number;
+  total: { amountMinor: number };
   currency: string;
   location: { id: string };
   order: { id: string } | null;
 }
-const CHECK_FACTS = 'id total currency location { id } order { id }';
+const CHECK_FACTS = 'id total { amountMinor } currency location { id } order { id }';
 const RESERVE = `mutation ReserveCheckAmount($locationId: ID!, $posRef: String!, $paymentId: ID!, $amountCents: Int!) {
   reserveCheckAmount(locationId: $locationId, posRef: $posRef, paymentId: $paymentId, amountCents: $amountCents) {
     ${CHECK_FACTS}
@@ -351,7 +351,7 @@ function assertSameRegistration(registered: Payment, check: { id: string }, inpu
  * no more than the order still owes (the order's ledger counts every payment of the bill, its checks' too).
  */
 async function owedOn(tx: EntityManager, check: CheckFacts, order: OrderFacts | null): Promise<number> {
-  const onCheck = check.total - (await amountHeld(tx, 'check_id', check.id));
+  const onCheck = check.total.amountMinor - (await amountHeld(tx, 'check_id', check.id));
   const onOrder = order ? order.total.amountMinor - (await amountHeld(tx, 'order_id', order.id)) : onCheck;
   return Math.max(Math.min(onCheck, onOrder), 0);
 }

@@ -1,4 +1,5 @@
 import { IDEMPOTENCY_KEY_ARG, isUuid, requirePrincipal } from '@pos/kit';
+import { Money, money } from '@pos/kit/src/currency';
 import { Arg, Ctx, Directive, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { Payment } from '../payment/payment.entity';
@@ -10,8 +11,18 @@ import { CheckRef, DualPricing } from './check.type';
 const paidOn = (check: CheckRef, ctx: PaymentsContext): Promise<number> =>
   isUuid(check.id) ? ctx.loaders.paidByCheck.load(check.id.toLowerCase()) : Promise.resolve(0);
 
+// The gateway always sends the total (@requires); without it there is nothing to measure against.
+const totalOf = (check: CheckRef): Money => {
+  if (!check.total) throw new Error(`Check ${check.id} reached the payments subgraph without its total`);
+  return check.total;
+};
+
 const dueOn = async (check: CheckRef, ctx: PaymentsContext): Promise<number> =>
-  Math.max((check.total ?? 0) - (await paidOn(check, ctx)), 0);
+  Math.max(totalOf(check).amountMinor - (await paidOn(check, ctx)), 0);
+
+const TOTAL = '@requires(fields: "total { amountMinor currency }")';
+const DEPRECATED_PAID = 'Read amountPaid { amountMinor currency }.';
+const DEPRECATED_DUE = 'Read amountDue { amountMinor currency }.';
 
 @Resolver(() => CheckRef)
 export class CheckPaymentsResolver {
@@ -39,18 +50,38 @@ export class CheckPaymentsResolver {
     return isUuid(check.id) ? ctx.loaders.paymentsByCheck.load(check.id.toLowerCase()) : Promise.resolve([]);
   }
 
-  @FieldResolver(() => Int, { description: 'Amount already paid towards this check, in cents (payments ledger)' })
+  @Directive(TOTAL)
+  @FieldResolver(() => Money, {
+    description: 'Taken on this check so far: approved (and pending) payments less refunds (payments ledger)',
+  })
+  async amountPaid(@Root() check: CheckRef, @Ctx() ctx: PaymentsContext): Promise<Money> {
+    return money(await paidOn(check, ctx), totalOf(check).currency);
+  }
+
+  @Directive(TOTAL)
+  @FieldResolver(() => Money, { description: 'What the check still owes: its total less amountPaid; never below 0' })
+  async amountDue(@Root() check: CheckRef, @Ctx() ctx: PaymentsContext): Promise<Money> {
+    return money(await dueOn(check, ctx), totalOf(check).currency);
+  }
+
+  @FieldResolver(() => Int, {
+    description: 'Amount already paid towards this check, in minor units (payments ledger)',
+    deprecationReason: DEPRECATED_PAID,
+  })
   paymentAmountPaid(@Root() check: CheckRef, @Ctx() ctx: PaymentsContext): Promise<number> {
     return paidOn(check, ctx);
   }
 
-  @Directive('@requires(fields: "total")')
-  @FieldResolver(() => Int, { description: 'Remaining amount to be paid for the check, in cents; never below 0' })
+  @Directive(TOTAL)
+  @FieldResolver(() => Int, {
+    description: 'Remaining amount to be paid for the check, in minor units; never below 0',
+    deprecationReason: DEPRECATED_DUE,
+  })
   paymentAmountDue(@Root() check: CheckRef, @Ctx() ctx: PaymentsContext): Promise<number> {
     return dueOn(check, ctx);
   }
 
-  @Directive('@requires(fields: "total cashTotal")')
+  @Directive('@requires(fields: "total { amountMinor currency } cashTotal { amountMinor currency }")')
   @FieldResolver(() => DualPricing, {
     nullable: true,
     description: 'Cash figures while dual pricing is in effect; null when it is not',
@@ -58,6 +89,10 @@ export class CheckPaymentsResolver {
   async dualPricing(@Root() check: CheckRef, @Ctx() ctx: PaymentsContext): Promise<DualPricing | null> {
     if (check.cashTotal == null || check.total == null) return null;
     const due = await dueOn(check, ctx);
-    return { cashTotal: check.cashTotal, cashAmountDue: cashAmountDue(check.total, check.cashTotal, due) };
+    const { currency } = check.total;
+    return {
+      cashTotal: check.cashTotal,
+      cashAmountDue: money(cashAmountDue(check.total.amountMinor, check.cashTotal.amountMinor, due), currency),
+    };
   }
 }

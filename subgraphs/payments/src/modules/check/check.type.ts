@@ -1,4 +1,5 @@
-import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { Money } from '@pos/kit/src/currency';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /**
  * Check is owned by the checks subgraph; this subgraph adds its payments and what is paid and due on it, from its
@@ -11,19 +12,19 @@ export class CheckRef {
   id!: string;
 
   @Directive('@external')
-  @Field(() => Int)
-  total?: number;
+  @Field(() => Money)
+  total?: Money;
 
   @Directive('@external')
-  @Field(() => Int, { nullable: true })
-  cashTotal?: number | null;
+  @Field(() => Money, { nullable: true })
+  cashTotal?: Money | null;
 }
 
 @ObjectType({ description: 'The check’s figures when paid in cash, while dual pricing is in effect' })
 export class DualPricing {
-  @Field(() => Int, { description: 'Total check amount when paid in cash, in cents' })
-  cashTotal!: number;
+  @Field(() => Money, { description: 'Total check amount when paid in cash' })
+  cashTotal!: Money;
 
-  @Field(() => Int, { description: 'Remaining amount due if paying with cash, in cents' })
-  cashAmountDue!: number;
+  @Field(() => Money, { description: 'Remaining amount due if paying with cash' })
+  cashAmountDue!: Money;
 }
