@@ -3,7 +3,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.data/**', '.bench/**', '.ci/.tools/**', 'schema/**', '**/dist/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '.data/**',
+      '.bench/**',
+      '.ci/.tools/**',
+      'schema/**',
+      '**/dist/**',
+      'apps/web/dist-tmp-*/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -24,6 +34,11 @@ export default tseslint.config(
   {
     // The live dashboard's page script runs in the browser, not in Node.
     files: ['gateway/src/dashboard/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // apps/web's pages run in the browser, bundled by Vite.
+    files: ['apps/web/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

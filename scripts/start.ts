@@ -2,7 +2,8 @@
  * `pnpm start`: the whole system on one machine. Checks that every port it needs is free (else it says which, held
  * by what and how to move them, and exits 1 having started nothing), starts an embedded PostgreSQL (unless
  * DATABASE_URL is set), then the four subgraphs and the gateway as separate processes (each applies its own migrations and, on an
- * empty database, seeds the demo data), waits until all are ready and prints where everything is.
+ * empty database, seeds the demo data), waits until all are ready and prints where everything is. Meanwhile it
+ * builds the browser pages (apps/web) if their sources changed since the last build (scripts/web-build.ts).
  * Ctrl-C (SIGINT) or SIGTERM stops every process and the database.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { type EmbeddedPg, startEmbeddedPostgres } from '@pos/kit';
 import { ROOT, loadOrCreateSecrets, services, startServices, stopAll } from './launcher';
 import { type LauncherPorts, busyPorts, busyPortsMessage, launcherPorts } from './ports';
+import { ensureWebBuild } from './web-build';
 
 /**
  * The ports to use, or null, having said why, when a setting is not a port number or a port is taken. Checked
@@ -38,6 +40,12 @@ async function main() {
     return;
   }
   const { base } = ports;
+  // The browser pages (GraphiQL), built beside the services' start when their sources changed; a failed build
+  // leaves the API up and the page answering 503.
+  const web = ensureWebBuild().then(
+    ({ built, seconds }) => (built ? `web: built in ${seconds.toFixed(1)} s` : 'web: reused build'),
+    (error: Error) => `web: build failed, GraphiQL unavailable\n${error.message}`,
+  );
   const dataDir = path.resolve(ROOT, process.env.POS_DATA_DIR ?? '.data');
   const secrets = loadOrCreateSecrets(dataDir);
   const { specs, urls } = services(base);
@@ -79,19 +87,20 @@ async function main() {
       console.error(`${message} unexpectedly; stopping everything.`);
       void stop(1);
     });
-    printBanner(base, ((Date.now() - started) / 1000).toFixed(1));
+    const webStatus = await web;
+    printBanner(base, ((Date.now() - started) / 1000).toFixed(1), webStatus);
   } catch (error) {
     console.error(`Start failed: ${error instanceof Error ? error.message : String(error)}`);
     await stop(1);
   }
 }
 
-function printBanner(base: number, seconds: string) {
+function printBanner(base: number, seconds: string, webStatus: string) {
   const gateway = `http://localhost:${base}`;
   console.log(`
-POS federation gateway is up (${seconds} s).
+POS federation gateway is up (${seconds} s; ${webStatus}).
 
-  GraphQL (HTTP + graphql-ws)  ${gateway}/graphql   (Apollo Sandbox in a browser)
+  GraphQL (HTTP + graphql-ws)  ${gateway}/graphql   (GraphiQL in a browser)
   Token endpoint               ${gateway}/oauth2/token
   JWKS                         ${gateway}/.well-known/jwks.json
   REST (partner API v1)        ${gateway}/pos/v1/locations

@@ -3,7 +3,6 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
@@ -57,6 +56,7 @@ import { HttpStreams } from './subscriptions/http-streams';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-transport';
 import { Operations } from './subscriptions/operations';
 import { useWsServer } from './subscriptions/ws-server';
+import { graphiqlPage, webAssets } from './web';
 
 export interface StartedGateway extends RunningServer {
   orm: MikroORM;
@@ -224,9 +224,9 @@ export async function startGateway(
       allowBatchedHttpRequests: false,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
-        development
-          ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-          : ApolloServerPluginLandingPageDisabled(),
+        // No landing page from Apollo in any environment: its Sandbox loads from a CDN. Outside production a
+        // browser's GET of /graphql gets GraphiQL, bundled and served by the gateway itself (web/).
+        ApolloServerPluginLandingPageDisabled(),
         metrics.apolloPlugin(),
         errorReporting(logger),
         // A subscription sent over plain HTTP: 400 naming the transport to use (before it is charged).
@@ -300,6 +300,10 @@ export async function startGateway(
       }),
     );
     const jsonBody = express.json({ limit: hardening.maxBodyBytes });
+    if (development) {
+      app.get('/graphql', graphiqlPage());
+      app.use('/web/assets', webAssets());
+    }
     // /graphql first: its requests, the most frequent, pass no route of the REST facade, issuer or pages.
     app.use(
       '/graphql',

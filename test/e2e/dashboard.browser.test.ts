@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
-import { launchBrowser, saveScreenshot } from '../support/browser';
+import { cspDirectives, launchBrowser, saveScreenshot } from '../support/browser';
 import { restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
@@ -155,14 +155,7 @@ describe('Live payments dashboard (browser)', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('cache-control')).toBe('no-store');
-    const csp = page.headers.get('content-security-policy')!;
-    const directives = Object.fromEntries(
-      csp.split(';').map((d) => {
-        const [name, ...values] = d.trim().split(/\s+/);
-        return [name, values.join(' ')];
-      }),
-    );
-    expect(directives).toEqual({
+    expect(cspDirectives(page.headers.get('content-security-policy')!)).toEqual({
       'default-src': "'none'",
       'script-src': "'self'",
       'style-src': "'self'",

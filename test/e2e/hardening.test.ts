@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { type Client } from 'graphql-ws';
 import { API_KEY_HEADER } from '@pos/gateway/src/auth/api-keys';
 import { type Stack, startStack } from '../support/stack';
@@ -212,14 +214,18 @@ describe('outside production (limits as set, rate limits off by default)', () =>
     });
   });
 
-  it('serves introspection and the Sandbox landing page outside production', async () => {
+  it('serves introspection and the GraphiQL page outside production', async () => {
     const introspection = await graphql({ query: '{ __schema { queryType { name } } }' });
     expect(introspection.status).toBe(200);
     expect(introspection.body.data.__schema.queryType.name).toBe('Query');
     const page = await fetch(stack.gatewayUrl, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await page.text()).toContain('EmbeddedSandbox');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self';");
+    const html = await page.text();
+    expect(html).toContain('<div id="graphiql">');
+    // Bundled and served from this origin: no Apollo Sandbox, nothing from a CDN.
+    expect(html).not.toMatch(/EmbeddedSandbox|https?:\/\//);
   });
 
   it('rate-limits by default, generously: 120 requests at once all pass', async () => {
@@ -282,7 +288,15 @@ describe('in production (NODE_ENV=production, small rate limits)', () => {
 
     const page = await fetch(stack.gatewayUrl, { headers: { accept: 'text/html', 'x-forwarded-for': '198.51.100.1' } });
     expect(page.headers.get('content-type')).not.toMatch(/text\/html/);
-    expect((await page.text()).toLowerCase()).not.toContain('sandbox');
+    expect((await page.text()).toLowerCase()).not.toMatch(/sandbox|graphiql/);
+    // The IDE's script, which a development gateway serves (the tests' global setup built it): not here.
+    const script = readFileSync(path.resolve(__dirname, '../../apps/web/dist/index.html'), 'utf8').match(
+      /\/web\/assets\/[^"]+\.js/,
+    )![0];
+    const asset = await fetch(`${stack.origin}${script}`, {
+      headers: { 'x-forwarded-for': '198.51.100.1' },
+    });
+    expect(asset.status).toBe(404);
   });
 
   it('names no field of the schema in an error: no "Did you mean" over HTTP or graphql-ws', async () => {

@@ -53,3 +53,13 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** A Content-Security-Policy header as { directive: its sources }, to compare a page's policy as a whole. */
+export function cspDirectives(csp: string): Record<string, string> {
+  return Object.fromEntries(
+    csp.split(';').map((directive) => {
+      const [name, ...values] = directive.trim().split(/\s+/);
+      return [name, values.join(' ')];
+    }),
+  );
+}

@@ -22,6 +22,11 @@ const read = (name: string) => fs.readFileSync(path.join(DIR, name));
 const SAFE_HOST =
   /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
+/** ` ws://host wss://host` for a CSP's connect-src, when the Host header is a plain host; else nothing. */
+export function sameHostWebSocketSources(host: string | undefined): string {
+  return host && SAFE_HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+}
+
 /**
  * The page's Content-Security-Policy: nothing but its own files. Scripts only from this origin (no inline script,
  * no eval), styles only from this origin (no inline style), no images, fonts, frames, plugins or form posts, and
@@ -31,7 +36,7 @@ const SAFE_HOST =
  * the like), so event data can only ever reach the page as text. `frame-ancestors 'none'`: no clickjacking.
  */
 export function dashboardCsp(host: string | undefined): string {
-  const wsSources = host && SAFE_HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+  const wsSources = sameHostWebSocketSources(host);
   return [
     "default-src 'none'",
     "script-src 'self'",

@@ -1,0 +1,89 @@
+/**
+ * Builds apps/web (Vite) when its build is missing or older than its sources: `pnpm start` and the tests' global
+ * setup call ensureWebBuild(), so a fresh clone serves the GraphiQL page without a separate build step, and a start
+ * whose sources did not change reuses the build. "Older" is judged by content, not mtimes: a sha256 over the
+ * sources (src/, index.html, the Vite config, package.json, whose dependency versions are pinned) is stamped into
+ * the build, and a build whose stamp differs is redone.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const WEB_DIR = path.resolve(__dirname, '../apps/web');
+const DIST = path.join(WEB_DIR, 'dist');
+const STAMP = '.source-hash';
+const SOURCES = ['src', 'index.html', 'vite.config.ts', 'package.json'];
+
+function filesUnder(entry: string): string[] {
+  const full = path.join(WEB_DIR, entry);
+  if (!fs.statSync(full).isDirectory()) return [entry];
+  return fs
+    .readdirSync(full)
+    .sort()
+    .flatMap((name) => filesUnder(path.join(entry, name)));
+}
+
+/** The sources' hash: every file's path and content, in a fixed order. */
+export function webSourceHash(): string {
+  const hash = createHash('sha256');
+  for (const file of SOURCES.flatMap(filesUnder)) {
+    hash.update(`${file.split(path.sep).join('/')}\0`);
+    hash.update(fs.readFileSync(path.join(WEB_DIR, file)));
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+export interface WebBuild {
+  /** True when this call built it; false when the existing build matched the sources. */
+  built: boolean;
+  seconds: number;
+}
+
+/** Runs Vite's build in its own process; resolves with its exit code and output. */
+function runVite(args: string[]): Promise<{ code: number | null; output: string }> {
+  const vite = path.join(WEB_DIR, 'node_modules', 'vite', 'bin', 'vite.js');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [vite, ...args], {
+      cwd: WEB_DIR,
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', (error) => resolve({ code: null, output: `${output}${error.message}\n` }));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+/**
+ * Builds apps/web/dist unless its stamp matches the sources. The build goes to a folder of its own and replaces
+ * dist only when complete, so a gateway serving the previous build never reads a half-written one. Rejects, with
+ * Vite's output, when the build fails.
+ */
+export async function ensureWebBuild(): Promise<WebBuild> {
+  const started = Date.now();
+  const seconds = () => (Date.now() - started) / 1000;
+  const hash = webSourceHash();
+  let stamped: string | null = null;
+  try {
+    stamped = fs.readFileSync(path.join(DIST, STAMP), 'utf8').trim();
+  } catch {
+    // no build yet
+  }
+  if (stamped === hash && fs.existsSync(path.join(DIST, 'index.html'))) return { built: false, seconds: seconds() };
+
+  const outDir = `dist-tmp-${process.pid}`;
+  const tmp = path.join(WEB_DIR, outDir);
+  const { code, output } = await runVite(['build', '--outDir', outDir, '--logLevel', 'warn']);
+  if (code !== 0) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`apps/web build failed (exit ${code}):\n${output}`);
+  }
+  fs.writeFileSync(path.join(tmp, STAMP), `${hash}\n`);
+  fs.rmSync(DIST, { recursive: true, force: true });
+  fs.renameSync(tmp, DIST);
+  return { built: true, seconds: seconds() };
+}
