@@ -323,6 +323,54 @@ describe('subscriptions over multipart HTTP and GraphQL over SSE', () => {
     expect(subs().subscriberCount).toBe(0);
   });
 
+  it('serves an SSE subscription sent with GET (the operation in the query string) when it forces a preflight', async () => {
+    await settled();
+    const query = new URLSearchParams({ query: EVENTS, variables: JSON.stringify({}) });
+    const { res, text, req } = await rawRequest(
+      'GET',
+      { accept: 'text/event-stream', authorization: `Bearer ${demoToken}`, 'apollo-require-preflight': 'true' },
+      undefined,
+      `?${query}`,
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    await until(() => subs().subscriberCount === 1 && subgraphSubscriptions(stack) === 1, 'the subscription');
+    const paymentId = await pay('2', 654);
+    await until(() => text().includes(paymentId), 'the event');
+    const next = text()
+      .split('\n\n')
+      .find((message) => message.startsWith('event: next\n'))!;
+    expect(JSON.parse(next.slice(next.indexOf('data: ') + 6))).toMatchObject({
+      data: { paymentEvents: { payment: { id: paymentId }, location: { name: 'Demo Bistro Airport' } } },
+    });
+    req.destroy();
+    await until(() => subs().subscriberCount === 0 && subs().upstreamCount === 0, 'the upstream to close');
+  });
+
+  it('refuses a document over the limits before streaming, with a GraphQL response Apollo Client reads', async () => {
+    const loop = (inner: string, n: number): string =>
+      n === 0 ? inner : `location { orders { nodes { ${loop(inner, n - 1)} } } }`;
+    const deep = `subscription { paymentEvents { ${loop('id', 4)} } }`;
+    const answer = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: {
+        accept:
+          'multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/graphql-response+json,application/json;q=0.9',
+        'content-type': 'application/json',
+        authorization: `Bearer ${demoToken}`,
+      },
+      body: JSON.stringify({ query: deep }),
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('content-type')).toBe('application/graphql-response+json; charset=utf-8');
+    const body = (await answer.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };
+    expect(body.errors[0].extensions).toMatchObject({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+      limit: expect.stringMatching(/^(depth|cost)$/),
+    });
+    expect(subs().subscriberCount).toBe(0);
+  });
+
   it('runs queries over SSE too, through the same pipeline', async () => {
     const client = sseClient(demoToken, false);
     const result = await new Promise<any>((resolve, reject) => {
@@ -363,6 +411,22 @@ describe('subscriptions over multipart HTTP and GraphQL over SSE', () => {
       expect(operation.status).toBe(404);
       const anonymous = await fetch(stack.gatewayUrl, { method: 'PUT' });
       expect(anonymous.status).toBe(401);
+    });
+
+    it('are capped per caller', async () => {
+      // The earlier tests' reservations expire first (SSE_RESERVATION_TTL_SECONDS is 1 here).
+      await sleep(1_500);
+      const answers: number[] = [];
+      for (let i = 0; i < 21; i++) {
+        const put = await fetch(stack.gatewayUrl, { method: 'PUT', headers: { authorization: `Bearer ${demoToken}` } });
+        answers.push(put.status);
+        await put.text();
+      }
+      expect(answers.slice(0, 20).every((status) => status === 201)).toBe(true);
+      expect(answers[20]).toBe(429);
+      // Unused, they expire, and the caller may reserve again.
+      await sleep(1_500);
+      await reserve(demoToken);
     });
 
     it('expire when no stream connects in time, with the operations started on them', async () => {
