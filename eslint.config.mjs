@@ -12,6 +12,7 @@ export default tseslint.config(
       'schema/**',
       '**/dist/**',
       'apps/web/dist-tmp-*/**',
+      'packages/client/src/gql/**',
     ],
   },
   js.configs.recommended,

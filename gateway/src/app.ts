@@ -5,6 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { trustedDocuments as firstPartyDocuments } from '@pos/client';
 import {
   type Clock,
   type Logger,
@@ -56,6 +57,7 @@ import { HttpStreams } from './subscriptions/http-streams';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-transport';
 import { Operations } from './subscriptions/operations';
 import { useWsServer } from './subscriptions/ws-server';
+import { TrustedDocuments, trustedDocumentsMiddleware } from './trusted-documents';
 import { graphiqlPage, webAssets } from './web';
 
 export interface StartedGateway extends RunningServer {
@@ -72,6 +74,12 @@ export interface StartedGateway extends RunningServer {
 async function tenantOfClient(orm: MikroORM, clientId: string): Promise<string | null> {
   const client = await orm.em.fork().findOne(ApiClient, { clientId, active: true });
   return client ? client.partner.id : null;
+}
+
+/** Whether an M2M client may send documents of its own under TRUSTED_DOCUMENTS=require; false when unknown. */
+async function clientSendsFreeDocuments(orm: MikroORM, clientId: string): Promise<boolean> {
+  const client = await orm.em.fork().findOne(ApiClient, { clientId, active: true });
+  return client?.freeDocuments ?? false;
 }
 
 async function principalOf(verify: AccessTokenVerifier, authorization: string | undefined | null): Promise<Principal> {
@@ -161,6 +169,13 @@ export async function startGateway(
       return caller;
     };
 
+    // Documents by hash on every transport (trusted-documents.ts): the first-party apps' manifest from @pos/client.
+    const trusted = new TrustedDocuments({
+      mode: config.TRUSTED_DOCUMENTS,
+      manifest: firstPartyDocuments,
+      clientSendsFreeDocuments: cachedLookup((clientId) => clientSendsFreeDocuments(orm, clientId), cacheTtlMs),
+    });
+
     const metrics = new ServiceMetrics('gateway');
     metrics.watchPool(orm);
     const urls = subgraphUrls(config);
@@ -222,6 +237,9 @@ export async function startGateway(
       // A JSON array of operations is refused (400): one HTTP request is one operation, so the rate limit, the body
       // limit and the cost limit each bound what one request can ask for.
       allowBatchedHttpRequests: false,
+      // Documents by hash are resolved before Apollo Server sees the request (trusted-documents.ts), the same way as
+      // over graphql-ws: it is always handed the text.
+      persistedQueries: false,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
         // No landing page from Apollo in any environment: its Sandbox loads from a CDN. Outside production a
@@ -257,6 +275,7 @@ export async function startGateway(
         },
         suggestions: development,
         subscribe: (request, sink) => subscriptions.subscribe(request, sink),
+        resolveDocument: (payload, principal) => trusted.resolveDocument(payload, principal),
         execute: async (request) => {
           const response = await apollo.executeOperation(
             {
@@ -308,6 +327,8 @@ export async function startGateway(
     app.use(
       '/graphql',
       jsonBody,
+      // A document sent by hash becomes its text here, for Apollo Server and the streaming transports alike.
+      trustedDocumentsMiddleware(trusted, callerOf),
       // Streaming requests before the request span: each operation has its own (Operations), not one per stream.
       httpStreams.handler,
       traceRequests('gateway'),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { commonEnv, keyEncryptionKeyEnv, portEnv } from '@pos/kit';
 import { z } from 'zod';
+import { TRUSTED_DOCUMENTS_MODES } from './trusted-documents';
 
 const subgraphUrl = (port: number) => z.string().url().default(`http://127.0.0.1:${port}/graphql`);
 
@@ -54,6 +55,14 @@ export const gatewayEnvSchema = z
      * (gateway/src/fetch/fetcher.ts); 1 sends each alone.
      */
     SUBGRAPH_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(16),
+    /**
+     * Operations sent by hash (docs/graphql/typed-client.md): `allow` (the default in every mode) runs the trusted
+     * documents of @pos/client's manifest by their hash and still accepts any document as text; `require` also
+     * refuses text from first-party apps (POS user tokens, and M2M clients whose `free_documents` is off) while
+     * partners keep sending their own; `off` ignores the manifest (a hash then runs only what its sender
+     * registered, as automatic persisted queries).
+     */
+    TRUSTED_DOCUMENTS: z.enum(TRUSTED_DOCUMENTS_MODES).default('allow'),
     // Hardening (gateway/src/hardening; docs/api/rate-limits.md). Every limit is on in every mode unless set to 0.
     /** Deepest field nesting a GraphQL operation may have. */
     MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),

@@ -1,5 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { memoryLogger } from '@pos/kit/src/testing';
+import { postBody as post } from '../support/graphql';
 import { type Stack, startStack } from '../support/stack';
 import { firstOf, gatewayWsClient } from '../support/ws';
 
@@ -13,15 +14,6 @@ import { firstOf, gatewayWsClient } from '../support/ws';
 const redeem = (alias: string) =>
   `${alias}: redeemLoyalty(input: { customerCode: "482193", externalId: "${alias}", value: 0 }) { points }`;
 const aliased = (count: number) => `mutation { ${Array.from({ length: count }, (_, i) => redeem(`r${i}`)).join(' ')} }`;
-
-async function post(stack: Stack, body: unknown, token: string) {
-  const response = await fetch(stack.gatewayUrl, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
-}
 
 describe('with the default limits (on in every mode)', () => {
   let stack: Stack;

@@ -42,6 +42,14 @@ export class ApiClient {
   @Property({ type: 'text' })
   allowedScopes!: string;
 
+  /**
+   * Whether the client may send GraphQL documents of its own when TRUSTED_DOCUMENTS is `require`: true for a
+   * partner's integration, which writes its own operations; false for a first-party app, which may only send the
+   * trusted documents of @pos/client's manifest by their hash (docs/graphql/typed-client.md).
+   */
+  @Property({ default: true })
+  freeDocuments: boolean = true;
+
   @Property()
   active: boolean = true;
 

@@ -11,6 +11,7 @@ import {
   getOperationAST,
 } from 'graphql';
 import type { GatewayContext } from '../context';
+import type { DocumentRequest, ResolvedDocument } from '../trusted-documents';
 import { DocumentCache } from './documents';
 
 /** One operation a client started: its document (shared by everyone who sent the same text), its variables, who. */
@@ -63,11 +64,21 @@ export interface OperationHandlers {
   chargeSubscription?(request: OperationRequest, operation: OperationDefinitionNode): GraphQLError | null;
   /** Whether validation errors may suggest field names ("Did you mean …?"); false in production. */
   suggestions?: boolean;
+  /**
+   * The text an operation stands for (trusted-documents.ts TrustedDocuments.resolveDocument): a trusted document
+   * named by hash (`extensions.persistedQuery` or `documentId`), or the payload's own text when its caller may send
+   * one; the error it is refused with otherwise. Without it, the payload's `query` is run as it is.
+   */
+  resolveDocument?(request: DocumentRequest, principal: Principal): Promise<ResolvedDocument>;
 }
 
 /** What a client sends to start an operation (graphql-ws's subscribe payload, an HTTP body or query string). */
 export interface OperationPayload {
   query?: unknown;
+  /** A trusted document's id (GraphQL over HTTP), resolved by {@link Operations.resolve}. */
+  documentId?: unknown;
+  /** `persistedQuery: { version: 1, sha256Hash }` names a trusted document (Apollo), resolved the same way. */
+  extensions?: unknown;
   operationName?: unknown;
   variables?: unknown;
 }
@@ -126,6 +137,23 @@ export class Operations {
     if (!document) return null;
     const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
     return getOperationAST(document, operationName)?.operation ?? null;
+  }
+
+  /**
+   * `payload` with the text it stands for as its `query`: every transport calls this before {@link check}, so that a
+   * document sent by hash (and the refusal of a first-party app's own text under TRUSTED_DOCUMENTS=require) is
+   * handled alike everywhere. Never rejects: a failed lookup is an internal error.
+   */
+  async resolve(principal: Principal, payload: OperationPayload): Promise<OperationPayload | Refused> {
+    if (!this.handlers.resolveDocument) return payload;
+    try {
+      const resolved = await this.handlers.resolveDocument(payload, principal);
+      if (!resolved.ok) return { errors: [resolved.error] };
+      return { ...payload, query: resolved.query };
+    } catch (error) {
+      this.logger.error({ err: error }, 'resolving an operation document failed');
+      return { errors: [internalError()] };
+    }
   }
 
   /**

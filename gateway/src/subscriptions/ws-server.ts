@@ -4,7 +4,7 @@ import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, type SubscribePayload, parseMessage } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { isAuthenticationUnavailable } from '../auth/errors';
-import { type Operations, type SubscriptionSink, isRefused } from './operations';
+import { type OperationPayload, type Operations, type SubscriptionSink, isRefused } from './operations';
 
 export type { OperationRequest, SubscriptionSink } from './operations';
 
@@ -327,6 +327,24 @@ class GraphqlWsServer {
     const subscription = new Subscription(connection, id);
     connection.subscriptions.set(id, subscription);
 
+    // The document first (by hash, or the caller's own text where it may send one: trusted-documents.ts), then the
+    // checks every streaming transport makes.
+    this.handlers.operations
+      .resolve(principal, payload)
+      .then((resolved) => {
+        // The client completed it, or left, while its document was looked up.
+        if (subscription.ended || connection.ended) return;
+        if (isRefused(resolved)) subscription.error(resolved.errors);
+        else this.start(subscription, principal, resolved);
+      })
+      .catch((error: unknown) => {
+        // As for a message whose handling throws (received).
+        this.logger.error({ err: error }, 'graphql-ws message handling failed');
+        connection.close(CloseCode.InternalServerError, 'Internal server error');
+      });
+  }
+
+  private start(subscription: Subscription, principal: Principal, payload: OperationPayload): void {
     const checked = this.handlers.operations.check(principal, payload);
     if (isRefused(checked)) {
       subscription.error(checked.errors);
