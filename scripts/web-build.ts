@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const WEB_DIR = path.resolve(__dirname, '../apps/web');
@@ -50,6 +51,15 @@ function runVite(args: string[]): Promise<{ code: number | null; output: string 
       env: { ...process.env, NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Below the services `pnpm start` launches meanwhile: on a small machine they get the cores first, so the
+    // build stretches rather than their readiness.
+    if (child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, 10);
+      } catch {
+        // not permitted here: the build runs at normal priority
+      }
+    }
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
