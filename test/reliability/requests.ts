@@ -146,6 +146,7 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
   orderByExternalId: () => ({ externalId: 'demo-secret-ext-1', externalSource: 'erp' }),
   orders: () => ({}),
   paymentEventsCursor: () => ({}),
+  paymentActivity: () => ({ from: '2000-01-01T00:00:00Z' }),
   payment: (fx) => ({ id: fx.paid.paymentId }),
   webhookEndpoints: () => ({}),
   webhookEndpoint: (fx) => ({ id: fx.webhook.endpointId }),

@@ -159,6 +159,7 @@ const FIELDS: Record<string, FieldRow> = {
   orderByExternalId: { scope: read(READ_SCOPES.orders), shows: true },
   orders: { scope: read(READ_SCOPES.orders), shows: true },
   paymentEventsCursor: { scope: read(READ_SCOPES.paymentEvents) },
+  paymentActivity: { scope: read(READ_SCOPES.paymentEvents) },
   payment: { scope: read(READ_SCOPES.payments), shows: true },
   webhookEndpoints: { scope: pos(SCOPES.webhooksSubscribe), shows: true },
   webhookEndpoint: { scope: pos(SCOPES.webhooksSubscribe), shows: true },

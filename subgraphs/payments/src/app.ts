@@ -13,6 +13,7 @@ import { migrations } from './migrations';
 import { OrderPaymentStateResolver } from './modules/order/order.resolver';
 import { PaymentEvent } from './modules/payment-event/payment-event.entity';
 import { PaymentEventHub } from './modules/payment-event/payment-event.hub';
+import { PaymentActivityResolver } from './modules/payment-event/payment-activity.resolver';
 import { PaymentEventResolver } from './modules/payment-event/payment-event.resolver';
 import { Payable } from './modules/payable/payable.entity';
 import { Payment } from './modules/payment/payment.entity';
@@ -60,6 +61,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
           OrderPaymentStateResolver,
           CheckPaymentsResolver,
           PaymentEventResolver,
+          PaymentActivityResolver,
           WebhookEndpointResolver,
           WebhookDeliveryResolver,
         ],

@@ -1,5 +1,6 @@
 import type { EntityClient, RequestContext, SubgraphRuntime } from '@pos/kit';
 import { CheckPaymentService } from './modules/check/check-payment.service';
+import { PaymentActivityService } from './modules/payment-event/payment-activity.service';
 import type { PaymentEventHub } from './modules/payment-event/payment-event.hub';
 import { OrderPaymentService } from './modules/order/order-payment.service';
 import { createPaymentLoaders } from './modules/payment/payment.loader';
@@ -41,6 +42,7 @@ export function buildContext(base: RequestContext, runtime: PaymentsRuntime) {
       requestId: base.requestId,
     }),
     orderPayments: new OrderPaymentService(base.em),
+    activity: new PaymentActivityService(base.em),
     webhooks: new WebhookService(base.em, {
       secretKey: runtime.webhookKey,
       allowPrivateUrls: runtime.allowPrivateWebhookUrls,

@@ -34,6 +34,7 @@ export interface PaymentEventPayloadV1 {
 @ObjectType({ description: 'Something that happened to a payment, in the order it committed' })
 @Entity({ tableName: 'payment_event' })
 @Index({ properties: ['tenantId', 'seq'] })
+@Index({ properties: ['tenantId', 'occurredAt'] })
 export class PaymentEvent {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   seq!: string;

@@ -15,6 +15,16 @@ export interface PaymentEventFilter {
 }
 
 const BATCH = 500;
+
+/**
+ * The locations whose events a caller reads: those asked for, within those the caller may see (a POS user's roles);
+ * null means every location of the tenant. Asking only for locations the caller may not see yields none.
+ */
+export function eventLocationScope(principal: Principal, asked?: number[] | null): number[] | null {
+  const allowed = principal.locationIds;
+  if (!asked?.length) return allowed;
+  return asked.filter((id) => !allowed || allowed.includes(id));
+}
 /** A subscriber that falls this far behind is disconnected rather than let memory grow without bound. */
 const MAX_BUFFERED = 10_000;
 
@@ -211,12 +221,7 @@ export class PaymentEventHub {
    */
   subscribe(principal: Principal, filter: PaymentEventFilter): AsyncIterableIterator<PaymentEvent> {
     const types = filter.types?.length ? new Set(filter.types) : null;
-    // The locations asked for, within those the caller may see (a POS user's roles); null: all of the tenant's.
-    const allowed = principal.locationIds;
-    const asked = filter.locationIds?.length
-      ? filter.locationIds.filter((id) => !allowed || allowed.includes(id))
-      : null;
-    const scope = asked ?? allowed;
+    const scope = eventLocationScope(principal, filter.locationIds);
     const locations = scope ? new Set(scope) : null;
     const accepts = (event: PaymentEvent) =>
       event.tenantId === principal.tenantId &&
