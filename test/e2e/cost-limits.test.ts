@@ -62,10 +62,11 @@ describe('with the default limits (on in every mode)', () => {
     const within = await post(stack, { query: nested, variables: { n: 1000 } }, token);
     // A connection's nodes count once per row of its `first`: 1 + 1 + (1 + 1,000 × (1 + 1)).
     expect(within.body.extensions.cost.requestedQueryCost).toBe(1 + 1 + 1 + 1000 * (1 + 1));
-    // 1,111 for the locations, and 1 + 1 + 1,000 × (1 + 10 attempts × 2): within the limit with a connection's 20
-    // rows (when the document was validated), over it with the 1,000 the variable asks for.
+    // A few thousand for the locations and their orders' first page, and 1 + 1 + 1,000 × (1 + 10 attempts × 2):
+    // within the limit with a connection's 20 rows (when the document was validated), over it with the 1,000 the
+    // variable asks for.
     const wide =
-      'query ($n: Int) { locations { orders { payments { id } } } a: webhookDeliveries(first: $n) { nodes { attemptLog { attempt statusCode } } } }';
+      'query ($n: Int) { locations { orders { nodes { payments { id } } } } a: webhookDeliveries(first: $n) { nodes { attemptLog { attempt statusCode } } } }';
     const tooWide = await post(stack, { query: wide, variables: { n: 1000 } }, token);
     expect(tooWide.status).toBe(400);
     expect(tooWide.body.errors[0].extensions).toMatchObject({
