@@ -72,8 +72,15 @@ describe('GraphiQL at /graphql (browser)', () => {
   const HEADER_EDITOR = '.graphiql-editor-tool .monaco-editor[data-uri$="headers.json"]';
   const response = (page: Page) => page.locator('.graphiql-response');
   /** Waits until the response editor shows `text` (Monaco renders a result's spaces as no-break spaces). */
-  const showsText = (page: Page, text: string | RegExp) =>
-    page.locator('.graphiql-response', { hasText: text }).waitFor({ timeout: 20_000 });
+  const showsText = async (page: Page, text: string | RegExp) => {
+    try {
+      await page.locator('.graphiql-response', { hasText: text }).waitFor({ timeout: 45_000 });
+    } catch (error) {
+      const shown = await response(page).innerText();
+      await saveScreenshot(page, 'graphiql-failure');
+      throw new Error(`the response pane never showed ${text}; it shows:\n${shown}\n${(error as Error).message}`);
+    }
+  };
   const run = (page: Page) => page.locator('.graphiql-execute-button').click();
 
   it('serves the page with its own CSP and its hashed assets with immutable caching', async () => {
@@ -159,5 +166,6 @@ describe('GraphiQL at /graphql (browser)', () => {
     } finally {
       await context.close();
     }
-  });
+    // Monaco's first load, the first federated query and a payment: well over a minute on a loaded two-core machine.
+  }, 180_000);
 });
