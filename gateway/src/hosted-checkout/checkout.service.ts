@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Clock, type EntityClient, type Logger, type Principal, SCOPES } from '@pos/kit';
 import { fromGraphQLError } from '../rest/errors';
 import type { GraphExecutor } from '../rest/router';
+import { type GqlMoney, MONEY, minorUnits } from '../rest/money';
 import type { CheckoutFormView, CheckoutLine, ErrorPageView } from './checkout.page';
 import { type CheckoutClaims, CheckoutTokenError, type CheckoutTokens } from './checkout.token';
 
@@ -77,9 +78,9 @@ interface CheckoutOrder {
     lineItems: Array<{
       description: string;
       quantity: number;
-      unitCostCents: number;
-      taxCents: number;
-      discountCents: number;
+      unitCost: GqlMoney;
+      tax: GqlMoney;
+      discount: GqlMoney;
     }>;
   } | null;
   hostedCheckout: { id: string; status: string; expiresAt: string; payment: { id: string } | null } | null;
@@ -89,7 +90,7 @@ const ORDER_QUERY = `query HostedCheckoutOrder($id: ID!) {
   order(id: $id) {
     id number status currency total { amountMinor } returnUrl cancelUrl
     location { id name timezone }
-    level3 { lineItems { description quantity unitCostCents taxCents discountCents } }
+    level3 { lineItems { description quantity unitCost ${MONEY} tax ${MONEY} discount ${MONEY} } }
     hostedCheckout { id status expiresAt payment { id } }
   }
 }`;
@@ -388,7 +389,7 @@ const isControl = (c: string) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0
 const lineOf = (l: NonNullable<CheckoutOrder['level3']>['lineItems'][number]): CheckoutLine => ({
   description: l.description,
   quantity: l.quantity,
-  totalCents: l.quantity * l.unitCostCents - l.discountCents + l.taxCents,
+  totalCents: l.quantity * minorUnits(l.unitCost) - minorUnits(l.discount) + minorUnits(l.tax),
 });
 
 /**

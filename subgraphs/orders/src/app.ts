@@ -8,7 +8,7 @@ import { locationReference } from './modules/location/location.reference';
 import { LocationResolver } from './modules/location/location.resolver';
 import { Order } from './modules/order/order.entity';
 import { orderReference } from './modules/order/order.reference';
-import { OrderResolver } from './modules/order/order.resolver';
+import { Level3LineItemResolver, OrderResolver } from './modules/order/order.resolver';
 import { seedDemo } from './seed';
 
 /** The orders subgraph: locations and orders (partner API v1). */
@@ -22,7 +22,7 @@ export const orders: SubgraphDefinition<OrdersContext, OrdersRuntime> = {
   buildSchema: () =>
     buildFederatedSchema(
       {
-        resolvers: [LocationResolver, OrderResolver, LoyaltyTransactionOrderResolver],
+        resolvers: [LocationResolver, OrderResolver, Level3LineItemResolver, LoyaltyTransactionOrderResolver],
         // Reached from no field of this subgraph: the gateway brings it, from loyalty, for its `order`.
         orphanedTypes: [LoyaltyTransactionRef],
       },

@@ -115,7 +115,7 @@ const ORDER_FIELDS = `fragment RestOrder on Order {
   paymentStatus amountPaid ${MONEY} amountDue ${MONEY}
   returnUrl cancelUrl hostedCheckout { id status expiresAt }
   version createdAt updatedAt location { id }
-  level3 { customerReference lineItems { productCode description quantity unitOfMeasure unitCostCents taxCents discountCents } }
+  level3 { customerReference lineItems { productCode description quantity unitOfMeasure unitCost ${MONEY} tax ${MONEY} discount ${MONEY} } }
 }`;
 
 interface GqlLineItem {
@@ -123,9 +123,9 @@ interface GqlLineItem {
   description: string;
   quantity: number;
   unitOfMeasure: string;
-  unitCostCents: number;
-  taxCents: number;
-  discountCents: number;
+  unitCost: GqlMoney;
+  tax: GqlMoney;
+  discount: GqlMoney;
 }
 interface GqlOrder {
   id: string;
@@ -171,9 +171,9 @@ export const toRestOrder = (o: GqlOrder): z.infer<typeof orderSchema> => ({
       description: l.description,
       quantity: l.quantity,
       unit_of_measure: l.unitOfMeasure,
-      unit_cost_cents: l.unitCostCents,
-      tax_cents: l.taxCents,
-      discount_cents: l.discountCents,
+      unit_cost_cents: minorUnits(l.unitCost),
+      tax_cents: minorUnits(l.tax),
+      discount_cents: minorUnits(l.discount),
     })),
   },
   return_url: o.returnUrl,

@@ -2,6 +2,7 @@ import { PAYMENT_STATUSES, SCOPES } from '@pos/kit';
 import { z } from 'zod';
 import { defineRoute } from '../route';
 import { IDEMPOTENCY, cents, noQuery, timestamp, uuidId } from '../common';
+import { type GqlMoney, MONEY, minorUnits } from '../money';
 
 export const paymentSchema = z.object({
   id: z.string().describe('Payment id (UUID)'),
@@ -36,17 +37,16 @@ const refundSchema = z.object({
 });
 
 const PAYMENT_FIELDS = `fragment RestPayment on Payment {
-  id status amountCents refundedCents refundableCents currency entryMode processor processorReference
+  id status amount ${MONEY} refunded ${MONEY} refundable ${MONEY} entryMode processor processorReference
   authorizationCode failureCode settledAt version createdAt updatedAt order { id }
 }`;
 
 interface GqlPayment {
   id: string;
   status: string;
-  amountCents: number;
-  refundedCents: number;
-  refundableCents: number;
-  currency: string;
+  amount: GqlMoney;
+  refunded: GqlMoney;
+  refundable: GqlMoney;
   entryMode: string;
   processor: string;
   processorReference: string | null;
@@ -62,8 +62,7 @@ interface GqlRefund {
   id: string;
   payment: { id: string };
   status: string;
-  amountCents: number;
-  currency: string;
+  amount: GqlMoney;
   reason: string | null;
   processorReference: string | null;
   failureCode: string | null;
@@ -75,10 +74,10 @@ export const toRestPayment = (p: GqlPayment): RestPayment => ({
   id: p.id,
   order_id: p.order?.id ?? null,
   status: p.status.toLowerCase() as RestPayment['status'],
-  amount_cents: p.amountCents,
-  refunded_cents: p.refundedCents,
-  refundable_cents: p.refundableCents,
-  currency: p.currency,
+  amount_cents: minorUnits(p.amount),
+  refunded_cents: minorUnits(p.refunded),
+  refundable_cents: minorUnits(p.refundable),
+  currency: p.amount.currency,
   entry_mode: p.entryMode.toLowerCase() as RestPayment['entry_mode'],
   // The graph's PaymentProcessor enum; REST keeps the documented lower case (valor, external).
   processor: p.processor.toLowerCase(),
@@ -186,7 +185,7 @@ refunded. ${IDEMPOTENCY}`,
     document: `mutation RestRefundPayment($input: RefundPaymentInput!, $key: String) {
       refundPayment(input: $input, idempotencyKey: $key) {
         idempotentReplay
-        refund { id payment { id } status amountCents currency reason processorReference failureCode createdAt }
+        refund { id payment { id } status amount ${MONEY} reason processorReference failureCode createdAt }
         payment { ...RestPayment }
       }
     } ${PAYMENT_FIELDS}`,
@@ -204,8 +203,8 @@ refunded. ${IDEMPOTENCY}`,
           id: r.id,
           payment_id: r.payment.id,
           status: r.status.toLowerCase(),
-          amount_cents: r.amountCents,
-          currency: r.currency,
+          amount_cents: minorUnits(r.amount),
+          currency: r.amount.currency,
           reason: r.reason,
           processor_reference: r.processorReference,
           failure_code: r.failureCode,

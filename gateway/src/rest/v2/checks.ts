@@ -1,7 +1,7 @@
 import { CARD_TYPES, CARD_TYPE_CODES, MAX_AMOUNT_CENTS, SCOPES } from '@pos/kit';
 import { z } from 'zod';
 import { IDEMPOTENCY, integerId, timestamp } from '../common';
-import { MONEY, moneyAsMinorUnits } from '../money';
+import { type GqlMoney, MONEY, minorUnits, moneyAsMinorUnits } from '../money';
 import { type PagedConnection, defineRoute } from '../route';
 
 /**
@@ -215,7 +215,7 @@ tokens are stored (the tokens encrypted). ${IDEMPOTENCY}`,
       .strict(),
     idempotent: true,
     document: `mutation MobilePayCheck($input: PayCheckInput!, $key: String) {
-      payCheck(input: $input, idempotencyKey: $key) { idempotentReplay remainingAmountCents payment { id } }
+      payCheck(input: $input, idempotencyKey: $key) { idempotentReplay remainingAmount ${MONEY} payment { id } }
     }`,
     variables: ({ params, body, idempotencyKey }) => ({
       key: idempotencyKey,
@@ -232,13 +232,13 @@ tokens are stored (the tokens encrypted). ${IDEMPOTENCY}`,
     respond: (data) => {
       const result = data.payCheck as {
         idempotentReplay: boolean;
-        remainingAmountCents: number;
+        remainingAmount: GqlMoney;
         payment: { id: string };
       };
       return {
         status: 200,
         replayed: result.idempotentReplay,
-        body: { paymentRef: result.payment.id, remainingAmount: String(result.remainingAmountCents) },
+        body: { paymentRef: result.payment.id, remainingAmount: String(minorUnits(result.remainingAmount)) },
       };
     },
     notFoundMessage: 'Check not found',

@@ -72,10 +72,7 @@ export class Order {
   @Property({ length: 128, nullable: true })
   externalId: string | null = null;
 
-  @Field(() => Level3Data, {
-    nullable: true,
-    description: 'Level 3 card data sent with the order’s card payments; null when the order was created without it',
-  })
+  /** The graph shows it as `level3`, its lines with the order's currency (OrderResolver). */
   @Property({ type: 'json', nullable: true })
   level3: Level3Data | null = null;
 

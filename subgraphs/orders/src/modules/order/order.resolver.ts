@@ -15,6 +15,7 @@ import { HostedCheckout, checkoutStatus } from './order.checkout';
 import { Order, OrderConnection, OrderOrder } from './order.entity';
 import { CreateOrderInput, OrderFilter } from './order.inputs';
 import { CreateOrderPayload } from './order.payload';
+import { Level3Data, Level3LineItem } from './order.type';
 
 @Resolver(() => Order)
 export class OrderResolver {
@@ -111,6 +112,16 @@ export class OrderResolver {
     };
   }
 
+  @FieldResolver(() => Level3Data, {
+    nullable: true,
+    description: 'Level 3 card data sent with the order’s card payments; null when the order was created without it',
+  })
+  level3(@Root() order: Order): Level3Data | null {
+    if (!order.level3) return null;
+    const lineItems = order.level3.lineItems.map((line) => ({ ...line, currency: order.currency }));
+    return { ...order.level3, lineItems };
+  }
+
   @FieldResolver(() => Money, { description: 'What the order costs in all; its payments are held against it' })
   total(@Root() order: Order): Money {
     return money(order.totalCents, order.currency);
@@ -120,5 +131,29 @@ export class OrderResolver {
   async location(@Root() order: Order, @Ctx() ctx: OrdersContext): Promise<Location> {
     // The order was read within the tenant, so its location is too.
     return (await ctx.loaders.location.load(order.locationId))!;
+  }
+}
+
+/** A Level 3 line's amounts in the currency of its order (the level3 field sets it). */
+const lineMoney = (line: Level3LineItem, amountMinor: number): Money => {
+  if (!line.currency) throw new Error('A Level 3 line reached the graph without its order’s currency');
+  return money(amountMinor, line.currency);
+};
+
+@Resolver(() => Level3LineItem)
+export class Level3LineItemResolver {
+  @FieldResolver(() => Money, { description: 'Price of one unit' })
+  unitCost(@Root() line: Level3LineItem): Money {
+    return lineMoney(line, line.unitCostCents);
+  }
+
+  @FieldResolver(() => Money, { description: 'Tax on the line' })
+  tax(@Root() line: Level3LineItem): Money {
+    return lineMoney(line, line.taxCents);
+  }
+
+  @FieldResolver(() => Money, { description: 'Discount on the line' })
+  discount(@Root() line: Level3LineItem): Money {
+    return lineMoney(line, line.discountCents);
   }
 }

@@ -15,14 +15,26 @@ export class Level3LineItem {
   @Field({ description: 'Unit of measure, e.g. EA, at most 12 characters' })
   unitOfMeasure!: string;
 
-  @Field(() => Int, { description: 'Price of one unit, in minor units (cents)' })
+  @Field(() => Int, {
+    description: "Price of one unit, in minor units of the order's currency",
+    deprecationReason: 'Read unitCost { amountMinor currency }.',
+  })
   unitCostCents!: number;
 
-  @Field(() => Int, { description: 'Tax on the line, in minor units (cents)' })
+  @Field(() => Int, {
+    description: "Tax on the line, in minor units of the order's currency",
+    deprecationReason: 'Read tax { amountMinor currency }.',
+  })
   taxCents!: number;
 
-  @Field(() => Int, { description: 'Discount on the line, in minor units (cents)' })
+  @Field(() => Int, {
+    description: "Discount on the line, in minor units of the order's currency",
+    deprecationReason: 'Read discount { amountMinor currency }.',
+  })
   discountCents!: number;
+
+  /** The order's currency, which the stored lines do not repeat; set when the graph reads them. */
+  currency?: string;
 }
 
 /** Level 3 card data of an order: what purchasing cards need for the lowest interchange rates. */

@@ -39,6 +39,7 @@ export class CheckPaymentsResolver {
     const result = await ctx.services.checkPayments.pay(requirePrincipal(ctx), input, idempotencyKey);
     return {
       payment: result.payment,
+      remainingAmount: money(result.remainingAmountCents, result.payment.currency),
       remainingAmountCents: result.remainingAmountCents,
       idempotentReplay: result.replayed,
     };

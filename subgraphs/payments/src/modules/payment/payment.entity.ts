@@ -76,15 +76,24 @@ export class Payment {
   @Property({ type: 'string', length: 24 })
   status: PaymentStatus = PaymentStatus.PENDING;
 
-  @Field(() => Int, { description: 'Amount in minor units (cents)' })
+  @Field(() => Int, {
+    description: 'Amount in minor units of `currency`',
+    deprecationReason: 'Read amount { amountMinor currency }.',
+  })
   @Property({ type: 'integer' })
   amountCents!: number;
 
-  @Field(() => Int, { description: 'Refunded so far, in minor units (cents)' })
+  @Field(() => Int, {
+    description: 'Refunded so far, in minor units of `currency`',
+    deprecationReason: 'Read refunded { amountMinor currency }.',
+  })
   @Property({ type: 'integer' })
   refundedCents: number = 0;
 
-  @Field(() => Int, { description: 'Tip on top of the amount, in minor units (cents); not part of what is owed' })
+  @Field(() => Int, {
+    description: 'Tip on top of the amount, in minor units of `currency`; not part of what is owed',
+    deprecationReason: 'Read tip { amountMinor currency }.',
+  })
   @Property({ type: 'integer', default: 0 })
   tipCents: number = 0;
 

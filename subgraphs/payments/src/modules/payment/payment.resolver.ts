@@ -7,6 +7,7 @@ import {
   READ_SCOPES,
   requireReader,
 } from '@pos/kit';
+import { Money, money } from '@pos/kit/src/currency';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { CheckRef } from '../check/check.type';
@@ -123,7 +124,30 @@ export class PaymentResolver {
     return paymentProcessorOf(payment.processor);
   }
 
-  @FieldResolver(() => Int, { description: 'What can still be refunded, in minor units (cents)' })
+  @FieldResolver(() => Money, { description: 'The amount taken, without the tip' })
+  amount(@Root() payment: Payment): Money {
+    return money(payment.amountCents, payment.currency);
+  }
+
+  @FieldResolver(() => Money, { description: 'Refunded so far, every refund of the payment included' })
+  refunded(@Root() payment: Payment): Money {
+    return money(payment.refundedCents, payment.currency);
+  }
+
+  @FieldResolver(() => Money, { description: 'Tip on top of the amount; not part of what is owed' })
+  tip(@Root() payment: Payment): Money {
+    return money(payment.tipCents, payment.currency);
+  }
+
+  @FieldResolver(() => Money, { description: 'What can still be refunded' })
+  refundable(@Root() payment: Payment): Money {
+    return money(refundableCents(payment), payment.currency);
+  }
+
+  @FieldResolver(() => Int, {
+    description: 'What can still be refunded, in minor units of `currency`',
+    deprecationReason: 'Read refundable { amountMinor currency }.',
+  })
   refundableCents(@Root() payment: Payment): number {
     return refundableCents(payment);
   }
@@ -170,6 +194,11 @@ export class OrderPaymentsResolver {
 
 @Resolver(() => Refund)
 export class RefundResolver {
+  @FieldResolver(() => Money, { description: 'The amount returned by this refund' })
+  amount(@Root() refund: Refund): Money {
+    return money(refund.amountCents, refund.currency);
+  }
+
   @FieldResolver(() => Payment, { description: 'The payment this refund returns money from' })
   async payment(@Root() refund: Refund, @Ctx() ctx: PaymentsContext): Promise<Payment> {
     // A refund is only ever read through its own payment or the caller's tenant, so its payment is the caller's.

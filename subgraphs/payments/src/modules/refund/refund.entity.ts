@@ -28,7 +28,10 @@ export class Refund {
   @Property({ type: 'string', length: 16 })
   status: RefundStatus = RefundStatus.PENDING;
 
-  @Field(() => Int, { description: 'Amount in minor units (cents)' })
+  @Field(() => Int, {
+    description: 'Amount in minor units of `currency`',
+    deprecationReason: 'Read amount { amountMinor currency }.',
+  })
   @Property({ type: 'integer' })
   amountCents!: number;
 
