@@ -1,7 +1,6 @@
 import { HOSTED_CHECKOUT_PATH } from '@pos/gateway/src/hosted-checkout';
 import { routes } from '@pos/gateway/src/rest/routes';
 import { LAUNCH_EXCHANGE_PATH } from '@pos/gateway/src/rest/v1/launch';
-import { PAYMENT_EVENT_TYPES } from '@pos/kit';
 import fc from 'fast-check';
 import {
   type GraphQLField,
@@ -457,7 +456,6 @@ function hints(fx: Fixtures): Record<string, fc.Arbitrary<unknown>> {
     ),
     returnUrl: fc.constantFrom('http://localhost/done', 'https://shop.example/r', 'javascript:alert(1)'),
     cancelUrl: fc.constantFrom('http://localhost/cancel', 'https://shop.example/c'),
-    eventTypes: fc.constantFrom(...PAYMENT_EVENT_TYPES, 'payment.nope'),
     customerCode: fc.constantFrom('482193', '482194', '582193', '682193', '782193', '000000', '4821930'),
     verificationPin: fc.constantFrom('1234', '0000', '12345'),
     posRef: fc.constantFrom('1-101', '1-102', '1-104', '2-101', '3-101'),
