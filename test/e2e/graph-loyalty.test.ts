@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { domainErrorOf } from '@pos/kit';
 import type { LoyaltyRuntime } from '@pos/loyalty/src/context';
 import { countRows } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
 /**
  * The loyalty actions of seed 004 through the gateway's /graphql: the same earn, redeem and coupon redemption as
- * the REST API, with refusals as extensions.code + extensions.reason, the ledger, reversals, the link to orders
+ * the REST API, with refusals as the payload's userErrors (read back here as the error code and reason they stand for), the ledger, reversals, the link to orders
  * through federation, and who may see what (an org's key, a partner's token, another partner, a customer's key).
  */
 
@@ -23,16 +24,38 @@ const ext = (label: string) => `${label}-${++seq}-${randomUUID().slice(0, 8)}`;
 const wrongPin = (pin: string) => String((Number(pin) + 1) % 10_000).padStart(4, '0');
 
 const TRANSACTION = 'id kind unit delta balanceAfter externalId amountCents currency coupon { id status } createdAt';
-const BALANCE = `alreadyProcessed points stamps coupon { id name status qrToken issuedAt redeemedAt }
+/** What every mutation selects to report a refusal: its user errors, and the facts of a PIN refusal. */
+const REFUSAL = `userErrors { code field message }
+  pinVerification { challengeId expiresAt remainingAttempts lockedUntil retryAfterSeconds }`;
+const BALANCE = `${REFUSAL} idempotentReplay points stamps coupon { id name status qrToken issuedAt redeemedAt }
   transaction { ${TRANSACTION} } customer { code }`;
 const EARN = `mutation($input: EarnLoyaltyInput!) { earnLoyalty(input: $input) { ${BALANCE} } }`;
 const REDEEM = `mutation($input: RedeemLoyaltyInput!) { redeemLoyalty(input: $input) { ${BALANCE} } }`;
 const REDEEM_COUPON = `mutation($input: RedeemLoyaltyCouponInput!) {
   redeemLoyaltyCoupon(input: $input) {
-    coupon { id name status qrToken issuedAt redeemedAt } transaction { ${TRANSACTION} }
+    ${REFUSAL} coupon { id name status qrToken issuedAt redeemedAt } transaction { ${TRANSACTION} }
   }
 }`;
-const REVERSE = `mutation($id: ID!) { reverseLoyaltyTransaction(id: $id) { ${BALANCE} } }`;
+const REVERSE = `mutation($id: ID!) { reverseLoyaltyTransaction(input: { id: $id }) { ${BALANCE} } }`;
+
+/** The user errors of a mutation's payload (the first one reporting any), as the error they stand for. */
+function refusalOf(body: { data?: Record<string, any> | null; errors?: unknown }) {
+  if (body.errors) return undefined;
+  for (const payload of Object.values(body.data ?? {})) {
+    if (!payload?.userErrors?.length) continue;
+    const facts = Object.entries(payload.pinVerification ?? {}).filter(([, value]) => value !== null);
+    const error = domainErrorOf(payload.userErrors, Object.fromEntries(facts))!;
+    expect(error).toBeDefined();
+    return {
+      message: error.message,
+      extensions: { ...error.data, code: error.code, details: error.details, reason: error.reason } as Record<
+        string,
+        any
+      >,
+    };
+  }
+  return undefined;
+}
 
 /** Who calls: an org's or customer's X-Api-Key, or a Bearer access token. */
 type Caller = { key: string } | { token: string };
@@ -65,14 +88,21 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
   const ok = async (caller: Caller, query: string, variables: Record<string, unknown> = {}) => {
     const { body } = await gql(caller, query, variables);
     expect(body.errors).toBeUndefined();
+    expect(refusalOf(body)).toBeUndefined();
     return body.data as Record<string, any>;
   };
-  /** The one error of a call that must fail, with its extensions; no data comes with it. */
+  /**
+   * The refusal of a call that must fail: a mutation's user errors (with its payload's PIN facts) as the error code,
+   * reason and extensions they stand for; a query's one top-level error, with no data.
+   */
   const refused = async (caller: Caller, query: string, variables: Record<string, unknown> = {}) => {
     const { body } = await gql(caller, query, variables);
+    const refusal = refusalOf(body);
+    if (refusal) return refusal;
     expect(body.errors).toHaveLength(1);
-    // loyaltyDashboard is nullable: its refusal nulls that field alone.
-    expect(body.data ?? null).toEqual(query.includes('loyaltyDashboard') ? { loyaltyDashboard: null } : null);
+    // A top-level error leaves no data: the root is null, or the refused (nullable) field is: a mutation's payload,
+    // loyaltyDashboard.
+    expect(Object.values(body.data ?? {}).filter((value) => value !== null)).toEqual([]);
     return body.errors![0] as { message: string; extensions: Record<string, any> };
   };
   const earn = (caller: Caller, input: Record<string, unknown>) => gql(caller, EARN, { input });
@@ -105,7 +135,9 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       const earned = await earn(caller(), { customerCode: '482193', amountCents: 8550, externalId });
       expect(earned.body.errors).toBeUndefined();
       expect(earned.body.data!.earnLoyalty).toEqual({
-        alreadyProcessed: false,
+        userErrors: [],
+        pinVerification: null,
+        idempotentReplay: false,
         points: before.points + 86,
         stamps: before.stamps,
         coupon: null,
@@ -127,7 +159,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
 
       const again = await earn(caller(), { customerCode: '482193', amountCents: 100, externalId });
       expect(again.body.data!.earnLoyalty).toMatchObject({
-        alreadyProcessed: true,
+        idempotentReplay: true,
         points: before.points + 86,
         transaction: { id: first.id, delta: 86 },
       });
@@ -141,13 +173,13 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       });
       expect(redeemed.body.errors).toBeUndefined();
       expect(redeemed.body.data!.redeemLoyalty).toMatchObject({
-        alreadyProcessed: false,
+        idempotentReplay: false,
         points: before.points,
         stamps: before.stamps,
         transaction: { kind: 'REDEEM', unit: 'POINT', delta: -86, balanceAfter: before.points },
       });
       const noStamps = await redeem(caller(), { customerCode: '482193', value: 1, externalId: ext('redeem') });
-      expect(noStamps.body.errors?.[0].extensions).toMatchObject({
+      expect(refusalOf(noStamps.body)?.extensions).toMatchObject({
         code: 'UNPROCESSABLE',
         reason: 'insufficient_balance',
       });
@@ -162,7 +194,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
         input: { customerCode: '482194', cardType: 'STAMP', stamps: 5 - stamps, externalId: ext('stamps') },
       });
       const coupon = filled.earnLoyalty.coupon;
-      expect(filled.earnLoyalty).toMatchObject({ stamps: 0, alreadyProcessed: false });
+      expect(filled.earnLoyalty).toMatchObject({ stamps: 0, idempotentReplay: false });
       expect(coupon).toEqual({
         id: expect.stringMatching(UUID),
         name: 'Free Coffee',
@@ -174,6 +206,8 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
 
       const used = await ok(caller(), REDEEM_COUPON, { input: { token: coupon.qrToken } });
       expect(used.redeemLoyaltyCoupon).toEqual({
+        userErrors: [],
+        pinVerification: null,
         coupon: { ...coupon, status: 'REDEEMED', redeemedAt: expect.stringMatching(ISO) },
         transaction: expect.objectContaining({
           kind: 'COUPON_REDEEM',
@@ -193,7 +227,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       const earned = await ok({ token: partner }, EARN, {
         input: { customerCode: '582193', amountCents: 100, externalId: ext('gate') },
       });
-      expect(earned.earnLoyalty.alreadyProcessed).toBe(false);
+      expect(earned.earnLoyalty.idempotentReplay).toBe(false);
       const asked = await refused({ token: partner }, REDEEM, { input });
       expect(asked.extensions).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'pin_required' });
       const pin = await pinOf('582193', asked.extensions.challengeId);
@@ -214,7 +248,6 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
         const rows = await totalRows();
         const asked = await refused(caller(), EARN, { input });
         expect(asked.extensions).toEqual({
-          serviceName: 'loyalty',
           code: 'PRECONDITION_FAILED',
           reason: 'pin_required',
           challengeId: expect.stringMatching(UUID),
@@ -244,7 +277,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
         const last = await refused(caller(), EARN, { input });
         const lastPin = await pinOf('682193', last.extensions.challengeId);
         const done = await ok(caller(), EARN, { input: { ...input, verificationPin: lastPin } });
-        expect(done.earnLoyalty).toMatchObject({ alreadyProcessed: false, transaction: { delta: 10 } });
+        expect(done.earnLoyalty).toMatchObject({ idempotentReplay: false, transaction: { delta: 10 } });
         expect(await totalRows()).toBe(rows + 1);
       },
     );
@@ -373,7 +406,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       const used = await step(REDEEM_COUPON, { input: { token: coupon.qrToken } });
       const reversed = await step(REVERSE, { id: redeemed.redeemLoyalty.transaction.id });
       expect(reversed.reverseLoyaltyTransaction).toMatchObject({
-        alreadyProcessed: false,
+        idempotentReplay: false,
         points: start.points + 100,
         transaction: { kind: 'REVERSAL', unit: 'POINT', delta: 30, balanceAfter: start.points + 100 },
       });
@@ -450,8 +483,9 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       const pair = await Promise.all(
         [1, 2].map(() => gql(caller, REVERSE, { id: another.earnLoyalty.transaction.id })),
       );
-      expect(pair.filter((r) => r.body.errors === undefined)).toHaveLength(1);
-      expect(pair.find((r) => r.body.errors)!.body.errors![0].extensions).toMatchObject({ reason: 'not_reversible' });
+      const refusals = pair.map((r) => refusalOf(r.body));
+      expect(refusals.filter((r) => r === undefined)).toHaveLength(1);
+      expect(refusals.find(Boolean)!.extensions).toMatchObject({ reason: 'not_reversible' });
       expect(await totalRows()).toBe(rows + 2);
       expect((await customer(code)).points).toBe(before.points);
 

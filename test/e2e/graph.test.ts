@@ -98,7 +98,7 @@ describe('the federated graph', () => {
       message: 'The access token lacks the scope tilt/pos:orders',
       extensions: { code: 'FORBIDDEN' },
     });
-    expect(body.data).toBeNull();
+    expect(body.data).toEqual({ createOrder: null });
   });
 
   it('answers bad input with BAD_USER_INPUT and a clear message', async () => {

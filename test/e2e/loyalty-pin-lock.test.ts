@@ -118,10 +118,11 @@ describe('loyalty PIN lock through the gateway', () => {
     expect(done.status).toBe(200);
   });
 
-  it('GraphQL: one document of 40 aliased redeemLoyalty guesses counts 9 wrong PINs, then RATE_LIMITED pin_locked', async () => {
+  it('GraphQL: one document of 40 aliased redeemLoyalty guesses counts 9 wrong PINs, then PIN_LOCKED user errors', async () => {
     const customer = '682195';
-    // Rounds of a call without PIN (a fresh challenge) and 3 guesses; a failing mutation of another subgraph
-    // between the fields makes the gateway run each in its own fetch, one after the other.
+    // Rounds of a call without PIN (a fresh challenge) and 3 guesses; a refused mutation of another subgraph
+    // between the fields makes the gateway run each in its own fetch, one after the other (its user errors leave
+    // the rest of the data intact).
     const fields: string[] = [];
     const attempts: string[] = [];
     for (let round = 0; round < 10; round++) {
@@ -130,32 +131,34 @@ describe('loyalty PIN lock through the gateway', () => {
         const pin = j === 0 ? '' : `, verificationPin: "${String(round * 3 + j).padStart(4, '0')}"`;
         fields.push(
           `${alias}: redeemLoyalty(input: { customerCode: "${customer}", cardType: POINT, value: 1, ` +
-            `externalId: "alias-${round}-${j}"${pin} }) { points }`,
-          `x${round}_${j}: unlockCheck(checkId: "0") { id }`,
+            `externalId: "alias-${round}-${j}"${pin} }) { points userErrors { code } ` +
+            `pinVerification { lockedUntil retryAfterSeconds } }`,
+          `x${round}_${j}: createOrder(input: { locationId: "0", currency: "USD", totalCents: 1 }) { userErrors { code } }`,
         );
         if (j > 0) attempts.push(alias);
       }
     }
     const { status, body } = await stack.graphql(`mutation { ${fields.join('\n')} }`, {}, partner);
     expect(status).toBe(200);
-    const errors = (body.errors ?? []) as Array<{ path?: string[]; extensions: Record<string, unknown> }>;
-    const errorOf = (alias: string) => errors.find((e) => e.path?.[0] === alias);
-    const reasonOf = (alias: string) => String(errorOf(alias)?.extensions.reason ?? 'succeeded');
+    type Payload = {
+      userErrors: Array<{ code: string }>;
+      pinVerification: { lockedUntil: string | null; retryAfterSeconds: number | null } | null;
+    } | null;
+    const data = (body.data ?? {}) as Record<string, Payload>;
+    const reasonOf = (alias: string) => data[alias]?.userErrors[0]?.code ?? 'succeeded';
     const reasons = attempts.map(reasonOf);
     // Every guess ran (none was left out), 9 of them counted; after the 9th, each is refused as locked.
-    const ninth = reasons.reduce((at, reason, i) => (reason === 'pin_invalid' ? i : at), -1);
-    expect(reasons.filter((r) => r === 'pin_invalid')).toHaveLength(9);
-    expect(reasons.slice(ninth + 1)).toEqual(Array(attempts.length - ninth - 1).fill('pin_locked'));
+    const ninth = reasons.reduce((at, reason, i) => (reason === 'PIN_INVALID' ? i : at), -1);
+    expect(reasons.filter((r) => r === 'PIN_INVALID')).toHaveLength(9);
+    expect(reasons.slice(ninth + 1)).toEqual(Array(attempts.length - ninth - 1).fill('PIN_LOCKED'));
     expect(ninth).toBeLessThan(attempts.length - 10);
     expect(await failures(customer)).toHaveLength(9);
-    expect(errorOf(attempts.at(-1)!)?.extensions).toMatchObject({
-      code: 'RATE_LIMITED',
-      reason: 'pin_locked',
+    expect(data[attempts.at(-1)!]?.pinVerification).toEqual({
       lockedUntil: expect.stringMatching(ISO),
       retryAfterSeconds: expect.any(Number),
     });
     // The fresh challenges of the later rounds were refused as well.
     const rounds = Array.from({ length: 10 }, (_, round) => reasonOf(`r${round}_0`));
-    expect(rounds.slice(4)).toEqual(Array(6).fill('pin_locked'));
+    expect(rounds.slice(4)).toEqual(Array(6).fill('PIN_LOCKED'));
   });
 });

@@ -179,7 +179,7 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
     input: { customerCode: '482193', externalId: 'ten-redeem', manualCode: false, cardType: 'POINT', value: 1 },
   }),
   redeemLoyaltyCoupon: (fx) => ({ input: { token: fx.loyalty.couponToken, manualCode: false } }),
-  reverseLoyaltyTransaction: (fx) => ({ id: fx.loyalty.transactionId }),
+  reverseLoyaltyTransaction: (fx) => ({ input: { id: fx.loyalty.transactionId } }),
   // Mutation: orders and payments
   createOrder: () => ({ input: { locationId: '1', currency: 'USD', totalCents: 500 } }),
   payCheck: (fx) => ({

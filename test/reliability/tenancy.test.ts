@@ -146,7 +146,7 @@ const pos = (scope: string): Scope => ({ any: [scope] });
 /** A root read field: tilt/pos:read or the scope of an API that reads it (READ_SCOPES in the kit). */
 const read = (scopes: readonly string[]): Scope => ({ any: [...scopes] });
 /** The loyalty API's refusal of another org's (or partner's) customer or coupon: 400 `customer not found`. */
-const LOYALTY_NOT_FOUND = { codes: ['BAD_USER_INPUT'] };
+const LOYALTY_NOT_FOUND = { codes: ['CUSTOMER_NOT_FOUND', 'COUPON_NOT_FOUND', 'VALIDATION'] };
 
 const FIELDS: Record<string, FieldRow> = {
   // Query
@@ -551,7 +551,11 @@ describe('tenancy matrix: every REST route, GraphQL root field and subscription'
     headers: [...headers, ['content-type', 'application/json']] as Array<[string, string]>,
     body: JSON.stringify({ query, variables }),
   });
-  const codesOf = (body: any): string[] => (body?.errors ?? []).map((e: any) => e.extensions?.code);
+  /** The top-level error codes, and the user error codes of a mutation's payload (its business refusals). */
+  const codesOf = (body: any): string[] => [
+    ...(body?.errors ?? []).map((e: any) => e.extensions?.code),
+    ...Object.values(body?.data ?? {}).flatMap((payload: any) => (payload?.userErrors ?? []).map((e: any) => e.code)),
+  ];
 
   // The fields come from the schema the running gateway serves, so one test walks them all; each row's cases are
   // counted under its name.

@@ -1,4 +1,4 @@
-import type { DomainError } from '@pos/kit';
+import { type DomainError, domainErrorOf } from '@pos/kit';
 import type { Response } from 'express';
 
 /**
@@ -110,6 +110,32 @@ export const fromDomainError = (error: DomainError): RestError =>
     message: error.message,
     extensions: { ...error.data, code: error.code, details: error.details, reason: error.reason },
   });
+
+/** What a route's mutation selects on its payload, so that a refusal maps through {@link refusalIn}. */
+export const USER_ERROR_FIELDS = 'userErrors { code field message }';
+
+/**
+ * The refusal a mutation answered as `userErrors` (the graph's mutation contract), as the REST error the same
+ * refusal was as a top-level GraphQL error: the user errors name the reason and the payload carries its facts (a PIN
+ * challenge, the attempts left), so status and body are those of {@link fromGraphQLError}. Undefined when no payload
+ * in `data` reports one.
+ */
+export function refusalIn(data: Record<string, unknown>): RestError | undefined {
+  for (const payload of Object.values(data)) {
+    if (!isRecord(payload) || !Array.isArray(payload.userErrors) || !payload.userErrors.length) continue;
+    const facts: Record<string, unknown> = {};
+    for (const source of [payload, ...Object.values(payload).filter(isRecord)]) {
+      for (const key of DATA_EXTENSIONS)
+        if (source[key] !== undefined && source[key] !== null) facts[key] = source[key];
+    }
+    const error = domainErrorOf(payload.userErrors as Parameters<typeof domainErrorOf>[0], facts);
+    return error ? fromDomainError(error) : restError(500);
+  }
+  return undefined;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const snakeCase = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 

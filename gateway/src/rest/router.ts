@@ -4,7 +4,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { z } from 'zod';
 import { isAuthenticationUnavailable } from '../auth/errors';
 import { type OperationCost, setRateLimitHeaders } from '../hardening/cost';
-import { type RestError, fromGraphQLError, restError, sendRestError } from './errors';
+import { type RestError, fromGraphQLError, refusalIn, restError, sendRestError } from './errors';
 import type { RestRoute, RouteLinks } from './route';
 
 export interface OperationResult {
@@ -118,6 +118,8 @@ export function restRouter(options: RestRouterOptions): Router {
       // Every answer of a route that ran its operation says what is left of the caller's budget, refusals included.
       setRateLimitHeaders(res, result.extensions?.cost);
       if (result.errors?.length) return fail(fromGraphQLError(result.errors[0]));
+      const refusal = refusalIn(result.data ?? {});
+      if (refusal) return fail(refusal);
       const response = route.respond(result.data ?? {});
       if (!response) return fail(restError(404, route.notFoundMessage ?? 'Not found'));
       if (route.addLinks) {

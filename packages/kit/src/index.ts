@@ -26,4 +26,5 @@ export * from './subgraph';
 export * from './tenancy';
 export * from './token-cache';
 export * from './tracing';
+export * from './user-errors';
 export * from './validation';

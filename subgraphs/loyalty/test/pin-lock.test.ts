@@ -13,7 +13,7 @@ import type { LoyaltyRuntime } from '../src/context';
 /**
  * The customer's PIN lock, on the subgraph itself: wrong PINs count per customer, whatever the challenge, the
  * action or the caller; once 3 challenges' worth (9) fall within an hour, every gated call for that customer is
- * RATE_LIMITED pin_locked until the hour since the first of them has passed.
+ * a PIN_LOCKED user error until the hour since the first of them has passed.
  */
 
 const [, BALANCED, STRICT] = DEMO.loyaltyOrgs.map((org) => org.id);
@@ -36,8 +36,8 @@ const customerKey = (customerId: string): Principal => ({
 const partner = partnerPrincipal('demo', [SCOPES.loyaltyPos]);
 const reader = partnerPrincipal('demo', [SCOPES.posRead]);
 
-const EARN = `mutation($input: EarnLoyaltyInput!) { earnLoyalty(input: $input) { points } }`;
-const REDEEM = `mutation($input: RedeemLoyaltyInput!) { redeemLoyalty(input: $input) { points } }`;
+const EARN = `mutation($input: EarnLoyaltyInput!) { earnLoyalty(input: $input) { points userErrors { code field message } pinVerification { challengeId expiresAt remainingAttempts lockedUntil retryAfterSeconds } } }`;
+const REDEEM = `mutation($input: RedeemLoyaltyInput!) { redeemLoyalty(input: $input) { points userErrors { code field message } pinVerification { challengeId expiresAt remainingAttempts lockedUntil retryAfterSeconds } } }`;
 const DASHBOARD = `{ loyaltyDashboard { pinLockedUntil pendingPins { challengeId action pin } customer { pinLockedUntil } } }`;
 const HOUR = 3_600_000;
 
@@ -90,10 +90,15 @@ describe('loyalty PIN lock (subgraph)', () => {
       },
       as,
     );
-  /** The one error of a refused call (its extensions), or null when it went through. */
+  /** The user error of a refused call (its code) with the PIN facts the payload carries, or null when it went through. */
   const refusal = async (answer: ReturnType<typeof act>) => {
     const { body } = await answer;
-    return (body.errors?.[0]?.extensions ?? null) as Record<string, any> | null;
+    expect(body.errors).toBeUndefined();
+    const payload = (body.data!.earnLoyalty ?? body.data!.redeemLoyalty) as Record<string, any>;
+    const [error] = payload.userErrors as Array<{ code: string }>;
+    if (!error) return null;
+    const facts = Object.entries(payload.pinVerification ?? {}).filter(([, value]) => value !== null);
+    return { code: error.code, ...Object.fromEntries(facts) } as Record<string, any>;
   };
   const dashboard = async (customer: Customer, sub: TestSubgraph = subgraph) => {
     const { body } = await sub.call(DASHBOARD, {}, customerKey(customer.id));
@@ -103,7 +108,7 @@ describe('loyalty PIN lock (subgraph)', () => {
   /** Opens a challenge for the action (a call without PIN) and reads its PIN off the customer's dashboard. */
   const challenge = async (as: Principal, action: Action, customer: Customer, sub: TestSubgraph = subgraph) => {
     const asked = await refusal(act(as, action, customer, undefined, sub));
-    expect(asked).toMatchObject({ code: 'PRECONDITION_FAILED', reason: 'pin_required' });
+    expect(asked).toMatchObject({ code: 'PIN_REQUIRED' });
     const { body } = await sub.call(
       `{ loyaltyDashboard { pendingPins { challengeId pin } } }`,
       {},
@@ -118,7 +123,7 @@ describe('loyalty PIN lock (subgraph)', () => {
     const remaining = [];
     for (let i = 0; i < n; i++) {
       const wrong = await refusal(act(as, action, customer, wrongPin(pin), sub));
-      expect(wrong).toMatchObject({ code: 'UNPROCESSABLE', reason: 'pin_invalid' });
+      expect(wrong).toMatchObject({ code: 'PIN_INVALID' });
       remaining.push(wrong!.remainingAttempts);
     }
     return remaining;
@@ -169,7 +174,7 @@ describe('loyalty PIN lock (subgraph)', () => {
     const last = await challenge(orgKey(STRICT), 'redeem', customer);
     const ninth = await refusal(act(orgKey(STRICT), 'redeem', customer, wrongPin(last.pin)));
     // The 9th wrong PIN is answered as a wrong PIN; its challenge has no attempts left, as the lock has begun.
-    expect(ninth).toMatchObject({ code: 'UNPROCESSABLE', reason: 'pin_invalid', remainingAttempts: 0 });
+    expect(ninth).toMatchObject({ code: 'PIN_INVALID', remainingAttempts: 0 });
 
     const counted = await failures(customer);
     expect(counted).toHaveLength(9);
@@ -183,16 +188,11 @@ describe('loyalty PIN lock (subgraph)', () => {
       [orgKey(STRICT), 'redeem', wrongPin(last.pin)],
     ];
     for (const [as, action, pin] of calls) {
-      const { body } = await act(as, action, customer, pin);
-      expect(body.data ?? null).toBeNull();
-      expect(body.errors).toHaveLength(1);
-      const extensions = body.errors![0].extensions!;
+      const extensions = (await refusal(act(as, action, customer, pin)))!;
       expect(extensions).toEqual({
-        code: 'RATE_LIMITED',
-        reason: 'pin_locked',
+        code: 'PIN_LOCKED',
         lockedUntil,
         retryAfterSeconds: expect.any(Number),
-        details: [],
       });
       const wait = (Date.parse(lockedUntil) - runtime.clock.now().getTime()) / 1000;
       expect(extensions.retryAfterSeconds).toBeGreaterThanOrEqual(Math.floor(wait));
@@ -223,7 +223,7 @@ describe('loyalty PIN lock (subgraph)', () => {
     expect(await refusal(act(orgKey(STRICT), 'redeem', customer, pin))).toBeNull();
     // 8 counted; the next wrong PIN is the 9th.
     expect(await fail(orgKey(STRICT), 'earn', customer, 1)).toEqual([0]);
-    expect(await refusal(act(orgKey(STRICT), 'earn', customer))).toMatchObject({ reason: 'pin_locked' });
+    expect(await refusal(act(orgKey(STRICT), 'earn', customer))).toMatchObject({ code: 'PIN_LOCKED' });
   });
 
   it('the window slides: the lock lifts an hour after the first of the 9, and 8 remain counted', async () => {
@@ -239,7 +239,7 @@ describe('loyalty PIN lock (subgraph)', () => {
     const [first, second] = await failures(customer);
     advance(first + HOUR - runtime.clock.now().getTime() - 1_000);
     expect(await refusal(act(orgKey(STRICT), 'redeem', customer))).toMatchObject({
-      reason: 'pin_locked',
+      code: 'PIN_LOCKED',
       retryAfterSeconds: 1,
     });
     advance(1_001);
@@ -248,9 +248,9 @@ describe('loyalty PIN lock (subgraph)', () => {
     expect((await dashboard(customer)).pinLockedUntil).toBeNull();
     // The 8 younger wrong PINs still count: one more locks again, until an hour after the second.
     const again = await refusal(act(orgKey(STRICT), 'redeem', customer, wrongPin(pin)));
-    expect(again).toMatchObject({ reason: 'pin_invalid', remainingAttempts: 0 });
+    expect(again).toMatchObject({ code: 'PIN_INVALID', remainingAttempts: 0 });
     expect(await refusal(act(orgKey(STRICT), 'redeem', customer, pin))).toMatchObject({
-      reason: 'pin_locked',
+      code: 'PIN_LOCKED',
       lockedUntil: new Date(second + HOUR).toISOString(),
     });
   });
@@ -258,7 +258,7 @@ describe('loyalty PIN lock (subgraph)', () => {
   it('locks only what asks for a PIN: an earn at a balanced org goes through while its customer is locked', async () => {
     const customer = await newCustomer(BALANCED);
     for (let c = 0; c < 3; c++) await fail(orgKey(BALANCED), 'redeem', customer, 3);
-    expect(await refusal(act(orgKey(BALANCED), 'redeem', customer))).toMatchObject({ reason: 'pin_locked' });
+    expect(await refusal(act(orgKey(BALANCED), 'redeem', customer))).toMatchObject({ code: 'PIN_LOCKED' });
     const { body } = await act(orgKey(BALANCED), 'earn', customer);
     expect(body.errors).toBeUndefined();
     expect(body.data!.earnLoyalty.points).toBe(1001);
@@ -279,9 +279,9 @@ describe('loyalty PIN lock (subgraph)', () => {
         return refusal(act(i % 3 ? orgKey(STRICT) : partner, action, customer, wrongPin(pins[action])));
       }),
     );
-    const reasons = answers.map((a) => a?.reason);
-    expect(reasons.filter((r) => r === 'pin_invalid')).toHaveLength(3);
-    expect(reasons.filter((r) => r !== 'pin_invalid').every((r) => r === 'pin_locked')).toBe(true);
+    const reasons = answers.map((a) => a?.code);
+    expect(reasons.filter((r) => r === 'PIN_INVALID')).toHaveLength(3);
+    expect(reasons.filter((r) => r !== 'PIN_INVALID').every((r) => r === 'PIN_LOCKED')).toBe(true);
     expect(await failures(customer)).toHaveLength(9);
   });
 
@@ -321,13 +321,13 @@ describe('loyalty PIN lock (subgraph)', () => {
       expect(await fail(orgKey(STRICT), 'redeem', customer, 3, small)).toEqual([2, 1, 0]);
       const [first] = await failures(customer, small);
       expect(await refusal(act(orgKey(STRICT), 'redeem', customer, undefined, small))).toMatchObject({
-        reason: 'pin_locked',
+        code: 'PIN_LOCKED',
         lockedUntil: new Date(first + 120_000).toISOString(),
       });
       smallOffset = first + 120_000 - Date.now() + 1;
       smallRuntime.clock.now = () => new Date(Date.now() + smallOffset);
       expect(await refusal(act(orgKey(STRICT), 'redeem', customer, undefined, small))).toMatchObject({
-        reason: 'pin_required',
+        code: 'PIN_REQUIRED',
       });
     } finally {
       await small.close();

@@ -1,6 +1,7 @@
 import { MAX_AMOUNT_CENTS, SCOPES, fromDecimalString } from '@pos/kit';
 import { z } from 'zod';
 import { timestamp } from '../common';
+import { USER_ERROR_FIELDS } from '../errors';
 import { defineRoute } from '../route';
 
 /**
@@ -118,11 +119,14 @@ const alreadyProcessed = z
   .describe('The external_id was processed before: nothing was recorded this time');
 const couponSchema = z.object({ id: z.string(), name: z.string(), qr_token: z.string() });
 
-const BALANCE_FIELDS = 'alreadyProcessed points stamps';
+/** A refusal's user errors and the PIN facts its REST error body carries (challenge_id, remaining_attempts, ...). */
+const REFUSAL_FIELDS = `${USER_ERROR_FIELDS}
+  pinVerification { challengeId expiresAt remainingAttempts lockedUntil retryAfterSeconds }`;
+const BALANCE_FIELDS = `${REFUSAL_FIELDS} idempotentReplay points stamps`;
 const COUPON_FIELDS = 'id name qrToken';
 
 interface BalancePayload {
-  alreadyProcessed: boolean;
+  idempotentReplay: boolean;
   points: number;
   stamps: number;
   coupon?: { id: string; name: string; qrToken: string } | null;
@@ -131,7 +135,7 @@ interface BalancePayload {
 const balanceResponse = (payload: BalancePayload) => ({
   status: 200,
   body: {
-    data: payload.alreadyProcessed
+    data: payload.idempotentReplay
       ? { message: 'already processed' }
       : {
           stamps: payload.stamps,
@@ -235,7 +239,7 @@ export const loyaltyRoutes = [
     body: couponRedeemBody,
     errors: PIN_ERRORS,
     document: `mutation RedeemCoupon($input: RedeemLoyaltyCouponInput!) {
-      redeemLoyaltyCoupon(input: $input) { coupon { ${COUPON_FIELDS} status issuedAt redeemedAt } }
+      redeemLoyaltyCoupon(input: $input) { ${REFUSAL_FIELDS} coupon { ${COUPON_FIELDS} status issuedAt redeemedAt } }
     }`,
     variables: ({ body }) => ({
       input: {

@@ -1,5 +1,6 @@
 import { SCOPES } from '@pos/kit';
 import { z } from 'zod';
+import { USER_ERROR_FIELDS } from '../errors';
 import { type LinkContext, defineRoute } from '../route';
 import { IDEMPOTENCY, cents, noQuery, nullableText, timestamp, uuidId } from '../common';
 import { type GqlMoney, MONEY, minorUnits } from '../money';
@@ -213,12 +214,12 @@ customer to \`return_url\` after an approved payment (\`payment.approved\`), or 
     query: noQuery,
     body: createOrderBody,
     idempotent: true,
-    document: `mutation RestCreateOrder($input: CreateOrderInput!, $key: String) {
-      createOrder(input: $input, idempotencyKey: $key) { idempotentReplay order { ...RestOrder } }
+    document: `mutation RestCreateOrder($input: CreateOrderInput!) {
+      createOrder(input: $input) { ${USER_ERROR_FIELDS} idempotentReplay order { ...RestOrder } }
     } ${ORDER_FIELDS}`,
     variables: ({ body, idempotencyKey }) => ({
-      key: idempotencyKey,
       input: {
+        idempotencyKey,
         locationId: String(body.location_id),
         currency: body.currency,
         totalCents: body.total_cents,

@@ -1,4 +1,4 @@
-import { Field, Float, InputType, Int, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
 
 /** The two balances a customer has: points (from purchase totals) and stamps (counted per visit). */
 export enum LoyaltyCardType {
@@ -67,4 +67,10 @@ export class RedeemLoyaltyCouponInput {
 
   @Field({ defaultValue: false, description: 'True when the cashier typed the token instead of scanning it' })
   manualCode!: boolean;
+}
+
+@InputType({ description: 'Undo an earn or a redeem' })
+export class ReverseLoyaltyTransactionInput {
+  @Field(() => ID, { description: 'The id of the EARN or REDEEM loyalty transaction to reverse' })
+  id!: string;
 }

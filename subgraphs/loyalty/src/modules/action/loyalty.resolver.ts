@@ -1,48 +1,81 @@
-import { parseUuidArg, requirePrincipal } from '@pos/kit';
-import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { parseUuidArg, requirePrincipal, userErrorPayload } from '@pos/kit';
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { LoyaltyContext } from '../../context';
-import { EarnLoyaltyInput, RedeemLoyaltyCouponInput, RedeemLoyaltyInput } from './loyalty.inputs';
-import { LoyaltyBalancePayload, RedeemLoyaltyCouponPayload } from './loyalty.payload';
+import {
+  EarnLoyaltyInput,
+  RedeemLoyaltyCouponInput,
+  RedeemLoyaltyInput,
+  ReverseLoyaltyTransactionInput,
+} from './loyalty.inputs';
+import { LoyaltyBalancePayload, RedeemLoyaltyCouponPayload, pinVerificationOf } from './loyalty.payload';
 import type { BalanceResult } from './loyalty.service';
 
-const payload = (result: BalanceResult): LoyaltyBalancePayload => ({
-  ...result,
-  points: result.customer.points,
-  stamps: result.customer.stamps,
-});
+const balance = async (work: Promise<BalanceResult>) => {
+  const result = await work;
+  return {
+    ...result,
+    idempotentReplay: result.alreadyProcessed,
+    points: result.customer.points,
+    stamps: result.customer.stamps,
+  };
+};
+const refusal = (data: Record<string, unknown>) => ({ idempotentReplay: false, ...pinVerificationOf(data) });
 
-const GATE =
-  'Refusals carry extensions.reason: customer not found, subscription_required, manual_code_disabled, ' +
-  'pin_required (with challengeId), pin_invalid (with remainingAttempts), pin_expired, pin_attempts_exceeded, ' +
-  'pin_locked (the customer’s PINs, after too many wrong ones: with lockedUntil and retryAfterSeconds)';
+const REFUSALS =
+  'Refusals are `userErrors`: CUSTOMER_NOT_FOUND, SUBSCRIPTION_REQUIRED, MANUAL_CODE_DISABLED, PIN_REQUIRED (with ' +
+  '`pinVerification.challengeId`), PIN_INVALID (with `remainingAttempts`), PIN_EXPIRED, PIN_ATTEMPTS_EXCEEDED, ' +
+  'PIN_LOCKED (with `lockedUntil`)';
 
 @Resolver()
 export class LoyaltyActionResolver {
   @Mutation(() => LoyaltyBalancePayload, {
-    description: `Awards points or stamps (scope tilt/loyalty:pos). ${GATE}.`,
+    nullable: true,
+    description: `Awards points or stamps (scope tilt/loyalty:pos). ${REFUSALS}.`,
   })
-  async earnLoyalty(@Arg('input') input: EarnLoyaltyInput, @Ctx() ctx: LoyaltyContext) {
-    return payload(await ctx.services.loyalty.earn(requirePrincipal(ctx), input));
+  earnLoyalty(
+    @Arg('input', { description: 'Who earns, how much, and the POS’s id of the purchase' }) input: EarnLoyaltyInput,
+    @Ctx() ctx: LoyaltyContext,
+  ) {
+    return userErrorPayload(() => balance(ctx.services.loyalty.earn(requirePrincipal(ctx), input)), refusal);
   }
 
   @Mutation(() => LoyaltyBalancePayload, {
-    description: `Deducts points or stamps (scope tilt/loyalty:pos). ${GATE}, insufficient_balance.`,
+    nullable: true,
+    description: `Deducts points or stamps (scope tilt/loyalty:pos). ${REFUSALS}, INSUFFICIENT_BALANCE.`,
   })
-  async redeemLoyalty(@Arg('input') input: RedeemLoyaltyInput, @Ctx() ctx: LoyaltyContext) {
-    return payload(await ctx.services.loyalty.redeem(requirePrincipal(ctx), input));
+  redeemLoyalty(
+    @Arg('input', { description: 'Who redeems, how much, and the POS’s id of the redemption' })
+    input: RedeemLoyaltyInput,
+    @Ctx() ctx: LoyaltyContext,
+  ) {
+    return userErrorPayload(() => balance(ctx.services.loyalty.redeem(requirePrincipal(ctx), input)), refusal);
   }
 
   @Mutation(() => RedeemLoyaltyCouponPayload, {
-    description: `Redeems a reward coupon by its QR token (scope tilt/loyalty:pos). ${GATE}, coupon not found, coupon_already_redeemed.`,
+    nullable: true,
+    description: `Redeems a reward coupon by its QR token (scope tilt/loyalty:pos). ${REFUSALS}, COUPON_NOT_FOUND, COUPON_ALREADY_REDEEMED.`,
   })
-  redeemLoyaltyCoupon(@Arg('input') input: RedeemLoyaltyCouponInput, @Ctx() ctx: LoyaltyContext) {
-    return ctx.services.loyalty.redeemCoupon(requirePrincipal(ctx), input);
+  redeemLoyaltyCoupon(
+    @Arg('input', { description: 'The coupon’s token and the customer’s PIN when asked' })
+    input: RedeemLoyaltyCouponInput,
+    @Ctx() ctx: LoyaltyContext,
+  ) {
+    return userErrorPayload(() => ctx.services.loyalty.redeemCoupon(requirePrincipal(ctx), input), refusal);
   }
 
   @Mutation(() => LoyaltyBalancePayload, {
-    description: 'Undoes an earn or a redeem once, with the opposite delta (scope tilt/loyalty:pos)',
+    nullable: true,
+    description:
+      'Undoes an earn or a redeem once, with the opposite delta (scope tilt/loyalty:pos). Refusals are ' +
+      '`userErrors`: VALIDATION (no such transaction), NOT_REVERSIBLE, SUBSCRIPTION_REQUIRED.',
   })
-  async reverseLoyaltyTransaction(@Arg('id', () => ID) id: string, @Ctx() ctx: LoyaltyContext) {
-    return payload(await ctx.services.loyalty.reverse(requirePrincipal(ctx), parseUuidArg(id, 'id')));
+  reverseLoyaltyTransaction(
+    @Arg('input', { description: 'The transaction to reverse' }) input: ReverseLoyaltyTransactionInput,
+    @Ctx() ctx: LoyaltyContext,
+  ) {
+    return userErrorPayload(
+      () => balance(ctx.services.loyalty.reverse(requirePrincipal(ctx), parseUuidArg(input.id, 'id'))),
+      refusal,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { CreatedAtRange } from '@pos/kit';
+import { CreatedAtRange, IDEMPOTENCY_KEY_ARG } from '@pos/kit';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { OrderStatus } from './order.entity';
 
@@ -39,7 +39,7 @@ export class Level3Input {
   lineItems!: Level3LineItemInput[];
 }
 
-@InputType()
+@InputType({ description: 'An order to open at one of the caller’s locations' })
 export class CreateOrderInput {
   @Field(() => ID)
   locationId!: string;
@@ -81,6 +81,9 @@ export class CreateOrderInput {
     description: 'Where the hosted checkout sends a customer who cancels; only with returnUrl. Same rules',
   })
   cancelUrl?: string | null;
+
+  @Field(() => String, IDEMPOTENCY_KEY_ARG)
+  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Which of a location’s orders to list; every one when absent' })

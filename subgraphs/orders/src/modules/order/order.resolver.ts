@@ -1,11 +1,11 @@
 import {
   ConnectionArgs,
   type ConnectionPage,
-  IDEMPOTENCY_KEY_ARG,
   parseUuidArg,
   requirePrincipal,
   READ_SCOPES,
   requireReader,
+  userErrorPayload,
 } from '@pos/kit';
 import { Arg, Args, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Money, money } from '@pos/kit/src/currency';
@@ -65,15 +65,25 @@ export class OrderResolver {
     return ctx.services.orders.byExternalId(requireReader(ctx, READ_SCOPES.orders), externalSource, externalId);
   }
 
-  @Mutation(() => CreateOrderPayload, { description: 'Opens an order (scope tilt/pos:orders)' })
-  async createOrder(
-    @Arg('input') input: CreateOrderInput,
-    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG)
-    idempotencyKey: string | null,
+  @Mutation(() => CreateOrderPayload, {
+    nullable: true,
+    description:
+      'Opens an order (scope tilt/pos:orders). Refusals are `userErrors`: VALIDATION, IDEMPOTENCY_KEY_REUSED, ' +
+      'IDEMPOTENCY_KEY_IN_USE; a location the caller may not act at is a top-level NOT_FOUND',
+  })
+  createOrder(
+    @Arg('input', { description: 'The order, and the idempotency key that makes a retry safe' })
+    input: CreateOrderInput,
     @Ctx() ctx: OrdersContext,
-  ): Promise<CreateOrderPayload> {
-    const { order, replayed } = await ctx.services.orders.create(requirePrincipal(ctx), input, idempotencyKey);
-    return { order, idempotentReplay: replayed };
+  ) {
+    const { idempotencyKey, ...order } = input;
+    return userErrorPayload(
+      async () => {
+        const created = await ctx.services.orders.create(requirePrincipal(ctx), order, idempotencyKey);
+        return { order: created.order, idempotentReplay: created.replayed };
+      },
+      () => ({ idempotentReplay: false }),
+    );
   }
 
   // Internal: only the gateway's hosted checkout calls it, on this subgraph directly with the signed internal context

@@ -125,7 +125,7 @@ export class OrderService {
    */
   async create(
     principal: Principal,
-    input: CreateOrderInput,
+    input: Omit<CreateOrderInput, 'idempotencyKey'>,
     idempotencyKey?: string | null,
   ): Promise<{ order: Order; replayed: boolean }> {
     requireScope(principal, SCOPES.posOrders);
