@@ -9,7 +9,7 @@ import { LoyaltyCustomer } from './modules/customer/customer.entity';
 import { customerReference } from './modules/customer/customer.reference';
 import { CustomerResolver } from './modules/customer/customer.resolver';
 import { LoyaltyTransaction } from './modules/ledger/ledger.entity';
-import { OrderLoyaltyResolver } from './modules/ledger/ledger.resolver';
+import { LoyaltyTransactionResolver, OrderLoyaltyResolver } from './modules/ledger/ledger.resolver';
 import { OrderRef } from './modules/order/order.type';
 import { LoyaltyOrg } from './modules/org/org.entity';
 import { PinChallenge } from './modules/pin/pin-challenge.entity';
@@ -28,7 +28,14 @@ export const loyalty: SubgraphDefinition<LoyaltyContext, LoyaltyRuntime> = {
   buildSchema: () =>
     buildFederatedSchema(
       {
-        resolvers: [CustomerResolver, LoyaltyActionResolver, OrderLoyaltyResolver, CouponResolver, PinResolver],
+        resolvers: [
+          CustomerResolver,
+          LoyaltyActionResolver,
+          OrderLoyaltyResolver,
+          LoyaltyTransactionResolver,
+          CouponResolver,
+          PinResolver,
+        ],
         // Reached from no field of this subgraph: the gateway brings it, from orders, for its loyaltyTransactions.
         orphanedTypes: [OrderRef],
       },

@@ -101,11 +101,19 @@ export class LoyaltyTransaction {
   @Property({ type: 'uuid', nullable: true })
   orderId: string | null = null;
 
-  @Field(() => Int, { nullable: true, description: 'The purchase total a point earn was computed from, in cents' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The purchase total a point earn was computed from, in minor units of `currency`',
+    deprecationReason: 'Read amount { amountMinor currency }.',
+  })
   @Property({ type: 'integer', nullable: true })
   amountCents: number | null = null;
 
-  @Field(() => String, { nullable: true, description: 'ISO 4217 code of amountCents; null when it is null' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'ISO 4217 code of amountCents; null when it is null',
+    deprecationReason: 'Read amount { currency }.',
+  })
   @Property({ length: 3, nullable: true })
   currency: string | null = null;
 

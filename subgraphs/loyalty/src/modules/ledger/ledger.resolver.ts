@@ -1,3 +1,4 @@
+import { Money, money } from '@pos/kit/src/currency';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { LoyaltyContext } from '../../context';
 import { OrderRef } from '../order/order.type';
@@ -11,5 +12,18 @@ export class OrderLoyaltyResolver {
   })
   loyaltyTransactions(@Root() order: OrderRef, @Ctx() ctx: LoyaltyContext): Promise<LoyaltyTransaction[]> {
     return ctx.loaders.transactionsByOrder.load(order.id.toLowerCase());
+  }
+}
+
+@Resolver(() => LoyaltyTransaction)
+export class LoyaltyTransactionResolver {
+  @FieldResolver(() => Money, {
+    nullable: true,
+    description: 'The purchase total a point earn was computed from; null for every other kind of transaction',
+  })
+  amount(@Root() transaction: LoyaltyTransaction): Money | null {
+    return transaction.amountCents === null || transaction.currency === null
+      ? null
+      : money(transaction.amountCents, transaction.currency);
   }
 }
