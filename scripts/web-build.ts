@@ -12,25 +12,24 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const WEB_DIR = path.resolve(__dirname, '../apps/web');
-const DIST = path.join(WEB_DIR, 'dist');
 const STAMP = '.source-hash';
 const SOURCES = ['src', 'index.html', 'vite.config.ts', 'package.json'];
 
-function filesUnder(entry: string): string[] {
-  const full = path.join(WEB_DIR, entry);
+function filesUnder(dir: string, entry: string): string[] {
+  const full = path.join(dir, entry);
   if (!fs.statSync(full).isDirectory()) return [entry];
   return fs
     .readdirSync(full)
     .sort()
-    .flatMap((name) => filesUnder(path.join(entry, name)));
+    .flatMap((name) => filesUnder(dir, path.join(entry, name)));
 }
 
 /** The sources' hash: every file's path and content, in a fixed order. */
-export function webSourceHash(): string {
+export function webSourceHash(dir = WEB_DIR): string {
   const hash = createHash('sha256');
-  for (const file of SOURCES.flatMap(filesUnder)) {
+  for (const file of SOURCES.flatMap((entry) => filesUnder(dir, entry))) {
     hash.update(`${file.split(path.sep).join('/')}\0`);
-    hash.update(fs.readFileSync(path.join(WEB_DIR, file)));
+    hash.update(fs.readFileSync(path.join(dir, file)));
     hash.update('\0');
   }
   return hash.digest('hex');
@@ -43,11 +42,11 @@ export interface WebBuild {
 }
 
 /** Runs Vite's build in its own process; resolves with its exit code and output. */
-function runVite(args: string[]): Promise<{ code: number | null; output: string }> {
-  const vite = path.join(WEB_DIR, 'node_modules', 'vite', 'bin', 'vite.js');
+function runVite(dir: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  const vite = path.join(dir, 'node_modules', 'vite', 'bin', 'vite.js');
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [vite, ...args], {
-      cwd: WEB_DIR,
+      cwd: dir,
       env: { ...process.env, NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -73,27 +72,28 @@ function runVite(args: string[]): Promise<{ code: number | null; output: string 
  * dist only when complete, so a gateway serving the previous build never reads a half-written one. Rejects, with
  * Vite's output, when the build fails.
  */
-export async function ensureWebBuild(): Promise<WebBuild> {
+export async function ensureWebBuild(dir = WEB_DIR): Promise<WebBuild> {
+  const dist = path.join(dir, 'dist');
   const started = Date.now();
   const seconds = () => (Date.now() - started) / 1000;
-  const hash = webSourceHash();
+  const hash = webSourceHash(dir);
   let stamped: string | null = null;
   try {
-    stamped = fs.readFileSync(path.join(DIST, STAMP), 'utf8').trim();
+    stamped = fs.readFileSync(path.join(dist, STAMP), 'utf8').trim();
   } catch {
     // no build yet
   }
-  if (stamped === hash && fs.existsSync(path.join(DIST, 'index.html'))) return { built: false, seconds: seconds() };
+  if (stamped === hash && fs.existsSync(path.join(dist, 'index.html'))) return { built: false, seconds: seconds() };
 
   const outDir = `dist-tmp-${process.pid}`;
-  const tmp = path.join(WEB_DIR, outDir);
-  const { code, output } = await runVite(['build', '--outDir', outDir, '--logLevel', 'warn']);
+  const tmp = path.join(dir, outDir);
+  const { code, output } = await runVite(dir, ['build', '--outDir', outDir, '--logLevel', 'warn']);
   if (code !== 0) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw new Error(`apps/web build failed (exit ${code}):\n${output}`);
   }
   fs.writeFileSync(path.join(tmp, STAMP), `${hash}\n`);
-  fs.rmSync(DIST, { recursive: true, force: true });
-  fs.renameSync(tmp, DIST);
+  fs.rmSync(dist, { recursive: true, force: true });
+  fs.renameSync(tmp, dist);
   return { built: true, seconds: seconds() };
 }
