@@ -310,7 +310,7 @@ const SMALL_READ =
 function wideFields(s: number) {
   return {
     order: ['id', 'number', 'total { amountMinor }', ...(s & 1 ? ['status'] : [])],
-    check: ['posRef', 'total', ...(s & 2 ? ['orderNumber'] : [])],
+    check: ['posRef', 'total { amountMinor }', ...(s & 2 ? ['orderNumber'] : [])],
     payment: ['id', 'amountCents', 'status', ...(s & 4 ? ['currency'] : [])],
     loyalty: ['id', 'delta', 'balanceAfter', ...(s & 1 ? ['kind'] : [])],
   };

@@ -29,7 +29,7 @@ const PRICE = 5_000_000;
 
 const OPEN_CHECK = 'mutation BenchOpenCheck($input: OpenCheckInput!) { openCheck(input: $input) { id } }';
 const ADD_CHECK_ITEM =
-  'mutation BenchAddCheckItem($checkId: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $checkId, item: $item) { total } }';
+  'mutation BenchAddCheckItem($checkId: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $checkId, item: $item) { id } }';
 
 async function graphql(pool: UndiciPool, token: string, query: string, variables: Record<string, unknown>) {
   const response = await pool.request({
@@ -127,7 +127,7 @@ async function openChecks(pool: UndiciPool, token: string, tag: string, count: n
     const id = opened.openCheck.id!;
     await graphql(pool, token, ADD_CHECK_ITEM, {
       checkId: id,
-      item: { posRef: 'ITEM-BENCH', name: 'Bench tab', quantity: 1, price: PRICE },
+      item: { posRef: 'ITEM-BENCH', name: 'Bench tab', quantity: 1, priceMinor: PRICE },
     });
     checks.push({ id, posRef });
   }
