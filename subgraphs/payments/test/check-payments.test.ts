@@ -141,7 +141,7 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
         tipCents: 300,
         currency: 'USD',
         entryMode: 'CARD_NOT_PRESENT',
-        processor: 'external',
+        processor: 'EXTERNAL',
         processorReference: invoice,
         authorizationCode: 'OK1234',
         check: { id },
