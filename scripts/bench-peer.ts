@@ -304,7 +304,7 @@ async function seed(sys: PeerSystem, pool: Pool, locations: number, ordersPerLoc
 // ---------------------------------------------------------------------------------------------------------------
 
 const SMALL_READ =
-  'query BenchSmallRead($id: ID!) { order(id: $id) { id number status total { amountMinor } payments { id amountCents status } } }';
+  'query BenchSmallRead($id: ID!) { order(id: $id) { id number status total { amountMinor } payments { nodes { id amountCents status } } } }';
 
 /** The fields of each subgraph the wide read's selection s (0 to 7) asks for. */
 function wideFields(s: number) {
@@ -320,14 +320,14 @@ function wideRead(s: number): string {
   const f = wideFields(s);
   return (
     `query BenchWideRead($id: ID!) { location(id: $id) { id name orders { nodes { ${f.order.join(' ')} ` +
-    `checks { ${f.check.join(' ')} location { name } } payments { ${f.payment.join(' ')} } ` +
+    `checks { ${f.check.join(' ')} location { name } } payments { nodes { ${f.payment.join(' ')} } } ` +
     `loyaltyTransactions { ${f.loyalty.join(' ')} } } } } }`
   );
 }
 
 const CREATE_ORDER =
   'mutation BenchCreateOrder($input: CreateOrderInput!) { createOrder(input: $input) { order { id number status ' +
-  'total { amountMinor } payments { id } checks { posRef } loyaltyTransactions { id } } } }';
+  'total { amountMinor } payments { nodes { id } } checks { posRef } loyaltyTransactions { id } } } }';
 
 interface Variant {
   body: string;
@@ -473,7 +473,11 @@ class DirectWide {
                 ...pick(c, f.check),
                 location: pick(locations[locationReps.index.get((c.location as { id: string }).id)!] ?? {}, ['name']),
               })),
-              payments: ((payments[i]?.payments as Row[] | undefined) ?? []).map((p) => pick(p, f.payment)),
+              payments: {
+                nodes: ((payments[i]?.payments as { nodes: Row[] } | undefined)?.nodes ?? []).map((p) =>
+                  pick(p, f.payment),
+                ),
+              },
               loyaltyTransactions: ((loyalty[i]?.loyaltyTransactions as Row[] | undefined) ?? []).map((t) =>
                 pick(t, f.loyalty),
               ),
@@ -717,12 +721,18 @@ export async function peerBench(
   }
   {
     const wide = JSON.parse(expected.get('wide read|identical|ours')![0]) as {
-      data: { location: { orders: Array<{ checks: unknown[]; payments: unknown[]; loyaltyTransactions: unknown[] }> } };
+      data: {
+        location: {
+          orders: {
+            nodes: Array<{ checks: unknown[]; payments: { nodes: unknown[] }; loyaltyTransactions: unknown[] }>;
+          };
+        };
+      };
     };
-    const orders = wide.data.location.orders;
+    const orders = wide.data.location.orders.nodes;
     entities =
       orders.length +
-      orders.reduce((n, o) => n + o.checks.length + o.payments.length + o.loyaltyTransactions.length, 0);
+      orders.reduce((n, o) => n + o.checks.length + o.payments.nodes.length + o.loyaltyTransactions.length, 0);
     if (entities < 4 * perLocation) throw new Error(`the wide read returned only ${entities} entities`);
   }
 
@@ -764,7 +774,7 @@ export async function peerBench(
             id?: unknown;
             status?: unknown;
             total?: { amountMinor?: unknown };
-            payments?: unknown[];
+            payments?: { nodes?: unknown[] };
           };
         };
       }>;
@@ -775,7 +785,7 @@ export async function peerBench(
         typeof order?.id !== 'string' ||
         order.status !== 'OPEN' ||
         order.total?.amountMinor !== totalCents ||
-        order.payments?.length !== 0
+        order.payments?.nodes?.length !== 0
       ) {
         throw new Error(`HTTP ${got.status}: ${got.text.slice(0, 300)}`);
       }

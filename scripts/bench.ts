@@ -150,7 +150,7 @@ const PARTS = (() => {
 })();
 
 const QUERY =
-  'query Bench { locations { id name orders { nodes { id total { amountMinor } payments { id amountCents } } } checks { nodes { posRef total { amountMinor } } } } }';
+  'query Bench { locations { id name orders { nodes { id total { amountMinor } payments { nodes { id amountCents } } } } checks { nodes { posRef total { amountMinor } } } } }';
 const OPERATION_NAME = 'Bench';
 
 /** A comma-separated list of positive integers, e.g. BENCH_SUBSCRIBERS=1000,10000. */
@@ -196,7 +196,7 @@ const HAND_WRITTEN_PLAN: DirectPlan = {
   payments: {
     operationName: 'Bench__payments__2',
     query:
-      'query Bench__payments__2($representations:[_Any!]!){_entities(representations:$representations){...on Order{payments{id amountCents}}}}',
+      'query Bench__payments__2($representations:[_Any!]!){_entities(representations:$representations){...on Order{payments{nodes{id amountCents}}}}}',
   },
   parallel: true,
   source: 'hand-written copy',
@@ -290,7 +290,7 @@ interface ChecksData {
   _entities: Array<{ checks: { nodes: Array<{ posRef: string; total: { amountMinor: number } }> } } | null>;
 }
 interface PaymentsData {
-  _entities: Array<{ payments: Array<{ id: string; amountCents: number }> } | null>;
+  _entities: Array<{ payments: { nodes: Array<{ id: string; amountCents: number }> } } | null>;
 }
 
 /** The result of QUERY, as the gateway returns it. */
@@ -302,7 +302,7 @@ interface BenchData {
       nodes: Array<{
         id: string;
         total: { amountMinor: number };
-        payments: Array<{ id: string; amountCents: number }>;
+        payments: { nodes: Array<{ id: string; amountCents: number }> };
       }>;
     };
     checks: { nodes: Array<{ posRef: string; total: { amountMinor: number } }> };
@@ -376,7 +376,7 @@ class DirectClient {
           nodes: location.orders.nodes.map((order) => ({
             id: order.id,
             total: order.total,
-            payments: paid._entities[orderIndex++]?.payments ?? [],
+            payments: paid._entities[orderIndex++]?.payments ?? { nodes: [] },
           })),
         },
         checks: checked._entities[i]?.checks ?? { nodes: [] },
@@ -1292,7 +1292,7 @@ async function queryBench(sys: System): Promise<{ report: Record<string, unknown
   const viaDirect = await direct.fetch();
   const orderCount = viaGateway.locations.reduce((n, l) => n + l.orders.nodes.length, 0);
   const paymentCount = viaGateway.locations.reduce(
-    (n, l) => n + l.orders.nodes.reduce((m, o) => m + o.payments.length, 0),
+    (n, l) => n + l.orders.nodes.reduce((m, o) => m + o.payments.nodes.length, 0),
     0,
   );
   const checkCount = viaGateway.locations.reduce((n, l) => n + l.checks.nodes.length, 0);

@@ -113,16 +113,16 @@ describe('depth and cost limits', () => {
 
   it('refuse a deep, and a wide, query, naming the limit and the value', () => {
     const deep =
-      '{ payment(id: "1") { order { location { orders { nodes { payments { order { location { orders { nodes ' +
-      '{ payments { order { id } } } } } } } } } } } } }';
+      '{ payment(id: "1") { order { location { orders(first: 100) { nodes { payments { nodes { order { location { orders ' +
+      '{ nodes { payments { totalCount } } } } } } } } } } } } }';
     const [depth, cost] = limitErrors(deep);
     expect(depth.message).toBe('The query is 13 levels deep; the maximum depth is 12');
     expect(depth.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'depth', maximum: 12, actual: 13 });
     expect(cost.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'cost', maximum: 20_000 });
 
-    // Eight levels only, but locations × orders × payments × refunds rows, and checks × items of each payment.
+    // Ten levels only, but locations × orders × payments × refunds rows, and checks × items of each payment.
     const wide =
-      'query Wide { locations { orders { nodes { payments { refunds { id amountCents } order { checks { items { name } } } } } } } }';
+      'query Wide { locations { orders { nodes { payments { nodes { refunds { nodes { id amountCents } } order { checks { items { name } } } } } } } } }';
     const errors = limitErrors(wide);
     expect(errors).toHaveLength(1);
     expect(errors[0].message).toMatch(/^Operation Wide costs \d+; the maximum cost is 20000 \(each field costs 1/);

@@ -66,7 +66,7 @@ describe('with the default limits (on in every mode)', () => {
     // within the limit with a connection's 20 rows (when the document was validated), over it with the 1,000 the
     // variable asks for.
     const wide =
-      'query ($n: Int) { locations { orders { nodes { payments { id } } } } a: webhookDeliveries(first: $n) { nodes { attemptLog { attempt statusCode } } } }';
+      'query ($n: Int) { locations { orders { nodes { payments { nodes { id } } } } } a: webhookDeliveries(first: $n) { nodes { attemptLog { attempt statusCode } } } }';
     const tooWide = await post(stack, { query: wide, variables: { n: 1000 } }, token);
     expect(tooWide.status).toBe(400);
     expect(tooWide.body.errors[0].extensions).toMatchObject({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { paymentsSql } from '../support/payments';
+import { payOrder, paymentsSql } from '../support/payments';
 import { Receiver } from '../support/receiver';
 import { restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
@@ -409,6 +409,160 @@ describe('connections through the gateway', () => {
     });
   });
 
+  describe('payments, Location.payments, Order.payments and Payment.refunds', () => {
+    const PAYMENTS = `query($filter: PaymentFilter, $orderBy: PaymentOrder, $first: Int, $after: String, $last: Int,
+      $before: String) { payments(filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last,
+      before: $before) { ${PAGE} totalCount } }`;
+    const LOCATION_PAYMENTS = `query($id: ID!, $filter: PaymentListFilter, $orderBy: PaymentOrder, $first: Int,
+      $after: String, $last: Int, $before: String) { location(id: $id) { payments(filter: $filter, orderBy: $orderBy,
+      first: $first, after: $after, last: $last, before: $before) { ${PAGE} totalCount } } }`;
+    const ORDER_PAYMENTS = `query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+      order(id: $id) { payments(first: $first, after: $after, last: $last, before: $before) { ${PAGE} totalCount } } }`;
+    const REFUNDS = `query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+      payment(id: $id) { refunds(first: $first, after: $after, last: $last, before: $before) { ${PAGE} totalCount } } }`;
+    const payments = async (args: Record<string, unknown>, token = partner) =>
+      (await ok({ token }, PAYMENTS, args)).payments as Page<{ id: string }>;
+    const atLocation =
+      (id: string, more: Record<string, unknown> = {}) =>
+      async (args: Record<string, unknown>) =>
+        (await ok({ token: partner }, LOCATION_PAYMENTS, { id, ...more, ...args })).location.payments as Page<{
+          id: string;
+        }>;
+    const paid: string[] = [];
+    let splitOrder: string;
+    const splitPayments: string[] = [];
+    let refunded: string;
+    const refunds: string[] = [];
+    const mutate = (query: string, variables: Record<string, unknown>) => ok({ token: partner }, query, variables);
+
+    beforeAll(async () => {
+      // Thirty paid orders at location 2, ten at a time.
+      for (let i = 0; i < 3; i++) {
+        const batch = await Promise.all(
+          Array.from({ length: 10 }, () => payOrder(stack, partner, { locationId: '2', amountCents: 700 })),
+        );
+        paid.push(...batch.map((p) => p.paymentId));
+      }
+      // One order paid in five parts, one payment refunded in four.
+      splitOrder = (
+        await mutate(
+          `mutation { createOrder(input: { locationId: "2", currency: "USD", totalCents: 5000 }) { order { id } } }`,
+          {},
+        )
+      ).createOrder.order.id;
+      for (let i = 0; i < 5; i++) {
+        const { createPayment } = await mutate(
+          `mutation($id: ID!) { createPayment(input: { orderId: $id, amountCents: 1000, currency: "USD",
+            cardToken: "tok_visa" }) { payment { id } } }`,
+          { id: splitOrder },
+        );
+        splitPayments.push(createPayment.payment.id);
+      }
+      refunded = splitPayments[0];
+      for (let i = 0; i < 4; i++) {
+        const { refundPayment } = await mutate(
+          `mutation($id: ID!) { refundPayment(input: { paymentId: $id, amountCents: 100 }) { refund { id } } }`,
+          { id: refunded },
+        );
+        refunds.push(refundPayment.refund.id);
+      }
+    });
+
+    it('pages the caller’s payments forwards and backwards, newest first, each once, with totalCount', async () => {
+      const first = await payments({});
+      expect(first.nodes).toHaveLength(20);
+      expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+      const forwards = await readAll(payments, 20);
+      expect(forwards.length).toBe(first.totalCount);
+      expect(new Set(forwards).size).toBe(forwards.length);
+      expect(forwards).toEqual(expect.arrayContaining([...paid, ...splitPayments]));
+      expect(forwards.slice(0, 5)).toEqual([...splitPayments].reverse());
+      expect(await readAll(payments, 20, true)).toEqual(forwards);
+      expect(await readAll(payments, 7)).toEqual(forwards);
+      expect(await readAll((args) => payments({ ...args, orderBy: 'CREATED_AT_ASC' }), 30)).toEqual(
+        [...forwards].reverse(),
+      );
+    });
+
+    it('pages a location’s payments oldest first, and filters by location, status and creation time', async () => {
+      const all = await readAll(atLocation('2'), 20);
+      expect(all).toEqual(expect.arrayContaining([...paid, ...splitPayments]));
+      expect(await readAll(atLocation('2'), 20, true)).toEqual(all);
+      expect(await readAll(atLocation('2', { orderBy: 'CREATED_AT_DESC' }), 20)).toEqual([...all].reverse());
+      const root = await readAll((args) => payments({ ...args, filter: { locationIds: ['2'] } }), 50);
+      expect(root).toEqual([...all].reverse());
+
+      // The refunded payment is PARTIALLY_REFUNDED; the rest of the split order's are APPROVED.
+      const partly = await payments({ filter: { status: ['PARTIALLY_REFUNDED'], locationIds: ['2'] } });
+      expect(partly.nodes.map((p) => p.id)).toEqual([refunded]);
+      const approved = await readAll(atLocation('2', { filter: { status: ['APPROVED'] } }), 50);
+      expect(approved).toEqual(expect.arrayContaining(splitPayments.slice(1)));
+      expect(approved).not.toContain(refunded);
+
+      // A half-open range of creation times, from the second part of the split order up to (not including) the fifth.
+      const createdAt = async (id: string) =>
+        (await ok({ token: partner }, 'query($id: ID!) { payment(id: $id) { createdAt } }', { id })).payment
+          .createdAt as string;
+      const [from, to] = [await createdAt(splitPayments[1]), await createdAt(splitPayments[4])];
+      const ranged = await atLocation('2', { filter: { createdAfter: from, createdBefore: to } })({ first: 100 });
+      expect(ranged.nodes.map((p) => p.id)).toEqual(splitPayments.slice(1, 4));
+      expect(ranged.totalCount).toBe(3);
+    });
+
+    it('pages an order’s payments and a payment’s refunds, oldest first', async () => {
+      const ofOrder = async (args: Record<string, unknown>) =>
+        (await ok({ token: partner }, ORDER_PAYMENTS, { id: splitOrder, ...args })).order.payments as Page<{
+          id: string;
+        }>;
+      expect(await readAll(ofOrder, 2)).toEqual(splitPayments);
+      expect(await readAll(ofOrder, 2, true)).toEqual(splitPayments);
+      expect((await ofOrder({ first: 1 })).totalCount).toBe(5);
+      const ofPayment = async (args: Record<string, unknown>) =>
+        (await ok({ token: partner }, REFUNDS, { id: refunded, ...args })).payment.refunds as Page<{ id: string }>;
+      expect(await readAll(ofPayment, 3)).toEqual(refunds);
+      expect(await readAll(ofPayment, 3, true)).toEqual(refunds);
+      expect((await ofPayment({ first: 0 })).totalCount).toBe(4);
+    });
+
+    it('keeps its pages when payments are taken between two of them', async () => {
+      const before = await readAll(payments, 100);
+      const one = await payments({ first: 15 });
+      const added = await payOrder(stack, partner, { locationId: '2', amountCents: 300 });
+      const two = await payments({ first: 100, after: one.pageInfo.endCursor });
+      expect([...one.nodes, ...two.nodes].map((p) => p.id)).toEqual(before.slice(0, 115));
+      expect(two.totalCount).toBe(before.length + 1);
+      const newer = await payments({ last: 100, before: one.pageInfo.startCursor });
+      expect(newer.nodes.map((p) => p.id)).toEqual([added.paymentId]);
+    });
+
+    it('refuses first above 100 with BAD_USER_INPUT on every payments list', async () => {
+      for (const [query, variables] of [
+        [PAYMENTS, { first: 101 }],
+        [LOCATION_PAYMENTS, { id: '2', first: 101 }],
+        [ORDER_PAYMENTS, { id: splitOrder, first: 101 }],
+        [REFUNDS, { id: refunded, last: 101 }],
+      ] as const) {
+        const { body } = await gql({ token: partner }, query, variables);
+        expect(body.errors![0]).toMatchObject({
+          extensions: { code: 'BAD_USER_INPUT', reason: 'validation_error' },
+        });
+      }
+    });
+
+    it('shows another partner none of them, with or without a cursor of this partner’s list', async () => {
+      const mine = await payments({ first: 10 });
+      const ids = new Set([...paid, ...splitPayments]);
+      const theirs = await payments({ first: 100, after: mine.pageInfo.endCursor }, other);
+      expect(theirs.nodes.filter((p) => ids.has(p.id))).toEqual([]);
+      const everything = await readAll((args) => payments(args, other), 100);
+      expect(everything.filter((id) => ids.has(id))).toEqual([]);
+      expect(await payments({ filter: { locationIds: ['2'] } }, other)).toMatchObject({ nodes: [], totalCount: 0 });
+      expect((await ok({ token: other }, LOCATION_PAYMENTS, { id: '2' })).location).toBeNull();
+      expect((await ok({ token: other }, ORDER_PAYMENTS, { id: splitOrder })).order).toBeNull();
+      expect((await ok({ token: other }, REFUNDS, { id: refunded })).payment).toBeNull();
+    });
+  });
+
   describe('the cost rule', () => {
     const cost = async (query: string, variables: Record<string, unknown> = {}) => {
       const { body } = await stack.graphql(query, variables, partner);
@@ -430,10 +584,17 @@ describe('connections through the gateway', () => {
       ).toBe(1 + 1 + 1 + 7);
     });
 
-    it('counts the orders lists by their first too', async () => {
+    it('counts the orders and payments lists by their first too', async () => {
       expect(await cost('{ orders(first: 50) { nodes { id } totalCount } }')).toBe(1 + (1 + 50) + 1);
       expect(await cost('{ orders { nodes { id } } }')).toBe(1 + 1 + 20);
       expect(await cost('{ location(id: "1") { orders(first: 5) { nodes { id } } } }')).toBe(1 + 1 + 1 + 5);
+      expect(await cost('{ payments(first: 30) { nodes { id } } }')).toBe(1 + 1 + 30);
+      expect(await cost('{ location(id: "1") { payments(last: 4) { nodes { id } } } }')).toBe(1 + 1 + 1 + 4);
+      expect(
+        await cost(
+          '{ order(id: "00000000-0000-4000-8000-000000000000") { payments { nodes { refunds(first: 3) { nodes { id } } } } } }',
+        ),
+      ).toBe(1 + 1 + 1 + 20 * (1 + 1 + 3));
     });
   });
 });

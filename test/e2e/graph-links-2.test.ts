@@ -39,10 +39,10 @@ describe('links between the subgraphs’ types (refunds, checkouts, loyalty orde
     });
     expect(refundPayment.refund.paymentId).toBe(paymentId);
 
-    const { payment } = await ok(`query($id: ID!) { payment(id: $id) { refunds { payment { id } } } }`, {
+    const { payment } = await ok(`query($id: ID!) { payment(id: $id) { refunds { nodes { payment { id } } } } }`, {
       id: paymentId,
     });
-    expect(payment.refunds).toEqual([{ payment: { id: paymentId } }]);
+    expect(payment.refunds.nodes).toEqual([{ payment: { id: paymentId } }]);
 
     const { __type } = await ok(`{ __type(name: "Refund") { fields(includeDeprecated: true) {
       name isDeprecated deprecationReason type { kind ofType { name } } } } }`);

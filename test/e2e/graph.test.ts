@@ -28,7 +28,7 @@ describe('the federated graph', () => {
         locations {                                   # orders
           id name
           checks { nodes { posRef total { amountMinor currency } items { name } } }  # checks
-          orders { nodes { id total { amountMinor currency } payments { amountCents status } } }  # payments
+          orders { nodes { id total { amountMinor currency } payments { nodes { amountCents status } } } }  # payments
         }
         loyaltyCustomer(code: "482193") { points stamps org { preset } }  # loyalty
       }`,
@@ -50,7 +50,7 @@ describe('the federated graph', () => {
       {
         id: orderId,
         total: { amountMinor: 2500, currency: 'USD' },
-        payments: [{ amountCents: 2500, status: 'APPROVED' }],
+        payments: { nodes: [{ amountCents: 2500, status: 'APPROVED' }] },
       },
     ]);
     expect(body.data!.loyaltyCustomer).toEqual({ points: 500, stamps: 0, org: { preset: 'STANDARD' } });

@@ -159,12 +159,12 @@ describe('Hosted checkout in a browser (Chromium)', () => {
     const read = await call('GET', `/pos/v1/orders/${order.id}`);
     expect(read.body.hosted_checkout_url).toBeNull();
     const { body } = await stack.graphql(
-      `query($id: ID!) { order(id: $id) { payments { id status amountCents } hostedCheckout { status paymentId } } }`,
+      `query($id: ID!) { order(id: $id) { payments { nodes { id status amountCents } } hostedCheckout { status paymentId } } }`,
       { id: order.id },
       demo,
     );
     expect(body.data!.order).toEqual({
-      payments: [{ id: paymentId, status: 'APPROVED', amountCents: LEVEL3_TOTAL_CENTS }],
+      payments: { nodes: [{ id: paymentId, status: 'APPROVED', amountCents: LEVEL3_TOTAL_CENTS }] },
       hostedCheckout: { status: 'PAID', paymentId },
     });
     await until(() => approved.some((event) => event.payment.id === paymentId), 'payment.approved at the subscriber');
@@ -194,12 +194,12 @@ describe('Hosted checkout in a browser (Chromium)', () => {
     expect(landed.searchParams.get('order_id')).toBe(order.id);
     const paymentId = landed.searchParams.get('payment_id');
     const { body } = await stack.graphql(
-      `query($id: ID!) { order(id: $id) { payments { id status } hostedCheckout { status paymentId } } }`,
+      `query($id: ID!) { order(id: $id) { payments { nodes { id status } } hostedCheckout { status paymentId } } }`,
       { id: order.id },
       demo,
     );
     expect(body.data!.order).toEqual({
-      payments: [{ id: paymentId, status: 'APPROVED' }],
+      payments: { nodes: [{ id: paymentId, status: 'APPROVED' }] },
       hostedCheckout: { status: 'PAID', paymentId },
     });
     expect(errors).toEqual([]);
@@ -237,11 +237,11 @@ describe('Hosted checkout in a browser (Chromium)', () => {
     expect(await page.locator('#shop').textContent()).toBe('Cancelled');
     expect(errors).toEqual([]);
     const { body } = await stack.graphql(
-      `query($id: ID!) { order(id: $id) { payments { id } hostedCheckout { status } } }`,
+      `query($id: ID!) { order(id: $id) { payments { nodes { id } } hostedCheckout { status } } }`,
       { id: order.id },
       demo,
     );
-    expect(body.data!.order).toEqual({ payments: [], hostedCheckout: { status: 'OPEN' } });
+    expect(body.data!.order).toEqual({ payments: { nodes: [] }, hostedCheckout: { status: 'OPEN' } });
   });
 
   it('shows a declined card on the form, then pays with another card', async () => {

@@ -99,13 +99,14 @@ describe('Hosted checkout (HTTP)', () => {
 
   const paymentsOf = async (orderId: string) => {
     const { body } = await stack.graphql(
-      `query($id: ID!) { order(id: $id) { payments { id status amountCents entryMode failureCode expiresAt }
+      `query($id: ID!) { order(id: $id) { payments { nodes { id status amountCents entryMode failureCode expiresAt } }
         hostedCheckout { id status paidAt paymentId } } }`,
       { id: orderId },
       demo,
     );
     expect(body.errors).toBeUndefined();
-    return body.data!.order as { payments: any[]; hostedCheckout: any };
+    const order = body.data!.order as { payments: { nodes: any[] }; hostedCheckout: any };
+    return { payments: order.payments.nodes, hostedCheckout: order.hostedCheckout };
   };
   const events = (type: string, paymentId: string) =>
     countRows(stack, 'payments.payment_event', 'type = ? and payment_id = ?', [type, paymentId]);

@@ -324,8 +324,10 @@ describe('payment outcomes: every event type, once per state change', () => {
     expect(restRefund.body).toMatchObject({ status: 409, code: 'reversal_pending' });
     // Nor does a pending reversal settle with the location's batch: the processor is voiding or refunding it.
     await gql(`mutation { closeBatch(locationId: "1") { settledCount } }`);
-    const read = await gql(`query($id: ID!) { payment(id: $id) { settledAt refunds { id } } }`, { id: paymentId });
-    expect(read.data.payment).toEqual({ settledAt: null, refunds: [] });
+    const read = await gql(`query($id: ID!) { payment(id: $id) { settledAt refunds { nodes { id } } } }`, {
+      id: paymentId,
+    });
+    expect(read.data.payment).toEqual({ settledAt: null, refunds: { nodes: [] } });
     expect(await outboxRows()).toBe(before);
 
     // Once it settled, the payment is final.

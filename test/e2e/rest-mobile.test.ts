@@ -173,7 +173,7 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     expect(after.body).toEqual(expect.objectContaining({ paymentAmountPaid: 4914, paymentAmountDue: 0 }));
     // REST and GraphQL agree: both read the payments ledger through federation.
     const graph = await stack.graphql(
-      `query($id: ID!) { check(id: $id) { amountPaid { amountMinor currency } amountDue { amountMinor currency } payments { tipCents } } }`,
+      `query($id: ID!) { check(id: $id) { amountPaid { amountMinor currency } amountDue { amountMinor currency } payments { nodes { tipCents } } } }`,
       {
         id,
       },
@@ -181,7 +181,7 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     expect(graph.body.data!.check).toEqual({
       amountPaid: { amountMinor: 4914, currency: 'USD' },
       amountDue: { amountMinor: 0, currency: 'USD' },
-      payments: [{ tipCents: 200 }, { tipCents: 200 }],
+      payments: { nodes: [{ tipCents: 200 }, { tipCents: 200 }] },
     });
     // Each payment emitted payment.approved through the outbox.
     expect(
@@ -499,11 +499,11 @@ describe('REST facade: mobile payments v2 (checks)', () => {
       }
       // One ledger: the order lists the one payment, whichever API took it.
       const read = await stack.graphql(
-        `query($id: ID!) { order(id: $id) { payments { amountCents status } } }`,
+        `query($id: ID!) { order(id: $id) { payments { nodes { amountCents status } } } }`,
         { id: order.body.id },
         partner,
       );
-      expect(read.body.data!.order.payments).toEqual([{ amountCents: 2500, status: 'APPROVED' }]);
+      expect(read.body.data!.order.payments.nodes).toEqual([{ amountCents: 2500, status: 'APPROVED' }]);
     }
   });
 

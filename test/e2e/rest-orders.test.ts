@@ -310,11 +310,13 @@ describe('REST facade: partner API v1 orders and payments', () => {
     expect(response.headers.get('retry-after')).toBe('5');
     expect(response.body).toEqual(errorBody(503, 'processor_unavailable'));
     const read = await stack.graphql(
-      'query($id: ID!) { order(id: $id) { payments { status failureCode } } }',
+      'query($id: ID!) { order(id: $id) { payments { nodes { status failureCode } } } }',
       { id: order.id },
       demo,
     );
-    expect(read.body.data!.order.payments).toEqual([{ status: 'CANCELLED', failureCode: 'processor_unavailable' }]);
+    expect(read.body.data!.order.payments.nodes).toEqual([
+      { status: 'CANCELLED', failureCode: 'processor_unavailable' },
+    ]);
   });
 
   describe('idempotency', () => {
@@ -411,7 +413,7 @@ describe('REST facade: partner API v1 orders and payments', () => {
         expect([409, 422]).toContain(r.status);
       }
       const read = await stack.graphql(
-        'query($id: ID!) { payment(id: $id) { refundedCents status refunds { amountCents status } } }',
+        'query($id: ID!) { payment(id: $id) { refundedCents status refunds { nodes { amountCents status } } } }',
         { id: payment.id },
         demo,
       );

@@ -17,7 +17,7 @@ describe('batched subgraph reads', () => {
   let other: string;
   const demoOrders: PaidOrder[] = [];
   const otherOrders: PaidOrder[] = [];
-  const ORDER = `query Order($id: ID!) { order(id: $id) { id number total { amountMinor } payments { id amountCents status } } }`;
+  const ORDER = `query Order($id: ID!) { order(id: $id) { id number total { amountMinor } payments { nodes { id amountCents status } } } }`;
 
   beforeAll(async () => {
     stack = await startStack({ loggers: { payments: paymentsLog.logger, gateway: gatewayLog.logger } });
@@ -56,7 +56,7 @@ describe('batched subgraph reads', () => {
     alone.forEach((body, i) => {
       expect(body.errors).toBeUndefined();
       if (reads[i].owner === 'none') expect(body.data!.order).toBeNull();
-      else expect(body.data!.order.payments).toHaveLength(1);
+      else expect(body.data!.order.payments.nodes).toHaveLength(1);
     });
 
     // Together, interleaving the two partners, a few rounds until the gateway has batched some (it batches what

@@ -286,7 +286,7 @@ describe('tracing', () => {
     it('makes one /graphql request across the four subgraphs one trace, with a fetch span per subgraph', async () => {
       tracing.reset();
       const { body } = await stack.graphql(
-        `query Everything { locations { name checks { nodes { posRef } } orders { nodes { number payments { amountCents } } } }
+        `query Everything { locations { name checks { nodes { posRef } } orders { nodes { number payments { nodes { amountCents } } } } }
           loyaltyCustomer(code: "482193") { points } }`,
         {},
         token,
@@ -317,7 +317,9 @@ describe('tracing', () => {
         const result = await new Promise<unknown>((resolve, reject) => {
           let value: unknown;
           client.subscribe(
-            { query: 'query OverSocket { locations { name orders { nodes { payments { amountCents } } } } }' },
+            {
+              query: 'query OverSocket { locations { name orders { nodes { payments { nodes { amountCents } } } } } }',
+            },
             { next: (v) => (value = v), error: reject, complete: () => resolve(value) },
           );
         });

@@ -148,6 +148,7 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
   paymentEventsCursor: () => ({}),
   paymentActivity: () => ({ from: '2000-01-01T00:00:00Z' }),
   payment: (fx) => ({ id: fx.paid.paymentId }),
+  payments: () => ({}),
   webhookEndpoints: () => ({}),
   webhookEndpoint: (fx) => ({ id: fx.webhook.endpointId }),
   webhookDeliveries: (fx) => ({ endpointId: fx.webhook.endpointId }),

@@ -161,6 +161,7 @@ const FIELDS: Record<string, FieldRow> = {
   paymentEventsCursor: { scope: read(READ_SCOPES.paymentEvents) },
   paymentActivity: { scope: read(READ_SCOPES.paymentEvents) },
   payment: { scope: read(READ_SCOPES.payments), shows: true },
+  payments: { scope: read(READ_SCOPES.payments), shows: true },
   webhookEndpoints: { scope: pos(SCOPES.webhooksSubscribe), shows: true },
   webhookEndpoint: { scope: pos(SCOPES.webhooksSubscribe), shows: true },
   webhookDeliveries: { scope: pos(SCOPES.webhooksSubscribe), shows: true },

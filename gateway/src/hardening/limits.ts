@@ -29,9 +29,10 @@ import { DEFAULT_PAGE_SIZE } from '@pos/kit';
  * refused before anything runs (GRAPHQL_VALIDATION_FAILED, HTTP 400), and Apollo Server validates each distinct
  * document once, so the check costs nothing on repeats.
  *
- * Why both: depth alone lets a shallow document ask for a large product (`locations { orders { payments { … } } }`
- * is three levels, but locations × orders × payments rows), and cost alone lets a long chain of cheap single objects
- * through (`payment { order { payments { order { … } } } }`), each level one more round of subgraph fetches.
+ * Why both: depth alone lets a shallow document ask for a large product (`locations { orders { nodes { payments
+ * { … } } } }` is a few levels, but locations × orders × payments rows), and cost alone lets a long chain of cheap
+ * single objects through (`payment { order { hostedCheckout { payment { order { … } } } } }`), each level one more
+ * round of subgraph fetches.
  */
 export interface OperationLimits {
   /** Deepest field nesting an operation may have: `{ a { b } }` is 2. */
@@ -146,8 +147,8 @@ function listMultiplier(type: GraphQLOutputType, size: number): number {
 
 /**
  * Depth and cost of one operation. Cost: every field costs 1 (a mutation's root fields {@link MUTATION_FIELD_COST}),
- * and a list field's selection counts once per row it may return ({@link listSize}), so `locations { orders { id } }`
- * costs 1 + 10 × (1 + 10 × 1) = 111 with the default list size 10. Inline fragments on different types all count (a
+ * and a list field's selection counts once per row it may return ({@link listSize}), so `order { checks { items {
+ * name } } }` costs 1 + 1 + 10 × (1 + 10 × 1) = 112 with the default list size 10. Inline fragments on different types all count (a
  * bound, not a guess of which one matches). A named fragment is measured once however often it is spread (no blow-up
  * from fragments spreading fragments), and a fragment cycle (refused by graphql-js's own NoFragmentCycles rule)
  * counts once around. The same measure serves the validation limits (without variables) and the cost a request

@@ -84,6 +84,14 @@ export function createdWithin(range: CreatedAtRange | null | undefined, key = 'c
   return Object.keys(bounds).length ? { [key]: bounds } : {};
 }
 
+/** The conditions of a list filter: its `status` (any of them) and its creation-time range. */
+export function listFilterWhere(
+  filter: (CreatedAtRange & { status?: readonly string[] | null }) | null | undefined,
+  key = 'createdAt',
+): Record<string, unknown> {
+  return { ...(filter?.status ? { status: { $in: [...filter.status] } } : {}), ...createdWithin(filter, key) };
+}
+
 /** `first`/`after` and `last`/`before`, as every connection field takes them. */
 @ArgsType()
 export class ConnectionArgs {

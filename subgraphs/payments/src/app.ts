@@ -23,7 +23,12 @@ import { CheckHold } from './modules/check/check-hold.entity';
 import { syncCheckReservations } from './modules/check/check-reservation';
 import { CheckPaymentsResolver } from './modules/check/check.resolver';
 import { PaymentCard } from './modules/payment/payment-card.entity';
-import { OrderPaymentsResolver, PaymentResolver, RefundResolver } from './modules/payment/payment.resolver';
+import {
+  LocationPaymentsResolver,
+  OrderPaymentsResolver,
+  PaymentResolver,
+  RefundResolver,
+} from './modules/payment/payment.resolver';
 import { ValorHttpClient } from './modules/processor/valor.http';
 import { ValorSandbox } from './modules/processor/valor.sandbox';
 import { Refund } from './modules/refund/refund.entity';
@@ -57,6 +62,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
         resolvers: [
           PaymentResolver,
           OrderPaymentsResolver,
+          LocationPaymentsResolver,
           RefundResolver,
           OrderPaymentStateResolver,
           CheckPaymentsResolver,

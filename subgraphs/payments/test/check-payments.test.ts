@@ -20,7 +20,7 @@ const CHECK_MONEY = `query($r: [_Any!]!) {
   _entities(representations: $r) {
     ... on Check {
       id amountPaid ${M} amountDue ${M} paymentAmountPaid paymentAmountDue
-      dualPricing { cashTotal ${M} cashAmountDue ${M} } payments { id }
+      dualPricing { cashTotal ${M} cashAmountDue ${M} } payments { nodes { id } }
     }
   }
 }`;
@@ -294,7 +294,7 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     expect(errorOf(theirs.body).code).toBe('NOT_FOUND');
     expect(theirs.body.errors![0].message).toBe('Check not found');
     expect(await money(posRef, 1000, null, otherMobile)).toEqual(
-      expect.objectContaining({ amountPaid: 0, amountDue: 1000, payments: [] }),
+      expect.objectContaining({ amountPaid: 0, amountDue: 1000, payments: { nodes: [] } }),
     );
     // A POS user of location 2 only does not see location 1's checks either.
     const user = { ...posUser([2]), scopes: mobile.scopes };

@@ -217,11 +217,11 @@ describe('payments on checks: reservations and the one bill', () => {
       const more = await h.pay({ orderId, amountCents: 1 });
       expect(errorOf(more.body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_due' });
       const payments = await h.call(
-        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { payments { amountCents } } } }`,
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { payments { nodes { amountCents } } } } }`,
         { r: [{ __typename: 'Order', id: orderId }] },
         demo,
       );
-      expect(payments.body.data!._entities[0].payments).toEqual([{ amountCents: 600 }, { amountCents: 400 }]);
+      expect(payments.body.data!._entities[0].payments.nodes).toEqual([{ amountCents: 600 }, { amountCents: 400 }]);
     });
 
     it('collects the total once when the order (v1) and its check (v2) are paid at the same moment (10 rounds)', async () => {

@@ -17,10 +17,14 @@ import {
 const ENTITIES = `query($representations: [_Any!]!) {
   _entities(representations: $representations) {
     ... on Payment { id amountCents currency status order { id } check { id } }
-    ... on Order { id payments { id amountCents } }
-    ... on Check { id payments { id amountCents } }
+    ... on Order { id payments { nodes { id amountCents } } }
+    ... on Check { id payments { nodes { id amountCents } } }
   }
 }`;
+
+/** An entity of ENTITIES with its payments connection as its list of nodes. */
+const listed = (entity: Record<string, any> | null) =>
+  entity?.payments ? { ...entity, payments: entity.payments.nodes } : entity;
 
 describe('payments subgraph', () => {
   let h: PaymentsHarness;
@@ -87,7 +91,7 @@ describe('payments subgraph', () => {
         { id: first.id, amountCents: 100 },
         { id: second.id, amountCents: 200 },
       ];
-      expect(body.data!._entities).toEqual([
+      expect(body.data!._entities.map(listed)).toEqual([
         { id: shared, payments: expected },
         { id: theirs, payments: [] },
         { id: 'not-a-uuid', payments: [] },
@@ -112,7 +116,7 @@ describe('payments subgraph', () => {
         ],
       });
       expect(body.errors).toBeUndefined();
-      expect(body.data!._entities).toEqual([
+      expect(body.data!._entities.map(listed)).toEqual([
         { id: checkId, payments: [{ id: mine.id, amountCents: 450 }] },
         expect.objectContaining({ payments: [] }),
         { id: 'not-a-uuid', payments: [] },
@@ -122,14 +126,16 @@ describe('payments subgraph', () => {
 
     it('loads the payments of all Order references of one request with one query (DataLoader)', async () => {
       const orderIds = [(await paidOrder(10)).orderId, (await paidOrder(20)).orderId];
-      const byOrders = jest.spyOn(PaymentService.prototype, 'byOrders');
+      const byOrders = jest.spyOn(PaymentService.prototype, 'pagesOf');
       const { body } = await h.call(ENTITIES, {
         representations: orderIds.map((id) => ({ __typename: 'Order', id })),
       });
       expect(body.errors).toBeUndefined();
-      expect(body.data!._entities.map((o: { payments: unknown[] }) => o.payments.length)).toEqual([1, 1]);
+      expect(body.data!._entities.map((o: { payments: { nodes: unknown[] } }) => o.payments.nodes.length)).toEqual([
+        1, 1,
+      ]);
       expect(byOrders).toHaveBeenCalledTimes(1);
-      expect([...byOrders.mock.calls[0][1]].sort()).toEqual([...orderIds].sort());
+      expect([...byOrders.mock.calls[0][2]].sort()).toEqual([...orderIds].sort());
     });
 
     it('publishes its @key entities in _service.sdl', async () => {
@@ -467,16 +473,21 @@ describe('payments subgraph', () => {
       });
       expect(errorOf((await h.void(payment.id)).body)).toEqual({ code: 'CONFLICT', reason: 'payment_has_refunds' });
 
-      const { body } = await h.call(`query($id: ID!) { payment(id: $id) { status refunds { amountCents status } } }`, {
-        id: payment.id,
-      });
+      const { body } = await h.call(
+        `query($id: ID!) { payment(id: $id) { status refunds { nodes { amountCents status } } } }`,
+        {
+          id: payment.id,
+        },
+      );
       expect(body.data!.payment).toEqual({
         status: 'REFUNDED',
-        refunds: [
-          { amountCents: 300, status: 'SUCCEEDED' },
-          { amountCents: 200, status: 'SUCCEEDED' },
-          { amountCents: 500, status: 'SUCCEEDED' },
-        ],
+        refunds: {
+          nodes: [
+            { amountCents: 300, status: 'SUCCEEDED' },
+            { amountCents: 200, status: 'SUCCEEDED' },
+            { amountCents: 500, status: 'SUCCEEDED' },
+          ],
+        },
       });
       const [row] = await h.sql<{ refunded_cents: number; status: string }>(
         'select refunded_cents, status from payments.payment where id = ?',

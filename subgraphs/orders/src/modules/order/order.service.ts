@@ -8,7 +8,7 @@ import {
   SortDirection,
   callerScope,
   createdAtDirection,
-  createdWithin,
+  listFilterWhere,
   type EntityClient,
   type Principal,
   SCOPES,
@@ -60,12 +60,6 @@ interface CheckoutPayment {
   order: { id: string } | null;
 }
 
-/** The conditions of a list filter's status and creation-time range. */
-const listWhere = (filter: OrderListFilter | null) => ({
-  ...(filter?.status ? { status: { $in: [...filter.status] } } : {}),
-  ...createdWithin(filter),
-});
-
 /** Orders of the caller's tenant, and of the locations a POS user's roles allow. */
 export class OrderService {
   constructor(
@@ -90,7 +84,7 @@ export class OrderService {
     const locationIds = filter?.locationIds?.map((id, i) => parseIntIdArg(id, `filter.locationIds[${i}]`));
     const where = {
       $and: [
-        { ...callerScope(principal), ...listWhere(filter) },
+        { ...callerScope(principal), ...listFilterWhere(filter) },
         locationIds ? { locationId: { $in: locationIds } } : {},
       ],
     };
@@ -108,7 +102,7 @@ export class OrderService {
     page: PageRequest,
   ): Promise<Map<number, ConnectionPage<Order>>> {
     const allowed = locationIds.filter((id) => mayActAtLocation(principal, id));
-    const where = { ...callerScope(principal), ...listWhere(query.filter) };
+    const where = { ...callerScope(principal), ...listFilterWhere(query.filter) };
     return paginateMany(this.em, Order, 'locationId', allowed, where, page, {
       direction: createdAtDirection(query.orderBy, SortDirection.ASC),
     });

@@ -1,8 +1,17 @@
-import { IDEMPOTENCY_KEY_ARG, isUuid, requirePrincipal } from '@pos/kit';
+import {
+  type ConnectionPage,
+  IDEMPOTENCY_KEY_ARG,
+  emptyConnection,
+  isUuid,
+  pageRequest,
+  requirePrincipal,
+} from '@pos/kit';
 import { Money, money } from '@pos/kit/src/currency';
-import { Arg, Ctx, Directive, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Directive, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
-import { Payment } from '../payment/payment.entity';
+import { type Payment, PaymentConnection } from '../payment/payment.entity';
+import { PaymentListArgs } from '../payment/payment.inputs';
+import { listQuery } from '../payment/payment.resolver';
 import { cashAmountDue } from './check-payment.service';
 import { PayCheckInput } from './check.inputs';
 import { PayCheckPayload } from './check.payload';
@@ -45,10 +54,18 @@ export class CheckPaymentsResolver {
     };
   }
 
-  @FieldResolver(() => [Payment])
-  payments(@Root() check: CheckRef, @Ctx() ctx: PaymentsContext): Promise<Payment[]> {
+  @FieldResolver(() => PaymentConnection, {
+    description: 'The caller’s payments of this check, oldest first unless orderBy says otherwise, a page at a time',
+  })
+  payments(
+    @Root() check: CheckRef,
+    @Args() args: PaymentListArgs,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<ConnectionPage<Payment>> {
+    const page = pageRequest(args);
     // A malformed id matches nothing; sent to PostgreSQL it would fail every Check of the batch (uuid cast).
-    return isUuid(check.id) ? ctx.loaders.paymentsByCheck.load(check.id.toLowerCase()) : Promise.resolve([]);
+    if (!isUuid(check.id)) return Promise.resolve(emptyConnection(args));
+    return ctx.loaders.paymentPagesByCheck(listQuery(args), page).load(check.id.toLowerCase());
   }
 
   @Directive(TOTAL)

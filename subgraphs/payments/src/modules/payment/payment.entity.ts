@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { CREATED_AT_ORDER_VALUES, Connection } from '@pos/kit';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** Every state a payment can be in; {@link PAYMENT_TRANSITIONS} says which moves are allowed. */
@@ -43,6 +44,11 @@ registerEnumType(EntryMode, { name: 'EntryMode' });
 @ObjectType()
 @Entity({ tableName: 'payment' })
 @Index({ properties: ['tenantId', 'locationId', 'settledAt'] })
+// The keysets of the payment lists: the caller's (Query.payments), a location's, an order's and a check's.
+@Index({ properties: ['tenantId', 'createdAt', 'id'] })
+@Index({ properties: ['locationId', 'createdAt', 'id'] })
+@Index({ properties: ['orderId', 'createdAt', 'id'] })
+@Index({ properties: ['checkId', 'createdAt', 'id'] })
 // What the expiry sweep reads: pending payments with an expiry, soonest first.
 @Index({
   name: 'payment_pending_expiry_index',
@@ -59,17 +65,17 @@ export class Payment {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @Property({ length: 64, index: true })
+  @Property({ length: 64 })
   tenantId!: string;
 
   /** The location of the order or check, so POS users see only their locations' payments and batches close per location. */
   @Property({ type: 'integer', nullable: true })
   locationId: number | null = null;
 
-  @Property({ type: 'uuid', nullable: true, index: true })
+  @Property({ type: 'uuid', nullable: true })
   orderId: string | null = null;
 
-  @Property({ type: 'uuid', nullable: true, index: true })
+  @Property({ type: 'uuid', nullable: true })
   checkId: string | null = null;
 
   @Field(() => PaymentStatus)
@@ -166,3 +172,17 @@ export class Payment {
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt: Date = new Date();
 }
+
+/** The orders of a list of payments by creation time. */
+export enum PaymentOrder {
+  CREATED_AT_ASC = 'CREATED_AT_ASC',
+  CREATED_AT_DESC = 'CREATED_AT_DESC',
+}
+registerEnumType(PaymentOrder, {
+  name: 'PaymentOrder',
+  description: 'The order of a list of payments',
+  valuesConfig: CREATED_AT_ORDER_VALUES,
+});
+
+@ObjectType({ description: 'A page of payments' })
+export class PaymentConnection extends Connection(Payment, 'payments') {}

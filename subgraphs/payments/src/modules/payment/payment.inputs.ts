@@ -1,5 +1,6 @@
-import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
-import { EntryMode } from './payment.entity';
+import { ConnectionArgs, CreatedAtRange } from '@pos/kit';
+import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { EntryMode, PaymentOrder, PaymentStatus } from './payment.entity';
 import { ProcessorOutcome } from './payment.state';
 
 registerEnumType(ProcessorOutcome, {
@@ -75,4 +76,39 @@ export class SandboxProcessorOutcomeInput {
       'REVERSAL_FAILED only: the processor’s failure code (a-z, 0-9, _; at most 64), kept as failureCode; default reversal_failed',
   })
   reason?: string | null;
+}
+
+@InputType({ description: 'Which of an order’s, a check’s or a location’s payments to list; every one when absent' })
+export class PaymentListFilter extends CreatedAtRange {
+  @Field(() => [PaymentStatus], { nullable: true, description: 'Only payments in one of these states' })
+  status?: PaymentStatus[] | null;
+}
+
+@InputType({ description: 'Which of the caller’s payments to list; every one when absent' })
+export class PaymentFilter extends PaymentListFilter {
+  @Field(() => [ID], { nullable: true, description: 'Only payments taken at one of these locations' })
+  locationIds?: string[] | null;
+}
+
+/** The arguments of an order’s, a check’s and a location’s payments. */
+@ArgsType()
+export class PaymentListArgs extends ConnectionArgs {
+  @Field(() => PaymentListFilter, { nullable: true, description: 'Which payments: by status and creation time' })
+  filter?: PaymentListFilter | null;
+
+  @Field(() => PaymentOrder, { nullable: true, description: 'The order of the list; CREATED_AT_ASC by default' })
+  orderBy?: PaymentOrder | null;
+}
+
+/** The arguments of Query.payments. */
+@ArgsType()
+export class PaymentArgs extends ConnectionArgs {
+  @Field(() => PaymentFilter, {
+    nullable: true,
+    description: 'Which payments: by status, creation time and location',
+  })
+  filter?: PaymentFilter | null;
+
+  @Field(() => PaymentOrder, { nullable: true, description: 'The order of the list; CREATED_AT_DESC by default' })
+  orderBy?: PaymentOrder | null;
 }

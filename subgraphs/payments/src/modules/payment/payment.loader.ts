@@ -1,11 +1,11 @@
-import { type Principal, manyByKey, oneByKey } from '@pos/kit';
+import { type Principal, manyByKey, oneByKey, pagesByParent } from '@pos/kit';
 import DataLoader from 'dataloader';
 import type { CheckPaymentService } from '../check/check-payment.service';
 import { EMPTY_LEDGER, type OrderLedger, type OrderPaymentService } from '../order/order-payment.service';
 import type { Refund } from '../refund/refund.entity';
 import type { PaymentCard } from './payment-card.entity';
 import type { Payment } from './payment.entity';
-import type { PaymentService } from './payment.service';
+import type { PaymentListQuery, PaymentService } from './payment.service';
 
 const none = () => Promise.resolve([] as Payment[]);
 
@@ -19,13 +19,19 @@ export const createPaymentLoaders = (
     (ids) => (principal ? service.byIds(principal, ids) : none()),
     (p) => p.id,
   ),
-  paymentsByOrder: manyByKey<string, Payment>(
-    (ids) => (principal ? service.byOrders(principal, ids) : none()),
-    (p) => p.orderId!,
+  // Order.payments, Check.payments, Location.payments and Payment.refunds: a request's parents that ask for the same
+  // page share one query.
+  paymentPagesByOrder: pagesByParent<string, Payment, PaymentListQuery>((ids, query, page) =>
+    principal ? service.pagesOf(principal, 'orderId', ids, query, page) : Promise.resolve(new Map()),
   ),
-  paymentsByCheck: manyByKey<string, Payment>(
-    (ids) => (principal ? service.byChecks(principal, ids) : none()),
-    (p) => p.checkId!,
+  paymentPagesByCheck: pagesByParent<string, Payment, PaymentListQuery>((ids, query, page) =>
+    principal ? service.pagesOf(principal, 'checkId', ids, query, page) : Promise.resolve(new Map()),
+  ),
+  paymentPagesByLocation: pagesByParent<number, Payment, PaymentListQuery>((ids, query, page) =>
+    principal ? service.pagesOf(principal, 'locationId', ids, query, page) : Promise.resolve(new Map()),
+  ),
+  refundPages: pagesByParent<string, Refund, null>((ids, _query, page) =>
+    principal ? service.refundPages(principal, ids, page) : Promise.resolve(new Map()),
   ),
   paidByCheck: new DataLoader<string, number>(async (ids) => {
     const paid = principal ? await checkPayments.paidOnChecks(principal, ids) : new Map<string, number>();

@@ -1,6 +1,11 @@
 import {
+  ConnectionArgs,
+  type ConnectionPage,
   IDEMPOTENCY_KEY_ARG,
+  emptyConnection,
   isUuid,
+  pageRequest,
+  parseIntId,
   paymentEventTypeName,
   parseUuidArg,
   requirePrincipal,
@@ -8,16 +13,22 @@ import {
   requireReader,
 } from '@pos/kit';
 import { Money, money } from '@pos/kit/src/currency';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { CheckRef } from '../check/check.type';
 import { LocationRef, locationRef } from '../location/location.type';
 import { OrderRef } from '../order/order.type';
 import { PaymentProcessor, paymentProcessorOf } from '../payment-event/payment-event.enums';
-import { Refund } from '../refund/refund.entity';
+import { Refund, RefundConnection } from '../refund/refund.entity';
 import { PaymentCard } from './payment-card.entity';
-import { Payment } from './payment.entity';
-import { CreatePaymentInput, RefundPaymentInput, SandboxProcessorOutcomeInput } from './payment.inputs';
+import { Payment, PaymentConnection } from './payment.entity';
+import {
+  CreatePaymentInput,
+  PaymentArgs,
+  PaymentListArgs,
+  RefundPaymentInput,
+  SandboxProcessorOutcomeInput,
+} from './payment.inputs';
 import { CloseBatchPayload, PaymentPayload, ProcessorOutcomePayload, RefundPayload } from './payment.payload';
 import { refundableCents } from './payment.state';
 
@@ -27,6 +38,15 @@ export class PaymentResolver {
   payment(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext): Promise<Payment | null> {
     requireReader(ctx, READ_SCOPES.payments);
     return ctx.loaders.payment.load(parseUuidArg(id, 'id'));
+  }
+
+  @Query(() => PaymentConnection, {
+    description:
+      'The caller’s payments (a POS user’s: at its own locations), newest first unless orderBy says otherwise, a page at a time',
+  })
+  payments(@Args() args: PaymentArgs, @Ctx() ctx: PaymentsContext): Promise<ConnectionPage<Payment>> {
+    const principal = requireReader(ctx, READ_SCOPES.payments);
+    return ctx.services.payments.list(principal, args.filter ?? null, args.orderBy ?? null, args);
   }
 
   @Mutation(() => PaymentPayload, {
@@ -152,9 +172,13 @@ export class PaymentResolver {
     return refundableCents(payment);
   }
 
-  @FieldResolver(() => [Refund])
-  refunds(@Root() payment: Payment, @Ctx() ctx: PaymentsContext): Promise<Refund[]> {
-    return ctx.loaders.refundsByPayment.load(payment.id);
+  @FieldResolver(() => RefundConnection, { description: 'The payment’s refunds, oldest first, a page at a time' })
+  refunds(
+    @Root() payment: Payment,
+    @Args() page: ConnectionArgs,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<ConnectionPage<Refund>> {
+    return ctx.loaders.refundPages(null, pageRequest(page)).load(payment.id);
   }
 
   @FieldResolver(() => PaymentCard, {
@@ -185,10 +209,43 @@ export class PaymentResolver {
 
 @Resolver(() => OrderRef)
 export class OrderPaymentsResolver {
-  @FieldResolver(() => [Payment])
-  payments(@Root() order: OrderRef, @Ctx() ctx: PaymentsContext): Promise<Payment[]> {
+  @FieldResolver(() => PaymentConnection, {
+    description: 'The caller’s payments of this order, oldest first unless orderBy says otherwise, a page at a time',
+  })
+  payments(
+    @Root() order: OrderRef,
+    @Args() args: PaymentListArgs,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<ConnectionPage<Payment>> {
+    const page = pageRequest(args);
     // A malformed id matches nothing; sent to PostgreSQL it would fail every Order of the batch (uuid cast).
-    return isUuid(order.id) ? ctx.loaders.paymentsByOrder.load(order.id.toLowerCase()) : Promise.resolve([]);
+    if (!isUuid(order.id)) return Promise.resolve(emptyConnection(args));
+    return ctx.loaders.paymentPagesByOrder(listQuery(args), page).load(order.id.toLowerCase());
+  }
+}
+
+/** What a parent's payments list is narrowed and ordered by, as its loader keys it. */
+export const listQuery = (args: PaymentListArgs) => ({ filter: args.filter ?? null, orderBy: args.orderBy ?? null });
+
+@Resolver(() => LocationRef)
+export class LocationPaymentsResolver {
+  @FieldResolver(() => PaymentConnection, {
+    description:
+      'The caller’s payments taken at this location, oldest first unless orderBy says otherwise, a page at a time',
+  })
+  payments(
+    @Root() location: LocationRef,
+    @Args() args: PaymentListArgs,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<ConnectionPage<Payment>> {
+    const page = pageRequest(args);
+    // The guard of Query.payments, as an empty list: the Location itself is the orders subgraph's to show.
+    const principal = ctx.principal;
+    const id = parseIntId(location.id);
+    if (!principal || !READ_SCOPES.payments.some((scope) => principal.scopes.includes(scope)) || id === null) {
+      return Promise.resolve(emptyConnection(args));
+    }
+    return ctx.loaders.paymentPagesByLocation(listQuery(args), page).load(id);
   }
 }
 

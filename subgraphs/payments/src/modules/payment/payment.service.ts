@@ -1,7 +1,15 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  type ConnectionArgs,
+  type ConnectionPage,
+  type PageRequest,
+  SortDirection,
   callerScope,
+  createdAtDirection,
+  listFilterWhere,
+  paginate,
+  paginateMany,
   DomainError,
   type EntityClient,
   ErrorCode,
@@ -30,9 +38,15 @@ import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
 import { type Level3Request, type PaymentProcessor, ProcessorUnavailableError } from '../processor/processor';
 import { Refund, RefundStatus } from '../refund/refund.entity';
 import { PaymentCard } from './payment-card.entity';
-import { EXTERNAL_PROCESSOR, EntryMode, Payment, PaymentStatus } from './payment.entity';
+import { EXTERNAL_PROCESSOR, EntryMode, Payment, type PaymentOrder, PaymentStatus } from './payment.entity';
 import { expiresAtProblems } from './payment.expiry';
-import type { CreatePaymentInput, RefundPaymentInput, SandboxProcessorOutcomeInput } from './payment.inputs';
+import type {
+  CreatePaymentInput,
+  PaymentFilter,
+  PaymentListFilter,
+  RefundPaymentInput,
+  SandboxProcessorOutcomeInput,
+} from './payment.inputs';
 import {
   HOLDS_FUNDS,
   ProcessorOutcome,
@@ -88,6 +102,12 @@ const processorUnavailable = (what: string) =>
     'processor_unavailable',
   );
 
+/** How a parent's list of payments is narrowed and ordered. */
+export interface PaymentListQuery {
+  filter: PaymentListFilter | null;
+  orderBy: PaymentOrder | null;
+}
+
 /** A failure code as processors spell them, kept in the payment's 64-character failureCode. */
 const FAILURE_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -106,20 +126,50 @@ export class PaymentService {
     return this.em.find(Payment, { id: { $in: [...ids] }, ...callerScope(principal) });
   }
 
-  byOrders(principal: Principal, orderIds: readonly string[]): Promise<Payment[]> {
-    return this.em.find(
-      Payment,
-      { orderId: { $in: [...orderIds] }, ...callerScope(principal) },
-      { orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
+  /**
+   * One page of the caller's payments (Query.payments), newest first unless `orderBy` says otherwise, under the same
+   * scope as every payment read: the caller's tenant, and a POS user's own locations.
+   */
+  list(
+    principal: Principal,
+    filter: PaymentFilter | null,
+    orderBy: PaymentOrder | null,
+    page: ConnectionArgs,
+  ): Promise<ConnectionPage<Payment>> {
+    const locationIds = filter?.locationIds?.map((id, i) => parseIntIdArg(id, `filter.locationIds[${i}]`));
+    const where = {
+      $and: [
+        { ...callerScope(principal), ...listFilterWhere(filter) },
+        locationIds ? { locationId: { $in: locationIds } } : {},
+      ],
+    };
+    return paginate(this.em, Payment, where, page, { direction: createdAtDirection(orderBy, SortDirection.DESC) });
   }
 
-  byChecks(principal: Principal, checkIds: readonly string[]): Promise<Payment[]> {
-    return this.em.find(
-      Payment,
-      { checkId: { $in: [...checkIds] }, ...callerScope(principal) },
-      { orderBy: { createdAt: 'asc', id: 'asc' } },
-    );
+  /**
+   * The same page of the caller's payments of each of these orders, checks or locations (Order.payments,
+   * Check.payments, Location.payments), oldest first unless `orderBy` says otherwise, in one query; a location the
+   * caller may not act at has none.
+   */
+  pagesOf<K extends string | number>(
+    principal: Principal,
+    parent: 'orderId' | 'checkId' | 'locationId',
+    ids: readonly K[],
+    query: PaymentListQuery,
+    page: PageRequest,
+  ): Promise<Map<K, ConnectionPage<Payment>>> {
+    const allowed = parent === 'locationId' ? ids.filter((id) => mayActAtLocation(principal, Number(id))) : ids;
+    const where = { ...callerScope(principal), ...listFilterWhere(query.filter) };
+    return paginateMany(this.em, Payment, parent, allowed, where, page, {
+      direction: createdAtDirection(query.orderBy, SortDirection.ASC),
+    });
+  }
+
+  /** The same page of refunds of each of these payments (read within the caller's scope), oldest first. */
+  refundPages(principal: Principal, paymentIds: readonly string[], page: PageRequest) {
+    return paginateMany(this.em, Refund, 'paymentId', paymentIds, { tenantId: principal.tenantId }, page, {
+      direction: SortDirection.ASC,
+    });
   }
 
   /** Refunds of payments the caller may see (the payments were read within its scope). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Connection } from '@pos/kit';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum RefundStatus {
@@ -12,6 +13,8 @@ registerEnumType(RefundStatus, { name: 'RefundStatus' });
 /** Money returned on a payment. Pending refunds already count against what is refundable. */
 @ObjectType()
 @Entity({ tableName: 'refund' })
+// The keyset of Payment.refunds.
+@Index({ properties: ['paymentId', 'createdAt', 'id'] })
 export class Refund {
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
@@ -21,7 +24,7 @@ export class Refund {
   tenantId!: string;
 
   @Field(() => ID, { description: 'The refunded payment’s id', deprecationReason: 'Use payment { id }' })
-  @Property({ type: 'uuid', index: true })
+  @Property({ type: 'uuid' })
   paymentId!: string;
 
   @Field(() => RefundStatus)
@@ -59,3 +62,6 @@ export class Refund {
   @Property({ type: 'timestamptz' })
   updatedAt: Date = new Date();
 }
+
+@ObjectType({ description: 'A page of a payment’s refunds, oldest first' })
+export class RefundConnection extends Connection(Refund, 'refunds') {}
