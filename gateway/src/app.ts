@@ -42,7 +42,15 @@ import { mountDashboard } from './dashboard';
 import { SubgraphDataSource, subgraphFetcherFor } from './datasource';
 import { SharedSubgraphFetches } from './fetch/shared-fetches';
 import { sharedOperations } from './fetch/shared-operations';
-import { bodyErrorHandler, callerKey, costPlugin, documentLimits, hardeningOf, rateLimitMiddleware } from './hardening';
+import {
+  bodyErrorHandler,
+  callerKey,
+  costPlugin,
+  documentLimits,
+  hardeningOf,
+  rateLimitMiddleware,
+  unknownOperationRefused,
+} from './hardening';
 import { createHostedCheckout, withHostedCheckoutPaths } from './hosted-checkout';
 import { ApiClient } from './identity/identity.entities';
 import { gatewayOrm } from './identity/orm';
@@ -247,6 +255,8 @@ export async function startGateway(
         ApolloServerPluginLandingPageDisabled(),
         metrics.apolloPlugin(),
         errorReporting(logger),
+        // An operationName that matches no operation of the document: 400, not the gateway's 500.
+        unknownOperationRefused(),
         // A subscription sent over plain HTTP: 400 naming the transport to use (before it is charged).
         subscriptionsOverHttpRefused(),
         // Every operation spends its calculated cost from its caller's budget; every answer says where it stands.

@@ -67,6 +67,11 @@ describe('GraphiQL at /graphql (browser)', () => {
     await page.keyboard.press('ControlOrMeta+A');
     await page.keyboard.press('Delete');
     await page.keyboard.insertText(text);
+    // GraphiQL takes an edit in after a short debounce (then stores the query): running sooner sends the previous
+    // operation name, or headers not yet taken in. Headers are edited before the query, so this covers both.
+    if (editor === QUERY_EDITOR) {
+      await page.waitForFunction((value) => (globalThis as any).localStorage.getItem('graphiql:query') === value, text);
+    }
   };
   const QUERY_EDITOR = '.graphiql-query-editor .monaco-editor';
   const HEADER_EDITOR = '.graphiql-editor-tool .monaco-editor[data-uri$="headers.json"]';

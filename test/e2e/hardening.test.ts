@@ -105,6 +105,26 @@ describe('outside production (limits as set, rate limits off by default)', () =>
     });
   });
 
+  it('answers 400 naming the problem when operationName matches no operation of the document', async () => {
+    for (const [body, message] of [
+      [
+        { query: 'query Events { locations { id } }', operationName: 'Locations' },
+        'Unknown operation named "Locations".',
+      ],
+      [
+        { query: 'subscription Events { paymentEvents { type } }', operationName: 'Locations' },
+        'Unknown operation named "Locations".',
+      ],
+      [
+        { query: 'query A { locations { id } } query B { locations { name } }' },
+        'Must provide operation name if query contains multiple operations.',
+      ],
+    ] as const) {
+      const answer = await graphql(body);
+      expect([answer.status, answer.body.errors?.[0]]).toEqual([400, { message, extensions: { code: 'BAD_REQUEST' } }]);
+    }
+  });
+
   describe('CSRF prevention', () => {
     const query = '{ locations { id } }';
 

@@ -24,10 +24,13 @@ describe('health, readiness, metrics and request ids', () => {
     });
   });
 
-  it('serves the Apollo Sandbox landing page to a browser in development', async () => {
+  it('serves the GraphiQL page, bundled by the gateway, to a browser in development', async () => {
     const page = await fetch(stack.gatewayUrl, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
-    expect(await page.text()).toMatch(/embeddable-sandbox/);
+    const html = await page.text();
+    expect(html).toMatch(/<title>GraphiQL/);
+    expect(html).toMatch(/src="\/web\/assets\/[^"]+\.js"/);
+    expect(html).not.toMatch(/embeddable-sandbox|https?:\/\//);
   });
 
   it('reports liveness and readiness', async () => {

@@ -9,6 +9,7 @@ export type { CostLimit, OperationCost } from './cost';
 export { bodyErrorHandler, callerKey, rateLimitMiddleware } from './http';
 export { documentLimits, maxCostRule, maxDepthRule, measureOperation, operationLimitRules } from './limits';
 export type { OperationLimits } from './limits';
+export { unknownOperationRefused } from './operation';
 export { RateLimiter } from './rate-limit';
 export type { RateLimit, RateLimited } from './rate-limit';
 
