@@ -390,7 +390,9 @@ const WIDE_PLAN = [
 ];
 
 type Row = Record<string, unknown>;
-const pick = (row: Row, fields: string[]) => Object.fromEntries(fields.map((f) => [f, row[f]]));
+/** The row's values of these selections, by field name (`total { amountMinor }` is the field `total`). */
+const pick = (row: Row, fields: string[]) =>
+  Object.fromEntries(fields.map((f) => f.split(/[\s{(]/)[0]).map((name) => [name, row[name]]));
 
 /**
  * Sends the wide read's subgraph operations (its plan's, from our gateway's planner) straight to the subgraphs, one
