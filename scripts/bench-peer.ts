@@ -253,16 +253,22 @@ async function seed(sys: PeerSystem, pool: Pool, locations: number, ordersPerLoc
       { input: { locationId: locationIds[l], currency: 'USD', totalCents: total, externalReference: `PEER-${k}` } },
     );
     const orderId = createOrder.order.id;
-    await graphql(pool, auth, 'mutation($input: OpenCheckInput!) { openCheck(input: $input) { id } }', {
-      input: {
-        locationId: locationIds[l],
-        posRef: `peer-${run}-${l}-${k}`,
-        orderNumber: `P${k + 1}`,
-        ownedByEmployeeRef: 'EMP-BENCH',
-        ownedByEmployee: 'Bench',
-        orderId,
+    const { openCheck } = await graphql<{ openCheck: { userErrors: unknown[] } }>(
+      pool,
+      auth,
+      'mutation($input: OpenCheckInput!) { openCheck(input: $input) { userErrors { code message } check { id } } }',
+      {
+        input: {
+          locationId: locationIds[l],
+          posRef: `peer-${run}-${l}-${k}`,
+          orderNumber: `P${k + 1}`,
+          ownedByEmployeeRef: 'EMP-BENCH',
+          ownedByEmployee: 'Bench',
+          orderId,
+        },
       },
-    });
+    );
+    if (openCheck.userErrors.length) throw new Error(`openCheck refused: ${JSON.stringify(openCheck.userErrors)}`);
     for (let p = 0; p < 2; p++) {
       await graphql(
         pool,

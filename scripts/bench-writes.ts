@@ -27,9 +27,10 @@ const AMOUNT = 100;
 /** Covers every payment a run can make at far more than the ~100 a second seen here. */
 const PRICE = 5_000_000;
 
-const OPEN_CHECK = 'mutation BenchOpenCheck($input: OpenCheckInput!) { openCheck(input: $input) { id } }';
+const OPEN_CHECK =
+  'mutation BenchOpenCheck($input: OpenCheckInput!) { openCheck(input: $input) { userErrors { code message } check { id } } }';
 const ADD_CHECK_ITEM =
-  'mutation BenchAddCheckItem($checkId: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $checkId, item: $item) { id } }';
+  'mutation BenchAddCheckItem($input: AddCheckItemInput!) { addCheckItem(input: $input) { userErrors { code message } check { id } } }';
 
 async function graphql(pool: UndiciPool, token: string, query: string, variables: Record<string, unknown>) {
   const response = await pool.request({
@@ -39,8 +40,13 @@ async function graphql(pool: UndiciPool, token: string, query: string, variables
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.body.text();
-  const json = JSON.parse(text) as { data?: Record<string, { id?: string; total?: number }>; errors?: unknown[] };
-  if (response.statusCode !== 200 || json.errors?.length || !json.data)
+  const json = JSON.parse(text) as {
+    data?: Record<string, { userErrors: unknown[]; check: { id: string } | null }>;
+    errors?: unknown[];
+  };
+  // A refusal is a user error on the payload: as much a failure of the bench's setup as a top-level error.
+  const refused = Object.values(json.data ?? {}).some((payload) => payload.userErrors.length || !payload.check);
+  if (response.statusCode !== 200 || json.errors?.length || !json.data || refused)
     throw new Error(`HTTP ${response.statusCode}: ${text}`);
   return json.data;
 }
@@ -124,10 +130,9 @@ async function openChecks(pool: UndiciPool, token: string, tag: string, count: n
         ownedByEmployee: 'Bench',
       },
     });
-    const id = opened.openCheck.id!;
+    const id = opened.openCheck.check!.id;
     await graphql(pool, token, ADD_CHECK_ITEM, {
-      checkId: id,
-      item: { posRef: 'ITEM-BENCH', name: 'Bench tab', quantity: 1, priceMinor: PRICE },
+      input: { checkId: id, item: { posRef: 'ITEM-BENCH', name: 'Bench tab', quantity: 1, priceMinor: PRICE } },
     });
     checks.push({ id, posRef });
   }

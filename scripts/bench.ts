@@ -933,9 +933,19 @@ const payBody = (invoice: string) => ({
  */
 const PAY_RATE_BOUND = 5000;
 
-const OPEN_CHECK = 'mutation BenchOpenCheck($input: OpenCheckInput!) { openCheck(input: $input) { id } }';
+const OPEN_CHECK =
+  'mutation BenchOpenCheck($input: OpenCheckInput!) { openCheck(input: $input) { userErrors { code message } check { id } } }';
 const ADD_CHECK_ITEM =
-  'mutation BenchAddCheckItem($checkId: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $checkId, item: $item) { total { amountMinor } } }';
+  'mutation BenchAddCheckItem($input: AddCheckItemInput!) { addCheckItem(input: $input) { userErrors { code message } check { total { amountMinor } } } }';
+
+/** The check of a check mutation's payload; a refusal (its user errors) fails the bench's setup. */
+function payloadCheck<T>(data: Record<string, unknown>, field: string): T {
+  const payload = data[field] as { userErrors: unknown[]; check: T | null };
+  if (payload.userErrors.length || !payload.check) {
+    throw new Error(`${field} refused: ${JSON.stringify(payload.userErrors)}`);
+  }
+  return payload.check;
+}
 
 /**
  * The check payment: REST pay against the route's `MobilePayCheck` mutation, each worker paying its own check, and
@@ -976,7 +986,7 @@ async function payCheckPair(pool: Pool, token: string, scopes: string[]): Promis
         }),
       ),
     );
-    const checkId = (opened.openCheck as { id: string }).id;
+    const checkId = payloadCheck<{ id: string }>(opened, 'openCheck').id;
     const added = graphqlData(
       await call(
         pool,
@@ -985,11 +995,13 @@ async function payCheckPair(pool: Pool, token: string, scopes: string[]): Promis
         token,
         JSON.stringify({
           query: ADD_CHECK_ITEM,
-          variables: { checkId, item: { posRef: 'ITEM-BENCH', name: 'Bench tab', quantity: 1, priceMinor: price } },
+          variables: {
+            input: { checkId, item: { posRef: 'ITEM-BENCH', name: 'Bench tab', quantity: 1, priceMinor: price } },
+          },
         }),
       ),
     );
-    if ((added.addCheckItem as { total: { amountMinor: number } }).total.amountMinor !== price) {
+    if (payloadCheck<{ total: { amountMinor: number } }>(added, 'addCheckItem').total.amountMinor !== price) {
       throw new Error(`check ${posRef} does not total ${price}: ${JSON.stringify(added)}`);
     }
   }

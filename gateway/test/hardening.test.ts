@@ -241,11 +241,17 @@ describe('CostLimits', () => {
     expect(costOf(limits, ledger, { n: 30 })).toBe(1 + 1 + 1 + 30);
     expect(costOf(limits, ledger, { n: 5_000 })).toBe(1 + 1 + 1 + MAX_LIST_SIZE);
     const mutation = (count: number) =>
-      `mutation { ${Array.from({ length: count }, (_, i) => `m${i}: lockCheck(checkId: "1") { id }`).join(' ')} }`;
-    expect(costOf(limits, mutation(1))).toBe(MUTATION_FIELD_COST + 1);
-    expect(costOf(limits, mutation(500))).toBe(500 * (MUTATION_FIELD_COST + 1));
+      `mutation { ${Array.from({ length: count }, (_, i) => `m${i}: lockCheck(input: { checkId: "1" }) { check { id } }`).join(' ')} }`;
+    // Each: the mutation field, and 1 for each object it answers (its payload, the check inside).
+    expect(costOf(limits, mutation(1))).toBe(MUTATION_FIELD_COST + 2);
+    expect(costOf(limits, mutation(500))).toBe(500 * (MUTATION_FIELD_COST + 2));
     // A fragment on the mutation root weighs as its fields do.
-    expect(costOf(limits, 'mutation { ...M } fragment M on Mutation { lockCheck(checkId: "1") { id } }')).toBe(11);
+    expect(
+      costOf(
+        limits,
+        'mutation { ...M } fragment M on Mutation { lockCheck(input: { checkId: "1" }) { check { id } } }',
+      ),
+    ).toBe(12);
   });
 
   it('spends from a bucket that refills, refuses what it cannot pay without spending, and is off at 0', () => {

@@ -8,6 +8,7 @@ import {
   isNonNullType,
   isObjectType,
 } from 'graphql';
+import { restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
 /**
@@ -17,13 +18,12 @@ import { type Stack, startStack } from '../support/stack';
  */
 
 /** Mutations that follow the contract. Move a mutation here from NOT_YET_CONVERTED when it does. */
-const CONVERTED = ['createOrder', 'earnLoyalty', 'redeemLoyalty', 'redeemLoyaltyCoupon', 'reverseLoyaltyTransaction'];
-
-/**
- * Mutations that do not follow it yet (the checks and payments subgraphs): their refusals are still top-level errors
- * and some take plain arguments. The test fails when one of them starts to follow it, so that this list only shrinks.
- */
-const NOT_YET_CONVERTED = [
+const CONVERTED = [
+  'createOrder',
+  'earnLoyalty',
+  'redeemLoyalty',
+  'redeemLoyaltyCoupon',
+  'reverseLoyaltyTransaction',
   'openCheck',
   'addCheckItem',
   'removeCheckItem',
@@ -34,6 +34,13 @@ const NOT_YET_CONVERTED = [
   'lockCheck',
   'unlockCheck',
   'closeCheck',
+];
+
+/**
+ * Mutations that do not follow it yet (the checks and payments subgraphs): their refusals are still top-level errors
+ * and some take plain arguments. The test fails when one of them starts to follow it, so that this list only shrinks.
+ */
+const NOT_YET_CONVERTED = [
   'payCheck',
   'createPayment',
   'voidPayment',
@@ -48,7 +55,7 @@ const NOT_YET_CONVERTED = [
 ];
 
 /** Converted mutations that create or move money or points: their payload says whether it replayed a request. */
-const REPLAYABLE = ['createOrder', 'earnLoyalty', 'redeemLoyalty'];
+const REPLAYABLE = ['createOrder', 'earnLoyalty', 'redeemLoyalty', 'addCheckItem'];
 
 const USER_ERRORS = 'userErrors { code field message }';
 const STRICT = { 'x-api-key': 'demo-loyalty-strict' };
@@ -222,6 +229,125 @@ describe('GraphQL mutations: one contract', () => {
     const repeated = (await stack.graphql(earn, { input: earnInput }, partner)).body.data!.earnLoyalty;
     expect(earned).toMatchObject({ userErrors: [], idempotentReplay: false, alreadyProcessed: false });
     expect(repeated).toEqual({ ...earned, idempotentReplay: true, alreadyProcessed: true });
+  });
+
+  describe('check mutations', () => {
+    const ADD = `mutation($input: AddCheckItemInput!) { addCheckItem(input: $input) {
+      ${USER_ERRORS} idempotentReplay check { version total { amountMinor } items { id posRef } }
+    } }`;
+    const SOUP = { posRef: 'ITEM-SOUP', name: 'Soup', quantity: 1, priceMinor: 1200 };
+    /** A check at location 1 with one item, opened through the graph: its id, posRef and the item's id. */
+    const openCheck = async () => {
+      const posRef = `G-${randomUUID().slice(0, 8)}`;
+      const input = {
+        locationId: '1',
+        posRef,
+        orderNumber: posRef.slice(2),
+        ownedByEmployeeRef: 'EMP-1',
+        ownedByEmployee: 'Alex Doe',
+      };
+      const opened = await stack.graphql(
+        `mutation($input: OpenCheckInput!) { openCheck(input: $input) { ${USER_ERRORS} check { id } } }`,
+        { input },
+        partner,
+      );
+      expect(opened.body.data!.openCheck.userErrors).toEqual([]);
+      const checkId = opened.body.data!.openCheck.check.id as string;
+      const added = (await stack.graphql(ADD, { input: { checkId, item: SOUP } }, partner)).body.data!.addCheckItem;
+      expect(added.userErrors).toEqual([]);
+      return { checkId, posRef, itemId: added.check.items[0].id as string };
+    };
+
+    it('a locked check and a total below what is paid are user errors beside the other aliases’ data', async () => {
+      const locked = await openCheck();
+      const paid = await openCheck();
+      const lock = await stack.graphql(
+        `mutation($id: ID!) { lockCheck(input: { checkId: $id }) { ${USER_ERRORS} check { isLocked } } }`,
+        { id: locked.checkId },
+        partner,
+      );
+      expect(lock.body.data!.lockCheck).toEqual({ userErrors: [], check: { isLocked: true } });
+      // Paid in full through the mobile payments API: the check's total may no longer go below 1200.
+      const mobile = await stack.token('demo-partner', 'demo-secret', 'tilt/mobile:payments');
+      const pay = await restClient(
+        () => stack,
+        () => mobile,
+      )('POST', `/pos/v2/1/checks/${paid.posRef}/pay`, {
+        body: {
+          amount: 1200,
+          card: { type: 'VS', last4Digits: '4242', expirationDate: '1240', holderName: 'Ada', token: 'tok_visa' },
+          transaction: { authorizationCode: 'A1', invoice: randomUUID() },
+        },
+      });
+      expect(pay.body.remainingAmount).toBe('0');
+
+      const { body } = await stack.graphql(
+        `mutation($locked: ID!, $paid: ID!, $item: ID!) {
+          locked: addCheckItem(input: { checkId: $locked, item: { posRef: "W", name: "Wine", quantity: 1, priceMinor: 900 } }) {
+            ${USER_ERRORS} idempotentReplay check { id }
+          }
+          belowPaid: removeCheckItem(input: { checkId: $paid, itemId: $item }) { ${USER_ERRORS} check { id } }
+          tipped: setGratuity(input: { checkId: $paid, gratuity: { amountMinor: 100 } }) {
+            ${USER_ERRORS} check { total { amountMinor } }
+          }
+        }`,
+        { locked: locked.checkId, paid: paid.checkId, item: paid.itemId },
+        partner,
+      );
+      expect(body.errors).toBeUndefined();
+      expect(body.data!.locked).toEqual({
+        userErrors: [{ code: 'CHECK_LOCKED', field: null, message: expect.stringMatching(/locked/) }],
+        idempotentReplay: false,
+        check: null,
+      });
+      expect(body.data!.belowPaid).toEqual({
+        userErrors: [
+          { code: 'CHECK_TOTAL_BELOW_PAID', field: null, message: expect.any(String) },
+          { code: 'CHECK_TOTAL_BELOW_PAID', field: null, message: 'total: would be 0; paid or being paid: 1200' },
+        ],
+        check: null,
+      });
+      // Raising the total of a paid check is fine: the third alias's data is there.
+      expect(body.data!.tipped).toEqual({ userErrors: [], check: { total: { amountMinor: 1300 } } });
+    });
+
+    it('replays addCheckItem by its idempotency key, and refuses the key with another item', async () => {
+      const { checkId } = await openCheck();
+      const input = { checkId, item: { ...SOUP, posRef: 'ITEM-BREAD', priceMinor: 300 }, idempotencyKey: randomUUID() };
+      const first = (await stack.graphql(ADD, { input }, partner)).body.data!.addCheckItem;
+      expect(first).toMatchObject({ userErrors: [], idempotentReplay: false, check: { total: { amountMinor: 1500 } } });
+      const again = (await stack.graphql(ADD, { input }, partner)).body.data!.addCheckItem;
+      expect(again).toEqual({ ...first, idempotentReplay: true });
+
+      const reused = (await stack.graphql(ADD, { input: { ...input, item: { ...input.item, quantity: 2 } } }, partner))
+        .body;
+      expect(reused.errors).toBeUndefined();
+      expect(reused.data!.addCheckItem).toMatchObject({ idempotentReplay: false, check: null });
+      expect(reused.data!.addCheckItem.userErrors[0]).toEqual({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        field: ['input', 'idempotencyKey'],
+        message: expect.any(String),
+      });
+      // The bread was added once.
+      const read = await stack.graphql(
+        `query($id: ID!) { check(id: $id) { items { posRef } } }`,
+        { id: checkId },
+        partner,
+      );
+      expect(read.body.data!.check.items).toEqual([{ posRef: 'ITEM-SOUP' }, { posRef: 'ITEM-BREAD' }]);
+    });
+
+    it('a check of another organisation stays a top-level NOT_FOUND', async () => {
+      const { checkId } = await openCheck();
+      const other = await stack.token('other-partner', 'other-secret');
+      const { body } = await stack.graphql(
+        `mutation($id: ID!) { lockCheck(input: { checkId: $id }) { ${USER_ERRORS} check { id } } }`,
+        { id: checkId },
+        other,
+      );
+      expect(body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+      expect(body.data).toEqual({ lockCheck: null });
+    });
   });
 
   it('authentication and authorisation stay top-level errors', async () => {

@@ -339,7 +339,7 @@ describe('payment outcomes: every event type, once per state change', () => {
 
   it('refuses a reversal of a sale a mobile provider registered: it is reversed with that provider', async () => {
     const posRef = `R-${randomUUID().slice(0, 8)}`;
-    const opened = await gql(`mutation($input: OpenCheckInput!) { openCheck(input: $input) { id } }`, {
+    const opened = await gql(`mutation($input: OpenCheckInput!) { openCheck(input: $input) { check { id } } }`, {
       input: {
         locationId: '1',
         posRef,
@@ -350,10 +350,16 @@ describe('payment outcomes: every event type, once per state change', () => {
       },
     });
     expect(opened.errors).toBeUndefined();
-    await gql(`mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { id } }`, {
-      id: opened.data.openCheck.id,
-      item: { posRef: 'ITEM-1', name: 'Soup', quantity: 1, priceMinor: 1200 },
-    });
+    const added = await gql(
+      `mutation($input: AddCheckItemInput!) { addCheckItem(input: $input) { userErrors { code } } }`,
+      {
+        input: {
+          checkId: opened.data.openCheck.check.id,
+          item: { posRef: 'ITEM-1', name: 'Soup', quantity: 1, priceMinor: 1200 },
+        },
+      },
+    );
+    expect(added.data.addCheckItem.userErrors).toEqual([]);
     const mobile = await stack.token('demo-partner', 'demo-secret', 'tilt/mobile:payments');
     const paid = await gql(
       `mutation($input: PayCheckInput!) { payCheck(input: $input) { payment { id processor } } }`,

@@ -49,7 +49,7 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     const posRef = `M-${randomUUID().slice(0, 8)}`;
     const posToken = await stack.token();
     const opened = await stack.graphql(
-      `mutation($input: OpenCheckInput!) { openCheck(input: $input) { id } }`,
+      `mutation($input: OpenCheckInput!) { openCheck(input: $input) { check { id } } }`,
       {
         input: {
           locationId: '1',
@@ -65,10 +65,12 @@ describe('REST facade: mobile payments v2 (checks)', () => {
       posToken,
     );
     expect(opened.body.errors).toBeUndefined();
-    const id = opened.body.data!.openCheck.id as string;
+    const id = opened.body.data!.openCheck.check.id as string;
     const added = await stack.graphql(
-      `mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { total { amountMinor } } }`,
-      { id, item: { posRef: 'ITEM-TASTING', name: 'Tasting menu', quantity: 1, priceMinor: price } },
+      `mutation($input: AddCheckItemInput!) { addCheckItem(input: $input) { check { total { amountMinor } } } }`,
+      {
+        input: { checkId: id, item: { posRef: 'ITEM-TASTING', name: 'Tasting menu', quantity: 1, priceMinor: price } },
+      },
       posToken,
     );
     expect(added.body.errors).toBeUndefined();
@@ -76,7 +78,7 @@ describe('REST facade: mobile payments v2 (checks)', () => {
       posRef,
       id,
       orderNumber: posRef.slice(2),
-      total: added.body.data!.addCheckItem.total.amountMinor as number,
+      total: added.body.data!.addCheckItem.check.total.amountMinor as number,
     };
   };
   const checkPayments = async (checkId: string) => countRows(stack, 'payments.payment', 'check_id = ?', [checkId]);
@@ -85,10 +87,11 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     // The check a guest is paying: opened at the POS with a tax, so its total is not a round number.
     const { posRef, orderNumber, id } = await openCheck(4550);
     const tax = await stack.graphql(
-      `mutation($id: ID!) { applyCheckTax(checkId: $id, tax: { name: "Sales tax", kind: STANDARD, rateBps: 800 }) { total { amountMinor currency } } }`,
+      `mutation($id: ID!) { applyCheckTax(input: { checkId: $id, tax: { name: "Sales tax", kind: STANDARD, rateBps: 800 } }) {
+        check { total { amountMinor currency } } } }`,
       { id },
     );
-    expect(tax.body.data!.applyCheckTax.total).toEqual({ amountMinor: 4914, currency: 'USD' });
+    expect(tax.body.data!.applyCheckTax.check.total).toEqual({ amountMinor: 4914, currency: 'USD' });
 
     // 1–2. Find the check by its order number.
     const found = await call('GET', `/pos/v2/1/checks?filter.orderNumber=${orderNumber}`);
@@ -400,18 +403,25 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     const token = await stack.token();
     for (const [mutation, variables] of [
       [
-        `mutation($id: ID!) { applyCheckTax(checkId: $id, tax: { name: "VAT", kind: HIDDEN, rateBps: 2000 }) { id } }`,
+        `mutation($id: ID!) { result: applyCheckTax(input: { checkId: $id, tax: { name: "VAT", kind: HIDDEN, rateBps: 2000 } }) { userErrors { code } } }`,
         {},
       ],
       [
-        `mutation($id: ID!) { applyCheckTax(checkId: $id, tax: { name: "City", kind: OTHER, amountMinor: 50 }) { id } }`,
+        `mutation($id: ID!) { result: applyCheckTax(input: { checkId: $id, tax: { name: "City", kind: OTHER, amountMinor: 50 } }) { userErrors { code } } }`,
         {},
       ],
-      [`mutation($id: ID!) { setSupplementalFee(checkId: $id, fee: { name: "Service", rateBps: 1000 }) { id } }`, {}],
-      [`mutation($id: ID!) { setGratuity(checkId: $id, gratuity: { amountMinor: 500 }) { id } }`, {}],
+      [
+        `mutation($id: ID!) { result: setSupplementalFee(input: { checkId: $id, fee: { name: "Service", rateBps: 1000 } }) { userErrors { code } } }`,
+        {},
+      ],
+      [
+        `mutation($id: ID!) { result: setGratuity(input: { checkId: $id, gratuity: { amountMinor: 500 } }) { userErrors { code } } }`,
+        {},
+      ],
     ] as const) {
       const answer = await stack.graphql(mutation, { id, ...variables }, token);
       expect(answer.body.errors).toBeUndefined();
+      expect(answer.body.data!.result.userErrors).toEqual([]);
     }
     const { body } = await call('GET', `/pos/v2/1/checks/${posRef}`);
     expect(body).toEqual(
@@ -435,11 +445,12 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     const { posRef, id } = await openCheck(4000);
     const posToken = await stack.token();
     const added = await stack.graphql(
-      `mutation($id: ID!) { addCheckItem(checkId: $id, item: { posRef: "W", name: "Wine", quantity: 1, priceMinor: 1000 }) { items { id } } }`,
+      `mutation($id: ID!) { addCheckItem(input: { checkId: $id, item: { posRef: "W", name: "Wine", quantity: 1, priceMinor: 1000 } }) {
+        check { items { id } } } }`,
       { id },
       posToken,
     );
-    const wine = added.body.data!.addCheckItem.items[1].id;
+    const wine = added.body.data!.addCheckItem.check.items[1].id;
     const paid = await pay(1, posRef, {
       amount: 5000,
       card: CARD,
@@ -447,17 +458,22 @@ describe('REST facade: mobile payments v2 (checks)', () => {
     });
     expect(paid.body.remainingAmount).toBe('0');
     const removed = await stack.graphql(
-      `mutation($id: ID!, $item: ID!) { removeCheckItem(checkId: $id, itemId: $item) { id } }`,
+      `mutation($id: ID!, $item: ID!) { removeCheckItem(input: { checkId: $id, itemId: $item }) {
+        userErrors { code field message } check { id } } }`,
       { id, item: wine },
       posToken,
     );
-    expect(removed.body.errors![0]).toMatchObject({
-      message: 'The check’s total cannot go below what is paid or being paid on it',
-      extensions: {
-        code: 'CONFLICT',
-        reason: 'check_total_below_paid',
-        details: ['total: would be 4000; paid or being paid: 5000'],
-      },
+    expect(removed.body.errors).toBeUndefined();
+    expect(removed.body.data!.removeCheckItem).toEqual({
+      userErrors: [
+        {
+          code: 'CHECK_TOTAL_BELOW_PAID',
+          field: null,
+          message: 'The check’s total cannot go below what is paid or being paid on it',
+        },
+        { code: 'CHECK_TOTAL_BELOW_PAID', field: null, message: 'total: would be 4000; paid or being paid: 5000' },
+      ],
+      check: null,
     });
     const check = await call('GET', `/pos/v2/1/checks/${posRef}`);
     expect(check.body).toEqual(expect.objectContaining({ total: 5000, paymentAmountPaid: 5000, paymentAmountDue: 0 }));

@@ -163,15 +163,19 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
       ownedByEmployee: 'Eve',
     },
   }),
-  addCheckItem: (fx) => ({ checkId: fx.check.id, item: { posRef: 'it-1', name: 'Tea', quantity: 1, priceMinor: 300 } }),
-  removeCheckItem: (fx) => ({ checkId: fx.check.id, itemId: fx.check.itemId }),
-  applyCheckTax: (fx) => ({ checkId: fx.check.id, tax: { name: 'City tax', kind: 'STANDARD', rateBps: 100 } }),
-  removeCheckTax: (fx) => ({ checkId: fx.check.id, name: fx.check.taxName }),
-  setSupplementalFee: (fx) => ({ checkId: fx.check.id, fee: { name: 'Service', rateBps: 100 } }),
-  setGratuity: (fx) => ({ checkId: fx.check.id, gratuity: { amountMinor: 100 } }),
-  lockCheck: (fx) => ({ checkId: fx.check.id }),
-  unlockCheck: (fx) => ({ checkId: fx.check.id }),
-  closeCheck: (fx) => ({ checkId: fx.check.id }),
+  addCheckItem: (fx) => ({
+    input: { checkId: fx.check.id, item: { posRef: 'it-1', name: 'Tea', quantity: 1, priceMinor: 300 } },
+  }),
+  removeCheckItem: (fx) => ({ input: { checkId: fx.check.id, itemId: fx.check.itemId } }),
+  applyCheckTax: (fx) => ({
+    input: { checkId: fx.check.id, tax: { name: 'City tax', kind: 'STANDARD', rateBps: 100 } },
+  }),
+  removeCheckTax: (fx) => ({ input: { checkId: fx.check.id, name: fx.check.taxName } }),
+  setSupplementalFee: (fx) => ({ input: { checkId: fx.check.id, fee: { name: 'Service', rateBps: 100 } } }),
+  setGratuity: (fx) => ({ input: { checkId: fx.check.id, gratuity: { amountMinor: 100 } } }),
+  lockCheck: (fx) => ({ input: { checkId: fx.check.id } }),
+  unlockCheck: (fx) => ({ input: { checkId: fx.check.id } }),
+  closeCheck: (fx) => ({ input: { checkId: fx.check.id } }),
   // Mutation: loyalty
   earnLoyalty: () => ({
     input: { customerCode: '482193', externalId: 'ten-earn', manualCode: false, cardType: 'POINT', amountCents: 100 },

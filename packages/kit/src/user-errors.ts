@@ -111,6 +111,52 @@ const USER_ERRORS = {
     field: ['input', 'externalId'],
     description: 'Another record already has this external id (per partner and source)',
   },
+  // The checks subgraph's refusals (openCheck … closeCheck).
+  DUPLICATE_POS_REF: {
+    error: ErrorCode.CONFLICT,
+    reason: 'duplicate_pos_ref',
+    field: ['input', 'posRef'],
+    description: 'The location already has a check with this posRef: pick another, or read that check',
+  },
+  CHECK_LOCKED: {
+    error: ErrorCode.CONFLICT,
+    reason: 'check_locked',
+    description: 'The check is locked while it is being paid: unlockCheck first, or wait for the payment',
+  },
+  CHECK_CLOSED: {
+    error: ErrorCode.CONFLICT,
+    reason: 'check_closed',
+    description: 'The check is closed for good and cannot be changed: open a new check',
+  },
+  CHECK_TOTAL_BELOW_PAID: {
+    error: ErrorCode.CONFLICT,
+    reason: 'check_total_below_paid',
+    description:
+      'The change would take the check’s total below what is paid or being paid on it (or, closing, the check holds ' +
+      'more than its total): refund or void a payment first',
+  },
+  CHECK_TOTAL_TOO_LARGE: {
+    error: ErrorCode.BAD_USER_INPUT,
+    reason: 'check_total_too_large',
+    description: 'The change would take the check’s total above the largest amount a check may have',
+  },
+  CHECK_FULL: {
+    error: ErrorCode.BAD_USER_INPUT,
+    reason: 'check_full',
+    description: 'The check already holds the most items a check may have (500): open another check',
+  },
+  CHECK_ITEM_NOT_FOUND: {
+    error: ErrorCode.NOT_FOUND,
+    reason: 'check_item_not_found',
+    field: ['input', 'itemId'],
+    description: 'The check has no item with this id (removed already, or an item of another check)',
+  },
+  CHECK_TAX_NOT_FOUND: {
+    error: ErrorCode.NOT_FOUND,
+    reason: 'check_tax_not_found',
+    field: ['input', 'name'],
+    description: 'The check has no tax of this name',
+  },
 } as const satisfies Record<string, UserErrorSpec>;
 
 interface UserErrorSpec {

@@ -1,4 +1,4 @@
-import { EntityClient, type SubgraphDefinition, buildFederatedSchema, settingsOf } from '@pos/kit';
+import { EntityClient, IdempotencyRecord, type SubgraphDefinition, buildFederatedSchema, settingsOf } from '@pos/kit';
 import { checksEnv } from './config';
 import { type ChecksContext, type ChecksRuntime, buildContext } from './context';
 import { migrations } from './migrations';
@@ -17,7 +17,7 @@ export const checks: SubgraphDefinition<ChecksContext, ChecksRuntime> = {
   name: 'checks',
   pgSchema: 'checks',
   defaultPort: 4002,
-  entities: [Check, CheckItem, CheckTax, CheckReservation],
+  entities: [Check, CheckItem, CheckTax, CheckReservation, IdempotencyRecord],
   migrations,
   env: checksEnv,
   buildSchema: () =>

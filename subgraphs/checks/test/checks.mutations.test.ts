@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { MAX_AMOUNT_CENTS, SCOPES } from '@pos/kit';
 import { partnerPrincipal } from '@pos/kit/src/testing';
 import { CheckTaxKind, checkTotals } from '../src/modules/check/check.totals';
-import { type ChecksHarness, MONEY, demo, errorOf, inMinorUnits, other, posUser, startChecks } from './support';
+import {
+  type ChecksHarness,
+  MONEY,
+  demo,
+  errorOf,
+  inMinorUnits,
+  other,
+  posUser,
+  refusalOf,
+  startChecks,
+} from './support';
 
 describe('checks subgraph mutations', () => {
   let h: ChecksHarness;
@@ -80,58 +90,63 @@ describe('checks subgraph mutations', () => {
 
     it('refuses a currency that is not ISO 4217 before it reaches the service', async () => {
       const { body } = await h.mutate('openCheck', {
-        input: {
-          locationId: '1',
-          posRef: 'X',
-          orderNumber: '1',
-          ownedByEmployeeRef: 'E',
-          ownedByEmployee: 'A',
-          currency: 'XYZ',
-        },
+        locationId: '1',
+        posRef: 'X',
+        orderNumber: '1',
+        ownedByEmployeeRef: 'E',
+        ownedByEmployee: 'A',
+        currency: 'XYZ',
       });
       expect(body.data).toBeUndefined();
       expect(body.errors?.[0]?.message).toContain('XYZ');
     });
 
-    it('refuses invalid input with a detail per field', async () => {
-      const { body } = await h.mutate('openCheck', {
-        input: {
-          locationId: '1',
-          posRef: '  ',
-          orderNumber: 'N'.repeat(33),
-          tableName: 'T\u0007',
-          guestCount: 1001,
-          ownedByEmployeeRef: '',
-          ownedByEmployee: 'Alex',
-          dualPricingRateBps: 10_001,
-          orderId: 'not-a-uuid',
-        },
+    it('refuses invalid input with a user error per field', async () => {
+      const invalid = await h.mutate('openCheck', {
+        locationId: '1',
+        posRef: '  ',
+        orderNumber: 'N'.repeat(33),
+        tableName: 'T\u0007',
+        guestCount: 1001,
+        ownedByEmployeeRef: '',
+        ownedByEmployee: 'Alex',
+        dualPricingRateBps: 10_001,
+        orderId: 'not-a-uuid',
       });
-      expect(errorOf(body)).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'validation_error' });
-      expect(errorOf(body).details).toEqual([
-        'input.posRef: must not be blank',
-        'input.orderNumber: at most 32 characters',
-        'input.tableName: must not contain control characters',
-        'input.guestCount: must be an integer from 0 to 1000',
-        'input.ownedByEmployeeRef: must not be blank',
-        'input.dualPricingRateBps: must be an integer from 0 to 10000',
-        'input.orderId: must be a UUID',
-      ]);
+      expect(invalid.body.errors).toBeUndefined();
+      expect(refusalOf(invalid)).toEqual({
+        codes: ['VALIDATION'],
+        details: [
+          'posRef: must not be blank',
+          'orderNumber: at most 32 characters',
+          'tableName: must not contain control characters',
+          'guestCount: must be an integer from 0 to 1000',
+          'ownedByEmployeeRef: must not be blank',
+          'dualPricingRateBps: must be an integer from 0 to 10000',
+          'orderId: must be a UUID',
+        ],
+      });
+      expect(invalid.userErrors![0].field).toEqual(['input', 'posRef']);
+      expect(invalid.check).toBeNull();
       const negative = await h.mutate('openCheck', {
-        input: {
-          locationId: '1',
-          posRef: 'X',
-          orderNumber: '1',
-          ownedByEmployeeRef: 'E',
-          ownedByEmployee: 'E',
-          guestCount: -1,
-        },
+        locationId: '1',
+        posRef: 'X',
+        orderNumber: '1',
+        ownedByEmployeeRef: 'E',
+        ownedByEmployee: 'E',
+        guestCount: -1,
       });
-      expect(errorOf(negative.body).details).toEqual(['input.guestCount: must be an integer from 0 to 1000']);
+      expect(refusalOf(negative).details).toEqual(['guestCount: must be an integer from 0 to 1000']);
       const badLocation = await h.mutate('openCheck', {
-        input: { locationId: 'abc', posRef: 'X', orderNumber: '1', ownedByEmployeeRef: 'E', ownedByEmployee: 'E' },
+        locationId: 'abc',
+        posRef: 'X',
+        orderNumber: '1',
+        ownedByEmployeeRef: 'E',
+        ownedByEmployee: 'E',
       });
-      expect(errorOf(badLocation.body).code).toBe('BAD_USER_INPUT');
+      expect(badLocation.userErrors).toEqual([
+        { code: 'VALIDATION', field: ['input', 'locationId'], message: expect.any(String) },
+      ]);
     });
 
     it("answers NOT_FOUND 'Location' for a location that is not the caller's", async () => {
@@ -143,7 +158,7 @@ describe('checks subgraph mutations', () => {
       ] as const) {
         const { body } = await h.mutate(
           'openCheck',
-          { input: { locationId, posRef: 'X-1', orderNumber: '1', ownedByEmployeeRef: 'E', ownedByEmployee: 'E' } },
+          { locationId, posRef: 'X-1', orderNumber: '1', ownedByEmployeeRef: 'E', ownedByEmployee: 'E' },
           as,
         );
         expect(errorOf(body).code).toBe('NOT_FOUND');
@@ -156,15 +171,17 @@ describe('checks subgraph mutations', () => {
     it('refuses a posRef already used at the location, even when two opens race', async () => {
       const first = await h.openCheck();
       const again = await h.mutate('openCheck', {
-        input: {
-          locationId: '1',
-          posRef: first.posRef,
-          orderNumber: '9',
-          ownedByEmployeeRef: 'E',
-          ownedByEmployee: 'E',
-        },
+        locationId: '1',
+        posRef: first.posRef,
+        orderNumber: '9',
+        ownedByEmployeeRef: 'E',
+        ownedByEmployee: 'E',
       });
-      expect(errorOf(again.body)).toMatchObject({ code: 'CONFLICT', reason: 'duplicate_pos_ref' });
+      expect(again.userErrors![0]).toEqual({
+        code: 'DUPLICATE_POS_REF',
+        field: ['input', 'posRef'],
+        message: 'A check with this posRef already exists at the location',
+      });
       // The same posRef at another location is another check.
       expect((await h.openCheck({ locationId: '2', posRef: first.posRef })).location).toEqual({ id: '2' });
 
@@ -172,12 +189,16 @@ describe('checks subgraph mutations', () => {
       const results = await Promise.all(
         Array.from({ length: 5 }, () =>
           h.mutate('openCheck', {
-            input: { locationId: '1', posRef, orderNumber: '1', ownedByEmployeeRef: 'E', ownedByEmployee: 'E' },
+            locationId: '1',
+            posRef,
+            orderNumber: '1',
+            ownedByEmployeeRef: 'E',
+            ownedByEmployee: 'E',
           }),
         ),
       );
       expect(results.filter((r) => r.check).length).toBe(1);
-      expect(results.filter((r) => errorOf(r.body).reason === 'duplicate_pos_ref').length).toBe(4);
+      expect(results.filter((r) => r.userErrors?.[0]?.code === 'DUPLICATE_POS_REF').length).toBe(4);
     });
 
     it('links the check to an order of the same location', async () => {
@@ -186,28 +207,23 @@ describe('checks subgraph mutations', () => {
 
       const elsewhere = await h.createOrder('2');
       const wrongLocation = await h.mutate('openCheck', {
-        input: {
-          locationId: '1',
-          posRef: 'X-2',
-          orderNumber: '1',
-          ownedByEmployeeRef: 'E',
-          ownedByEmployee: 'E',
-          orderId: elsewhere,
-        },
+        locationId: '1',
+        posRef: 'X-2',
+        orderNumber: '1',
+        ownedByEmployeeRef: 'E',
+        ownedByEmployee: 'E',
+        orderId: elsewhere,
       });
-      expect(errorOf(wrongLocation.body)).toMatchObject({
-        code: 'BAD_USER_INPUT',
-        details: ['input.orderId: the order is at another location'],
-      });
+      expect(wrongLocation.userErrors).toEqual([
+        { code: 'VALIDATION', field: ['input', 'orderId'], message: 'the order is at another location' },
+      ]);
       const unknown = await h.mutate('openCheck', {
-        input: {
-          locationId: '1',
-          posRef: 'X-3',
-          orderNumber: '1',
-          ownedByEmployeeRef: 'E',
-          ownedByEmployee: 'E',
-          orderId: randomUUID(),
-        },
+        locationId: '1',
+        posRef: 'X-3',
+        orderNumber: '1',
+        ownedByEmployeeRef: 'E',
+        ownedByEmployee: 'E',
+        orderId: randomUUID(),
       });
       expect(errorOf(unknown.body).code).toBe('NOT_FOUND');
       expect(unknown.body.errors![0].message).toBe('Order not found');
@@ -219,7 +235,7 @@ describe('checks subgraph mutations', () => {
     const check = await h.openCheck();
     const open = await h.mutate(
       'openCheck',
-      { input: { locationId: '1', posRef: 'X-4', orderNumber: '1', ownedByEmployeeRef: 'E', ownedByEmployee: 'E' } },
+      { locationId: '1', posRef: 'X-4', orderNumber: '1', ownedByEmployeeRef: 'E', ownedByEmployee: 'E' },
       reader,
     );
     expect(errorOf(open.body).code).toBe('FORBIDDEN');
@@ -294,25 +310,71 @@ describe('checks subgraph mutations', () => {
         [{ modifiersAsText: 'm'.repeat(501) }, ['item.modifiersAsText: at most 500 characters']],
       ];
       for (const [change, details] of cases) {
-        const { body } = await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, ...change } });
-        expect(errorOf(body)).toMatchObject({ code: 'BAD_USER_INPUT', details });
+        const refused = await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, ...change } });
+        expect(refusalOf(refused)).toEqual({ codes: ['VALIDATION'], details });
       }
       // The largest quantity is fine; nothing invalid was written.
       const { check } = await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, quantity: 100_000 } });
       expect(check).toMatchObject({ version: 2, items: [expect.objectContaining({ quantity: 100_000 })] });
     });
 
-    it('answers NOT_FOUND for an unknown item and BAD_USER_INPUT for malformed ids', async () => {
+    it('answers CHECK_ITEM_NOT_FOUND for an unknown item, VALIDATION for malformed ids, NOT_FOUND for no check', async () => {
       const { id } = await h.openCheck();
       const unknown = await h.mutate('removeCheckItem', { checkId: id, itemId: randomUUID() });
-      expect(errorOf(unknown.body).code).toBe('NOT_FOUND');
+      expect(unknown.userErrors).toEqual([
+        { code: 'CHECK_ITEM_NOT_FOUND', field: ['input', 'itemId'], message: 'The check has no item with this id' },
+      ]);
       const malformed = await h.mutate('removeCheckItem', { checkId: id, itemId: 'x' });
-      expect(errorOf(malformed.body)).toMatchObject({ code: 'BAD_USER_INPUT', details: ['itemId: "x" is not a UUID'] });
+      expect(malformed.userErrors).toEqual([
+        { code: 'VALIDATION', field: ['input', 'itemId'], message: '"x" is not a UUID' },
+      ]);
       const badCheck = await h.mutate('addCheckItem', { checkId: 'x', item: ITEM });
-      expect(errorOf(badCheck.body).code).toBe('BAD_USER_INPUT');
+      expect(refusalOf(badCheck).codes).toEqual(['VALIDATION']);
+      expect(badCheck.userErrors![0].field).toEqual(['input', 'checkId']);
       const noCheck = await h.mutate('addCheckItem', { checkId: randomUUID(), item: ITEM });
       expect(errorOf(noCheck.body).code).toBe('NOT_FOUND');
       expect(noCheck.body.errors![0].message).toBe('Check not found');
+      expect(noCheck.userErrors).toBeNull();
+    });
+
+    it('adds an item once per idempotency key: a retry replays the first answer, another item is refused', async () => {
+      const { id } = await h.openCheck();
+      const idempotencyKey = randomUUID();
+      const first = await h.mutate('addCheckItem', { checkId: id, item: ITEM, idempotencyKey });
+      expect(first).toMatchObject({ userErrors: [], idempotentReplay: false, check: { version: 2, total: 1450 } });
+      await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, posRef: 'ITEM-FRIES', priceMinor: 450 } });
+
+      // The check as the first request left it, not as it is now (version 3, two items).
+      const again = await h.mutate('addCheckItem', { checkId: id, item: ITEM, idempotencyKey });
+      expect(again).toEqual({ ...first, body: expect.anything(), idempotentReplay: true });
+      const reused = await h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, quantity: 2 }, idempotencyKey });
+      expect(reused).toMatchObject({ check: null, idempotentReplay: false });
+      expect(reused.userErrors![0]).toEqual({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        field: ['input', 'idempotencyKey'],
+        message: expect.any(String),
+      });
+      const elsewhere = await h.openCheck();
+      const otherCheck = await h.mutate('addCheckItem', { checkId: elsewhere.id, item: ITEM, idempotencyKey });
+      expect(refusalOf(otherCheck).codes).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+      const rows = await h.sql<{ n: number }>(
+        'select count(*)::int as n from checks.check_item where check_id in (?, ?)',
+        [id, elsewhere.id],
+      );
+      expect(rows[0].n).toBe(2);
+
+      // A refused request gives its key back: once the check is unlocked, the same key adds the item.
+      const retried = randomUUID();
+      await h.mutate('lockCheck', { checkId: elsewhere.id });
+      const locked = await h.mutate('addCheckItem', { checkId: elsewhere.id, item: ITEM, idempotencyKey: retried });
+      expect(refusalOf(locked).codes).toEqual(['CHECK_LOCKED']);
+      await h.mutate('unlockCheck', { checkId: elsewhere.id });
+      const added = await h.mutate('addCheckItem', { checkId: elsewhere.id, item: ITEM, idempotencyKey: retried });
+      expect(added).toMatchObject({ userErrors: [], idempotentReplay: false, check: { version: 4 } });
+      const bad = await h.mutate('addCheckItem', { checkId: id, item: ITEM, idempotencyKey: 'no spaces' });
+      expect(bad.userErrors).toEqual([
+        { code: 'VALIDATION', field: ['input', 'idempotencyKey'], message: expect.any(String) },
+      ]);
     });
 
     it('holds at most 500 items', async () => {
@@ -324,11 +386,10 @@ describe('checks subgraph mutations', () => {
       );
       const last = await h.mutate('addCheckItem', { checkId: id, item: ITEM });
       expect(last.check!.items).toHaveLength(500);
-      const { body } = await h.mutate('addCheckItem', { checkId: id, item: ITEM });
-      expect(errorOf(body)).toMatchObject({
-        code: 'BAD_USER_INPUT',
-        details: ['items: a check holds at most 500 items'],
-      });
+      const refused = await h.mutate('addCheckItem', { checkId: id, item: ITEM });
+      expect(refused.userErrors).toEqual([
+        { code: 'CHECK_FULL', field: null, message: 'The check is full: a check holds at most 500 items' },
+      ]);
     });
 
     it('refuses a change that would take the total beyond the maximum amount, and writes nothing', async () => {
@@ -341,13 +402,15 @@ describe('checks subgraph mutations', () => {
         ['setSupplementalFee', { checkId: id, fee: { name: 'Fee', amountMinor: 1 } }],
         ['setGratuity', { checkId: id, gratuity: { amountMinor: 1 } }],
       ] as const) {
-        const { body } = await h.mutate(name, args);
-        expect([name, errorOf(body)]).toEqual([
+        const refused = await h.mutate(name, args);
+        expect([name, refusalOf(refused)]).toEqual([
           name,
           {
-            code: 'BAD_USER_INPUT',
-            reason: 'validation_error',
-            details: [`total: would be ${MAX_AMOUNT_CENTS + 1}; must be at most ${MAX_AMOUNT_CENTS}`],
+            codes: ['CHECK_TOTAL_TOO_LARGE'],
+            details: [
+              'The check total would be too large',
+              `total: would be ${MAX_AMOUNT_CENTS + 1}; must be at most ${MAX_AMOUNT_CENTS}`,
+            ],
           },
         ]);
       }
@@ -366,7 +429,7 @@ describe('checks subgraph mutations', () => {
           h.mutate('addCheckItem', { checkId: id, item: { ...ITEM, posRef: `P-${n}`, priceMinor: 100 + n } }),
         ),
       );
-      for (const { body } of results) expect(body.errors).toBeUndefined();
+      for (const { body, userErrors } of results) expect([body.errors, userErrors]).toEqual([undefined, []]);
       // Each answer saw the additions before it: the versions are all different.
       expect(new Set(results.map((r) => r.check!.version)).size).toBe(20);
       const { check } = await h.mutate('lockCheck', { checkId: id });
@@ -404,7 +467,9 @@ describe('checks subgraph mutations', () => {
       const removed = await h.mutate('removeCheckTax', { checkId: id, name: 'State' });
       expect(removed.check).toMatchObject({ taxes: 0, otherTaxes: 250, taxList: [{ name: 'Liquor', amount: 250 }] });
       const unknown = await h.mutate('removeCheckTax', { checkId: id, name: 'State' });
-      expect(errorOf(unknown.body).code).toBe('NOT_FOUND');
+      expect(unknown.userErrors).toEqual([
+        { code: 'CHECK_TAX_NOT_FOUND', field: ['input', 'name'], message: 'The check has no tax named "State"' },
+      ]);
     });
 
     it('refuses invalid taxes, fees and gratuities', async () => {
@@ -439,8 +504,8 @@ describe('checks subgraph mutations', () => {
         ],
       ];
       for (const [name, args, details] of cases) {
-        const { body } = await h.mutate(name, { checkId: id, ...args });
-        expect([name, errorOf(body)]).toEqual([name, { code: 'BAD_USER_INPUT', reason: 'validation_error', details }]);
+        const refused = await h.mutate(name, { checkId: id, ...args });
+        expect([name, refusalOf(refused)]).toEqual([name, { codes: ['VALIDATION'], details }]);
       }
       const [row] = await h.sql<{ version: number }>('select version from checks.check where id = ?', [id]);
       expect(row.version).toBe(1);
@@ -479,8 +544,8 @@ describe('checks subgraph mutations', () => {
         await h.mutate('applyCheckTax', { checkId: id, tax: { ...tax, amountMinor: amountCents } });
       }
       await h.mutate('setSupplementalFee', { checkId: id, fee: { name: 'Service', rateBps: 350 } });
-      const { check, body } = await h.mutate('setGratuity', { checkId: id, gratuity: { rateBps: 1_500 } });
-      expect(body.errors).toBeUndefined();
+      const { check, body, userErrors } = await h.mutate('setGratuity', { checkId: id, gratuity: { rateBps: 1_500 } });
+      expect([body.errors, userErrors]).toEqual([undefined, []]);
 
       const expected = checkTotals({
         itemPrices: prices,
@@ -533,7 +598,7 @@ describe('checks subgraph mutations', () => {
       expect(unlockedAgain.check).toMatchObject({ isLocked: false, version: 3 });
     });
 
-    it("refuses every change to a locked check with CONFLICT 'check_locked'", async () => {
+    it('refuses every change to a locked check with CHECK_LOCKED', async () => {
       const { id } = await h.openCheck();
       const { check } = await h.mutate('addCheckItem', { checkId: id, item: ITEM });
       await h.mutate('applyCheckTax', { checkId: id, tax: { name: 'T', kind: 'STANDARD', rateBps: 800 } });
@@ -548,14 +613,19 @@ describe('checks subgraph mutations', () => {
         ['setGratuity', { checkId: id, gratuity: { amountMinor: 1 } }],
         ['closeCheck', { checkId: id }],
       ] as const) {
-        const { body } = await h.mutate(name, args);
-        expect([name, errorOf(body).code, errorOf(body).reason]).toEqual([name, 'CONFLICT', 'check_locked']);
+        const refused = await h.mutate(name, args);
+        expect([name, refused.body.errors, refused.check, refusalOf(refused).codes]).toEqual([
+          name,
+          undefined,
+          null,
+          ['CHECK_LOCKED'],
+        ]);
       }
       const [row] = await h.sql<{ version: number }>('select version from checks.check where id = ?', [id]);
       expect(row.version).toBe(4);
     });
 
-    it("closes a check for good: every later mutation is CONFLICT 'check_closed'", async () => {
+    it('closes a check for good: every later mutation is CHECK_CLOSED', async () => {
       const { id } = await h.openCheck();
       const { check: withItem } = await h.mutate('addCheckItem', { checkId: id, item: ITEM });
       const { check } = await h.mutate('closeCheck', { checkId: id });
@@ -572,8 +642,13 @@ describe('checks subgraph mutations', () => {
         ['unlockCheck', { checkId: id }],
         ['closeCheck', { checkId: id }],
       ] as const) {
-        const { body } = await h.mutate(name, args);
-        expect([name, errorOf(body).code, errorOf(body).reason]).toEqual([name, 'CONFLICT', 'check_closed']);
+        const refused = await h.mutate(name, args);
+        expect([name, refused.body.errors, refused.check, refusalOf(refused).codes]).toEqual([
+          name,
+          undefined,
+          null,
+          ['CHECK_CLOSED'],
+        ]);
       }
     });
   });

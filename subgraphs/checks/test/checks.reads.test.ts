@@ -35,8 +35,8 @@ describe('checks subgraph reads', () => {
     for (const row of await h.sql<{ id: string; pos_ref: string }>('select id, pos_ref from checks.check')) {
       ids[row.pos_ref] = row.id;
     }
-    const { body } = await h.mutate('closeCheck', { checkId: ids['2-102'] });
-    expect(body.errors).toBeUndefined();
+    const { body, userErrors } = await h.mutate('closeCheck', { checkId: ids['2-102'] });
+    expect([body.errors, userErrors]).toEqual([undefined, []]);
   });
   afterAll(() => h?.close());
   afterEach(() => jest.restoreAllMocks());

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { SCOPES } from '@pos/kit';
 import { partnerPrincipal } from '@pos/kit/src/testing';
-import { type ChecksHarness, MONEY, demo, errorOf, inMinorUnits, other, posUser, startChecks } from './support';
+import {
+  type ChecksHarness,
+  MONEY,
+  demo,
+  errorOf,
+  inMinorUnits,
+  other,
+  posUser,
+  refusalOf,
+  startChecks,
+} from './support';
 
 /**
  * What the payments subgraph reserves on a check before it records a payment, and how that bounds the POS's edits.
@@ -155,7 +165,7 @@ describe('checks subgraph: reservations of payments', () => {
       return full!;
     };
 
-    it("refuses every edit that would lower the total below what is paid with CONFLICT 'check_total_below_paid', changing nothing", async () => {
+    it('refuses every edit that would lower the total below what is paid with CHECK_TOTAL_BELOW_PAID, changing nothing', async () => {
       const check = await paidInFull();
       const version = await versionOf(check.id);
       for (const [name, args] of [
@@ -168,13 +178,16 @@ describe('checks subgraph: reservations of payments', () => {
         ['setGratuity', { checkId: check.id, gratuity: null }],
         ['setGratuity', { checkId: check.id, gratuity: { amountMinor: 1 } }],
       ] as const) {
-        const { body } = await h.mutate(name, args);
-        expect([name, errorOf(body)]).toEqual([
+        const refused = await h.mutate(name, args);
+        expect([name, refused.check, refusalOf(refused)]).toEqual([
           name,
+          null,
           {
-            code: 'CONFLICT',
-            reason: 'check_total_below_paid',
-            details: [expect.stringMatching(/^total: would be \d+; paid or being paid: 6220$/)],
+            codes: ['CHECK_TOTAL_BELOW_PAID'],
+            details: [
+              'The check’s total cannot go below what is paid or being paid on it',
+              expect.stringMatching(/^total: would be \d+; paid or being paid: 6220$/),
+            ],
           },
         ]);
       }
@@ -193,10 +206,10 @@ describe('checks subgraph: reservations of payments', () => {
       // 5250 → 4250 would be below 4500; the fee keeps it at 4500 exactly.
       await h.mutate('setSupplementalFee', { checkId: check.id, fee: { name: 'Service', amountMinor: 250 } });
       const removed = await h.mutate('removeCheckItem', { checkId: check.id, itemId: check.items[1].id });
-      expect(removed.body.errors).toBeUndefined();
+      expect([removed.body.errors, removed.userErrors]).toEqual([undefined, []]);
       expect(removed.check!.total).toBe(4500);
       const below = await h.mutate('setSupplementalFee', { checkId: check.id, fee: null });
-      expect(errorOf(below.body).reason).toBe('check_total_below_paid');
+      expect(refusalOf(below).codes).toEqual(['CHECK_TOTAL_BELOW_PAID']);
       // Raising the gratuity of a check held at its limit is fine: the total goes up.
       expect((await h.mutate('setGratuity', { checkId: check.id, gratuity: { amountMinor: 1 } })).check!.total).toBe(
         4501,
@@ -208,7 +221,7 @@ describe('checks subgraph: reservations of payments', () => {
       const paymentId = randomUUID();
       await reserve(check, 5000, paymentId);
       const refused = await h.mutate('removeCheckItem', { checkId: check.id, itemId: check.items[1].id });
-      expect(errorOf(refused.body).reason).toBe('check_total_below_paid');
+      expect(refusalOf(refused).codes).toEqual(['CHECK_TOTAL_BELOW_PAID']);
       await release(paymentId, 4000);
       const removed = await h.mutate('removeCheckItem', { checkId: check.id, itemId: check.items[1].id });
       expect(removed.check!.total).toBe(4000);
@@ -225,17 +238,20 @@ describe('checks subgraph: reservations of payments', () => {
       expect((await h.mutate('closeCheck', { checkId: part.id })).check!.status).toBe('CLOSED');
     });
 
-    it("refuses to close a check paid more than its total with 'check_total_below_paid', so the overpayment shows", async () => {
+    it('refuses to close a check paid more than its total with CHECK_TOTAL_BELOW_PAID, so the overpayment shows', async () => {
       // Only a race before reservations existed could leave this; written directly, as that race would have.
       const check = await checkWith(1000);
       await reserve(check, 1000);
       await h.sql('update checks.check_reservation set amount_cents = 1200 where check_id = ?', [check.id]);
-      const { body } = await h.mutate('closeCheck', { checkId: check.id });
-      expect(errorOf(body)).toEqual({
-        code: 'CONFLICT',
-        reason: 'check_total_below_paid',
-        details: ['total: 1000; paid or being paid: 1200'],
-      });
+      const refused = await h.mutate('closeCheck', { checkId: check.id });
+      expect(refused.userErrors).toEqual([
+        {
+          code: 'CHECK_TOTAL_BELOW_PAID',
+          field: null,
+          message: 'The check holds more payments than its total; correct it before closing it',
+        },
+        { code: 'CHECK_TOTAL_BELOW_PAID', field: null, message: 'total: 1000; paid or being paid: 1200' },
+      ]);
       const [row] = await h.sql<{ status: string }>('select status from checks.check where id = ?', [check.id]);
       expect(row.status).toBe('OPEN');
     });

@@ -50,6 +50,15 @@ export const errorOf = (body: GraphQLBody) => {
 };
 
 /**
+ * A refused mutation's user errors as clients read them: their codes, and each as `path: message` (the path within
+ * the input, for a value at fault) or its message alone.
+ */
+export const refusalOf = (result: MutationResult) => ({
+  codes: [...new Set(result.userErrors?.map((e) => e.code))],
+  details: result.userErrors?.map((e) => (e.field ? `${e.field.slice(1).join('.')}: ${e.message}` : e.message)),
+});
+
+/**
  * The orders subgraph and the checks subgraph wired to it (each on its own database), as in production: the
  * checks subgraph reads the location (and order) of a new check through the orders subgraph's `_entities`.
  */
@@ -60,12 +69,11 @@ export interface ChecksHarness {
   call: TestSubgraph['call'];
   /** SQL on the checks database. */
   sql: TestSubgraph['sql'];
-  /** One of the checks mutations by name, with its arguments; returns the whole answer. */
-  mutate(
-    name: string,
-    args: Record<string, unknown>,
-    as?: Principal | null,
-  ): Promise<{ body: GraphQLBody; check: Record<string, any> | null }>;
+  /**
+   * One of the checks mutations by name, with its input; returns the whole answer, the check of its payload and
+   * its user errors (null when the payload itself is null: a top-level error).
+   */
+  mutate(name: string, input: Record<string, unknown>, as?: Principal | null): Promise<MutationResult>;
   /** openCheck at location 1 with a fresh posRef unless told otherwise; fails the test on an error. */
   openCheck(input?: Record<string, unknown>, as?: Principal): Promise<Record<string, any>>;
   /** Opens an order through the orders subgraph; returns its id. */
@@ -73,16 +81,19 @@ export interface ChecksHarness {
   close(): Promise<void>;
 }
 
-const ARG_TYPES: Record<string, string> = {
-  input: 'OpenCheckInput!',
-  checkId: 'ID!',
-  item: 'CheckItemInput!',
-  itemId: 'ID!',
-  tax: 'CheckTaxInput!',
-  name: 'String!',
-  fee: 'SupplementalFeeInput',
-  gratuity: 'GratuityInput',
-};
+export interface MutationResult {
+  body: GraphQLBody;
+  check: Record<string, any> | null;
+  userErrors: UserErrorOf[] | null;
+  /** addCheckItem's replay flag; undefined for the other mutations. */
+  idempotentReplay?: boolean;
+}
+
+export interface UserErrorOf {
+  code: string;
+  field: string[] | null;
+  message: string;
+}
 
 export async function startChecks(): Promise<ChecksHarness> {
   const ordersSubgraph = await startTestSubgraph(orders, demo);
@@ -94,14 +105,20 @@ export async function startChecks(): Promise<ChecksHarness> {
     throw error;
   }
   const call: TestSubgraph['call'] = (...args) => checksSubgraph.call(...args);
-  const mutate: ChecksHarness['mutate'] = async (name, args, as = demo) => {
-    const names = Object.keys(args);
-    const variables = names.map((n) => `$${n}: ${ARG_TYPES[n]}`).join(', ');
-    const passed = names.map((n) => `${n}: $${n}`).join(', ');
-    const query = `mutation${names.length ? `(${variables})` : ''} { result: ${name}(${passed}) { ${CHECK} } }`;
-    const { body } = await call(query, args, as);
-    const check = body.data?.result ?? null;
-    return { body, check: check && inMinorUnits(check) };
+  const mutate: ChecksHarness['mutate'] = async (name, input, as = demo) => {
+    const inputType = `${name[0].toUpperCase()}${name.slice(1)}Input!`;
+    const replay = name === 'addCheckItem' ? 'idempotentReplay' : '';
+    const query = `mutation($input: ${inputType}) { result: ${name}(input: $input) {
+      userErrors { code field message } check { ${CHECK} } ${replay} } }`;
+    const { body } = await call(query, { input }, as);
+    const payload = body.data?.result ?? null;
+    const check = payload?.check ?? null;
+    return {
+      body,
+      check: check && inMinorUnits(check),
+      userErrors: payload?.userErrors ?? null,
+      ...(payload && replay ? { idempotentReplay: payload.idempotentReplay } : {}),
+    };
   };
   let counter = 0;
   return {
@@ -112,21 +129,21 @@ export async function startChecks(): Promise<ChecksHarness> {
     mutate,
     async openCheck(input = {}, as = demo) {
       const posRef = `T-${++counter}-${randomUUID().slice(0, 8)}`;
-      const { body, check } = await mutate(
+      const { body, check, userErrors } = await mutate(
         'openCheck',
         {
-          input: {
-            locationId: '1',
-            posRef,
-            orderNumber: `N${counter}`,
-            ownedByEmployeeRef: 'EMP-1',
-            ownedByEmployee: 'Alex Doe',
-            ...input,
-          },
+          locationId: '1',
+          posRef,
+          orderNumber: `N${counter}`,
+          ownedByEmployeeRef: 'EMP-1',
+          ownedByEmployee: 'Alex Doe',
+          ...input,
         },
         as,
       );
-      if (body.errors) throw new Error(`openCheck failed: ${JSON.stringify(body.errors)}`);
+      if (body.errors || userErrors?.length) {
+        throw new Error(`openCheck failed: ${JSON.stringify(body.errors ?? userErrors)}`);
+      }
       return check!;
     },
     async createOrder(locationId) {

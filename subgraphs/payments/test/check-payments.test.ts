@@ -95,7 +95,7 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
   const openCheck = async (price: number) => {
     const posRef = `T-${randomUUID().slice(0, 8)}`;
     const opened = await h.checks.call(
-      `mutation($input: OpenCheckInput!) { openCheck(input: $input) { id } }`,
+      `mutation($input: OpenCheckInput!) { openCheck(input: $input) { check { id } } }`,
       {
         input: {
           locationId: '1',
@@ -108,13 +108,13 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
       mobile,
     );
     expect(opened.body.errors).toBeUndefined();
-    const id = opened.body.data!.openCheck.id as string;
+    const id = opened.body.data!.openCheck.check.id as string;
     const added = await h.checks.call(
-      `mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { total { amountMinor } } }`,
-      { id, item: { posRef: 'ITEM-1', name: 'Tasting menu', quantity: 1, priceMinor: price } },
+      `mutation($input: AddCheckItemInput!) { addCheckItem(input: $input) { check { total { amountMinor } } } }`,
+      { input: { checkId: id, item: { posRef: 'ITEM-1', name: 'Tasting menu', quantity: 1, priceMinor: price } } },
       mobile,
     );
-    expect(added.body.data?.addCheckItem.total.amountMinor).toBe(price);
+    expect(added.body.data?.addCheckItem.check.total.amountMinor).toBe(price);
     checkIds[posRef] = id;
     return { posRef, id };
   };
@@ -238,8 +238,12 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     expect(errorOf(locked.body)).toEqual({ code: 'CONFLICT', reason: 'check_locked' });
 
     const { posRef, id } = await openCheck(800);
-    const closed = await h.checks.call(`mutation($id: ID!) { closeCheck(checkId: $id) { status } }`, { id }, mobile);
-    expect(closed.body.data?.closeCheck.status).toBe('CLOSED');
+    const closed = await h.checks.call(
+      `mutation($id: ID!) { closeCheck(input: { checkId: $id }) { check { status } } }`,
+      { id },
+      mobile,
+    );
+    expect(closed.body.data?.closeCheck.check.status).toBe('CLOSED');
     const onClosed = await payCheck({ posRef, amountCents: 100 });
     expect(errorOf(onClosed.body)).toEqual({ code: 'CONFLICT', reason: 'check_not_open' });
     expect(await h.counts()).toEqual(before);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SCOPES, createLogger } from '@pos/kit';
-import { partnerPrincipal } from '@pos/kit/src/testing';
+import { type GraphQLBody, partnerPrincipal } from '@pos/kit/src/testing';
 import type { PaymentsRuntime } from '../src/context';
 import { CheckPaymentService } from '../src/modules/check/check-payment.service';
 import { syncCheckReservations } from '../src/modules/check/check-reservation';
@@ -12,8 +12,8 @@ const PAY_CHECK = `mutation($input: PayCheckInput!) {
   payCheck(input: $input) { remainingAmountCents payment { id status order { id } check { id } } }
 }`;
 const CARD = { type: 'VS', last4Digits: '4242', expirationDate: '1240', token: 'tok_card' };
-const REMOVE_ITEM = `mutation($checkId: ID!, $itemId: ID!) {
-  removeCheckItem(checkId: $checkId, itemId: $itemId) { total { amountMinor } }
+const REMOVE_ITEM = `mutation($input: RemoveCheckItemInput!) {
+  removeCheckItem(input: $input) { userErrors { code field message } check { total { amountMinor } } }
 }`;
 const OUTCOME = `mutation($id: ID!) {
   sandboxProcessorOutcome(input: { paymentId: $id, outcome: AUTHORIZATION_EXPIRED }) { payment { status } }
@@ -51,26 +51,29 @@ describe('payments on checks: reservations and the one bill', () => {
   const openCheck = async (prices: number[], orderId: string | null = null) => {
     const posRef = `R-${randomUUID().slice(0, 8)}`;
     const opened = await h.checks.call(
-      `mutation($input: OpenCheckInput!) { openCheck(input: $input) { id } }`,
+      `mutation($input: OpenCheckInput!) { openCheck(input: $input) { check { id } } }`,
       {
         input: { locationId: '1', posRef, orderNumber: posRef, ownedByEmployeeRef: 'E', ownedByEmployee: 'E', orderId },
       },
       mobile,
     );
     expect(opened.body.errors).toBeUndefined();
-    const id = opened.body.data!.openCheck.id as string;
+    const id = opened.body.data!.openCheck.check.id as string;
     const items: string[] = [];
     for (const [n, price] of prices.entries()) {
       const added = await h.checks.call(
-        `mutation($id: ID!, $item: CheckItemInput!) { addCheckItem(checkId: $id, item: $item) { items { id } } }`,
-        { id, item: { posRef: `I-${n}`, name: 'Dish', quantity: 1, priceMinor: price } },
+        `mutation($input: AddCheckItemInput!) { addCheckItem(input: $input) { check { items { id } } } }`,
+        { input: { checkId: id, item: { posRef: `I-${n}`, name: 'Dish', quantity: 1, priceMinor: price } } },
         mobile,
       );
-      items.push(added.body.data!.addCheckItem.items[n].id);
+      items.push(added.body.data!.addCheckItem.check.items[n].id);
     }
     return { posRef, id, items };
   };
-  const removeItem = (checkId: string, itemId: string) => h.checks.call(REMOVE_ITEM, { checkId, itemId }, mobile);
+  const removeItem = (checkId: string, itemId: string) =>
+    h.checks.call(REMOVE_ITEM, { input: { checkId, itemId } }, mobile);
+  /** The code of the user error that refused a removeCheckItem; undefined when it went through. */
+  const refusalOf = (body: GraphQLBody): string | undefined => body.data?.removeCheckItem?.userErrors[0]?.code;
   /** The check's total (checks subgraph) and what the payments ledger holds on it. */
   const money = async (checkId: string) => {
     const [check] = await h.checks.sql<{ total: number }>(
@@ -104,12 +107,26 @@ describe('payments on checks: reservations and the one bill', () => {
     const { posRef, id, items } = await openCheck([4000, 1000]);
     expect((await payCheck(posRef, 5000)).body.errors).toBeUndefined();
     const { body } = await removeItem(id, items[1]);
-    expect(errorOf(body)).toEqual({ code: 'CONFLICT', reason: 'check_total_below_paid' });
-    expect(body.errors![0].extensions!.details).toEqual(['total: would be 4000; paid or being paid: 5000']);
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.removeCheckItem).toEqual({
+      userErrors: [
+        {
+          code: 'CHECK_TOTAL_BELOW_PAID',
+          field: null,
+          message: 'The check’s total cannot go below what is paid or being paid on it',
+        },
+        { code: 'CHECK_TOTAL_BELOW_PAID', field: null, message: 'total: would be 4000; paid or being paid: 5000' },
+      ],
+      check: null,
+    });
     expect(await money(id)).toEqual({ total: 5000, paid: 5000 });
     // Closing the check paid in full is what comes next, and works.
-    const closed = await h.checks.call(`mutation($id: ID!) { closeCheck(checkId: $id) { status } }`, { id }, mobile);
-    expect(closed.body.data!.closeCheck.status).toBe('CLOSED');
+    const closed = await h.checks.call(
+      `mutation($id: ID!) { closeCheck(input: { checkId: $id }) { check { status } } }`,
+      { id },
+      mobile,
+    );
+    expect(closed.body.data!.closeCheck.check.status).toBe('CLOSED');
   });
 
   it('never lets paid exceed the total when paying the whole total races removing an item (20 rounds)', async () => {
@@ -124,10 +141,10 @@ describe('payments on checks: reservations and the one bill', () => {
       expect({ round, total, held, overpaid: held > total }).toEqual({ round, total, held, overpaid: false });
       // Exactly one of the two wins; the other is refused for the right reason.
       if (!paid.body.errors) {
-        expect(errorOf(removed.body).reason).toBe('check_total_below_paid');
+        expect(refusalOf(removed.body)).toBe('CHECK_TOTAL_BELOW_PAID');
       } else {
         expect(errorOf(paid.body).reason).toBe('amount_exceeds_due');
-        expect(removed.body.errors).toBeUndefined();
+        expect([removed.body.errors, refusalOf(removed.body)]).toEqual([undefined, undefined]);
       }
       // What the check holds for its payments is exactly what the ledger holds.
       expect(await reservationsOf(id)).toEqual(held ? [held] : []);
@@ -146,12 +163,12 @@ describe('payments on checks: reservations and the one bill', () => {
     const { posRef, id, items } = await openCheck([4000, 1000]);
     const paid = await payCheck(posRef, 5000);
     const paymentId = paid.body.data!.payCheck.payment.id;
-    expect(errorOf((await removeItem(id, items[1])).body).reason).toBe('check_total_below_paid');
+    expect(refusalOf((await removeItem(id, items[1])).body)).toBe('CHECK_TOTAL_BELOW_PAID');
 
     const outcome = await h.call(OUTCOME, { id: paymentId }, demo);
     expect(outcome.body.data!.sandboxProcessorOutcome.payment.status).toBe('EXPIRED');
     expect(await reservationsOf(id)).toEqual([]);
-    expect((await removeItem(id, items[1])).body.data!.removeCheckItem.total.amountMinor).toBe(4000);
+    expect((await removeItem(id, items[1])).body.data!.removeCheckItem.check.total.amountMinor).toBe(4000);
   });
 
   it('releases, in the sweep, the reservation of a payment whose process died before recording it', async () => {
@@ -167,13 +184,13 @@ describe('payments on checks: reservations and the one bill', () => {
 
     // Until the sweep, the check holds the 5000: no edit below it, no second payment of it (never counted twice).
     expect(await reservationsOf(id)).toEqual([5000]);
-    expect(errorOf((await removeItem(id, items[1])).body).reason).toBe('check_total_below_paid');
+    expect(refusalOf((await removeItem(id, items[1])).body)).toBe('CHECK_TOTAL_BELOW_PAID');
     expect(errorOf((await payCheck(posRef, 5000)).body).reason).toBe('amount_exceeds_due');
 
     expect(await sync()).toEqual({ abandoned: 1, synced: 1 });
     expect(await reservationsOf(id)).toEqual([]);
     expect(await h.sql('select 1 from payments.check_hold')).toEqual([]);
-    expect((await removeItem(id, items[1])).body.data!.removeCheckItem.total.amountMinor).toBe(4000);
+    expect((await removeItem(id, items[1])).body.data!.removeCheckItem.check.total.amountMinor).toBe(4000);
     expect((await payCheck(posRef, 4000)).body.data!.payCheck.remainingAmountCents).toBe(0);
     expect(await money(id)).toEqual({ total: 4000, paid: 4000 });
   });

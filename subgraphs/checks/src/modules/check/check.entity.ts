@@ -19,10 +19,22 @@ export enum CheckStatus {
   OPEN = 'OPEN',
   CLOSED = 'CLOSED',
 }
-registerEnumType(CheckStatus, { name: 'CheckStatus' });
+registerEnumType(CheckStatus, {
+  name: 'CheckStatus',
+  description: 'Whether a check can still change and be paid',
+  valuesConfig: {
+    OPEN: { description: 'Being served or paid: items and charges can change (unless it is locked)' },
+    CLOSED: { description: 'Closed for good with closeCheck: never changed or reopened' },
+  },
+});
 registerEnumType(CheckTaxKind, {
   name: 'CheckTaxKind',
   description: 'STANDARD adds to taxes, OTHER to otherTaxes; HIDDEN is already included in the prices',
+  valuesConfig: {
+    STANDARD: { description: 'Added on top of the prices; counted in `taxes` and listed in `taxList`' },
+    OTHER: { description: 'Added on top of the prices apart from the standard ones; counted in `otherTaxes`' },
+    HIDDEN: { description: 'Already included in the prices (VAT-style): listed in `hiddenTaxList`, never added' },
+  },
 });
 
 /** Column lengths, shared with the validation of the inputs that fill them. */
@@ -46,13 +58,17 @@ export const CHECK_LIMITS = {
  */
 @Directive('@key(fields: "id")')
 @Directive('@key(fields: "location { id } posRef")')
-@ObjectType()
+@ObjectType({
+  description:
+    'A check (bill) as the POS records it: its items and charges, and the money figures computed from them. Known by ' +
+    'its id, or by its location and posRef',
+})
 @Entity({ tableName: 'check' })
 @Unique({ properties: ['locationId', 'posRef'] })
 // The keyset of Location.checks.
 @Index({ properties: ['locationId', 'openedAt', 'posRef'] })
 export class Check {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The check’s id' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -73,31 +89,31 @@ export class Check {
   @Property({ length: CHECK_LIMITS.orderNumber })
   orderNumber!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The table the check is served at; null when none was given' })
   @Property({ length: CHECK_LIMITS.tableName, nullable: true })
   tableName: string | null = null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'How many guests the check serves; null when not given' })
   @Property({ type: 'integer', nullable: true })
   guestCount: number | null = null;
 
-  @Field(() => CheckStatus)
+  @Field(() => CheckStatus, { description: 'Open, or closed for good' })
   @Property({ type: 'string', length: 16 })
   status: CheckStatus = CheckStatus.OPEN;
 
-  @Field()
+  @Field({ description: 'When the check was opened' })
   @Property({ type: 'timestamptz' })
   openedAt: Date = new Date();
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the check was closed; null while it is open' })
   @Property({ type: 'timestamptz', nullable: true })
   closedAt: Date | null = null;
 
-  @Field()
+  @Field({ description: 'The POS’s id of the employee who owns the check' })
   @Property({ length: CHECK_LIMITS.employeeRef })
   ownedByEmployeeRef!: string;
 
-  @Field()
+  @Field({ description: 'The name of the employee who owns the check, as staff see it' })
   @Property({ length: CHECK_LIMITS.employee })
   ownedByEmployee!: string;
 
@@ -136,7 +152,7 @@ export class Check {
   @Property({ type: 'integer', default: 1 })
   version: number = 1;
 
-  @Field()
+  @Field({ description: 'When the check, its items or its charges last changed' })
   @Property({ type: 'timestamptz' })
   updatedAt: Date = new Date();
 
@@ -148,10 +164,10 @@ export class Check {
   appliedTaxes = new Collection<CheckTax>(this);
 }
 
-@ObjectType()
+@ObjectType({ description: 'One line of a check, as the POS rang it up' })
 @Entity({ tableName: 'check_item' })
 export class CheckItem {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The item’s id, to remove it with removeCheckItem' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -161,20 +177,20 @@ export class CheckItem {
   @Property({ type: 'integer' })
   position!: number;
 
-  @Field()
+  @Field({ description: 'The POS’s id of the menu item' })
   @Property({ length: CHECK_LIMITS.itemPosRef })
   posRef!: string;
 
-  @Field()
+  @Field({ description: 'What was sold, as the guest reads it on the bill' })
   @Property({ length: CHECK_LIMITS.itemName })
   name!: string;
 
   // Weighed goods sell in fractions (0.375 kg); three decimals are what scales and POSes record.
-  @Field(() => Float)
+  @Field(() => Float, { description: 'How many, up to 3 decimals for weighed goods (0.375 kg)' })
   @Property({ type: new DecimalType('number'), precision: 12, scale: 3 })
   quantity!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The modifiers as one line of text; null when none' })
   @Property({ length: CHECK_LIMITS.modifiersAsText, nullable: true })
   modifiersAsText: string | null = null;
 

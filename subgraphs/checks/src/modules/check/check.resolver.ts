@@ -9,6 +9,7 @@ import {
   requirePrincipal,
   READ_SCOPES,
   requireReader,
+  userErrorPayload,
 } from '@pos/kit';
 import { Money, money } from '@pos/kit/src/currency';
 import { Arg, Args, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
@@ -17,13 +18,30 @@ import { LocationRef } from '../location/location.type';
 import { OrderRef } from '../order/order.type';
 import { Check, CheckConnection, CheckItem, CheckStatus } from './check.entity';
 import {
+  AddCheckItemInput,
+  ApplyCheckTaxInput,
   CheckFilter,
-  CheckItemInput,
-  CheckTaxInput,
-  GratuityInput,
+  CloseCheckInput,
+  LockCheckInput,
   OpenCheckInput,
-  SupplementalFeeInput,
+  RemoveCheckItemInput,
+  RemoveCheckTaxInput,
+  SetGratuityInput,
+  SetSupplementalFeeInput,
+  UnlockCheckInput,
 } from './check.inputs';
+import {
+  AddCheckItemPayload,
+  ApplyCheckTaxPayload,
+  CloseCheckPayload,
+  LockCheckPayload,
+  OpenCheckPayload,
+  RemoveCheckItemPayload,
+  RemoveCheckTaxPayload,
+  SetGratuityPayload,
+  SetSupplementalFeePayload,
+  UnlockCheckPayload,
+} from './check.payload';
 import { posRefKey } from './check.loader';
 import { totalsOf } from './check.service';
 import type { CheckTotals, NamedAmount } from './check.totals';
@@ -41,90 +59,151 @@ function totals(check: Check): CheckTotals {
   return entry.totals;
 }
 
+/** The refusals every change of a check's content may answer, as its mutations describe them. */
+const EDIT_REFUSALS =
+  'Refusals are `userErrors`: VALIDATION, CHECK_LOCKED, CHECK_CLOSED, CHECK_TOTAL_BELOW_PAID (a change that lowers ' +
+  'the total below what is paid), CHECK_TOTAL_TOO_LARGE; a check of another tenant is a top-level NOT_FOUND';
+
+/** A check mutation's payload: the check it answers, or its refusal as user errors. */
+const answer = (work: () => Promise<Check>) => userErrorPayload(async () => ({ check: await work() }));
+
 const named = ({ name, amount }: NamedAmount, currency: string) => ({ name, amount: money(amount, currency) });
 
 @Resolver(() => Check)
 export class CheckResolver {
-  @Query(() => Check, { nullable: true })
-  check(@Arg('id', () => ID) id: string, @Ctx() ctx: ChecksContext): Promise<Check | null> {
+  @Query(() => Check, {
+    nullable: true,
+    description: 'One of the caller’s checks; null when it does not exist or belongs to another organisation',
+  })
+  check(
+    @Arg('id', () => ID, { description: 'The check’s id' }) id: string,
+    @Ctx() ctx: ChecksContext,
+  ): Promise<Check | null> {
     requireReader(ctx, READ_SCOPES.checks);
     return ctx.loaders.check.load(parseUuidArg(id, 'id'));
   }
 
-  @Mutation(() => Check, { description: "Opens a check at one of the caller's locations (scope tilt/pos:orders)" })
-  openCheck(@Arg('input') input: OpenCheckInput, @Ctx() ctx: ChecksContext): Promise<Check> {
-    return ctx.services.checks.open(requirePrincipal(ctx), input);
+  @Mutation(() => OpenCheckPayload, {
+    nullable: true,
+    description:
+      "Opens a check at one of the caller's locations (scope tilt/pos:orders). Refusals are `userErrors`: " +
+      'VALIDATION, DUPLICATE_POS_REF; a location or order the caller may not act at is a top-level NOT_FOUND',
+  })
+  openCheck(
+    @Arg('input', { description: 'The check: where, the POS’s names for it, and its currency' }) input: OpenCheckInput,
+    @Ctx() ctx: ChecksContext,
+  ) {
+    return answer(() => ctx.services.checks.open(requirePrincipal(ctx), input));
   }
 
-  @Mutation(() => Check, { description: 'Adds an item (scope tilt/pos:orders); at most 500 per check' })
+  @Mutation(() => AddCheckItemPayload, {
+    nullable: true,
+    description:
+      `Adds an item, at most 500 per check (scope tilt/pos:orders). ${EDIT_REFUSALS}, CHECK_FULL, ` +
+      'IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE',
+  })
   addCheckItem(
-    @Arg('checkId', () => ID) checkId: string,
-    @Arg('item') item: CheckItemInput,
+    @Arg('input', { description: 'The check, the item, and the idempotency key that makes a retry safe' })
+    input: AddCheckItemInput,
     @Ctx() ctx: ChecksContext,
-  ): Promise<Check> {
-    return ctx.services.checks.addItem(requirePrincipal(ctx), checkId, item);
+  ) {
+    return userErrorPayload(
+      async () => {
+        const added = await ctx.services.checks.addItem(
+          requirePrincipal(ctx),
+          input.checkId,
+          input.item,
+          input.idempotencyKey,
+        );
+        return { check: added.check, idempotentReplay: added.replayed };
+      },
+      () => ({ idempotentReplay: false }),
+    );
   }
 
-  @Mutation(() => Check, { description: 'Removes an item (scope tilt/pos:orders)' })
+  @Mutation(() => RemoveCheckItemPayload, {
+    nullable: true,
+    description: `Removes an item (scope tilt/pos:orders). ${EDIT_REFUSALS}, CHECK_ITEM_NOT_FOUND`,
+  })
   removeCheckItem(
-    @Arg('checkId', () => ID) checkId: string,
-    @Arg('itemId', () => ID) itemId: string,
+    @Arg('input', { description: 'The check and its item' }) input: RemoveCheckItemInput,
     @Ctx() ctx: ChecksContext,
-  ): Promise<Check> {
-    return ctx.services.checks.removeItem(requirePrincipal(ctx), checkId, itemId);
+  ) {
+    return answer(() => ctx.services.checks.removeItem(requirePrincipal(ctx), input.checkId, input.itemId));
   }
 
-  @Mutation(() => Check, {
-    description: 'Applies a tax, replacing one of the same name (scope tilt/pos:orders)',
+  @Mutation(() => ApplyCheckTaxPayload, {
+    nullable: true,
+    description: `Applies a tax, replacing one of the same name (scope tilt/pos:orders). ${EDIT_REFUSALS}`,
   })
   applyCheckTax(
-    @Arg('checkId', () => ID) checkId: string,
-    @Arg('tax') tax: CheckTaxInput,
+    @Arg('input', { description: 'The check and the tax' }) input: ApplyCheckTaxInput,
     @Ctx() ctx: ChecksContext,
-  ): Promise<Check> {
-    return ctx.services.checks.applyTax(requirePrincipal(ctx), checkId, tax);
+  ) {
+    return answer(() => ctx.services.checks.applyTax(requirePrincipal(ctx), input.checkId, input.tax));
   }
 
-  @Mutation(() => Check, { description: 'Removes the tax of that name (scope tilt/pos:orders)' })
+  @Mutation(() => RemoveCheckTaxPayload, {
+    nullable: true,
+    description: `Removes the tax of that name (scope tilt/pos:orders). ${EDIT_REFUSALS}, CHECK_TAX_NOT_FOUND`,
+  })
   removeCheckTax(
-    @Arg('checkId', () => ID) checkId: string,
-    @Arg('name') name: string,
+    @Arg('input', { description: 'The check and the name of its tax' }) input: RemoveCheckTaxInput,
     @Ctx() ctx: ChecksContext,
-  ): Promise<Check> {
-    return ctx.services.checks.removeTax(requirePrincipal(ctx), checkId, name);
+  ) {
+    return answer(() => ctx.services.checks.removeTax(requirePrincipal(ctx), input.checkId, input.name));
   }
 
-  @Mutation(() => Check, { description: 'Sets the supplemental fee; null removes it (scope tilt/pos:orders)' })
+  @Mutation(() => SetSupplementalFeePayload, {
+    nullable: true,
+    description: `Sets the supplemental fee; null removes it (scope tilt/pos:orders). ${EDIT_REFUSALS}`,
+  })
   setSupplementalFee(
-    @Arg('checkId', () => ID) checkId: string,
-    @Arg('fee', () => SupplementalFeeInput, { nullable: true }) fee: SupplementalFeeInput | null,
+    @Arg('input', { description: 'The check and its fee' }) input: SetSupplementalFeeInput,
     @Ctx() ctx: ChecksContext,
-  ): Promise<Check> {
-    return ctx.services.checks.setSupplementalFee(requirePrincipal(ctx), checkId, fee ?? null);
+  ) {
+    return answer(() =>
+      ctx.services.checks.setSupplementalFee(requirePrincipal(ctx), input.checkId, input.fee ?? null),
+    );
   }
 
-  @Mutation(() => Check, { description: 'Sets the gratuity; null removes it (scope tilt/pos:orders)' })
+  @Mutation(() => SetGratuityPayload, {
+    nullable: true,
+    description: `Sets the gratuity; null removes it (scope tilt/pos:orders). ${EDIT_REFUSALS}`,
+  })
   setGratuity(
-    @Arg('checkId', () => ID) checkId: string,
-    @Arg('gratuity', () => GratuityInput, { nullable: true }) gratuity: GratuityInput | null,
+    @Arg('input', { description: 'The check and its gratuity' }) input: SetGratuityInput,
     @Ctx() ctx: ChecksContext,
-  ): Promise<Check> {
-    return ctx.services.checks.setGratuity(requirePrincipal(ctx), checkId, gratuity ?? null);
+  ) {
+    return answer(() => ctx.services.checks.setGratuity(requirePrincipal(ctx), input.checkId, input.gratuity ?? null));
   }
 
-  @Mutation(() => Check, { description: 'Locks the check while it is being paid (scope tilt/pos:orders)' })
-  lockCheck(@Arg('checkId', () => ID) checkId: string, @Ctx() ctx: ChecksContext): Promise<Check> {
-    return ctx.services.checks.lock(requirePrincipal(ctx), checkId);
+  @Mutation(() => LockCheckPayload, {
+    nullable: true,
+    description:
+      'Locks the check while it is being paid; locking a locked check changes nothing (scope tilt/pos:orders). ' +
+      'Refusals are `userErrors`: VALIDATION, CHECK_CLOSED',
+  })
+  lockCheck(@Arg('input', { description: 'The check' }) input: LockCheckInput, @Ctx() ctx: ChecksContext) {
+    return answer(() => ctx.services.checks.lock(requirePrincipal(ctx), input.checkId));
   }
 
-  @Mutation(() => Check, { description: 'Unlocks the check (scope tilt/pos:orders)' })
-  unlockCheck(@Arg('checkId', () => ID) checkId: string, @Ctx() ctx: ChecksContext): Promise<Check> {
-    return ctx.services.checks.unlock(requirePrincipal(ctx), checkId);
+  @Mutation(() => UnlockCheckPayload, {
+    nullable: true,
+    description: 'Unlocks the check (scope tilt/pos:orders). Refusals are `userErrors`: VALIDATION, CHECK_CLOSED',
+  })
+  unlockCheck(@Arg('input', { description: 'The check' }) input: UnlockCheckInput, @Ctx() ctx: ChecksContext) {
+    return answer(() => ctx.services.checks.unlock(requirePrincipal(ctx), input.checkId));
   }
 
-  @Mutation(() => Check, { description: 'Closes the check for good (scope tilt/pos:orders)' })
-  closeCheck(@Arg('checkId', () => ID) checkId: string, @Ctx() ctx: ChecksContext): Promise<Check> {
-    return ctx.services.checks.close(requirePrincipal(ctx), checkId);
+  @Mutation(() => CloseCheckPayload, {
+    nullable: true,
+    description:
+      'Closes the check for good (scope tilt/pos:orders). Refusals are `userErrors`: VALIDATION, CHECK_LOCKED, ' +
+      'CHECK_CLOSED, CHECK_TOTAL_BELOW_PAID (it holds more payments than its total)',
+  })
+  closeCheck(@Arg('input', { description: 'The check' }) input: CloseCheckInput, @Ctx() ctx: ChecksContext) {
+    return answer(() => ctx.services.checks.close(requirePrincipal(ctx), input.checkId));
   }
 
   // The payments subgraph's side of a payment on a check, never a client's: @inaccessible keeps both off the public
@@ -159,7 +238,7 @@ export class CheckResolver {
     return ctx.services.checks.release(requirePrincipal(ctx), paymentId, heldCents);
   }
 
-  @FieldResolver(() => [CheckItem])
+  @FieldResolver(() => [CheckItem], { description: 'The items, in the order they were added' })
   items(@Root() check: Check): CheckItem[] {
     return check.items.getItems();
   }
@@ -189,7 +268,10 @@ export class CheckResolver {
     return totals(check).hiddenTaxList.map((tax) => named(tax, check.currency));
   }
 
-  @FieldResolver(() => SupplementalFee, { nullable: true })
+  @FieldResolver(() => SupplementalFee, {
+    nullable: true,
+    description: 'The additional fee (service fee, surcharge) and what it comes to; null when there is none',
+  })
   supplementalFee(@Root() check: Check): SupplementalFee | null {
     const fee = totals(check).supplementalFee;
     return fee && named(fee, check.currency);
@@ -214,12 +296,15 @@ export class CheckResolver {
     return cashTotal === null ? null : money(cashTotal, check.currency);
   }
 
-  @FieldResolver(() => LocationRef)
+  @FieldResolver(() => LocationRef, { description: 'The location the check was opened at' })
   location(@Root() check: Check): LocationRef {
     return { id: String(check.locationId) };
   }
 
-  @FieldResolver(() => OrderRef, { nullable: true })
+  @FieldResolver(() => OrderRef, {
+    nullable: true,
+    description: 'The order the check belongs to; null when it was opened without one',
+  })
   order(@Root() check: Check): OrderRef | null {
     return check.orderId ? { id: check.orderId } : null;
   }
@@ -254,7 +339,9 @@ export class LocationChecksResolver {
     if (!principal || !READ_SCOPES.checks.some((scope) => principal.scopes.includes(scope))) {
       return Promise.resolve(emptyConnection(page));
     }
-    const query = { status: filter?.status ?? [CheckStatus.OPEN], orderNumber: filter?.orderNumber ?? null };
+    // Sorted, so that the same statuses in another order share one loader (and one query).
+    const status = [...(filter?.status ?? [CheckStatus.OPEN])].sort();
+    const query = { status, orderNumber: filter?.orderNumber ?? null };
     const id = parseIntId(location.id);
     const request = pageRequest(page);
     return id === null ? Promise.resolve(emptyConnection(page)) : ctx.loaders.checksByLocation(query, request).load(id);
@@ -263,7 +350,7 @@ export class LocationChecksResolver {
   @FieldResolver(() => Check, { nullable: true, description: "The caller's check of that posRef at this location" })
   check(
     @Root() location: LocationRef,
-    @Arg('posRef') posRef: string,
+    @Arg('posRef', { description: 'The check’s identifier within the location, as the POS knows it' }) posRef: string,
     @Ctx() ctx: ChecksContext,
   ): Promise<Check | null> {
     const id = parseIntId(location.id);

@@ -12,6 +12,7 @@ import {
   badInput,
   conflict,
   currencyProblems,
+  entitySnapshot,
   isUuid,
   mayActAtLocation,
   notFound,
@@ -19,6 +20,8 @@ import {
   parseIntIdArg,
   parseUuidArg,
   requireScope,
+  restoreEntity,
+  runIdempotent,
   textProblems,
 } from '@pos/kit';
 import { CHECK_LIMITS, Check, CheckItem, CheckReservation, CheckStatus, CheckTax } from './check.entity';
@@ -75,6 +78,35 @@ export function totalsOf(check: Check): CheckTotals {
     dualPricingRateBps: check.dualPricingRateBps,
   });
 }
+
+type Snapshot<T> = Omit<T, 'check'>;
+
+/**
+ * What an idempotent addCheckItem stores to replay: the check as the first request returned it, with its items and
+ * taxes (their back-references left out: the restored check is their parent again).
+ */
+const checkCodec = {
+  id: (check: Check) => check.id,
+  snapshot: (check: Check) => {
+    const { items, appliedTaxes, ...fields } = check;
+    return {
+      fields: entitySnapshot(fields),
+      items: items.getItems().map(({ check: _parent, ...item }) => item),
+      taxes: appliedTaxes.getItems().map(({ check: _parent, ...tax }) => tax),
+    };
+  },
+  restore: (snapshot: unknown) => {
+    const { fields, items, taxes } = snapshot as {
+      fields: unknown;
+      items: Snapshot<CheckItem>[];
+      taxes: Snapshot<CheckTax>[];
+    };
+    const check = restoreEntity(() => new Check(), fields, ['openedAt', 'closedAt', 'updatedAt']);
+    check.items.set(items.map((item) => Object.assign(new CheckItem(), item, { check })));
+    check.appliedTaxes.set(taxes.map((tax) => Object.assign(new CheckTax(), tax, { check })));
+    return check;
+  },
+};
 
 // Items and taxes are two collections: loading them by join would multiply the rows (items × taxes).
 const WITH_LINES = { populate: ['items', 'appliedTaxes'] as const, strategy: 'select-in' as const };
@@ -143,19 +175,19 @@ export class CheckService {
   /** Opens a check at one of the caller's locations (the orders subgraph says which are theirs). */
   async open(principal: Principal, input: OpenCheckInput): Promise<Check> {
     requireScope(principal, SCOPES.posOrders);
-    const locationId = parseIntIdArg(input.locationId, 'input.locationId');
+    const locationId = parseIntIdArg(input.locationId, 'locationId');
     const currency = input.currency === undefined ? 'USD' : input.currency;
     const problems = [
-      ...textProblems(input.posRef, 'input.posRef', CHECK_LIMITS.posRef, true),
-      ...textProblems(input.orderNumber, 'input.orderNumber', CHECK_LIMITS.orderNumber, true),
-      ...textProblems(input.tableName, 'input.tableName', CHECK_LIMITS.tableName),
-      ...integerProblems(input.guestCount, 'input.guestCount', 0, CHECK_RULES.maxGuests),
-      ...textProblems(input.ownedByEmployeeRef, 'input.ownedByEmployeeRef', CHECK_LIMITS.employeeRef, true),
-      ...textProblems(input.ownedByEmployee, 'input.ownedByEmployee', CHECK_LIMITS.employee, true),
-      ...currencyProblems(currency, 'input.currency'),
-      ...integerProblems(input.dualPricingRateBps, 'input.dualPricingRateBps', 0, CHECK_RULES.maxRateBps),
+      ...textProblems(input.posRef, 'posRef', CHECK_LIMITS.posRef, true),
+      ...textProblems(input.orderNumber, 'orderNumber', CHECK_LIMITS.orderNumber, true),
+      ...textProblems(input.tableName, 'tableName', CHECK_LIMITS.tableName),
+      ...integerProblems(input.guestCount, 'guestCount', 0, CHECK_RULES.maxGuests),
+      ...textProblems(input.ownedByEmployeeRef, 'ownedByEmployeeRef', CHECK_LIMITS.employeeRef, true),
+      ...textProblems(input.ownedByEmployee, 'ownedByEmployee', CHECK_LIMITS.employee, true),
+      ...currencyProblems(currency, 'currency'),
+      ...integerProblems(input.dualPricingRateBps, 'dualPricingRateBps', 0, CHECK_RULES.maxRateBps),
     ];
-    if (input.orderId != null && !isUuid(input.orderId)) problems.push('input.orderId: must be a UUID');
+    if (input.orderId != null && !isUuid(input.orderId)) problems.push('orderId: must be a UUID');
     if (problems.length) throw badInput('Invalid check', problems);
     const orderId = input.orderId?.toLowerCase() ?? null;
 
@@ -176,7 +208,7 @@ export class CheckService {
     if (orderId && !order) throw notFound('Order');
     // A check belongs to the location it is opened at; an order of another location would mix two bills.
     if (order && order.location.id !== String(locationId)) {
-      throw badInput('Invalid check', ['input.orderId: the order is at another location']);
+      throw badInput('Invalid check', ['orderId: the order is at another location']);
     }
 
     const check = new Check();
@@ -201,16 +233,23 @@ export class CheckService {
       });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        throw conflict('duplicate_pos_ref', 'A check with this posRef already exists at the location', [
-          `input.posRef: "${input.posRef}" is taken at location ${locationId}`,
-        ]);
+        throw checkErrors.duplicatePosRef(input.posRef, locationId);
       }
       throw error;
     }
     return check;
   }
 
-  async addItem(principal: Principal, checkIdArg: string, input: CheckItemInput): Promise<Check> {
+  /**
+   * Adds an item. With an idempotency key, a repeated request (same check and item) answers the check as the first
+   * one left it instead of adding the item again; a refused request gives its key back.
+   */
+  async addItem(
+    principal: Principal,
+    checkIdArg: string,
+    input: CheckItemInput,
+    idempotencyKey?: string | null,
+  ): Promise<{ check: Check; replayed: boolean }> {
     requireScope(principal, SCOPES.posOrders);
     const checkId = parseUuidArg(checkIdArg, 'checkId');
     const problems = [
@@ -221,11 +260,9 @@ export class CheckService {
       ...amountProblems(input.priceMinor, 'item.priceMinor'),
     ];
     if (problems.length) throw badInput('Invalid check item', problems);
-    return this.edit(principal, checkId, (check, tx) => {
+    const add = (check: Check, tx: EntityManager) => {
       const items = check.items.getItems();
-      if (items.length >= CHECK_RULES.maxItems) {
-        throw badInput('The check is full', [`items: a check holds at most ${CHECK_RULES.maxItems} items`]);
-      }
+      if (items.length >= CHECK_RULES.maxItems) throw checkErrors.full(CHECK_RULES.maxItems);
       const item = new CheckItem();
       Object.assign(item, {
         check,
@@ -238,7 +275,15 @@ export class CheckService {
       });
       check.items.add(item);
       tx.persist(item);
-    });
+    };
+    const { result, replayed } = await runIdempotent(
+      this.em,
+      principal,
+      { key: idempotencyKey, operation: 'addCheckItem', input: { checkId, item: input } },
+      (tx) => this.edit(principal, checkId, add, tx),
+      checkCodec,
+    );
+    return { check: result, replayed };
   }
 
   async removeItem(principal: Principal, checkIdArg: string, itemIdArg: string): Promise<Check> {
@@ -247,7 +292,7 @@ export class CheckService {
     const itemId = parseUuidArg(itemIdArg, 'itemId');
     return this.edit(principal, checkId, (check, tx) => {
       const item = check.items.getItems().find((candidate) => candidate.id === itemId);
-      if (!item) throw notFound('CheckItem');
+      if (!item) throw checkErrors.itemNotFound();
       check.items.remove(item);
       tx.remove(item);
     });
@@ -281,7 +326,7 @@ export class CheckService {
     const checkId = parseUuidArg(checkIdArg, 'checkId');
     return this.edit(principal, checkId, (check, tx) => {
       const tax = check.appliedTaxes.getItems().find((candidate) => candidate.name === name);
-      if (!tax) throw notFound('CheckTax');
+      if (!tax) throw checkErrors.taxNotFound(name);
       check.appliedTaxes.remove(tax);
       tx.remove(tax);
     });
@@ -426,53 +471,61 @@ export class CheckService {
     principal: Principal,
     checkId: string,
     apply: (check: Check, tx: EntityManager) => void,
+    tx?: EntityManager,
   ): Promise<Check> {
-    return this.update(principal, checkId, (check, tx) => {
-      if (check.isLocked) {
-        throw conflict('check_locked', 'The check is locked (being paid) and cannot be changed; unlock it first');
-      }
-      apply(check, tx);
-      return true;
-    });
+    return this.update(
+      principal,
+      checkId,
+      (check, tx) => {
+        if (check.isLocked) throw checkErrors.locked();
+        apply(check, tx);
+        return true;
+      },
+      tx,
+    );
   }
 
   /**
    * Runs `apply` on the caller's check under its row lock, in one transaction. The lock makes concurrent changes
    * of one check queue up: each sees the previous one's items and version, so none is lost. `apply` returns
-   * false when there is nothing to change (the version stays).
+   * false when there is nothing to change (the version stays). Within `tx` when given (an idempotent request's).
    */
   private update(
     principal: Principal,
     checkId: string,
     apply: (check: Check, tx: EntityManager) => boolean,
+    within?: EntityManager,
   ): Promise<Check> {
-    return this.locked(principal, { id: checkId }, async (check, tx) => {
-      if (check.status === CheckStatus.CLOSED) {
-        throw conflict('check_closed', 'The check is closed and cannot be changed');
-      }
-      const before = totalsOf(check).total;
-      if (!apply(check, tx)) return check;
-      const { total } = totalsOf(check);
-      if (total > MAX_AMOUNT_CENTS) {
-        throw badInput('The check total would be too large', [
-          `total: would be ${total}; must be at most ${MAX_AMOUNT_CENTS}`,
-        ]);
-      }
-      await assertHeldCovered(tx, check, before, total);
-      check.version += 1;
-      check.updatedAt = new Date();
-      await tx.flush();
-      return check;
-    });
+    return this.locked(
+      principal,
+      { id: checkId },
+      async (check, tx) => {
+        if (check.status === CheckStatus.CLOSED) throw checkErrors.closed();
+        const before = totalsOf(check).total;
+        if (!apply(check, tx)) return check;
+        const { total } = totalsOf(check);
+        if (total > MAX_AMOUNT_CENTS) throw checkErrors.totalTooLarge(total);
+        await assertHeldCovered(tx, check, before, total);
+        check.version += 1;
+        check.updatedAt = new Date();
+        await tx.flush();
+        return check;
+      },
+      within,
+    );
   }
 
-  /** Runs `run` on the caller's check (found by `where`), its items and taxes loaded, under its row lock. */
+  /**
+   * Runs `run` on the caller's check (found by `where`), its items and taxes loaded, under its row lock: in a
+   * transaction of its own, or in `within` when given.
+   */
   private locked<T>(
     principal: Principal,
     where: FilterQuery<Check>,
     run: (check: Check, tx: EntityManager) => Promise<T>,
+    within?: EntityManager,
   ): Promise<T> {
-    return this.em.transactional(async (tx) => {
+    const underLock = async (tx: EntityManager) => {
       // Locked alone: FOR UPDATE cannot cover the nullable side of the joins a populate would add.
       const check = await tx.findOne(
         Check,
@@ -482,7 +535,8 @@ export class CheckService {
       if (!check) throw notFound('Check');
       await tx.populate(check, ['items', 'appliedTaxes'], { refresh: true });
       return run(check, tx);
-    });
+    };
+    return within ? underLock(within) : this.em.transactional(underLock);
   }
 }
 
