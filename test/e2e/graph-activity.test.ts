@@ -58,7 +58,7 @@ describe('paymentActivity: a snapshot a dashboard continues with paymentEvents(a
   const refund = async (paymentId: string, amountCents: number) => {
     const { body } = await stack.graphql(
       `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { id } } }`,
-      { input: { paymentId, amountCents } },
+      { input: { paymentId, amountMinor: amountCents } },
       demo,
     );
     expect(body.errors).toBeUndefined();

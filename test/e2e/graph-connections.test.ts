@@ -461,7 +461,7 @@ describe('connections through the gateway', () => {
       refunded = splitPayments[0];
       for (let i = 0; i < 4; i++) {
         const { refundPayment } = await mutate(
-          `mutation($id: ID!) { refundPayment(input: { paymentId: $id, amountCents: 100 }) { refund { id } } }`,
+          `mutation($id: ID!) { refundPayment(input: { paymentId: $id, amountMinor: 100 }) { refund { id } } }`,
           { id: refunded },
         );
         refunds.push(refundPayment.refund.id);

@@ -87,7 +87,7 @@ describe('payment events in the graph', () => {
     const refunds: string[] = [];
     for (const amountCents of [300, 450]) {
       const { body } = await stack.graphql(
-        `mutation($id: ID!, $amount: Int!) { refundPayment(input: { paymentId: $id, amountCents: $amount }) { refund { id } } }`,
+        `mutation($id: ID!, $amount: Int!) { refundPayment(input: { paymentId: $id, amountMinor: $amount }) { refund { id } } }`,
         { id: paymentId, amount: amountCents },
         token,
       );

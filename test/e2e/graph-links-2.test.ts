@@ -30,7 +30,7 @@ describe('links between the subgraphs’ types (refunds, checkouts, loyalty orde
       `mutation($input: RefundPaymentInput!) {
         refundPayment(input: $input) { refund { id paymentId payment { id status location { id } } } }
       }`,
-      { input: { paymentId, amountCents: 200 } },
+      { input: { paymentId, amountMinor: 200 } },
     );
     expect(refundPayment.refund.payment).toEqual({
       id: paymentId,
@@ -164,7 +164,7 @@ describe('links between the subgraphs’ types (refunds, checkouts, loyalty orde
       // The endpoint filters (and webhook bodies carry) the dotted spelling: a refund reaches it as one delivery.
       const { paymentId } = await payOrder(stack, partner, { amountCents: 500 });
       await ok(`mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { id } } }`, {
-        input: { paymentId, amountCents: 100 },
+        input: { paymentId, amountMinor: 100 },
       });
       const { webhookDeliveries } = await ok(
         `query($id: ID!) { webhookDeliveries(endpointId: $id, first: 10) { nodes { eventType } } }`,

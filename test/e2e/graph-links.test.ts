@@ -46,7 +46,7 @@ describe('links between the subgraphs’ types', () => {
 
   const refund = (paymentId: string, amountCents: number) =>
     ok(`mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { id } } }`, {
-      input: { paymentId, amountCents },
+      input: { paymentId, amountMinor: amountCents },
     });
 
   const stateOf = async (orderId: string) => {

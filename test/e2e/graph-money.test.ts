@@ -94,7 +94,7 @@ describe('the graph: one Money type for every amount', () => {
 
     const refunded = await stack.graphql(
       `mutation($paymentId: ID!) {
-        refundPayment(input: { paymentId: $paymentId, amountCents: 50 }) {
+        refundPayment(input: { paymentId: $paymentId, amountMinor: 50 }) {
           refund { amount { amountMinor currency } }
           payment { refunded { amountMinor currency } refundable { amountMinor currency } }
         }

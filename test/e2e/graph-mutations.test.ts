@@ -9,6 +9,7 @@ import {
   isObjectType,
 } from 'graphql';
 import { restClient } from '../support/rest';
+import { payOrder } from '../support/payments';
 import { type Stack, startStack } from '../support/stack';
 
 /**
@@ -24,6 +25,9 @@ const CONVERTED = [
   'redeemLoyalty',
   'redeemLoyaltyCoupon',
   'reverseLoyaltyTransaction',
+  'voidPayment',
+  'reversePayment',
+  'refundPayment',
   'openCheck',
   'addCheckItem',
   'removeCheckItem',
@@ -43,10 +47,7 @@ const CONVERTED = [
 const NOT_YET_CONVERTED = [
   'payCheck',
   'createPayment',
-  'voidPayment',
-  'reversePayment',
   'sandboxProcessorOutcome',
-  'refundPayment',
   'closeBatch',
   'createWebhookEndpoint',
   'updateWebhookEndpoint',
@@ -55,7 +56,15 @@ const NOT_YET_CONVERTED = [
 ];
 
 /** Converted mutations that create or move money or points: their payload says whether it replayed a request. */
-const REPLAYABLE = ['createOrder', 'earnLoyalty', 'redeemLoyalty', 'addCheckItem'];
+const REPLAYABLE = [
+  'createOrder',
+  'earnLoyalty',
+  'redeemLoyalty',
+  'addCheckItem',
+  'voidPayment',
+  'reversePayment',
+  'refundPayment',
+];
 
 const USER_ERRORS = 'userErrors { code field message }';
 const STRICT = { 'x-api-key': 'demo-loyalty-strict' };
@@ -348,6 +357,53 @@ describe('GraphQL mutations: one contract', () => {
       expect(body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
       expect(body.data).toEqual({ lockCheck: null });
     });
+  });
+
+  it('an over-refund and a void of a refunded payment are user errors beside a refund that goes through', async () => {
+    const { paymentId } = await payOrder(stack, partner, { amountCents: 1000 });
+    const { body } = await stack.graphql(
+      `mutation($id: ID!) {
+        tooMuch: refundPayment(input: { paymentId: $id, amountMinor: 1001 }) { ${USER_ERRORS} refund { id } payment { id } }
+        refunded: refundPayment(input: { paymentId: $id, amountMinor: 400 }) {
+          ${USER_ERRORS} idempotentReplay refund { amount { amountMinor currency } } payment { status }
+        }
+        notVoidable: voidPayment(input: { paymentId: $id }) { ${USER_ERRORS} idempotentReplay payment { id } }
+      }`,
+      { id: paymentId },
+      partner,
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.tooMuch).toEqual({
+      userErrors: [
+        { code: 'REFUND_EXCEEDS_REFUNDABLE', field: ['input', 'amountMinor'], message: expect.any(String) },
+        { code: 'REFUND_EXCEEDS_REFUNDABLE', field: null, message: 'refundable: 1000' },
+      ],
+      refund: null,
+      payment: null,
+    });
+    expect(body.data!.refunded).toEqual({
+      userErrors: [],
+      idempotentReplay: false,
+      refund: { amount: { amountMinor: 400, currency: 'USD' } },
+      payment: { status: 'PARTIALLY_REFUNDED' },
+    });
+    expect(body.data!.notVoidable).toEqual({
+      userErrors: [{ code: 'PAYMENT_HAS_REFUNDS', field: null, message: expect.any(String) }],
+      idempotentReplay: false,
+      payment: null,
+    });
+  });
+
+  it('a payment of another partner stays a top-level NOT_FOUND, with a null payload', async () => {
+    const { paymentId } = await payOrder(stack, partner, { amountCents: 300 });
+    const other = await stack.token('other-partner', 'other-secret');
+    const { body } = await stack.graphql(
+      `mutation($id: ID!) { refundPayment(input: { paymentId: $id }) { ${USER_ERRORS} refund { id } } }`,
+      { id: paymentId },
+      other,
+    );
+    expect(body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect(body.data).toEqual({ refundPayment: null });
   });
 
   it('authentication and authorisation stay top-level errors', async () => {

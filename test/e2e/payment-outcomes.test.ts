@@ -37,14 +37,15 @@ interface Answer {
 
 const WATCH = `subscription { paymentEvents { type sequence paymentVersion payload { paymentId status orderId refundedCents } } }`;
 const PAYMENT = 'id status version refundedCents failureCode reversalRequestedAt';
-const REVERSE = `mutation($paymentId: ID!, $orderId: ID, $key: String) {
-  reversePayment(paymentId: $paymentId, orderId: $orderId, idempotencyKey: $key) { idempotentReplay payment { ${PAYMENT} } }
+const USER_ERRORS = 'userErrors { code field message }';
+const REVERSE = `mutation($input: ReversePaymentInput!) {
+  reversePayment(input: $input) { ${USER_ERRORS} idempotentReplay payment { ${PAYMENT} } }
 }`;
 const OUTCOME = `mutation($input: SandboxProcessorOutcomeInput!) {
   sandboxProcessorOutcome(input: $input) { eventType payment { ${PAYMENT} } }
 }`;
-const VOID = `mutation($paymentId: ID!) { voidPayment(paymentId: $paymentId) { payment { ${PAYMENT} } } }`;
-const REFUND = `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { payment { ${PAYMENT} } } }`;
+const VOID = `mutation($input: VoidPaymentInput!) { voidPayment(input: $input) { ${USER_ERRORS} payment { ${PAYMENT} } } }`;
+const REFUND = `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { ${USER_ERRORS} payment { ${PAYMENT} } } }`;
 
 describe('payment outcomes: every event type, once per state change', () => {
   let stack: Stack;
@@ -132,8 +133,13 @@ describe('payment outcomes: every event type, once per state change', () => {
 
   const outcome = (paymentId: string, what: string, reason?: string, token = demoToken) =>
     gql(OUTCOME, { input: { paymentId, outcome: what, ...(reason ? { reason } : {}) } }, token);
-  const reverse = (paymentId: string, extra: Record<string, unknown> = {}, token = demoToken) =>
-    gql(REVERSE, { paymentId, ...extra }, token);
+  const reverse = (paymentId: string, extra: { orderId?: string; key?: string } = {}, token = demoToken) =>
+    gql(REVERSE, { input: { paymentId, orderId: extra.orderId, idempotencyKey: extra.key } }, token);
+  /** The code of the user error a converted mutation refused with (the first of its payload). */
+  const userErrorOf = (body: Answer): string | undefined =>
+    Object.values(body.data ?? {})
+      .map((payload: any) => payload?.userErrors?.[0]?.code)
+      .find(Boolean);
 
   /** What the subscriber saw of a payment, once it has seen `count` events of it. */
   async function seenOf(paymentId: string, count: number) {
@@ -145,11 +151,11 @@ describe('payment outcomes: every event type, once per state change', () => {
   it('produces each of the seven event types through the gateway, one per state change', async () => {
     // approved, then refunded (partly): a refund is a status change (PARTIALLY_REFUNDED) with its own version.
     const refunded = await approved(2000);
-    const partly = await gql(REFUND, { input: { paymentId: refunded.paymentId, amountCents: 500 } });
+    const partly = await gql(REFUND, { input: { paymentId: refunded.paymentId, amountMinor: 500 } });
     expect(partly.data.refundPayment.payment).toMatchObject({ status: 'PARTIALLY_REFUNDED', version: 3 });
 
     const voided = await approved(1500);
-    expect((await gql(VOID, { paymentId: voided.paymentId })).data.voidPayment.payment).toMatchObject({
+    expect((await gql(VOID, { input: { paymentId: voided.paymentId } })).data.voidPayment.payment).toMatchObject({
       status: 'VOIDED',
       version: 3,
     });
@@ -177,6 +183,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     const asked = await reverse(reversed.paymentId, { orderId: reversed.orderId });
     expect(asked.errors).toBeUndefined();
     expect(asked.data.reversePayment).toEqual({
+      userErrors: [],
       idempotentReplay: false,
       payment: expect.objectContaining({ status: 'APPROVED', version: 2, reversalRequestedAt: expect.any(String) }),
     });
@@ -189,7 +196,7 @@ describe('payment outcomes: every event type, once per state change', () => {
 
     // reversal_failed on a partly refunded payment: the status stays, the version moves, the reason is kept.
     const failed = await approved(3000);
-    await gql(REFUND, { input: { paymentId: failed.paymentId, amountCents: 1000 } });
+    await gql(REFUND, { input: { paymentId: failed.paymentId, amountMinor: 1000 } });
     expect((await reverse(failed.paymentId)).errors).toBeUndefined();
     const refused = await outcome(failed.paymentId, 'REVERSAL_FAILED', 'issuer_unavailable');
     expect(refused.data.sandboxProcessorOutcome).toEqual({
@@ -202,7 +209,7 @@ describe('payment outcomes: every event type, once per state change', () => {
       }),
     });
     // The reversal is over: money can move again.
-    const after = await gql(REFUND, { input: { paymentId: failed.paymentId, amountCents: 1000 } });
+    const after = await gql(REFUND, { input: { paymentId: failed.paymentId, amountMinor: 1000 } });
     expect(after.data.refundPayment.payment).toMatchObject({ status: 'PARTIALLY_REFUNDED', version: 5 });
 
     expect(await seenOf(refunded.paymentId, 2)).toEqual([
@@ -291,10 +298,7 @@ describe('payment outcomes: every event type, once per state change', () => {
       expect(body.data).toBeNull();
     }
     // A reversal of a final payment is refused by the same machine.
-    expect(errorOf(await reverse(fullyRefunded.paymentId))).toEqual({
-      code: 'CONFLICT',
-      reason: 'invalid_state_transition',
-    });
+    expect(userErrorOf(await reverse(fullyRefunded.paymentId))).toBe('INVALID_STATE_TRANSITION');
     expect(await outboxRows()).toBe(before);
     expect(await versions()).toEqual(snapshot);
   });
@@ -309,10 +313,9 @@ describe('payment outcomes: every event type, once per state change', () => {
     expect(replay.data.reversePayment).toEqual({ ...asked.data.reversePayment, idempotentReplay: true });
     const before = await outboxRows();
 
-    const pending = { code: 'CONFLICT', reason: 'reversal_pending' };
-    expect(errorOf(await gql(VOID, { paymentId }))).toEqual(pending);
-    expect(errorOf(await gql(REFUND, { input: { paymentId, amountCents: 100 } }))).toEqual(pending);
-    expect(errorOf(await reverse(paymentId))).toEqual(pending);
+    expect(userErrorOf(await gql(VOID, { input: { paymentId } }))).toBe('REVERSAL_PENDING');
+    expect(userErrorOf(await gql(REFUND, { input: { paymentId, amountMinor: 100 } }))).toBe('REVERSAL_PENDING');
+    expect(userErrorOf(await reverse(paymentId))).toBe('REVERSAL_PENDING');
     // The REST facade maps it to 409 with the same code.
     const restVoid = await rest('POST', `/pos/v1/orders/${orderId}/payments/${paymentId}/void`);
     expect(restVoid.status).toBe(409);
@@ -334,7 +337,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     expect((await outcome(paymentId, 'REVERSAL_SETTLED')).data.sandboxProcessorOutcome.eventType).toBe(
       'PAYMENT_REVERSAL_SETTLED',
     );
-    expect(errorOf(await gql(VOID, { paymentId }))).toEqual({ code: 'CONFLICT', reason: 'invalid_state_transition' });
+    expect(userErrorOf(await gql(VOID, { input: { paymentId } }))).toBe('INVALID_STATE_TRANSITION');
   });
 
   it('refuses a reversal of a sale a mobile provider registered: it is reversed with that provider', async () => {
@@ -377,7 +380,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     expect(paid.errors).toBeUndefined();
     expect(paid.data.payCheck.payment.processor).toBe('EXTERNAL');
     const body = await reverse(paid.data.payCheck.payment.id);
-    expect(errorOf(body)).toEqual({ code: 'CONFLICT', reason: 'payment_external' });
+    expect(userErrorOf(body)).toBe('PAYMENT_EXTERNAL');
   });
 
   it('lets no other partner, and no caller without the scope, apply an outcome to our payment', async () => {

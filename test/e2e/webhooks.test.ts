@@ -230,7 +230,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
 
     const paymentId = await pay(2000);
     const refund = await stack.graphql(
-      `mutation($id: ID!) { refundPayment(input: { paymentId: $id, amountCents: 500 }) { refund { id } payment { status } } }`,
+      `mutation($id: ID!) { refundPayment(input: { paymentId: $id, amountMinor: 500 }) { refund { id } payment { status } } }`,
       { id: paymentId },
       demoToken,
     );

@@ -206,10 +206,10 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
       cardToken: 'tok_visa',
     },
   }),
-  voidPayment: (fx) => ({ paymentId: fx.voidable.paymentId, orderId: fx.voidable.orderId }),
-  reversePayment: (fx) => ({ paymentId: fx.paid.paymentId }),
+  voidPayment: (fx) => ({ input: { paymentId: fx.voidable.paymentId, orderId: fx.voidable.orderId } }),
+  reversePayment: (fx) => ({ input: { paymentId: fx.paid.paymentId } }),
   sandboxProcessorOutcome: (fx) => ({ input: { paymentId: fx.paid.paymentId, outcome: 'REVERSAL_SETTLED' } }),
-  refundPayment: (fx) => ({ input: { paymentId: fx.paid.paymentId, amountCents: 1 } }),
+  refundPayment: (fx) => ({ input: { paymentId: fx.paid.paymentId, amountMinor: 1 } }),
   closeBatch: () => ({ locationId: '1' }),
   // Mutation: webhooks
   createWebhookEndpoint: () => ({ input: { url: 'http://127.0.0.1:9/tenancy' } }),

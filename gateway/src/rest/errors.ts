@@ -155,6 +155,12 @@ function asMobileError(error: RestError): RestError {
 }
 
 /**
+ * A detail's field as the v1 bodies name it: the graph's inputs name integer minor units `…Minor` (`amountMinor`),
+ * the v1 bodies `…_cents` (`amount_cents`), as they always did.
+ */
+const v1FieldName = (field: string) => field.replace(/_minor\b/g, '_cents');
+
+/**
  * How errors look on each API: v2 (mobile payments) exactly as its seed document; v1 (partner API) adds `code`,
  * and its details name fields as its snake_case bodies do (`level3.line_items.0.unit_cost_cents: …`), since the
  * services phrase them in the graph's camelCase.
@@ -171,7 +177,7 @@ function bodyOf(path: string, error: RestError, requestId?: string) {
     message: error.message,
     details: details.map((line) => {
       const colon = line.indexOf(': ');
-      return colon > 0 ? `${snakeCase(line.slice(0, colon))}${line.slice(colon)}` : line;
+      return colon > 0 ? `${v1FieldName(snakeCase(line.slice(0, colon)))}${line.slice(colon)}` : line;
     }),
   };
 }

@@ -157,6 +157,75 @@ const USER_ERRORS = {
     field: ['input', 'name'],
     description: 'The check has no tax of this name',
   },
+  // Payments: card payments, voids, reversals, refunds and batches (the payments subgraph).
+  PAYMENT_DECLINED: {
+    error: ErrorCode.UNPROCESSABLE,
+    reason: 'payment_declined',
+    field: ['input', 'cardToken'],
+    description:
+      'The processor declined the card. The payload still carries the declined payment (status DECLINED, ' +
+      '`failureCode` says why): ask for another card and pay again with a new idempotency key',
+  },
+  AMOUNT_EXCEEDS_DUE: {
+    error: ErrorCode.UNPROCESSABLE,
+    reason: 'amount_exceeds_due',
+    field: ['input', 'amountMinor'],
+    description: 'The amount is more than the order or check still owes; a further user error says what is due',
+  },
+  CURRENCY_MISMATCH: {
+    error: ErrorCode.UNPROCESSABLE,
+    reason: 'currency_mismatch',
+    field: ['input', 'currency'],
+    description: 'The currency is not the one of the order or check being paid; a further user error names it',
+  },
+  REFUND_EXCEEDS_REFUNDABLE: {
+    error: ErrorCode.UNPROCESSABLE,
+    reason: 'amount_exceeds_refundable',
+    field: ['input', 'amountMinor'],
+    description:
+      'The refund is more than what is left to refund of the payment (pending refunds count); a further user ' +
+      'error says what is left',
+  },
+  PAYMENT_NOT_REFUNDABLE: {
+    error: ErrorCode.CONFLICT,
+    reason: 'payment_not_refundable',
+    description: 'Only an approved or partly refunded payment can be refunded (not a declined, voided, ... one)',
+  },
+  PAYMENT_SETTLED: {
+    error: ErrorCode.CONFLICT,
+    reason: 'payment_settled',
+    description: 'The payment’s batch has closed, so it can no longer be voided: refund it instead',
+  },
+  PAYMENT_HAS_REFUNDS: {
+    error: ErrorCode.CONFLICT,
+    reason: 'payment_has_refunds',
+    description: 'A payment with refunds (done or pending) cannot be voided: refund the rest instead',
+  },
+  PAYMENT_EXTERNAL: {
+    error: ErrorCode.CONFLICT,
+    reason: 'payment_external',
+    description:
+      'A mobile payment provider registered this sale with its own processor: void, reverse or refund it there',
+  },
+  REVERSAL_PENDING: {
+    error: ErrorCode.CONFLICT,
+    reason: 'reversal_pending',
+    description:
+      'A reversal of the payment is waiting for the processor: retry once it has settled or failed ' +
+      '(the payment.reversal_settled or payment.reversal_failed event)',
+  },
+  PAYMENT_BUSY: {
+    error: ErrorCode.CONFLICT,
+    reason: 'payment_busy',
+    description: 'A void or refund of the payment is still with the processor: retry in a few seconds',
+  },
+  INVALID_STATE_TRANSITION: {
+    error: ErrorCode.CONFLICT,
+    reason: 'invalid_state_transition',
+    description:
+      'The payment’s status does not allow this (voiding a declined or refunded payment, reversing a voided one, ' +
+      'an outcome the state machine refuses); the message names both states',
+  },
 } as const satisfies Record<string, UserErrorSpec>;
 
 interface UserErrorSpec {

@@ -6,9 +6,9 @@ import { type PaymentsHarness, VOID_PAYMENT, demo, errorOf, startPayments } from
 
 const API_KEY = 'valor-outcomes-key';
 
-const REVERSE = `mutation($paymentId: ID!, $key: String) {
-  reversePayment(paymentId: $paymentId, idempotencyKey: $key) {
-    idempotentReplay payment { id status version reversalRequestedAt }
+const REVERSE = `mutation($input: ReversePaymentInput!) {
+  reversePayment(input: $input) {
+    userErrors { code } idempotentReplay payment { id status version reversalRequestedAt }
   }
 }`;
 const OUTCOME = `mutation($input: SandboxProcessorOutcomeInput!) {
@@ -92,7 +92,7 @@ describe('processor outcomes with a real (HTTP) processor', () => {
     const paymentId = await approved();
     const sale = received.find((r) => r.path === '/v1/sale' && r.body.reference === paymentId)!;
     received.length = 0;
-    const { body } = await harness.call(REVERSE, { paymentId });
+    const { body } = await harness.call(REVERSE, { input: { paymentId } });
     expect(body.errors).toBeUndefined();
     expect(body.data!.reversePayment.payment).toEqual({
       id: paymentId,
@@ -120,7 +120,7 @@ describe('processor outcomes with a real (HTTP) processor', () => {
     failReversals = true;
     try {
       const key = randomUUID();
-      const { body } = await harness.call(REVERSE, { paymentId, key });
+      const { body } = await harness.call(REVERSE, { input: { paymentId, idempotencyKey: key } });
       expect(errorOf(body)).toEqual({ code: 'UNAVAILABLE', reason: 'processor_unavailable' });
       // The processor may have taken it: its outcome must find the reversal still pending, and nothing else may
       // move the money meanwhile.
@@ -129,12 +129,12 @@ describe('processor outcomes with a real (HTTP) processor', () => {
         [paymentId],
       );
       expect(row.pending).toBe(true);
-      expect(errorOf((await harness.call(VOID_PAYMENT, { paymentId }, demo)).body)).toEqual({
+      expect(errorOf((await harness.call(VOID_PAYMENT, { input: { paymentId } }, demo)).body)).toEqual({
         code: 'CONFLICT',
         reason: 'reversal_pending',
       });
       // The same key while its lease runs: the first attempt still owns it.
-      expect(errorOf((await harness.call(REVERSE, { paymentId, key })).body)).toEqual({
+      expect(errorOf((await harness.call(REVERSE, { input: { paymentId, idempotencyKey: key } })).body)).toEqual({
         code: 'CONFLICT',
         reason: 'idempotency_key_in_use',
       });

@@ -3,7 +3,16 @@ import { DomainError, EntityClient } from '@pos/kit';
 import type { GraphQLBody } from '@pos/kit/src/testing';
 import { Payment } from '../src/modules/payment/payment.entity';
 import { PaymentResolver } from '../src/modules/payment/payment.resolver';
-import { CLOSE_BATCH, type PaymentsHarness, demo, errorOf, posUser, startPayments } from './support';
+import {
+  CLOSE_BATCH,
+  type PaymentsHarness,
+  demo,
+  detailsOf,
+  errorOf,
+  posUser,
+  refused,
+  startPayments,
+} from './support';
 
 /** Runs `count` calls at once and returns their answers in call order. */
 const all = <T>(count: number, call: (i: number) => Promise<T>) =>
@@ -65,10 +74,10 @@ describe('payments: idempotency and concurrency', () => {
       const { payment } = await paidOrder(700);
       await h.call(CLOSE_BATCH, { locationId: '1' });
       const key = randomUUID();
-      const first = await h.refund({ paymentId: payment.id, amountCents: 100 }, key);
+      const first = await h.refund({ paymentId: payment.id, amountMinor: 100 }, key);
       expect(first.body.errors).toBeUndefined();
       const roots = jest.spyOn(PaymentResolver.prototype, 'refundableCents');
-      const again = await h.refund({ paymentId: payment.id, amountCents: 100 }, key);
+      const again = await h.refund({ paymentId: payment.id, amountMinor: 100 }, key);
       expect(again.body.data!.refundPayment).toEqual({ ...first.body.data!.refundPayment, idempotentReplay: true });
       const [replayed] = roots.mock.calls[0];
       expect(replayed.settledAt).toBeInstanceOf(Date);
@@ -115,10 +124,10 @@ describe('payments: idempotency and concurrency', () => {
       );
       expect(rows).toEqual([{ id: expect.any(String), status: 'APPROVED' }]);
       for (const { body } of answers) {
-        if (body.errors) expect(isInUse(body)).toBe(true);
+        if (refused(body)) expect(isInUse(body)).toBe(true);
         else expect(body.data!.createPayment.payment).toMatchObject({ id: rows[0].id, status: 'APPROVED' });
       }
-      expect(answers.filter(({ body }) => !body.errors).length).toBeGreaterThanOrEqual(1);
+      expect(answers.filter(({ body }) => !refused(body)).length).toBeGreaterThanOrEqual(1);
       expect(await h.eventsOf(rows[0].id)).toEqual(['payment.approved']);
 
       const later = await h.pay({ orderId, amountCents: 5000 }, key);
@@ -128,7 +137,7 @@ describe('payments: idempotency and concurrency', () => {
     it('makes one refund for 50 concurrent identical refund requests with one key', async () => {
       const { payment } = await paidOrder(5000);
       const key = randomUUID();
-      const answers = await all(50, () => h.refund({ paymentId: payment.id, amountCents: 1200 }, key));
+      const answers = await all(50, () => h.refund({ paymentId: payment.id, amountMinor: 1200 }, key));
 
       const refunds = await h.sql<{ id: string; status: string; amount_cents: number }>(
         'select id, status, amount_cents from payments.refund where payment_id = ?',
@@ -136,13 +145,13 @@ describe('payments: idempotency and concurrency', () => {
       );
       expect(refunds).toEqual([{ id: expect.any(String), status: 'SUCCEEDED', amount_cents: 1200 }]);
       for (const { body } of answers) {
-        if (body.errors) expect(isInUse(body)).toBe(true);
+        if (refused(body)) expect(isInUse(body)).toBe(true);
         else expect(body.data!.refundPayment.refund.id).toBe(refunds[0].id);
       }
       expect(await paymentRow(payment.id)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded_cents: 1200 });
       expect(await h.eventsOf(payment.id)).toEqual(['payment.approved', 'payment.refunded']);
 
-      const later = await h.refund({ paymentId: payment.id, amountCents: 1200 }, key);
+      const later = await h.refund({ paymentId: payment.id, amountMinor: 1200 }, key);
       expect(later.body.errors).toBeUndefined();
       expect(later.body.data!.refundPayment).toMatchObject({
         idempotentReplay: true,
@@ -157,7 +166,7 @@ describe('payments: idempotency and concurrency', () => {
       const answers = await all(50, () => h.void(payment.id, key));
 
       for (const { body } of answers) {
-        if (body.errors) expect(isInUse(body)).toBe(true);
+        if (refused(body)) expect(isInUse(body)).toBe(true);
         else expect(body.data!.voidPayment.payment).toMatchObject({ id: payment.id, status: 'VOIDED' });
       }
       expect(await paymentRow(payment.id)).toMatchObject({ status: 'VOIDED' });
@@ -264,7 +273,7 @@ describe('payments: idempotency and concurrency', () => {
       const { payment } = await paidOrder(900);
       const key = randomUUID();
       await withEventRejected('payment.refunded', async () => {
-        const { body } = await h.refund({ paymentId: payment.id, amountCents: 400 }, key);
+        const { body } = await h.refund({ paymentId: payment.id, amountMinor: 400 }, key);
         expect(errorOf(body).code).toBe('INTERNAL_SERVER_ERROR');
       });
       const [pending] = await h.sql<{ id: string; status: string }>(
@@ -272,11 +281,11 @@ describe('payments: idempotency and concurrency', () => {
         [payment.id],
       );
       expect(pending.status).toBe('PENDING');
-      const tooMuch = await h.refund({ paymentId: payment.id, amountCents: 501 });
+      const tooMuch = await h.refund({ paymentId: payment.id, amountMinor: 501 });
       expect(errorOf(tooMuch.body).reason).toBe('amount_exceeds_refundable');
 
       await expireLease(key);
-      const resumed = await h.refund({ paymentId: payment.id, amountCents: 400 }, key);
+      const resumed = await h.refund({ paymentId: payment.id, amountMinor: 400 }, key);
       expect(resumed.body.errors).toBeUndefined();
       expect(resumed.body.data!.refundPayment).toMatchObject({
         refund: { id: pending.id, status: 'SUCCEEDED', amountCents: 400 },
@@ -290,19 +299,19 @@ describe('payments: idempotency and concurrency', () => {
       const clerk = posUser([1]);
       const key = randomUUID();
       await withEventRejected('payment.refunded', async () => {
-        const { body } = await h.refund({ paymentId: payment.id, amountCents: 400 }, key, clerk);
+        const { body } = await h.refund({ paymentId: payment.id, amountMinor: 400 }, key, clerk);
         expect(errorOf(body).code).toBe('INTERNAL_SERVER_ERROR');
       });
       await expireLease(key);
       // Meanwhile the clerk's roles moved to another location: the retry cannot see the payment.
-      const elsewhere = await h.refund({ paymentId: payment.id, amountCents: 400 }, key, {
+      const elsewhere = await h.refund({ paymentId: payment.id, amountMinor: 400 }, key, {
         ...clerk,
         locationIds: [2],
       });
       expect(errorOf(elsewhere.body).code).toBe('NOT_FOUND');
 
       await expireLease(key);
-      const resumed = await h.refund({ paymentId: payment.id, amountCents: 400 }, key, clerk);
+      const resumed = await h.refund({ paymentId: payment.id, amountMinor: 400 }, key, clerk);
       expect(resumed.body.errors).toBeUndefined();
       expect(
         await h.sql('select amount_cents, status from payments.refund where payment_id = ?', [payment.id]),
@@ -316,9 +325,9 @@ describe('payments: idempotency and concurrency', () => {
       // Half with keys of their own, half without: the order's ledger lock must serialise both kinds.
       const answers = await all(20, (i) => h.pay({ orderId, amountCents: 150 }, i % 2 ? randomUUID() : null));
 
-      const approved = answers.filter(({ body }) => !body.errors);
+      const approved = answers.filter(({ body }) => !refused(body));
       for (const { body } of approved) expect(body.data!.createPayment.payment.status).toBe('APPROVED');
-      for (const { body } of answers.filter(({ body }) => body.errors)) {
+      for (const { body } of answers.filter(({ body }) => refused(body))) {
         expect(errorOf(body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_due' });
       }
       // Serialised, exactly six of 150 fit in 1000.
@@ -337,10 +346,10 @@ describe('payments: idempotency and concurrency', () => {
     it('never lets 20 concurrent refunds of one payment exceed its amount', async () => {
       const { payment } = await paidOrder(1000);
       const answers = await all(20, (i) =>
-        h.refund({ paymentId: payment.id, amountCents: 150 }, i % 2 ? randomUUID() : null),
+        h.refund({ paymentId: payment.id, amountMinor: 150 }, i % 2 ? randomUUID() : null),
       );
 
-      for (const { body } of answers.filter(({ body }) => body.errors)) {
+      for (const { body } of answers.filter(({ body }) => refused(body))) {
         expect(errorOf(body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_refundable' });
       }
       const [{ sum, n }] = await h.sql<{ sum: number; n: number }>(
@@ -350,7 +359,7 @@ describe('payments: idempotency and concurrency', () => {
       );
       expect(sum).toBeLessThanOrEqual(1000);
       expect({ sum, n }).toEqual({ sum: 900, n: 6 });
-      expect(answers.filter(({ body }) => !body.errors)).toHaveLength(6);
+      expect(answers.filter(({ body }) => !refused(body))).toHaveLength(6);
       // Every outcome was recorded on fresh values: no refund's increment was lost to another's.
       expect(await paymentRow(payment.id)).toEqual({
         status: 'PARTIALLY_REFUNDED',
@@ -368,7 +377,7 @@ describe('payments: idempotency and concurrency', () => {
       try {
         await holder.raw('select id from payments.payment where id = ? for update', [payment.id]);
         let settled = false;
-        refund = h.refund({ paymentId: payment.id, amountCents: 600 });
+        refund = h.refund({ paymentId: payment.id, amountMinor: 600 });
         void refund.then(() => (settled = true));
         await new Promise((resolve) => setTimeout(resolve, 300));
         // Still waiting for our lock: the refund read the row FOR UPDATE.
@@ -384,7 +393,7 @@ describe('payments: idempotency and concurrency', () => {
       }
       const { body } = await refund!;
       expect(errorOf(body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_refundable' });
-      expect(body.errors![0].extensions!.details).toEqual(['refundable: 500']);
+      expect(detailsOf(body)).toEqual(['refundable: 500']);
     });
 
     it('settles a payment voided concurrently with its batch close exactly one way', async () => {

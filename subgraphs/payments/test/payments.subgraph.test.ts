@@ -9,6 +9,7 @@ import {
   type PaymentsHarness,
   demo,
   errorOf,
+  detailsOf,
   other,
   posUser,
   startPayments,
@@ -368,8 +369,8 @@ describe('payments subgraph', () => {
       const { payment } = await paidOrder(100);
       const { orderId: another } = await paidOrder(100);
       const { body } = await h.call(
-        `mutation($p: ID!, $o: ID) { voidPayment(paymentId: $p, orderId: $o) { payment { status } } }`,
-        { p: payment.id, o: another },
+        `mutation($input: VoidPaymentInput!) { voidPayment(input: $input) { payment { status } } }`,
+        { input: { paymentId: payment.id, orderId: another } },
       );
       expect(errorOf(body).code).toBe('NOT_FOUND');
       expect(await h.eventsOf(payment.id)).toEqual(['payment.approved']);
@@ -424,7 +425,7 @@ describe('payments subgraph', () => {
     it('refunds in parts up to the amount, then refuses more, a void and a refund beyond what is left', async () => {
       const { payment } = await paidOrder(1000);
 
-      const first = await h.refund({ paymentId: payment.id, amountCents: 300, reason: 'cold soup' });
+      const first = await h.refund({ paymentId: payment.id, amountMinor: 300, reason: 'cold soup' });
       expect(first.body.errors).toBeUndefined();
       expect(first.body.data!.refundPayment).toMatchObject({
         idempotentReplay: false,
@@ -440,16 +441,16 @@ describe('payments subgraph', () => {
         payment: { status: 'PARTIALLY_REFUNDED', refundedCents: 300, refundableCents: 700 },
       });
 
-      const second = await h.refund({ paymentId: payment.id, amountCents: 200 });
+      const second = await h.refund({ paymentId: payment.id, amountMinor: 200 });
       expect(second.body.data!.refundPayment.payment).toMatchObject({
         status: 'PARTIALLY_REFUNDED',
         refundedCents: 500,
         refundableCents: 500,
       });
 
-      const beyond = await h.refund({ paymentId: payment.id, amountCents: 501 });
+      const beyond = await h.refund({ paymentId: payment.id, amountMinor: 501 });
       expect(errorOf(beyond.body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_refundable' });
-      expect(beyond.body.errors![0].extensions!.details).toEqual(['refundable: 500']);
+      expect(detailsOf(beyond.body)).toEqual(['refundable: 500']);
 
       const voided = await h.void(payment.id);
       expect(errorOf(voided.body)).toEqual({ code: 'CONFLICT', reason: 'payment_has_refunds' });
@@ -467,7 +468,7 @@ describe('payments subgraph', () => {
         'payment.refunded',
       ]);
 
-      expect(errorOf((await h.refund({ paymentId: payment.id, amountCents: 1 })).body)).toEqual({
+      expect(errorOf((await h.refund({ paymentId: payment.id, amountMinor: 1 })).body)).toEqual({
         code: 'CONFLICT',
         reason: 'payment_not_refundable',
       });

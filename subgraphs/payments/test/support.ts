@@ -1,4 +1,4 @@
-import { type Logger, type Principal, SCOPES, freePort } from '@pos/kit';
+import { type Logger, type Principal, SCOPES, freePort, userErrorSpec } from '@pos/kit';
 import {
   type GraphQLBody,
   type TestSubgraph,
@@ -24,11 +24,12 @@ export const REFUND = `id paymentId status amountCents currency reason processor
 export const CREATE_PAYMENT = `mutation($input: CreatePaymentInput!, $key: String) {
   createPayment(input: $input, idempotencyKey: $key) { idempotentReplay payment { ${PAYMENT} } }
 }`;
-export const VOID_PAYMENT = `mutation($paymentId: ID!, $orderId: ID, $key: String) {
-  voidPayment(paymentId: $paymentId, orderId: $orderId, idempotencyKey: $key) { idempotentReplay payment { ${PAYMENT} } }
+export const USER_ERRORS = 'userErrors { code field message }';
+export const VOID_PAYMENT = `mutation($input: VoidPaymentInput!) {
+  voidPayment(input: $input) { ${USER_ERRORS} idempotentReplay payment { ${PAYMENT} } }
 }`;
-export const REFUND_PAYMENT = `mutation($input: RefundPaymentInput!, $key: String) {
-  refundPayment(input: $input, idempotencyKey: $key) { idempotentReplay refund { ${REFUND} } payment { ${PAYMENT} } }
+export const REFUND_PAYMENT = `mutation($input: RefundPaymentInput!) {
+  refundPayment(input: $input) { ${USER_ERRORS} idempotentReplay refund { ${REFUND} } payment { ${PAYMENT} } }
 }`;
 export const CLOSE_BATCH = `mutation($locationId: ID!) { closeBatch(locationId: $locationId) { settledCount } }`;
 const CREATE_ORDER = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }`;
@@ -60,10 +61,35 @@ export interface PaymentInput {
   cardToken?: string;
 }
 
-/** The first error of a GraphQL answer as clients branch on it. */
+/**
+ * The refusal of a GraphQL answer as the services throw it (and REST answers it): its first top-level error's code
+ * and reason or, on a mutation that follows the contract, the error code and reason its first user error stands for.
+ * Tests of the user errors' own shape read `userErrors` themselves.
+ */
 export const errorOf = (body: GraphQLBody) => {
+  const payload = Object.values(body.data ?? {}).find(
+    (value): value is { userErrors: { code: string }[] } => (value as any)?.userErrors?.length > 0,
+  );
+  if (!body.errors?.length && payload) {
+    const spec = userErrorSpec(payload.userErrors[0].code);
+    return { code: spec?.error, reason: spec?.reason };
+  }
   const extensions = body.errors?.[0]?.extensions ?? {};
   return { code: extensions.code, reason: extensions.reason };
+};
+
+/** Whether the answer is a refusal (a top-level error or a user error): see {@link errorOf}. */
+export const refused = (body: GraphQLBody) => errorOf(body).code !== undefined;
+
+/**
+ * The details of a refusal: a top-level error's `extensions.details`, or the messages of the user errors after the
+ * first (what the REST facade answers as its `details`).
+ */
+export const detailsOf = (body: GraphQLBody): string[] => {
+  if (body.errors?.length) return (body.errors[0].extensions?.details as string[] | undefined) ?? [];
+  const payload = Object.values(body.data ?? {}).find((value) => (value as any)?.userErrors?.length > 0) as
+    { userErrors: { message: string }[] } | undefined;
+  return payload ? payload.userErrors.slice(1).map((e) => e.message) : [];
 };
 
 /**
@@ -87,7 +113,7 @@ export interface PaymentsHarness {
   payOk(input: PaymentInput, key?: string | null, as?: Principal): Promise<Record<string, any>>;
   void(paymentId: string, key?: string | null, as?: Principal | null): ReturnType<TestSubgraph['call']>;
   refund(
-    input: { paymentId: string; amountCents?: number | null; reason?: string | null; orderId?: string | null },
+    input: { paymentId: string; amountMinor?: number | null; reason?: string | null; orderId?: string | null },
     key?: string | null,
     as?: Principal | null,
   ): ReturnType<TestSubgraph['call']>;
@@ -151,8 +177,8 @@ export async function startPayments(
       expect(body.errors).toBeUndefined();
       return body.data!.createPayment.payment;
     },
-    void: (paymentId, key = null, as = demo) => call(VOID_PAYMENT, { paymentId, key }, as),
-    refund: (input, key = null, as = demo) => call(REFUND_PAYMENT, { input, key }, as),
+    void: (paymentId, key = null, as = demo) => call(VOID_PAYMENT, { input: { paymentId, idempotencyKey: key } }, as),
+    refund: (input, key = null, as = demo) => call(REFUND_PAYMENT, { input: { ...input, idempotencyKey: key } }, as),
     async counts() {
       const [row] = await sql<{ payments: number; refunds: number; events: number }>(
         `select (select count(*)::int from payments.payment) as payments,

@@ -285,7 +285,7 @@ describe('payments against Valor over HTTP', () => {
     it('refunds with a decimal amount, the transaction id and the refund’s own id as reference', async () => {
       const orderId = await h.createOrder({ totalCents: 1000 });
       const payment = await h.payOk({ orderId, amountCents: 1000 });
-      const { body } = await h.refund({ paymentId: payment.id, amountCents: 250 });
+      const { body } = await h.refund({ paymentId: payment.id, amountMinor: 250 });
       const refund = body.data!.refundPayment.refund;
       expect(refund).toMatchObject({ status: 'SUCCEEDED', processorReference: expect.stringMatching(/^rf_\d+$/) });
       const [request] = valor.to('/v1/refund');
@@ -336,7 +336,7 @@ describe('payments against Valor over HTTP', () => {
       const payment = await h.payOk({ orderId, amountCents: 1000 });
       valor.behaviour['/v1/refund'] = 'fail';
       const key = `refund-${payment.id}`;
-      const failed = await h.refund({ paymentId: payment.id, amountCents: 400 }, key);
+      const failed = await h.refund({ paymentId: payment.id, amountMinor: 400 }, key);
       expect(errorOf(failed.body)).toEqual({ code: 'UNAVAILABLE', reason: 'processor_unavailable' });
       const refunds = () =>
         h.sql<{ id: string; status: string }>('select id, status from payments.refund where payment_id = ?', [
@@ -345,17 +345,17 @@ describe('payments against Valor over HTTP', () => {
       const [pending] = await refunds();
       expect(pending.status).toBe('PENDING');
       // Its amount stays reserved: only 600 is left to refund meanwhile.
-      const tooMuch = await h.refund({ paymentId: payment.id, amountCents: 601 });
+      const tooMuch = await h.refund({ paymentId: payment.id, amountMinor: 601 });
       expect(errorOf(tooMuch.body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_refundable' });
       // The key is still held by the unfinished refund.
-      expect(errorOf((await h.refund({ paymentId: payment.id, amountCents: 400 }, key)).body)).toEqual({
+      expect(errorOf((await h.refund({ paymentId: payment.id, amountMinor: 400 }, key)).body)).toEqual({
         code: 'CONFLICT',
         reason: 'idempotency_key_in_use',
       });
 
       valor.behaviour = {};
       await h.sql(`update payments.idempotency_key set lease_until = now() - interval '1 second' where key = ?`, [key]);
-      const resumed = await h.refund({ paymentId: payment.id, amountCents: 400 }, key);
+      const resumed = await h.refund({ paymentId: payment.id, amountMinor: 400 }, key);
       expect(resumed.body.data!.refundPayment).toMatchObject({
         refund: { id: pending.id, amountCents: 400, status: 'SUCCEEDED' },
         payment: { status: 'PARTIALLY_REFUNDED', refundedCents: 400 },

@@ -1,5 +1,6 @@
 import { PAYMENT_STATUSES, SCOPES } from '@pos/kit';
 import { z } from 'zod';
+import { USER_ERROR_FIELDS } from '../errors';
 import { defineRoute } from '../route';
 import { IDEMPOTENCY, cents, noQuery, timestamp, uuidId } from '../common';
 import { type GqlMoney, MONEY, minorUnits } from '../money';
@@ -149,15 +150,11 @@ ${IDEMPOTENCY}`,
     params: paymentPath,
     query: noQuery,
     idempotent: true,
-    document: `mutation RestVoidPayment($paymentId: ID!, $orderId: ID!, $key: String) {
-      voidPayment(paymentId: $paymentId, orderId: $orderId, idempotencyKey: $key) {
-        idempotentReplay payment { ...RestPayment }
-      }
+    document: `mutation RestVoidPayment($input: VoidPaymentInput!) {
+      voidPayment(input: $input) { ${USER_ERROR_FIELDS} idempotentReplay payment { ...RestPayment } }
     } ${PAYMENT_FIELDS}`,
     variables: ({ params, idempotencyKey }) => ({
-      paymentId: params.paymentId,
-      orderId: params.id,
-      key: idempotencyKey,
+      input: { paymentId: params.paymentId, orderId: params.id, idempotencyKey },
     }),
     respond: (data) => paymentPayload(data, 'voidPayment', 200),
     errors: [404, 409, 422, 503],
@@ -182,16 +179,22 @@ refunded. ${IDEMPOTENCY}`,
       })
       .strict(),
     idempotent: true,
-    document: `mutation RestRefundPayment($input: RefundPaymentInput!, $key: String) {
-      refundPayment(input: $input, idempotencyKey: $key) {
+    document: `mutation RestRefundPayment($input: RefundPaymentInput!) {
+      refundPayment(input: $input) {
+        ${USER_ERROR_FIELDS}
         idempotentReplay
         refund { id payment { id } status amount ${MONEY} reason processorReference failureCode createdAt }
         payment { ...RestPayment }
       }
     } ${PAYMENT_FIELDS}`,
     variables: ({ params, body, idempotencyKey }) => ({
-      key: idempotencyKey,
-      input: { paymentId: params.paymentId, orderId: params.id, amountCents: body.amount_cents, reason: body.reason },
+      input: {
+        paymentId: params.paymentId,
+        orderId: params.id,
+        amountMinor: body.amount_cents,
+        reason: body.reason,
+        idempotencyKey,
+      },
     }),
     respond: (data) => {
       const result = data.refundPayment as { idempotentReplay: boolean; refund: GqlRefund; payment: GqlPayment };

@@ -1,4 +1,4 @@
-import { ConnectionArgs, CreatedAtRange } from '@pos/kit';
+import { ConnectionArgs, CreatedAtRange, IDEMPOTENCY_KEY_ARG } from '@pos/kit';
 import { ArgsType, Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { EntryMode, PaymentOrder, PaymentStatus } from './payment.entity';
 import { ProcessorOutcome } from './payment.state';
@@ -47,20 +47,47 @@ export class CreatePaymentInput {
   expiresAt?: Date | null;
 }
 
-@InputType()
+@InputType({ description: 'A refund of part or all of one of the caller’s payments' })
 export class RefundPaymentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The payment to refund (approved or partly refunded)' })
   paymentId!: string;
 
   @Field(() => ID, { nullable: true, description: 'When given, the payment must belong to this order' })
   orderId?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Minor units (cents); default: everything still refundable' })
-  amountCents?: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Integer minor units of the payment’s currency (none for JPY: see docs/graphql/money.md), at least 1; ' +
+      'default: everything still refundable',
+  })
+  amountMinor?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'At most 255 characters' })
+  @Field(() => String, { nullable: true, description: 'Why the money is returned, at most 255 characters' })
   reason?: string | null;
+
+  @Field(() => String, IDEMPOTENCY_KEY_ARG)
+  idempotencyKey?: string | null;
 }
+
+/** The payment a void or a reversal acts on. */
+@InputType()
+abstract class PaymentActionInput {
+  @Field(() => ID, { description: 'The payment: one of the caller’s' })
+  paymentId!: string;
+
+  @Field(() => ID, { nullable: true, description: 'When given, the payment must belong to this order' })
+  orderId?: string | null;
+
+  @Field(() => String, IDEMPOTENCY_KEY_ARG)
+  idempotencyKey?: string | null;
+}
+
+@InputType({ description: 'An approved payment to void before its batch closes' })
+export class VoidPaymentInput extends PaymentActionInput {}
+
+@InputType({ description: 'An approved or partly refunded payment whose reversal to ask the processor for' })
+export class ReversePaymentInput extends PaymentActionInput {}
 
 @InputType()
 export class SandboxProcessorOutcomeInput {

@@ -11,6 +11,7 @@ import {
   requirePrincipal,
   READ_SCOPES,
   requireReader,
+  userErrorPayload,
 } from '@pos/kit';
 import { Money, money } from '@pos/kit/src/currency';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
@@ -27,9 +28,18 @@ import {
   PaymentArgs,
   PaymentListArgs,
   RefundPaymentInput,
+  ReversePaymentInput,
   SandboxProcessorOutcomeInput,
+  VoidPaymentInput,
 } from './payment.inputs';
-import { CloseBatchPayload, PaymentPayload, ProcessorOutcomePayload, RefundPayload } from './payment.payload';
+import {
+  CloseBatchPayload,
+  PaymentPayload,
+  ProcessorOutcomePayload,
+  RefundPaymentPayload,
+  ReversePaymentPayload,
+  VoidPaymentPayload,
+} from './payment.payload';
 import { refundableCents } from './payment.state';
 
 @Resolver(() => Payment)
@@ -61,44 +71,52 @@ export class PaymentResolver {
     return { payment, idempotentReplay: replayed };
   }
 
-  @Mutation(() => PaymentPayload, {
-    description: 'Voids an approved payment before its batch closes (scope tilt/pos:refunds)',
+  @Mutation(() => VoidPaymentPayload, {
+    nullable: true,
+    description:
+      'Voids an approved payment before its batch closes (scope tilt/pos:refunds). Refusals are `userErrors`: ' +
+      'PAYMENT_SETTLED (refund it instead), PAYMENT_HAS_REFUNDS, INVALID_STATE_TRANSITION, REVERSAL_PENDING, ' +
+      'PAYMENT_BUSY, PAYMENT_EXTERNAL, VALIDATION, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE; a payment that is ' +
+      'not the caller’s (or not of `orderId`) is a top-level NOT_FOUND, a processor that does not answer UNAVAILABLE',
   })
-  async voidPayment(
-    @Arg('paymentId', () => ID) paymentId: string,
-    @Arg('orderId', () => ID, { nullable: true, description: 'When given, the payment must belong to this order' })
-    orderId: string | null,
-    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG) idempotencyKey: string | null,
+  voidPayment(
+    @Arg('input', { description: 'The payment, and the idempotency key that makes a retry safe' })
+    input: VoidPaymentInput,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<PaymentPayload> {
-    const { payment, replayed } = await ctx.services.payments.void(
-      requirePrincipal(ctx),
-      { paymentId, orderId },
-      idempotencyKey,
+  ) {
+    const { idempotencyKey, ...ids } = input;
+    return userErrorPayload(
+      async () => {
+        const { payment, replayed } = await ctx.services.payments.void(requirePrincipal(ctx), ids, idempotencyKey);
+        return { payment, idempotentReplay: replayed };
+      },
+      () => ({ idempotentReplay: false }),
     );
-    return { payment, idempotentReplay: replayed };
   }
 
-  @Mutation(() => PaymentPayload, {
+  @Mutation(() => ReversePaymentPayload, {
+    nullable: true,
     description:
       'Asks the processor to reverse an approved or partly refunded payment: void it if not yet settled, else refund ' +
       'the rest of the amount. Answers at once with reversalRequestedAt set; the outcome arrives later as ' +
       'payment.reversal_settled (status REVERSED) or payment.reversal_failed. Meanwhile voids and refunds answer ' +
-      'CONFLICT reversal_pending (scope tilt/pos:refunds)',
+      'REVERSAL_PENDING (scope tilt/pos:refunds). Refusals are `userErrors`: REVERSAL_PENDING, PAYMENT_BUSY, ' +
+      'INVALID_STATE_TRANSITION, PAYMENT_EXTERNAL, VALIDATION, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE; a ' +
+      'payment that is not the caller’s is a top-level NOT_FOUND, a processor that does not answer UNAVAILABLE',
   })
-  async reversePayment(
-    @Arg('paymentId', () => ID) paymentId: string,
-    @Arg('orderId', () => ID, { nullable: true, description: 'When given, the payment must belong to this order' })
-    orderId: string | null,
-    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG) idempotencyKey: string | null,
+  reversePayment(
+    @Arg('input', { description: 'The payment, and the idempotency key that makes a retry safe' })
+    input: ReversePaymentInput,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<PaymentPayload> {
-    const { payment, replayed } = await ctx.services.payments.reverse(
-      requirePrincipal(ctx),
-      { paymentId, orderId },
-      idempotencyKey,
+  ) {
+    const { idempotencyKey, ...ids } = input;
+    return userErrorPayload(
+      async () => {
+        const { payment, replayed } = await ctx.services.payments.reverse(requirePrincipal(ctx), ids, idempotencyKey);
+        return { payment, idempotentReplay: replayed };
+      },
+      () => ({ idempotentReplay: false }),
     );
-    return { payment, idempotentReplay: replayed };
   }
 
   @Mutation(() => ProcessorOutcomePayload, {
@@ -115,16 +133,28 @@ export class PaymentResolver {
     return { payment, eventType: paymentEventTypeName(eventType) };
   }
 
-  @Mutation(() => RefundPayload, {
-    description: 'Refunds part or all of an approved payment (scope tilt/pos:refunds)',
+  @Mutation(() => RefundPaymentPayload, {
+    nullable: true,
+    description:
+      'Refunds part or all of an approved payment; its refunds together never exceed what was paid (scope ' +
+      'tilt/pos:refunds). Refusals are `userErrors`: REFUND_EXCEEDS_REFUNDABLE, PAYMENT_NOT_REFUNDABLE, ' +
+      'REVERSAL_PENDING, PAYMENT_BUSY, PAYMENT_EXTERNAL, VALIDATION, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE; ' +
+      'a payment that is not the caller’s is a top-level NOT_FOUND, a processor that does not answer UNAVAILABLE ' +
+      '(the refund stays pending: retry with the same key)',
   })
-  async refundPayment(
-    @Arg('input') input: RefundPaymentInput,
-    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG) idempotencyKey: string | null,
+  refundPayment(
+    @Arg('input', { description: 'The refund, and the idempotency key that makes a retry safe' })
+    input: RefundPaymentInput,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<RefundPayload> {
-    const result = await ctx.services.payments.refund(requirePrincipal(ctx), input, idempotencyKey);
-    return { refund: result.refund, payment: result.payment, idempotentReplay: result.replayed };
+  ) {
+    const { idempotencyKey, ...refund } = input;
+    return userErrorPayload(
+      async () => {
+        const result = await ctx.services.payments.refund(requirePrincipal(ctx), refund, idempotencyKey);
+        return { refund: result.refund, payment: result.payment, idempotentReplay: result.replayed };
+      },
+      () => ({ idempotentReplay: false }),
+    );
   }
 
   @Mutation(() => CloseBatchPayload, {

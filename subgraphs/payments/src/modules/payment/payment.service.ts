@@ -403,19 +403,20 @@ export class PaymentService {
   /** Refunds part or all of an approved payment; refunds together never exceed what was paid. */
   async refund(
     principal: Principal,
-    input: RefundPaymentInput,
+    input: Omit<RefundPaymentInput, 'idempotencyKey'>,
     idempotencyKey?: string | null,
   ): Promise<{ refund: Refund; payment: Payment; replayed: boolean }> {
     requireScope(principal, SCOPES.posRefunds);
     const paymentId = parseUuidArg(input.paymentId, 'paymentId');
     const orderId = input.orderId == null ? null : parseUuidArg(input.orderId, 'orderId');
     const problems = [
-      ...(input.amountCents == null ? [] : amountProblems(input.amountCents, 'amountCents', 1)),
+      ...(input.amountMinor == null ? [] : amountProblems(input.amountMinor, 'amountMinor', 1)),
       ...textProblems(input.reason, 'reason', 255),
     ];
     if (problems.length) throw badInput('Invalid refund', problems);
     const store = new IdempotencyStore(this.em);
-    const request = { paymentId, orderId, amountCents: input.amountCents ?? null, reason: input.reason ?? null };
+    // Fingerprinted as before the input's amount was renamed, so a key taken then still replays.
+    const request = { paymentId, orderId, amountCents: input.amountMinor ?? null, reason: input.reason ?? null };
     const claim = await store.claimKey(principal, idempotencyKey, 'refundPayment', request);
     if (claim?.kind === 'replay') {
       const stored = claim.response as { refund: unknown; payment: unknown };
@@ -442,7 +443,7 @@ export class PaymentService {
         }
         assertNotBusy(current);
         const refundable = refundableCents(current, await pendingRefunds(tx, current.id));
-        const amount = input.amountCents ?? refundable;
+        const amount = input.amountMinor ?? refundable;
         if (amount < 1 || amount > refundable) {
           throw unprocessable('amount_exceeds_refundable', 'The amount is more than what is left to refund', [
             `refundable: ${Math.max(refundable, 0)}`,
