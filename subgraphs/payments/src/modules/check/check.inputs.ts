@@ -4,7 +4,7 @@ import type { CardTypeCode } from '@pos/kit';
 
 @InputType({ description: 'The card of a sale a mobile provider ran (as the mobile payments API sends it)' })
 export class CheckCardInput {
-  @Field(() => CardType)
+  @Field(() => CardType, { description: 'The card brand, as the provider’s terminal read it' })
   type!: CardTypeCode;
 
   @Field({ description: 'Last four digits of the card number' })
@@ -13,7 +13,7 @@ export class CheckCardInput {
   @Field({ description: 'MMYY, e.g. 0126 for January 2026; the card must not have expired' })
   expirationDate!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The cardholder’s name as on the card; null when not read' })
   holderName?: string | null;
 
   @Field({ description: 'The processor’s token for the card (stored encrypted, never shown)' })
