@@ -509,6 +509,112 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
     });
   });
 
+  describe('idempotency keys on redeemLoyaltyCoupon and reverseLoyaltyTransaction', () => {
+    const REDEEM_COUPON_KEYED = `mutation($input: RedeemLoyaltyCouponInput!) {
+      redeemLoyaltyCoupon(input: $input) {
+        ${REFUSAL} idempotentReplay coupon { id name status qrToken issuedAt redeemedAt } transaction { ${TRANSACTION} }
+      }
+    }`;
+    const REVERSE_KEYED = `mutation($input: ReverseLoyaltyTransactionInput!) {
+      reverseLoyaltyTransaction(input: $input) { ${BALANCE} }
+    }`;
+    /** Marks a completed key as still running, as if its first request had not answered yet. */
+    const holdKey = (key: string) =>
+      stack.subgraphs.loyalty.orm.em
+        .fork()
+        .getConnection()
+        .execute(
+          `update loyalty.idempotency_key set state = 'in_progress', lease_until = now() + interval '1 minute'
+           where key = ?`,
+          [key],
+        );
+    const userError = async (caller: Caller, query: string, variables: Record<string, unknown>) => {
+      const { body } = await gql(caller, query, variables);
+      expect(body.errors).toBeUndefined();
+      const [payload] = Object.values(body.data!) as Array<{ userErrors: unknown[] }>;
+      return payload.userErrors[0];
+    };
+
+    it('the same key and input replay the coupon’s redemption; another input is IDEMPOTENCY_KEY_REUSED', async () => {
+      const caller = org('standard');
+      const { stamps } = await customer('482194');
+      const filled = await ok(caller, EARN, {
+        input: { customerCode: '482194', cardType: 'STAMP', stamps: 5 - stamps, externalId: ext('keyed') },
+      });
+      const token = filled.earnLoyalty.coupon.qrToken;
+      const input = { token, idempotencyKey: randomUUID() };
+      const first = (await ok(caller, REDEEM_COUPON_KEYED, { input })).redeemLoyaltyCoupon;
+      expect(first).toMatchObject({
+        idempotentReplay: false,
+        coupon: { status: 'REDEEMED' },
+        transaction: { kind: 'COUPON_REDEEM' },
+      });
+      const rows = await totalRows();
+      const again = (await ok(caller, REDEEM_COUPON_KEYED, { input })).redeemLoyaltyCoupon;
+      expect(again).toEqual({ ...first, idempotentReplay: true });
+      expect(await totalRows()).toBe(rows);
+
+      expect(await userError(caller, REDEEM_COUPON_KEYED, { input: { ...input, manualCode: true } })).toEqual({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        field: ['input', 'idempotencyKey'],
+        message: expect.any(String),
+      });
+      // Without a key, a second redemption is still refused as it always was.
+      const twice = await refused(caller, REDEEM_COUPON, { input: { token } });
+      expect(twice.extensions).toMatchObject({ reason: 'coupon_already_redeemed' });
+
+      await holdKey(input.idempotencyKey);
+      expect(await userError(caller, REDEEM_COUPON_KEYED, { input })).toEqual({
+        code: 'IDEMPOTENCY_KEY_IN_USE',
+        field: ['input', 'idempotencyKey'],
+        message: expect.any(String),
+      });
+    });
+
+    it('the same key and input replay a reversal; another input is IDEMPOTENCY_KEY_REUSED', async () => {
+      const caller = org('standard');
+      advanceClock(1000);
+      const earned = await ok(caller, EARN, {
+        input: { customerCode: '482193', amountCents: 1500, externalId: ext('keyed') },
+      });
+      const input = { id: earned.earnLoyalty.transaction.id, idempotencyKey: randomUUID() };
+      advanceClock(1000);
+      const first = (await ok(caller, REVERSE_KEYED, { input })).reverseLoyaltyTransaction;
+      expect(first).toMatchObject({ idempotentReplay: false, transaction: { kind: 'REVERSAL', delta: -15 } });
+      const rows = await totalRows();
+      const again = (await ok(caller, REVERSE_KEYED, { input })).reverseLoyaltyTransaction;
+      expect(again).toEqual({ ...first, idempotentReplay: true });
+      expect(await totalRows()).toBe(rows);
+
+      const other = await ok(caller, EARN, {
+        input: { customerCode: '482193', amountCents: 100, externalId: ext('keyed') },
+      });
+      expect(
+        await userError(caller, REVERSE_KEYED, { input: { ...input, id: other.earnLoyalty.transaction.id } }),
+      ).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'] });
+      // Without a key, reversing it again is still refused as it always was.
+      const twice = await refused(caller, REVERSE, { id: input.id });
+      expect(twice.extensions).toMatchObject({ reason: 'not_reversible' });
+
+      // Concurrent copies with one key reverse once: each answers the reversal or IDEMPOTENCY_KEY_IN_USE.
+      const racing = { id: other.earnLoyalty.transaction.id, idempotencyKey: randomUUID() };
+      const answers = await Promise.all([1, 2, 3].map(() => gql(caller, REVERSE_KEYED, { input: racing })));
+      const payloads = answers.map((a) => a.body.data!.reverseLoyaltyTransaction);
+      const done = payloads.filter((p) => !p.userErrors.length);
+      expect(done.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(done.map((p) => p.transaction.id)).size).toBe(1);
+      for (const p of payloads.filter((p) => p.userErrors.length)) {
+        expect(p.userErrors[0].code).toBe('IDEMPOTENCY_KEY_IN_USE');
+      }
+      expect(await totalRows()).toBe(rows + 2);
+
+      await holdKey(racing.idempotencyKey);
+      expect(await userError(caller, REVERSE_KEYED, { input: racing })).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_IN_USE',
+      });
+    });
+  });
+
   describe('orders through federation', () => {
     const createOrder = async (token: string, locationId: number) => {
       const response = await fetch(`${stack.origin}/pos/v1/orders`, {

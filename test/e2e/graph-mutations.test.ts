@@ -60,6 +60,8 @@ const REPLAYABLE = [
   'createOrder',
   'earnLoyalty',
   'redeemLoyalty',
+  'redeemLoyaltyCoupon',
+  'reverseLoyaltyTransaction',
   'addCheckItem',
   'voidPayment',
   'reversePayment',

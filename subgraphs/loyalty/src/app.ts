@@ -1,4 +1,11 @@
-import { type SubgraphDefinition, buildFederatedSchema, purposeKey, settingsOf, systemClock } from '@pos/kit';
+import {
+  IdempotencyRecord,
+  type SubgraphDefinition,
+  buildFederatedSchema,
+  purposeKey,
+  settingsOf,
+  systemClock,
+} from '@pos/kit';
 import { loyaltyEnv } from './config';
 import { type LoyaltyContext, type LoyaltyRuntime, buildContext } from './context';
 import { migrations } from './migrations';
@@ -22,7 +29,7 @@ export const loyalty: SubgraphDefinition<LoyaltyContext, LoyaltyRuntime> = {
   name: 'loyalty',
   pgSchema: 'loyalty',
   defaultPort: 4004,
-  entities: [LoyaltyOrg, LoyaltyCustomer, LoyaltyTransaction, Coupon, PinChallenge, PinFailure],
+  entities: [LoyaltyOrg, LoyaltyCustomer, LoyaltyTransaction, Coupon, PinChallenge, PinFailure, IdempotencyRecord],
   migrations,
   env: loyaltyEnv,
   buildSchema: () =>

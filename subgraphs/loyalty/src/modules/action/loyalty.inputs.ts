@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY_ARG } from '@pos/kit';
 import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
 
 /** The two balances a customer has: points (from purchase totals) and stamps (counted per visit). */
@@ -67,10 +68,22 @@ export class RedeemLoyaltyCouponInput {
 
   @Field({ defaultValue: false, description: 'True when the cashier typed the token instead of scanning it' })
   manualCode!: boolean;
+
+  @Field(() => String, {
+    ...IDEMPOTENCY_KEY_ARG,
+    description: `${IDEMPOTENCY_KEY_ARG.description}, with \`idempotentReplay: true\`, where a repeat without a key is COUPON_ALREADY_REDEEMED`,
+  })
+  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Undo an earn or a redeem' })
 export class ReverseLoyaltyTransactionInput {
   @Field(() => ID, { description: 'The id of the EARN or REDEEM loyalty transaction to reverse' })
   id!: string;
+
+  @Field(() => String, {
+    ...IDEMPOTENCY_KEY_ARG,
+    description: `${IDEMPOTENCY_KEY_ARG.description}, with \`idempotentReplay: true\`, where a repeat without a key is NOT_REVERSIBLE`,
+  })
+  idempotencyKey?: string | null;
 }

@@ -52,8 +52,9 @@ const USER_ERRORS =
   'and then the other fields are set';
 const PIN_VERIFICATION = 'Set with a PIN_* user error: the challenge, attempts left or lock; else null';
 
-@ObjectType({ description: 'The customer’s balances after an earn, a redeem or a reversal; null fields on a refusal' })
-export class LoyaltyBalancePayload implements UserErrorsPayload {
+/** The fields earnLoyalty, redeemLoyalty and reverseLoyaltyTransaction answer alike, each in its own payload type. */
+@ObjectType()
+abstract class LoyaltyBalanceFields implements UserErrorsPayload {
   @Field(() => [UserError], { description: USER_ERRORS })
   userErrors!: UserError[];
 
@@ -62,8 +63,9 @@ export class LoyaltyBalancePayload implements UserErrorsPayload {
 
   @Field({
     description:
-      'True when this request repeats one already processed (the same `externalId`): nothing was recorded this ' +
-      'time, and the balances and transaction are those of now and of the first time',
+      'True when this request repeats one already processed (an earn or redeem: the same `externalId`; a ' +
+      'reversal: the same `idempotencyKey` and input): nothing was recorded this time, and the transaction is the ' +
+      'one of the first time, the balances those of now',
   })
   idempotentReplay!: boolean;
 
@@ -93,10 +95,28 @@ export class LoyaltyBalancePayload implements UserErrorsPayload {
   customer?: LoyaltyCustomer | null;
 }
 
+@ObjectType({ description: 'The result of earnLoyalty: the customer’s balances after it; null fields on a refusal' })
+export class EarnLoyaltyPayload extends LoyaltyBalanceFields {}
+
+@ObjectType({ description: 'The result of redeemLoyalty: the customer’s balances after it; null fields on a refusal' })
+export class RedeemLoyaltyPayload extends LoyaltyBalanceFields {}
+
+@ObjectType({
+  description: 'The result of reverseLoyaltyTransaction: the customer’s balances after it; null fields on a refusal',
+})
+export class ReverseLoyaltyTransactionPayload extends LoyaltyBalanceFields {}
+
 @ObjectType({ description: 'The result of redeemLoyaltyCoupon; null fields on a refusal' })
 export class RedeemLoyaltyCouponPayload implements UserErrorsPayload {
   @Field(() => [UserError], { description: USER_ERRORS })
   userErrors!: UserError[];
+
+  @Field({
+    description:
+      'True when this is the stored result of an earlier request with the same `idempotencyKey` and input: ' +
+      'nothing was recorded this time, and the coupon and transaction are those of the first redemption',
+  })
+  idempotentReplay!: boolean;
 
   @Field(() => LoyaltyPinVerification, { nullable: true, description: PIN_VERIFICATION })
   pinVerification?: LoyaltyPinVerification | null;

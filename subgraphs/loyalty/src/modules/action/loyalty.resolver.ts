@@ -7,7 +7,13 @@ import {
   RedeemLoyaltyInput,
   ReverseLoyaltyTransactionInput,
 } from './loyalty.inputs';
-import { LoyaltyBalancePayload, RedeemLoyaltyCouponPayload, pinVerificationOf } from './loyalty.payload';
+import {
+  EarnLoyaltyPayload,
+  RedeemLoyaltyCouponPayload,
+  RedeemLoyaltyPayload,
+  ReverseLoyaltyTransactionPayload,
+  pinVerificationOf,
+} from './loyalty.payload';
 import type { BalanceResult } from './loyalty.service';
 
 const balance = async (work: Promise<BalanceResult>) => {
@@ -28,7 +34,7 @@ const REFUSALS =
 
 @Resolver()
 export class LoyaltyActionResolver {
-  @Mutation(() => LoyaltyBalancePayload, {
+  @Mutation(() => EarnLoyaltyPayload, {
     nullable: true,
     description: `Awards points or stamps (scope tilt/loyalty:pos). ${REFUSALS}.`,
   })
@@ -39,7 +45,7 @@ export class LoyaltyActionResolver {
     return userErrorPayload(() => balance(ctx.services.loyalty.earn(requirePrincipal(ctx), input)), refusal);
   }
 
-  @Mutation(() => LoyaltyBalancePayload, {
+  @Mutation(() => RedeemLoyaltyPayload, {
     nullable: true,
     description: `Deducts points or stamps (scope tilt/loyalty:pos). ${REFUSALS}, INSUFFICIENT_BALANCE.`,
   })
@@ -53,28 +59,35 @@ export class LoyaltyActionResolver {
 
   @Mutation(() => RedeemLoyaltyCouponPayload, {
     nullable: true,
-    description: `Redeems a reward coupon by its QR token (scope tilt/loyalty:pos). ${REFUSALS}, COUPON_NOT_FOUND, COUPON_ALREADY_REDEEMED.`,
+    description: `Redeems a reward coupon by its QR token (scope tilt/loyalty:pos). ${REFUSALS}, COUPON_NOT_FOUND, COUPON_ALREADY_REDEEMED, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE.`,
   })
   redeemLoyaltyCoupon(
     @Arg('input', { description: 'The coupon’s token and the customer’s PIN when asked' })
     input: RedeemLoyaltyCouponInput,
     @Ctx() ctx: LoyaltyContext,
   ) {
-    return userErrorPayload(() => ctx.services.loyalty.redeemCoupon(requirePrincipal(ctx), input), refusal);
+    return userErrorPayload(async () => {
+      const { replayed, ...result } = await ctx.services.loyalty.redeemCoupon(requirePrincipal(ctx), input);
+      return { ...result, idempotentReplay: replayed };
+    }, refusal);
   }
 
-  @Mutation(() => LoyaltyBalancePayload, {
+  @Mutation(() => ReverseLoyaltyTransactionPayload, {
     nullable: true,
     description:
       'Undoes an earn or a redeem once, with the opposite delta (scope tilt/loyalty:pos). Refusals are ' +
-      '`userErrors`: VALIDATION (no such transaction), NOT_REVERSIBLE, SUBSCRIPTION_REQUIRED.',
+      '`userErrors`: VALIDATION (no such transaction), NOT_REVERSIBLE, SUBSCRIPTION_REQUIRED, ' +
+      'IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE.',
   })
   reverseLoyaltyTransaction(
     @Arg('input', { description: 'The transaction to reverse' }) input: ReverseLoyaltyTransactionInput,
     @Ctx() ctx: LoyaltyContext,
   ) {
     return userErrorPayload(
-      () => balance(ctx.services.loyalty.reverse(requirePrincipal(ctx), parseUuidArg(input.id, 'id'))),
+      () =>
+        balance(
+          ctx.services.loyalty.reverse(requirePrincipal(ctx), parseUuidArg(input.id, 'id'), input.idempotencyKey),
+        ),
       refusal,
     );
   }

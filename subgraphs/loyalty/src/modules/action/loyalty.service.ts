@@ -2,6 +2,7 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   type DomainError,
+  IdempotencyStore,
   type Principal,
   SCOPES,
   amountProblems,
@@ -37,6 +38,15 @@ export interface BalanceResult {
 export interface CouponResult {
   coupon: Coupon;
   transaction: LoyaltyTransaction;
+  /** True when an idempotency key replayed an earlier redemption: nothing was recorded this time. */
+  replayed: boolean;
+}
+
+/** What a mutation guarded by an idempotency key asks for: the key (or none), and what it must be the same request as. */
+interface KeyedRequest {
+  key: string | null | undefined;
+  operation: string;
+  input: unknown;
 }
 
 /** What a transaction callback ends with: a result, or a refusal to throw once what led to it is committed. */
@@ -165,7 +175,15 @@ export class LoyaltyService {
     if (problems.length) throw badInput('Invalid coupon redemption', problems);
     const couponId = this.deps.coupons.couponIdOf(input.token);
     if (!couponId) throw loyaltyErrors.couponNotFound();
-    const outcome = await this.em.transactional(async (tx): Promise<Outcome<CouponResult>> => {
+    const { idempotencyKey, ...request } = input;
+    const keyed = { key: idempotencyKey, operation: 'redeemLoyaltyCoupon', input: request };
+    const replay = async (transaction: LoyaltyTransaction): Promise<CouponResult> => {
+      const coupon = transaction.coupon!;
+      await this.em.populate(coupon, ['customer']);
+      this.deps.coupons.show(coupon);
+      return { coupon, transaction, replayed: true };
+    };
+    return this.once(principal, keyed, replay, async (tx): Promise<Outcome<CouponResult>> => {
       const found = await tx.findOne(
         Coupon,
         { id: couponId, org: this.orgScope(principal) },
@@ -193,20 +211,23 @@ export class LoyaltyService {
       });
       await tx.flush();
       this.deps.coupons.show(coupon);
-      return { result: { coupon, transaction } };
+      return { result: { coupon, transaction, replayed: false } };
     });
-    if ('refusal' in outcome) throw outcome.refusal;
-    return outcome.result;
   }
 
   /**
    * Undoes an earn or a redeem with the opposite delta, once. A stamp earn whose stamps already went into a coupon
    * (or were redeemed) cannot be undone this way: the balance would go negative.
    */
-  async reverse(principal: Principal, transactionId: string): Promise<BalanceResult> {
+  async reverse(principal: Principal, transactionId: string, idempotencyKey?: string | null): Promise<BalanceResult> {
     requireScope(principal, SCOPES.loyaltyPos);
+    const keyed = { key: idempotencyKey, operation: 'reverseLoyaltyTransaction', input: { id: transactionId } };
+    const replay = async (transaction: LoyaltyTransaction): Promise<BalanceResult> => {
+      const customer = await this.em.findOneOrFail(LoyaltyCustomer, transaction.customer.id, { populate: ['org'] });
+      return { alreadyProcessed: true, customer, coupon: null, transaction };
+    };
     try {
-      return await this.em.transactional(async (tx) => {
+      return await this.once(principal, keyed, replay, async (tx): Promise<Outcome<BalanceResult>> => {
         const original = await tx.findOne(
           LoyaltyTransaction,
           { id: transactionId, org: this.orgScope(principal) },
@@ -231,10 +252,51 @@ export class LoyaltyService {
           createdAt: this.deps.clock.now(),
         });
         await tx.flush();
-        return { alreadyProcessed: false, customer, coupon: null, transaction };
+        return { result: { alreadyProcessed: false, customer, coupon: null, transaction } };
       });
     } catch (error) {
       if (isViolationOf(error, REVERSES_UNIQUE)) throw loyaltyErrors.notReversible('Already reversed');
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `work` in one transaction, at most once per idempotency key when the caller sent one (the kit's store, in
+   * this subgraph's schema). The key completes in the work's own transaction with the id of the ledger row it
+   * recorded, so a repeat answers that row (and its coupon and customer) read again, with nothing recorded. A
+   * refusal the work returns (a wrong PIN is counted, so it commits) or throws gives the key back: a corrected
+   * retry may use it. Without a key the work simply runs.
+   */
+  private async once<T extends { transaction: LoyaltyTransaction | null }>(
+    principal: Principal,
+    request: KeyedRequest,
+    replay: (transaction: LoyaltyTransaction) => Promise<T>,
+    work: (tx: EntityManager) => Promise<Outcome<T>>,
+  ): Promise<T> {
+    const key = IdempotencyStore.parseKey(request.key);
+    const store = new IdempotencyStore(this.em);
+    const claim = key ? await store.claim(principal, key, request.operation, request.input) : null;
+    if (claim?.kind === 'replay') {
+      const transaction = await this.em.findOneOrFail(
+        LoyaltyTransaction,
+        { id: claim.resourceId!, org: this.orgScope(principal) },
+        { populate: ['coupon'] },
+      );
+      return replay(transaction);
+    }
+    try {
+      const outcome = await this.em.transactional(async (tx) => {
+        const done = await work(tx);
+        if (claim && 'result' in done) {
+          const id = done.result.transaction!.id;
+          await store.complete(tx, claim.token, id, { transactionId: id });
+        }
+        return done;
+      });
+      if ('refusal' in outcome) throw outcome.refusal;
+      return outcome.result;
+    } catch (error) {
+      if (claim) await store.release(claim.token);
       throw error;
     }
   }
