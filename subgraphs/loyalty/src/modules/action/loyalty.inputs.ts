@@ -6,7 +6,14 @@ export enum LoyaltyCardType {
   POINT = 'POINT',
   STAMP = 'STAMP',
 }
-registerEnumType(LoyaltyCardType, { name: 'LoyaltyCardType' });
+registerEnumType(LoyaltyCardType, {
+  name: 'LoyaltyCardType',
+  description: 'Which of the customer’s two balances an earn or a redeem changes',
+  valuesConfig: {
+    POINT: { description: 'Points, earned from a purchase total at the org’s earn ratio' },
+    STAMP: { description: 'Stamps, counted per visit; a full card becomes a reward coupon' },
+  },
+});
 
 const CODE = 'The customer’s 6-digit code (from their QR or typed by the cashier)';
 const EXTERNAL_ID =
@@ -33,7 +40,10 @@ abstract class CustomerActionInput {
 
 @InputType({ description: 'Award points for a purchase, or stamps (seed 004, POST /webhook/pos)' })
 export class EarnLoyaltyInput extends CustomerActionInput {
-  @Field(() => LoyaltyCardType, { defaultValue: LoyaltyCardType.POINT })
+  @Field(() => LoyaltyCardType, {
+    defaultValue: LoyaltyCardType.POINT,
+    description: 'POINT (give amountCents) or STAMP (give stamps); POINT when absent',
+  })
   cardType!: LoyaltyCardType;
 
   @Field(() => Int, {
@@ -51,7 +61,10 @@ export class EarnLoyaltyInput extends CustomerActionInput {
 
 @InputType({ description: 'Deduct points or stamps (seed 004, POST /webhook/redeem)' })
 export class RedeemLoyaltyInput extends CustomerActionInput {
-  @Field(() => LoyaltyCardType, { defaultValue: LoyaltyCardType.STAMP })
+  @Field(() => LoyaltyCardType, {
+    defaultValue: LoyaltyCardType.STAMP,
+    description: 'Which balance to deduct `value` from; STAMP when absent',
+  })
   cardType!: LoyaltyCardType;
 
   @Field(() => Int, { description: 'How many points or stamps to deduct (a positive integer)' })

@@ -10,7 +10,15 @@ export enum LoyaltyAction {
   REDEEM = 'REDEEM',
   COUPON_REDEEM = 'COUPON_REDEEM',
 }
-registerEnumType(LoyaltyAction, { name: 'LoyaltyAction' });
+registerEnumType(LoyaltyAction, {
+  name: 'LoyaltyAction',
+  description: 'The loyalty action a PIN was issued for: a PIN opens only that action',
+  valuesConfig: {
+    EARN: { description: 'Awarding points or stamps (earnLoyalty, POST /webhook/pos)' },
+    REDEEM: { description: 'Deducting points or stamps (redeemLoyalty, POST /webhook/redeem)' },
+    COUPON_REDEEM: { description: 'Redeeming a reward coupon (redeemLoyaltyCoupon, POST /webhook/coupons/redeem)' },
+  },
+});
 
 export enum PinChallengeStatus {
   OPEN = 'OPEN',

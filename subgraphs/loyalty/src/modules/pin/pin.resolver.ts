@@ -6,16 +6,16 @@ import { LoyaltyAction } from './pin-challenge.entity';
 
 @ObjectType({ description: 'A PIN the cashier is waiting for: the customer reads it out (or shows it)' })
 export class LoyaltyPendingPin {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The challenge the POS got with PIN_REQUIRED (`pinVerification.challengeId`)' })
   challengeId!: string;
 
-  @Field(() => LoyaltyAction)
+  @Field(() => LoyaltyAction, { description: 'The action the PIN opens; it opens no other' })
   action!: LoyaltyAction;
 
   @Field({ description: '4 digits' })
   pin!: string;
 
-  @Field()
+  @Field({ description: 'When the PIN stops working (90 seconds after it was issued): hide it then' })
   expiresAt!: Date;
 
   @Field({ description: 'The program that asked' })

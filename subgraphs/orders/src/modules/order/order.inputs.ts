@@ -41,7 +41,9 @@ export class Level3Input {
 
 @InputType({ description: 'An order to open at one of the caller’s locations' })
 export class CreateOrderInput {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: 'The location (`Location.id`) the order is placed at; one the caller may not act at is NOT_FOUND',
+  })
   locationId!: string;
 
   @Field({ description: 'ISO 4217 currency code, e.g. USD' })
@@ -65,7 +67,10 @@ export class CreateOrderInput {
   })
   externalId?: string | null;
 
-  @Field(() => Level3Input, { nullable: true })
+  @Field(() => Level3Input, {
+    nullable: true,
+    description: 'Level 3 card data for purchasing cards (lower processing fees); omit for ordinary orders',
+  })
   level3?: Level3Input | null;
 
   @Field(() => String, {
