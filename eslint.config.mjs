@@ -33,11 +33,6 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // The live dashboard's page script runs in the browser, not in Node.
-    files: ['gateway/src/dashboard/**/*.js'],
-    languageOptions: { globals: { ...globals.browser } },
-  },
-  {
     // apps/web's pages run in the browser, bundled by Vite.
     files: ['apps/web/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },

@@ -40,11 +40,11 @@ async function main() {
     return;
   }
   const { base } = ports;
-  // The browser pages (GraphiQL), built beside the services' start when their sources changed; a failed build
+  // The browser pages (the dashboard, GraphiQL), built beside the services' start when their sources changed; a failed build
   // leaves the API up and the page answering 503.
   const web = ensureWebBuild().then(
     ({ built, seconds }) => (built ? `web: built in ${seconds.toFixed(1)} s` : 'web: reused build'),
-    (error: Error) => `web: build failed, GraphiQL unavailable\n${error.message}`,
+    (error: Error) => `web: build failed, the dashboard and GraphiQL unavailable\n${error.message}`,
   );
   const dataDir = path.resolve(ROOT, process.env.POS_DATA_DIR ?? '.data');
   const secrets = loadOrCreateSecrets(dataDir);

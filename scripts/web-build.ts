@@ -1,9 +1,10 @@
 /**
  * Builds apps/web (Vite) when its build is missing or older than its sources: `pnpm start` and the tests' global
- * setup call ensureWebBuild(), so a fresh clone serves the GraphiQL page without a separate build step, and a start
- * whose sources did not change reuses the build. "Older" is judged by content, not mtimes: a sha256 over the
- * sources (src/, index.html, the Vite config, package.json, whose dependency versions are pinned) is stamped into
- * the build, and a build whose stamp differs is redone.
+ * setup call ensureWebBuild(), so a fresh clone serves the dashboard and GraphiQL pages without a separate build step,
+ * and a start whose sources did not change reuses the build. "Older" is judged by content, not mtimes: a sha256 over
+ * the sources (src/, the pages' HTML, the Vite config, package.json, whose dependency versions are pinned, and the
+ * typed documents the pages import from packages/client) is stamped into the build, and a build whose stamp
+ * differs is redone.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,7 +14,11 @@ import path from 'node:path';
 
 export const WEB_DIR = path.resolve(__dirname, '../apps/web');
 const STAMP = '.source-hash';
-const SOURCES = ['src', 'index.html', 'vite.config.ts', 'package.json'];
+const SOURCES = ['src', 'index.html', 'dashboard.html', 'vite.config.ts', 'package.json'];
+/** @pos/client's documents and manifest, which the dashboard bundles: a new operation or hash means a new build. */
+const CLIENT_SOURCES = path.resolve(__dirname, '../packages/client/src');
+/** The pages the build must hold for the gateway to serve them. */
+const PAGES = ['index.html', 'dashboard.html'];
 
 function filesUnder(dir: string, entry: string): string[] {
   const full = path.join(dir, entry);
@@ -27,11 +32,13 @@ function filesUnder(dir: string, entry: string): string[] {
 /** The sources' hash: every file's path and content, in a fixed order. */
 export function webSourceHash(dir = WEB_DIR): string {
   const hash = createHash('sha256');
-  for (const file of SOURCES.flatMap((entry) => filesUnder(dir, entry))) {
-    hash.update(`${file.split(path.sep).join('/')}\0`);
-    hash.update(fs.readFileSync(path.join(dir, file)));
+  const add = (base: string, label: string, file: string) => {
+    hash.update(`${label}${file.split(path.sep).join('/')}\0`);
+    hash.update(fs.readFileSync(path.join(base, file)));
     hash.update('\0');
-  }
+  };
+  for (const file of SOURCES.flatMap((entry) => filesUnder(dir, entry))) add(dir, '', file);
+  for (const file of filesUnder(CLIENT_SOURCES, '.')) add(CLIENT_SOURCES, '@pos/client/', file);
   return hash.digest('hex');
 }
 
@@ -83,7 +90,9 @@ export async function ensureWebBuild(dir = WEB_DIR): Promise<WebBuild> {
   } catch {
     // no build yet
   }
-  if (stamped === hash && fs.existsSync(path.join(dist, 'index.html'))) return { built: false, seconds: seconds() };
+  if (stamped === hash && PAGES.every((page) => fs.existsSync(path.join(dist, page)))) {
+    return { built: false, seconds: seconds() };
+  }
 
   const outDir = `dist-tmp-${process.pid}`;
   const tmp = path.join(dir, outDir);

@@ -13,7 +13,7 @@ describe('ensureWebBuild', () => {
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pos-web-build-'));
-    for (const entry of ['src', 'index.html', 'vite.config.ts', 'package.json', 'tsconfig.json']) {
+    for (const entry of ['src', 'index.html', 'dashboard.html', 'vite.config.ts', 'package.json', 'tsconfig.json']) {
       fs.cpSync(path.join(WEB_DIR, entry), path.join(dir, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(WEB_DIR, 'node_modules'), path.join(dir, 'node_modules'));
@@ -24,7 +24,9 @@ describe('ensureWebBuild', () => {
     const first = await ensureWebBuild(dir);
     expect(first.built).toBe(true);
     const html = fs.readFileSync(path.join(dir, 'dist', 'index.html'), 'utf8');
-    expect(html).toMatch(/<script type="module" crossorigin src="\/web\/assets\/index-[^"]+\.js">/);
+    expect(html).toMatch(/<script type="module" crossorigin src="\/web\/assets\/graphiql-[^"]+\.js">/);
+    const dashboard = fs.readFileSync(path.join(dir, 'dist', 'dashboard.html'), 'utf8');
+    expect(dashboard).toMatch(/<script type="module" crossorigin src="\/web\/assets\/dashboard-[^"]+\.js">/);
     expect(fs.readFileSync(path.join(dir, 'dist', '.source-hash'), 'utf8').trim()).toBe(webSourceHash(dir));
 
     const css = path.join(dir, 'src', 'graphiql', 'page.css');

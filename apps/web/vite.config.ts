@@ -1,10 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 /**
- * The gateway serves the built pages: each entry's HTML at its own route (index.html, the GraphiQL IDE, at
- * GET /graphql outside production) and everything they load from /web/assets/, under content-hashed names it can
- * cache forever. Nothing comes from another origin: Monaco's workers are bundled as module workers beside the
- * scripts (graphiql/setup-workers/vite). Built by scripts/web-build.ts (`pnpm start`, the tests' global setup).
+ * The gateway serves the built pages: each entry's HTML at its own route (dashboard.html, the live payments
+ * dashboard, at GET /dashboard; index.html, the GraphiQL IDE, at GET /graphql outside production) and everything
+ * they load from /web/assets/, under content-hashed names it can cache forever. Nothing comes from another origin:
+ * Monaco's workers are bundled as module workers beside the scripts (graphiql/setup-workers/vite). Built by
+ * scripts/web-build.ts (`pnpm start`, the tests' global setup).
  */
 export default defineConfig({
   base: '/web/',
@@ -16,10 +18,14 @@ export default defineConfig({
     assetsInlineLimit: 0,
     // Monaco alone is megabytes; the gateway serves it from this origin with a year's caching.
     chunkSizeWarningLimit: 8_000,
-    // The preload polyfill is an inline script, which the page's CSP refuses; browsers that run GraphiQL preload
-    // modules themselves.
+    // The preload polyfill is an inline script, which the pages' CSP refuses; browsers that run these pages
+    // preload modules themselves.
     modulePreload: { polyfill: false },
     rolldownOptions: {
+      input: {
+        graphiql: fileURLToPath(new URL('index.html', import.meta.url)),
+        dashboard: fileURLToPath(new URL('dashboard.html', import.meta.url)),
+      },
       onwarn(warning, warn) {
         // framer-motion's "use client" directives mean nothing outside React Server Components.
         if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;

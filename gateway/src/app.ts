@@ -38,7 +38,6 @@ import { type IssuedUserToken, issueUserSession, loadUserGrant } from './auth/us
 import { type AccessTokenVerifier, bearerToken, createAccessTokenVerifier } from './auth/verify';
 import { type GatewayConfig, subgraphUrls } from './config';
 import type { GatewayContext } from './context';
-import { mountDashboard } from './dashboard';
 import { SubgraphDataSource, subgraphFetcherFor } from './datasource';
 import { SharedSubgraphFetches } from './fetch/shared-fetches';
 import { sharedOperations } from './fetch/shared-operations';
@@ -66,7 +65,7 @@ import { subscriptionsOverHttpRefused } from './subscriptions/http-transport';
 import { Operations } from './subscriptions/operations';
 import { useWsServer } from './subscriptions/ws-server';
 import { TrustedDocuments, trustedDocumentsMiddleware } from './trusted-documents';
-import { graphiqlPage, webAssets } from './web';
+import { dashboardPage, graphiqlPage, webAssets } from './web';
 
 export interface StartedGateway extends RunningServer {
   orm: MikroORM;
@@ -329,10 +328,9 @@ export async function startGateway(
       }),
     );
     const jsonBody = express.json({ limit: hardening.maxBodyBytes });
-    if (development) {
-      app.get('/graphql', graphiqlPage());
-      app.use('/web/assets', webAssets());
-    }
+    // The built pages' scripts and styles (web/): the dashboard's in every environment, GraphiQL's beside them.
+    app.use('/web/assets', webAssets());
+    if (development) app.get('/graphql', graphiqlPage());
     // /graphql first: its requests, the most frequent, pass no route of the REST facade, issuer or pages.
     app.use(
       '/graphql',
@@ -374,8 +372,8 @@ export async function startGateway(
         .json({ status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
     });
     app.get('/metrics', (req, res) => metrics.handle(req, res));
-    // The live payments dashboard: a static page that subscribes over graphql-ws with the user's own token.
-    mountDashboard(app);
+    // The live payments dashboard (apps/web): it reads and subscribes over graphql-ws with the viewer's own token.
+    app.get('/dashboard', dashboardPage());
     // Runs one GraphQL operation in-process as the caller: the REST routes' operation, and the launch links'
     // location check.
     const execute = async (

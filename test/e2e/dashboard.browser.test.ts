@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page, WebSocketRoute } from 'playwright-core';
+import { DashboardActivityDocument, DashboardDocument, persistedQueryHash, trustedDocuments } from '@pos/client';
+import { ApiClient } from '@pos/gateway/src/identity/identity.entities';
 import { cspDirectives, launchBrowser, saveScreenshot } from '../support/browser';
 import { restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
@@ -83,6 +85,14 @@ function recordPageErrors(page: Page): string[] {
   return errors;
 }
 
+/** The hashes of @pos/client's manifest, as the page sends them (extensions.persistedQuery.sha256Hash). */
+const MANIFEST_HASHES = Object.keys(trustedDocuments).map((id) => id.replace(/^sha256:/, ''));
+
+/**
+ * The live dashboard (apps/web/src/dashboard) at GET /dashboard, against a gateway with TRUSTED_DOCUMENTS=require
+ * whose M2M clients are flagged first-party (free_documents off): the page works only because it sends @pos/client's
+ * documents by hash.
+ */
 describe('Live payments dashboard (browser)', () => {
   let stack: Stack;
   let demo: string;
@@ -91,7 +101,12 @@ describe('Live payments dashboard (browser)', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    [stack, browser] = await Promise.all([
+      startStack({ gatewayEnv: { TRUSTED_DOCUMENTS: 'require' } }),
+      launchBrowser(),
+    ]);
+    // The dashboard's token is a first-party app's: under `require` it may send nothing but the manifest's hashes.
+    await stack.gateway.orm.em.fork().nativeUpdate(ApiClient, { clientId: 'demo-partner' }, { freeDocuments: false });
     demo = await stack.token();
     proxy = await startDropProxy(stack.gateway.port);
   });
@@ -107,26 +122,30 @@ describe('Live payments dashboard (browser)', () => {
   );
   /**
    * Creates an order and pays it in full over REST; resolves, once the payment is approved, with the time the
-   * payment request was sent and the payment's id.
+   * payment request was sent, the payment's id and the order's.
    */
-  const payOverRest = async (locationId: number, cents: number): Promise<[number, string]> => {
+  const payOverRest = async (
+    locationId: number,
+    cents: number,
+    currency = 'USD',
+  ): Promise<[number, string, string]> => {
     const order = await call('POST', '/pos/v1/orders', {
       headers: { 'idempotency-key': randomUUID() },
-      body: { location_id: locationId, currency: 'USD', total_cents: cents },
+      body: { location_id: locationId, currency, total_cents: cents },
     });
     expect(order.status).toBe(201);
     const sent = Date.now();
     const payment = await call('POST', `/pos/v1/orders/${order.body.id}/payments`, {
       headers: { 'idempotency-key': randomUUID() },
-      body: { amount_cents: cents, currency: 'USD', card_token: 'tok_visa' },
+      body: { amount_cents: cents, currency, card_token: 'tok_visa' },
     });
     expect(payment.status).toBe(201);
     expect(payment.body.status).toBe('approved');
-    return [sent, payment.body.id as string];
+    return [sent, payment.body.id as string, order.body.id as string];
   };
 
-  const newPage = async () => {
-    const context = await browser.newContext();
+  const newPage = async (options: BrowserContextOptions = {}) => {
+    const context = await browser.newContext(options);
     contexts.push(context);
     return context.newPage();
   };
@@ -149,6 +168,15 @@ describe('Live payments dashboard (browser)', () => {
   const sessionValue = (page: Page, key: string) =>
     page.evaluate((k) => (globalThis as any).sessionStorage.getItem(k) as string | null, key);
   const savedCursor = async (page: Page) => JSON.parse((await sessionValue(page, 'pos-dashboard.state'))!).cursor;
+  const net = (page: Page) =>
+    page
+      .locator('#net tbody tr')
+      .evaluateAll((rows: any[]) =>
+        rows.map((row) => Array.from(row.querySelectorAll('td'), (td: any) => td.textContent).join(' | ')),
+      );
+  /** The graphql-ws subscribe messages of one operation of the page. */
+  const subscribes = (sent: any[], operationName: string) =>
+    sent.filter((m) => m.type === 'subscribe' && m.payload.operationName === operationName);
 
   it('serves the page and its assets with a strict CSP, nosniff and no caching of the HTML', async () => {
     const page = await fetch(`${stack.origin}/dashboard`);
@@ -171,19 +199,29 @@ describe('Live payments dashboard (browser)', () => {
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
     const html = await page.text();
-    // Every script is an external file: no inline script or handler the CSP would have to allow.
-    expect(html.match(/<script\b[^>]*>/g)).toEqual(['<script type="module" src="/dashboard/app.js">']);
+    // Every script is an external file of this origin's build: no inline script or handler the CSP would have to
+    // allow.
+    expect(html.match(/<script\b[^>]*>/g)).toEqual([
+      expect.stringMatching(/^<script type="module" crossorigin src="\/web\/assets\/dashboard-[\w-]+\.js">$/),
+    ]);
     expect(html).not.toMatch(/\son[a-z]+=|style=/i);
+    expect(html).not.toMatch(/https?:\/\//);
 
+    const script = html.match(/<script [^>]*src="([^"]+)"/)![1];
+    const styleSheet = html.match(/<link rel="stylesheet" [^>]*href="([^"]+)"/)![1];
+    const icon = html.match(/<link rel="icon" href="([^"]+)"/)![1];
     for (const [asset, type] of [
-      ['/dashboard/app.js', 'text/javascript; charset=utf-8'],
-      ['/dashboard/style.css', 'text/css; charset=utf-8'],
+      [script, 'text/javascript; charset=utf-8'],
+      [styleSheet, 'text/css; charset=utf-8'],
+      [icon, 'image/svg+xml'],
     ]) {
       const response = await fetch(`${stack.origin}${asset}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe(type);
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(response.headers.get('cache-control')).toBe('no-cache');
+      // Content-hashed names (a deploy brings new names, so the next load takes it): cached for good.
+      expect(asset).toMatch(/^\/web\/assets\/[\w-]+-[\w-]{8}\.(js|css|svg)$/);
+      expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
       expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
     }
     // The WebSocket source follows the Host the page was loaded from, but only a plain host is ever echoed.
@@ -215,12 +253,12 @@ describe('Live payments dashboard (browser)', () => {
     expect(await feedRowsOf(page, first).locator('td').allTextContents()).toEqual([
       expect.stringMatching(/\d\d:\d\d:\d\d/),
       'payment.approved',
-      'Location 1',
+      'Demo Bistro Downtown',
       '$25.00',
       'APPROVED',
       first,
     ]);
-    expect(await totals(page)).toEqual(['Location 1 | payment.approved | 1 | $25.00']);
+    expect(await totals(page)).toEqual(['Demo Bistro Downtown | payment.approved | 1 | $25.00']);
     const cursorOfFirst = await savedCursor(page);
     expect(cursorOfFirst).toMatch(/^\d+$/);
 
@@ -236,8 +274,14 @@ describe('Live payments dashboard (browser)', () => {
     await feedRowsOf(page, second).waitFor({ timeout: 15_000 });
     await waitForState(page, 'live');
     // It resubscribed after the cursor of the last event it had, on a new connection, in the same page (no reload).
-    const resumes = sent.filter((m) => m.type === 'subscribe' && m.id === 'events' && m.payload.variables.after);
+    const resumes = subscribes(sent, 'Dashboard').filter((m) => m.payload.variables.after);
     expect(resumes.map((m) => m.payload.variables.after)).toContain(cursorOfFirst);
+    // Every operation went by its hash from @pos/client's manifest, never as text.
+    expect(sent.filter((m) => m.type === 'subscribe').length).toBeGreaterThanOrEqual(3);
+    for (const m of sent.filter((m) => m.type === 'subscribe')) {
+      expect(m.payload.query).toBe('');
+      expect(MANIFEST_HASHES).toContain(m.payload.extensions.persistedQuery.sha256Hash);
+    }
     expect(await page.evaluate(() => (globalThis as any).notReloaded)).toBe(true);
     // Exactly once: one row per event, both payments, newest first.
     expect(await feedRowsOf(page, second).count()).toBe(1);
@@ -247,8 +291,8 @@ describe('Live payments dashboard (browser)', () => {
     expect(new Set(ids).size).toBe(2);
     expect(await page.locator('#feed tbody tr').first().textContent()).toContain(second);
     expect(await totals(page)).toEqual([
-      'Location 1 | payment.approved | 1 | $25.00',
-      'Location 2 | payment.approved | 1 | $12.34',
+      'Demo Bistro Downtown | payment.approved | 1 | $25.00',
+      'Demo Bistro Airport | payment.approved | 1 | $12.34',
     ]);
     await saveScreenshot(page, 'dashboard-after-resume');
 
@@ -259,8 +303,8 @@ describe('Live payments dashboard (browser)', () => {
     await feedRowsOf(page, third).waitFor({ timeout: 5000 });
     expect(await feedEventIds(page)).toHaveLength(3);
     expect(await totals(page)).toEqual([
-      'Location 1 | payment.approved | 2 | $26.00',
-      'Location 2 | payment.approved | 1 | $12.34',
+      'Demo Bistro Downtown | payment.approved | 2 | $26.00',
+      'Demo Bistro Airport | payment.approved | 1 | $12.34',
     ]);
     // Nothing went wrong but the refused connections of the outage (no CSP violation, no exception).
     expect(errors.filter((e) => !/^WebSocket connection to '.*' failed/.test(e))).toEqual([]);
@@ -277,6 +321,11 @@ describe('Live payments dashboard (browser)', () => {
     });
     await signIn(page, stack.origin);
     await waitForState(page, 'live');
+    // Today's totals so far (the previous test's payments) are there before any event arrives.
+    expect(await totals(page)).toEqual([
+      'Demo Bistro Downtown | payment.approved | 2 | $26.00',
+      'Demo Bistro Airport | payment.approved | 1 | $12.34',
+    ]);
     const [, before] = await payOverRest(2, 700);
     await feedRowsOf(page, before).waitFor({ timeout: 5000 });
 
@@ -291,7 +340,10 @@ describe('Live payments dashboard (browser)', () => {
     await feedRowsOf(page, after).waitFor({ timeout: 10_000 });
     expect(routes.length).toBeGreaterThanOrEqual(2);
     expect(await feedEventIds(page)).toHaveLength(2);
-    expect(await totals(page)).toEqual(['Location 2 | payment.approved | 2 | $15.00']);
+    expect(await totals(page)).toEqual([
+      'Demo Bistro Downtown | payment.approved | 2 | $26.00',
+      'Demo Bistro Airport | payment.approved | 3 | $27.34',
+    ]);
 
     // Sign out forgets the token and what was counted.
     await page.click('#sign-out');
@@ -304,6 +356,90 @@ describe('Live payments dashboard (browser)', () => {
     await page.locator('#sign-in-error:not([hidden])').waitFor({ timeout: 5000 });
     expect(await page.textContent('#sign-in-error')).toContain('refused this token');
     expect(await sessionValue(page, 'pos-dashboard.token')).toBeNull();
+    expect(errors).toEqual([]);
+  });
+  it("starts from today's totals in the browser's time zone, shows a partial refund's own amount, and fits 390 px", async () => {
+    // Before the page opens: a payment to refund later, and one in yen.
+    const [, refundable, orderId] = await payOverRest(1, 4000);
+    const [, yen] = await payOverRest(2, 1000, 'JPY');
+
+    // A phone in Tokyo: the day starts at local midnight there, not at sign-in and not in the gateway's zone.
+    const page = await newPage({ viewport: { width: 390, height: 844 }, timezoneId: 'Asia/Tokyo' });
+    const errors = recordPageErrors(page);
+    const sent = recordSentFrames(page);
+    await signIn(page, stack.origin);
+    await waitForState(page, 'live');
+    const tokyoOffset = 9 * 3600_000;
+    const tokyoMidnight = new Date(Math.floor((Date.now() + tokyoOffset) / 86_400_000) * 86_400_000 - tokyoOffset);
+    const [start] = subscribes(sent, 'DashboardActivity');
+    expect(start.payload).toEqual({
+      query: '',
+      operationName: 'DashboardActivity',
+      variables: { from: tokyoMidnight.toISOString() },
+      extensions: { persistedQuery: { version: 1, sha256Hash: persistedQueryHash(DashboardActivityDocument) } },
+    });
+    // The subscription continues from the snapshot's own cursor.
+    const [stream] = subscribes(sent, 'Dashboard');
+    expect(stream.payload.extensions.persistedQuery.sha256Hash).toBe(persistedQueryHash(DashboardDocument));
+    expect(stream.payload.variables.after).toBe(await savedCursor(page));
+
+    // First load: every payment made today before the page opened is counted, by location name and currency; no
+    // event has arrived yet.
+    expect(await page.locator('#feed tbody tr').count()).toBe(0);
+    const beforeRefund = [
+      'Demo Bistro Downtown | payment.approved | 3 | $66.00',
+      'Demo Bistro Airport | payment.approved | 1 | ¥1,000',
+      'Demo Bistro Airport | payment.approved | 3 | $27.34',
+    ];
+    expect(await totals(page)).toEqual(beforeRefund);
+
+    // A partial refund: the feed and the totals count the refund's own $15.00, not the payment's $40.00.
+    const refund = await call('POST', `/pos/v1/orders/${orderId}/payments/${refundable}/refunds`, {
+      headers: { 'idempotency-key': randomUUID() },
+      body: { amount_cents: 1500 },
+    });
+    expect(refund.status).toBe(201);
+    await feedRowsOf(page, refundable).waitFor({ timeout: 5000 });
+    expect(await feedRowsOf(page, refundable).locator('td').allTextContents()).toEqual([
+      expect.stringMatching(/\d\d:\d\d:\d\d/),
+      'payment.refunded',
+      'Demo Bistro Downtown',
+      '$15.00',
+      'PARTIALLY_REFUNDED',
+      refundable,
+    ]);
+    const afterRefund = [
+      'Demo Bistro Downtown | payment.approved | 3 | $66.00',
+      'Demo Bistro Downtown | payment.refunded | 1 | $15.00',
+      'Demo Bistro Airport | payment.approved | 1 | ¥1,000',
+      'Demo Bistro Airport | payment.approved | 3 | $27.34',
+    ];
+    expect(await totals(page)).toEqual(afterRefund);
+    expect(await net(page)).toEqual([
+      'Demo Bistro Downtown | $66.00 | $15.00 | $51.00',
+      'Demo Bistro Airport | ¥1,000 | ¥0 | ¥1,000',
+      'Demo Bistro Airport | $27.34 | $0.00 | $27.34',
+    ]);
+    expect(await page.locator('#feed tbody tr', { hasText: yen }).count()).toBe(0);
+
+    // 390 px wide: nothing scrolls sideways, with a feed row's payment id and every total on screen.
+    const widths = await page.evaluate(() => {
+      const root = (globalThis as any).document.documentElement;
+      return { scroll: root.scrollWidth, viewport: (globalThis as any).innerWidth };
+    });
+    expect(widths).toEqual({ scroll: 390, viewport: 390 });
+    for (const selector of ['#totals', '#net', '#feed', 'header']) {
+      const box = (await page.locator(selector).boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+    }
+    await saveScreenshot(page, 'dashboard-390px');
+
+    // Another page opening now starts from the same totals: the snapshot sums refunds as the live page does.
+    const other = await newPage({ timezoneId: 'Asia/Tokyo' });
+    await signIn(other, stack.origin);
+    await waitForState(other, 'live');
+    expect(await totals(other)).toEqual(afterRefund);
     expect(errors).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import type { RateLimited, RateLimiter } from './rate-limit';
 export const TOKEN_PATH = '/oauth2/token';
 /** Public pages and exchanges (hosted checkout, SSO launch exchange): no credential, limited by client address. */
 const PUBLIC_PREFIX = '/pos/v1/public/';
-/** What the per-caller limit covers; health, metrics, the JWKS and the dashboard's static page are left alone. */
+/** What the per-caller limit covers; health, metrics, the JWKS and the pages' static files are left alone. */
 const LIMITED_PREFIXES = ['/graphql', '/pos/', '/webhook/'];
 
 const isGraphQLPath = (path: string) => path === '/graphql' || path.startsWith('/graphql/');

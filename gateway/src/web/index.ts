@@ -1,15 +1,50 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
-import { sameHostWebSocketSources } from '../dashboard';
 
 /**
  * The pages built from apps/web (Vite): their HTML is served at each page's own route, everything they load under
- * /web/assets/. Outside production only, for now: the one page is the GraphiQL IDE, and production shows no page
- * about the schema (introspection is off there too). `pnpm start` and the tests' global setup build apps/web first
- * (scripts/web-build.ts); a gateway started without the build answers the page with a 503 saying how to build it.
+ * /web/assets/. The live payments dashboard (GET /dashboard) in every environment; the GraphiQL IDE (GET /graphql
+ * from a browser) outside production only, since production shows no page about the schema (introspection is off
+ * there too). `pnpm start` and the tests' global setup build apps/web first (scripts/web-build.ts); a gateway
+ * started without the build answers a page with a 503 saying how to build it.
+ *
+ * The gateway holds no page state: a page's data comes over /graphql with the viewer's own token, so any replica
+ * can serve a page and the page may reconnect to any replica.
  */
 export const WEB_DIST = path.resolve(__dirname, '../../../apps/web/dist');
+
+/** A Host header safe to echo into a CSP source (hostname or IPv4/IPv6 literal, optional port). */
+const SAFE_HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/** ` ws://host wss://host` for a CSP's connect-src, when the Host header is a plain host; else nothing. */
+export function sameHostWebSocketSources(host: string | undefined): string {
+  return host && SAFE_HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+}
+
+/**
+ * The dashboard's Content-Security-Policy: nothing but its own files. Scripts only from this origin (no inline
+ * script, no eval), styles only from this origin (no inline style), no fonts, frames, plugins or form posts, and
+ * connections only to this origin, which in CSP Level 3 includes ws:/wss: to the same host. The explicit ws(s)
+ * source is for browsers that predate that rule; it is taken from the Host header only when it is a plain host.
+ * `require-trusted-types-for 'script'` makes the browser refuse any string written to an HTML sink (innerHTML and
+ * the like), so event data can only ever reach the page as text. `frame-ancestors 'none'`: no clickjacking.
+ */
+export function dashboardCsp(host: string | undefined): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `connect-src 'self'${sameHostWebSocketSources(host)}`,
+    "img-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "require-trusted-types-for 'script'",
+    "trusted-types 'none'",
+  ].join('; ');
+}
 
 /**
  * The IDE's Content-Security-Policy. Like the dashboard's, scripts come only from this origin (no inline script, no
@@ -40,6 +75,47 @@ const COMMON_HEADERS = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
+/**
+ * On the assets themselves: a policy matters only where an asset becomes a document or a worker (the icon opened
+ * on its own, Monaco's module workers, which import their chunks from this origin): nothing else may load.
+ */
+const ASSET_CSP = "default-src 'none'; script-src 'self'; frame-ancestors 'none'";
+
+/**
+ * A built page's HTML with its policy and the pages' common security headers. The HTML is read at each request (it
+ * is small, and names the current build's hashed assets) and never cached (`no-store`).
+ */
+function sendPage(req: express.Request, res: express.Response, file: string, csp: string, title: string): void {
+  res.set({
+    ...COMMON_HEADERS,
+    'Content-Security-Policy': csp,
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+    'Cache-Control': 'no-store',
+  });
+  let html: Buffer;
+  try {
+    html = fs.readFileSync(path.join(WEB_DIST, file));
+  } catch {
+    res
+      .status(503)
+      .type('text/plain')
+      .send(`The ${title} page is not built: \`pnpm start\` builds it, or run \`pnpm --filter @pos/web build\`.\n`);
+    return;
+  }
+  res.type('text/html; charset=utf-8').send(html);
+}
+
+/**
+ * `GET /dashboard`: the live payments dashboard (apps/web/src/dashboard). It signs in with a pasted token kept in
+ * the tab's sessionStorage, never in the URL or a cookie, so the HTML carries nothing of the viewer's.
+ */
+export function dashboardPage(): express.RequestHandler {
+  return (req, res) => sendPage(req, res, 'dashboard.html', dashboardCsp(req.headers.host), 'dashboard');
+}
+
 /** What Apollo Server would answer a browser's GET of /graphql with its landing page: HTML preferred over JSON. */
 function prefersHtml(req: express.Request): boolean {
   return (
@@ -50,33 +126,13 @@ function prefersHtml(req: express.Request): boolean {
 
 /**
  * `GET /graphql` from a browser (Accept prefers text/html): the GraphiQL page; any other request goes on to the
- * GraphQL server. The HTML is read at each request (it is small, and names the current build's hashed assets) and
- * never cached.
+ * GraphQL server.
  */
 export function graphiqlPage(): express.RequestHandler {
   return (req, res, next) => {
     if (!prefersHtml(req)) return next();
-    res.set({
-      ...COMMON_HEADERS,
-      'Content-Security-Policy': graphiqlCsp(req.headers.host),
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'no-referrer',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
-      'Cache-Control': 'no-store',
-      Vary: 'Accept',
-    });
-    let html: Buffer;
-    try {
-      html = fs.readFileSync(path.join(WEB_DIST, 'index.html'));
-    } catch {
-      res
-        .status(503)
-        .type('text/plain')
-        .send('The GraphiQL page is not built: `pnpm start` builds it, or run `pnpm --filter @pos/web build`.\n');
-      return;
-    }
-    res.type('text/html; charset=utf-8').send(html);
+    res.set('Vary', 'Accept');
+    sendPage(req, res, 'index.html', graphiqlCsp(req.headers.host), 'GraphiQL');
   };
 }
 
@@ -91,6 +147,6 @@ export function webAssets(): express.RequestHandler {
     dotfiles: 'ignore',
     immutable: true,
     maxAge: '365d',
-    setHeaders: (res) => res.set(COMMON_HEADERS),
+    setHeaders: (res) => res.set({ ...COMMON_HEADERS, 'Content-Security-Policy': ASSET_CSP }),
   });
 }

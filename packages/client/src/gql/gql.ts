@@ -14,12 +14,14 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "query DashboardActivity($from: DateTimeISO!) {\n  paymentActivity(from: $from) {\n    asOfCursor\n    totals {\n      location {\n        id\n        name\n      }\n      currency\n      type\n      count\n      amount {\n        amountMinor\n        currency\n      }\n    }\n  }\n}": typeof types.DashboardActivityDocument,
     "query DashboardCursor {\n  paymentEventsCursor\n}": typeof types.DashboardCursorDocument,
-    "subscription Dashboard($after: String) {\n  paymentEvents(after: $after) {\n    id\n    cursor\n    type\n    partnerId\n    occurredAt\n    location {\n      id\n    }\n    payload {\n      paymentId\n      status\n      amount {\n        amountMinor\n        currency\n      }\n      refunded {\n        amountMinor\n        currency\n      }\n    }\n  }\n}": typeof types.DashboardDocument,
+    "subscription Dashboard($after: String) {\n  paymentEvents(after: $after) {\n    id\n    cursor\n    type\n    partnerId\n    occurredAt\n    location {\n      id\n      name\n    }\n    refund {\n      id\n      amount {\n        amountMinor\n        currency\n      }\n    }\n    payload {\n      paymentId\n      status\n      amount {\n        amountMinor\n        currency\n      }\n      refunded {\n        amountMinor\n        currency\n      }\n    }\n  }\n}": typeof types.DashboardDocument,
 };
 const documents: Documents = {
+    "query DashboardActivity($from: DateTimeISO!) {\n  paymentActivity(from: $from) {\n    asOfCursor\n    totals {\n      location {\n        id\n        name\n      }\n      currency\n      type\n      count\n      amount {\n        amountMinor\n        currency\n      }\n    }\n  }\n}": types.DashboardActivityDocument,
     "query DashboardCursor {\n  paymentEventsCursor\n}": types.DashboardCursorDocument,
-    "subscription Dashboard($after: String) {\n  paymentEvents(after: $after) {\n    id\n    cursor\n    type\n    partnerId\n    occurredAt\n    location {\n      id\n    }\n    payload {\n      paymentId\n      status\n      amount {\n        amountMinor\n        currency\n      }\n      refunded {\n        amountMinor\n        currency\n      }\n    }\n  }\n}": types.DashboardDocument,
+    "subscription Dashboard($after: String) {\n  paymentEvents(after: $after) {\n    id\n    cursor\n    type\n    partnerId\n    occurredAt\n    location {\n      id\n      name\n    }\n    refund {\n      id\n      amount {\n        amountMinor\n        currency\n      }\n    }\n    payload {\n      paymentId\n      status\n      amount {\n        amountMinor\n        currency\n      }\n      refunded {\n        amountMinor\n        currency\n      }\n    }\n  }\n}": types.DashboardDocument,
 };
 
 /**
@@ -39,11 +41,15 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "query DashboardActivity($from: DateTimeISO!) {\n  paymentActivity(from: $from) {\n    asOfCursor\n    totals {\n      location {\n        id\n        name\n      }\n      currency\n      type\n      count\n      amount {\n        amountMinor\n        currency\n      }\n    }\n  }\n}"): (typeof documents)["query DashboardActivity($from: DateTimeISO!) {\n  paymentActivity(from: $from) {\n    asOfCursor\n    totals {\n      location {\n        id\n        name\n      }\n      currency\n      type\n      count\n      amount {\n        amountMinor\n        currency\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "query DashboardCursor {\n  paymentEventsCursor\n}"): (typeof documents)["query DashboardCursor {\n  paymentEventsCursor\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "subscription Dashboard($after: String) {\n  paymentEvents(after: $after) {\n    id\n    cursor\n    type\n    partnerId\n    occurredAt\n    location {\n      id\n    }\n    payload {\n      paymentId\n      status\n      amount {\n        amountMinor\n        currency\n      }\n      refunded {\n        amountMinor\n        currency\n      }\n    }\n  }\n}"): (typeof documents)["subscription Dashboard($after: String) {\n  paymentEvents(after: $after) {\n    id\n    cursor\n    type\n    partnerId\n    occurredAt\n    location {\n      id\n    }\n    payload {\n      paymentId\n      status\n      amount {\n        amountMinor\n        currency\n      }\n      refunded {\n        amountMinor\n        currency\n      }\n    }\n  }\n}"];
+export function graphql(source: "subscription Dashboard($after: String) {\n  paymentEvents(after: $after) {\n    id\n    cursor\n    type\n    partnerId\n    occurredAt\n    location {\n      id\n      name\n    }\n    refund {\n      id\n      amount {\n        amountMinor\n        currency\n      }\n    }\n    payload {\n      paymentId\n      status\n      amount {\n        amountMinor\n        currency\n      }\n      refunded {\n        amountMinor\n        currency\n      }\n    }\n  }\n}"): (typeof documents)["subscription Dashboard($after: String) {\n  paymentEvents(after: $after) {\n    id\n    cursor\n    type\n    partnerId\n    occurredAt\n    location {\n      id\n      name\n    }\n    refund {\n      id\n      amount {\n        amountMinor\n        currency\n      }\n    }\n    payload {\n      paymentId\n      status\n      amount {\n        amountMinor\n        currency\n      }\n      refunded {\n        amountMinor\n        currency\n      }\n    }\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
