@@ -274,7 +274,7 @@ async function seed(sys: PeerSystem, pool: Pool, locations: number, ordersPerLoc
         pool,
         auth,
         'mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }',
-        { input: { orderId, amountCents: total / 2, currency: 'USD', cardToken: 'tok_visa' } },
+        { input: { orderId, amountMinor: total / 2, currency: 'USD', cardToken: 'tok_visa' } },
       );
     }
     const earn = await pool.request({

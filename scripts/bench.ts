@@ -470,7 +470,7 @@ async function createData(gatewayUrl: string, token: string): Promise<void> {
       gatewayUrl,
       token,
       'mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }',
-      { input: { orderId: createOrder.order.id, amountCents: 1000 + 125 * i, currency: 'USD', cardToken: 'tok_visa' } },
+      { input: { orderId: createOrder.order.id, amountMinor: 1000 + 125 * i, currency: 'USD', cardToken: 'tok_visa' } },
     );
   }
 }
@@ -2036,7 +2036,7 @@ async function paymentStream(
     const body = JSON.stringify({
       query: SUB_CREATE_PAYMENT,
       variables: {
-        input: { orderId: order.id, amountCents: order.totalCents, currency: 'USD', cardToken: 'tok_visa' },
+        input: { orderId: order.id, amountMinor: order.totalCents, currency: 'USD', cardToken: 'tok_visa' },
       },
     });
     const pay = (async () => {

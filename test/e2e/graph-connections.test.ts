@@ -452,7 +452,7 @@ describe('connections through the gateway', () => {
       ).createOrder.order.id;
       for (let i = 0; i < 5; i++) {
         const { createPayment } = await mutate(
-          `mutation($id: ID!) { createPayment(input: { orderId: $id, amountCents: 1000, currency: "USD",
+          `mutation($id: ID!) { createPayment(input: { orderId: $id, amountMinor: 1000, currency: "USD",
             cardToken: "tok_visa" }) { payment { id } } }`,
           { id: splitOrder },
         );

@@ -62,7 +62,7 @@ describe('links between the subgraphs’ types (refunds, checkouts, loyalty orde
     const order = created.createOrder.order;
     expect(order.hostedCheckout.payment).toBeNull();
     const paid = await ok(
-      `mutation($id: ID!) { createPayment(input: { orderId: $id, amountCents: 1800, currency: "USD",
+      `mutation($id: ID!) { createPayment(input: { orderId: $id, amountMinor: 1800, currency: "USD",
         entryMode: CARD_NOT_PRESENT, cardToken: "tok_visa" }) { payment { id } } }`,
       { id: order.id },
     );
@@ -137,11 +137,12 @@ describe('links between the subgraphs’ types (refunds, checkouts, loyalty orde
       expect(payment.processor).toBe('VALOR');
       const { sandboxProcessorOutcome } = await ok(
         `mutation($input: SandboxProcessorOutcomeInput!) {
-          sandboxProcessorOutcome(input: $input) { eventType payment { status processor } }
+          sandboxProcessorOutcome(input: $input) { userErrors { code } eventType payment { status processor } }
         }`,
         { input: { paymentId, outcome: 'AUTHORIZATION_EXPIRED' } },
       );
       expect(sandboxProcessorOutcome).toEqual({
+        userErrors: [],
         eventType: 'PAYMENT_EXPIRED',
         payment: { status: 'EXPIRED', processor: 'VALOR' },
       });

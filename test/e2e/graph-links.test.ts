@@ -36,7 +36,7 @@ describe('links between the subgraphs’ types', () => {
     (
       await ok(
         `mutation($id: ID!, $amount: Int!, $currency: String!) {
-          createPayment(input: { orderId: $id, amountCents: $amount, currency: $currency, cardToken: "tok_visa" }) {
+          createPayment(input: { orderId: $id, amountMinor: $amount, currency: $currency, cardToken: "tok_visa" }) {
             payment { id status }
           }
         }`,

@@ -80,7 +80,7 @@ describe('the graph: one Money type for every amount', () => {
     const orderId = created.body.data!.createOrder.order.id as string;
     const paid = await stack.graphql(
       `mutation($orderId: ID!) {
-        createPayment(input: { orderId: $orderId, amountCents: 1050, currency: "JPY", cardToken: "tok_visa" }) {
+        createPayment(input: { orderId: $orderId, amountMinor: 1050, currency: "JPY", cardToken: "tok_visa" }) {
           payment { id status amount { amountMinor currency } tip { amountMinor currency } }
         }
       }`,

@@ -25,9 +25,12 @@ const CONVERTED = [
   'redeemLoyalty',
   'redeemLoyaltyCoupon',
   'reverseLoyaltyTransaction',
+  'createPayment',
   'voidPayment',
   'reversePayment',
   'refundPayment',
+  'sandboxProcessorOutcome',
+  'closeBatch',
   'openCheck',
   'addCheckItem',
   'removeCheckItem',
@@ -46,9 +49,6 @@ const CONVERTED = [
  */
 const NOT_YET_CONVERTED = [
   'payCheck',
-  'createPayment',
-  'sandboxProcessorOutcome',
-  'closeBatch',
   'createWebhookEndpoint',
   'updateWebhookEndpoint',
   'rotateWebhookEndpointSecret',
@@ -63,9 +63,11 @@ const REPLAYABLE = [
   'redeemLoyaltyCoupon',
   'reverseLoyaltyTransaction',
   'addCheckItem',
+  'createPayment',
   'voidPayment',
   'reversePayment',
   'refundPayment',
+  'closeBatch',
 ];
 
 const USER_ERRORS = 'userErrors { code field message }';
@@ -394,6 +396,72 @@ describe('GraphQL mutations: one contract', () => {
       idempotentReplay: false,
       payment: null,
     });
+  });
+
+  it('a declined card is a user error beside the declined payment and another alias’s approved one', async () => {
+    const order = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }`;
+    const open = async () =>
+      (await stack.graphql(order, { input: { locationId: '1', currency: 'USD', totalCents: 900 } }, partner)).body.data!
+        .createOrder.order.id as string;
+    const [declinedOrder, paidOrder] = [await open(), await open()];
+    const { body } = await stack.graphql(
+      `mutation($declined: ID!, $paid: ID!) {
+        declined: createPayment(input: { orderId: $declined, amountMinor: 900, currency: "USD",
+          cardToken: "tok_decline" }) { ${USER_ERRORS} idempotentReplay payment { id status failureCode } }
+        tooMuch: createPayment(input: { orderId: $paid, amountMinor: 901, currency: "USD", cardToken: "tok_visa" }) {
+          ${USER_ERRORS} payment { id }
+        }
+        paid: createPayment(input: { orderId: $paid, amountMinor: 900, currency: "USD", cardToken: "tok_visa" }) {
+          ${USER_ERRORS} idempotentReplay payment { status amount { amountMinor currency } }
+        }
+      }`,
+      { declined: declinedOrder, paid: paidOrder },
+      partner,
+    );
+    expect(body.errors).toBeUndefined();
+    // The declined payment exists (its id is what a frontend shows or quotes): it comes back beside the refusal.
+    expect(body.data!.declined).toEqual({
+      userErrors: [
+        { code: 'PAYMENT_DECLINED', field: ['input', 'cardToken'], message: expect.stringMatching(/declined/) },
+      ],
+      idempotentReplay: false,
+      payment: { id: expect.any(String), status: 'DECLINED', failureCode: expect.any(String) },
+    });
+    expect(body.data!.tooMuch).toEqual({
+      userErrors: [
+        { code: 'AMOUNT_EXCEEDS_DUE', field: ['input', 'amountMinor'], message: expect.any(String) },
+        { code: 'AMOUNT_EXCEEDS_DUE', field: null, message: 'amount due: 900' },
+      ],
+      payment: null,
+    });
+    expect(body.data!.paid).toEqual({
+      userErrors: [],
+      idempotentReplay: false,
+      payment: { status: 'APPROVED', amount: { amountMinor: 900, currency: 'USD' } },
+    });
+  });
+
+  it('replays a batch close by its key, and refuses the key with another location', async () => {
+    const close = `mutation($input: CloseBatchInput!) { closeBatch(input: $input) {
+      ${USER_ERRORS} idempotentReplay settledCount
+    } }`;
+    await stack.graphql(close, { input: { locationId: '2' } }, partner);
+    await payOrder(stack, partner, { amountCents: 500, locationId: '2' });
+    await payOrder(stack, partner, { amountCents: 700, locationId: '2' });
+    const input = { locationId: '2', idempotencyKey: randomUUID() };
+    const first = (await stack.graphql(close, { input }, partner)).body;
+    expect(first.data!.closeBatch).toEqual({ userErrors: [], idempotentReplay: false, settledCount: 2 });
+    // A retry answers what the first close settled, not the 0 a second close would.
+    const again = (await stack.graphql(close, { input }, partner)).body;
+    expect(again.data!.closeBatch).toEqual({ userErrors: [], idempotentReplay: true, settledCount: 2 });
+    const reused = (await stack.graphql(close, { input: { ...input, locationId: '1' } }, partner)).body;
+    expect(reused.errors).toBeUndefined();
+    expect(reused.data!.closeBatch.userErrors[0]).toEqual({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      field: ['input', 'idempotencyKey'],
+      message: expect.any(String),
+    });
+    expect(reused.data!.closeBatch).toMatchObject({ idempotentReplay: false, settledCount: null });
   });
 
   it('a payment of another partner stays a top-level NOT_FOUND, with a null payload', async () => {

@@ -63,7 +63,7 @@ describe('the public graph: internal fields are not in it', () => {
     expect(created.body.errors).toBeUndefined();
     const order = created.body.data!.createOrder.order;
     const paid = await stack.graphql(
-      `mutation($id: ID!) { createPayment(input: { orderId: $id, amountCents: 1800, currency: "USD",
+      `mutation($id: ID!) { createPayment(input: { orderId: $id, amountMinor: 1800, currency: "USD",
         entryMode: CARD_NOT_PRESENT, cardToken: "tok_visa" }) { payment { id status } } }`,
       { id: order.id },
       partner,

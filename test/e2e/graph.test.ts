@@ -17,7 +17,7 @@ describe('the federated graph', () => {
     expect(created.body.errors).toBeUndefined();
     const orderId = created.body.data!.createOrder.order.id;
     const paid = await stack.graphql(
-      `mutation($orderId: ID!) { createPayment(input: { orderId: $orderId, amountCents: 2500, currency: "USD", cardToken: "tok_visa" }) { payment { id status } } }`,
+      `mutation($orderId: ID!) { createPayment(input: { orderId: $orderId, amountMinor: 2500, currency: "USD", cardToken: "tok_visa" }) { payment { id status } } }`,
       { orderId },
       token,
     );
@@ -117,7 +117,7 @@ describe('the federated graph', () => {
       {
         input: {
           orderId: '00000000-0000-4000-8000-000000000000',
-          amountCents: 100,
+          amountMinor: 100,
           currency: 'USD',
           cardToken: 'tok_visa',
           expiresAt: 'not a date',
@@ -125,7 +125,8 @@ describe('the federated graph', () => {
       },
     );
     expect(status).toBe(200);
-    expect(body.data).toBeNull();
+    // The payload is nullable: the error nulls it, not the whole response.
+    expect(body.data).toEqual({ createPayment: null });
     expect(body.errors?.[0]).toMatchObject({
       message: expect.stringContaining('not a date'),
       extensions: { code: 'BAD_USER_INPUT' },

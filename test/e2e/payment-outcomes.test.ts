@@ -42,7 +42,7 @@ const REVERSE = `mutation($input: ReversePaymentInput!) {
   reversePayment(input: $input) { ${USER_ERRORS} idempotentReplay payment { ${PAYMENT} } }
 }`;
 const OUTCOME = `mutation($input: SandboxProcessorOutcomeInput!) {
-  sandboxProcessorOutcome(input: $input) { eventType payment { ${PAYMENT} } }
+  sandboxProcessorOutcome(input: $input) { ${USER_ERRORS} eventType payment { ${PAYMENT} } }
 }`;
 const VOID = `mutation($input: VoidPaymentInput!) { voidPayment(input: $input) { ${USER_ERRORS} payment { ${PAYMENT} } } }`;
 const REFUND = `mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { ${USER_ERRORS} payment { ${PAYMENT} } } }`;
@@ -123,7 +123,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     const orderId = await openOrder(amountCents, locationId, token);
     const body = await gql(
       `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id status version } } }`,
-      { input: { orderId, amountCents, currency: 'USD', cardToken: 'tok_visa' } },
+      { input: { orderId, amountMinor: amountCents, currency: 'USD', cardToken: 'tok_visa' } },
       token,
     );
     expect(body.errors).toBeUndefined();
@@ -164,7 +164,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     const cancelledOrder = await openOrder(700);
     const unavailable = await gql(
       `mutation($input: CreatePaymentInput!) { createPayment(input: $input) { payment { id } } }`,
-      { input: { orderId: cancelledOrder, amountCents: 700, currency: 'USD', cardToken: 'tok_processor_unavailable' } },
+      { input: { orderId: cancelledOrder, amountMinor: 700, currency: 'USD', cardToken: 'tok_processor_unavailable' } },
     );
     expect(errorOf(unavailable)).toEqual({ code: 'UNAVAILABLE', reason: 'processor_unavailable' });
 
@@ -174,6 +174,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     const expiry = await outcome(expired.paymentId, 'AUTHORIZATION_EXPIRED');
     expect(expiry.errors).toBeUndefined();
     expect(expiry.data.sandboxProcessorOutcome).toEqual({
+      userErrors: [],
       eventType: 'PAYMENT_EXPIRED',
       payment: expect.objectContaining({ status: 'EXPIRED', version: 3, failureCode: 'authorization_expired' }),
     });
@@ -190,6 +191,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     expect(await outboxOf(reversed.paymentId)).toHaveLength(1);
     const settled = await outcome(reversed.paymentId, 'REVERSAL_SETTLED');
     expect(settled.data.sandboxProcessorOutcome).toEqual({
+      userErrors: [],
       eventType: 'PAYMENT_REVERSAL_SETTLED',
       payment: expect.objectContaining({ status: 'REVERSED', version: 3, reversalRequestedAt: null }),
     });
@@ -200,6 +202,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     expect((await reverse(failed.paymentId)).errors).toBeUndefined();
     const refused = await outcome(failed.paymentId, 'REVERSAL_FAILED', 'issuer_unavailable');
     expect(refused.data.sandboxProcessorOutcome).toEqual({
+      userErrors: [],
       eventType: 'PAYMENT_REVERSAL_FAILED',
       payment: expect.objectContaining({
         status: 'PARTIALLY_REFUNDED',
@@ -275,7 +278,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     // A settled payment was captured: its authorisation can no longer lapse. Location 2 only, so no other test's
     // payment is settled under it.
     const settled = await approved(400, '2');
-    const closed = await gql(`mutation { closeBatch(locationId: "2") { settledCount } }`);
+    const closed = await gql(`mutation { closeBatch(input: { locationId: "2" }) { settledCount } }`);
     expect(closed.data.closeBatch.settledCount).toBeGreaterThanOrEqual(1);
     const before = await outboxRows();
     const versions = async () =>
@@ -294,8 +297,9 @@ describe('payment outcomes: every event type, once per state change', () => {
       [settled.paymentId, 'AUTHORIZATION_EXPIRED'],
     ]) {
       const body = await outcome(paymentId, what);
-      expect({ what, ...errorOf(body) }).toEqual({ what, code: 'CONFLICT', reason: 'invalid_state_transition' });
-      expect(body.data).toBeNull();
+      expect(body.errors).toBeUndefined();
+      expect({ what, code: userErrorOf(body) }).toEqual({ what, code: 'INVALID_STATE_TRANSITION' });
+      expect(body.data.sandboxProcessorOutcome).toMatchObject({ eventType: null, payment: null });
     }
     // A reversal of a final payment is refused by the same machine.
     expect(userErrorOf(await reverse(fullyRefunded.paymentId))).toBe('INVALID_STATE_TRANSITION');
@@ -326,7 +330,7 @@ describe('payment outcomes: every event type, once per state change', () => {
     expect(restRefund.status).toBe(409);
     expect(restRefund.body).toMatchObject({ status: 409, code: 'reversal_pending' });
     // Nor does a pending reversal settle with the location's batch: the processor is voiding or refunding it.
-    await gql(`mutation { closeBatch(locationId: "1") { settledCount } }`);
+    await gql(`mutation { closeBatch(input: { locationId: "1" }) { settledCount } }`);
     const read = await gql(`query($id: ID!) { payment(id: $id) { settledAt refunds { nodes { id } } } }`, {
       id: paymentId,
     });
@@ -405,13 +409,15 @@ describe('payment outcomes: every event type, once per state change', () => {
   it('validates the outcome input', async () => {
     const { paymentId } = await approved(200);
     const reasonOnSettled = await outcome(paymentId, 'AUTHORIZATION_EXPIRED', 'because');
-    expect(errorOf(reasonOnSettled)).toEqual({ code: 'BAD_USER_INPUT', reason: 'validation_error' });
-    expect(reasonOnSettled.errors?.[0]?.extensions?.details).toEqual(['reason: only for REVERSAL_FAILED']);
+    expect(reasonOnSettled.data.sandboxProcessorOutcome.userErrors).toEqual([
+      { code: 'VALIDATION', field: ['input', 'reason'], message: 'only for REVERSAL_FAILED' },
+    ]);
     await reverse(paymentId);
     const badReason = await outcome(paymentId, 'REVERSAL_FAILED', 'Not a code!');
-    expect(errorOf(badReason)).toEqual({ code: 'BAD_USER_INPUT', reason: 'validation_error' });
+    expect(userErrorOf(badReason)).toBe('VALIDATION');
+    // Not a ProcessorOutcome value: the document does not validate, a top-level error.
     const unknown = await outcome(paymentId, 'CHARGEBACK');
     expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(errorOf(await outcome('not-a-uuid', 'REVERSAL_SETTLED')).code).toBe('BAD_USER_INPUT');
+    expect(userErrorOf(await outcome('not-a-uuid', 'REVERSAL_SETTLED'))).toBe('VALIDATION');
   });
 });

@@ -291,7 +291,11 @@ describe('REST facade: partner API v1 orders and payments', () => {
     expect(wrongCurrency.status).toBe(422);
     expect(wrongCurrency.body.code).toBe('currency_mismatch');
 
-    const closed = await stack.graphql('mutation { closeBatch(locationId: "2") { settledCount } }', {}, demo);
+    const closed = await stack.graphql(
+      'mutation { closeBatch(input: { locationId: "2" }) { settledCount } }',
+      {},
+      demo,
+    );
     expect(closed.body.data!.closeBatch.settledCount).toBeGreaterThanOrEqual(1);
     const voided = await call('POST', `/pos/v1/orders/${order.id}/payments/${payment.id}/void`);
     expect(voided.status).toBe(409);

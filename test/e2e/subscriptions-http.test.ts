@@ -143,7 +143,7 @@ describe('subscriptions over multipart HTTP and GraphQL over SSE', () => {
       token,
     );
     const payment = await stack.graphql(
-      `mutation($id: ID!, $amount: Int!) { createPayment(input: { orderId: $id, amountCents: $amount, currency: "USD", cardToken: "tok_visa" }) { payment { id } } }`,
+      `mutation($id: ID!, $amount: Int!) { createPayment(input: { orderId: $id, amountMinor: $amount, currency: "USD", cardToken: "tok_visa" }) { payment { id } } }`,
       { id: order.body.data!.createOrder.order.id, amount: amountCents },
       token,
     );

@@ -209,7 +209,7 @@ describe('payment event subscriptions across gateway and payments replicas (real
     );
     const payment = await postGraphQL(
       url,
-      `mutation($id: ID!) { createPayment(input: { orderId: $id, amountCents: 1000, currency: "USD", cardToken: "tok_visa" }) { payment { id } } }`,
+      `mutation($id: ID!) { createPayment(input: { orderId: $id, amountMinor: 1000, currency: "USD", cardToken: "tok_visa" }) { payment { id } } }`,
       { id: order.body.data!.createOrder.order.id },
       headers,
     );

@@ -200,7 +200,7 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
   createPayment: (fx) => ({
     input: {
       orderId: fx.order.id,
-      amountCents: 100,
+      amountMinor: 100,
       currency: 'USD',
       entryMode: 'CARD_NOT_PRESENT',
       cardToken: 'tok_visa',
@@ -210,7 +210,7 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
   reversePayment: (fx) => ({ input: { paymentId: fx.paid.paymentId } }),
   sandboxProcessorOutcome: (fx) => ({ input: { paymentId: fx.paid.paymentId, outcome: 'REVERSAL_SETTLED' } }),
   refundPayment: (fx) => ({ input: { paymentId: fx.paid.paymentId, amountMinor: 1 } }),
-  closeBatch: () => ({ locationId: '1' }),
+  closeBatch: () => ({ input: { locationId: '1' } }),
   // Mutation: webhooks
   createWebhookEndpoint: () => ({ input: { url: 'http://127.0.0.1:9/tenancy' } }),
   updateWebhookEndpoint: (fx) => ({ input: { id: fx.webhook.endpointId, description: 'changed' } }),

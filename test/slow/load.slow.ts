@@ -242,7 +242,7 @@ describe(`load: ${SUBSCRIBERS} subscribers and mixed traffic for ${LOAD_SECONDS}
             if (graphqlOk(order)) return { answer: order, unexpected: graphqlOk(order) };
             const orderId = order.body.data.createOrder.order.id;
             const paid = await api.graphql(
-              `mutation($id: ID!, $amount: Int!, $key: String) { createPayment(input: { orderId: $id, amountCents: $amount, currency: "USD", cardToken: "tok_visa" }, idempotencyKey: $key) { payment { id status } } }`,
+              `mutation($id: ID!, $amount: Int!, $key: String) { createPayment(input: { orderId: $id, amountMinor: $amount, currency: "USD", cardToken: "tok_visa", idempotencyKey: $key }) { payment { id status } } }`,
               { id: orderId, amount: cents, key: randomUUID() },
             );
             if (!graphqlOk(paid)) {

@@ -23,7 +23,7 @@ export async function payOrder(
   if (order.body.errors) throw new Error(`createOrder failed: ${JSON.stringify(order.body.errors)}`);
   const { id: orderId, number: orderNumber } = order.body.data!.createOrder.order;
   const payment = await stack.graphql(
-    `mutation($id: ID!, $amount: Int!, $card: String!) { createPayment(input: { orderId: $id, amountCents: $amount, currency: "USD", cardToken: $card }) { payment { id } } }`,
+    `mutation($id: ID!, $amount: Int!, $card: String!) { createPayment(input: { orderId: $id, amountMinor: $amount, currency: "USD", cardToken: $card }) { payment { id } } }`,
     { id: orderId, amount: amountCents, card: cardToken },
     token,
   );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Clock, type EntityClient, type Logger, type Principal, SCOPES } from '@pos/kit';
-import { fromGraphQLError } from '../rest/errors';
+import { USER_ERROR_FIELDS, fromGraphQLError, refusalIn } from '../rest/errors';
 import type { GraphExecutor } from '../rest/router';
 import { type GqlMoney, MONEY, minorUnits } from '../rest/money';
 import type { CheckoutFormView, CheckoutLine, ErrorPageView } from './checkout.page';
@@ -95,8 +95,8 @@ const ORDER_QUERY = `query HostedCheckoutOrder($id: ID!) {
   }
 }`;
 
-const PAY_MUTATION = `mutation HostedCheckoutPay($input: CreatePaymentInput!, $key: String) {
-  createPayment(input: $input, idempotencyKey: $key) { idempotentReplay payment { id status failureCode } }
+const PAY_MUTATION = `mutation HostedCheckoutPay($input: CreatePaymentInput!) {
+  createPayment(input: $input) { ${USER_ERROR_FIELDS} idempotentReplay payment { id status failureCode } }
 }`;
 
 const COMPLETE_MUTATION = `mutation HostedCheckoutComplete($orderId: ID!, $checkoutId: ID!, $paymentId: ID!) {
@@ -288,20 +288,22 @@ export class HostedCheckoutService {
     const { claims } = checkout;
     const principal = principalOf(claims);
     const variables = {
-      key: `hosted-checkout:${claims.checkoutId}:${form.nonce as string}`,
       input: {
         orderId: claims.orderId,
-        amountCents: claims.amountCents,
+        amountMinor: claims.amountCents,
         currency: claims.currency,
         entryMode: 'CARD_NOT_PRESENT',
         cardToken,
         expiresAt: claims.expiresAt.toISOString(),
+        idempotencyKey: `hosted-checkout:${claims.checkoutId}:${form.nonce as string}`,
       },
     };
     const deadline = Date.now() + IN_USE_WAIT_MS;
     for (;;) {
       const result = await this.deps.execute(PAY_MUTATION, variables, principal, requestId);
-      if (!result.errors?.length) {
+      // A decline is the payment's status below; any other user error is a refusal, read as the REST facade does.
+      const refusal = result.errors?.length ? undefined : refusalIn(result.data ?? {}, ['PAYMENT_DECLINED']);
+      if (!result.errors?.length && !refusal) {
         const payment = (result.data?.createPayment as { payment: { id: string; status: string; failureCode: string } })
           .payment;
         if (payment.status === 'APPROVED') return this.approved(checkout, payment.id, requestId);
@@ -315,7 +317,8 @@ export class HostedCheckoutService {
         }
         return again(409, 'The payment did not go through. Nothing was charged. Please try again.');
       }
-      const error = fromGraphQLError(result.errors[0] as { message: string; extensions?: Record<string, unknown> });
+      const error =
+        refusal ?? fromGraphQLError(result.errors![0] as { message: string; extensions?: Record<string, unknown> });
       // A double submit of this form: the first request is still running; its outcome is ours once it ends.
       if (error.code === 'idempotency_key_in_use' && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 150));
@@ -340,7 +343,7 @@ export class HostedCheckoutService {
         case 'not_found':
           throw invalidLink();
         default:
-          throw this.unexpected(result.errors, requestId, 'paying');
+          throw this.unexpected(result.errors ?? [refusal], requestId, 'paying');
       }
     }
   }

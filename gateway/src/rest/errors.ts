@@ -118,11 +118,12 @@ export const USER_ERROR_FIELDS = 'userErrors { code field message }';
  * The refusal a mutation answered as `userErrors` (the graph's mutation contract), as the REST error the same
  * refusal was as a top-level GraphQL error: the user errors name the reason and the payload carries its facts (a PIN
  * challenge, the attempts left), so status and body are those of {@link fromGraphQLError}. Undefined when no payload
- * in `data` reports one.
+ * in `data` reports one; user errors whose code is one of `outcomes` are the caller's to answer as its result.
  */
-export function refusalIn(data: Record<string, unknown>): RestError | undefined {
+export function refusalIn(data: Record<string, unknown>, outcomes: readonly string[] = []): RestError | undefined {
   for (const payload of Object.values(data)) {
     if (!isRecord(payload) || !Array.isArray(payload.userErrors) || !payload.userErrors.length) continue;
+    if (outcomes.includes((payload.userErrors[0] as { code?: string }).code ?? '')) continue;
     const facts: Record<string, unknown> = {};
     for (const source of [payload, ...Object.values(payload).filter(isRecord)]) {
       for (const key of DATA_EXTENSIONS)

@@ -63,6 +63,11 @@ export interface RestRoute<
   pages?(data: Record<string, unknown>): PagedConnection | null;
   /** Rows per page {@link pages} asks for (default the largest, 100): less for rows heavy to cost. */
   pageSize?: number;
+  /**
+   * User error codes the operation answers beside its result that this route's body reports as its outcome, not
+   * as a refusal (createPayment's PAYMENT_DECLINED: the documented 201 with the declined payment).
+   */
+  outcomes?: readonly string[];
   /** Maps the operation's data to the response; null means the resource does not exist for this caller. */
   respond(data: Record<string, unknown>): RouteResponse | null;
   /**

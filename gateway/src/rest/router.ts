@@ -118,7 +118,7 @@ export function restRouter(options: RestRouterOptions): Router {
       // Every answer of a route that ran its operation says what is left of the caller's budget, refusals included.
       setRateLimitHeaders(res, result.extensions?.cost);
       if (result.errors?.length) return fail(fromGraphQLError(result.errors[0]));
-      const refusal = refusalIn(result.data ?? {});
+      const refusal = refusalIn(result.data ?? {}, route.outcomes);
       if (refusal) return fail(refusal);
       const response = route.respond(result.data ?? {});
       if (!response) return fail(restError(404, route.notFoundMessage ?? 'Not found'));

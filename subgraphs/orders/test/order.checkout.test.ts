@@ -54,7 +54,7 @@ describe('completeHostedCheckout at the orders subgraph', () => {
 
   it('marks the checkout paid by an approved payment of the order for its total; the same payment again is a no-op', async () => {
     const { orderId, checkoutId } = await checkoutOrder(2500);
-    const payment = await h.payOk({ orderId, amountCents: 2500, entryMode: 'CARD_NOT_PRESENT' });
+    const payment = await h.payOk({ orderId, amountMinor: 2500, entryMode: 'CARD_NOT_PRESENT' });
 
     const done = await complete(orderId, checkoutId, payment.id);
     expect(done.body.errors).toBeUndefined();
@@ -76,9 +76,9 @@ describe('completeHostedCheckout at the orders subgraph', () => {
   it('refuses an approved payment of another order, of the same partner or of another one: NOT_FOUND', async () => {
     const { orderId, checkoutId } = await checkoutOrder(2500);
     const elsewhere = await h.createOrder({ totalCents: 2500 });
-    const mine = await h.payOk({ orderId: elsewhere, amountCents: 2500 });
+    const mine = await h.payOk({ orderId: elsewhere, amountMinor: 2500 });
     const theirOrder = await h.createOrder({ totalCents: 2500, locationId: '3' }, other);
-    const theirs = await h.payOk({ orderId: theirOrder, amountCents: 2500 }, null, other);
+    const theirs = await h.payOk({ orderId: theirOrder, amountMinor: 2500 }, null, other);
 
     for (const paymentId of [mine.id, theirs.id]) {
       const { body } = await complete(orderId, checkoutId, paymentId);
@@ -91,7 +91,7 @@ describe('completeHostedCheckout at the orders subgraph', () => {
 
   it('refuses a declined payment of the order: CONFLICT payment_not_approved, the checkout stays open', async () => {
     const { orderId, checkoutId } = await checkoutOrder(2500);
-    const declined = await h.payOk({ orderId, amountCents: 2500, cardToken: 'tok_decline' });
+    const declined = await h.payOk({ orderId, amountMinor: 2500, cardToken: 'tok_decline' });
     expect(declined.status).toBe('DECLINED');
 
     const { body } = await complete(orderId, checkoutId, declined.id);
@@ -100,7 +100,7 @@ describe('completeHostedCheckout at the orders subgraph', () => {
     expect(await checkoutOf(orderId)).toEqual({ status: 'OPEN', paidAt: null, paymentId: null });
 
     // A voided payment was approved once, and is not any more: refused the same way.
-    const approved = await h.payOk({ orderId, amountCents: 2500 });
+    const approved = await h.payOk({ orderId, amountMinor: 2500 });
     expect((await h.void(approved.id)).body.errors).toBeUndefined();
     expect(errorOf((await complete(orderId, checkoutId, approved.id)).body)).toEqual({
       code: 'CONFLICT',
@@ -111,7 +111,7 @@ describe('completeHostedCheckout at the orders subgraph', () => {
 
   it('refuses an approved payment of part of the total: CONFLICT payment_amount_mismatch', async () => {
     const { orderId, checkoutId } = await checkoutOrder(2500);
-    const part = await h.payOk({ orderId, amountCents: 1 });
+    const part = await h.payOk({ orderId, amountMinor: 1 });
 
     const { body } = await complete(orderId, checkoutId, part.id);
     expect(errorOf(body)).toEqual({ code: 'CONFLICT', reason: 'payment_amount_mismatch' });
@@ -121,7 +121,7 @@ describe('completeHostedCheckout at the orders subgraph', () => {
   it("reads the payment as the caller: another partner's checkout principal cannot use demo's payment", async () => {
     const { orderId, checkoutId } = await checkoutOrder(2500, other, '3');
     const demoOrder = await h.createOrder({ totalCents: 2500 });
-    const demoPayment = await h.payOk({ orderId: demoOrder, amountCents: 2500 });
+    const demoPayment = await h.payOk({ orderId: demoOrder, amountMinor: 2500 });
     const { body } = await complete(orderId, checkoutId, demoPayment.id, checkoutPrincipal(checkoutId, 'other', 3));
     expect(errorOf(body)).toEqual({ code: 'NOT_FOUND', reason: undefined });
   });

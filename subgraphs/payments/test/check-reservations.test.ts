@@ -219,7 +219,7 @@ describe('payments on checks: reservations and the one bill', () => {
     it('draws on the order’s amount due, whichever API paid the order', async () => {
       const orderId = await h.createOrder({ totalCents: 1000 });
       const { posRef, id } = await openCheck([1000], orderId);
-      await h.payOk({ orderId, amountCents: 600 });
+      await h.payOk({ orderId, amountMinor: 600 });
       const over = await payCheck(posRef, 1000);
       expect(errorOf(over.body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_due' });
       expect(over.body.errors![0].extensions!.details).toEqual(['amount due: 400']);
@@ -231,7 +231,7 @@ describe('payments on checks: reservations and the one bill', () => {
         payment: { id: expect.any(String), status: 'APPROVED', order: { id: orderId }, check: { id } },
       });
       // The order's ledger counts the check's payment: nothing more is due on it over v1.
-      const more = await h.pay({ orderId, amountCents: 1 });
+      const more = await h.pay({ orderId, amountMinor: 1 });
       expect(errorOf(more.body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_due' });
       const payments = await h.call(
         `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { payments { nodes { amountCents } } } } }`,
@@ -245,7 +245,7 @@ describe('payments on checks: reservations and the one bill', () => {
       for (let round = 0; round < 10; round++) {
         const orderId = await h.createOrder({ totalCents: 1000 });
         const { posRef } = await openCheck([1000], orderId);
-        const answers = await Promise.all([h.pay({ orderId, amountCents: 1000 }), payCheck(posRef, 1000)]);
+        const answers = await Promise.all([h.pay({ orderId, amountMinor: 1000 }), payCheck(posRef, 1000)]);
         expect([round, answers.filter((a) => !a.body.errors).length]).toEqual([round, 1]);
         for (const refused of answers.filter((a) => a.body.errors)) {
           expect(errorOf(refused.body).reason).toBe('amount_exceeds_due');

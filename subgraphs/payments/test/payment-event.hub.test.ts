@@ -18,7 +18,7 @@ describe('the payment event hub without subscriptions', () => {
 
   const payOne = async (): Promise<string> => {
     const orderId = await h.createOrder({ totalCents: 500 });
-    const { body } = await h.pay({ orderId, amountCents: 500 });
+    const { body } = await h.pay({ orderId, amountMinor: 500 });
     expect(body.errors).toBeUndefined();
     return body.data!.createPayment.payment.id as string;
   };

@@ -66,7 +66,7 @@ describe('processor outcomes with a real (HTTP) processor', () => {
 
   async function approved(amountCents = 1000) {
     const orderId = await harness.createOrder({ totalCents: amountCents });
-    const payment = await harness.payOk({ orderId, amountCents });
+    const payment = await harness.payOk({ orderId, amountMinor: amountCents });
     expect(payment.status).toBe('APPROVED');
     return payment.id as string;
   }
@@ -82,7 +82,7 @@ describe('processor outcomes with a real (HTTP) processor', () => {
         'Processor outcomes can be simulated only with the built-in sandbox processor',
       );
       expect(JSON.stringify(body)).not.toContain('127.0.0.1');
-      expect(body.data).toBeNull();
+      expect(body.data).toEqual({ sandboxProcessorOutcome: null });
     }
     expect(await harness.counts()).toEqual(before);
     expect(await harness.eventsOf(paymentId)).toEqual(['payment.approved']);

@@ -32,7 +32,7 @@ describe('payments: idempotency and concurrency', () => {
 
   const paidOrder = async (totalCents: number) => {
     const orderId = await h.createOrder({ totalCents });
-    return { orderId, payment: await h.payOk({ orderId, amountCents: totalCents }) };
+    return { orderId, payment: await h.payOk({ orderId, amountMinor: totalCents }) };
   };
   const paymentRow = async (id: string) => {
     const [row] = await h.sql<{ status: string; refunded_cents: number; amount_cents: number }>(
@@ -46,16 +46,17 @@ describe('payments: idempotency and concurrency', () => {
     it('replays a payment for the same key and input, with every field as first answered', async () => {
       const orderId = await h.createOrder({ totalCents: 700 });
       const key = randomUUID();
-      const first = await h.pay({ orderId, amountCents: 700 }, key);
+      const first = await h.pay({ orderId, amountMinor: 700 }, key);
       expect(first.body.errors).toBeUndefined();
       expect(first.body.data!.createPayment.idempotentReplay).toBe(false);
       const before = await h.counts();
 
       // The field resolvers see what the service returned for the replay: it must be a whole Payment again.
       const roots = jest.spyOn(PaymentResolver.prototype, 'refundableCents');
-      const again = await h.pay({ orderId, amountCents: 700 }, key);
+      const again = await h.pay({ orderId, amountMinor: 700 }, key);
       expect(again.body.errors).toBeUndefined();
       expect(again.body.data!.createPayment).toEqual({
+        userErrors: [],
         idempotentReplay: true,
         payment: first.body.data!.createPayment.payment,
       });
@@ -87,17 +88,23 @@ describe('payments: idempotency and concurrency', () => {
     it('replays a decline too, rather than charging the card again', async () => {
       const orderId = await h.createOrder({ totalCents: 700 });
       const key = randomUUID();
-      const first = await h.payOk({ orderId, amountCents: 700, cardToken: 'tok_decline' }, key);
-      const again = await h.pay({ orderId, amountCents: 700, cardToken: 'tok_decline' }, key);
-      expect(again.body.data!.createPayment).toEqual({ idempotentReplay: true, payment: first });
+      const first = await h.payOk({ orderId, amountMinor: 700, cardToken: 'tok_decline' }, key);
+      const again = await h.pay({ orderId, amountMinor: 700, cardToken: 'tok_decline' }, key);
+      expect(again.body.data!.createPayment).toEqual({
+        userErrors: [
+          { code: 'PAYMENT_DECLINED', field: ['input', 'cardToken'], message: expect.stringMatching(/declined/) },
+        ],
+        idempotentReplay: true,
+        payment: first,
+      });
     });
 
     it('refuses the same key with a different input, and writes nothing', async () => {
       const orderId = await h.createOrder({ totalCents: 700 });
       const key = randomUUID();
-      await h.payOk({ orderId, amountCents: 300 }, key);
+      await h.payOk({ orderId, amountMinor: 300 }, key);
       const before = await h.counts();
-      const { body } = await h.pay({ orderId, amountCents: 400 }, key);
+      const { body } = await h.pay({ orderId, amountMinor: 400 }, key);
       expect(errorOf(body)).toEqual({ code: 'UNPROCESSABLE', reason: 'idempotency_key_reused' });
       // A key names one request of one operation: a refund under it is refused as well.
       const { payment } = await paidOrder(100);
@@ -108,15 +115,15 @@ describe('payments: idempotency and concurrency', () => {
     it('keeps keys per caller: another caller’s identical key is a request of its own', async () => {
       const orderId = await h.createOrder({ totalCents: 700 });
       const key = randomUUID();
-      const mine = await h.payOk({ orderId, amountCents: 300 }, key);
-      const theirs = await h.payOk({ orderId, amountCents: 300 }, key, posUser([1]));
+      const mine = await h.payOk({ orderId, amountMinor: 300 }, key);
+      const theirs = await h.payOk({ orderId, amountMinor: 300 }, key, posUser([1]));
       expect(theirs.id).not.toBe(mine.id);
     });
 
     it('takes one payment for 50 concurrent identical requests with one key', async () => {
       const orderId = await h.createOrder({ totalCents: 5000 });
       const key = randomUUID();
-      const answers = await all(50, () => h.pay({ orderId, amountCents: 5000 }, key));
+      const answers = await all(50, () => h.pay({ orderId, amountMinor: 5000 }, key));
 
       const rows = await h.sql<{ id: string; status: string }>(
         'select id, status from payments.payment where order_id = ?',
@@ -130,7 +137,7 @@ describe('payments: idempotency and concurrency', () => {
       expect(answers.filter(({ body }) => !refused(body)).length).toBeGreaterThanOrEqual(1);
       expect(await h.eventsOf(rows[0].id)).toEqual(['payment.approved']);
 
-      const later = await h.pay({ orderId, amountCents: 5000 }, key);
+      const later = await h.pay({ orderId, amountMinor: 5000 }, key);
       expect(later.body.data!.createPayment).toMatchObject({ idempotentReplay: true, payment: { id: rows[0].id } });
     });
 
@@ -200,7 +207,7 @@ describe('payments: idempotency and concurrency', () => {
       const orderId = await h.createOrder({ totalCents: 900 });
       const key = randomUUID();
       await withEventRejected('payment.approved', async () => {
-        expect(errorOf((await h.pay({ orderId, amountCents: 900 }, key)).body).code).toBe('INTERNAL_SERVER_ERROR');
+        expect(errorOf((await h.pay({ orderId, amountMinor: 900 }, key)).body).code).toBe('INTERNAL_SERVER_ERROR');
       });
       const [pending] = await h.sql<{ id: string; status: string }>(
         'select id, status from payments.payment where order_id = ?',
@@ -208,10 +215,10 @@ describe('payments: idempotency and concurrency', () => {
       );
       expect(pending.status).toBe('PENDING');
       // The first request may still be running as far as anyone can tell: hands off until its lease ends.
-      expect(isInUse((await h.pay({ orderId, amountCents: 900 }, key)).body)).toBe(true);
+      expect(isInUse((await h.pay({ orderId, amountMinor: 900 }, key)).body)).toBe(true);
 
       await expireLease(key);
-      const resumed = await h.pay({ orderId, amountCents: 900 }, key);
+      const resumed = await h.pay({ orderId, amountMinor: 900 }, key);
       expect(resumed.body.errors).toBeUndefined();
       expect(resumed.body.data!.createPayment).toMatchObject({
         idempotentReplay: false,
@@ -221,7 +228,7 @@ describe('payments: idempotency and concurrency', () => {
         { id: pending.id },
       ]);
       expect(await h.eventsOf(pending.id)).toEqual(['payment.approved']);
-      const replay = await h.pay({ orderId, amountCents: 900 }, key);
+      const replay = await h.pay({ orderId, amountMinor: 900 }, key);
       expect(replay.body.data!.createPayment).toMatchObject({ idempotentReplay: true, payment: { id: pending.id } });
     });
 
@@ -229,19 +236,19 @@ describe('payments: idempotency and concurrency', () => {
       const orderId = await h.createOrder({ totalCents: 900 });
       const key = randomUUID();
       await withEventRejected('payment.approved', async () => {
-        expect(errorOf((await h.pay({ orderId, amountCents: 900 }, key)).body).code).toBe('INTERNAL_SERVER_ERROR');
+        expect(errorOf((await h.pay({ orderId, amountMinor: 900 }, key)).body).code).toBe('INTERNAL_SERVER_ERROR');
       });
       await expireLease(key);
       // The orders subgraph is down just when the retry comes.
       jest
         .spyOn(EntityClient.prototype, 'fetch')
         .mockRejectedValueOnce(new DomainError('UNAVAILABLE', 'orders down', [], 'dependency_unavailable'));
-      expect(errorOf((await h.pay({ orderId, amountCents: 900 }, key)).body).reason).toBe('dependency_unavailable');
+      expect(errorOf((await h.pay({ orderId, amountMinor: 900 }, key)).body).reason).toBe('dependency_unavailable');
       jest.restoreAllMocks();
 
       // Its intent was committed and may have reached the processor: the key must keep pointing at it.
       await expireLease(key);
-      const resumed = await h.pay({ orderId, amountCents: 900 }, key);
+      const resumed = await h.pay({ orderId, amountMinor: 900 }, key);
       expect(resumed.body.errors).toBeUndefined();
       const rows = await h.sql<{ id: string; status: string }>(
         'select id, status from payments.payment where order_id = ?',
@@ -323,7 +330,7 @@ describe('payments: idempotency and concurrency', () => {
     it('never lets 20 concurrent payments on one order exceed its total', async () => {
       const orderId = await h.createOrder({ totalCents: 1000 });
       // Half with keys of their own, half without: the order's ledger lock must serialise both kinds.
-      const answers = await all(20, (i) => h.pay({ orderId, amountCents: 150 }, i % 2 ? randomUUID() : null));
+      const answers = await all(20, (i) => h.pay({ orderId, amountMinor: 150 }, i % 2 ? randomUUID() : null));
 
       const approved = answers.filter(({ body }) => !refused(body));
       for (const { body } of approved) expect(body.data!.createPayment.payment.status).toBe('APPROVED');
@@ -398,17 +405,15 @@ describe('payments: idempotency and concurrency', () => {
 
     it('settles a payment voided concurrently with its batch close exactly one way', async () => {
       const orderId = await h.createOrder({ totalCents: 100, locationId: '2' });
-      const payment = await h.payOk({ orderId, amountCents: 100 });
-      const [voided, closed] = await Promise.all([
-        h.void(payment.id),
-        h.call(`mutation { closeBatch(locationId: "2") { settledCount } }`, {}, demo),
-      ]);
+      const payment = await h.payOk({ orderId, amountMinor: 100 });
+      const [voided, closed] = await Promise.all([h.void(payment.id), h.call(CLOSE_BATCH, { locationId: '2' }, demo)]);
       const [row] = await h.sql<{ status: string; settled: boolean }>(
         'select status, settled_at is not null as settled from payments.payment where id = ?',
         [payment.id],
       );
       expect(closed.body.errors).toBeUndefined();
-      if (voided.body.errors) {
+      expect(closed.body.data!.closeBatch.userErrors).toEqual([]);
+      if (refused(voided.body)) {
         expect(errorOf(voided.body)).toEqual({ code: 'CONFLICT', reason: 'payment_settled' });
         expect(row).toEqual({ status: 'APPROVED', settled: true });
       } else {

@@ -40,7 +40,7 @@ describe('payments subgraph', () => {
   /** A new order of `totalCents` at a demo location, paid in full with the default (approving) token. */
   const paidOrder = async (totalCents: number, locationId = '1') => {
     const orderId = await h.createOrder({ totalCents, locationId });
-    const payment = await h.payOk({ orderId, amountCents: totalCents });
+    const payment = await h.payOk({ orderId, amountMinor: totalCents });
     return { orderId, payment };
   };
 
@@ -48,7 +48,7 @@ describe('payments subgraph', () => {
     it('resolves Payment references of the caller only, as the gateway sends them', async () => {
       const { orderId, payment } = await paidOrder(1500);
       const theirOrder = await h.createOrder({ totalCents: 700, locationId: '3' }, other);
-      const theirs = await h.payOk({ orderId: theirOrder, amountCents: 700 }, null, other);
+      const theirs = await h.payOk({ orderId: theirOrder, amountMinor: 700 }, null, other);
 
       const { status, body } = await h.call(ENTITIES, {
         representations: [
@@ -68,8 +68,8 @@ describe('payments subgraph', () => {
 
     it('adds payments to Order references, scoped to the caller', async () => {
       const shared = await h.createOrder({ totalCents: 300 });
-      const first = await h.payOk({ orderId: shared, amountCents: 100 });
-      const second = await h.payOk({ orderId: shared, amountCents: 200 });
+      const first = await h.payOk({ orderId: shared, amountMinor: 100 });
+      const second = await h.payOk({ orderId: shared, amountMinor: 200 });
       // No API lets another tenant pay our order; a row of theirs naming its id must still stay invisible to us.
       await h.sql(
         `insert into payments.payment (id, tenant_id, order_id, status, amount_cents, currency, created_at)
@@ -77,7 +77,7 @@ describe('payments subgraph', () => {
         [randomUUID(), shared],
       );
       const theirs = await h.createOrder({ totalCents: 300, locationId: '3' }, other);
-      await h.payOk({ orderId: theirs, amountCents: 300 }, null, other);
+      await h.payOk({ orderId: theirs, amountMinor: 300 }, null, other);
 
       const { body } = await h.call(ENTITIES, {
         representations: [
@@ -104,7 +104,7 @@ describe('payments subgraph', () => {
       const checkId = randomUUID();
       const { payment: mine } = await paidOrder(450);
       const theirOrder = await h.createOrder({ totalCents: 550, locationId: '3' }, other);
-      const theirs = await h.payOk({ orderId: theirOrder, amountCents: 550 }, null, other);
+      const theirs = await h.payOk({ orderId: theirOrder, amountMinor: 550 }, null, other);
       // createPayment takes only an order for now: link the payments to a check directly.
       await h.sql('update payments.payment set check_id = ? where id in (?, ?)', [checkId, mine.id, theirs.id]);
 
@@ -156,10 +156,10 @@ describe('payments subgraph', () => {
       expect(errorOf(read.body).code).toBe('UNAUTHENTICATED');
       expect(read.body.data?.payment ?? null).toBeNull();
 
-      const input = { orderId, amountCents: 100, currency: 'USD', cardToken: 'tok_visa' };
+      const input = { orderId, amountMinor: 100, currency: 'USD', cardToken: 'tok_visa' };
       const write = await h.call(CREATE_PAYMENT, { input }, null);
       expect(errorOf(write.body).code).toBe('UNAUTHENTICATED');
-      expect(write.body.data ?? null).toBeNull();
+      expect(write.body.data?.createPayment ?? null).toBeNull();
       const refund = await h.refund({ paymentId: payment.id }, null, null);
       expect(errorOf(refund.body).code).toBe('UNAUTHENTICATED');
       expect(await h.counts()).toEqual(before);
@@ -192,7 +192,7 @@ describe('payments subgraph', () => {
       );
       expect(entities.body.data?._entities ?? [null]).toEqual([null]);
 
-      const input = { orderId, amountCents: 100, currency: 'USD', cardToken: 'tok_visa' };
+      const input = { orderId, amountMinor: 100, currency: 'USD', cardToken: 'tok_visa' };
       const write = await postGraphQL(url, CREATE_PAYMENT, { input }, headers);
       expect(errorOf(write.body).code).toBe('UNAUTHENTICATED');
       expect(await h.counts()).toEqual(before);
@@ -204,7 +204,7 @@ describe('payments subgraph', () => {
       const payer = partnerPrincipal('demo', [SCOPES.posPayments]);
       const refunder = partnerPrincipal('demo', [SCOPES.posRefunds]);
 
-      expect(errorOf((await h.pay({ orderId, amountCents: 1 }, null, refunder)).body).code).toBe('FORBIDDEN');
+      expect(errorOf((await h.pay({ orderId, amountMinor: 1 }, null, refunder)).body).code).toBe('FORBIDDEN');
       expect(errorOf((await h.void(payment.id, null, payer)).body).code).toBe('FORBIDDEN');
       expect(errorOf((await h.refund({ paymentId: payment.id }, null, payer)).body).code).toBe('FORBIDDEN');
       const batch = await h.call(CLOSE_BATCH, { locationId: '1' }, refunder);
@@ -217,7 +217,7 @@ describe('payments subgraph', () => {
     it('writes the approval and exactly one payment.approved event in the same transaction', async () => {
       const orderId = await h.createOrder({ totalCents: 2500 });
       const before = await h.counts();
-      const payment = await h.payOk({ orderId, amountCents: 2500, entryMode: 'CARD_NOT_PRESENT' });
+      const payment = await h.payOk({ orderId, amountMinor: 2500, entryMode: 'CARD_NOT_PRESENT' });
       expect(payment).toEqual({
         id: expect.any(String),
         status: 'APPROVED',
@@ -261,7 +261,7 @@ describe('payments subgraph', () => {
 
     it('records a decline with its code, broadcasts nothing, and leaves the order owing', async () => {
       const orderId = await h.createOrder({ totalCents: 800 });
-      const declined = await h.payOk({ orderId, amountCents: 800, cardToken: 'tok_decline' });
+      const declined = await h.payOk({ orderId, amountMinor: 800, cardToken: 'tok_decline' });
       expect(declined).toMatchObject({
         status: 'DECLINED',
         failureCode: 'card_declined',
@@ -270,11 +270,11 @@ describe('payments subgraph', () => {
       });
       expect(await h.eventsOf(declined.id)).toEqual([]);
 
-      const funds = await h.payOk({ orderId, amountCents: 800, cardToken: 'tok_insufficient_funds' });
+      const funds = await h.payOk({ orderId, amountMinor: 800, cardToken: 'tok_insufficient_funds' });
       expect(funds).toMatchObject({ status: 'DECLINED', failureCode: 'insufficient_funds' });
 
       // Declines hold nothing: the full amount can still be paid.
-      expect((await h.payOk({ orderId, amountCents: 800 })).status).toBe('APPROVED');
+      expect((await h.payOk({ orderId, amountMinor: 800 })).status).toBe('APPROVED');
 
       const refund = await h.refund({ paymentId: declined.id });
       expect(errorOf(refund.body)).toEqual({ code: 'CONFLICT', reason: 'payment_not_refundable' });
@@ -284,21 +284,22 @@ describe('payments subgraph', () => {
 
     it('refuses more than the order still owes, and writes nothing', async () => {
       const orderId = await h.createOrder({ totalCents: 1000 });
-      await h.payOk({ orderId, amountCents: 600 });
+      await h.payOk({ orderId, amountMinor: 600 });
       const before = await h.counts();
-      const { body } = await h.pay({ orderId, amountCents: 401 });
+      const { body } = await h.pay({ orderId, amountMinor: 401 });
       expect(errorOf(body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_due' });
-      expect(body.errors![0].extensions!.details).toEqual(['amount due: 400']);
-      expect(body.data ?? null).toBeNull();
+      expect(detailsOf(body)).toEqual(['amount due: 400']);
+      expect(body.data!.createPayment.userErrors[0].field).toEqual(['input', 'amountMinor']);
+      expect(body.data!.createPayment.payment).toBeNull();
       expect(await h.counts()).toEqual(before);
-      expect((await h.payOk({ orderId, amountCents: 400 })).status).toBe('APPROVED');
-      expect(errorOf((await h.pay({ orderId, amountCents: 1 })).body).reason).toBe('amount_exceeds_due');
+      expect((await h.payOk({ orderId, amountMinor: 400 })).status).toBe('APPROVED');
+      expect(errorOf((await h.pay({ orderId, amountMinor: 1 })).body).reason).toBe('amount_exceeds_due');
     });
 
     it('refuses a currency other than the order’s, and writes nothing', async () => {
       const orderId = await h.createOrder({ totalCents: 1000 });
       const before = await h.counts();
-      const { body } = await h.pay({ orderId, amountCents: 1000, currency: 'EUR' });
+      const { body } = await h.pay({ orderId, amountMinor: 1000, currency: 'EUR' });
       expect(errorOf(body)).toEqual({ code: 'UNPROCESSABLE', reason: 'currency_mismatch' });
       expect(await h.counts()).toEqual(before);
     });
@@ -307,12 +308,12 @@ describe('payments subgraph', () => {
       const orderId = await h.createOrder({ totalCents: 1000 });
       const before = await h.counts();
       for (const amountCents of [0, -100]) {
-        const { body } = await h.pay({ orderId, amountCents });
-        expect(body.errors?.[0]).toMatchObject({
-          message: 'Invalid payment',
-          extensions: { code: 'BAD_USER_INPUT', details: ['amountCents: must be at least 1'] },
+        const { body } = await h.pay({ orderId, amountMinor: amountCents });
+        expect(body.errors).toBeUndefined();
+        expect(body.data!.createPayment).toMatchObject({
+          userErrors: [{ code: 'VALIDATION', field: ['input', 'amountMinor'], message: 'must be at least 1' }],
+          payment: null,
         });
-        expect(body.data ?? null).toBeNull();
       }
       expect(await h.counts()).toEqual(before);
     });
@@ -320,9 +321,9 @@ describe('payments subgraph', () => {
     it('answers NOT_FOUND for another tenant’s order, and writes nothing', async () => {
       const theirs = await h.createOrder({ totalCents: 1000, locationId: '3' }, other);
       const before = await h.counts();
-      const { body } = await h.pay({ orderId: theirs, amountCents: 1000 });
+      const { body } = await h.pay({ orderId: theirs, amountMinor: 1000 });
       expect(errorOf(body).code).toBe('NOT_FOUND');
-      expect(errorOf((await h.pay({ orderId: randomUUID(), amountCents: 1000 })).body).code).toBe('NOT_FOUND');
+      expect(errorOf((await h.pay({ orderId: randomUUID(), amountMinor: 1000 })).body).code).toBe('NOT_FOUND');
       expect(await h.counts()).toEqual(before);
       expect(await h.sql('select id from payments.payable where id = ?', [theirs])).toEqual([]);
     });
@@ -331,11 +332,11 @@ describe('payments subgraph', () => {
       const user = posUser([1]);
       const elsewhere = await h.createOrder({ totalCents: 1000, locationId: '2' });
       const before = await h.counts();
-      expect(errorOf((await h.pay({ orderId: elsewhere, amountCents: 1000 }, null, user)).body).code).toBe('NOT_FOUND');
+      expect(errorOf((await h.pay({ orderId: elsewhere, amountMinor: 1000 }, null, user)).body).code).toBe('NOT_FOUND');
       expect(await h.counts()).toEqual(before);
 
       const here = await h.createOrder({ totalCents: 1000, locationId: '1' });
-      expect((await h.payOk({ orderId: here, amountCents: 1000 }, null, user)).status).toBe('APPROVED');
+      expect((await h.payOk({ orderId: here, amountMinor: 1000 }, null, user)).status).toBe('APPROVED');
 
       // Payments at a location outside the user's roles are as unknown to them as another tenant's.
       const { payment } = await paidOrder(300, '2');
@@ -362,7 +363,7 @@ describe('payments subgraph', () => {
         reason: 'invalid_state_transition',
       });
       expect(errorOf((await h.refund({ paymentId: payment.id })).body).reason).toBe('payment_not_refundable');
-      expect((await h.payOk({ orderId, amountCents: 1200 })).status).toBe('APPROVED');
+      expect((await h.payOk({ orderId, amountMinor: 1200 })).status).toBe('APPROVED');
     });
 
     it('checks the order a void names', async () => {
@@ -382,13 +383,15 @@ describe('payments subgraph', () => {
       const { payment: first } = await paidOrder(100, '2');
       const { payment: second } = await paidOrder(200, '2');
       const declinedOrder = await h.createOrder({ totalCents: 50, locationId: '2' });
-      await h.payOk({ orderId: declinedOrder, amountCents: 50, cardToken: 'tok_decline' });
+      await h.payOk({ orderId: declinedOrder, amountMinor: 50, cardToken: 'tok_decline' });
       const { payment: elsewhere } = await paidOrder(300, '1');
       const theirOrder = await h.createOrder({ totalCents: 400, locationId: '3' }, other);
-      const theirs = await h.payOk({ orderId: theirOrder, amountCents: 400 }, null, other);
+      const theirs = await h.payOk({ orderId: theirOrder, amountMinor: 400 }, null, other);
 
       const closed = await h.call(CLOSE_BATCH, { locationId: '2' });
-      expect(closed.body).toEqual({ data: { closeBatch: { settledCount: 2 } } });
+      expect(closed.body).toEqual({
+        data: { closeBatch: { userErrors: [], idempotentReplay: false, settledCount: 2 } },
+      });
       // Another tenant's location, or none, is not found: not ours to close.
       expect(errorOf((await h.call(CLOSE_BATCH, { locationId: '3' })).body)).toEqual({
         code: 'NOT_FOUND',
@@ -502,12 +505,12 @@ describe('payments subgraph', () => {
     it('cancels the payment when the processor is unavailable, and releases the idempotency key', async () => {
       const orderId = await h.createOrder({ totalCents: 900 });
       const key = randomUUID();
-      const input = { orderId, amountCents: 900, cardToken: 'tok_processor_unavailable' };
+      const input = { orderId, amountMinor: 900, cardToken: 'tok_processor_unavailable' };
       const before = await h.counts();
 
       const { body } = await h.pay(input, key);
       expect(errorOf(body)).toEqual({ code: 'UNAVAILABLE', reason: 'processor_unavailable' });
-      expect(body.data ?? null).toBeNull();
+      expect(body.data?.createPayment ?? null).toBeNull();
       const rows = await h.sql<{ id: string; status: string; failure_code: string }>(
         'select id, status, failure_code from payments.payment where order_id = ?',
         [orderId],
@@ -533,7 +536,7 @@ describe('payments subgraph', () => {
         `alter table payments.payment_event add constraint test_reject_events check (type <> 'payment.approved') not valid`,
       );
       try {
-        const { body } = await h.pay({ orderId, amountCents: 100 });
+        const { body } = await h.pay({ orderId, amountMinor: 100 });
         expect(body.errors?.[0]).toMatchObject({
           message: 'Internal server error',
           extensions: { code: 'INTERNAL_SERVER_ERROR' },
@@ -551,7 +554,7 @@ describe('payments subgraph', () => {
       expect(await h.counts()).toEqual({ ...before, payments: before.payments + 1 });
       expect(logs.lines().some((line) => line.msg === 'unexpected error')).toBe(true);
       // A pending payment still holds its amount until it is reconciled: the order cannot be paid twice meanwhile.
-      expect(errorOf((await h.pay({ orderId, amountCents: 100 })).body).reason).toBe('amount_exceeds_due');
+      expect(errorOf((await h.pay({ orderId, amountMinor: 100 })).body).reason).toBe('amount_exceeds_due');
     });
   });
 

@@ -21,17 +21,19 @@ export const PAYMENT = `id status amountCents refundedCents refundableCents curr
   authorizationCode failureCode settledAt version createdAt updatedAt order { id }`;
 export const REFUND = `id paymentId status amountCents currency reason processorReference failureCode createdAt updatedAt`;
 
-export const CREATE_PAYMENT = `mutation($input: CreatePaymentInput!, $key: String) {
-  createPayment(input: $input, idempotencyKey: $key) { idempotentReplay payment { ${PAYMENT} } }
-}`;
 export const USER_ERRORS = 'userErrors { code field message }';
+export const CREATE_PAYMENT = `mutation($input: CreatePaymentInput!) {
+  createPayment(input: $input) { ${USER_ERRORS} idempotentReplay payment { ${PAYMENT} } }
+}`;
 export const VOID_PAYMENT = `mutation($input: VoidPaymentInput!) {
   voidPayment(input: $input) { ${USER_ERRORS} idempotentReplay payment { ${PAYMENT} } }
 }`;
 export const REFUND_PAYMENT = `mutation($input: RefundPaymentInput!) {
   refundPayment(input: $input) { ${USER_ERRORS} idempotentReplay refund { ${REFUND} } payment { ${PAYMENT} } }
 }`;
-export const CLOSE_BATCH = `mutation($locationId: ID!) { closeBatch(locationId: $locationId) { settledCount } }`;
+export const CLOSE_BATCH = `mutation($locationId: ID!, $key: String) {
+  closeBatch(input: { locationId: $locationId, idempotencyKey: $key }) { ${USER_ERRORS} idempotentReplay settledCount }
+}`;
 const CREATE_ORDER = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }`;
 
 export interface OrderInput {
@@ -55,7 +57,7 @@ export interface OrderInput {
 
 export interface PaymentInput {
   orderId: string;
-  amountCents: number;
+  amountMinor: number;
   currency?: string;
   entryMode?: 'CARD_PRESENT' | 'CARD_NOT_PRESENT';
   cardToken?: string;
@@ -153,7 +155,7 @@ export async function startPayments(
   const pay: PaymentsHarness['pay'] = (input, key = null, as = demo) =>
     call(
       CREATE_PAYMENT,
-      { input: { currency: 'USD', entryMode: 'CARD_PRESENT', cardToken: 'tok_visa', ...input }, key },
+      { input: { currency: 'USD', entryMode: 'CARD_PRESENT', cardToken: 'tok_visa', ...input, idempotencyKey: key } },
       as,
     );
   return {

@@ -164,7 +164,7 @@ describe('payments against Valor over HTTP', () => {
         externalReference: 'PO-4471',
         level3: { customerReference: 'CUST-9', lineItems: LINES },
       });
-      const payment = await h.payOk({ orderId, amountCents: 1234, cardToken: 'tok_4242_card' });
+      const payment = await h.payOk({ orderId, amountMinor: 1234, cardToken: 'tok_4242_card' });
 
       expect(valor.requests).toHaveLength(1);
       const [sale] = valor.requests;
@@ -196,7 +196,7 @@ describe('payments against Valor over HTTP', () => {
         totalCents: 1234,
         level3: { customerReference: 'CUST-77', lineItems: LINES },
       });
-      await h.payOk({ orderId, amountCents: 1234 });
+      await h.payOk({ orderId, amountMinor: 1234 });
       expect(valor.to('/v1/sale')[0].body.level3).toEqual({ customer_reference: 'CUST-77', line_items: WIRE_LINES });
     });
 
@@ -206,9 +206,9 @@ describe('payments against Valor over HTTP', () => {
         externalReference: 'PO-1',
         level3: { lineItems: LINES },
       });
-      const payment = await h.payOk({ orderId: withLevel3, amountCents: 1234, entryMode: 'CARD_NOT_PRESENT' });
+      const payment = await h.payOk({ orderId: withLevel3, amountMinor: 1234, entryMode: 'CARD_NOT_PRESENT' });
       const plain = await h.createOrder({ totalCents: 500, externalReference: 'PO-2' });
-      await h.payOk({ orderId: plain, amountCents: 500 });
+      await h.payOk({ orderId: plain, amountMinor: 500 });
 
       const [cnp, cp] = valor.to('/v1/sale');
       expect(cnp.body).toEqual({
@@ -224,14 +224,14 @@ describe('payments against Valor over HTTP', () => {
 
     it('converts amounts with the currency’s own minor units', async () => {
       const orderId = await h.createOrder({ totalCents: 1500, currency: 'JPY' });
-      await h.payOk({ orderId, amountCents: 1500, currency: 'JPY' });
+      await h.payOk({ orderId, amountMinor: 1500, currency: 'JPY' });
       expect(valor.to('/v1/sale')[0].body).toMatchObject({ amount: '1500', currency: 'JPY' });
     });
 
     it('records a decline with the processor’s code and reference', async () => {
       valor.behaviour['/v1/sale'] = 'decline';
       const orderId = await h.createOrder({ totalCents: 300 });
-      const payment = await h.payOk({ orderId, amountCents: 300 });
+      const payment = await h.payOk({ orderId, amountMinor: 300 });
       expect(payment).toMatchObject({
         status: 'DECLINED',
         failureCode: 'do_not_honor',
@@ -250,7 +250,7 @@ describe('payments against Valor over HTTP', () => {
       valor.behaviour['/v1/sale'] = behaviour;
       const orderId = await h.createOrder({ totalCents: 400 });
       const started = Date.now();
-      const { body } = await h.pay({ orderId, amountCents: 400 });
+      const { body } = await h.pay({ orderId, amountMinor: 400 });
       expect(errorOf(body)).toEqual({ code: 'UNAVAILABLE', reason: 'processor_unavailable' });
       if (behaviour === 'hang') expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
 
@@ -270,7 +270,7 @@ describe('payments against Valor over HTTP', () => {
   describe('voids, refunds and batches', () => {
     it('voids with the processor’s transaction id', async () => {
       const orderId = await h.createOrder({ totalCents: 600 });
-      const payment = await h.payOk({ orderId, amountCents: 600 });
+      const payment = await h.payOk({ orderId, amountMinor: 600 });
       const { body } = await h.void(payment.id);
       expect(body.data!.voidPayment.payment.status).toBe('VOIDED');
       const [request] = valor.to('/v1/void');
@@ -284,7 +284,7 @@ describe('payments against Valor over HTTP', () => {
 
     it('refunds with a decimal amount, the transaction id and the refund’s own id as reference', async () => {
       const orderId = await h.createOrder({ totalCents: 1000 });
-      const payment = await h.payOk({ orderId, amountCents: 1000 });
+      const payment = await h.payOk({ orderId, amountMinor: 1000 });
       const { body } = await h.refund({ paymentId: payment.id, amountMinor: 250 });
       const refund = body.data!.refundPayment.refund;
       expect(refund).toMatchObject({ status: 'SUCCEEDED', processorReference: expect.stringMatching(/^rf_\d+$/) });
@@ -303,11 +303,11 @@ describe('payments against Valor over HTTP', () => {
       valor.reset();
       const first = await h.payOk({
         orderId: await h.createOrder({ totalCents: 100, locationId: '2' }),
-        amountCents: 100,
+        amountMinor: 100,
       });
       const second = await h.payOk({
         orderId: await h.createOrder({ totalCents: 200, locationId: '2' }),
-        amountCents: 200,
+        amountMinor: 200,
       });
       const { body } = await h.call(CLOSE_BATCH, { locationId: '2' });
       expect(body.data!.closeBatch.settledCount).toBe(2);
@@ -320,7 +320,7 @@ describe('payments against Valor over HTTP', () => {
       await h.call(CLOSE_BATCH, { locationId: '2' });
       const payment = await h.payOk({
         orderId: await h.createOrder({ totalCents: 100, locationId: '2' }),
-        amountCents: 100,
+        amountMinor: 100,
       });
       valor.behaviour['/v1/batch/close'] = 'fail';
       const { body } = await h.call(CLOSE_BATCH, { locationId: '2' });
@@ -333,7 +333,7 @@ describe('payments against Valor over HTTP', () => {
 
     it('keeps a refund of unknown outcome pending and its key held, so a retry completes that same refund', async () => {
       const orderId = await h.createOrder({ totalCents: 1000 });
-      const payment = await h.payOk({ orderId, amountCents: 1000 });
+      const payment = await h.payOk({ orderId, amountMinor: 1000 });
       valor.behaviour['/v1/refund'] = 'fail';
       const key = `refund-${payment.id}`;
       const failed = await h.refund({ paymentId: payment.id, amountMinor: 400 }, key);
@@ -370,7 +370,7 @@ describe('payments against Valor over HTTP', () => {
 
     it('keeps the payment approved and voidable when the processor fails the void', async () => {
       const orderId = await h.createOrder({ totalCents: 1000 });
-      const payment = await h.payOk({ orderId, amountCents: 1000 });
+      const payment = await h.payOk({ orderId, amountMinor: 1000 });
       valor.behaviour['/v1/void'] = 'hang';
       const failed = await h.void(payment.id);
       expect(errorOf(failed.body)).toEqual({ code: 'UNAVAILABLE', reason: 'processor_unavailable' });

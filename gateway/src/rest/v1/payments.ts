@@ -120,19 +120,21 @@ the payment is cancelled (nothing is charged) and the answer is 503 \`processor_
       })
       .strict(),
     idempotent: true,
-    document: `mutation RestCreatePayment($input: CreatePaymentInput!, $key: String) {
-      createPayment(input: $input, idempotencyKey: $key) { idempotentReplay payment { ...RestPayment } }
+    document: `mutation RestCreatePayment($input: CreatePaymentInput!) {
+      createPayment(input: $input) { ${USER_ERROR_FIELDS} idempotentReplay payment { ...RestPayment } }
     } ${PAYMENT_FIELDS}`,
     variables: ({ params, body, idempotencyKey }) => ({
-      key: idempotencyKey,
       input: {
         orderId: params.id,
-        amountCents: body.amount_cents,
+        amountMinor: body.amount_cents,
         currency: body.currency,
         entryMode: body.entry_mode?.toUpperCase(), // absent: the mutation's own default (card present)
         cardToken: body.card_token,
+        idempotencyKey,
       },
     }),
+    // A declined card is this route's 201 with the declined payment, as documented, not a refusal.
+    outcomes: ['PAYMENT_DECLINED'],
     respond: (data) => paymentPayload(data, 'createPayment', 201),
     errors: [404, 409, 415, 422, 503],
     response: { status: 201, description: 'The payment (approved or declined)', schema: paymentSchema },

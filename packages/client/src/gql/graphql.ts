@@ -348,6 +348,7 @@ export type PaymentEventType =
   /** An approved payment was voided before its batch settled (status `voided`) (webhooks: payment.voided) */
   | 'PAYMENT_VOIDED';
 
+/** Where a payment stands; which moves are allowed is the payment state machine’s (docs/graphql) */
 export type PaymentStatus =
   /** Authorised by the processor; voidable until settled, refundable */
   | 'APPROVED'

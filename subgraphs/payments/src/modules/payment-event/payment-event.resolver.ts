@@ -139,7 +139,11 @@ export class PaymentEventResolver {
     return event.paymentVersion;
   }
 
-  @FieldResolver(() => ID, { nullable: true, deprecationReason: 'Use location { id }' })
+  @FieldResolver(() => ID, {
+    nullable: true,
+    description: 'The id of the payment’s location',
+    deprecationReason: 'Use location { id }',
+  })
   locationId(@Root() event: PaymentEvent): string | null {
     return event.locationId === null ? null : String(event.locationId);
   }
@@ -188,7 +192,7 @@ export class PaymentEventResolver {
     return eventPayload(event.payload);
   }
 
-  @FieldResolver(() => Payment)
+  @FieldResolver(() => Payment, { description: 'The payment as it is now (the event’s payload: as the event left it)' })
   async payment(@Root() event: PaymentEvent, @Ctx() ctx: PaymentsContext): Promise<Payment> {
     return event.payment ?? (await ctx.loaders.payment.load(event.paymentId))!;
   }

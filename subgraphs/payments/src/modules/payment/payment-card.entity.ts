@@ -17,14 +17,18 @@ registerEnumType(CardType, {
  * (no card number, no CVV). The processor tokens are sealed with the payments card key (KEY_ENCRYPTION_KEY) and
  * never leave this subgraph: GraphQL shows type, last four, expiry and holder name only.
  */
-@ObjectType('PaymentCard')
+@ObjectType('PaymentCard', {
+  description:
+    'The card of a payment a mobile provider registered on a check: type, last four, expiry and holder name only ' +
+    '(never the number or a token)',
+})
 @Entity({ tableName: 'payment_card' })
 export class PaymentCard {
   /** The payment's id: one card per payment. */
   @PrimaryKey({ type: 'uuid' })
   paymentId!: string;
 
-  @Field(() => CardType)
+  @Field(() => CardType, { description: 'The card’s type (brand), as the mobile payments API codes it' })
   @Property({ type: 'string', length: 2 })
   type!: CardTypeCode;
 
@@ -36,7 +40,7 @@ export class PaymentCard {
   @Property({ type: 'string', length: 4 })
   expirationDate!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The name on the card, when the provider sent it' })
   @Property({ length: 64, nullable: true })
   holderName: string | null = null;
 

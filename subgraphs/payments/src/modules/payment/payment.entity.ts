@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { CREATED_AT_ORDER_VALUES, Connection } from '@pos/kit';
+import { CurrencyCode } from '@pos/kit/src/currency';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** Every state a payment can be in; {@link PAYMENT_TRANSITIONS} says which moves are allowed. */
@@ -17,6 +18,7 @@ export enum PaymentStatus {
 }
 registerEnumType(PaymentStatus, {
   name: 'PaymentStatus',
+  description: 'Where a payment stands; which moves are allowed is the payment state machine’s (docs/graphql)',
   valuesConfig: {
     PENDING: { description: 'Recorded, waiting for the processor' },
     APPROVED: { description: 'Authorised by the processor; voidable until settled, refundable' },
@@ -37,11 +39,22 @@ export enum EntryMode {
   CARD_PRESENT = 'CARD_PRESENT',
   CARD_NOT_PRESENT = 'CARD_NOT_PRESENT',
 }
-registerEnumType(EntryMode, { name: 'EntryMode' });
+registerEnumType(EntryMode, {
+  name: 'EntryMode',
+  description: 'How the card was presented, which the processor prices and checks differently',
+  valuesConfig: {
+    CARD_PRESENT: { description: 'The card was at the terminal (tapped, dipped or swiped)' },
+    CARD_NOT_PRESENT: { description: 'The card was keyed in remotely: a hosted checkout, a phone or web order' },
+  },
+});
 
 /** A payment towards an order or a check. Amounts are integer minor units in the payment's currency. */
 @Directive('@key(fields: "id")')
-@ObjectType()
+@ObjectType({
+  description:
+    'A card payment towards an order or a check, with its processor outcome, refunds and settlement. Amounts are ' +
+    'Money in the payment’s currency',
+})
 @Entity({ tableName: 'payment' })
 @Index({ properties: ['tenantId', 'locationId', 'settledAt'] })
 // The keysets of the payment lists: the caller's (Query.payments), a location's, an order's and a check's.
@@ -61,7 +74,7 @@ registerEnumType(EntryMode, { name: 'EntryMode' });
     'create unique index "payment_check_invoice_unique" on "payments"."payment" ("tenant_id", "processor_reference") where "check_id" is not null',
 })
 export class Payment {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The payment’s id (also the processor’s reference for it)' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -78,7 +91,7 @@ export class Payment {
   @Property({ type: 'uuid', nullable: true })
   checkId: string | null = null;
 
-  @Field(() => PaymentStatus)
+  @Field(() => PaymentStatus, { description: 'Where the payment stands' })
   @Property({ type: 'string', length: 24 })
   status: PaymentStatus = PaymentStatus.PENDING;
 
@@ -103,11 +116,11 @@ export class Payment {
   @Property({ type: 'integer', default: 0 })
   tipCents: number = 0;
 
-  @Field({ description: 'ISO 4217 currency code' })
+  @Field(() => CurrencyCode, { description: 'The currency of every amount of the payment' })
   @Property({ length: 3 })
   currency!: string;
 
-  @Field(() => EntryMode)
+  @Field(() => EntryMode, { description: 'How the card was presented' })
   @Property({ type: 'string', length: 24 })
   entryMode: EntryMode = EntryMode.CARD_PRESENT;
 
@@ -119,7 +132,7 @@ export class Payment {
   @Property({ length: 128, nullable: true })
   processorReference: string | null = null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The issuer’s approval code; null unless approved' })
   @Property({ length: 32, nullable: true })
   authorizationCode: string | null = null;
 
@@ -164,11 +177,11 @@ export class Payment {
   @Property({ type: 'integer' })
   version: number = 1;
 
-  @Field()
+  @Field({ description: 'When the payment was recorded (before the processor answered)' })
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
-  @Field()
+  @Field({ description: 'When the payment last changed' })
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   updatedAt: Date = new Date();
 }

@@ -21,21 +21,29 @@ registerEnumType(ProcessorOutcome, {
   },
 });
 
-@InputType()
+@InputType({ description: 'A card payment on one of the caller’s orders' })
 export class CreatePaymentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The order to pay (at one of the caller’s locations)' })
   orderId!: string;
 
-  @Field(() => Int, { description: 'Amount in minor units (cents); at most what the order still owes' })
-  amountCents!: number;
+  @Field(() => Int, {
+    description:
+      'Integer minor units of `currency` (none for JPY: see docs/graphql/money.md), at least 1 and at most what ' +
+      'the order still owes (`Order.amountDue`)',
+  })
+  amountMinor!: number;
 
   @Field({ description: 'ISO 4217 currency code; must be the order’s' })
   currency!: string;
 
-  @Field(() => EntryMode, { defaultValue: EntryMode.CARD_PRESENT })
+  @Field(() => EntryMode, {
+    defaultValue: EntryMode.CARD_PRESENT,
+    description:
+      'Whether the card is at the terminal (default) or keyed in remotely (a hosted checkout, a phone order)',
+  })
   entryMode!: EntryMode;
 
-  @Field({ description: 'The card as a processor token (never a card number)' })
+  @Field({ description: 'The card as a processor token (never a card number), at most 128 characters' })
   cardToken!: string;
 
   @Field(() => Date, {
@@ -45,6 +53,9 @@ export class CreatePaymentInput {
       'payment is still waiting for the processor then, it expires (payment.expired). In the future, at most 24 hours ahead',
   })
   expiresAt?: Date | null;
+
+  @Field(() => String, IDEMPOTENCY_KEY_ARG)
+  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'A refund of part or all of one of the caller’s payments' })
@@ -89,12 +100,12 @@ export class VoidPaymentInput extends PaymentActionInput {}
 @InputType({ description: 'An approved or partly refunded payment whose reversal to ask the processor for' })
 export class ReversePaymentInput extends PaymentActionInput {}
 
-@InputType()
+@InputType({ description: 'A processor outcome to apply to one of the caller’s payments (sandbox only)' })
 export class SandboxProcessorOutcomeInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The payment: one of the caller’s' })
   paymentId!: string;
 
-  @Field(() => ProcessorOutcome)
+  @Field(() => ProcessorOutcome, { description: 'What the processor reports' })
   outcome!: ProcessorOutcome;
 
   @Field(() => String, {
@@ -103,6 +114,15 @@ export class SandboxProcessorOutcomeInput {
       'REVERSAL_FAILED only: the processor’s failure code (a-z, 0-9, _; at most 64), kept as failureCode; default reversal_failed',
   })
   reason?: string | null;
+}
+
+@InputType({ description: 'A location whose batch to close' })
+export class CloseBatchInput {
+  @Field(() => ID, { description: 'The location: one of the caller’s' })
+  locationId!: string;
+
+  @Field(() => String, IDEMPOTENCY_KEY_ARG)
+  idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Which of an order’s, a check’s or a location’s payments to list; every one when absent' })

@@ -4,16 +4,32 @@ import { PaymentEventType } from '../payment-event/payment-event.enums';
 import { Refund } from '../refund/refund.entity';
 import { Payment } from './payment.entity';
 
-@ObjectType({ description: 'The result of a mutation that creates or moves a payment' })
-export class PaymentPayload {
-  @Field(() => Payment)
-  payment!: Payment;
+const REPLAYED = 'True when this is the stored result of an earlier request with the same idempotency key';
 
-  @Field({ description: 'True when this is the stored result of an earlier request with the same idempotency key' })
+@ObjectType({
+  description:
+    'The result of createPayment: the payment, or the user errors that refused it. A declined card is both: the ' +
+    'DECLINED payment and a PAYMENT_DECLINED user error',
+})
+export class CreatePaymentPayload implements UserErrorsPayload {
+  @Field(() => [UserError], {
+    description:
+      'Why the payment was refused or declined (PAYMENT_DECLINED, AMOUNT_EXCEEDS_DUE, CURRENCY_MISMATCH, ' +
+      'VALIDATION, ...); empty when it was approved',
+  })
+  userErrors!: UserError[];
+
+  @Field(() => Payment, {
+    nullable: true,
+    description:
+      'The payment taken (APPROVED), or declined (DECLINED, with `failureCode`: its id is what to show or quote); ' +
+      'null when the input was refused',
+  })
+  payment?: Payment | null;
+
+  @Field({ description: REPLAYED })
   idempotentReplay!: boolean;
 }
-
-const REPLAYED = 'True when this is the stored result of an earlier request with the same idempotency key';
 
 @ObjectType({ description: 'The result of voidPayment: the voided payment, or the user errors that refused it' })
 export class VoidPaymentPayload implements UserErrorsPayload {
@@ -78,19 +94,41 @@ export class RefundPaymentPayload implements UserErrorsPayload {
   idempotentReplay!: boolean;
 }
 
-@ObjectType({ description: 'The result of sandboxProcessorOutcome' })
-export class ProcessorOutcomePayload {
-  @Field(() => Payment)
-  payment!: Payment;
+@ObjectType({
+  description:
+    'The result of sandboxProcessorOutcome: the payment and the event written, or the user errors that refused it',
+})
+export class SandboxProcessorOutcomePayload implements UserErrorsPayload {
+  @Field(() => [UserError], {
+    description:
+      'Why the outcome was refused (INVALID_STATE_TRANSITION: the payment’s state does not allow it; VALIDATION); ' +
+      'empty when it was applied',
+  })
+  userErrors!: UserError[];
+
+  @Field(() => Payment, { nullable: true, description: 'The payment after the outcome; null when refused' })
+  payment?: Payment | null;
 
   @Field(() => PaymentEventType, {
-    description: 'The event the outcome wrote to the outbox, e.g. PAYMENT_REVERSAL_SETTLED',
+    nullable: true,
+    description: 'The event the outcome wrote to the outbox, e.g. PAYMENT_REVERSAL_SETTLED; null when refused',
   })
-  eventType!: PaymentEventTypeName;
+  eventType?: PaymentEventTypeName | null;
 }
 
-@ObjectType({ description: 'The result of closeBatch' })
-export class CloseBatchPayload {
-  @Field(() => Int, { description: 'How many payments were settled' })
-  settledCount!: number;
+@ObjectType({ description: 'The result of closeBatch: how many payments settled, or the user errors that refused it' })
+export class CloseBatchPayload implements UserErrorsPayload {
+  @Field(() => [UserError], {
+    description: 'Why the close was refused (VALIDATION, IDEMPOTENCY_KEY_REUSED, ...); empty when the batch closed',
+  })
+  userErrors!: UserError[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'How many payments were settled (0: none was open); null when refused',
+  })
+  settledCount?: number | null;
+
+  @Field({ description: REPLAYED })
+  idempotentReplay!: boolean;
 }

@@ -1,7 +1,6 @@
 import {
   ConnectionArgs,
   type ConnectionPage,
-  IDEMPOTENCY_KEY_ARG,
   emptyConnection,
   isUuid,
   pageRequest,
@@ -12,6 +11,7 @@ import {
   READ_SCOPES,
   requireReader,
   userErrorPayload,
+  userErrorsOf,
 } from '@pos/kit';
 import { Money, money } from '@pos/kit/src/currency';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
@@ -24,6 +24,7 @@ import { Refund, RefundConnection } from '../refund/refund.entity';
 import { PaymentCard } from './payment-card.entity';
 import { Payment, PaymentConnection } from './payment.entity';
 import {
+  CloseBatchInput,
   CreatePaymentInput,
   PaymentArgs,
   PaymentListArgs,
@@ -34,18 +35,25 @@ import {
 } from './payment.inputs';
 import {
   CloseBatchPayload,
-  PaymentPayload,
-  ProcessorOutcomePayload,
+  CreatePaymentPayload,
   RefundPaymentPayload,
   ReversePaymentPayload,
+  SandboxProcessorOutcomePayload,
   VoidPaymentPayload,
 } from './payment.payload';
+import { declineOf } from './payment.service';
 import { refundableCents } from './payment.state';
 
 @Resolver(() => Payment)
 export class PaymentResolver {
-  @Query(() => Payment, { nullable: true })
-  payment(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext): Promise<Payment | null> {
+  @Query(() => Payment, {
+    nullable: true,
+    description: 'One of the caller’s payments; null when it does not exist or belongs to another organisation',
+  })
+  payment(
+    @Arg('id', () => ID, { description: 'The payment’s id' }) id: string,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<Payment | null> {
     requireReader(ctx, READ_SCOPES.payments);
     return ctx.loaders.payment.load(parseUuidArg(id, 'id'));
   }
@@ -59,16 +67,30 @@ export class PaymentResolver {
     return ctx.services.payments.list(principal, args.filter ?? null, args.orderBy ?? null, args);
   }
 
-  @Mutation(() => PaymentPayload, {
-    description: 'Takes a card payment on an order, at most what it still owes (scope tilt/pos:payments)',
+  @Mutation(() => CreatePaymentPayload, {
+    nullable: true,
+    description:
+      'Takes a card payment on an order, at most what it still owes (scope tilt/pos:payments). A declined card ' +
+      'answers the DECLINED payment beside a PAYMENT_DECLINED user error. Refusals are `userErrors`: ' +
+      'AMOUNT_EXCEEDS_DUE, CURRENCY_MISMATCH, VALIDATION, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE; an order ' +
+      'that is not the caller’s is a top-level NOT_FOUND, a processor that does not answer UNAVAILABLE (the ' +
+      'payment is cancelled, nothing charged)',
   })
   async createPayment(
-    @Arg('input') input: CreatePaymentInput,
-    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG) idempotencyKey: string | null,
+    @Arg('input', { description: 'The payment, and the idempotency key that makes a retry safe' })
+    input: CreatePaymentInput,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<PaymentPayload> {
-    const { payment, replayed } = await ctx.services.payments.create(requirePrincipal(ctx), input, idempotencyKey);
-    return { payment, idempotentReplay: replayed };
+  ) {
+    const { idempotencyKey, ...payment } = input;
+    const answer = await userErrorPayload(
+      async () => {
+        const created = await ctx.services.payments.create(requirePrincipal(ctx), payment, idempotencyKey);
+        return { payment: created.payment, idempotentReplay: created.replayed };
+      },
+      () => ({ idempotentReplay: false }),
+    );
+    const declined = answer.payment ? declineOf(answer.payment) : null;
+    return declined ? { ...answer, userErrors: userErrorsOf(declined) ?? [] } : answer;
   }
 
   @Mutation(() => VoidPaymentPayload, {
@@ -119,18 +141,23 @@ export class PaymentResolver {
     );
   }
 
-  @Mutation(() => ProcessorOutcomePayload, {
+  @Mutation(() => SandboxProcessorOutcomePayload, {
+    nullable: true,
     description:
       'Sandbox only (no VALOR_API_URL): applies an outcome the processor would report later to one of your ' +
-      'payments, with its event, so expiry and reversal outcomes can be tested. With a real processor: FORBIDDEN ' +
-      'sandbox_only. A move the state machine refuses: CONFLICT invalid_state_transition (scope tilt/pos:payments)',
+      'payments, with its event, so expiry and reversal outcomes can be tested (scope tilt/pos:payments). With a ' +
+      'real processor: a top-level FORBIDDEN sandbox_only. Refusals are `userErrors`: INVALID_STATE_TRANSITION (a ' +
+      'move the state machine refuses; nothing is written), VALIDATION; a payment that is not the caller’s is a ' +
+      'top-level NOT_FOUND',
   })
-  async sandboxProcessorOutcome(
-    @Arg('input') input: SandboxProcessorOutcomeInput,
+  sandboxProcessorOutcome(
+    @Arg('input', { description: 'The payment and the outcome to apply to it' }) input: SandboxProcessorOutcomeInput,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<ProcessorOutcomePayload> {
-    const { payment, eventType } = await ctx.services.payments.sandboxOutcome(requirePrincipal(ctx), input);
-    return { payment, eventType: paymentEventTypeName(eventType) };
+  ) {
+    return userErrorPayload(async () => {
+      const { payment, eventType } = await ctx.services.payments.sandboxOutcome(requirePrincipal(ctx), input);
+      return { payment, eventType: paymentEventTypeName(eventType) };
+    });
   }
 
   @Mutation(() => RefundPaymentPayload, {
@@ -158,13 +185,29 @@ export class PaymentResolver {
   }
 
   @Mutation(() => CloseBatchPayload, {
-    description: 'Closes the location’s batch: its approved payments settle and can no longer be voided',
+    nullable: true,
+    description:
+      'Closes the location’s batch: its approved payments settle and can no longer be voided, only refunded ' +
+      '(scope tilt/pos:payments). Refusals are `userErrors`: VALIDATION, IDEMPOTENCY_KEY_REUSED, ' +
+      'IDEMPOTENCY_KEY_IN_USE; a location that is not the caller’s is a top-level NOT_FOUND, a processor that does ' +
+      'not answer UNAVAILABLE (nothing settled: close again)',
   })
-  async closeBatch(
-    @Arg('locationId', () => ID) locationId: string,
+  closeBatch(
+    @Arg('input', { description: 'The location, and the idempotency key that makes a retry safe' })
+    input: CloseBatchInput,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<CloseBatchPayload> {
-    return { settledCount: await ctx.services.payments.closeBatch(requirePrincipal(ctx), locationId) };
+  ) {
+    return userErrorPayload(
+      async () => {
+        const closed = await ctx.services.payments.closeBatch(
+          requirePrincipal(ctx),
+          input.locationId,
+          input.idempotencyKey,
+        );
+        return { settledCount: closed.settledCount, idempotentReplay: closed.replayed };
+      },
+      () => ({ idempotentReplay: false }),
+    );
   }
 
   @FieldResolver(() => PaymentProcessor, {
@@ -226,12 +269,15 @@ export class PaymentResolver {
     return locationRef(payment.locationId);
   }
 
-  @FieldResolver(() => OrderRef, { nullable: true })
+  @FieldResolver(() => OrderRef, { nullable: true, description: 'The order paid; null for a payment on a check' })
   order(@Root() payment: Payment): OrderRef | null {
     return payment.orderId ? { id: payment.orderId } : null;
   }
 
-  @FieldResolver(() => CheckRef, { nullable: true })
+  @FieldResolver(() => CheckRef, {
+    nullable: true,
+    description: 'The check paid (a mobile provider’s payment); null for a payment on an order',
+  })
   check(@Root() payment: Payment): CheckRef | null {
     return payment.checkId ? { id: payment.checkId } : null;
   }

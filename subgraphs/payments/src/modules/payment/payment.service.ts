@@ -102,6 +102,18 @@ const processorUnavailable = (what: string) =>
     'processor_unavailable',
   );
 
+/**
+ * The refusal a declined payment stands for. A decline is still an answer with a record: the payment exists (with
+ * its id and `failureCode`), so the graph reports this beside it and the REST facade answers the payment itself.
+ */
+export const declineOf = (payment: Payment): DomainError | null =>
+  payment.status === PaymentStatus.DECLINED
+    ? unprocessable(
+        'payment_declined',
+        `The card was declined${payment.failureCode ? ` (${payment.failureCode})` : ''}; nothing was charged`,
+      )
+    : null;
+
 /** How a parent's list of payments is narrowed and ordered. */
 export interface PaymentListQuery {
   filter: PaymentListFilter | null;
@@ -185,13 +197,13 @@ export class PaymentService {
   /** Takes a card payment on an order, never beyond what the order still owes. */
   async create(
     principal: Principal,
-    input: CreatePaymentInput,
+    input: Omit<CreatePaymentInput, 'idempotencyKey'>,
     idempotencyKey?: string | null,
   ): Promise<{ payment: Payment; replayed: boolean }> {
     requireScope(principal, SCOPES.posPayments);
     const orderId = parseUuidArg(input.orderId, 'orderId');
     const problems = [
-      ...amountProblems(input.amountCents, 'amountCents', 1),
+      ...amountProblems(input.amountMinor, 'amountMinor', 1),
       ...currencyProblems(input.currency),
       ...textProblems(input.cardToken, 'cardToken', 128, true),
     ];
@@ -201,7 +213,13 @@ export class PaymentService {
     if (problems.length) throw badInput('Invalid payment', problems);
 
     const store = new IdempotencyStore(this.em);
-    const claim = await store.claimKey(principal, idempotencyKey, 'createPayment', { ...input, orderId });
+    // Fingerprinted as before the input's amount was renamed, so a key taken then still replays.
+    const { amountMinor, ...request } = input;
+    const claim = await store.claimKey(principal, idempotencyKey, 'createPayment', {
+      ...request,
+      amountCents: amountMinor,
+      orderId,
+    });
     if (claim?.kind === 'replay') return { payment: restorePayment(claim.response), replayed: true };
     const token = claim?.token ?? null;
 
@@ -238,7 +256,7 @@ export class PaymentService {
   private recordIntent(
     principal: Principal,
     order: OrderFacts,
-    input: CreatePaymentInput,
+    input: Omit<CreatePaymentInput, 'idempotencyKey'>,
     token: IdempotencyToken | null,
     store: IdempotencyStore,
   ): Promise<Payment> {
@@ -251,7 +269,7 @@ export class PaymentService {
       await lockPayable(tx, principal.tenantId, order.id, 'order');
       const held = await amountHeld(tx, 'order_id', order.id);
       const due = order.total.amountMinor - held;
-      if (input.amountCents > due) {
+      if (input.amountMinor > due) {
         throw unprocessable('amount_exceeds_due', 'The amount is more than the order still owes', [
           `amount due: ${Math.max(due, 0)}`,
         ]);
@@ -261,7 +279,7 @@ export class PaymentService {
         tenantId: principal.tenantId,
         locationId: Number(order.location.id),
         orderId: order.id,
-        amountCents: input.amountCents,
+        amountCents: input.amountMinor,
         currency: input.currency,
         entryMode: input.entryMode,
         expiresAt: input.expiresAt ?? null,
@@ -277,7 +295,7 @@ export class PaymentService {
   private async authorise(
     payment: Payment,
     order: OrderFacts,
-    input: CreatePaymentInput,
+    input: Omit<CreatePaymentInput, 'idempotencyKey'>,
     token: IdempotencyToken | null,
     store: IdempotencyStore,
   ): Promise<Payment> {
@@ -657,10 +675,43 @@ export class PaymentService {
    * Closes a location's batch: its approved payments settle with the processor, after which they can only be
    * refunded, not voided (what a POS does at the end of a day).
    */
-  async closeBatch(principal: Principal, locationIdArg: string): Promise<number> {
+  async closeBatch(
+    principal: Principal,
+    locationIdArg: string,
+    idempotencyKey?: string | null,
+  ): Promise<{ settledCount: number; replayed: boolean }> {
     requireScope(principal, SCOPES.posPayments);
     const locationId = parseIntIdArg(locationIdArg, 'locationId');
     if (!mayActAtLocation(principal, locationId)) throw notFound('Location');
+    // Settling moves money, so a retried close answers what the first one settled instead of "0 settled".
+    const store = new IdempotencyStore(this.em);
+    const claim = await store.claimKey(principal, idempotencyKey, 'closeBatch', { locationId });
+    if (claim?.kind === 'replay') {
+      return { settledCount: (claim.response as { settledCount: number }).settledCount, replayed: true };
+    }
+    const token = claim?.token ?? null;
+    try {
+      // A resumed close (the first attempt went quiet) simply closes again: what it settled is settled, and the
+      // processor is told the rest again, as on any second close.
+      const settledCount = await this.settleBatch(principal, locationId, async (tx, count) => {
+        if (token) await store.complete(tx, token, String(locationId), { settledCount: count });
+      });
+      return { settledCount, replayed: false };
+    } catch (error) {
+      if (token) await store.release(token);
+      throw error;
+    }
+  }
+
+  /**
+   * Settles the location's open batch with the processor; `done` runs in the transaction that marks it settled (or
+   * in its own when there was nothing to settle), so an idempotency key completes with the outcome.
+   */
+  private async settleBatch(
+    principal: Principal,
+    locationId: number,
+    done: (tx: EntityManager, settledCount: number) => Promise<void>,
+  ): Promise<number> {
     // Locations belong to the orders subgraph: another partner's (or no) location is not found, as everywhere else,
     // rather than a batch of nothing.
     const location = await this.deps.orders.fetch<{ id: string }>(
@@ -683,7 +734,10 @@ export class PaymentService {
       reversalRequestedAt: null,
     };
     const batch = await this.em.find(Payment, open, { fields: ['id', 'processorReference'] });
-    if (!batch.length) return 0;
+    if (!batch.length) {
+      await this.em.transactional((tx) => done(tx, 0));
+      return 0;
+    }
     try {
       await this.deps.processor.settle(batch.map((p) => p.processorReference ?? p.id));
     } catch (error) {
@@ -706,6 +760,7 @@ export class PaymentService {
         payment.updatedAt = now;
       }
       await tx.flush();
+      await done(tx, settled.length);
       return settled.length;
     });
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { Connection } from '@pos/kit';
+import { CurrencyCode } from '@pos/kit/src/currency';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum RefundStatus {
@@ -8,15 +9,25 @@ export enum RefundStatus {
   SUCCEEDED = 'SUCCEEDED',
   FAILED = 'FAILED',
 }
-registerEnumType(RefundStatus, { name: 'RefundStatus' });
+registerEnumType(RefundStatus, {
+  name: 'RefundStatus',
+  description: 'Where a refund stands with the processor',
+  valuesConfig: {
+    PENDING: {
+      description: 'Sent to the processor, no answer yet; its amount already counts against what is refundable',
+    },
+    SUCCEEDED: { description: 'The processor returned the money' },
+    FAILED: { description: 'The processor refused it (`failureCode` says why); the amount is refundable again' },
+  },
+});
 
 /** Money returned on a payment. Pending refunds already count against what is refundable. */
-@ObjectType()
+@ObjectType({ description: 'Money returned on a payment: one of its refunds, partial or whole' })
 @Entity({ tableName: 'refund' })
 // The keyset of Payment.refunds.
 @Index({ properties: ['paymentId', 'createdAt', 'id'] })
 export class Refund {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The refund’s id' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -27,7 +38,7 @@ export class Refund {
   @Property({ type: 'uuid' })
   paymentId!: string;
 
-  @Field(() => RefundStatus)
+  @Field(() => RefundStatus, { description: 'Where the refund stands with the processor' })
   @Property({ type: 'string', length: 16 })
   status: RefundStatus = RefundStatus.PENDING;
 
@@ -38,27 +49,27 @@ export class Refund {
   @Property({ type: 'integer' })
   amountCents!: number;
 
-  @Field()
+  @Field(() => CurrencyCode, { description: 'The currency of the refund: its payment’s' })
   @Property({ length: 3 })
   currency!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why the money was returned, as given to refundPayment' })
   @Property({ length: 255, nullable: true })
   reason: string | null = null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The processor’s id of the refund; null until it answered' })
   @Property({ length: 128, nullable: true })
   processorReference: string | null = null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why the processor refused the refund (FAILED only)' })
   @Property({ length: 64, nullable: true })
   failureCode: string | null = null;
 
-  @Field()
+  @Field({ description: 'When the refund was asked for' })
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
-  @Field()
+  @Field({ description: 'When the refund last changed (its outcome recorded)' })
   @Property({ type: 'timestamptz' })
   updatedAt: Date = new Date();
 }
