@@ -442,4 +442,29 @@ describe('Live payments dashboard (browser)', () => {
     expect(await totals(other)).toEqual(afterRefund);
     expect(errors).toEqual([]);
   });
+  it('falls back to the manifest text where the gateway ignores the manifest (TRUSTED_DOCUMENTS=off)', async () => {
+    const off = await startStack({ gatewayEnv: { TRUSTED_DOCUMENTS: 'off' } });
+    try {
+      const page = await newPage();
+      const errors = recordPageErrors(page);
+      const sent = recordSentFrames(page);
+      await signIn(page, off.origin, await off.token());
+      await waitForState(page, 'live');
+      expect(await page.textContent('#totals-empty')).toBe('No events yet today.');
+      // Each operation: by hash, answered PersistedQueryNotFound, then once more with the manifest's exact text.
+      for (const [name, document] of [
+        ['DashboardActivity', DashboardActivityDocument],
+        ['Dashboard', DashboardDocument],
+      ] as const) {
+        const hash = persistedQueryHash(document);
+        expect(subscribes(sent, name).map((m) => [m.payload.query, m.payload.extensions.persistedQuery])).toEqual([
+          ['', { version: 1, sha256Hash: hash }],
+          [trustedDocuments[`sha256:${hash}`], { version: 1, sha256Hash: hash }],
+        ]);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await off.close();
+    }
+  });
 });

@@ -507,7 +507,8 @@ export class DashboardSession {
         paymentId: event.payload.paymentId,
       };
       saved.feed = [entry, ...saved.feed].slice(0, FEED_LIMIT);
-      this.fresh = new Set(this.fresh).add(entry.id);
+      // Rows received since the page opened are highlighted once; the set is only as long as the feed.
+      this.fresh = new Set(this.fresh.size < FEED_LIMIT ? this.fresh : []).add(entry.id);
       const key = totalKey({ locationId: event.location.id, type, currency: moved.currency });
       const total = saved.totals[key] ?? {
         locationId: event.location.id,
