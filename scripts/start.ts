@@ -101,6 +101,7 @@ function printBanner(base: number, seconds: string, webStatus: string) {
 POS federation gateway is up (${seconds} s; ${webStatus}).
 
   GraphQL (HTTP + graphql-ws)  ${gateway}/graphql   (GraphiQL in a browser)
+  Live payments dashboard      ${gateway}/dashboard
   Token endpoint               ${gateway}/oauth2/token
   JWKS                         ${gateway}/.well-known/jwks.json
   REST (partner API v1)        ${gateway}/pos/v1/locations
