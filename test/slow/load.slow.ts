@@ -202,8 +202,11 @@ describe(`load: ${SUBSCRIBERS} subscribers and mixed traffic for ${LOAD_SECONDS}
         answer.status === status && (!check || check(answer.body))
           ? undefined
           : `expected ${status}, got ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`;
+      // A mutation's refusal is a user error on its payload: as unexpected here as a top-level error.
+      const refusedIn = (answer: Answer) =>
+        Object.values(answer.body?.data ?? {}).some((payload: any) => payload?.userErrors?.length > 0);
       const graphqlOk = (answer: Answer) =>
-        answer.status === 200 && !answer.body?.errors
+        answer.status === 200 && !answer.body?.errors && !refusedIn(answer)
           ? undefined
           : `expected 200 without errors, got ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`;
       let earnSeq = 0;

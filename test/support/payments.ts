@@ -27,7 +27,9 @@ export async function payOrder(
     { id: orderId, amount: amountCents, card: cardToken },
     token,
   );
-  if (payment.body.errors) throw new Error(`createPayment failed: ${JSON.stringify(payment.body.errors)}`);
+  if (payment.body.errors || !payment.body.data!.createPayment.payment) {
+    throw new Error(`createPayment failed: ${JSON.stringify(payment.body.errors ?? payment.body.data)}`);
+  }
   return { orderId, orderNumber, paymentId: payment.body.data!.createPayment.payment.id };
 }
 
