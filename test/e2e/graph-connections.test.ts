@@ -198,10 +198,10 @@ describe('connections through the gateway', () => {
     beforeAll(async () => {
       const created = await ok(
         { token: partner },
-        `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }`,
+        `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { webhookEndpoint { id } } }`,
         { input: { url: await receiver.listen(), eventTypes: ['PAYMENT_APPROVED'] } },
       );
-      endpointId = created.createWebhookEndpoint.endpoint.id;
+      endpointId = created.createWebhookEndpoint.webhookEndpoint.id;
       // A long history, written as the outbox writes it (delivered, so no worker picks it up), a millisecond apart.
       const base = Date.now() - 60_000;
       for (let i = 0; i < ROWS; i++) {

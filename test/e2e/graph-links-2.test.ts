@@ -151,17 +151,17 @@ describe('links between the subgraphs’ types (refunds, checkouts, loyalty orde
     it('takes and shows a webhook endpoint’s event types as PaymentEventType, and refuses the dotted spelling', async () => {
       const { createWebhookEndpoint } = await ok(
         `mutation($input: CreateWebhookEndpointInput!) {
-          createWebhookEndpoint(input: $input) { endpoint { id eventTypes } }
+          createWebhookEndpoint(input: $input) { webhookEndpoint { id eventTypes } }
         }`,
         { input: { url: 'https://hooks.example/tilt', eventTypes: ['PAYMENT_APPROVED', 'PAYMENT_REVERSAL_SETTLED'] } },
       );
-      const { id, eventTypes } = createWebhookEndpoint.endpoint;
+      const { id, eventTypes } = createWebhookEndpoint.webhookEndpoint;
       expect(eventTypes).toEqual(['PAYMENT_APPROVED', 'PAYMENT_REVERSAL_SETTLED']);
       const updated = await ok(
-        `mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { eventTypes } }`,
+        `mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { webhookEndpoint { eventTypes } } }`,
         { input: { id, eventTypes: ['PAYMENT_REFUNDED'] } },
       );
-      expect(updated.updateWebhookEndpoint.eventTypes).toEqual(['PAYMENT_REFUNDED']);
+      expect(updated.updateWebhookEndpoint.webhookEndpoint.eventTypes).toEqual(['PAYMENT_REFUNDED']);
       // The endpoint filters (and webhook bodies carry) the dotted spelling: a refund reaches it as one delivery.
       const { paymentId } = await payOrder(stack, partner, { amountCents: 500 });
       await ok(`mutation($input: RefundPaymentInput!) { refundPayment(input: $input) { refund { id } } }`, {
@@ -175,7 +175,7 @@ describe('links between the subgraphs’ types (refunds, checkouts, loyalty orde
 
       const { status, body } = await stack.graphql(
         `mutation { createWebhookEndpoint(input: { url: "https://hooks.example/x", eventTypes: ["payment.approved"] }) {
-          endpoint { id } } }`,
+          webhookEndpoint { id } } }`,
         {},
         partner,
       );

@@ -8,9 +8,9 @@ import { Receiver } from '../support/receiver';
 import { type Stack, startStack } from '../support/stack';
 
 const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
-  createWebhookEndpoint(input: $input) { secret endpoint { id } }
+  createWebhookEndpoint(input: $input) { secret webhookEndpoint { id } }
 }`;
-const ROTATE = `mutation($id: ID!) { rotateWebhookEndpointSecret(id: $id, overlapSeconds: 0) { secret } }`;
+const ROTATE = `mutation($id: ID!) { rotateWebhookEndpointSecret(input: { id: $id, overlapSeconds: 0 }) { secret } }`;
 
 async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -81,7 +81,7 @@ describe('Standard Webhooks', () => {
 
   it('an endpoint whose secret predates Standard Webhooks gets the headers from its next rotation', async () => {
     const created = await stack.graphql(CREATE, { input: { url, eventTypes: ['PAYMENT_APPROVED'] } }, token);
-    const { id } = created.body.data!.createWebhookEndpoint.endpoint;
+    const { id } = created.body.data!.createWebhookEndpoint.webhookEndpoint;
     // A secret in the earlier form (base64url, unpadded), sealed as the subgraph seals secrets.
     const legacy = `whsec_${randomBytes(32).toString('base64url')}`;
     const key = (stack.subgraphs.payments.runtime as PaymentsRuntime).webhookKey;

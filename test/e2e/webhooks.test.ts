@@ -10,10 +10,14 @@ import { type Stack, startStack } from '../support/stack';
 import { gatewayWsClient } from '../support/ws';
 
 const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
-  createWebhookEndpoint(input: $input) { secret endpoint { id url eventTypes status disabledReason } }
+  createWebhookEndpoint(input: $input) {
+    userErrors { code field message } secret webhookEndpoint { id url eventTypes status disabledReason }
+  }
 }`;
 const UPDATE = `mutation($input: UpdateWebhookEndpointInput!) {
-  updateWebhookEndpoint(input: $input) { id url eventTypes status disabledReason description }
+  updateWebhookEndpoint(input: $input) {
+    userErrors { code field message } webhookEndpoint { id url eventTypes status disabledReason description }
+  }
 }`;
 const DELIVERIES = `query($endpointId: ID, $status: WebhookDeliveryStatus) {
   webhookDeliveries(endpointId: $endpointId, status: $status) {
@@ -56,7 +60,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
   async function register(url: string, input: Record<string, unknown> = {}, token = demoToken) {
     const result = await stack.graphql(CREATE, { input: { url, ...input } }, token);
     expect(result.body.errors).toBeUndefined();
-    const { secret, endpoint } = result.body.data!.createWebhookEndpoint;
+    const { secret, webhookEndpoint: endpoint } = result.body.data!.createWebhookEndpoint;
     endpoints.push(endpoint.id);
     return { secret: secret as string, id: endpoint.id as string };
   }
@@ -151,15 +155,15 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
 
     healthy = true;
     const replay = await stack.graphql(
-      `mutation($id: ID!) { replayWebhookDelivery(id: $id) { id status attempts replays } }`,
+      `mutation($id: ID!) { replayWebhookDelivery(input: { id: $id }) {
+        userErrors { code } delivery { id status attempts replays }
+      } }`,
       { id: dead.id },
       operatorToken,
     );
     expect(replay.body.data!.replayWebhookDelivery).toEqual({
-      id: dead.id,
-      status: 'PENDING',
-      attempts: 0,
-      replays: 1,
+      userErrors: [],
+      delivery: { id: dead.id, status: 'PENDING', attempts: 0, replays: 1 },
     });
     await until(() => hooks.of(eventId).length === 6, 'the replayed delivery');
     const replayed = hooks.of(eventId)[5];
@@ -167,13 +171,17 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     expect(replayed.rawBody).toBe(hooks.of(eventId)[0].rawBody);
     await until(async () => (await deliveries(id))[0]?.status === 'DELIVERED', 'delivered after the replay');
 
-    // Replaying what is not dead is refused.
+    // Replaying what is not dead is refused, as a user error.
     const again = await stack.graphql(
-      `mutation($id: ID!) { replayWebhookDelivery(id: $id) { id } }`,
+      `mutation($id: ID!) { replayWebhookDelivery(input: { id: $id }) { userErrors { code field message } delivery { id } } }`,
       { id: dead.id },
       operatorToken,
     );
-    expect(again.body.errors![0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'delivery_not_dead' });
+    expect(again.body.errors).toBeUndefined();
+    expect(again.body.data!.replayWebhookDelivery).toEqual({
+      userErrors: [{ code: 'WEBHOOK_DELIVERY_NOT_DEAD', field: ['input', 'id'], message: expect.any(String) }],
+      delivery: null,
+    });
   });
 
   it('disables an endpoint that answers 410, and honours Retry-After', async () => {
@@ -193,7 +201,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
       },
       demoToken,
     );
-    expect(endpoint.body.data!.webhookEndpoint).toEqual({ status: 'DISABLED', disabledReason: 'gone' });
+    expect(endpoint.body.data!.webhookEndpoint).toEqual({ status: 'DISABLED', disabledReason: 'GONE' });
     expect(gone.of(first)).toHaveLength(1);
 
     await until(() => busy.of(first).length === 2, 'the retry after Retry-After');
@@ -256,7 +264,7 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     expect(change.body.errors![0].extensions!.code).toBe('NOT_FOUND');
     const [demoDelivery] = await deliveries(id);
     const replay = await stack.graphql(
-      `mutation($id: ID!) { replayWebhookDelivery(id: $id) { id } }`,
+      `mutation($id: ID!) { replayWebhookDelivery(input: { id: $id }) { delivery { id } } }`,
       { id: demoDelivery.id },
       otherToken,
     );
@@ -279,9 +287,11 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
       { input: { url: 'ftp://example.com', eventTypes: ['PAYMENT_APPROVED'] } },
       demoToken,
     );
-    expect(bad.body.errors![0].extensions).toMatchObject({
-      code: 'BAD_USER_INPUT',
-      details: ['url: must be an http or https URL'],
+    expect(bad.body.errors).toBeUndefined();
+    expect(bad.body.data!.createWebhookEndpoint).toEqual({
+      userErrors: [{ code: 'VALIDATION', field: ['input', 'url'], message: 'must be an http or https URL' }],
+      secret: null,
+      webhookEndpoint: null,
     });
     // Event types are PaymentEventType values: an unknown one never reaches the service.
     const unknown = await stack.graphql(
@@ -303,7 +313,11 @@ describe('payment webhooks: signed deliveries, retries, dead letters and replay'
     expect(row.secret_sealed).not.toContain(secret.slice('whsec_'.length));
     expect(row.secret_sealed.startsWith('v1.')).toBe(true);
 
-    const rotate = `mutation($id: ID!, $overlap: Int) { rotateWebhookEndpointSecret(id: $id, overlapSeconds: $overlap) { secret endpoint { previousSecretExpiresAt } } }`;
+    const rotate = `mutation($id: ID!, $overlap: Int) {
+      rotateWebhookEndpointSecret(input: { id: $id, overlapSeconds: $overlap }) {
+        userErrors { code } secret webhookEndpoint { previousSecretExpiresAt }
+      }
+    }`;
     const rotated = await stack.graphql(rotate, { id, overlap: 3600 }, demoToken);
     const newSecret = rotated.body.data!.rotateWebhookEndpointSecret.secret as string;
     expect(newSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);

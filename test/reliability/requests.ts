@@ -214,8 +214,8 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
   // Mutation: webhooks
   createWebhookEndpoint: () => ({ input: { url: 'http://127.0.0.1:9/tenancy' } }),
   updateWebhookEndpoint: (fx) => ({ input: { id: fx.webhook.endpointId, description: 'changed' } }),
-  rotateWebhookEndpointSecret: (fx) => ({ id: fx.webhook.endpointId, overlapSeconds: 0 }),
-  replayWebhookDelivery: (fx) => ({ id: fx.webhook.deliveryId }),
+  rotateWebhookEndpointSecret: (fx) => ({ input: { id: fx.webhook.endpointId, overlapSeconds: 0 } }),
+  replayWebhookDelivery: (fx) => ({ input: { id: fx.webhook.deliveryId } }),
   // Subscription
   paymentEvents: () => ({}),
 };

@@ -205,7 +205,7 @@ const FIELDS: Record<string, FieldRow> = {
   replayWebhookDelivery: {
     scope: { any: [SCOPES.webhooksSubscribe, OPERATOR_SCOPES.webhooksAdmin] },
     foreign: {
-      codes: ['CONFLICT'],
+      codes: ['WEBHOOK_DELIVERY_NOT_DEAD'],
       operatorCrossesTenants: "operators replay any partner's dead letters (README, Webhooks); this one is not dead",
     },
   },

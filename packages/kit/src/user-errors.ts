@@ -226,6 +226,35 @@ const USER_ERRORS = {
       'The payment’s status does not allow this (voiding a declined or refunded payment, reversing a voided one, ' +
       'an outcome the state machine refuses); the message names both states',
   },
+  // Webhook endpoints and deliveries (the payments subgraph).
+  WEBHOOK_URL_NOT_ALLOWED: {
+    error: ErrorCode.UNPROCESSABLE,
+    reason: 'url_not_allowed',
+    field: ['input', 'url'],
+    description:
+      'The URL’s host resolves to a private, loopback or otherwise reserved address, which deliveries may not reach: ' +
+      'give a publicly reachable URL',
+  },
+  WEBHOOK_ENDPOINT_LIMIT: {
+    error: ErrorCode.UNPROCESSABLE,
+    reason: 'too_many_endpoints',
+    description:
+      'The partner already has the most endpoints it may register (20): point one of them elsewhere with ' +
+      'updateWebhookEndpoint instead',
+  },
+  WEBHOOK_DELIVERY_NOT_DEAD: {
+    error: ErrorCode.CONFLICT,
+    reason: 'delivery_not_dead',
+    field: ['input', 'id'],
+    description:
+      'Only a delivery in the dead-letter queue (status DEAD) can be replayed; this one is pending or delivered',
+  },
+  WEBHOOK_ENDPOINT_DISABLED: {
+    error: ErrorCode.CONFLICT,
+    reason: 'endpoint_disabled',
+    description:
+      'The delivery’s endpoint is disabled: enable it (updateWebhookEndpoint with enabled: true), then replay',
+  },
 } as const satisfies Record<string, UserErrorSpec>;
 
 interface UserErrorSpec {

@@ -2,6 +2,7 @@ import { PAYMENT_EVENT_TYPES, SCOPES, paymentEventTypeName, paymentEventTypeOf }
 import { z } from 'zod';
 import { type PagedConnection, defineRoute } from '../route';
 import { noQuery, timestamp, uuidId } from '../common';
+import { USER_ERROR_FIELDS } from '../errors';
 
 /**
  * Webhook endpoint management (partner API v1): register, list, read, change, rotate the secret, read the
@@ -99,6 +100,7 @@ interface GqlEndpoint {
   description: string | null;
   eventTypes: string[];
   status: string;
+  /** WebhookEndpointDisabledReason (PARTNER, GONE); the REST body keeps the lower-case string. */
   disabledReason: string | null;
   previousSecretExpiresAt: string | null;
   createdAt: string;
@@ -126,7 +128,7 @@ interface GqlDelivery {
     attemptedAt: string;
   }[];
 }
-type SecretPayload = { endpoint: GqlEndpoint; secret: string };
+type SecretPayload = { webhookEndpoint: GqlEndpoint; secret: string };
 
 type RestEndpoint = z.infer<typeof endpointSchema>;
 const toRestEndpoint = (e: GqlEndpoint): RestEndpoint => ({
@@ -135,7 +137,7 @@ const toRestEndpoint = (e: GqlEndpoint): RestEndpoint => ({
   description: e.description,
   event_types: e.eventTypes.map(paymentEventTypeOf),
   status: e.status.toLowerCase() as RestEndpoint['status'],
-  disabled_reason: e.disabledReason,
+  disabled_reason: e.disabledReason?.toLowerCase() ?? null,
   previous_secret_expires_at: e.previousSecretExpiresAt,
   created_at: e.createdAt,
   updated_at: e.updatedAt,
@@ -165,7 +167,10 @@ const toRestDelivery = (d: GqlDelivery): RestDelivery => ({
   })),
 });
 
-const withSecret = (payload: SecretPayload) => ({ ...toRestEndpoint(payload.endpoint), secret: payload.secret });
+const withSecret = (payload: SecretPayload) => ({
+  ...toRestEndpoint(payload.webhookEndpoint),
+  secret: payload.secret,
+});
 
 const endpointPath = z.object({ id: uuidId('id') });
 const url = z.string().describe('Where deliveries are POSTed (see the rules above)');
@@ -246,7 +251,7 @@ secret (see the AsyncAPI document). ${SECRET_ONCE} ${URL_RULES} ${EVENT_FILTER} 
     query: noQuery,
     body: createBody,
     document: `mutation RestCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
-      createWebhookEndpoint(input: $input) { secret endpoint { ...RestWebhookEndpoint } }
+      createWebhookEndpoint(input: $input) { ${USER_ERROR_FIELDS} secret webhookEndpoint { ...RestWebhookEndpoint } }
     } ${ENDPOINT_FIELDS}`,
     variables: ({ body }) => ({
       input: {
@@ -318,7 +323,7 @@ secret (see the AsyncAPI document). ${SECRET_ONCE} ${URL_RULES} ${EVENT_FILTER} 
     query: noQuery,
     body: updateBody,
     document: `mutation RestUpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
-      updateWebhookEndpoint(input: $input) { ...RestWebhookEndpoint }
+      updateWebhookEndpoint(input: $input) { ${USER_ERROR_FIELDS} webhookEndpoint { ...RestWebhookEndpoint } }
     } ${ENDPOINT_FIELDS}`,
     // Only what the body names: an absent field is left as it is (description: null clears the description).
     variables: ({ params, body }) => ({
@@ -330,7 +335,10 @@ secret (see the AsyncAPI document). ${SECRET_ONCE} ${URL_RULES} ${EVENT_FILTER} 
         ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
       },
     }),
-    respond: (data) => ({ status: 200, body: toRestEndpoint(data.updateWebhookEndpoint as GqlEndpoint) }),
+    respond: (data) => ({
+      status: 200,
+      body: toRestEndpoint((data.updateWebhookEndpoint as { webhookEndpoint: GqlEndpoint }).webhookEndpoint),
+    }),
     notFoundMessage: 'Webhook endpoint not found',
     errors: [415, 422],
     response: { status: 200, description: 'The endpoint as changed', schema: endpointSchema },
@@ -350,10 +358,12 @@ overlap drops the older secret: only the last one replaced keeps signing. ${WHO}
     params: endpointPath,
     query: noQuery,
     body: rotateBody,
-    document: `mutation RestRotateWebhookEndpointSecret($id: ID!, $overlapSeconds: Int) {
-      rotateWebhookEndpointSecret(id: $id, overlapSeconds: $overlapSeconds) { secret endpoint { ...RestWebhookEndpoint } }
+    document: `mutation RestRotateWebhookEndpointSecret($input: RotateWebhookEndpointSecretInput!) {
+      rotateWebhookEndpointSecret(input: $input) {
+        ${USER_ERROR_FIELDS} secret webhookEndpoint { ...RestWebhookEndpoint }
+      }
     } ${ENDPOINT_FIELDS}`,
-    variables: ({ params, body }) => ({ id: params.id, overlapSeconds: body.overlap_seconds ?? null }),
+    variables: ({ params, body }) => ({ input: { id: params.id, overlapSeconds: body.overlap_seconds ?? null } }),
     respond: (data) => ({ status: 200, body: withSecret(data.rotateWebhookEndpointSecret as SecretPayload) }),
     notFoundMessage: 'Webhook endpoint not found',
     errors: [415],
@@ -414,11 +424,14 @@ id and body (signed afresh), \`attempts\` back to 0 and \`replays\` one more. Ac
     scope,
     params: z.object({ id: uuidId('id') }),
     query: noQuery,
-    document: `mutation RestReplayWebhookDelivery($id: ID!) {
-      replayWebhookDelivery(id: $id) { ...RestWebhookDelivery }
+    document: `mutation RestReplayWebhookDelivery($input: ReplayWebhookDeliveryInput!) {
+      replayWebhookDelivery(input: $input) { ${USER_ERROR_FIELDS} delivery { ...RestWebhookDelivery } }
     } ${DELIVERY_FIELDS}`,
-    variables: ({ params }) => ({ id: params.id }),
-    respond: (data) => ({ status: 202, body: toRestDelivery(data.replayWebhookDelivery as GqlDelivery) }),
+    variables: ({ params }) => ({ input: { id: params.id } }),
+    respond: (data) => ({
+      status: 202,
+      body: toRestDelivery((data.replayWebhookDelivery as { delivery: GqlDelivery }).delivery),
+    }),
     notFoundMessage: 'Webhook delivery not found',
     errors: [409],
     response: { status: 202, description: 'The delivery, queued again', schema: deliverySchema },

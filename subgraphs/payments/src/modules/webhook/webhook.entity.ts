@@ -9,28 +9,54 @@ export enum WebhookEndpointStatus {
 }
 registerEnumType(WebhookEndpointStatus, {
   name: 'WebhookEndpointStatus',
+  description: 'Whether an endpoint receives deliveries now',
   valuesConfig: {
     ENABLED: { description: 'Receives deliveries' },
     DISABLED: { description: 'Receives nothing; its pending deliveries wait until it is enabled again' },
   },
 });
 
+/** Why an endpoint is disabled; the database (and REST's `disabled_reason`) keep the lower-case value. */
+export enum WebhookEndpointDisabledReason {
+  PARTNER = 'partner',
+  GONE = 'gone',
+}
+registerEnumType(WebhookEndpointDisabledReason, {
+  name: 'WebhookEndpointDisabledReason',
+  description: 'Why a webhook endpoint receives nothing, and so what re-enables it',
+  valuesConfig: {
+    PARTNER: {
+      description:
+        'Its owner disabled it (updateWebhookEndpoint with enabled: false, or registered it disabled): enabling it ' +
+        'resumes deliveries',
+    },
+    GONE: {
+      description:
+        'It answered 410 Gone, so deliveries stopped and went to the dead-letter queue: once the receiver is back, ' +
+        'enable it with updateWebhookEndpoint and replay the dead deliveries',
+    },
+  },
+});
+
 /** A partner's URL that receives payment events, signed with the endpoint's own secret. */
-@ObjectType()
+@ObjectType({
+  description:
+    'A partner’s URL that receives its payment events as signed POSTs (Standard Webhooks); managed by its M2M clients',
+})
 @Entity({ tableName: 'webhook_endpoint' })
 export class WebhookEndpoint {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The endpoint’s id (a UUID): what updateWebhookEndpoint and its deliveries name' })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
   @Property({ length: 64, index: true })
   tenantId!: string;
 
-  @Field()
+  @Field({ description: 'Where deliveries are POSTed: an absolute https URL (http only in development)' })
   @Property({ length: 2048 })
   url!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The partner’s own note about the endpoint; null when none' })
   @Property({ length: 255, nullable: true })
   description: string | null = null;
 
@@ -38,16 +64,16 @@ export class WebhookEndpoint {
   @Property({ type: 'json' })
   eventTypes: string[] = [];
 
-  @Field(() => WebhookEndpointStatus)
+  @Field(() => WebhookEndpointStatus, { description: 'Whether it receives deliveries now; see disabledReason' })
   @Property({ type: 'string', length: 16 })
   status: WebhookEndpointStatus = WebhookEndpointStatus.ENABLED;
 
-  @Field(() => String, {
+  @Field(() => WebhookEndpointDisabledReason, {
     nullable: true,
-    description: 'Why the endpoint was disabled: "gone" when it answered 410, "partner" when its owner disabled it',
+    description: 'Why the endpoint is disabled (and so what re-enables it); null while it is enabled',
   })
-  @Property({ length: 32, nullable: true })
-  disabledReason: string | null = null;
+  @Property({ type: 'string', length: 32, nullable: true })
+  disabledReason: WebhookEndpointDisabledReason | null = null;
 
   /** The signing secret, sealed with a key derived from KEY_ENCRYPTION_KEY; never readable through the API. */
   @Property({ type: 'text' })
@@ -68,11 +94,11 @@ export class WebhookEndpoint {
   @Property({ length: 128 })
   createdBy!: string;
 
-  @Field()
+  @Field({ description: 'When the endpoint was registered' })
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
-  @Field()
+  @Field({ description: 'When its URL, event types, description, state or secret last changed' })
   @Property({ type: 'timestamptz' })
   updatedAt: Date = new Date();
 }
@@ -84,6 +110,7 @@ export enum WebhookDeliveryStatus {
 }
 registerEnumType(WebhookDeliveryStatus, {
   name: 'WebhookDeliveryStatus',
+  description: 'Where a delivery stands: waiting, delivered, or dead (in the dead-letter queue)',
   valuesConfig: {
     PENDING: { description: 'Waiting for its next attempt' },
     DELIVERED: { description: 'The endpoint answered 2xx' },
@@ -96,7 +123,10 @@ registerEnumType(WebhookDeliveryStatus, {
  * for a rolled-back payment), then claimed by a delivery worker. `nextAttemptAt` doubles as the lease: a claim moves
  * it past the attempt's time-out, so the delivery of a worker that died mid-attempt becomes due again by itself.
  */
-@ObjectType()
+@ObjectType({
+  description:
+    'One payment event sent to one endpoint: its state, the attempts made (up to 5 per run) and their outcomes',
+})
 @Entity({ tableName: 'webhook_delivery' })
 @Unique({ properties: ['endpointId', 'eventId'] })
 @Index({
@@ -110,7 +140,9 @@ registerEnumType(WebhookDeliveryStatus, {
 @Index({ properties: ['endpointId', 'createdAt', 'id'] })
 @Index({ properties: ['status', 'createdAt', 'id'] })
 export class WebhookDelivery {
-  @Field(() => ID)
+  @Field(() => ID, {
+    description: 'The delivery’s id (a UUID), sent as X-Tilt-Delivery-Id; replayWebhookDelivery takes it',
+  })
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -118,7 +150,7 @@ export class WebhookDelivery {
   @Property({ length: 64 })
   tenantId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The id of the endpoint it is sent to' })
   @Property({ type: 'uuid' })
   endpointId!: string;
 
@@ -134,7 +166,7 @@ export class WebhookDelivery {
   @Property({ length: 64 })
   eventType!: string;
 
-  @Field(() => WebhookDeliveryStatus)
+  @Field(() => WebhookDeliveryStatus, { description: 'Waiting, delivered, or dead (replayable)' })
   @Property({ type: 'string', length: 16 })
   status: WebhookDeliveryStatus = WebhookDeliveryStatus.PENDING;
 
@@ -146,7 +178,7 @@ export class WebhookDelivery {
   @Property({ type: 'timestamptz' })
   nextAttemptAt: Date = new Date();
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the last attempt was made; null before the first' })
   @Property({ type: 'timestamptz', nullable: true })
   lastAttemptAt: Date | null = null;
 
@@ -161,7 +193,7 @@ export class WebhookDelivery {
   @Property({ length: 64, nullable: true })
   lastError: string | null = null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the endpoint answered 2xx; null until it has' })
   @Property({ type: 'timestamptz', nullable: true })
   deliveredAt: Date | null = null;
 
@@ -169,13 +201,13 @@ export class WebhookDelivery {
   @Property({ type: 'integer' })
   replays: number = 0;
 
-  @Field()
+  @Field({ description: 'When the event was queued for the endpoint' })
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 }
 
 /** Every attempt of a delivery, for the partner's and the operator's view of what happened. */
-@ObjectType()
+@ObjectType({ description: 'One attempt of a delivery: what the endpoint answered, or why no answer came' })
 @Entity({ tableName: 'webhook_attempt' })
 @Index({ properties: ['deliveryId', 'attemptedAt'] })
 export class WebhookAttempt {
@@ -185,23 +217,26 @@ export class WebhookAttempt {
   @Property({ type: 'uuid' })
   deliveryId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: '1 for the first attempt of a run; a replay starts a new run' })
   @Property({ type: 'integer' })
   attempt!: number;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The HTTP status the endpoint answered; null when none came' })
   @Property({ type: 'integer', nullable: true })
   statusCode: number | null = null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the attempt failed: timeout, connection_error, http_503…; null when it succeeded',
+  })
   @Property({ length: 64, nullable: true })
   error: string | null = null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How long the attempt took, in milliseconds' })
   @Property({ type: 'integer' })
   durationMs!: number;
 
-  @Field()
+  @Field({ description: 'When the attempt started' })
   @Property({ type: 'timestamptz' })
   attemptedAt: Date = new Date();
 }

@@ -5,22 +5,9 @@ import {
   paymentEventTypeName,
   paymentEventTypeOf,
   requirePrincipal,
+  userErrorPayload,
 } from '@pos/kit';
-import {
-  Arg,
-  Args,
-  Ctx,
-  Field,
-  FieldResolver,
-  ID,
-  InputType,
-  Int,
-  Mutation,
-  ObjectType,
-  Query,
-  Resolver,
-  Root,
-} from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { PaymentEventType } from '../payment-event/payment-event.enums';
 import {
@@ -31,52 +18,19 @@ import {
   WebhookEndpoint,
   WebhookEndpointConnection,
 } from './webhook.entity';
+import {
+  CreateWebhookEndpointInput,
+  ReplayWebhookDeliveryInput,
+  RotateWebhookEndpointSecretInput,
+  UpdateWebhookEndpointInput,
+} from './webhook.inputs';
+import {
+  CreateWebhookEndpointPayload,
+  ReplayWebhookDeliveryPayload,
+  RotateWebhookEndpointSecretPayload,
+  UpdateWebhookEndpointPayload,
+} from './webhook.payload';
 import { DEFAULT_ROTATION_OVERLAP_SECONDS } from './webhook.service';
-
-@InputType()
-export class CreateWebhookEndpointInput {
-  @Field({ description: 'Where deliveries are POSTed: https (http only for local receivers in development)' })
-  url!: string;
-
-  @Field(() => [PaymentEventType], { nullable: true, description: 'Event types to receive (default: all)' })
-  eventTypes?: PaymentEventTypeName[] | null;
-
-  @Field(() => String, { nullable: true, description: 'At most 255 characters' })
-  description?: string | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'Default true' })
-  enabled?: boolean | null;
-}
-
-@InputType()
-export class UpdateWebhookEndpointInput {
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => String, { nullable: true })
-  url?: string | null;
-
-  @Field(() => [PaymentEventType], { nullable: true, description: 'Replaces the list (empty: all types)' })
-  eventTypes?: PaymentEventTypeName[] | null;
-
-  @Field(() => String, { nullable: true })
-  description?: string | null;
-
-  @Field(() => Boolean, {
-    nullable: true,
-    description: 'false pauses deliveries (they wait); true resumes, also after the endpoint answered 410',
-  })
-  enabled?: boolean | null;
-}
-
-@ObjectType({ description: 'An endpoint and its signing secret: the only time the secret is shown' })
-export class WebhookEndpointSecretPayload {
-  @Field(() => WebhookEndpoint)
-  endpoint!: WebhookEndpoint;
-
-  @Field({ description: 'whsec_…: store it now; it cannot be read again, only rotated' })
-  secret!: string;
-}
 
 @Resolver(() => WebhookEndpoint)
 export class WebhookEndpointResolver {
@@ -90,43 +44,80 @@ export class WebhookEndpointResolver {
     return ctx.services.webhooks.list(requirePrincipal(ctx), page);
   }
 
-  @Query(() => WebhookEndpoint, { nullable: true })
-  webhookEndpoint(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext): Promise<WebhookEndpoint> {
+  @Query(() => WebhookEndpoint, {
+    nullable: true,
+    description: 'One of the partner’s webhook endpoints (its secret is never readable; scope tilt/webhooks:subscribe)',
+  })
+  webhookEndpoint(
+    @Arg('id', () => ID, { description: 'The endpoint’s id; another partner’s is NOT_FOUND' }) id: string,
+    @Ctx() ctx: PaymentsContext,
+  ): Promise<WebhookEndpoint> {
     return ctx.services.webhooks.byId(requirePrincipal(ctx), id);
   }
 
-  @Mutation(() => WebhookEndpointSecretPayload, {
-    description: 'Registers an endpoint; answers its secret once (scope tilt/webhooks:subscribe, M2M clients)',
+  @Mutation(() => CreateWebhookEndpointPayload, {
+    nullable: true,
+    description:
+      'Registers an endpoint and answers its signing secret (scope tilt/webhooks:subscribe, M2M clients). With an ' +
+      'idempotencyKey a retry answers the first endpoint and secret again. Refusals are `userErrors`: VALIDATION ' +
+      '(field ["input", "url"] for a URL that is not an absolute https URL), WEBHOOK_URL_NOT_ALLOWED, ' +
+      'WEBHOOK_ENDPOINT_LIMIT, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE; a POS user token is a ' +
+      'top-level FORBIDDEN',
   })
   createWebhookEndpoint(
-    @Arg('input') input: CreateWebhookEndpointInput,
+    @Arg('input', { description: 'The endpoint, and the idempotency key that makes a retry safe' })
+    input: CreateWebhookEndpointInput,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<WebhookEndpointSecretPayload> {
-    return ctx.services.webhooks.create(requirePrincipal(ctx), { ...input, eventTypes: dotted(input.eventTypes) });
+  ) {
+    const { idempotencyKey, ...spec } = input;
+    return userErrorPayload(
+      async () => {
+        const created = await ctx.services.webhooks.create(
+          requirePrincipal(ctx),
+          { ...spec, eventTypes: dotted(spec.eventTypes) },
+          idempotencyKey,
+        );
+        return { webhookEndpoint: created.endpoint, secret: created.secret, idempotentReplay: created.replayed };
+      },
+      () => ({ idempotentReplay: false }),
+    );
   }
 
-  @Mutation(() => WebhookEndpoint, { description: 'Changes an endpoint’s URL, event types, description or state' })
+  @Mutation(() => UpdateWebhookEndpointPayload, {
+    nullable: true,
+    description:
+      'Changes an endpoint’s URL, event types, description or state (scope tilt/webhooks:subscribe, M2M clients). ' +
+      'Refusals are `userErrors`: VALIDATION, WEBHOOK_URL_NOT_ALLOWED; another partner’s endpoint is a top-level ' +
+      'NOT_FOUND',
+  })
   updateWebhookEndpoint(
-    @Arg('input') input: UpdateWebhookEndpointInput,
+    @Arg('input', { description: 'The endpoint and what to change on it' }) input: UpdateWebhookEndpointInput,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<WebhookEndpoint> {
-    return ctx.services.webhooks.update(requirePrincipal(ctx), input.id, {
-      ...input,
-      eventTypes: dotted(input.eventTypes),
-    });
+  ) {
+    return userErrorPayload(async () => ({
+      webhookEndpoint: await ctx.services.webhooks.update(requirePrincipal(ctx), input.id, {
+        ...input,
+        eventTypes: dotted(input.eventTypes),
+      }),
+    }));
   }
 
-  @Mutation(() => WebhookEndpointSecretPayload, {
+  @Mutation(() => RotateWebhookEndpointSecretPayload, {
+    nullable: true,
     description:
       'A new secret, shown once; the old one keeps signing beside it for overlapSeconds (default ' +
-      `${DEFAULT_ROTATION_OVERLAP_SECONDS}, at most 7 days, 0 to stop it at once)`,
+      `${DEFAULT_ROTATION_OVERLAP_SECONDS}, at most 7 days, 0 to stop it at once). Refusals are \`userErrors\`: ` +
+      'VALIDATION; another partner’s endpoint is a top-level NOT_FOUND',
   })
   rotateWebhookEndpointSecret(
-    @Arg('id', () => ID) id: string,
-    @Arg('overlapSeconds', () => Int, { nullable: true }) overlapSeconds: number | null,
+    @Arg('input', { description: 'The endpoint, and how long its old secret keeps signing' })
+    input: RotateWebhookEndpointSecretInput,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<WebhookEndpointSecretPayload> {
-    return ctx.services.webhooks.rotateSecret(requirePrincipal(ctx), id, overlapSeconds);
+  ) {
+    return userErrorPayload(async () => {
+      const rotated = await ctx.services.webhooks.rotateSecret(requirePrincipal(ctx), input.id, input.overlapSeconds);
+      return { webhookEndpoint: rotated.endpoint, secret: rotated.secret };
+    });
   }
 
   @FieldResolver(() => [PaymentEventType], { description: 'The event types delivered; empty means every type' })
@@ -184,13 +175,21 @@ export class WebhookDeliveryResolver {
     return ctx.services.webhooks.deadLetters(requirePrincipal(ctx), partnerId, page);
   }
 
-  @Mutation(() => WebhookDelivery, {
+  @Mutation(() => ReplayWebhookDeliveryPayload, {
+    nullable: true,
     description:
       'Sends a dead-lettered delivery again, same event id and body, with a new run of attempts (operators: ' +
-      'any partner’s, scope tilt/admin:webhooks; partners: their own, scope tilt/webhooks:subscribe)',
+      'any partner’s, scope tilt/admin:webhooks; partners: their own, scope tilt/webhooks:subscribe). Refusals are ' +
+      '`userErrors`: WEBHOOK_DELIVERY_NOT_DEAD, WEBHOOK_ENDPOINT_DISABLED, VALIDATION; a delivery the caller may ' +
+      'not see is a top-level NOT_FOUND',
   })
-  replayWebhookDelivery(@Arg('id', () => ID) id: string, @Ctx() ctx: PaymentsContext): Promise<WebhookDelivery> {
-    return ctx.services.webhooks.replay(requirePrincipal(ctx), id);
+  replayWebhookDelivery(
+    @Arg('input', { description: 'The delivery to send again' }) input: ReplayWebhookDeliveryInput,
+    @Ctx() ctx: PaymentsContext,
+  ) {
+    return userErrorPayload(async () => ({
+      delivery: await ctx.services.webhooks.replay(requirePrincipal(ctx), input.id),
+    }));
   }
 
   @FieldResolver(() => PaymentEventType, { description: 'The type of the event delivered' })

@@ -9,12 +9,16 @@ import {
   SCOPES,
   badInput,
   conflict,
+  decrypt,
   encrypt,
+  entitySnapshot,
   forbidden,
   notFound,
   paginate,
   parseUuidArg,
   requireScope,
+  restoreEntity,
+  runIdempotent,
   textProblems,
   unprocessable,
 } from '@pos/kit';
@@ -23,6 +27,7 @@ import {
   WebhookDelivery,
   WebhookDeliveryStatus,
   WebhookEndpoint,
+  WebhookEndpointDisabledReason,
   WebhookEndpointStatus,
 } from './webhook.entity';
 import { newWebhookSecret } from './webhook.signature';
@@ -52,6 +57,12 @@ export interface EndpointWithSecret {
   secret: string;
 }
 
+/** What a create with an idempotency key stores to replay: the endpoint as first answered, its secret sealed. */
+interface StoredCreation {
+  endpoint: unknown;
+  secretSealed: string;
+}
+
 /**
  * Webhook endpoints of a partner, managed by its M2M clients (scope tilt/webhooks:subscribe), and the deliveries
  * made to them. Operators (scope tilt/admin:webhooks) see every partner's dead-letter queue and replay from it.
@@ -62,7 +73,17 @@ export class WebhookService {
     private readonly deps: { secretKey: Buffer; allowPrivateUrls: boolean },
   ) {}
 
-  async create(principal: Principal, spec: WebhookEndpointSpec): Promise<EndpointWithSecret> {
+  /**
+   * Registers an endpoint with a new secret. With an idempotency key, a retry (the first answer lost on the way)
+   * answers the first endpoint and the first secret again instead of registering a second endpoint with a second
+   * secret: the stored first response, as Stripe replays it. The secret is stored for the replay sealed, like the
+   * endpoint's own, and only the caller that made the request can replay it, for as long as keys are kept.
+   */
+  async create(
+    principal: Principal,
+    spec: WebhookEndpointSpec,
+    idempotencyKey?: string | null,
+  ): Promise<EndpointWithSecret & { replayed: boolean }> {
     requireManager(principal);
     const problems = [
       ...webhookUrlProblems(spec.url, this.deps.allowPrivateUrls),
@@ -71,27 +92,61 @@ export class WebhookService {
     ];
     if (problems.length) throw badInput('Invalid webhook endpoint', problems);
     await this.assertReachable(spec.url!);
-    const count = await this.em.count(WebhookEndpoint, { tenantId: principal.tenantId });
-    if (count >= MAX_ENDPOINTS_PER_PARTNER) {
-      throw unprocessable(
-        'too_many_endpoints',
-        `A partner can register at most ${MAX_ENDPOINTS_PER_PARTNER} endpoints`,
-      );
-    }
-    const secret = newWebhookSecret();
-    const endpoint = new WebhookEndpoint();
-    Object.assign(endpoint, {
-      tenantId: principal.tenantId,
+    const request = {
       url: spec.url,
       eventTypes: uniqueTypes(spec.eventTypes),
       description: spec.description ?? null,
-      status: spec.enabled === false ? WebhookEndpointStatus.DISABLED : WebhookEndpointStatus.ENABLED,
-      disabledReason: spec.enabled === false ? 'partner' : null,
-      secretSealed: encrypt(secret, this.deps.secretKey),
-      createdBy: principal.clientId ?? principal.subject,
-    });
-    await this.em.persistAndFlush(endpoint);
-    return { endpoint, secret };
+      enabled: spec.enabled !== false,
+    };
+    const { result, replayed } = await runIdempotent(
+      this.em,
+      principal,
+      { key: idempotencyKey, operation: 'createWebhookEndpoint', input: request },
+      async (tx) => {
+        const count = await tx.count(WebhookEndpoint, { tenantId: principal.tenantId });
+        if (count >= MAX_ENDPOINTS_PER_PARTNER) {
+          throw unprocessable(
+            'too_many_endpoints',
+            `A partner can register at most ${MAX_ENDPOINTS_PER_PARTNER} endpoints`,
+          );
+        }
+        const secret = newWebhookSecret();
+        const endpoint = new WebhookEndpoint();
+        Object.assign(endpoint, {
+          tenantId: principal.tenantId,
+          url: request.url,
+          eventTypes: request.eventTypes,
+          description: request.description,
+          status: request.enabled ? WebhookEndpointStatus.ENABLED : WebhookEndpointStatus.DISABLED,
+          disabledReason: request.enabled ? null : WebhookEndpointDisabledReason.PARTNER,
+          secretSealed: encrypt(secret, this.deps.secretKey),
+          createdBy: principal.clientId ?? principal.subject,
+        });
+        tx.persist(endpoint);
+        await tx.flush();
+        return { endpoint, secret };
+      },
+      {
+        id: (created) => created.endpoint.id,
+        snapshot: ({ endpoint }): StoredCreation => {
+          // The sealed secrets stay in their own row: a rotation there must not be undone by a stale copy here.
+          const {
+            secretSealed: _sealed,
+            previousSecretSealed: _previous,
+            ...shown
+          } = entitySnapshot(endpoint) as Record<string, unknown>;
+          return { endpoint: shown, secretSealed: endpoint.secretSealed };
+        },
+        restore: (stored) => {
+          const { endpoint, secretSealed } = stored as StoredCreation;
+          return {
+            endpoint: restoreEntity(() => new WebhookEndpoint(), endpoint, ENDPOINT_DATES),
+            secret: decrypt(secretSealed, this.deps.secretKey),
+          };
+        },
+      },
+    );
+    return { ...result, replayed };
   }
 
   list(principal: Principal, page: ConnectionArgs): Promise<ConnectionPage<WebhookEndpoint>> {
@@ -126,7 +181,7 @@ export class WebhookService {
     if (spec.description !== undefined) endpoint.description = spec.description;
     if (spec.enabled != null) {
       endpoint.status = spec.enabled ? WebhookEndpointStatus.ENABLED : WebhookEndpointStatus.DISABLED;
-      endpoint.disabledReason = spec.enabled ? null : 'partner';
+      endpoint.disabledReason = spec.enabled ? null : WebhookEndpointDisabledReason.PARTNER;
     }
     endpoint.updatedAt = new Date();
     await this.em.flush();
@@ -138,11 +193,11 @@ export class WebhookService {
    * receivers can switch without missing a delivery.
    */
   async rotateSecret(principal: Principal, id: string, overlapSeconds?: number | null): Promise<EndpointWithSecret> {
+    requireManager(principal);
     const overlap = overlapSeconds ?? DEFAULT_ROTATION_OVERLAP_SECONDS;
     if (!Number.isInteger(overlap) || overlap < 0 || overlap > MAX_ROTATION_OVERLAP_SECONDS) {
       throw badInput('Invalid rotation', [`overlapSeconds: an integer from 0 to ${MAX_ROTATION_OVERLAP_SECONDS}`]);
     }
-    requireManager(principal);
     return this.em.transactional(async (tx) => {
       const endpoint = await tx.findOne(
         WebhookEndpoint,
@@ -183,7 +238,7 @@ export class WebhookService {
   async replay(principal: Principal, deliveryId: string): Promise<WebhookDelivery> {
     const operator = principal.scopes.includes(OPERATOR_SCOPES.webhooksAdmin);
     if (!operator) requireManager(principal);
-    const id = parseUuidArg(deliveryId, 'deliveryId');
+    const id = parseUuidArg(deliveryId, 'id');
     return this.em.transactional(async (tx) => {
       const delivery = await tx.findOne(
         WebhookDelivery,
@@ -254,5 +309,7 @@ function eventTypeProblems(types: unknown): string[] {
   const unknown = types.filter((t) => !PAYMENT_EVENT_TYPES.includes(t as never));
   return unknown.length ? [`eventTypes: unknown ${unknown.join(', ')}; one of ${PAYMENT_EVENT_TYPES.join(', ')}`] : [];
 }
+
+const ENDPOINT_DATES = ['createdAt', 'updatedAt', 'previousSecretExpiresAt'] as const;
 
 const uniqueTypes = (types: string[] | null | undefined) => [...new Set(types ?? [])].sort();
