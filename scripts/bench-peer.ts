@@ -327,13 +327,13 @@ function wideRead(s: number): string {
   return (
     `query BenchWideRead($id: ID!) { location(id: $id) { id name orders { nodes { ${f.order.join(' ')} ` +
     `checks { ${f.check.join(' ')} location { name } } payments { nodes { ${f.payment.join(' ')} } } ` +
-    `loyaltyTransactions { ${f.loyalty.join(' ')} } } } } }`
+    `loyaltyTransactions { nodes { ${f.loyalty.join(' ')} } } } } } }`
   );
 }
 
 const CREATE_ORDER =
   'mutation BenchCreateOrder($input: CreateOrderInput!) { createOrder(input: $input) { order { id number status ' +
-  'total { amountMinor } payments { nodes { id } } checks { posRef } loyaltyTransactions { id } } } }';
+  'total { amountMinor } payments { nodes { id } } checks { posRef } loyaltyTransactions { nodes { id } } } } }';
 
 interface Variant {
   body: string;
@@ -486,9 +486,11 @@ class DirectWide {
                   pick(p, f.payment),
                 ),
               },
-              loyaltyTransactions: ((loyalty[i]?.loyaltyTransactions as Row[] | undefined) ?? []).map((t) =>
-                pick(t, f.loyalty),
-              ),
+              loyaltyTransactions: {
+                nodes: ((loyalty[i]?.loyaltyTransactions as { nodes: Row[] } | undefined)?.nodes ?? []).map((t) =>
+                  pick(t, f.loyalty),
+                ),
+              },
             };
           }),
         },
@@ -732,7 +734,11 @@ export async function peerBench(
       data: {
         location: {
           orders: {
-            nodes: Array<{ checks: unknown[]; payments: { nodes: unknown[] }; loyaltyTransactions: unknown[] }>;
+            nodes: Array<{
+              checks: unknown[];
+              payments: { nodes: unknown[] };
+              loyaltyTransactions: { nodes: unknown[] };
+            }>;
           };
         };
       };
@@ -740,7 +746,7 @@ export async function peerBench(
     const orders = wide.data.location.orders.nodes;
     entities =
       orders.length +
-      orders.reduce((n, o) => n + o.checks.length + o.payments.nodes.length + o.loyaltyTransactions.length, 0);
+      orders.reduce((n, o) => n + o.checks.length + o.payments.nodes.length + o.loyaltyTransactions.nodes.length, 0);
     if (entities < 4 * perLocation) throw new Error(`the wide read returned only ${entities} entities`);
   }
 

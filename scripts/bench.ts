@@ -150,7 +150,7 @@ const PARTS = (() => {
 })();
 
 const QUERY =
-  'query Bench { locations { id name orders { nodes { id total { amountMinor } payments { nodes { id amountCents } } } } checks { nodes { posRef total { amountMinor } } } } }';
+  'query Bench { locations(first: 10) { nodes { id name orders { nodes { id total { amountMinor } payments { nodes { id amountCents } } } } checks { nodes { posRef total { amountMinor } } } } } }';
 const OPERATION_NAME = 'Bench';
 
 /** A comma-separated list of positive integers, e.g. BENCH_SUBSCRIBERS=1000,10000. */
@@ -186,7 +186,8 @@ interface DirectPlan {
 const HAND_WRITTEN_PLAN: DirectPlan = {
   orders: {
     operationName: 'Bench__orders__0',
-    query: 'query Bench__orders__0{locations{__typename id name orders{nodes{__typename id total{amountMinor}}}}}',
+    query:
+      'query Bench__orders__0{locations(first:10){nodes{__typename id name orders{nodes{__typename id total{amountMinor}}}}}}',
   },
   checks: {
     operationName: 'Bench__checks__1',
@@ -279,12 +280,14 @@ interface GraphQLResponse<T> {
 }
 
 interface RootData {
-  locations: Array<{
-    __typename: string;
-    id: string;
-    name: string;
-    orders: { nodes: Array<{ __typename: string; id: string; total: { amountMinor: number } }> };
-  }>;
+  locations: {
+    nodes: Array<{
+      __typename: string;
+      id: string;
+      name: string;
+      orders: { nodes: Array<{ __typename: string; id: string; total: { amountMinor: number } }> };
+    }>;
+  };
 }
 interface ChecksData {
   _entities: Array<{ checks: { nodes: Array<{ posRef: string; total: { amountMinor: number } }> } } | null>;
@@ -295,18 +298,20 @@ interface PaymentsData {
 
 /** The result of QUERY, as the gateway returns it. */
 interface BenchData {
-  locations: Array<{
-    id: string;
-    name: string;
-    orders: {
-      nodes: Array<{
-        id: string;
-        total: { amountMinor: number };
-        payments: { nodes: Array<{ id: string; amountCents: number }> };
-      }>;
-    };
-    checks: { nodes: Array<{ posRef: string; total: { amountMinor: number } }> };
-  }>;
+  locations: {
+    nodes: Array<{
+      id: string;
+      name: string;
+      orders: {
+        nodes: Array<{
+          id: string;
+          total: { amountMinor: number };
+          payments: { nodes: Array<{ id: string; amountCents: number }> };
+        }>;
+      };
+      checks: { nodes: Array<{ posRef: string; total: { amountMinor: number } }> };
+    }>;
+  };
 }
 
 class DirectClient {
@@ -349,8 +354,8 @@ class DirectClient {
   /** One client request: the root fetch, then the entity fetches built from it, merged into QUERY's result. */
   async fetch(): Promise<BenchData> {
     const root = await this.post<RootData>('orders', this.rootBody);
-    const locationReps = root.locations.map((l) => ({ __typename: l.__typename, id: l.id }));
-    const orderReps = root.locations.flatMap((l) =>
+    const locationReps = root.locations.nodes.map((l) => ({ __typename: l.__typename, id: l.id }));
+    const orderReps = root.locations.nodes.flatMap((l) =>
       l.orders.nodes.map((o) => ({ __typename: o.__typename, id: o.id })),
     );
     const checks = () =>
@@ -369,18 +374,20 @@ class DirectClient {
     }
     let orderIndex = 0;
     return {
-      locations: root.locations.map((location, i) => ({
-        id: location.id,
-        name: location.name,
-        orders: {
-          nodes: location.orders.nodes.map((order) => ({
-            id: order.id,
-            total: order.total,
-            payments: paid._entities[orderIndex++]?.payments ?? { nodes: [] },
-          })),
-        },
-        checks: checked._entities[i]?.checks ?? { nodes: [] },
-      })),
+      locations: {
+        nodes: root.locations.nodes.map((location, i) => ({
+          id: location.id,
+          name: location.name,
+          orders: {
+            nodes: location.orders.nodes.map((order) => ({
+              id: order.id,
+              total: order.total,
+              payments: paid._entities[orderIndex++]?.payments ?? { nodes: [] },
+            })),
+          },
+          checks: checked._entities[i]?.checks ?? { nodes: [] },
+        })),
+      },
     };
   }
 
@@ -1302,12 +1309,12 @@ async function queryBench(sys: System): Promise<{ report: Record<string, unknown
   // Both targets must return the same, non-trivial data before anything is measured.
   const viaGateway = await gatewayGraphql<BenchData>(gatewayUrl, token, QUERY);
   const viaDirect = await direct.fetch();
-  const orderCount = viaGateway.locations.reduce((n, l) => n + l.orders.nodes.length, 0);
-  const paymentCount = viaGateway.locations.reduce(
+  const orderCount = viaGateway.locations.nodes.reduce((n, l) => n + l.orders.nodes.length, 0);
+  const paymentCount = viaGateway.locations.nodes.reduce(
     (n, l) => n + l.orders.nodes.reduce((m, o) => m + o.payments.nodes.length, 0),
     0,
   );
-  const checkCount = viaGateway.locations.reduce((n, l) => n + l.checks.nodes.length, 0);
+  const checkCount = viaGateway.locations.nodes.reduce((n, l) => n + l.checks.nodes.length, 0);
   if (!paymentCount || !checkCount)
     throw new Error(`the query returned too little data: ${JSON.stringify(viaGateway)}`);
   if (canonical(viaGateway) !== canonical(viaDirect)) {
@@ -1315,7 +1322,7 @@ async function queryBench(sys: System): Promise<{ report: Record<string, unknown
   }
   const responseBytes = Buffer.byteLength(JSON.stringify({ data: viaGateway }));
   console.log(
-    `Query: ${viaGateway.locations.length} locations, ${orderCount} orders, ${paymentCount} payments, ` +
+    `Query: ${viaGateway.locations.nodes.length} locations, ${orderCount} orders, ${paymentCount} payments, ` +
       `${checkCount} open checks (${responseBytes} bytes); direct plan from the ${plan.source}` +
       `${plan.parallel ? ' (entity fetches in parallel)' : ''}.`,
   );
@@ -1479,7 +1486,7 @@ async function queryBench(sys: System): Promise<{ report: Record<string, unknown
     report: {
       query: QUERY,
       data: {
-        locations: viaGateway.locations.length,
+        locations: viaGateway.locations.nodes.length,
         orders: orderCount,
         payments: paymentCount,
         openChecks: checkCount,

@@ -125,11 +125,11 @@ describe('pnpm start (the launcher)', () => {
     const orderId = created.body.data!.createOrder.order.id;
     const { body } = await postGraphQL(
       graphql,
-      '{ locations { name checks { nodes { posRef } } } loyaltyCustomer(code: "482193") { points } }',
+      '{ locations { nodes { name checks { nodes { posRef } } } } loyaltyCustomer(code: "482193") { points } }',
       {},
       bearer,
     );
-    expect(body.data!.locations.map((l: { name: string }) => l.name)).toEqual([
+    expect(body.data!.locations.nodes.map((l: { name: string }) => l.name)).toEqual([
       'Demo Bistro Downtown',
       'Demo Bistro Airport',
     ]);
@@ -145,13 +145,16 @@ describe('pnpm start (the launcher)', () => {
     const second = await launch(env);
     const again = await postGraphQL(
       graphql,
-      'query($id: ID!) { order(id: $id) { total { amountMinor } } locations { id } }',
+      'query($id: ID!) { order(id: $id) { total { amountMinor } } locations { nodes { id } } }',
       { id: orderId },
       {
         authorization: `Bearer ${await token(base)}`,
       },
     );
-    expect(again.body.data).toEqual({ order: { total: { amountMinor: 4200 } }, locations: [{ id: '1' }, { id: '2' }] });
+    expect(again.body.data).toEqual({
+      order: { total: { amountMinor: 4200 } },
+      locations: { nodes: [{ id: '1' }, { id: '2' }] },
+    });
     const secondProcesses = descendants(second.child.pid!);
     second.child.kill('SIGTERM');
     expect(await exitOf(second.child)).toBe(0);

@@ -66,9 +66,10 @@ function readmeDocuments(): string[] {
 
 describe('depth and cost limits', () => {
   it('measure depth as field nesting and cost as fields times the rows of their lists', () => {
-    expect(measure('{ locations { id } }')).toEqual({ depth: 2, cost: 11 });
+    // 1 + 1 + 20 × 1: a connection without first/last counts its default page of 20 nodes.
+    expect(measure('{ locations { nodes { id } } }')).toEqual({ depth: 3, cost: 22 });
+    expect(measure('{ locations { nodes { orders { nodes { id } } } } }')).toEqual({ depth: 5, cost: 442 });
     // 1 + 10 × (1 + 10 × 1): the default list size for lists without first/limit.
-    expect(measure('{ locations { orders { nodes { id } } } }')).toEqual({ depth: 4, cost: 221 });
     expect(measure('{ order(id: "1") { checks { items { name } } } }')).toEqual({ depth: 4, cost: 112 });
     // A connection's nodes count per row of a literal first or last, a variable's default, else 20; capped.
     const customer = (args: string, vars = '') =>
@@ -83,13 +84,15 @@ describe('depth and cost limits', () => {
       measure('{ loyaltyCustomer(code: "482193") { transactions(first: 2) { pageInfo { hasNextPage } } } }').cost,
     ).toBe(1 + 1 + 1 + 1);
     // Fragments count where they are spread; introspection's own fields count for nothing.
-    expect(measure('{ locations { ...L } } fragment L on Location { orders { nodes { id } } }')).toEqual({
-      depth: 4,
-      cost: 221,
+    expect(measure('{ locations { nodes { ...L } } } fragment L on Location { orders { nodes { id } } }')).toEqual({
+      depth: 5,
+      cost: 442,
     });
-    expect(measure('{ __schema { types { fields { type { ofType { name } } } } } locations { id } }')).toEqual({
-      depth: 2,
-      cost: 11,
+    expect(
+      measure('{ __schema { types { fields { type { ofType { name } } } } } locations { nodes { id } } }'),
+    ).toEqual({
+      depth: 3,
+      cost: 22,
     });
   });
 
@@ -122,7 +125,7 @@ describe('depth and cost limits', () => {
 
     // Ten levels only, but locations × orders × payments × refunds rows, and checks × items of each payment.
     const wide =
-      'query Wide { locations { orders { nodes { payments { nodes { refunds { nodes { id amountCents } } order { checks { items { name } } } } } } } } }';
+      'query Wide { locations { nodes { orders { nodes { payments { nodes { refunds { nodes { id amountCents } } order { checks { items { name } } } } } } } } } }';
     const errors = limitErrors(wide);
     expect(errors).toHaveLength(1);
     expect(errors[0].message).toMatch(/^Operation Wide costs \d+; the maximum cost is 20000 \(each field costs 1/);
@@ -137,11 +140,17 @@ describe('depth and cost limits', () => {
         `fragment F${i} on Location { ${i === 39 ? 'id' : `a: openChecks { location { ...F${i + 1} } } b: openChecks { location { ...F${i + 1} } }`} }`,
     ).join('\n');
     const started = performance.now();
-    const errors = validate(schema, parse(`{ locations { ...F0 } } ${fragments}`), operationLimitRules(DEFAULTS));
+    const errors = validate(
+      schema,
+      parse(`{ locations { nodes { ...F0 } } } ${fragments}`),
+      operationLimitRules(DEFAULTS),
+    );
     expect(performance.now() - started).toBeLessThan(1000);
     expect(errors.map((e) => e.extensions.limit)).toEqual(['depth', 'cost']);
 
-    const cyclic = parse('{ locations { ...A } } fragment A on Location { orders { nodes { location { ...A } } } }');
+    const cyclic = parse(
+      '{ locations { nodes { ...A } } } fragment A on Location { orders { nodes { location { ...A } } } }',
+    );
     expect(validate(schema, cyclic, operationLimitRules(DEFAULTS))).toEqual([]);
   });
 
@@ -152,7 +161,7 @@ describe('depth and cost limits', () => {
       return rule(context);
     });
     const check = documentLimits(schema, counting);
-    const document = parse('{ locations { id } }');
+    const document = parse('{ locations { nodes { id } } }');
     expect(check(document)).toEqual([]);
     expect(check(document)).toEqual([]);
     expect(runs).toBe(2);
@@ -257,7 +266,7 @@ describe('CostLimits', () => {
   it('spends from a bucket that refills, refuses what it cannot pay without spending, and is off at 0', () => {
     let now = 0;
     const limits = new CostLimits({ maximumAvailable: 100, restoreRate: 10 }, { ...DEFAULTS, maxCost: 100 }, () => now);
-    const query = operationOf('{ locations { id } }');
+    const query = operationOf('{ locations { nodes { id } } }');
     expect(limits.charge(principal, 60, query)).toEqual({
       cost: {
         requestedQueryCost: 60,
@@ -281,15 +290,15 @@ describe('CostLimits', () => {
     now += 10_000; // full again
     const paid = limits.charge(principal, 60, query).cost;
     expect(paid.throttleStatus!.currentlyAvailable).toBe(40);
-    const answer = { locations: [{ id: '1' }, { id: '2' }] }; // 1 + 2 × 1
+    const answer = { locations: { nodes: [{ id: '1' }, { id: '2' }] } }; // 1 + 1 + 2 × 1
     expect(limits.settle(principal, paid, answer, false)).toMatchObject({
       requestedQueryCost: 60,
-      actualQueryCost: 3,
-      throttleStatus: { currentlyAvailable: 97 },
+      actualQueryCost: 4,
+      throttleStatus: { currentlyAvailable: 96 },
     });
     expect(limits.settle(principal, limits.charge(principal, 60, query).cost, null, true)).toMatchObject({
       actualQueryCost: 60,
-      throttleStatus: { currentlyAvailable: 37 },
+      throttleStatus: { currentlyAvailable: 36 },
     });
     const off = new CostLimits({ maximumAvailable: 100, restoreRate: 0 }, DEFAULTS);
     expect(off.charge(principal, 99, query)).toEqual({

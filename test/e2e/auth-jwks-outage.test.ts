@@ -13,7 +13,7 @@ import { type Stack, startStack } from '../support/stack';
  * is invalid (401: clients drop their token), and the issuer is not sent a fetch per request meanwhile. The key set
  * here serves the gateway's own issuer's public keys, so the token endpoint's tokens are the "remote" issuer's.
  */
-const LOCATIONS = '{ locations { id } }';
+const LOCATIONS = '{ locations { nodes { id } } }';
 
 describe('authentication while the issuer key set cannot be fetched', () => {
   let stack: Stack;
@@ -83,7 +83,7 @@ describe('authentication while the issuer key set cannot be fetched', () => {
     await sleep(1100);
     const graphql = await stack.graphql(LOCATIONS, {}, token);
     expect(graphql.status).toBe(200);
-    expect(graphql.body.data).toEqual({ locations: [{ id: '1' }, { id: '2' }] });
+    expect(graphql.body.data).toEqual({ locations: { nodes: [{ id: '1' }, { id: '2' }] } });
     const { privateKey } = await generateKeyPair('RS256');
     const forged = await new SignJWT(decodeJwt(token))
       .setProtectedHeader({ alg: 'RS256', kid: 'not-in-the-set' })

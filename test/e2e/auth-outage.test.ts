@@ -14,7 +14,7 @@ import { gatewayWsClient } from '../support/ws';
  * PostgreSQL itself.
  */
 const UNAVAILABLE_MESSAGE = 'A database this service needs is not available; retry later';
-const LOCATIONS = '{ locations { id } }';
+const LOCATIONS = '{ locations { nodes { id } } }';
 const LOYALTY_KEY = 'demo-loyalty-standard';
 
 describe('authentication while the gateway cannot reach its database', () => {
@@ -149,7 +149,7 @@ describe('authentication while the gateway cannot reach its database', () => {
   it('takes the same credentials once the database is back', async () => {
     const graphql = await stack.graphql(LOCATIONS, {}, fresh);
     expect(graphql.status).toBe(200);
-    expect(graphql.body.data).toEqual({ locations: [{ id: '1' }, { id: '2' }] });
+    expect(graphql.body.data).toEqual({ locations: { nodes: [{ id: '1' }, { id: '2' }] } });
     expect((await stack.graphql(LOCATIONS, {}, freshUser)).status).toBe(200);
     expect((await stack.graphql('{ __typename }', {}, null, { 'x-api-key': LOYALTY_KEY })).status).toBe(200);
     const locations = await call('GET', '/pos/v1/locations');
@@ -158,7 +158,7 @@ describe('authentication while the gateway cannot reach its database', () => {
     const deadline = Date.now() + 10_000;
     while (!retryingResults.length && Date.now() < deadline) await sleep(20);
     expect(retryingResults).toEqual([
-      { data: { locations: [{ id: '1' }, { id: '2' }] }, extensions: { cost: expect.any(Object) } },
+      { data: { locations: { nodes: [{ id: '1' }, { id: '2' }] } }, extensions: { cost: expect.any(Object) } },
     ]);
     expect(retryingErrors).toEqual([]);
   });

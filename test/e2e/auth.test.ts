@@ -38,7 +38,7 @@ describe('authentication', () => {
       .sign(keys.active.privateKey);
 
   async function expectRejected(token: string) {
-    const graphql = await stack.graphql('{ locations { id } }', {}, token);
+    const graphql = await stack.graphql('{ locations { nodes { id } } }', {}, token);
     expect(graphql.status).toBe(401);
     expect(graphql.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect(graphql.body.data ?? null).toBeNull();
@@ -49,9 +49,9 @@ describe('authentication', () => {
 
   it('accepts a token from the built-in issuer, as a control for the cases below', async () => {
     const token = await sign(claims());
-    const { status, body } = await stack.graphql('{ locations { id } }', {}, token);
+    const { status, body } = await stack.graphql('{ locations { nodes { id } } }', {}, token);
     expect(status).toBe(200);
-    expect(body.data).toEqual({ locations: [{ id: '1' }, { id: '2' }] });
+    expect(body.data).toEqual({ locations: { nodes: [{ id: '1' }, { id: '2' }] } });
   });
 
   it('rejects a token signed with another key, even one that claims the right kid', async () => {
@@ -95,7 +95,7 @@ describe('authentication', () => {
     await expectRejected(await sign(claims({ token_use: 'id' })));
     await expectRejected(await sign(claims({ client_id: 'nobody' })));
     await expectRejected('garbage');
-    const none = await stack.graphql('{ locations { id } }', {}, null);
+    const none = await stack.graphql('{ locations { nodes { id } } }', {}, null);
     expect(none.status).toBe(401);
   });
 
@@ -130,10 +130,10 @@ describe('authentication', () => {
 
     it('are accepted on GraphQL and REST', async () => {
       const token = await stack.userToken('cashier@demo.example');
-      const graphql = await stack.graphql('{ locations { id } }', {}, token);
+      const graphql = await stack.graphql('{ locations { nodes { id } } }', {}, token);
       expect(graphql.status).toBe(200);
       expect(graphql.body.errors).toBeUndefined();
-      expect(Array.isArray(graphql.body.data?.locations)).toBe(true);
+      expect(Array.isArray(graphql.body.data?.locations?.nodes)).toBe(true);
       const rest = await fetch(`${stack.origin}/pos/v1/locations`, { headers: { authorization: `Bearer ${token}` } });
       expect(rest.status).toBe(200);
     });

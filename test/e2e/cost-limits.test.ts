@@ -26,21 +26,22 @@ describe('with the default limits (on in every mode)', () => {
   afterAll(() => stack?.close());
 
   it('every /graphql answer carries extensions.cost: a query, a mutation, and a document that ran nothing', async () => {
-    const query = await post(stack, { query: '{ locations { id } }' }, token);
+    const query = await post(stack, { query: '{ locations { nodes { id } } }' }, token);
     expect(query.status).toBe(200);
-    // Paid 11 before it ran (10 rows assumed); its answer holds 2 locations: 1 + 2 × 1 = 3, the rest is refunded.
+    // Paid 22 before it ran (a page of 20 assumed); its answer holds 2 locations: 1 + 1 + 2 × 1 = 4, the rest is
+    // refunded.
     expect(query.body.extensions.cost).toEqual({
-      requestedQueryCost: 11,
-      actualQueryCost: 3,
+      requestedQueryCost: 22,
+      actualQueryCost: 4,
       throttleStatus: { maximumAvailable: 20_000, currentlyAvailable: expect.any(Number), restoreRate: 2_000 },
     });
-    expect(query.body.extensions.cost.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(20_000 - 11);
+    expect(query.body.extensions.cost.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(20_000 - 22);
 
     // A mutation keeps what it paid, whatever its answer shows (here a refusal).
     const mutation = await post(stack, { query: aliased(1) }, token);
     expect(mutation.body.extensions.cost).toMatchObject({ requestedQueryCost: 11, actualQueryCost: 11 });
 
-    const invalid = await post(stack, { query: '{ locations { nope } }' }, token);
+    const invalid = await post(stack, { query: '{ locations { nodes { nope } } }' }, token);
     expect(invalid.status).toBe(400);
     expect(invalid.body.extensions.cost).toMatchObject({
       requestedQueryCost: 0,
@@ -66,7 +67,7 @@ describe('with the default limits (on in every mode)', () => {
     // within the limit with a connection's 20 rows (when the document was validated), over it with the 1,000 the
     // variable asks for.
     const wide =
-      'query ($n: Int) { locations { orders { nodes { payments { nodes { id } } } } } a: webhookDeliveries(first: $n) { nodes { attemptLog { attempt statusCode } } } }';
+      'query ($n: Int) { locations { nodes { orders { nodes { payments { nodes { id } } } } } } a: webhookDeliveries(first: $n) { nodes { attemptLog { attempt statusCode } } } }';
     const tooWide = await post(stack, { query: wide, variables: { n: 1000 } }, token);
     expect(tooWide.status).toBe(400);
     expect(tooWide.body.errors[0].extensions).toMatchObject({

@@ -185,13 +185,17 @@ describe('links between the subgraphs’ types (refunds, checkouts, loyalty orde
   });
 
   it('answers the rest of a query when loyaltyDashboard is refused', async () => {
-    const { body } = await stack.graphql(`{ loyaltyDashboard { customer { id } } locations { id } }`, {}, partner);
+    const { body } = await stack.graphql(
+      `{ loyaltyDashboard { customer { id } } locations { nodes { id } } }`,
+      {},
+      partner,
+    );
     expect(body.errors).toEqual([
       expect.objectContaining({
         path: ['loyaltyDashboard'],
         extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
       }),
     ]);
-    expect(body.data).toEqual({ loyaltyDashboard: null, locations: expect.arrayContaining([{ id: '1' }]) });
+    expect(body.data).toEqual({ loyaltyDashboard: null, locations: { nodes: expect.arrayContaining([{ id: '1' }]) } });
   });
 });

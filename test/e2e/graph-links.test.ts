@@ -120,11 +120,11 @@ describe('links between the subgraphs’ types', () => {
     // Watched, not replaced: the real query runs, and the test sees how often.
     const ledgers = jest.spyOn(OrderPaymentService.prototype, 'ledgers');
     const { locations } = await ok(
-      `{ locations { orders(first: 100) { nodes { id paymentStatus amountPaid { amountMinor } amountDue { amountMinor } } } } }`,
+      `{ locations { nodes { orders(first: 100) { nodes { id paymentStatus amountPaid { amountMinor } amountDue { amountMinor } } } } } }`,
       {},
     );
     const orders = new Map(
-      locations.flatMap((l: { orders: { nodes: Array<{ id: string }> } }) =>
+      locations.nodes.flatMap((l: { orders: { nodes: Array<{ id: string }> } }) =>
         l.orders.nodes.map((o) => [o.id, o] as const),
       ),
     );

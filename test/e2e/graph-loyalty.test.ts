@@ -655,22 +655,44 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
 
       const { order: read } = await ok(
         { token: partner },
-        `query($id: ID!) { order(id: $id) { id number loyaltyTransactions { id kind delta customer { code } } } }`,
+        `query($id: ID!) { order(id: $id) { id number loyaltyTransactions { nodes { id kind delta customer { code } } } } }`,
         { id: order.id },
       );
       expect(read).toEqual({
         ...order,
-        loyaltyTransactions: [
-          { id: earned.earnLoyalty.transaction.id, kind: 'EARN', delta: 42, customer: { code: '482193' } },
-          { id: redeemed.redeemLoyalty.transaction.id, kind: 'REDEEM', delta: -10, customer: { code: '482193' } },
-          {
-            id: reversed.reverseLoyaltyTransaction.transaction.id,
-            kind: 'REVERSAL',
-            delta: -42,
-            customer: { code: '482193' },
-          },
-        ],
+        loyaltyTransactions: {
+          nodes: [
+            { id: earned.earnLoyalty.transaction.id, kind: 'EARN', delta: 42, customer: { code: '482193' } },
+            { id: redeemed.redeemLoyalty.transaction.id, kind: 'REDEEM', delta: -10, customer: { code: '482193' } },
+            {
+              id: reversed.reverseLoyaltyTransaction.transaction.id,
+              kind: 'REVERSAL',
+              delta: -42,
+              customer: { code: '482193' },
+            },
+          ],
+        },
       });
+      // A page at a time, by keyset cursor; more than 100 rows in one page is refused.
+      const paged = `query($id: ID!, $after: String) { order(id: $id) {
+        loyaltyTransactions(first: 2, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } totalCount }
+      } }`;
+      const page1 = (await ok({ token: partner }, paged, { id: order.id })).order.loyaltyTransactions;
+      expect(page1).toEqual({
+        nodes: [{ id: earned.earnLoyalty.transaction.id }, { id: redeemed.redeemLoyalty.transaction.id }],
+        pageInfo: { hasNextPage: true, endCursor: expect.any(String) },
+        totalCount: 3,
+      });
+      const page2 = (await ok({ token: partner }, paged, { id: order.id, after: page1.pageInfo.endCursor })).order
+        .loyaltyTransactions;
+      expect(page2.nodes).toEqual([{ id: reversed.reverseLoyaltyTransaction.transaction.id }]);
+      expect(page2.pageInfo.hasNextPage).toBe(false);
+      const tooMany = await gql(
+        { token: partner },
+        `query($id: ID!) { order(id: $id) { loyaltyTransactions(first: 101) { nodes { id } } } }`,
+        { id: order.id },
+      );
+      expect(tooMany.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
       // An external id that is no order's resolves no order.
       const plain = await ok(org('standard'), EARN, {
         input: { customerCode: '482193', amountCents: 100, externalId: ext('p') },
@@ -706,12 +728,18 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
         `query($theirs: ID!, $ours: ID!) {
           a: loyaltyCustomer(code: "482193") { id } b: loyaltyCustomer(code: "582193") { id }
           c: loyaltyCustomer(code: "682193") { id }
-          mine: order(id: $theirs) { id loyaltyTransactions { id } }
+          mine: order(id: $theirs) { id loyaltyTransactions { nodes { id } } }
           demo: order(id: $ours) { id }
         }`,
         { theirs: theirs.id, ours: ours.id },
       );
-      expect(seen).toEqual({ a: null, b: null, c: null, mine: { id: theirs.id, loyaltyTransactions: [] }, demo: null });
+      expect(seen).toEqual({
+        a: null,
+        b: null,
+        c: null,
+        mine: { id: theirs.id, loyaltyTransactions: { nodes: [] } },
+        demo: null,
+      });
       // Demo sees its transaction, but not the other partner's order it names.
       const demoView = await ok(
         { token: partner },

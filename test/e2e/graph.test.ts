@@ -25,11 +25,11 @@ describe('the federated graph', () => {
 
     const { status, body } = await stack.graphql(
       `query Everything {
-        locations {                                   # orders
+        locations(first: 10) { nodes {                # orders
           id name
           checks { nodes { posRef total { amountMinor currency } items { name } } }  # checks
           orders { nodes { id total { amountMinor currency } payments { nodes { amountCents status } } } }  # payments
-        }
+        } }
         loyaltyCustomer(code: "482193") { points stamps org { preset } }  # loyalty
       }`,
       {},
@@ -37,7 +37,7 @@ describe('the federated graph', () => {
     );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    const locations = body.data!.locations;
+    const locations = body.data!.locations.nodes;
     expect(locations.map((l: { id: string }) => l.id)).toEqual(['1', '2']);
     expect(locations[0].name).toBe('Demo Bistro Downtown');
     expect(locations[0].checks.nodes).toHaveLength(4);
@@ -56,15 +56,33 @@ describe('the federated graph', () => {
     expect(body.data!.loyaltyCustomer).toEqual({ points: 500, stamps: 0, org: { preset: 'STANDARD' } });
   });
 
+  it('pages the locations by keyset cursor, oldest first; more than 100 in one page is refused', async () => {
+    const token = await stack.token();
+    const paged = `query($after: String) {
+      locations(first: 1, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } totalCount }
+    }`;
+    const one = (await stack.graphql(paged, {}, token)).body.data!.locations;
+    expect(one).toEqual({
+      nodes: [{ id: '1' }],
+      pageInfo: { hasNextPage: true, endCursor: expect.any(String) },
+      totalCount: 2,
+    });
+    const two = (await stack.graphql(paged, { after: one.pageInfo.endCursor }, token)).body.data!.locations;
+    expect(two.nodes).toEqual([{ id: '2' }]);
+    expect(two.pageInfo.hasNextPage).toBe(false);
+    const tooMany = await stack.graphql('{ locations(first: 101) { nodes { id } } }', {}, token);
+    expect(tooMany.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'validation_error' });
+  });
+
   it("never shows one partner another partner's data", async () => {
     const other = await stack.token('other-partner', 'other-secret');
     const { body } = await stack.graphql(
-      `{ locations { id } location(id: "1") { id } loyaltyCustomer(code: "482193") { points } }`,
+      `{ locations { nodes { id } } location(id: "1") { id } loyaltyCustomer(code: "482193") { points } }`,
       {},
       other,
     );
     expect(body.errors).toBeUndefined();
-    expect(body.data).toEqual({ locations: [{ id: '3' }], location: null, loyaltyCustomer: null });
+    expect(body.data).toEqual({ locations: { nodes: [{ id: '3' }] }, location: null, loyaltyCustomer: null });
 
     // Entity references are tenant-scoped too: another partner's order id resolves to nothing.
     const demo = await stack.token();

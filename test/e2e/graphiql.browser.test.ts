@@ -144,7 +144,7 @@ describe('GraphiQL at /graphql (browser)', () => {
 
       await page.getByRole('button', { name: /headers/i }).click();
       await replaceText(page, HEADER_EDITOR, `{ "Authorization": "Bearer ${token}" }`);
-      await replaceText(page, QUERY_EDITOR, 'query Locations { locations { id name } }');
+      await replaceText(page, QUERY_EDITOR, 'query Locations { locations { nodes { id name } } }');
       await run(page);
       await showsText(page, /"name":\s"[^"]+"/);
       expect(await response(page).innerText()).not.toMatch(/errors/);

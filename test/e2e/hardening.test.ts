@@ -17,10 +17,10 @@ const DEEP =
   '{ nodes { payments { totalCount } } } } } } } } } } } } }';
 // Ten levels, within the depth limit, but locations × orders × payments × (refunds, checks × items) rows.
 const WIDE =
-  'query Wide { locations { orders { nodes { payments { nodes { refunds { nodes { id amountCents } } order { checks { items { name } } } } } } } } }';
+  'query Wide { locations { nodes { orders { nodes { payments { nodes { refunds { nodes { id amountCents } } order { checks { items { name } } } } } } } } } }';
 // The README's query across the four subgraphs: documented, so it must pass.
 const DOCUMENTED =
-  '{ locations { name checks { nodes { posRef total { amountMinor } items { name price { amountMinor } } } } orders(first: 10) { nodes { number payments(first: 5) { nodes { amountCents } } } } } ' +
+  '{ locations { nodes { name checks { nodes { posRef total { amountMinor } items { name price { amountMinor } } } } orders(first: 10) { nodes { number payments(first: 5) { nodes { amountCents } } } } } } ' +
   'loyaltyCustomer(code: "482193") { points stamps } }';
 
 const opened: Client[] = [];
@@ -75,7 +75,7 @@ describe('outside production (limits as set, rate limits off by default)', () =>
       const documented = await graphql({ query: DOCUMENTED });
       expect(documented.status).toBe(200);
       expect(documented.body.errors).toBeUndefined();
-      expect(documented.body.data.locations.length).toBeGreaterThan(0);
+      expect(documented.body.data.locations.nodes.length).toBeGreaterThan(0);
     });
 
     it('refuse them over graphql-ws too: a subscription and a query sent on the socket', async () => {
@@ -91,13 +91,16 @@ describe('outside production (limits as set, rate limits off by default)', () =>
       const queried = await firstOf(client, WIDE);
       expect(queried.errors?.[0]).toMatchObject({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'cost' } });
       // A query within the limits still runs on the socket.
-      const fine = await firstOf(client, '{ locations { id } }');
-      expect(fine.result?.data?.locations.length).toBeGreaterThan(0);
+      const fine = await firstOf(client, '{ locations { nodes { id } } }');
+      expect(fine.result?.data?.locations.nodes.length).toBeGreaterThan(0);
     });
   });
 
   it('refuses a batch of operations (a JSON array) with 400', async () => {
-    const batch = await graphql([{ query: '{ locations { id } }' }, { query: '{ locations { name } }' }]);
+    const batch = await graphql([
+      { query: '{ locations { nodes { id } } }' },
+      { query: '{ locations { nodes { name } } }' },
+    ]);
     expect(batch.status).toBe(400);
     expect(batch.body.errors[0]).toMatchObject({
       message: 'Operation batching disabled.',
@@ -108,7 +111,7 @@ describe('outside production (limits as set, rate limits off by default)', () =>
   it('answers 400 naming the problem when operationName matches no operation of the document', async () => {
     for (const [body, message] of [
       [
-        { query: 'query Events { locations { id } }', operationName: 'Locations' },
+        { query: 'query Events { locations { nodes { id } } }', operationName: 'Locations' },
         'Unknown operation named "Locations".',
       ],
       [
@@ -116,7 +119,7 @@ describe('outside production (limits as set, rate limits off by default)', () =>
         'Unknown operation named "Locations".',
       ],
       [
-        { query: 'query A { locations { id } } query B { locations { name } }' },
+        { query: 'query A { locations { nodes { id } } } query B { locations { nodes { name } } }' },
         'Must provide operation name if query contains multiple operations.',
       ],
     ] as const) {
@@ -126,7 +129,7 @@ describe('outside production (limits as set, rate limits off by default)', () =>
   });
 
   describe('CSRF prevention', () => {
-    const query = '{ locations { id } }';
+    const query = '{ locations { nodes { id } } }';
 
     it('refuses a GET and a text/plain or form POST without a preflight header; runs a JSON POST', async () => {
       const auth = { authorization: `Bearer ${token}` };
@@ -152,7 +155,7 @@ describe('outside production (limits as set, rate limits off by default)', () =>
       expect(preflighted.status).toBe(200);
       const json = await graphql({ query });
       expect(json.status).toBe(200);
-      expect(json.body.data.locations.length).toBeGreaterThan(0);
+      expect(json.body.data.locations.nodes.length).toBeGreaterThan(0);
     });
 
     it('refuses a REST POST that is not application/json (a simple cross-site request) with 415', async () => {
@@ -207,7 +210,7 @@ describe('outside production (limits as set, rate limits off by default)', () =>
         details: ['body: larger than the limit of 65536 bytes'],
       });
 
-      const graph = await graphql({ query: `{ locations { id } }`, variables: { pad: big(70_000) } });
+      const graph = await graphql({ query: `{ locations { nodes { id } } }`, variables: { pad: big(70_000) } });
       expect(graph.status).toBe(413);
       expect(graph.body).toEqual({
         errors: [
@@ -220,7 +223,7 @@ describe('outside production (limits as set, rate limits off by default)', () =>
     });
 
     it('takes a body under the limit, and answers malformed JSON on /graphql in GraphQL’s shape', async () => {
-      const fits = await graphql({ query: `{ locations { id } }`, variables: { pad: big(60_000) } });
+      const fits = await graphql({ query: `{ locations { nodes { id } } }`, variables: { pad: big(60_000) } });
       expect(fits.status).toBe(200);
       const malformed = await post(stack, '/graphql', '{"query": ', {
         authorization: `Bearer ${token}`,
@@ -249,7 +252,9 @@ describe('outside production (limits as set, rate limits off by default)', () =>
   });
 
   it('rate-limits by default, generously: 120 requests at once all pass', async () => {
-    const answers = await Promise.all(Array.from({ length: 120 }, () => graphql({ query: '{ locations { id } }' })));
+    const answers = await Promise.all(
+      Array.from({ length: 120 }, () => graphql({ query: '{ locations { nodes { id } } }' })),
+    );
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
     expect(answers[0].body.extensions.cost.throttleStatus).toMatchObject({ maximumAvailable: 20_000 });
   });
@@ -329,7 +334,7 @@ describe('in production (NODE_ENV=production, small rate limits)', () => {
   });
 
   it('GraphQL: a burst beyond the limit gets 429 RATE_LIMITED with Retry-After; another client is unaffected; after the wait it works again', async () => {
-    const answers = await burst(6, () => graphqlAs(tokens.demo, '{ locations { id } }'));
+    const answers = await burst(6, () => graphqlAs(tokens.demo, '{ locations { nodes { id } } }'));
     const refused = answers.filter((a) => a.status === 429);
     expect(statuses(answers).filter((s) => s === 200).length).toBeGreaterThanOrEqual(3);
     expect(refused.length).toBeGreaterThanOrEqual(2);
@@ -343,13 +348,13 @@ describe('in production (NODE_ENV=production, small rate limits)', () => {
       ],
     });
 
-    const other = await graphqlAs(tokens.other, '{ locations { id } }');
+    const other = await graphqlAs(tokens.other, '{ locations { nodes { id } } }');
     expect(other.status).toBe(200);
 
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const again = await graphqlAs(tokens.demo, '{ locations { id } }');
+    const again = await graphqlAs(tokens.demo, '{ locations { nodes { id } } }');
     expect(again.status).toBe(200);
-    expect(again.body.data.locations.length).toBeGreaterThan(0);
+    expect(again.body.data.locations.nodes.length).toBeGreaterThan(0);
   });
 
   it('REST: 429 in each API’s error body with Retry-After (a POS user, a loyalty API key)', async () => {
@@ -405,7 +410,7 @@ describe('in production (NODE_ENV=production, small rate limits)', () => {
 
     // A flood of bad tokens costs its sender's address, not the client it names.
     const forged = await burst(6, () =>
-      graphqlAs('not-a-token', '{ locations { id } }', { 'x-forwarded-for': '203.0.113.9' }),
+      graphqlAs('not-a-token', '{ locations { nodes { id } } }', { 'x-forwarded-for': '203.0.113.9' }),
     );
     expect(statuses(forged)).toContain(401);
     expect(statuses(forged)).toContain(429);
@@ -448,7 +453,9 @@ describe('in production (NODE_ENV=production, small rate limits)', () => {
 
   it('graphql-ws: subscribe messages beyond the limit get an error RATE_LIMITED with retryAfterSeconds', async () => {
     const client = wsClient(stack, await stack.userToken('cashier@other.example'));
-    const results = await Promise.all(Array.from({ length: 5 }, () => firstOf(client, '{ locations { id } }')));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => firstOf(client, '{ locations { nodes { id } } }')),
+    );
     const refused = results.filter((r) => r.errors);
     expect(results.filter((r) => r.result?.data).length).toBeGreaterThanOrEqual(3);
     expect(refused.length).toBeGreaterThanOrEqual(1);
@@ -457,6 +464,6 @@ describe('in production (NODE_ENV=production, small rate limits)', () => {
       extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 1 },
     });
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect((await firstOf(client, '{ locations { id } }')).result?.data?.locations).toBeDefined();
+    expect((await firstOf(client, '{ locations { nodes { id } } }')).result?.data?.locations.nodes).toBeDefined();
   });
 });

@@ -179,7 +179,7 @@ describe('SSO launch links', () => {
     const revoked = await getLocation(1, first.body.access_token);
     expect(revoked.status).toBe(401);
     expect(revoked.body).toEqual(errorBody(401, 'unauthorized'));
-    const graphql = await stack.graphql('{ locations { id } }', {}, first.body.access_token);
+    const graphql = await stack.graphql('{ locations { nodes { id } } }', {}, first.body.access_token);
     expect(graphql.status).toBe(401);
     const refused = await refresh(first.body.refresh_token);
     expect(refused).toEqual({

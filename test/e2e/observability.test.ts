@@ -12,7 +12,7 @@ describe('health, readiness, metrics and request ids', () => {
 
   it('forwards the request id to the subgraphs and logs it as JSON on both sides', async () => {
     const requestId = 'req-test-4711';
-    const { headers } = await stack.graphql('query Names { locations { name } }', {}, undefined, {
+    const { headers } = await stack.graphql('query Names { locations { nodes { name } } }', {}, undefined, {
       'x-request-id': requestId,
     });
     expect(headers.get('x-request-id')).toBe(requestId);
@@ -47,7 +47,7 @@ describe('health, readiness, metrics and request ids', () => {
   });
 
   it('exposes Prometheus metrics on the gateway and on every subgraph', async () => {
-    await stack.graphql('query Names { locations { name checks { nodes { posRef } } } }');
+    await stack.graphql('query Names { locations { nodes { name checks { nodes { posRef } } } } }');
     const text = await (await fetch(`${stack.origin}/metrics`)).text();
     expect(sample(text, 'graphql_requests_total', { operation: 'Names', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'graphql_request_duration_seconds_count', { operation: 'Names' })).toBeGreaterThanOrEqual(1);

@@ -6,7 +6,7 @@ import { type Stack, startStack, withoutCost } from '../support/stack';
  * default), or each executed on its own (off), for callers that must read their own writes at once.
  */
 describe('identical reads in flight', () => {
-  const ORDERS = `query Orders { locations { id orders { nodes { id total { amountMinor } } } } }`;
+  const ORDERS = `query Orders { locations { nodes { id orders { nodes { id total { amountMinor } } } } } }`;
   const CONCURRENT = 10;
 
   /** graphql_requests_total of the orders subgraph: the operations it has executed. */

@@ -375,11 +375,11 @@ describe('subscriptions over multipart HTTP and GraphQL over SSE', () => {
     const client = sseClient(demoToken, false);
     const result = await new Promise<any>((resolve, reject) => {
       client.subscribe(
-        { query: '{ locations { name } }' },
+        { query: '{ locations { nodes { name } } }' },
         { next: resolve, error: reject, complete: () => undefined },
       );
     });
-    expect(result.data.locations).toContainEqual({ name: 'Demo Bistro Airport' });
+    expect(result.data.locations.nodes).toContainEqual({ name: 'Demo Bistro Airport' });
   });
 
   describe('single connection reservations', () => {

@@ -418,15 +418,17 @@ describe('payment event subscriptions through the gateway', () => {
   it('also answers queries sent over graphql-ws, through the same gateway pipeline', async () => {
     const client = wsClient(stack, demoToken);
     clients.push(client);
-    const result = collect(client, '{ locations { id name } }');
+    const result = collect(client, '{ locations { nodes { id name } } }');
     await until(() => result.events.length >= 1, 'the query result');
     expect(result.events[0]).toEqual({
-      extensions: { cost: expect.objectContaining({ requestedQueryCost: 21 }) },
+      extensions: { cost: expect.objectContaining({ requestedQueryCost: 42 }) },
       data: {
-        locations: [
-          { id: '1', name: 'Demo Bistro Downtown' },
-          { id: '2', name: 'Demo Bistro Airport' },
-        ],
+        locations: {
+          nodes: [
+            { id: '1', name: 'Demo Bistro Downtown' },
+            { id: '2', name: 'Demo Bistro Airport' },
+          ],
+        },
       },
     });
   });

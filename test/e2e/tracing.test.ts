@@ -286,7 +286,7 @@ describe('tracing', () => {
     it('makes one /graphql request across the four subgraphs one trace, with a fetch span per subgraph', async () => {
       tracing.reset();
       const { body } = await stack.graphql(
-        `query Everything { locations { name checks { nodes { posRef } } orders { nodes { number payments { nodes { amountCents } } } } }
+        `query Everything { locations { nodes { name checks { nodes { posRef } } orders { nodes { number payments { nodes { amountCents } } } } } }
           loyaltyCustomer(code: "482193") { points } }`,
         {},
         token,
@@ -318,12 +318,13 @@ describe('tracing', () => {
           let value: unknown;
           client.subscribe(
             {
-              query: 'query OverSocket { locations { name orders { nodes { payments { nodes { amountCents } } } } } }',
+              query:
+                'query OverSocket { locations { nodes { name orders { nodes { payments { nodes { amountCents } } } } } } }',
             },
             { next: (v) => (value = v), error: reject, complete: () => resolve(value) },
           );
         });
-        expect(result).toMatchObject({ data: { locations: expect.any(Array) } });
+        expect(result).toMatchObject({ data: { locations: { nodes: expect.any(Array) } } });
         const spans = await traceOf('graphql-ws query OverSocket');
         const root = spans.find((s) => !parentOf(s))!;
         expect(root).toMatchObject({
@@ -387,7 +388,7 @@ describe('tracing', () => {
       const traceId = randomUUID().replace(/-/g, '');
       const answer = await postGraphQL(
         orders.url,
-        '{ locations { name } }',
+        '{ locations { nodes { name } } }',
         {},
         {
           [INTERNAL_CONTEXT_HEADER]: await signInternalContext(
@@ -397,7 +398,7 @@ describe('tracing', () => {
           traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
         },
       );
-      expect(answer.body.data?.locations).toHaveLength(2);
+      expect(answer.body.data?.locations.nodes).toHaveLength(2);
       // SIGTERM: the graceful shutdown flushes the batch.
       await orders.stop();
       const post = posts.find((p) => p.body.includes(traceId));

@@ -18,7 +18,7 @@ import { gatewayWsClient } from '../support/ws';
 const CURSOR_HASH = persistedQueryHash(DashboardCursorDocument);
 const DASHBOARD_HASH = persistedQueryHash(DashboardDocument);
 const UNKNOWN_HASH = createHash('sha256').update('query Unknown { __typename }').digest('hex');
-const FREE_QUERY = '{ locations { id } }';
+const FREE_QUERY = '{ locations { nodes { id } } }';
 const persistedQuery = (sha256Hash: string) => ({ persistedQuery: { version: 1, sha256Hash } });
 
 const opened: Client[] = [];
@@ -150,7 +150,7 @@ describe('TRUSTED_DOCUMENTS=allow (the default)', () => {
     const free = await post(stack, { query: FREE_QUERY }, user);
     expect(free.status).toBe(200);
     expect(free.body.errors).toBeUndefined();
-    expect(free.body.data.locations.length).toBeGreaterThan(0);
+    expect(free.body.data.locations.nodes.length).toBeGreaterThan(0);
   });
 
   it('subscribes by hash over graphql-ws', () => subscribesByHash(stack, user, partner));
@@ -226,9 +226,9 @@ describe('TRUSTED_DOCUMENTS=require', () => {
     const free = await post(stack, { query: FREE_QUERY }, partner);
     expect(free.status).toBe(200);
     expect(free.body.errors).toBeUndefined();
-    expect(free.body.data.locations.length).toBeGreaterThan(0);
+    expect(free.body.data.locations.nodes.length).toBeGreaterThan(0);
 
-    const text = 'query PartnerOwn { locations { id } }';
+    const text = 'query PartnerOwn { locations { nodes { id } } }';
     const hash = createHash('sha256').update(text).digest('hex');
     const registered = await post(stack, { query: text, extensions: persistedQuery(hash) }, partner);
     expect(registered.body.errors).toBeUndefined();

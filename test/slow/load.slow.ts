@@ -320,8 +320,8 @@ describe(`load: ${SUBSCRIBERS} subscribers and mixed traffic for ${LOAD_SECONDS}
           run: async () => {
             const order = pick(orders);
             const read = await api.graphql(
-              `query($id: ID!) { order(id: $id) { id number payments { nodes { id status amountCents } } loyaltyTransactions { id } }
-                 locations { name checks { nodes { posRef total { amountMinor } } } } loyaltyCustomer(code: "482193") { points } }`,
+              `query($id: ID!) { order(id: $id) { id number payments { nodes { id status amountCents } } loyaltyTransactions { nodes { id } } }
+                 locations { nodes { name checks { nodes { posRef total { amountMinor } } } } } loyaltyCustomer(code: "482193") { points } }`,
               { id: order?.id ?? randomUUID() },
             );
             return { answer: read, unexpected: graphqlOk(read) };

@@ -29,8 +29,8 @@ import { DEFAULT_PAGE_SIZE } from '@pos/kit';
  * refused before anything runs (GRAPHQL_VALIDATION_FAILED, HTTP 400), and Apollo Server validates each distinct
  * document once, so the check costs nothing on repeats.
  *
- * Why both: depth alone lets a shallow document ask for a large product (`locations { orders { nodes { payments
- * { … } } } }` is a few levels, but locations × orders × payments rows), and cost alone lets a long chain of cheap
+ * Why both: depth alone lets a shallow document ask for a large product (`locations { nodes { orders { nodes { payments
+ * { … } } } } }` is a few levels, but locations × orders × payments rows), and cost alone lets a long chain of cheap
  * single objects through (`payment { order { hostedCheckout { payment { order { … } } } } }`), each level one more
  * round of subgraph fetches.
  */

@@ -247,7 +247,7 @@ export interface PaginateOptions<T extends object> {
  * another tenant's list still finds only rows `where` lets through. Reads `size + 1` rows to know whether more
  * follow; `totalCount` counts under the same `where` only when it is read.
  */
-export async function paginate<T extends { id: string }>(
+export async function paginate<T extends { id: string | number }>(
   em: EntityManager,
   entity: EntityName<T>,
   where: FilterQuery<T>,
@@ -296,7 +296,7 @@ function keysetBounds<T>(page: PageRequest, key: string, tie: string, descending
 }
 
 /** A page from the `size + 1` rows read towards the requested end (see {@link paginate}). */
-function pageOf<T extends { id: string }>(
+function pageOf<T extends { id: string | number }>(
   em: EntityManager,
   entity: EntityName<T>,
   where: FilterQuery<T>,
@@ -338,7 +338,7 @@ function pageOf<T extends { id: string }>(
  * parent's rows numbered in list order, keeping `size + 1` of each; `totalCount` is one grouped count for them all,
  * run when the first is read. `parent` names the property that holds the parent's key.
  */
-export async function paginateMany<T extends { id: string }, K extends string | number>(
+export async function paginateMany<T extends { id: string | number }, K extends string | number>(
   em: EntityManager,
   entity: EntityName<T>,
   parent: keyof T & string,

@@ -34,7 +34,7 @@ export function buildContext(base: RequestContext, runtime: LoyaltyRuntime) {
     loaders: {
       customer: createCustomerLoader(services.customers, base.principal),
       pinLockedUntil: new DataLoader((ids: readonly string[]) => pins.lockedUntil(ids)),
-      transactionsByOrder: ledger.byOrder,
+      transactionPagesByOrder: ledger.pagesByOrder,
     },
   };
 }

@@ -84,7 +84,7 @@ describe('orders subgraph', () => {
   });
 
   it('answers a call without an internal context with UNAUTHENTICATED and no data', async () => {
-    const { body } = await call(`{ locations { id name } }`, {}, null);
+    const { body } = await call(`{ locations { nodes { id name } } }`, {}, null);
     expect(body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect(body.data ?? null).toBeNull();
 
@@ -95,7 +95,7 @@ describe('orders subgraph', () => {
   it('answers a context signed with another secret with UNAUTHENTICATED and no data', async () => {
     const forged = await signInternalContext('a-different-secret-0123456789abcdef0123', demo);
     const headers = { [INTERNAL_CONTEXT_HEADER]: forged };
-    const { body } = await postGraphQL(started.url, `{ locations { id name } }`, {}, headers);
+    const { body } = await postGraphQL(started.url, `{ locations { nodes { id name } } }`, {}, headers);
     expect(body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect(body.data ?? null).toBeNull();
 

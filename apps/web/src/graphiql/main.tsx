@@ -31,8 +31,10 @@ const DEFAULT_HEADERS = `{
 const DEFAULT_QUERY = `# The POS federation gateway. Put your token in Headers below, then run an operation.
 query Locations {
   locations {
-    id
-    name
+    nodes {
+      id
+      name
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { SCOPES } from '@pos/kit';
 import { z } from 'zod';
-import { defineRoute } from '../route';
+import { type PagedConnection, defineRoute } from '../route';
 import { integerId, noQuery, timestamp } from '../common';
 
 const location = z.object({
@@ -34,9 +34,16 @@ export const locationRoutes = [
     scope: SCOPES.posRead,
     params: z.object({}),
     query: noQuery,
-    document: 'query RestListLocations { locations { id name timezone createdAt } }',
-    variables: () => ({}),
-    respond: (data) => ({ status: 200, body: { data: (data.locations as GqlLocation[]).map(toLocation) } }),
+    document: `query RestListLocations($first: Int, $after: String) {
+      locations(first: $first, after: $after) { nodes { id name timezone createdAt } pageInfo { hasNextPage endCursor } }
+    }`,
+    // Every location, however many pages that takes.
+    variables: () => ({ first: Infinity }),
+    pages: (data) => data.locations as PagedConnection,
+    respond: (data) => ({
+      status: 200,
+      body: { data: (data.locations as { nodes: GqlLocation[] }).nodes.map(toLocation) },
+    }),
     response: { status: 200, description: 'The locations', schema: z.object({ data: z.array(location) }) },
   }),
   defineRoute({

@@ -53,7 +53,7 @@ registerEnumType(LoyaltyUnit, {
 })
 @Entity({ tableName: 'loyalty_transaction' })
 @Index({ properties: ['customer', 'createdAt'] })
-@Index({ properties: ['orderId'] })
+@Index({ properties: ['orderId', 'createdAt', 'id'] })
 @Index({
   name: 'loyalty_transaction_external_id_unique',
   expression:

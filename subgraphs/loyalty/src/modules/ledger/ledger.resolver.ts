@@ -1,17 +1,22 @@
+import { ConnectionArgs, type ConnectionPage, pageRequest } from '@pos/kit';
 import { Money, money } from '@pos/kit/src/currency';
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { LoyaltyContext } from '../../context';
 import { OrderRef } from '../order/order.type';
-import { LoyaltyTransaction } from './ledger.entity';
+import { LoyaltyTransaction, LoyaltyTransactionConnection } from './ledger.entity';
 
 // LoyaltyTransaction.order is the orders subgraph's (it requires orderId): only it knows whether that order exists.
 @Resolver(() => OrderRef)
 export class OrderLoyaltyResolver {
-  @FieldResolver(() => [LoyaltyTransaction], {
-    description: 'Loyalty transactions whose externalId is this order’s id, oldest first',
+  @FieldResolver(() => LoyaltyTransactionConnection, {
+    description: 'Loyalty transactions whose externalId is this order’s id, oldest first, a page at a time',
   })
-  loyaltyTransactions(@Root() order: OrderRef, @Ctx() ctx: LoyaltyContext): Promise<LoyaltyTransaction[]> {
-    return ctx.loaders.transactionsByOrder.load(order.id.toLowerCase());
+  loyaltyTransactions(
+    @Root() order: OrderRef,
+    @Args() page: ConnectionArgs,
+    @Ctx() ctx: LoyaltyContext,
+  ): Promise<ConnectionPage<LoyaltyTransaction>> {
+    return ctx.loaders.transactionPagesByOrder(null, pageRequest(page)).load(order.id.toLowerCase());
   }
 }
 

@@ -1,5 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type ConnectionArgs, type ConnectionPage, type Principal, paginate } from '@pos/kit';
+import {
+  type ConnectionArgs,
+  type ConnectionPage,
+  type PageRequest,
+  type Principal,
+  SortDirection,
+  paginate,
+  paginateMany,
+} from '@pos/kit';
 import { customerReadScope } from '../customer/customer.service';
 import { LoyaltyTransaction } from './ledger.entity';
 
@@ -14,13 +22,20 @@ export class LedgerService {
     });
   }
 
-  async byOrderIds(principal: Principal, orderIds: readonly string[]): Promise<LoyaltyTransaction[]> {
+  /**
+   * The same page of each order's loyalty transactions (Order.loyaltyTransactions), oldest first, in one query;
+   * only rows of customers the caller may read.
+   */
+  async pagesByOrder(
+    principal: Principal,
+    orderIds: readonly string[],
+    page: PageRequest,
+  ): Promise<Map<string, ConnectionPage<LoyaltyTransaction>>> {
     const scope = customerReadScope(principal);
-    if (!scope) return [];
-    return this.em.find(
-      LoyaltyTransaction,
-      { orderId: { $in: [...orderIds] }, customer: scope },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, populate: ['coupon', 'customer.org'] },
-    );
+    if (!scope) return new Map();
+    return paginateMany(this.em, LoyaltyTransaction, 'orderId', orderIds, { customer: scope }, page, {
+      direction: SortDirection.ASC,
+      populate: ['coupon', 'customer.org'],
+    });
   }
 }

@@ -1,4 +1,5 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Connection } from '@pos/kit';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /** A restaurant location. Owned by one partner (tenant); other subgraphs refer to it by id. */
@@ -7,6 +8,7 @@ import { Directive, Field, ID, ObjectType } from 'type-graphql';
   description: 'A restaurant location of the caller’s organisation; orders, checks and payments are taken at one',
 })
 @Entity({ tableName: 'location' })
+@Index({ properties: ['tenantId', 'createdAt', 'id'] })
 export class Location {
   @Field(() => ID, { description: 'The location’s id; what `locationId` arguments and filters take' })
   @PrimaryKey({ autoincrement: true })
@@ -27,3 +29,6 @@ export class Location {
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 }
+
+@ObjectType({ description: 'A page of locations' })
+export class LocationConnection extends Connection(Location, 'locations') {}

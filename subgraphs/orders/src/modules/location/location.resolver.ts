@@ -3,13 +3,15 @@ import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-g
 import type { OrdersContext } from '../../context';
 import { type Order, OrderConnection, OrderOrder } from '../order/order.entity';
 import { OrderListFilter } from '../order/order.inputs';
-import { Location } from './location.entity';
+import { Location, LocationConnection } from './location.entity';
 
 @Resolver(() => Location)
 export class LocationResolver {
-  @Query(() => [Location], { description: "The caller's locations" })
-  locations(@Ctx() ctx: OrdersContext): Promise<Location[]> {
-    return ctx.services.locations.list(requireReader(ctx, READ_SCOPES.locations));
+  @Query(() => LocationConnection, {
+    description: 'The caller’s locations (a POS user’s: those of its roles), oldest first, a page at a time',
+  })
+  locations(@Args() page: ConnectionArgs, @Ctx() ctx: OrdersContext): Promise<ConnectionPage<Location>> {
+    return ctx.services.locations.list(requireReader(ctx, READ_SCOPES.locations), page);
   }
 
   @Query(() => Location, { nullable: true, description: "One of the caller's locations; null when it is not theirs" })
