@@ -70,6 +70,26 @@ describe('the graph: one Money type for every amount', () => {
     expect(checked).toBeGreaterThan(30);
   });
 
+  it('types every currency an object shows (deprecated ones aside) as the CurrencyCode enum', async () => {
+    const { body } = await stack.graphql(INTROSPECTION, {}, partner);
+    const types = body.data!.__schema.types as Array<{
+      name: string;
+      kind: string;
+      fields: Array<{ name: string; type: IntrospectedType }> | null;
+    }>;
+    const currencies = types
+      .filter((type) => type.kind === 'OBJECT' && !type.name.startsWith('__'))
+      .flatMap((type) =>
+        (type.fields ?? [])
+          .filter((field) => field.name === 'currency')
+          .map((field) => `${type.name}.currency: ${namedType(field.type)}`),
+      );
+    expect(currencies).toEqual(
+      expect.arrayContaining(['Order.currency: CurrencyCode', 'LoyaltyOrg.currency: CurrencyCode']),
+    );
+    expect(currencies.filter((line) => !line.endsWith(': CurrencyCode'))).toEqual([]);
+  });
+
   it('carries JPY, which has no minor unit, from the order through its payment and refund to REST', async () => {
     const created = await stack.graphql(
       `mutation { createOrder(input: { locationId: "1", currency: "JPY", totalCents: 1050 }) { order { id } } }`,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { Connection } from '@pos/kit';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { CurrencyCode } from '@pos/kit/src/currency';
 import { Coupon } from '../coupon/coupon.entity';
 import { LoyaltyCustomer } from '../customer/customer.entity';
 import { LoyaltyOrg } from '../org/org.entity';
@@ -109,7 +110,7 @@ export class LoyaltyTransaction {
   @Property({ type: 'integer', nullable: true })
   amountCents: number | null = null;
 
-  @Field(() => String, {
+  @Field(() => CurrencyCode, {
     nullable: true,
     description: 'ISO 4217 code of amountCents; null when it is null',
     deprecationReason: 'Read amount { currency }.',

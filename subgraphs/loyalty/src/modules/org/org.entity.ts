@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { CurrencyCode } from '@pos/kit/src/currency';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** Which actions need the customer's PIN (seed 004, "Verification gate"). */
@@ -57,7 +58,7 @@ export class LoyaltyOrg {
   @Property({ type: 'integer' })
   earnRatioBps: number = 10_000;
 
-  @Field({ description: 'The currency purchase amounts are in (ISO 4217)' })
+  @Field(() => CurrencyCode, { description: 'The currency purchase amounts are in (ISO 4217)' })
   @Property({ length: 3 })
   currency: string = 'USD';
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { CREATED_AT_ORDER_VALUES, Connection } from '@pos/kit';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { CurrencyCode } from '@pos/kit/src/currency';
 import { Location } from '../location/location.entity';
 import { CHECKOUT_URL_MAX_LENGTH } from './order.checkout';
 import { Level3Data } from './order.type';
@@ -52,7 +53,7 @@ export class Order {
   @Property({ type: 'string', length: 16 })
   status: OrderStatus = OrderStatus.OPEN;
 
-  @Field({ description: 'ISO 4217 currency code' })
+  @Field(() => CurrencyCode, { description: 'The currency of every amount of the order (ISO 4217)' })
   @Property({ length: 3 })
   currency!: string;
 
