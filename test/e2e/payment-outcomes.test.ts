@@ -369,12 +369,12 @@ describe('payment outcomes: every event type, once per state change', () => {
     expect(added.data.addCheckItem.userErrors).toEqual([]);
     const mobile = await stack.token('demo-partner', 'demo-secret', 'tilt/mobile:payments');
     const paid = await gql(
-      `mutation($input: PayCheckInput!) { payCheck(input: $input) { payment { id processor } } }`,
+      `mutation($input: PayCheckInput!) { payCheck(input: $input) { userErrors { code } payment { id processor } } }`,
       {
         input: {
           locationId: '1',
           posRef,
-          amountCents: 1200,
+          amountMinor: 1200,
           card: { type: 'VS', last4Digits: '4242', expirationDate: '1240', token: 'tok_visa' },
           transaction: { authorizationCode: 'A1B2C3', invoice: `INV-${posRef}` },
         },
@@ -382,6 +382,7 @@ describe('payment outcomes: every event type, once per state change', () => {
       mobile,
     );
     expect(paid.errors).toBeUndefined();
+    expect(paid.data.payCheck.userErrors).toEqual([]);
     expect(paid.data.payCheck.payment.processor).toBe('EXTERNAL');
     const body = await reverse(paid.data.payCheck.payment.id);
     expect(userErrorOf(body)).toBe('PAYMENT_EXTERNAL');

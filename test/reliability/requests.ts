@@ -191,8 +191,8 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
     input: {
       locationId: '1',
       posRef: fx.check2.posRef,
-      amountCents: 100,
-      tipCents: 0,
+      amountMinor: 100,
+      tipMinor: 0,
       card: { type: 'VS', last4Digits: '4242', expirationDate: '1240', token: 'tok_visa' },
       transaction: { authorizationCode: 'A1', invoice: 'INV-TEN-1' },
     },

@@ -226,6 +226,21 @@ const USER_ERRORS = {
       'The payment’s status does not allow this (voiding a declined or refunded payment, reversing a voided one, ' +
       'an outcome the state machine refuses); the message names both states',
   },
+  // payCheck: a mobile provider's sale registered on a check (the payments subgraph; the check's own refusals, such
+  // as CHECK_LOCKED and AMOUNT_EXCEEDS_DUE, are the codes above).
+  CHECK_NOT_OPEN: {
+    error: ErrorCode.CONFLICT,
+    reason: 'check_not_open',
+    description: 'The check is not open (closed or cancelled), so nothing more can be paid on it',
+  },
+  INVOICE_ALREADY_REGISTERED: {
+    error: ErrorCode.CONFLICT,
+    reason: 'invoice_already_registered',
+    field: ['input', 'transaction', 'invoice'],
+    description:
+      'This processor transaction is already registered with other details (amount, tip, authorization code or ' +
+      'check): one registration per transaction; the same details again answer the first payment instead',
+  },
   // Webhook endpoints and deliveries (the payments subgraph).
   WEBHOOK_URL_NOT_ALLOWED: {
     error: ErrorCode.UNPROCESSABLE,

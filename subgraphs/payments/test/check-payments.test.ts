@@ -3,14 +3,14 @@ import { Writable } from 'node:stream';
 import { SCOPES, createLogger, decrypt, purposeKey } from '@pos/kit';
 import { TEST_ENV, partnerPrincipal } from '@pos/kit/src/testing';
 import { cardProblems, cashAmountDue } from '../src/modules/check/check-payment.service';
-import { CLOSE_BATCH, type PaymentsHarness, demo, errorOf, posUser, startPayments } from './support';
+import { CLOSE_BATCH, type PaymentsHarness, demo, errorOf, posUser, refused, startPayments } from './support';
 
 const mobile = partnerPrincipal('demo', [SCOPES.posRead, SCOPES.posOrders, SCOPES.mobilePayments]);
 const otherMobile = partnerPrincipal('other', mobile.scopes);
 
-const PAY_CHECK = `mutation($input: PayCheckInput!, $key: String) {
-  payCheck(input: $input, idempotencyKey: $key) {
-    idempotentReplay remainingAmountCents
+const PAY_CHECK = `mutation($input: PayCheckInput!) {
+  payCheck(input: $input) {
+    userErrors { code field message } idempotentReplay remainingAmountCents
     payment { id status amountCents tipCents currency entryMode processor processorReference authorizationCode
       check { id } card { type last4Digits expirationDate holderName } }
   }
@@ -70,12 +70,12 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
       {
         input: {
           locationId: '1',
-          amountCents: 100,
+          amountMinor: 100,
           card: CARD,
           transaction: { authorizationCode: 'A1B2C3', invoice: `INV-${randomUUID()}` },
+          idempotencyKey: key,
           ...input,
         },
-        key,
       },
       as,
     );
@@ -124,14 +124,15 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     const invoice = `INV-${randomUUID()}`;
     const { body } = await payCheck({
       posRef,
-      amountCents: 2000,
-      tipCents: 300,
+      amountMinor: 2000,
+      tipMinor: 300,
       universalToken: 'utok_123',
       transaction: { authorizationCode: 'OK1234', invoice },
     });
     expect(body.errors).toBeUndefined();
     const result = body.data!.payCheck;
     expect(result).toEqual({
+      userErrors: [],
       idempotentReplay: false,
       remainingAmountCents: 3000,
       payment: {
@@ -159,7 +160,7 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     const { posRef } = await openCheck(1000);
     const token = `tok_secret_${randomUUID()}`;
     const universalToken = `utok_secret_${randomUUID()}`;
-    const { body } = await payCheck({ posRef, amountCents: 1000, universalToken, card: { ...CARD, token } });
+    const { body } = await payCheck({ posRef, amountMinor: 1000, universalToken, card: { ...CARD, token } });
     const paymentId = body.data!.payCheck.payment.id;
     const columns = await h.sql<{ column_name: string }>(
       `select column_name from information_schema.columns where table_schema = 'payments' and table_name = 'payment_card'
@@ -189,7 +190,7 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     );
     expect(dump[0].row).not.toContain(token);
     // A refused request logs too (at trace level here): neither reaches a log line.
-    await payCheck({ posRef, amountCents: 1, card: { ...CARD, token } });
+    await payCheck({ posRef, amountMinor: 1, card: { ...CARD, token } });
     expect(logLines.length).toBeGreaterThan(0);
     expect(logLines.join('\n')).not.toContain(token);
     expect(logLines.join('\n')).not.toContain(universalToken);
@@ -203,20 +204,25 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     ['an expired card', { card: { ...CARD, expirationDate: '0120' } }, 'card.expirationDate'],
     ['expiry not MMYY', { card: { ...CARD, expirationDate: '12/40' } }, 'card.expirationDate'],
     ['a blank token', { card: { ...CARD, token: ' ' } }, 'card.token'],
-    ['a zero amount', { amountCents: 0 }, 'amountCents'],
-    ['a negative amount', { amountCents: -100 }, 'amountCents'],
-    ['a negative tip', { tipCents: -1 }, 'tipCents'],
+    ['a zero amount', { amountMinor: 0 }, 'amountMinor'],
+    ['a negative amount', { amountMinor: -100 }, 'amountMinor'],
+    ['a negative tip', { tipMinor: -1 }, 'tipMinor'],
     ['a blank invoice', { transaction: { authorizationCode: 'A', invoice: '' } }, 'transaction.invoice'],
     [
       'a blank authorization code',
       { transaction: { authorizationCode: ' ', invoice: 'X' } },
       'transaction.authorizationCode',
     ],
-  ])('refuses %s with BAD_USER_INPUT naming the field, and records nothing', async (_name, input, field) => {
+  ])('refuses %s with a VALIDATION user error on its field, and records nothing', async (_name, input, field) => {
     const before = await h.counts();
     const { body } = await payCheck({ posRef: '1-101', ...input });
-    expect(errorOf(body).code).toBe('BAD_USER_INPUT');
-    expect(body.errors![0].extensions!.details).toEqual(expect.arrayContaining([expect.stringMatching(`^${field}: `)]));
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.payCheck).toMatchObject({ payment: null, remainingAmountCents: null, idempotentReplay: false });
+    expect(body.data!.payCheck.userErrors).toContainEqual({
+      code: 'VALIDATION',
+      field: ['input', ...field.split('.')],
+      message: expect.any(String),
+    });
     expect(await h.counts()).toEqual(before);
   });
 
@@ -230,11 +236,14 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
 
   it('refuses more than the check owes, a locked check and a closed one, recording nothing', async () => {
     const before = await h.counts();
-    const over = await payCheck({ posRef: '1-101', amountCents: 1567 });
+    const over = await payCheck({ posRef: '1-101', amountMinor: 1567 });
     expect(errorOf(over.body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_due' });
-    expect(over.body.errors![0].extensions!.details).toEqual(['amount due: 1566']);
+    expect(over.body.data!.payCheck.userErrors).toEqual([
+      { code: 'AMOUNT_EXCEEDS_DUE', field: ['input', 'amountMinor'], message: expect.stringMatching(/still owes/) },
+      { code: 'AMOUNT_EXCEEDS_DUE', field: null, message: 'amount due: 1566' },
+    ]);
 
-    const locked = await payCheck({ posRef: '1-104', amountCents: 100 });
+    const locked = await payCheck({ posRef: '1-104', amountMinor: 100 });
     expect(errorOf(locked.body)).toEqual({ code: 'CONFLICT', reason: 'check_locked' });
 
     const { posRef, id } = await openCheck(800);
@@ -244,7 +253,7 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
       mobile,
     );
     expect(closed.body.data?.closeCheck.check.status).toBe('CLOSED');
-    const onClosed = await payCheck({ posRef, amountCents: 100 });
+    const onClosed = await payCheck({ posRef, amountMinor: 100 });
     expect(errorOf(onClosed.body)).toEqual({ code: 'CONFLICT', reason: 'check_not_open' });
     expect(await h.counts()).toEqual(before);
   });
@@ -252,8 +261,8 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
   it('answers a repeated registration of one processor transaction with the first payment', async () => {
     const { posRef } = await openCheck(1000);
     const transaction = { authorizationCode: 'AUTH01', invoice: `INV-${randomUUID()}` };
-    const first = await payCheck({ posRef, amountCents: 600, transaction });
-    const again = await payCheck({ posRef, amountCents: 600, transaction });
+    const first = await payCheck({ posRef, amountMinor: 600, transaction });
+    const again = await payCheck({ posRef, amountMinor: 600, transaction });
     expect(again.body.data!.payCheck).toEqual({
       ...first.body.data!.payCheck,
       idempotentReplay: true,
@@ -261,17 +270,17 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     expect(await money(posRef, 1000)).toEqual(expect.objectContaining({ amountPaid: 600 }));
 
     // The same invoice with other details, or on another check, is someone else's transaction.
-    const changed = await payCheck({ posRef, amountCents: 400, transaction });
+    const changed = await payCheck({ posRef, amountMinor: 400, transaction });
     expect(errorOf(changed.body)).toEqual({ code: 'CONFLICT', reason: 'invoice_already_registered' });
-    const elsewhere = await payCheck({ posRef: '1-102', amountCents: 600, transaction });
+    const elsewhere = await payCheck({ posRef: '1-102', amountMinor: 600, transaction });
     expect(errorOf(elsewhere.body)).toEqual({ code: 'CONFLICT', reason: 'invoice_already_registered' });
   });
 
   it('registers one processor transaction once even when it is sent to several checks at the same moment', async () => {
     const targets = await Promise.all([openCheck(1000), openCheck(1000), openCheck(1000), openCheck(1000)]);
     const transaction = { authorizationCode: 'AUTH03', invoice: `INV-${randomUUID()}` };
-    const answers = await Promise.all(targets.map(({ posRef }) => payCheck({ posRef, amountCents: 500, transaction })));
-    expect(answers.filter((a) => !a.body.errors)).toHaveLength(1);
+    const answers = await Promise.all(targets.map(({ posRef }) => payCheck({ posRef, amountMinor: 500, transaction })));
+    expect(answers.filter((a) => !refused(a.body))).toHaveLength(1);
     expect(answers.filter((a) => errorOf(a.body).reason === 'invoice_already_registered')).toHaveLength(3);
     const [row] = await h.sql<{ n: number }>(
       'select count(*)::int as n from payments.payment where processor_reference = ?',
@@ -284,17 +293,17 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     const { posRef } = await openCheck(1000);
     const key = randomUUID();
     const transaction = { authorizationCode: 'AUTH02', invoice: `INV-${randomUUID()}` };
-    const first = await payCheck({ posRef, amountCents: 250, transaction }, key);
-    const replay = await payCheck({ posRef, amountCents: 250, transaction }, key);
+    const first = await payCheck({ posRef, amountMinor: 250, transaction }, key);
+    const replay = await payCheck({ posRef, amountMinor: 250, transaction }, key);
     expect(replay.body.data!.payCheck).toEqual({ ...first.body.data!.payCheck, idempotentReplay: true });
-    const reused = await payCheck({ posRef, amountCents: 300, transaction }, key);
+    const reused = await payCheck({ posRef, amountMinor: 300, transaction }, key);
     expect(errorOf(reused.body)).toEqual({ code: 'UNPROCESSABLE', reason: 'idempotency_key_reused' });
   });
 
   it('keeps tenants apart: another partner cannot pay or see what a check was paid', async () => {
     const { posRef } = await openCheck(1000);
-    await payCheck({ posRef, amountCents: 400 });
-    const theirs = await payCheck({ posRef, amountCents: 100 }, null, otherMobile);
+    await payCheck({ posRef, amountMinor: 400 });
+    const theirs = await payCheck({ posRef, amountMinor: 100 }, null, otherMobile);
     expect(errorOf(theirs.body).code).toBe('NOT_FOUND');
     expect(theirs.body.errors![0].message).toBe('Check not found');
     expect(await money(posRef, 1000, null, otherMobile)).toEqual(
@@ -302,9 +311,9 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     );
     // A POS user of location 2 only does not see location 1's checks either.
     const user = { ...posUser([2]), scopes: mobile.scopes };
-    expect(errorOf((await payCheck({ posRef, amountCents: 100 }, null, user)).body).code).toBe('NOT_FOUND');
+    expect(errorOf((await payCheck({ posRef, amountMinor: 100 }, null, user)).body).code).toBe('NOT_FOUND');
     // Without the mobile payments scope, nothing.
-    const noScope = await payCheck({ posRef, amountCents: 100 }, null, partnerPrincipal('demo', [SCOPES.posPayments]));
+    const noScope = await payCheck({ posRef, amountMinor: 100 }, null, partnerPrincipal('demo', [SCOPES.posPayments]));
     expect(errorOf(noScope.body).code).toBe('FORBIDDEN');
   });
 
@@ -313,11 +322,11 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
     expect(await money(posRef, 1040, 1000)).toEqual(
       expect.objectContaining({ amountDue: 1040, dualPricing: { cashTotal: 1000, cashAmountDue: 1000 } }),
     );
-    await payCheck({ posRef, amountCents: 520 });
+    await payCheck({ posRef, amountMinor: 520 });
     expect(await money(posRef, 1040, 1000)).toEqual(
       expect.objectContaining({ amountDue: 520, dualPricing: { cashTotal: 1000, cashAmountDue: 500 } }),
     );
-    const last = await payCheck({ posRef, amountCents: 520 });
+    const last = await payCheck({ posRef, amountMinor: 520 });
     expect(last.body.data!.payCheck.remainingAmountCents).toBe(0);
     expect(await money(posRef, 1040, 1000)).toEqual(
       expect.objectContaining({
@@ -326,13 +335,13 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
         dualPricing: { cashTotal: 1000, cashAmountDue: 0 },
       }),
     );
-    const more = await payCheck({ posRef, amountCents: 1 });
+    const more = await payCheck({ posRef, amountMinor: 1 });
     expect(errorOf(more.body).reason).toBe('amount_exceeds_due');
   });
 
   it('leaves voids, refunds and settlement of a registered sale to the provider’s processor', async () => {
     const { posRef } = await openCheck(700);
-    const { body } = await payCheck({ posRef, amountCents: 700 });
+    const { body } = await payCheck({ posRef, amountMinor: 700 });
     const paymentId = body.data!.payCheck.payment.id;
     const refunder = { ...demo, scopes: [...demo.scopes, SCOPES.mobilePayments] };
     expect(errorOf((await h.void(paymentId, null, refunder)).body)).toEqual({
@@ -361,8 +370,8 @@ describe('payments subgraph: paying checks (mobile payments v2)', () => {
 
   it('never overpays a check under concurrent registrations (the ledger lock is in the database)', async () => {
     const { posRef } = await openCheck(1000);
-    const answers = await Promise.all(Array.from({ length: 25 }, () => payCheck({ posRef, amountCents: 100 })));
-    const ok = answers.filter((a) => !a.body.errors);
+    const answers = await Promise.all(Array.from({ length: 25 }, () => payCheck({ posRef, amountMinor: 100 })));
+    const ok = answers.filter((a) => !refused(a.body));
     expect(ok).toHaveLength(10);
     expect(answers.filter((a) => errorOf(a.body).reason === 'amount_exceeds_due')).toHaveLength(15);
     expect(await money(posRef, 1000)).toEqual(expect.objectContaining({ amountPaid: 1000, amountDue: 0 }));

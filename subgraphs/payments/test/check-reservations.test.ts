@@ -4,12 +4,14 @@ import { type GraphQLBody, partnerPrincipal } from '@pos/kit/src/testing';
 import type { PaymentsRuntime } from '../src/context';
 import { CheckPaymentService } from '../src/modules/check/check-payment.service';
 import { syncCheckReservations } from '../src/modules/check/check-reservation';
-import { type PaymentsHarness, demo, errorOf, refused, startPayments } from './support';
+import { type PaymentsHarness, demo, detailsOf, errorOf, refused, startPayments } from './support';
 
 const mobile = partnerPrincipal('demo', [SCOPES.posRead, SCOPES.posOrders, SCOPES.mobilePayments]);
 
 const PAY_CHECK = `mutation($input: PayCheckInput!) {
-  payCheck(input: $input) { remainingAmountCents payment { id status order { id } check { id } } }
+  payCheck(input: $input) {
+    userErrors { code field message } remainingAmountCents payment { id status order { id } check { id } }
+  }
 }`;
 const CARD = { type: 'VS', last4Digits: '4242', expirationDate: '1240', token: 'tok_card' };
 const REMOVE_ITEM = `mutation($input: RemoveCheckItemInput!) {
@@ -33,14 +35,14 @@ describe('payments on checks: reservations and the one bill', () => {
   afterAll(() => h?.close());
   afterEach(() => jest.restoreAllMocks());
 
-  const payCheck = (posRef: string, amountCents: number) =>
+  const payCheck = (posRef: string, amountMinor: number) =>
     h.call(
       PAY_CHECK,
       {
         input: {
           locationId: '1',
           posRef,
-          amountCents,
+          amountMinor,
           card: CARD,
           transaction: { authorizationCode: 'A1', invoice: `INV-${randomUUID()}` },
         },
@@ -105,7 +107,7 @@ describe('payments on checks: reservations and the one bill', () => {
 
   it('refuses to remove an item of a check paid in full, and leaves total and paid as they were', async () => {
     const { posRef, id, items } = await openCheck([4000, 1000]);
-    expect((await payCheck(posRef, 5000)).body.errors).toBeUndefined();
+    expect(refused((await payCheck(posRef, 5000)).body)).toBe(false);
     const { body } = await removeItem(id, items[1]);
     expect(body.errors).toBeUndefined();
     expect(body.data!.removeCheckItem).toEqual({
@@ -140,7 +142,7 @@ describe('payments on checks: reservations and the one bill', () => {
       const { total, paid: held } = await money(id);
       expect({ round, total, held, overpaid: held > total }).toEqual({ round, total, held, overpaid: false });
       // Exactly one of the two wins; the other is refused for the right reason.
-      if (!paid.body.errors) {
+      if (!refused(paid.body)) {
         expect(refusalOf(removed.body)).toBe('CHECK_TOTAL_BELOW_PAID');
       } else {
         expect(errorOf(paid.body).reason).toBe('amount_exceeds_due');
@@ -212,7 +214,7 @@ describe('payments on checks: reservations and the one bill', () => {
     jest.restoreAllMocks();
     expect(await money(id)).toEqual({ total: 1000, paid: 0 });
     expect(await reservationsOf(id)).toEqual([]);
-    expect((await payCheck(posRef, 1000)).body.errors).toBeUndefined();
+    expect(refused((await payCheck(posRef, 1000)).body)).toBe(false);
   });
 
   describe('one bill: a check that belongs to an order', () => {
@@ -222,11 +224,12 @@ describe('payments on checks: reservations and the one bill', () => {
       await h.payOk({ orderId, amountMinor: 600 });
       const over = await payCheck(posRef, 1000);
       expect(errorOf(over.body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_due' });
-      expect(over.body.errors![0].extensions!.details).toEqual(['amount due: 400']);
+      expect(detailsOf(over.body)).toEqual(['amount due: 400']);
       expect(await reservationsOf(id)).toEqual([]);
 
       const rest = await payCheck(posRef, 400);
       expect(rest.body.data!.payCheck).toEqual({
+        userErrors: [],
         remainingAmountCents: 0,
         payment: { id: expect.any(String), status: 'APPROVED', order: { id: orderId }, check: { id } },
       });
@@ -246,7 +249,7 @@ describe('payments on checks: reservations and the one bill', () => {
         const orderId = await h.createOrder({ totalCents: 1000 });
         const { posRef } = await openCheck([1000], orderId);
         const answers = await Promise.all([h.pay({ orderId, amountMinor: 1000 }), payCheck(posRef, 1000)]);
-        // The loser is refused either way: createPayment with a user error, payCheck (for now) a top-level error.
+        // The loser is refused either way, with the AMOUNT_EXCEEDS_DUE user error of createPayment or payCheck.
         expect([round, answers.filter((a) => !refused(a.body)).length]).toEqual([round, 1]);
         for (const loser of answers.filter((a) => refused(a.body))) {
           expect(errorOf(loser.body).reason).toBe('amount_exceeds_due');

@@ -2,6 +2,7 @@ import { CARD_TYPES, CARD_TYPE_CODES, MAX_AMOUNT_CENTS, SCOPES } from '@pos/kit'
 import { z } from 'zod';
 import { IDEMPOTENCY, integerId, timestamp } from '../common';
 import { type GqlMoney, MONEY, minorUnits, moneyAsMinorUnits } from '../money';
+import { USER_ERROR_FIELDS } from '../errors';
 import { type PagedConnection, defineRoute } from '../route';
 
 /**
@@ -214,16 +215,16 @@ tokens are stored (the tokens encrypted). ${IDEMPOTENCY}`,
       })
       .strict(),
     idempotent: true,
-    document: `mutation MobilePayCheck($input: PayCheckInput!, $key: String) {
-      payCheck(input: $input, idempotencyKey: $key) { idempotentReplay remainingAmount ${MONEY} payment { id } }
+    document: `mutation MobilePayCheck($input: PayCheckInput!) {
+      payCheck(input: $input) { ${USER_ERROR_FIELDS} idempotentReplay remainingAmount ${MONEY} payment { id } }
     }`,
     variables: ({ params, body, idempotencyKey }) => ({
-      key: idempotencyKey,
       input: {
+        idempotencyKey,
         locationId: params.locationId,
         posRef: params.posRef,
-        amountCents: body.amount,
-        tipCents: body.tip ?? 0,
+        amountMinor: body.amount,
+        tipMinor: body.tip ?? 0,
         universalToken: body.universalToken ?? null,
         card: body.card,
         transaction: body.transaction,

@@ -28,6 +28,9 @@ import { transition } from '../payment/payment.state';
 import { abandonHold, claimHold, openHold, pushCheckHold } from './check-reservation';
 import type { CheckCardInput, PayCheckInput } from './check.inputs';
 
+/** The sale payCheck registers: its input less the idempotency key. */
+export type CheckSale = Omit<PayCheckInput, 'idempotencyKey'>;
+
 export interface CheckPaymentDeps {
   /** The checks subgraph: reserves the amount on the check being paid, and reads it. */
   checks: EntityClient;
@@ -119,14 +122,14 @@ export class CheckPaymentService {
     return amountsHeld(this.em, 'check_id', checkIds, principal.tenantId);
   }
 
-  async pay(principal: Principal, input: PayCheckInput, idempotencyKey?: string | null): Promise<CheckPaymentResult> {
+  async pay(principal: Principal, input: CheckSale, idempotencyKey?: string | null): Promise<CheckPaymentResult> {
     requireScope(principal, SCOPES.mobilePayments);
     const locationId = parseIntIdArg(input.locationId, 'locationId');
     const now = this.deps.now?.() ?? new Date();
     const problems = [
       ...textProblems(input.posRef, 'posRef', 64, true),
-      ...amountProblems(input.amountCents, 'amountCents', 1),
-      ...amountProblems(input.tipCents, 'tipCents'),
+      ...amountProblems(input.amountMinor, 'amountMinor', 1),
+      ...amountProblems(input.tipMinor, 'tipMinor'),
       ...textProblems(input.universalToken, 'universalToken', 256),
       ...cardProblems(input.card, now),
       ...textProblems(input.transaction.authorizationCode, 'transaction.authorizationCode', 32, true),
@@ -135,7 +138,10 @@ export class CheckPaymentService {
     if (problems.length) throw badInput('Invalid payment', problems);
 
     const store = new IdempotencyStore(this.em);
-    const claim = await store.claimKey(principal, idempotencyKey, 'payCheck', { ...input, locationId });
+    // Fingerprinted as before the amounts were renamed `…Minor`, so a key taken then still replays.
+    const { amountMinor: amountCents, tipMinor: tipCents, ...rest } = input;
+    const request = { ...rest, amountCents, tipCents, locationId };
+    const claim = await store.claimKey(principal, idempotencyKey, 'payCheck', request);
     if (claim?.kind === 'replay') {
       const stored = claim.response as { payment: unknown; remainingAmountCents: number };
       return {
@@ -169,7 +175,7 @@ export class CheckPaymentService {
   private async repeated(
     principal: Principal,
     locationId: number,
-    input: PayCheckInput,
+    input: CheckSale,
     complete: CompleteKey,
   ): Promise<CheckPaymentResult | null> {
     const registered = await findRegistration(this.em, principal.tenantId, input.transaction.invoice);
@@ -195,11 +201,11 @@ export class CheckPaymentService {
   private async register(
     principal: Principal,
     locationId: number,
-    input: PayCheckInput,
+    input: CheckSale,
     complete: CompleteKey,
   ): Promise<CheckPaymentResult> {
     const paymentId = randomUUID();
-    await openHold(this.em, principal.tenantId, paymentId, input.amountCents);
+    await openHold(this.em, principal.tenantId, paymentId, input.amountMinor);
     let check: CheckFacts;
     try {
       const reserved = await this.deps.checks.execute<{ reserveCheckAmount: CheckFacts }>(
@@ -207,7 +213,7 @@ export class CheckPaymentService {
         this.deps.requestId,
         'Check',
         RESERVE,
-        { locationId: String(locationId), posRef: input.posRef, paymentId, amountCents: input.amountCents },
+        { locationId: String(locationId), posRef: input.posRef, paymentId, amountCents: input.amountMinor },
       );
       check = reserved.reserveCheckAmount;
     } catch (error) {
@@ -245,7 +251,7 @@ export class CheckPaymentService {
     check: CheckFacts,
     order: OrderFacts | null,
     paymentId: string,
-    input: PayCheckInput,
+    input: CheckSale,
   ): Promise<CheckPaymentResult> {
     await lockPayable(tx, principal.tenantId, order?.id ?? check.id, order ? 'order' : 'check');
     const registered = await findRegistration(tx, principal.tenantId, input.transaction.invoice);
@@ -255,7 +261,7 @@ export class CheckPaymentService {
     }
     await claimHold(tx, paymentId);
     const owed = await owedOn(tx, check, order);
-    if (input.amountCents > owed) {
+    if (input.amountMinor > owed) {
       throw unprocessable('amount_exceeds_due', `The amount is more than the check still owes (${owed})`, [
         `amount due: ${owed}`,
       ]);
@@ -268,8 +274,8 @@ export class CheckPaymentService {
       locationId: Number(check.location.id),
       checkId: check.id,
       orderId: order?.id ?? null,
-      amountCents: input.amountCents,
-      tipCents: input.tipCents,
+      amountCents: input.amountMinor,
+      tipCents: input.tipMinor,
       currency: check.currency,
       entryMode: EntryMode.CARD_NOT_PRESENT,
       processor: EXTERNAL_PROCESSOR,
@@ -299,7 +305,7 @@ export class CheckPaymentService {
     tx.persist(card);
     await tx.flush();
     if (event) await recordPaymentEvent(tx, payment, event);
-    return { payment, remainingAmountCents: owed - input.amountCents, replayed: false };
+    return { payment, remainingAmountCents: owed - input.amountMinor, replayed: false };
   }
 
   /** The order a check belongs to (its bill), or null; in the check's currency, or the payment is refused. */
@@ -337,11 +343,11 @@ const findRegistration = (em: EntityManager, tenantId: string, invoice: string) 
   em.findOne(Payment, { tenantId, checkId: { $ne: null }, processor: EXTERNAL_PROCESSOR, processorReference: invoice });
 
 /** The same invoice with other details (or on another check) is someone else's transaction. */
-function assertSameRegistration(registered: Payment, check: { id: string }, input: PayCheckInput): void {
+function assertSameRegistration(registered: Payment, check: { id: string }, input: CheckSale): void {
   const same =
     registered.checkId === check.id &&
-    registered.amountCents === input.amountCents &&
-    registered.tipCents === input.tipCents &&
+    registered.amountCents === input.amountMinor &&
+    registered.tipCents === input.tipMinor &&
     registered.authorizationCode === input.transaction.authorizationCode;
   if (!same) throw invoiceTaken(input.transaction.invoice);
 }

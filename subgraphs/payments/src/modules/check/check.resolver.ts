@@ -1,10 +1,10 @@
 import {
   type ConnectionPage,
-  IDEMPOTENCY_KEY_ARG,
   emptyConnection,
   isUuid,
   pageRequest,
   requirePrincipal,
+  userErrorPayload,
 } from '@pos/kit';
 import { Money, money } from '@pos/kit/src/currency';
 import { Arg, Args, Ctx, Directive, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
@@ -36,22 +36,32 @@ const DEPRECATED_DUE = 'Read amountDue { amountMinor currency }.';
 @Resolver(() => CheckRef)
 export class CheckPaymentsResolver {
   @Mutation(() => PayCheckPayload, {
+    nullable: true,
     description:
-      'Registers a sale a mobile provider ran on a check, at most what the check still owes (scope tilt/mobile:payments)',
+      'Registers a sale a mobile provider ran on a check, at most what the check still owes (scope ' +
+      'tilt/mobile:payments). Refusals are `userErrors`: AMOUNT_EXCEEDS_DUE (a further user error says what is ' +
+      'due), CHECK_LOCKED, CHECK_NOT_OPEN, INVOICE_ALREADY_REGISTERED, CURRENCY_MISMATCH, VALIDATION (an expired ' +
+      'card among them), IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE; a check the caller may not see is a ' +
+      'top-level NOT_FOUND',
   })
-  async payCheck(
-    @Arg('input') input: PayCheckInput,
-    @Arg('idempotencyKey', () => String, IDEMPOTENCY_KEY_ARG)
-    idempotencyKey: string | null,
+  payCheck(
+    @Arg('input', { description: 'The sale, and the idempotency key that makes a retry safe' })
+    input: PayCheckInput,
     @Ctx() ctx: PaymentsContext,
-  ): Promise<PayCheckPayload> {
-    const result = await ctx.services.checkPayments.pay(requirePrincipal(ctx), input, idempotencyKey);
-    return {
-      payment: result.payment,
-      remainingAmount: money(result.remainingAmountCents, result.payment.currency),
-      remainingAmountCents: result.remainingAmountCents,
-      idempotentReplay: result.replayed,
-    };
+  ) {
+    const { idempotencyKey, ...sale } = input;
+    return userErrorPayload(
+      async () => {
+        const result = await ctx.services.checkPayments.pay(requirePrincipal(ctx), sale, idempotencyKey);
+        return {
+          payment: result.payment,
+          remainingAmount: money(result.remainingAmountCents, result.payment.currency),
+          remainingAmountCents: result.remainingAmountCents,
+          idempotentReplay: result.replayed,
+        };
+      },
+      () => ({ idempotentReplay: false }),
+    );
   }
 
   @FieldResolver(() => PaymentConnection, {
