@@ -2,16 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { startGateway, type StartedGateway } from '@pos/gateway';
 import { gatewayEnvSchema } from '@pos/gateway/src/config';
 import { PosUser, normalizeEmail } from '@pos/gateway/src/identity/identity.entities';
+import { gatewayOrm } from '@pos/gateway/src/identity/orm';
+import { seedIdentity } from '@pos/gateway/src/identity/seed';
 import {
   type Logger,
   type StartedSubgraph,
   createLogger,
+  createOrm,
   freePort,
+  migrate,
   parseConfig,
   startSubgraph,
   subgraphEnvSchema,
 } from '@pos/kit';
 import { TEST_ENV, createTestDatabase, postGraphQL } from '@pos/kit/src/testing';
+import { Client } from 'pg';
 import { subgraphDefinitions } from '../../scripts/services';
 
 export const TEST_ISSUER = 'http://pos-test-issuer.local';
@@ -57,12 +62,74 @@ export interface StackOptions {
   gatewayDatabaseUrl?(databaseUrl: string): string;
 }
 
+/** Settings that change what a service migrates or seeds at start-up: a stack given one starts on an empty database. */
+const START_UP_SETTINGS = ['MIGRATE_ON_START', 'SEED_DEMO', 'NODE_ENV'];
+
+let template: Promise<string> | undefined;
+
 /**
- * The whole system on a fresh database: the four subgraphs and the gateway on port 0, migrated and seeded with
- * the demo data, exactly as the launcher starts them (but in one process).
+ * The name of a database holding what every stack's services write when they start on an empty one: all five
+ * schemas migrated and the demo data seeded. Built once per test run (by whichever jest worker asks first, the
+ * others wait on an advisory lock) and copied for each stack, which saves each one its migrations and seeds (most
+ * of a stack's start-up). The services still run both on start: nothing left to apply, data already there. No
+ * signing key: each stack's gateway creates its own, sealed with the stack's own key-encryption key.
+ */
+function stackTemplate(): Promise<string> {
+  template ??= (async () => {
+    const admin = process.env.POS_TEST_ADMIN_URL;
+    const run = process.env.POS_TEST_RUN_ID;
+    if (!admin || !run) throw new Error('run the tests through jest (test/global-setup.ts)');
+    const name = `stack_template_${run}`;
+    const client = new Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query('select pg_advisory_lock(hashtext($1))', [name]);
+      const { rows } = await client.query('select datistemplate from pg_database where datname = $1', [name]);
+      if (rows[0]?.datistemplate) return name;
+      // Left half-built by a worker that died: start over.
+      if (rows.length) await client.query(`drop database ${name}`);
+      await client.query(`create database ${name}`);
+      const url = new URL(admin);
+      url.pathname = `/${name}`;
+      const services = [
+        ...subgraphDefinitions,
+        { ...gatewayOrm, seedDemo: (em: Parameters<typeof seedIdentity>[0]) => seedIdentity(em) },
+      ];
+      for (const service of services) {
+        const orm = await createOrm({
+          databaseUrl: url.toString(),
+          schema: service.pgSchema,
+          entities: service.entities,
+          migrations: service.migrations,
+        });
+        try {
+          await migrate(orm);
+          await service.seedDemo?.(orm.em.fork());
+        } finally {
+          await orm.close();
+        }
+      }
+      // Marked done last: a copy is only ever taken of a complete template.
+      await client.query(`alter database ${name} is_template true`);
+      return name;
+    } finally {
+      await client.query('select pg_advisory_unlock(hashtext($1))', [name]).catch(() => undefined);
+      await client.end();
+    }
+  })();
+  return template;
+}
+
+/**
+ * The whole system on a database of its own: the four subgraphs and the gateway on port 0, migrated and seeded with
+ * the demo data, exactly as the launcher starts them (but in one process). The database starts as a copy of
+ * {@link stackTemplate}, unless the options change what start-up migrates or seeds.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const databaseUrl = await createTestDatabase();
+  const changesStartUp = START_UP_SETTINGS.some(
+    (name) => name in (options.subgraphEnv ?? {}) || name in (options.gatewayEnv ?? {}),
+  );
+  const databaseUrl = await createTestDatabase(changesStartUp ? undefined : await stackTemplate());
   const env: Record<string, string> = { ...TEST_ENV, DATABASE_URL: databaseUrl, ...options.subgraphEnv };
   const keyEncryptionKey = randomBytes(32);
   const subgraphs: Record<string, StartedSubgraph<unknown>> = {};

@@ -129,13 +129,16 @@ function letPostgresUserReach(paths: string[]): void {
   }
 }
 
-export async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid database name ${name}`);
+/** Creates the database unless it exists: empty, or a copy of `template` (a database no one is connected to). */
+export async function createDatabaseIfMissing(adminUrl: string, name: string, template?: string): Promise<void> {
+  for (const db of [name, template ?? name]) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(db)) throw new Error(`invalid database name ${db}`);
+  }
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
     const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (!rowCount) await client.query(`create database ${name}`);
+    if (!rowCount) await client.query(`create database ${name}${template ? ` template ${template}` : ''}`);
   } finally {
     await client.end();
   }

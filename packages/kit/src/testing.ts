@@ -20,12 +20,12 @@ import {
 
 let counter = 0;
 
-/** A new, empty database in the test cluster; returns its URL. */
-export async function createTestDatabase(): Promise<string> {
+/** A new database in the test cluster, empty or a copy of `template`; returns its URL. */
+export async function createTestDatabase(template?: string): Promise<string> {
   const admin = process.env.POS_TEST_ADMIN_URL;
   if (!admin) throw new Error('POS_TEST_ADMIN_URL is not set: run the tests through jest (test/global-setup.ts)');
   const name = `t${process.env.JEST_WORKER_ID ?? '0'}_${process.pid}_${++counter}_${randomBytes(3).toString('hex')}`;
-  await createDatabaseIfMissing(admin, name);
+  await createDatabaseIfMissing(admin, name, template);
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return url.toString();
