@@ -18,7 +18,7 @@ const SOURCES = ['src', 'index.html', 'dashboard.html', 'vite.config.ts', 'packa
 /** @pos/client's documents and manifest, which the dashboard bundles: a new operation or hash means a new build. */
 const CLIENT_SOURCES = path.resolve(__dirname, '../packages/client/src');
 /** The pages the build must hold for the gateway to serve them. */
-const PAGES = ['index.html', 'dashboard.html'];
+const PAGES = ['index.html', 'dashboard.html', '.vite/manifest.json'];
 
 function filesUnder(dir: string, entry: string): string[] {
   const full = path.join(dir, entry);

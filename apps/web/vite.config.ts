@@ -14,6 +14,8 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     assetsDir: 'assets',
+    // dist/.vite/manifest.json: which assets each page loads, so a production gateway serves the dashboard's only.
+    manifest: true,
     // Our own assets as files, never data: URLs (the page's CSP allows data: only for GraphiQL's fonts and icons).
     assetsInlineLimit: 0,
     // Monaco alone is megabytes; the gateway serves it from this origin with a year's caching.

@@ -328,8 +328,9 @@ export async function startGateway(
       }),
     );
     const jsonBody = express.json({ limit: hardening.maxBodyBytes });
-    // The built pages' scripts and styles (web/): the dashboard's in every environment, GraphiQL's beside them.
-    app.use('/web/assets', webAssets());
+    // The built pages' scripts and styles (web/): the dashboard's in every environment, GraphiQL's beside them
+    // outside production only.
+    app.use('/web/assets', webAssets(development ? undefined : ['dashboard.html']));
     if (development) app.get('/graphql', graphiqlPage());
     // /graphql first: its requests, the most frequent, pass no route of the REST facade, issuer or pages.
     app.use(

@@ -322,6 +322,14 @@ describe('in production (NODE_ENV=production, small rate limits)', () => {
       headers: { 'x-forwarded-for': '198.51.100.1' },
     });
     expect(asset.status).toBe(404);
+    // The dashboard's script is served: production shows the live dashboard.
+    const dashboardScript = readFileSync(path.resolve(__dirname, '../../apps/web/dist/dashboard.html'), 'utf8').match(
+      /\/web\/assets\/[^"]+\.js/,
+    )![0];
+    const served = await fetch(`${stack.origin}${dashboardScript}`, {
+      headers: { 'x-forwarded-for': '198.51.100.1' },
+    });
+    expect(served.status).toBe(200);
   });
 
   it('names no field of the schema in an error: no "Did you mean" over HTTP or graphql-ws', async () => {

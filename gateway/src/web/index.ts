@@ -138,10 +138,12 @@ export function graphiqlPage(): express.RequestHandler {
 
 /**
  * /web/assets/*: content-hashed file names, so cached for a year and never revalidated (`immutable`); a new build
- * has new names. A missing file falls through to the gateway's JSON 404.
+ * has new names. A missing file falls through to the gateway's JSON 404. With `pages`, only the assets those pages
+ * load are served (read from the build's Vite manifest): production serves the dashboard's and not the IDE's
+ * bundle, as it shows no page about the schema.
  */
-export function webAssets(): express.RequestHandler {
-  return express.static(path.join(WEB_DIST, 'assets'), {
+export function webAssets(pages?: readonly string[]): express.RequestHandler {
+  const files = express.static(path.join(WEB_DIST, 'assets'), {
     index: false,
     redirect: false,
     dotfiles: 'ignore',
@@ -149,4 +151,49 @@ export function webAssets(): express.RequestHandler {
     maxAge: '365d',
     setHeaders: (res) => res.set({ ...COMMON_HEADERS, 'Content-Security-Policy': ASSET_CSP }),
   });
+  if (!pages) return files;
+  return (req, res, next) => {
+    if (!assetsOf(pages).has(`assets${req.path}`)) return next();
+    files(req, res, next);
+  };
+}
+
+/** A Vite manifest entry: the chunk's file and what it loads. */
+interface ManifestChunk {
+  file: string;
+  imports?: string[];
+  dynamicImports?: string[];
+  css?: string[];
+  assets?: string[];
+}
+
+let manifestCache: { mtimeMs: number; pages: string; files: Set<string> } | undefined;
+
+/**
+ * The files (`assets/…`, as the manifest names them) that the given pages load, directly or through imports. Read
+ * from dist/.vite/manifest.json and kept until a rebuild changes it; no build, no files.
+ */
+function assetsOf(pages: readonly string[]): Set<string> {
+  const manifestPath = path.join(WEB_DIST, '.vite', 'manifest.json');
+  let mtimeMs: number;
+  try {
+    mtimeMs = fs.statSync(manifestPath).mtimeMs;
+  } catch {
+    return new Set();
+  }
+  const key = pages.join('\0');
+  if (manifestCache?.mtimeMs === mtimeMs && manifestCache.pages === key) return manifestCache.files;
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as Record<string, ManifestChunk>;
+  const files = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (id: string): void => {
+    const chunk = manifest[id];
+    if (!chunk || seen.has(id)) return;
+    seen.add(id);
+    for (const file of [chunk.file, ...(chunk.css ?? []), ...(chunk.assets ?? [])]) files.add(file);
+    for (const next of [...(chunk.imports ?? []), ...(chunk.dynamicImports ?? [])]) visit(next);
+  };
+  for (const page of pages) visit(page);
+  manifestCache = { mtimeMs, pages: key, files };
+  return files;
 }
