@@ -28,7 +28,6 @@ export const root = path.resolve(__dirname, '..');
 export const apiSchemaFile = path.join(root, 'schema', 'api.graphql');
 export const releasedSchemaFile = path.join(root, 'schema', 'api.released.graphql');
 export const changelogFile = path.join(root, 'CHANGELOG.md');
-export const undescribedFile = path.join(root, 'schema', 'undescribed.txt');
 
 /** The client-facing schema of a supergraph: no join__/link__ machinery, no @inaccessible elements. */
 export function apiSchemaOf(supergraphSdl: string): string {
@@ -91,14 +90,6 @@ export function undescribedCoordinates(sdl: string): string[] {
     }
   }
   return missing;
-}
-
-/** The entries of schema/undescribed.txt: one coordinate a line; blank lines and `#` comments aside. */
-export function parseUndescribedList(text: string): string[] {
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'));
 }
 
 /** The text of CHANGELOG.md's `## Unreleased` section (up to the next `## ` heading), or '' when it has none. */

@@ -23,6 +23,7 @@ export enum HostedCheckoutStatus {
 }
 registerEnumType(HostedCheckoutStatus, {
   name: 'HostedCheckoutStatus',
+  description: 'Where an order’s hosted payment page stands: usable, paid through, or lapsed',
   valuesConfig: {
     OPEN: { description: 'The link works until expiresAt' },
     PAID: { description: 'A payment through the link was approved; the link no longer works' },
@@ -36,7 +37,9 @@ export class HostedCheckout {
   @Field(() => ID, { description: 'The checkout session; the id (jti) its signed link carries' })
   id!: string;
 
-  @Field(() => HostedCheckoutStatus)
+  @Field(() => HostedCheckoutStatus, {
+    description: 'Whether the link still works (OPEN), was paid through (PAID) or lapsed unpaid (EXPIRED)',
+  })
   status!: HostedCheckoutStatus;
 
   @Field({ description: 'When the link stops working (30 minutes after the order was created)' })
