@@ -150,7 +150,7 @@ const PARTS = (() => {
 })();
 
 const QUERY =
-  'query Bench { locations(first: 10) { nodes { id name orders { nodes { id total { amountMinor } payments { nodes { id amountCents } } } } checks { nodes { posRef total { amountMinor } } } } } }';
+  'query Bench { locations(first: 10) { nodes { id name orders { nodes { id total { amountMinor } payments { nodes { id amount { amountMinor } } } } } checks { nodes { posRef total { amountMinor } } } } } }';
 const OPERATION_NAME = 'Bench';
 
 /** A comma-separated list of positive integers, e.g. BENCH_SUBSCRIBERS=1000,10000. */
@@ -197,7 +197,7 @@ const HAND_WRITTEN_PLAN: DirectPlan = {
   payments: {
     operationName: 'Bench__payments__2',
     query:
-      'query Bench__payments__2($representations:[_Any!]!){_entities(representations:$representations){...on Order{payments{nodes{id amountCents}}}}}',
+      'query Bench__payments__2($representations:[_Any!]!){_entities(representations:$representations){...on Order{payments{nodes{id amount{amountMinor}}}}}}',
   },
   parallel: true,
   source: 'hand-written copy',
@@ -245,7 +245,7 @@ function gatewayPlan(supergraphSdl: string): DirectPlan {
   };
   walk(plan.node, '', false);
   const shape = fetches.map((f) => `${f.service}@${f.path || '(root)'}`).sort();
-  const expected = ['checks@locations.@', 'orders@(root)', 'payments@locations.@.orders.nodes.@'];
+  const expected = ['checks@locations.nodes.@', 'orders@(root)', 'payments@locations.nodes.@.orders.nodes.@'];
   if (fetches.length !== 3 || shape.join() !== expected.join() || fetches[0].service !== 'orders') {
     throw new Error(`the gateway's plan changed (${shape.join(', ')}): update the direct client in scripts/bench.ts`);
   }
@@ -293,7 +293,7 @@ interface ChecksData {
   _entities: Array<{ checks: { nodes: Array<{ posRef: string; total: { amountMinor: number } }> } } | null>;
 }
 interface PaymentsData {
-  _entities: Array<{ payments: { nodes: Array<{ id: string; amountCents: number }> } } | null>;
+  _entities: Array<{ payments: { nodes: Array<{ id: string; amount: { amountMinor: number } }> } } | null>;
 }
 
 /** The result of QUERY, as the gateway returns it. */
@@ -306,7 +306,7 @@ interface BenchData {
         nodes: Array<{
           id: string;
           total: { amountMinor: number };
-          payments: { nodes: Array<{ id: string; amountCents: number }> };
+          payments: { nodes: Array<{ id: string; amount: { amountMinor: number } }> };
         }>;
       };
       checks: { nodes: Array<{ posRef: string; total: { amountMinor: number } }> };
@@ -1625,10 +1625,10 @@ const SUB_OPERATION = 'BenchPaymentEvents';
 const SUB_OPTIONAL_FIELDS = [
   'type',
   'sequence cursor',
-  'locationId partnerId',
+  'location { id } partnerId',
   'paymentVersion payloadVersion',
-  'payload { amountCents currency status }',
-  'payment { status amountCents }',
+  'payload { amount { amountMinor currency } status }',
+  'payment { status amount { amountMinor } }',
 ];
 /** The fields only the orders subgraph resolves: every 4th selection has them, so the gateway runs `rest`. */
 const SUB_CROSS_FIELDS = 'payment { order { number status location { name } } }';
