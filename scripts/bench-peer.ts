@@ -250,7 +250,7 @@ async function seed(sys: PeerSystem, pool: Pool, locations: number, ordersPerLoc
       pool,
       auth,
       'mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }',
-      { input: { locationId: locationIds[l], currency: 'USD', totalCents: total, externalReference: `PEER-${k}` } },
+      { input: { locationId: locationIds[l], currency: 'USD', totalMinor: total, externalReference: `PEER-${k}` } },
     );
     const orderId = createOrder.order.id;
     const { openCheck } = await graphql<{ openCheck: { userErrors: unknown[] } }>(
@@ -773,13 +773,13 @@ export async function peerBench(
     target: target.name,
     gatewayPid: target.pid,
     send: async (n) => {
-      const totalCents = pattern === 'identical' ? 2500 : 2500 + (n % 1000);
+      const totalMinor = pattern === 'identical' ? 2500 : 2500 + (n % 1000);
       const externalReference = pattern === 'identical' ? 'PEER-MUTATION' : `PEER-M${n}`;
       const got = await answer(
         target,
         JSON.stringify({
           query: CREATE_ORDER,
-          variables: { input: { locationId: MUTATION_LOCATION, currency: 'USD', totalCents, externalReference } },
+          variables: { input: { locationId: MUTATION_LOCATION, currency: 'USD', totalMinor, externalReference } },
         }),
       );
       const json = JSON.parse(got.text) as GraphQLResponse<{
@@ -798,7 +798,7 @@ export async function peerBench(
         json.errors?.length ||
         typeof order?.id !== 'string' ||
         order.status !== 'OPEN' ||
-        order.total?.amountMinor !== totalCents ||
+        order.total?.amountMinor !== totalMinor ||
         order.payments?.nodes?.length !== 0
       ) {
         throw new Error(`HTTP ${got.status}: ${got.text.slice(0, 300)}`);

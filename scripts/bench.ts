@@ -471,7 +471,7 @@ async function createData(gatewayUrl: string, token: string): Promise<void> {
       gatewayUrl,
       token,
       'mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }',
-      { input: { locationId: '1', currency: 'USD', totalCents: 1000 + 125 * i } },
+      { input: { locationId: '1', currency: 'USD', totalMinor: 1000 + 125 * i } },
     );
     await gatewayGraphql(
       gatewayUrl,
@@ -1983,7 +1983,7 @@ function openFilesLimit(): number | null {
 interface StreamOrder {
   id: string;
   locationId: string;
-  totalCents: number;
+  totalMinor: number;
 }
 
 interface StreamPayment {
@@ -2002,17 +2002,17 @@ async function streamOrders(pool: Pool, token: string, count: number): Promise<S
   const orders: StreamOrder[] = new Array<StreamOrder>(count);
   await inBatches(count, 4, async (i) => {
     const locationId = SUB_LOCATIONS[i % SUB_LOCATIONS.length];
-    const totalCents = 1000 + (i % 50);
+    const totalMinor = 1000 + (i % 50);
     const data = graphqlData(
       await call(
         pool,
         'POST',
         '/graphql',
         token,
-        JSON.stringify({ query: SUB_CREATE_ORDER, variables: { input: { locationId, currency: 'USD', totalCents } } }),
+        JSON.stringify({ query: SUB_CREATE_ORDER, variables: { input: { locationId, currency: 'USD', totalMinor } } }),
       ),
     );
-    orders[i] = { id: (data.createOrder as { order: { id: string } }).order.id, locationId, totalCents };
+    orders[i] = { id: (data.createOrder as { order: { id: string } }).order.id, locationId, totalMinor };
   });
   return orders;
 }
@@ -2043,7 +2043,7 @@ async function paymentStream(
     const body = JSON.stringify({
       query: SUB_CREATE_PAYMENT,
       variables: {
-        input: { orderId: order.id, amountMinor: order.totalCents, currency: 'USD', cardToken: 'tok_visa' },
+        input: { orderId: order.id, amountMinor: order.totalMinor, currency: 'USD', cardToken: 'tok_visa' },
       },
     });
     const pay = (async () => {

@@ -118,7 +118,7 @@ describe('pnpm start (the launcher)', () => {
     const bearer = { authorization: `Bearer ${await token(base)}` };
     const created = await postGraphQL(
       graphql,
-      'mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 4200 }) { order { id } } }',
+      'mutation { createOrder(input: { locationId: "1", currency: "USD", totalMinor: 4200 }) { order { id } } }',
       {},
       bearer,
     );

@@ -82,7 +82,7 @@ describe('connections through the gateway', () => {
       Promise.all(
         Array.from({ length: count }, () =>
           ok(STANDARD, 'mutation($input: EarnLoyaltyInput!) { earnLoyalty(input: $input) { points } }', {
-            input: { customerCode: CODE, amountCents: 100, externalId: `paging-${++n}` },
+            input: { customerCode: CODE, amountMinor: 100, externalId: `paging-${++n}` },
           }),
         ),
       );
@@ -312,7 +312,7 @@ describe('connections through the gateway', () => {
         Array.from({ length: count }, () =>
           ok(
             { token: partner },
-            `mutation($loc: ID!) { createOrder(input: { locationId: $loc, currency: "USD", totalCents: 500 }) {
+            `mutation($loc: ID!) { createOrder(input: { locationId: $loc, currency: "USD", totalMinor: 500 }) {
               order { id createdAt } } }`,
             { loc: locationId },
           ).then((data) => data.createOrder.order as { id: string; createdAt: string }),
@@ -446,7 +446,7 @@ describe('connections through the gateway', () => {
       // One order paid in five parts, one payment refunded in four.
       splitOrder = (
         await mutate(
-          `mutation { createOrder(input: { locationId: "2", currency: "USD", totalCents: 5000 }) { order { id } } }`,
+          `mutation { createOrder(input: { locationId: "2", currency: "USD", totalMinor: 5000 }) { order { id } } }`,
           {},
         )
       ).createOrder.order.id;

@@ -56,7 +56,7 @@ describe('links between the subgraphs’ types (refunds, checkouts, loyalty orde
 
   it('links a hosted checkout to the payment that paid it (null until then)', async () => {
     const created = await ok(
-      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 1800,
+      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalMinor: 1800,
         returnUrl: "https://shop.example/done" }) { order { id hostedCheckout { id payment { id } } } } }`,
     );
     const order = created.createOrder.order;
@@ -101,7 +101,7 @@ describe('links between the subgraphs’ types (refunds, checkouts, loyalty orde
       (
         await ok(
           EARN,
-          { input: { customerCode: '482193', amountCents: 300, externalId } },
+          { input: { customerCode: '482193', amountMinor: 300, externalId } },
           { 'x-api-key': 'demo-loyalty-standard' },
         )
       ).earnLoyalty.transaction.id as string;

@@ -22,13 +22,13 @@ describe('links between the subgraphs’ types', () => {
     return body.data!;
   }
 
-  const openOrder = async (totalCents: number, currency = 'USD'): Promise<string> =>
+  const openOrder = async (totalMinor: number, currency = 'USD'): Promise<string> =>
     (
       await ok(
         `mutation($total: Int!, $currency: String!) {
-          createOrder(input: { locationId: "1", currency: $currency, totalCents: $total }) { order { id } }
+          createOrder(input: { locationId: "1", currency: $currency, totalMinor: $total }) { order { id } }
         }`,
-        { total: totalCents, currency },
+        { total: totalMinor, currency },
       )
     ).createOrder.order.id;
 

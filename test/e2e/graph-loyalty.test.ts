@@ -132,7 +132,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
     ])('earns points, redeems them and repeats idempotently with %s', async (_name, caller) => {
       const before = await customer('482193');
       const externalId = ext('earn');
-      const earned = await earn(caller(), { customerCode: '482193', amountCents: 8550, externalId });
+      const earned = await earn(caller(), { customerCode: '482193', amountMinor: 8550, externalId });
       expect(earned.body.errors).toBeUndefined();
       expect(earned.body.data!.earnLoyalty).toEqual({
         userErrors: [],
@@ -157,7 +157,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       });
       const first = earned.body.data!.earnLoyalty.transaction;
 
-      const again = await earn(caller(), { customerCode: '482193', amountCents: 100, externalId });
+      const again = await earn(caller(), { customerCode: '482193', amountMinor: 100, externalId });
       expect(again.body.data!.earnLoyalty).toMatchObject({
         idempotentReplay: true,
         points: before.points + 86,
@@ -225,7 +225,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
     it('the preset gates a partner’s token as it gates the org’s key (balanced: redeem asks for the PIN)', async () => {
       const input = { customerCode: '582193', cardType: 'POINT', value: 1, externalId: ext('gate') };
       const earned = await ok({ token: partner }, EARN, {
-        input: { customerCode: '582193', amountCents: 100, externalId: ext('gate') },
+        input: { customerCode: '582193', amountMinor: 100, externalId: ext('gate') },
       });
       expect(earned.earnLoyalty.idempotentReplay).toBe(false);
       const asked = await refused({ token: partner }, REDEEM, { input });
@@ -244,7 +244,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
     ])(
       'the PIN gate with %s: pin_required (challengeId), pin_invalid (remainingAttempts), pin_attempts_exceeded, pin_expired',
       async (_name, caller) => {
-        const input = { customerCode: '682193', amountCents: 1000, externalId: ext('strict') };
+        const input = { customerCode: '682193', amountMinor: 1000, externalId: ext('strict') };
         const rows = await totalRows();
         const asked = await refused(caller(), EARN, { input });
         expect(asked.extensions).toEqual({
@@ -297,7 +297,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
         [
           'lapsed',
           EARN,
-          { customerCode: '782193', amountCents: 100, externalId: ext('x') },
+          { customerCode: '782193', amountMinor: 100, externalId: ext('x') },
           { code: 'PAYMENT_REQUIRED', reason: 'subscription_required' },
         ],
         [
@@ -309,7 +309,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
         [
           'standard',
           EARN,
-          { customerCode: '999999', amountCents: 100, externalId: ext('x') },
+          { customerCode: '999999', amountMinor: 100, externalId: ext('x') },
           { code: 'BAD_USER_INPUT', reason: 'customer not found' },
         ],
         [
@@ -327,13 +327,13 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
         [
           'standard',
           EARN,
-          { customerCode: '12345', amountCents: 100, externalId: ext('x') },
+          { customerCode: '12345', amountMinor: 100, externalId: ext('x') },
           { code: 'BAD_USER_INPUT', reason: 'validation_error', details: ['customerCode: must be exactly 6 digits'] },
         ],
         [
           'standard',
           EARN,
-          { customerCode: '482195', amountCents: -100, externalId: ext('x') },
+          { customerCode: '482195', amountMinor: -100, externalId: ext('x') },
           { code: 'BAD_USER_INPUT', reason: 'validation_error' },
         ],
         [
@@ -345,13 +345,13 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
         [
           'standard',
           EARN,
-          { customerCode: '482195', amountCents: 100, externalId: '' },
+          { customerCode: '482195', amountMinor: 100, externalId: '' },
           { code: 'BAD_USER_INPUT', reason: 'validation_error' },
         ],
         [
           'standard',
           EARN,
-          { customerCode: '482195', amountCents: 100, externalId: ext('x'), verificationPin: '12' },
+          { customerCode: '482195', amountMinor: 100, externalId: ext('x'), verificationPin: '12' },
           { code: 'BAD_USER_INPUT', reason: 'validation_error' },
         ],
       ];
@@ -373,7 +373,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
         ['strict', '482193'],
       ] as const) {
         const error = await refused(org(name), EARN, {
-          input: { customerCode: code, amountCents: 100, externalId: ext('x') },
+          input: { customerCode: code, amountMinor: 100, externalId: ext('x') },
         });
         expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'customer not found' });
         expect(
@@ -394,7 +394,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
         advanceClock(1000);
         return ok(caller, query, variables);
       };
-      const earned = await step(EARN, { input: { customerCode: code, amountCents: 10_000, externalId: ext('l') } });
+      const earned = await step(EARN, { input: { customerCode: code, amountMinor: 10_000, externalId: ext('l') } });
       const redeemed = await step(REDEEM, {
         input: { customerCode: code, cardType: 'POINT', value: 30, externalId: ext('l') },
       });
@@ -461,7 +461,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       const before = await customer(code);
       advanceClock(1000);
       const earned = await ok(caller, EARN, {
-        input: { customerCode: code, amountCents: 4200, externalId: ext('rev') },
+        input: { customerCode: code, amountMinor: 4200, externalId: ext('rev') },
       });
       const id = earned.earnLoyalty.transaction.id;
       advanceClock(1000);
@@ -478,7 +478,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       // A concurrent pair: one reversal wins.
       advanceClock(1000);
       const another = await ok(caller, EARN, {
-        input: { customerCode: code, amountCents: 100, externalId: ext('rev') },
+        input: { customerCode: code, amountMinor: 100, externalId: ext('rev') },
       });
       const pair = await Promise.all(
         [1, 2].map(() => gql(caller, REVERSE, { id: another.earnLoyalty.transaction.id })),
@@ -575,7 +575,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       const caller = org('standard');
       advanceClock(1000);
       const earned = await ok(caller, EARN, {
-        input: { customerCode: '482193', amountCents: 1500, externalId: ext('keyed') },
+        input: { customerCode: '482193', amountMinor: 1500, externalId: ext('keyed') },
       });
       const input = { id: earned.earnLoyalty.transaction.id, idempotencyKey: randomUUID() };
       advanceClock(1000);
@@ -587,7 +587,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       expect(await totalRows()).toBe(rows);
 
       const other = await ok(caller, EARN, {
-        input: { customerCode: '482193', amountCents: 100, externalId: ext('keyed') },
+        input: { customerCode: '482193', amountMinor: 100, externalId: ext('keyed') },
       });
       expect(
         await userError(caller, REVERSE_KEYED, { input: { ...input, id: other.earnLoyalty.transaction.id } }),
@@ -631,7 +631,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       const order = await createOrder(partner, 1);
       advanceClock(1000);
       const earned = await ok(org('standard'), EARN, {
-        input: { customerCode: '482193', amountCents: 4200, externalId: order.id },
+        input: { customerCode: '482193', amountMinor: 4200, externalId: order.id },
       });
       advanceClock(1000);
       // The same order id as a redemption's external id (another kind), and the earn's reversal, belong to it too.
@@ -695,7 +695,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       expect(tooMany.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
       // An external id that is no order's resolves no order.
       const plain = await ok(org('standard'), EARN, {
-        input: { customerCode: '482193', amountCents: 100, externalId: ext('p') },
+        input: { customerCode: '482193', amountMinor: 100, externalId: ext('p') },
       });
       expect(plain.earnLoyalty.transaction.externalId).toMatch(/^p-/);
       const { loyaltyCustomer: again } = await ok(
@@ -713,7 +713,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
       // Demo's customers earn on both ids (an external id is the POS's to choose).
       for (const externalId of [theirs.id, ours.id]) {
         advanceClock(1000);
-        await ok(org('standard'), EARN, { input: { customerCode: '482193', amountCents: 500, externalId } });
+        await ok(org('standard'), EARN, { input: { customerCode: '482193', amountMinor: 500, externalId } });
       }
       const coupon = (
         await ok(org('standard'), EARN, {
@@ -754,7 +754,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
 
       // Nor can it act on them.
       const attempts: Array<[string, Record<string, unknown>]> = [
-        [EARN, { input: { customerCode: '482193', amountCents: 100, externalId: ext('o') } }],
+        [EARN, { input: { customerCode: '482193', amountMinor: 100, externalId: ext('o') } }],
         [REDEEM, { input: { customerCode: '482193', cardType: 'POINT', value: 1, externalId: ext('o') } }],
         [REDEEM_COUPON, { input: { token: coupon.qrToken } }],
         [REVERSE, { id: demoTx }],
@@ -793,7 +793,7 @@ describe('GraphQL loyalty (seed 004) through the gateway', () => {
 
       const rows = await totalRows();
       for (const [query, variables] of [
-        [EARN, { input: { customerCode: '582194', amountCents: 100, externalId: ext('me') } }],
+        [EARN, { input: { customerCode: '582194', amountMinor: 100, externalId: ext('me') } }],
         [REDEEM, { input: { customerCode: '582194', value: 1, externalId: ext('me') } }],
       ] as const) {
         expect((await refused(me, query, variables)).extensions.code).toBe('FORBIDDEN');

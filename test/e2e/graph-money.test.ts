@@ -90,9 +90,48 @@ describe('the graph: one Money type for every amount', () => {
     expect(currencies.filter((line) => !line.endsWith(': CurrencyCode'))).toEqual([]);
   });
 
+  it('names every amount a client sends …Minor, never …Cents (cents are not the minor unit of every currency)', async () => {
+    const { body } = await stack.graphql(
+      `{ __schema { types { name kind inputFields { name type { ...Named } }
+          fields { name args { name type { ...Named } } } } } }
+        fragment Named on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }`,
+      {},
+      partner,
+    );
+    expect(body.errors).toBeUndefined();
+    const types = body.data!.__schema.types as Array<{
+      name: string;
+      inputFields: Array<{ name: string; type: IntrospectedType }> | null;
+      fields: Array<{ name: string; args: Array<{ name: string; type: IntrospectedType }> }> | null;
+    }>;
+    const sent = types
+      .filter((type) => !type.name.startsWith('__'))
+      .flatMap((type) => [
+        ...(type.inputFields ?? []).map((input) => ({ at: `${type.name}.${input.name}`, ...input })),
+        ...(type.fields ?? []).flatMap((field) =>
+          field.args.map((arg) => ({ at: `${type.name}.${field.name}(${arg.name})`, ...arg })),
+        ),
+      ]);
+    expect(sent.filter(({ name }) => /cents/i.test(name)).map(({ at }) => at)).toEqual([]);
+    // The rule bites: orders, Level 3 lines, payments, refunds, checks and loyalty earns all take amounts.
+    const minor = sent.filter(({ name }) => name.endsWith('Minor')).map(({ at }) => at);
+    expect(minor).toEqual(
+      expect.arrayContaining([
+        'CreateOrderInput.totalMinor',
+        'Level3LineItemInput.unitCostMinor',
+        'Level3LineItemInput.taxMinor',
+        'Level3LineItemInput.discountMinor',
+        'EarnLoyaltyInput.amountMinor',
+        'CreatePaymentInput.amountMinor',
+        'RefundPaymentInput.amountMinor',
+      ]),
+    );
+    expect(sent.filter(({ name }) => name.endsWith('Minor')).every(({ type }) => namedType(type) === 'Int')).toBe(true);
+  });
+
   it('carries JPY, which has no minor unit, from the order through its payment and refund to REST', async () => {
     const created = await stack.graphql(
-      `mutation { createOrder(input: { locationId: "1", currency: "JPY", totalCents: 1050 }) { order { id } } }`,
+      `mutation { createOrder(input: { locationId: "1", currency: "JPY", totalMinor: 1050 }) { order { id } } }`,
       {},
       partner,
     );

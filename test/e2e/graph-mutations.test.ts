@@ -138,8 +138,8 @@ describe('GraphQL mutations: one contract', () => {
       `mutation {
         refused: redeemLoyalty(input: { customerCode: "482193", cardType: POINT, value: 100000000,
           externalId: "${randomUUID()}" }) { ${USER_ERRORS} points transaction { id } }
-        invalid: createOrder(input: { locationId: "1", currency: "USD", totalCents: -5 }) { ${USER_ERRORS} order { id } }
-        earned: earnLoyalty(input: { customerCode: "482193", amountCents: 100, externalId: "${randomUUID()}" }) {
+        invalid: createOrder(input: { locationId: "1", currency: "USD", totalMinor: -5 }) { ${USER_ERRORS} order { id } }
+        earned: earnLoyalty(input: { customerCode: "482193", amountMinor: 100, externalId: "${randomUUID()}" }) {
           ${USER_ERRORS} idempotentReplay points
         }
       }`,
@@ -153,7 +153,7 @@ describe('GraphQL mutations: one contract', () => {
       transaction: null,
     });
     expect(body.data!.invalid).toEqual({
-      userErrors: [{ code: 'VALIDATION', field: ['input', 'totalCents'], message: expect.any(String) }],
+      userErrors: [{ code: 'VALIDATION', field: ['input', 'totalMinor'], message: expect.any(String) }],
       order: null,
     });
     expect(body.data!.earned).toEqual({ userErrors: [], idempotentReplay: false, points: expect.any(Number) });
@@ -163,7 +163,7 @@ describe('GraphQL mutations: one contract', () => {
     const { body } = await stack.graphql(
       `mutation {
         refused: reverseLoyaltyTransaction(input: { id: "not-a-uuid" }) { ${USER_ERRORS} }
-        earned: earnLoyalty(input: { customerCode: "482193", amountCents: 100, externalId: "${randomUUID()}" }) {
+        earned: earnLoyalty(input: { customerCode: "482193", amountMinor: 100, externalId: "${randomUUID()}" }) {
           customer { code points }
         }
       }`,
@@ -183,7 +183,7 @@ describe('GraphQL mutations: one contract', () => {
         `mutation($input: EarnLoyaltyInput!) { earnLoyalty(input: $input) {
           ${USER_ERRORS} pinVerification { challengeId expiresAt remainingAttempts lockedUntil } points
         } }`,
-        { input: { customerCode: '682194', amountCents: 100, externalId: randomUUID(), verificationPin: pin } },
+        { input: { customerCode: '682194', amountMinor: 100, externalId: randomUUID(), verificationPin: pin } },
         null,
         STRICT,
       );
@@ -222,12 +222,12 @@ describe('GraphQL mutations: one contract', () => {
     const order = `mutation($input: CreateOrderInput!) { createOrder(input: $input) {
       ${USER_ERRORS} idempotentReplay order { id }
     } }`;
-    const input = { locationId: '1', currency: 'USD', totalCents: 700, idempotencyKey: randomUUID() };
+    const input = { locationId: '1', currency: 'USD', totalMinor: 700, idempotencyKey: randomUUID() };
     const first = (await stack.graphql(order, { input }, partner)).body.data!.createOrder;
     const again = (await stack.graphql(order, { input }, partner)).body.data!.createOrder;
     expect(first).toMatchObject({ userErrors: [], idempotentReplay: false });
     expect(again).toEqual({ ...first, idempotentReplay: true });
-    const reused = (await stack.graphql(order, { input: { ...input, totalCents: 701 } }, partner)).body;
+    const reused = (await stack.graphql(order, { input: { ...input, totalMinor: 701 } }, partner)).body;
     expect(reused.errors).toBeUndefined();
     expect(reused.data!.createOrder.userErrors[0]).toEqual({
       code: 'IDEMPOTENCY_KEY_REUSED',
@@ -238,7 +238,7 @@ describe('GraphQL mutations: one contract', () => {
     const earn = `mutation($input: EarnLoyaltyInput!) { earnLoyalty(input: $input) {
       ${USER_ERRORS} idempotentReplay alreadyProcessed transaction { id }
     } }`;
-    const earnInput = { customerCode: '482195', amountCents: 250, externalId: randomUUID() };
+    const earnInput = { customerCode: '482195', amountMinor: 250, externalId: randomUUID() };
     const earned = (await stack.graphql(earn, { input: earnInput }, partner)).body.data!.earnLoyalty;
     const repeated = (await stack.graphql(earn, { input: earnInput }, partner)).body.data!.earnLoyalty;
     expect(earned).toMatchObject({ userErrors: [], idempotentReplay: false, alreadyProcessed: false });
@@ -439,7 +439,7 @@ describe('GraphQL mutations: one contract', () => {
   it('a declined card is a user error beside the declined payment and another alias’s approved one', async () => {
     const order = `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }`;
     const open = async () =>
-      (await stack.graphql(order, { input: { locationId: '1', currency: 'USD', totalCents: 900 } }, partner)).body.data!
+      (await stack.graphql(order, { input: { locationId: '1', currency: 'USD', totalMinor: 900 } }, partner)).body.data!
         .createOrder.order.id as string;
     const [declinedOrder, paidOrder] = [await open(), await open()];
     const { body } = await stack.graphql(
@@ -569,7 +569,7 @@ describe('GraphQL mutations: one contract', () => {
   });
 
   it('authentication and authorisation stay top-level errors', async () => {
-    const document = `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 100 }) {
+    const document = `mutation { createOrder(input: { locationId: "1", currency: "USD", totalMinor: 100 }) {
       ${USER_ERRORS} order { id }
     } }`;
     const anonymous = await stack.graphql(document, {}, null);

@@ -55,7 +55,7 @@ describe('the public graph: internal fields are not in it', () => {
   /** An order of demo's at location 1 with an open hosted checkout, paid in full by an approved payment. */
   const paidCheckoutOrder = async () => {
     const created = await stack.graphql(
-      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 1800,
+      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalMinor: 1800,
         returnUrl: "https://shop.example/done" }) { order { id hostedCheckout { id } } } }`,
       {},
       partner,

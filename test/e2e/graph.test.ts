@@ -10,7 +10,7 @@ describe('the federated graph', () => {
   it('answers one query with fields from all four subgraphs', async () => {
     const token = await stack.token();
     const created = await stack.graphql(
-      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 2500 }) { order { id number } } }`,
+      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalMinor: 2500 }) { order { id number } } }`,
       {},
       token,
     );
@@ -87,7 +87,7 @@ describe('the federated graph', () => {
     // Entity references are tenant-scoped too: another partner's order id resolves to nothing.
     const demo = await stack.token();
     const order = await stack.graphql(
-      `mutation { createOrder(input: { locationId: "2", currency: "USD", totalCents: 100 }) { order { id } } }`,
+      `mutation { createOrder(input: { locationId: "2", currency: "USD", totalMinor: 100 }) { order { id } } }`,
       {},
       demo,
     );
@@ -98,7 +98,7 @@ describe('the federated graph', () => {
     );
     expect(foreign.body.data).toEqual({ order: null });
     const wrongLocation = await stack.graphql(
-      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 100 }) { order { id } } }`,
+      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalMinor: 100 }) { order { id } } }`,
       {},
       other,
     );
@@ -108,7 +108,7 @@ describe('the federated graph', () => {
   it('requires the write scopes for mutations', async () => {
     const readOnly = await stack.token('demo-partner', 'demo-secret', 'tilt/pos:read');
     const { body } = await stack.graphql(
-      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalCents: 100 }) { order { id } } }`,
+      `mutation { createOrder(input: { locationId: "1", currency: "USD", totalMinor: 100 }) { order { id } } }`,
       {},
       readOnly,
     );

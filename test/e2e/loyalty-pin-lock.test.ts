@@ -133,7 +133,7 @@ describe('loyalty PIN lock through the gateway', () => {
           `${alias}: redeemLoyalty(input: { customerCode: "${customer}", cardType: POINT, value: 1, ` +
             `externalId: "alias-${round}-${j}"${pin} }) { points userErrors { code } ` +
             `pinVerification { lockedUntil retryAfterSeconds } }`,
-          `x${round}_${j}: createOrder(input: { locationId: "0", currency: "USD", totalCents: 1 }) { userErrors { code } }`,
+          `x${round}_${j}: createOrder(input: { locationId: "0", currency: "USD", totalMinor: 1 }) { userErrors { code } }`,
         );
         if (j > 0) attempts.push(alias);
       }

@@ -108,10 +108,10 @@ describe('payment outcomes: every event type, once per state change', () => {
         [paymentId],
       );
 
-  async function openOrder(totalCents: number, locationId = '1', token = demoToken): Promise<string> {
+  async function openOrder(totalMinor: number, locationId = '1', token = demoToken): Promise<string> {
     const body = await gql(
       `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }`,
-      { input: { locationId, currency: 'USD', totalCents } },
+      { input: { locationId, currency: 'USD', totalMinor } },
       token,
     );
     expect(body.errors).toBeUndefined();

@@ -94,7 +94,7 @@ describe('REST facade: partner API v1 orders and payments', () => {
     const { body } = await stack.graphql(
       `query($id: ID!, $source: String!, $ext: String!) {
         order(id: $id) { id number total { amountMinor } currency externalReference externalSource externalId
-          openedByM2mClientId level3 { customerReference lineItems { productCode unitCostCents taxCents } } }
+          openedByM2mClientId level3 { customerReference lineItems { productCode unitCost { amountMinor } tax { amountMinor } } } }
         orderByExternalId(externalSource: $source, externalId: $ext) { id }
       }`,
       { id: order.id, source: 'acme-erp', ext: order.external_id },
@@ -114,8 +114,8 @@ describe('REST facade: partner API v1 orders and payments', () => {
         customerReference: 'CUST-9',
         lineItems: order.level3.line_items.map((l: any) => ({
           productCode: l.product_code,
-          unitCostCents: l.unit_cost_cents,
-          taxCents: l.tax_cents,
+          unitCost: { amountMinor: l.unit_cost_cents },
+          tax: { amountMinor: l.tax_cents },
         })),
       },
     });

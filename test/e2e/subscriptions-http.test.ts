@@ -138,7 +138,7 @@ describe('subscriptions over multipart HTTP and GraphQL over SSE', () => {
 
   async function pay(locationId: string, amountCents: number, token = demoToken) {
     const order = await stack.graphql(
-      `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalCents: $total }) { order { id number } } }`,
+      `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalMinor: $total }) { order { id number } } }`,
       { loc: locationId, total: amountCents },
       token,
     );

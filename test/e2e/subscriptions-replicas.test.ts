@@ -203,7 +203,7 @@ describe('payment event subscriptions across gateway and payments replicas (real
     const headers = { authorization: `Bearer ${tokens[partner]}` };
     const order = await postGraphQL(
       url,
-      `mutation($loc: ID!) { createOrder(input: { locationId: $loc, currency: "USD", totalCents: 1000 }) { order { id } } }`,
+      `mutation($loc: ID!) { createOrder(input: { locationId: $loc, currency: "USD", totalMinor: 1000 }) { order { id } } }`,
       { loc: location },
       headers,
     );

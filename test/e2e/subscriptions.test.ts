@@ -110,7 +110,7 @@ describe('payment event subscriptions through the gateway', () => {
 
   async function pay(locationId: string, amountCents: number, token = demoToken) {
     const order = await stack.graphql(
-      `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalCents: $total }) { order { id number } } }`,
+      `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalMinor: $total }) { order { id number } } }`,
       { loc: locationId, total: amountCents },
       token,
     );

@@ -178,7 +178,7 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
   closeCheck: (fx) => ({ input: { checkId: fx.check.id } }),
   // Mutation: loyalty
   earnLoyalty: () => ({
-    input: { customerCode: '482193', externalId: 'ten-earn', manualCode: false, cardType: 'POINT', amountCents: 100 },
+    input: { customerCode: '482193', externalId: 'ten-earn', manualCode: false, cardType: 'POINT', amountMinor: 100 },
   }),
   redeemLoyalty: () => ({
     input: { customerCode: '482193', externalId: 'ten-redeem', manualCode: false, cardType: 'POINT', value: 1 },
@@ -186,7 +186,7 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
   redeemLoyaltyCoupon: (fx) => ({ input: { token: fx.loyalty.couponToken, manualCode: false } }),
   reverseLoyaltyTransaction: (fx) => ({ input: { id: fx.loyalty.transactionId } }),
   // Mutation: orders and payments
-  createOrder: () => ({ input: { locationId: '1', currency: 'USD', totalCents: 500 } }),
+  createOrder: () => ({ input: { locationId: '1', currency: 'USD', totalMinor: 500 } }),
   payCheck: (fx) => ({
     input: {
       locationId: '1',

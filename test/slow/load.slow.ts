@@ -239,7 +239,7 @@ describe(`load: ${SUBSCRIBERS} subscribers and mixed traffic for ${LOAD_SECONDS}
             const location = Math.random() < 0.5 ? '1' : '2';
             const cents = 300 + Math.floor(Math.random() * 3000);
             const order = await api.graphql(
-              `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalCents: $total }) { order { id } } }`,
+              `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalMinor: $total }) { order { id } } }`,
               { loc: location, total: cents },
             );
             if (graphqlOk(order)) return { answer: order, unexpected: graphqlOk(order) };

@@ -427,13 +427,13 @@ export function openSubscriber(
 export function restApi(origin: string, token: string, timeoutMs = 15_000) {
   const auth = { authorization: `Bearer ${token}` };
   return {
-    createOrder: (key: string, totalCents: number, locationId = 1) =>
+    createOrder: (key: string, totalMinor: number, locationId = 1) =>
       call(`${origin}/pos/v1/orders`, {
         headers: { ...auth, 'idempotency-key': key },
         body: {
           location_id: locationId,
           currency: 'USD',
-          total_cents: totalCents,
+          total_cents: totalMinor,
           external_source: 'reliability',
           external_id: key,
         },

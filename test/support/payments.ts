@@ -16,7 +16,7 @@ export async function payOrder(
   { amountCents = 1500, locationId = '1', cardToken = 'tok_visa' } = {},
 ): Promise<PaidOrder> {
   const order = await stack.graphql(
-    `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalCents: $total }) { order { id number } } }`,
+    `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalMinor: $total }) { order { id number } } }`,
     { loc: locationId, total: amountCents },
     token,
   );

@@ -149,7 +149,7 @@ export async function startChecks(): Promise<ChecksHarness> {
     async createOrder(locationId) {
       const { body } = await ordersSubgraph.call(
         `mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } } }`,
-        { input: { locationId, currency: 'USD', totalCents: 1000 } },
+        { input: { locationId, currency: 'USD', totalMinor: 1000 } },
       );
       if (body.errors) throw new Error(`createOrder failed: ${JSON.stringify(body.errors)}`);
       return body.data!.createOrder.order.id;

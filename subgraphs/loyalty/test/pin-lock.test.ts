@@ -84,7 +84,7 @@ describe('loyalty PIN lock (subgraph)', () => {
         input: {
           customerCode: customer.code,
           externalId: `lock-${++seq}`,
-          ...(action === 'earn' ? { amountCents: 100 } : { cardType: 'POINT', value: 1 }),
+          ...(action === 'earn' ? { amountMinor: 100 } : { cardType: 'POINT', value: 1 }),
           ...(pin === undefined ? {} : { verificationPin: pin }),
         },
       },

@@ -35,11 +35,11 @@ describe('completeHostedCheckout at the orders subgraph', () => {
   });
   afterAll(() => h?.close());
 
-  /** An order with a hosted checkout at location 1 (or `other`'s location 3), for `totalCents`. */
-  const checkoutOrder = async (totalCents: number, as: Principal = demo, locationId = '1') => {
+  /** An order with a hosted checkout at location 1 (or `other`'s location 3), for `totalMinor`. */
+  const checkoutOrder = async (totalMinor: number, as: Principal = demo, locationId = '1') => {
     const { body } = await h.orders.call(
       CREATE_ORDER,
-      { input: { locationId, currency: 'USD', totalCents, returnUrl: 'https://shop.example/done' } },
+      { input: { locationId, currency: 'USD', totalMinor, returnUrl: 'https://shop.example/done' } },
       as,
     );
     expect(body.errors).toBeUndefined();
@@ -75,9 +75,9 @@ describe('completeHostedCheckout at the orders subgraph', () => {
 
   it('refuses an approved payment of another order, of the same partner or of another one: NOT_FOUND', async () => {
     const { orderId, checkoutId } = await checkoutOrder(2500);
-    const elsewhere = await h.createOrder({ totalCents: 2500 });
+    const elsewhere = await h.createOrder({ totalMinor: 2500 });
     const mine = await h.payOk({ orderId: elsewhere, amountMinor: 2500 });
-    const theirOrder = await h.createOrder({ totalCents: 2500, locationId: '3' }, other);
+    const theirOrder = await h.createOrder({ totalMinor: 2500, locationId: '3' }, other);
     const theirs = await h.payOk({ orderId: theirOrder, amountMinor: 2500 }, null, other);
 
     for (const paymentId of [mine.id, theirs.id]) {
@@ -120,7 +120,7 @@ describe('completeHostedCheckout at the orders subgraph', () => {
 
   it("reads the payment as the caller: another partner's checkout principal cannot use demo's payment", async () => {
     const { orderId, checkoutId } = await checkoutOrder(2500, other, '3');
-    const demoOrder = await h.createOrder({ totalCents: 2500 });
+    const demoOrder = await h.createOrder({ totalMinor: 2500 });
     const demoPayment = await h.payOk({ orderId: demoOrder, amountMinor: 2500 });
     const { body } = await complete(orderId, checkoutId, demoPayment.id, checkoutPrincipal(checkoutId, 'other', 3));
     expect(errorOf(body)).toEqual({ code: 'NOT_FOUND', reason: undefined });
@@ -135,7 +135,7 @@ describe('completeHostedCheckout while the payments subgraph is down', () => {
     });
     try {
       const created = await alone.call(CREATE_ORDER, {
-        input: { locationId: '1', currency: 'USD', totalCents: 900, returnUrl: 'https://shop.example/done' },
+        input: { locationId: '1', currency: 'USD', totalMinor: 900, returnUrl: 'https://shop.example/done' },
       });
       const { id: orderId, hostedCheckout } = created.body.data!.createOrder.order;
       const { body } = await alone.call(

@@ -5,20 +5,20 @@ const line = (overrides: Record<string, unknown> = {}) => ({
   description: 'Coffee beans',
   quantity: 2,
   unitOfMeasure: 'EA',
-  unitCostCents: 500,
-  taxCents: 40,
-  discountCents: 100,
+  unitCostMinor: 500,
+  taxMinor: 40,
+  discountMinor: 100,
   ...overrides,
 });
 
 describe('Level 3 data', () => {
   it('computes a line total as quantity × unit cost − discount + tax', () => {
-    expect(lineTotal(line())).toBe(2 * 500 - 100 + 40);
+    expect(lineTotal({ quantity: 2, unitCostCents: 500, taxCents: 40, discountCents: 100 })).toBe(2 * 500 - 100 + 40);
   });
 
   it('accepts lines that add up to the order total, filling missing tax and discount with 0', () => {
     const { data, problems } = normaliseLevel3(
-      { customerReference: 'PO-1', lineItems: [line(), line({ taxCents: undefined, discountCents: null })] },
+      { customerReference: 'PO-1', lineItems: [line(), line({ taxMinor: undefined, discountMinor: null })] },
       940 + 1000,
     );
     expect(problems).toEqual([]);
@@ -40,14 +40,14 @@ describe('Level 3 data', () => {
     ['a long unit of measure', { lineItems: [line({ unitOfMeasure: 'U'.repeat(13) })] }, 'unitOfMeasure: at most 12'],
     ['a fractional quantity', { lineItems: [line({ quantity: 1.5 })] }, 'quantity: must be a whole number'],
     ['a zero quantity', { lineItems: [line({ quantity: 0 })] }, 'quantity: must be a whole number'],
-    ['a negative unit cost', { lineItems: [line({ unitCostCents: -1 })] }, 'unitCostCents: must be at least 0'],
-    ['a fractional tax', { lineItems: [line({ taxCents: 0.5 })] }, 'taxCents: must be an integer'],
-    ['a discount above the line', { lineItems: [line({ discountCents: 1001 })] }, 'discountCents: more than'],
+    ['a negative unit cost', { lineItems: [line({ unitCostMinor: -1 })] }, 'unitCostMinor: must be at least 0'],
+    ['a fractional tax', { lineItems: [line({ taxMinor: 0.5 })] }, 'taxMinor: must be an integer'],
+    ['a discount above the line', { lineItems: [line({ discountMinor: 1001 })] }, 'discountMinor: more than'],
     ['a long customer reference', { customerReference: 'C'.repeat(26), lineItems: [line()] }, 'at most 25'],
     [
       'a line above the maximum amount',
-      { lineItems: [line({ quantity: LEVEL3_LIMITS.quantity, unitCostCents: 1_000_000 })] },
-      'quantity × unitCostCents is more than',
+      { lineItems: [line({ quantity: LEVEL3_LIMITS.quantity, unitCostMinor: 1_000_000 })] },
+      'quantity × unitCostMinor is more than',
     ],
   ])('refuses %s', (_name, input, problem) => {
     const { problems } = normaliseLevel3(input as never, 940);

@@ -42,9 +42,9 @@ describe('orders subgraph', () => {
   });
 
   it('resolves Order references of the caller only', async () => {
-    const mine = await call(CREATE_ORDER, { input: { locationId: '1', currency: 'USD', totalCents: 1234 } });
+    const mine = await call(CREATE_ORDER, { input: { locationId: '1', currency: 'USD', totalMinor: 1234 } });
     expect(mine.body.errors).toBeUndefined();
-    const theirs = await call(CREATE_ORDER, { input: { locationId: '3', currency: 'USD', totalCents: 99 } }, other);
+    const theirs = await call(CREATE_ORDER, { input: { locationId: '3', currency: 'USD', totalMinor: 99 } }, other);
     expect(theirs.body.errors).toBeUndefined();
     const mineId: string = mine.body.data!.createOrder.order.id;
     const theirsId: string = theirs.body.data!.createOrder.order.id;
@@ -109,7 +109,7 @@ describe('orders subgraph', () => {
   });
 
   it('rejects an order at a location of another tenant', async () => {
-    const { body } = await call(CREATE_ORDER, { input: { locationId: '3', currency: 'USD', totalCents: 100 } });
+    const { body } = await call(CREATE_ORDER, { input: { locationId: '3', currency: 'USD', totalMinor: 100 } });
     expect(body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect(body.data).toEqual({ createOrder: null });
   });
@@ -136,8 +136,8 @@ describe('orders subgraph', () => {
 
   it('loads all Order references of one request with one query (DataLoader)', async () => {
     const ids: string[] = [];
-    for (const totalCents of [10, 20]) {
-      const { body } = await call(CREATE_ORDER, { input: { locationId: '2', currency: 'EUR', totalCents } });
+    for (const totalMinor of [10, 20]) {
+      const { body } = await call(CREATE_ORDER, { input: { locationId: '2', currency: 'EUR', totalMinor } });
       ids.push(body.data!.createOrder.order.id);
     }
     const byIds = jest.spyOn(OrderService.prototype, 'byIds');
@@ -155,15 +155,17 @@ describe('orders subgraph', () => {
     const IDEMPOTENT = `mutation($input: CreateOrderInput!) {
       createOrder(input: $input) { userErrors { code field message } idempotentReplay order { id total { amountMinor } } }
     }`;
-    const input = { locationId: '1', currency: 'USD', totalCents: 4321 };
+    const input = { locationId: '1', currency: 'USD', totalMinor: 4321 };
     const orderCount = async () =>
       (await subgraph.sql<{ n: number }>('select count(*)::int as n from orders.order'))[0].n;
 
     it('answers 409 while a request holds the key, and lets a retry finish the work once its lease lapsed', async () => {
       const key = `lease-${Date.now()}`;
-      // A first request that claimed the key and then died before committing anything.
+      // A first request that claimed the key and then died before committing anything. It claimed it under the
+      // input's names of before `totalMinor` (`totalCents`): keys are bound to those, so older keys still replay.
       const store = new IdempotencyStore(started.orm.em.fork());
-      const claim = await store.claim(demo, key, 'createOrder', { ...input, locationId: 1 });
+      const { totalMinor, ...rest } = input;
+      const claim = await store.claim(demo, key, 'createOrder', { ...rest, totalCents: totalMinor, locationId: 1 });
       expect(claim.kind).toBe('fresh');
       const before = await orderCount();
 
@@ -203,7 +205,7 @@ describe('orders subgraph', () => {
       await subgraph.sql(`update orders.idempotency_key set created_at = now() - interval '25 hours' where key = ?`, [
         key,
       ]);
-      const again = await call(IDEMPOTENT, { input: { ...input, totalCents: 1, idempotencyKey: key } });
+      const again = await call(IDEMPOTENT, { input: { ...input, totalMinor: 1, idempotencyKey: key } });
       expect(again.body.errors).toBeUndefined();
       expect(again.body.data!.createOrder.order.id).not.toBe(first.body.data!.createOrder.order.id);
     });

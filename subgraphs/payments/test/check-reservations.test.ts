@@ -219,7 +219,7 @@ describe('payments on checks: reservations and the one bill', () => {
 
   describe('one bill: a check that belongs to an order', () => {
     it('draws on the order’s amount due, whichever API paid the order', async () => {
-      const orderId = await h.createOrder({ totalCents: 1000 });
+      const orderId = await h.createOrder({ totalMinor: 1000 });
       const { posRef, id } = await openCheck([1000], orderId);
       await h.payOk({ orderId, amountMinor: 600 });
       const over = await payCheck(posRef, 1000);
@@ -246,7 +246,7 @@ describe('payments on checks: reservations and the one bill', () => {
 
     it('collects the total once when the order (v1) and its check (v2) are paid at the same moment (10 rounds)', async () => {
       for (let round = 0; round < 10; round++) {
-        const orderId = await h.createOrder({ totalCents: 1000 });
+        const orderId = await h.createOrder({ totalMinor: 1000 });
         const { posRef } = await openCheck([1000], orderId);
         const answers = await Promise.all([h.pay({ orderId, amountMinor: 1000 }), payCheck(posRef, 1000)]);
         // The loser is refused either way, with the AMOUNT_EXCEEDS_DUE user error of createPayment or payCheck.

@@ -17,7 +17,7 @@ describe('the payment event hub without subscriptions', () => {
   afterAll(() => h?.close());
 
   const payOne = async (): Promise<string> => {
-    const orderId = await h.createOrder({ totalCents: 500 });
+    const orderId = await h.createOrder({ totalMinor: 500 });
     const { body } = await h.pay({ orderId, amountMinor: 500 });
     expect(body.errors).toBeUndefined();
     return body.data!.createPayment.payment.id as string;

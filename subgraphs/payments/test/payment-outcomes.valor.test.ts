@@ -65,7 +65,7 @@ describe('processor outcomes with a real (HTTP) processor', () => {
   });
 
   async function approved(amountCents = 1000) {
-    const orderId = await harness.createOrder({ totalCents: amountCents });
+    const orderId = await harness.createOrder({ totalMinor: amountCents });
     const payment = await harness.payOk({ orderId, amountMinor: amountCents });
     expect(payment.status).toBe('APPROVED');
     return payment.id as string;

@@ -30,9 +30,9 @@ describe('payments: idempotency and concurrency', () => {
   afterAll(() => h?.close());
   afterEach(() => jest.restoreAllMocks());
 
-  const paidOrder = async (totalCents: number) => {
-    const orderId = await h.createOrder({ totalCents });
-    return { orderId, payment: await h.payOk({ orderId, amountMinor: totalCents }) };
+  const paidOrder = async (totalMinor: number) => {
+    const orderId = await h.createOrder({ totalMinor });
+    return { orderId, payment: await h.payOk({ orderId, amountMinor: totalMinor }) };
   };
   const paymentRow = async (id: string) => {
     const [row] = await h.sql<{ status: string; refunded_cents: number; amount_cents: number }>(
@@ -44,7 +44,7 @@ describe('payments: idempotency and concurrency', () => {
 
   describe('idempotency keys', () => {
     it('replays a payment for the same key and input, with every field as first answered', async () => {
-      const orderId = await h.createOrder({ totalCents: 700 });
+      const orderId = await h.createOrder({ totalMinor: 700 });
       const key = randomUUID();
       const first = await h.pay({ orderId, amountMinor: 700 }, key);
       expect(first.body.errors).toBeUndefined();
@@ -86,7 +86,7 @@ describe('payments: idempotency and concurrency', () => {
     });
 
     it('replays a decline too, rather than charging the card again', async () => {
-      const orderId = await h.createOrder({ totalCents: 700 });
+      const orderId = await h.createOrder({ totalMinor: 700 });
       const key = randomUUID();
       const first = await h.payOk({ orderId, amountMinor: 700, cardToken: 'tok_decline' }, key);
       const again = await h.pay({ orderId, amountMinor: 700, cardToken: 'tok_decline' }, key);
@@ -100,7 +100,7 @@ describe('payments: idempotency and concurrency', () => {
     });
 
     it('refuses the same key with a different input, and writes nothing', async () => {
-      const orderId = await h.createOrder({ totalCents: 700 });
+      const orderId = await h.createOrder({ totalMinor: 700 });
       const key = randomUUID();
       await h.payOk({ orderId, amountMinor: 300 }, key);
       const before = await h.counts();
@@ -113,7 +113,7 @@ describe('payments: idempotency and concurrency', () => {
     });
 
     it('keeps keys per caller: another caller’s identical key is a request of its own', async () => {
-      const orderId = await h.createOrder({ totalCents: 700 });
+      const orderId = await h.createOrder({ totalMinor: 700 });
       const key = randomUUID();
       const mine = await h.payOk({ orderId, amountMinor: 300 }, key);
       const theirs = await h.payOk({ orderId, amountMinor: 300 }, key, posUser([1]));
@@ -121,7 +121,7 @@ describe('payments: idempotency and concurrency', () => {
     });
 
     it('takes one payment for 50 concurrent identical requests with one key', async () => {
-      const orderId = await h.createOrder({ totalCents: 5000 });
+      const orderId = await h.createOrder({ totalMinor: 5000 });
       const key = randomUUID();
       const answers = await all(50, () => h.pay({ orderId, amountMinor: 5000 }, key));
 
@@ -204,7 +204,7 @@ describe('payments: idempotency and concurrency', () => {
       h.sql(`update payments.idempotency_key set lease_until = now() - interval '1 second' where key = ?`, [key]);
 
     it('finishes the pending payment with the same key once the lease runs out, instead of paying twice', async () => {
-      const orderId = await h.createOrder({ totalCents: 900 });
+      const orderId = await h.createOrder({ totalMinor: 900 });
       const key = randomUUID();
       await withEventRejected('payment.approved', async () => {
         expect(errorOf((await h.pay({ orderId, amountMinor: 900 }, key)).body).code).toBe('INTERNAL_SERVER_ERROR');
@@ -233,7 +233,7 @@ describe('payments: idempotency and concurrency', () => {
     });
 
     it('keeps the key of a resumed payment when the order cannot be read, so a later retry still finishes it', async () => {
-      const orderId = await h.createOrder({ totalCents: 900 });
+      const orderId = await h.createOrder({ totalMinor: 900 });
       const key = randomUUID();
       await withEventRejected('payment.approved', async () => {
         expect(errorOf((await h.pay({ orderId, amountMinor: 900 }, key)).body).code).toBe('INTERNAL_SERVER_ERROR');
@@ -328,7 +328,7 @@ describe('payments: idempotency and concurrency', () => {
 
   describe('races', () => {
     it('never lets 20 concurrent payments on one order exceed its total', async () => {
-      const orderId = await h.createOrder({ totalCents: 1000 });
+      const orderId = await h.createOrder({ totalMinor: 1000 });
       // Half with keys of their own, half without: the order's ledger lock must serialise both kinds.
       const answers = await all(20, (i) => h.pay({ orderId, amountMinor: 150 }, i % 2 ? randomUUID() : null));
 
@@ -404,7 +404,7 @@ describe('payments: idempotency and concurrency', () => {
     });
 
     it('settles a payment voided concurrently with its batch close exactly one way', async () => {
-      const orderId = await h.createOrder({ totalCents: 100, locationId: '2' });
+      const orderId = await h.createOrder({ totalMinor: 100, locationId: '2' });
       const payment = await h.payOk({ orderId, amountMinor: 100 });
       const [voided, closed] = await Promise.all([h.void(payment.id), h.call(CLOSE_BATCH, { locationId: '2' }, demo)]);
       const [row] = await h.sql<{ status: string; settled: boolean }>(

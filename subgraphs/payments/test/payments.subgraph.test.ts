@@ -37,17 +37,17 @@ describe('payments subgraph', () => {
   afterAll(() => h?.close());
   afterEach(() => jest.restoreAllMocks());
 
-  /** A new order of `totalCents` at a demo location, paid in full with the default (approving) token. */
-  const paidOrder = async (totalCents: number, locationId = '1') => {
-    const orderId = await h.createOrder({ totalCents, locationId });
-    const payment = await h.payOk({ orderId, amountMinor: totalCents });
+  /** A new order of `totalMinor` at a demo location, paid in full with the default (approving) token. */
+  const paidOrder = async (totalMinor: number, locationId = '1') => {
+    const orderId = await h.createOrder({ totalMinor, locationId });
+    const payment = await h.payOk({ orderId, amountMinor: totalMinor });
     return { orderId, payment };
   };
 
   describe('federation and authentication', () => {
     it('resolves Payment references of the caller only, as the gateway sends them', async () => {
       const { orderId, payment } = await paidOrder(1500);
-      const theirOrder = await h.createOrder({ totalCents: 700, locationId: '3' }, other);
+      const theirOrder = await h.createOrder({ totalMinor: 700, locationId: '3' }, other);
       const theirs = await h.payOk({ orderId: theirOrder, amountMinor: 700 }, null, other);
 
       const { status, body } = await h.call(ENTITIES, {
@@ -67,7 +67,7 @@ describe('payments subgraph', () => {
     });
 
     it('adds payments to Order references, scoped to the caller', async () => {
-      const shared = await h.createOrder({ totalCents: 300 });
+      const shared = await h.createOrder({ totalMinor: 300 });
       const first = await h.payOk({ orderId: shared, amountMinor: 100 });
       const second = await h.payOk({ orderId: shared, amountMinor: 200 });
       // No API lets another tenant pay our order; a row of theirs naming its id must still stay invisible to us.
@@ -76,7 +76,7 @@ describe('payments subgraph', () => {
          values (?, 'other', ?, 'APPROVED', 999, 'USD', now())`,
         [randomUUID(), shared],
       );
-      const theirs = await h.createOrder({ totalCents: 300, locationId: '3' }, other);
+      const theirs = await h.createOrder({ totalMinor: 300, locationId: '3' }, other);
       await h.payOk({ orderId: theirs, amountMinor: 300 }, null, other);
 
       const { body } = await h.call(ENTITIES, {
@@ -103,7 +103,7 @@ describe('payments subgraph', () => {
     it('adds payments to Check references, scoped to the caller', async () => {
       const checkId = randomUUID();
       const { payment: mine } = await paidOrder(450);
-      const theirOrder = await h.createOrder({ totalCents: 550, locationId: '3' }, other);
+      const theirOrder = await h.createOrder({ totalMinor: 550, locationId: '3' }, other);
       const theirs = await h.payOk({ orderId: theirOrder, amountMinor: 550 }, null, other);
       // createPayment takes only an order for now: link the payments to a check directly.
       await h.sql('update payments.payment set check_id = ? where id in (?, ?)', [checkId, mine.id, theirs.id]);
@@ -215,7 +215,7 @@ describe('payments subgraph', () => {
 
   describe('paying an order', () => {
     it('writes the approval and exactly one payment.approved event in the same transaction', async () => {
-      const orderId = await h.createOrder({ totalCents: 2500 });
+      const orderId = await h.createOrder({ totalMinor: 2500 });
       const before = await h.counts();
       const payment = await h.payOk({ orderId, amountMinor: 2500, entryMode: 'CARD_NOT_PRESENT' });
       expect(payment).toEqual({
@@ -260,7 +260,7 @@ describe('payments subgraph', () => {
     });
 
     it('records a decline with its code, broadcasts nothing, and leaves the order owing', async () => {
-      const orderId = await h.createOrder({ totalCents: 800 });
+      const orderId = await h.createOrder({ totalMinor: 800 });
       const declined = await h.payOk({ orderId, amountMinor: 800, cardToken: 'tok_decline' });
       expect(declined).toMatchObject({
         status: 'DECLINED',
@@ -283,7 +283,7 @@ describe('payments subgraph', () => {
     });
 
     it('refuses more than the order still owes, and writes nothing', async () => {
-      const orderId = await h.createOrder({ totalCents: 1000 });
+      const orderId = await h.createOrder({ totalMinor: 1000 });
       await h.payOk({ orderId, amountMinor: 600 });
       const before = await h.counts();
       const { body } = await h.pay({ orderId, amountMinor: 401 });
@@ -297,7 +297,7 @@ describe('payments subgraph', () => {
     });
 
     it('refuses a currency other than the order’s, and writes nothing', async () => {
-      const orderId = await h.createOrder({ totalCents: 1000 });
+      const orderId = await h.createOrder({ totalMinor: 1000 });
       const before = await h.counts();
       const { body } = await h.pay({ orderId, amountMinor: 1000, currency: 'EUR' });
       expect(errorOf(body)).toEqual({ code: 'UNPROCESSABLE', reason: 'currency_mismatch' });
@@ -305,7 +305,7 @@ describe('payments subgraph', () => {
     });
 
     it('refuses an amount that is not positive, and writes nothing', async () => {
-      const orderId = await h.createOrder({ totalCents: 1000 });
+      const orderId = await h.createOrder({ totalMinor: 1000 });
       const before = await h.counts();
       for (const amountCents of [0, -100]) {
         const { body } = await h.pay({ orderId, amountMinor: amountCents });
@@ -319,7 +319,7 @@ describe('payments subgraph', () => {
     });
 
     it('answers NOT_FOUND for another tenant’s order, and writes nothing', async () => {
-      const theirs = await h.createOrder({ totalCents: 1000, locationId: '3' }, other);
+      const theirs = await h.createOrder({ totalMinor: 1000, locationId: '3' }, other);
       const before = await h.counts();
       const { body } = await h.pay({ orderId: theirs, amountMinor: 1000 });
       expect(errorOf(body).code).toBe('NOT_FOUND');
@@ -330,12 +330,12 @@ describe('payments subgraph', () => {
 
     it('lets a POS user pay and see orders of their locations only', async () => {
       const user = posUser([1]);
-      const elsewhere = await h.createOrder({ totalCents: 1000, locationId: '2' });
+      const elsewhere = await h.createOrder({ totalMinor: 1000, locationId: '2' });
       const before = await h.counts();
       expect(errorOf((await h.pay({ orderId: elsewhere, amountMinor: 1000 }, null, user)).body).code).toBe('NOT_FOUND');
       expect(await h.counts()).toEqual(before);
 
-      const here = await h.createOrder({ totalCents: 1000, locationId: '1' });
+      const here = await h.createOrder({ totalMinor: 1000, locationId: '1' });
       expect((await h.payOk({ orderId: here, amountMinor: 1000 }, null, user)).status).toBe('APPROVED');
 
       // Payments at a location outside the user's roles are as unknown to them as another tenant's.
@@ -382,10 +382,10 @@ describe('payments subgraph', () => {
       await h.call(CLOSE_BATCH, { locationId: '2' });
       const { payment: first } = await paidOrder(100, '2');
       const { payment: second } = await paidOrder(200, '2');
-      const declinedOrder = await h.createOrder({ totalCents: 50, locationId: '2' });
+      const declinedOrder = await h.createOrder({ totalMinor: 50, locationId: '2' });
       await h.payOk({ orderId: declinedOrder, amountMinor: 50, cardToken: 'tok_decline' });
       const { payment: elsewhere } = await paidOrder(300, '1');
-      const theirOrder = await h.createOrder({ totalCents: 400, locationId: '3' }, other);
+      const theirOrder = await h.createOrder({ totalMinor: 400, locationId: '3' }, other);
       const theirs = await h.payOk({ orderId: theirOrder, amountMinor: 400 }, null, other);
 
       const closed = await h.call(CLOSE_BATCH, { locationId: '2' });
@@ -503,7 +503,7 @@ describe('payments subgraph', () => {
 
   describe('failures', () => {
     it('cancels the payment when the processor is unavailable, and releases the idempotency key', async () => {
-      const orderId = await h.createOrder({ totalCents: 900 });
+      const orderId = await h.createOrder({ totalMinor: 900 });
       const key = randomUUID();
       const input = { orderId, amountMinor: 900, cardToken: 'tok_processor_unavailable' };
       const before = await h.counts();
@@ -529,7 +529,7 @@ describe('payments subgraph', () => {
     });
 
     it('leaves the payment PENDING, never APPROVED, and writes no event when its outbox event cannot be written', async () => {
-      const orderId = await h.createOrder({ totalCents: 100 });
+      const orderId = await h.createOrder({ totalMinor: 100 });
       const before = await h.counts();
       // Make the outbox insert fail inside the real database; the approval written before it must roll back.
       await h.sql(

@@ -39,7 +39,7 @@ const CREATE_ORDER = `mutation($input: CreateOrderInput!) { createOrder(input: $
 export interface OrderInput {
   locationId?: string;
   currency?: string;
-  totalCents: number;
+  totalMinor: number;
   externalReference?: string | null;
   level3?: {
     customerReference?: string | null;
@@ -48,9 +48,9 @@ export interface OrderInput {
       description: string;
       quantity: number;
       unitOfMeasure: string;
-      unitCostCents: number;
-      taxCents?: number;
-      discountCents?: number;
+      unitCostMinor: number;
+      taxMinor?: number;
+      discountMinor?: number;
     }>;
   } | null;
 }

@@ -91,18 +91,18 @@ const LINES = [
     description: 'Espresso beans 1kg',
     quantity: 2,
     unitOfMeasure: 'EA',
-    unitCostCents: 500,
-    taxCents: 34,
-    discountCents: 0,
+    unitCostMinor: 500,
+    taxMinor: 34,
+    discountMinor: 0,
   },
   {
     productCode: 'SKU-200',
     description: 'Milk',
     quantity: 3,
     unitOfMeasure: 'LTR',
-    unitCostCents: 100,
-    taxCents: 0,
-    discountCents: 100,
+    unitCostMinor: 100,
+    taxMinor: 0,
+    discountMinor: 100,
   },
 ];
 const WIRE_LINES = [
@@ -160,7 +160,7 @@ describe('payments against Valor over HTTP', () => {
   describe('sales', () => {
     it('sends a card-present sale with Level 3 data, the order’s external reference as customer_reference', async () => {
       const orderId = await h.createOrder({
-        totalCents: 1234,
+        totalMinor: 1234,
         externalReference: 'PO-4471',
         level3: { customerReference: 'CUST-9', lineItems: LINES },
       });
@@ -193,7 +193,7 @@ describe('payments against Valor over HTTP', () => {
 
     it('sends Level 3’s own customerReference when the order has no external reference', async () => {
       const orderId = await h.createOrder({
-        totalCents: 1234,
+        totalMinor: 1234,
         level3: { customerReference: 'CUST-77', lineItems: LINES },
       });
       await h.payOk({ orderId, amountMinor: 1234 });
@@ -202,12 +202,12 @@ describe('payments against Valor over HTTP', () => {
 
     it('sends no Level 3 with a card-not-present sale, nor for an order without it', async () => {
       const withLevel3 = await h.createOrder({
-        totalCents: 1234,
+        totalMinor: 1234,
         externalReference: 'PO-1',
         level3: { lineItems: LINES },
       });
       const payment = await h.payOk({ orderId: withLevel3, amountMinor: 1234, entryMode: 'CARD_NOT_PRESENT' });
-      const plain = await h.createOrder({ totalCents: 500, externalReference: 'PO-2' });
+      const plain = await h.createOrder({ totalMinor: 500, externalReference: 'PO-2' });
       await h.payOk({ orderId: plain, amountMinor: 500 });
 
       const [cnp, cp] = valor.to('/v1/sale');
@@ -223,14 +223,14 @@ describe('payments against Valor over HTTP', () => {
     });
 
     it('converts amounts with the currency’s own minor units', async () => {
-      const orderId = await h.createOrder({ totalCents: 1500, currency: 'JPY' });
+      const orderId = await h.createOrder({ totalMinor: 1500, currency: 'JPY' });
       await h.payOk({ orderId, amountMinor: 1500, currency: 'JPY' });
       expect(valor.to('/v1/sale')[0].body).toMatchObject({ amount: '1500', currency: 'JPY' });
     });
 
     it('records a decline with the processor’s code and reference', async () => {
       valor.behaviour['/v1/sale'] = 'decline';
-      const orderId = await h.createOrder({ totalCents: 300 });
+      const orderId = await h.createOrder({ totalMinor: 300 });
       const payment = await h.payOk({ orderId, amountMinor: 300 });
       expect(payment).toMatchObject({
         status: 'DECLINED',
@@ -248,7 +248,7 @@ describe('payments against Valor over HTTP', () => {
       ['answers neither an approval nor a decline', 'garbage'],
     ])('cancels the payment and voids it by our reference when the processor %s', async (_, behaviour) => {
       valor.behaviour['/v1/sale'] = behaviour;
-      const orderId = await h.createOrder({ totalCents: 400 });
+      const orderId = await h.createOrder({ totalMinor: 400 });
       const started = Date.now();
       const { body } = await h.pay({ orderId, amountMinor: 400 });
       expect(errorOf(body)).toEqual({ code: 'UNAVAILABLE', reason: 'processor_unavailable' });
@@ -269,7 +269,7 @@ describe('payments against Valor over HTTP', () => {
 
   describe('voids, refunds and batches', () => {
     it('voids with the processor’s transaction id', async () => {
-      const orderId = await h.createOrder({ totalCents: 600 });
+      const orderId = await h.createOrder({ totalMinor: 600 });
       const payment = await h.payOk({ orderId, amountMinor: 600 });
       const { body } = await h.void(payment.id);
       expect(body.data!.voidPayment.payment.status).toBe('VOIDED');
@@ -283,7 +283,7 @@ describe('payments against Valor over HTTP', () => {
     });
 
     it('refunds with a decimal amount, the transaction id and the refund’s own id as reference', async () => {
-      const orderId = await h.createOrder({ totalCents: 1000 });
+      const orderId = await h.createOrder({ totalMinor: 1000 });
       const payment = await h.payOk({ orderId, amountMinor: 1000 });
       const { body } = await h.refund({ paymentId: payment.id, amountMinor: 250 });
       const refund = body.data!.refundPayment.refund;
@@ -302,11 +302,11 @@ describe('payments against Valor over HTTP', () => {
       await h.call(CLOSE_BATCH, { locationId: '2' });
       valor.reset();
       const first = await h.payOk({
-        orderId: await h.createOrder({ totalCents: 100, locationId: '2' }),
+        orderId: await h.createOrder({ totalMinor: 100, locationId: '2' }),
         amountMinor: 100,
       });
       const second = await h.payOk({
-        orderId: await h.createOrder({ totalCents: 200, locationId: '2' }),
+        orderId: await h.createOrder({ totalMinor: 200, locationId: '2' }),
         amountMinor: 200,
       });
       const { body } = await h.call(CLOSE_BATCH, { locationId: '2' });
@@ -319,7 +319,7 @@ describe('payments against Valor over HTTP', () => {
     it('settles nothing and answers UNAVAILABLE when the processor fails to close the batch', async () => {
       await h.call(CLOSE_BATCH, { locationId: '2' });
       const payment = await h.payOk({
-        orderId: await h.createOrder({ totalCents: 100, locationId: '2' }),
+        orderId: await h.createOrder({ totalMinor: 100, locationId: '2' }),
         amountMinor: 100,
       });
       valor.behaviour['/v1/batch/close'] = 'fail';
@@ -332,7 +332,7 @@ describe('payments against Valor over HTTP', () => {
     });
 
     it('keeps a refund of unknown outcome pending and its key held, so a retry completes that same refund', async () => {
-      const orderId = await h.createOrder({ totalCents: 1000 });
+      const orderId = await h.createOrder({ totalMinor: 1000 });
       const payment = await h.payOk({ orderId, amountMinor: 1000 });
       valor.behaviour['/v1/refund'] = 'fail';
       const key = `refund-${payment.id}`;
@@ -369,7 +369,7 @@ describe('payments against Valor over HTTP', () => {
     });
 
     it('keeps the payment approved and voidable when the processor fails the void', async () => {
-      const orderId = await h.createOrder({ totalCents: 1000 });
+      const orderId = await h.createOrder({ totalMinor: 1000 });
       const payment = await h.payOk({ orderId, amountMinor: 1000 });
       valor.behaviour['/v1/void'] = 'hang';
       const failed = await h.void(payment.id);

@@ -174,7 +174,7 @@ export const loyaltyRoutes = [
         customerCode: String(body.customer_code),
         cardType: body.card_type.toUpperCase(),
         ...(body.card_type === 'point'
-          ? { amountCents: fromDecimalString(String(body.amount), PURCHASE_CURRENCY) }
+          ? { amountMinor: fromDecimalString(String(body.amount), PURCHASE_CURRENCY) }
           : { stamps: body.amount }),
         externalId: body.external_id,
         verificationPin: body.verification_pin ?? null,

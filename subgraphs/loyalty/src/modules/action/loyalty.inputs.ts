@@ -38,19 +38,20 @@ abstract class CustomerActionInput {
   manualCode!: boolean;
 }
 
-@InputType({ description: 'Award points for a purchase, or stamps (seed 004, POST /webhook/pos)' })
+@InputType({ description: 'Award points for a purchase, or stamps (what the POS webhook POST /webhook/pos does)' })
 export class EarnLoyaltyInput extends CustomerActionInput {
   @Field(() => LoyaltyCardType, {
     defaultValue: LoyaltyCardType.POINT,
-    description: 'POINT (give amountCents) or STAMP (give stamps); POINT when absent',
+    description: 'POINT (give amountMinor) or STAMP (give stamps); POINT when absent',
   })
   cardType!: LoyaltyCardType;
 
   @Field(() => Int, {
     nullable: true,
-    description: 'POINT: the purchase total in cents; points = round(total × earn ratio), half up',
+    description:
+      'POINT: the purchase total in minor units of the org’s currency; points = round(total × earn ratio), half up',
   })
-  amountCents?: number | null;
+  amountMinor?: number | null;
 
   @Field(() => Float, {
     nullable: true,

@@ -104,7 +104,7 @@ export class LoyaltyService {
         let delta: number;
         if (unit === LoyaltyUnit.POINT) {
           // points = round(amount × ratio): cents × bps ÷ (100 × 10000), in exact integer arithmetic, half up.
-          delta = mulDivRound(input.amountCents as number, org.earnRatioBps, 1_000_000);
+          delta = mulDivRound(input.amountMinor as number, org.earnRatioBps, 1_000_000);
         } else {
           delta = Math.max(1, roundHalfUp(input.stamps as number));
           if (delta > org.maxStampsPerEarn) {
@@ -118,7 +118,7 @@ export class LoyaltyService {
           delta,
           externalId: input.externalId,
           createdAt: now,
-          ...(unit === LoyaltyUnit.POINT ? { amountCents: input.amountCents as number, currency: org.currency } : {}),
+          ...(unit === LoyaltyUnit.POINT ? { amountCents: input.amountMinor as number, currency: org.currency } : {}),
         });
         let coupon: Coupon | null = null;
         if (unit === LoyaltyUnit.STAMP && customer.stamps >= org.stampsPerCard) {
@@ -405,9 +405,9 @@ export class LoyaltyService {
 function earnAmountProblems(input: EarnLoyaltyInput): string[] {
   if (input.cardType === LoyaltyCardType.POINT) {
     if (input.stamps !== null && input.stamps !== undefined) return ['stamps: only for a STAMP earn'];
-    return amountProblems(input.amountCents, 'amountCents', 1);
+    return amountProblems(input.amountMinor, 'amountMinor', 1);
   }
-  if (input.amountCents !== null && input.amountCents !== undefined) return ['amountCents: only for a POINT earn'];
+  if (input.amountMinor !== null && input.amountMinor !== undefined) return ['amountMinor: only for a POINT earn'];
   const { stamps } = input;
   return typeof stamps === 'number' && Number.isFinite(stamps) && stamps > 0
     ? []

@@ -16,14 +16,20 @@ export class Level3LineItemInput {
   @Field({ description: 'Unit of measure, e.g. EA, at most 12 characters' })
   unitOfMeasure!: string;
 
-  @Field(() => Int, { description: 'Minor units (cents)' })
-  unitCostCents!: number;
+  @Field(() => Int, { description: 'Price of one unit, in minor units of the order’s currency' })
+  unitCostMinor!: number;
 
-  @Field(() => Int, { nullable: true, description: 'Minor units (cents); default 0' })
-  taxCents?: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Tax on the line, in minor units of the order’s currency; default 0',
+  })
+  taxMinor?: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Minor units (cents); default 0' })
-  discountCents?: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Discount on the line, in minor units of the order’s currency; default 0',
+  })
+  discountMinor?: number | null;
 }
 
 @InputType({
@@ -34,7 +40,7 @@ export class Level3Input {
   customerReference?: string | null;
 
   @Field(() => [Level3LineItemInput], {
-    description: '1 to 200 lines whose totals (quantity × unit cost − discount + tax) add up to totalCents',
+    description: '1 to 200 lines whose totals (quantity × unit cost − discount + tax) add up to totalMinor',
   })
   lineItems!: Level3LineItemInput[];
 }
@@ -49,8 +55,8 @@ export class CreateOrderInput {
   @Field({ description: 'ISO 4217 currency code, e.g. USD' })
   currency!: string;
 
-  @Field(() => Int, { description: 'Order total in minor units (cents)' })
-  totalCents!: number;
+  @Field(() => Int, { description: 'Order total in minor units of `currency` (cents for USD, yen for JPY)' })
+  totalMinor!: number;
 
   @Field(() => String, {
     nullable: true,

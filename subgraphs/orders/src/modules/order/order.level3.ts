@@ -18,11 +18,11 @@ export const lineTotal = (line: { quantity: number; unitCostCents: number; taxCe
 
 /**
  * Validates Level 3 data against the order total and normalises it (missing tax and discount are 0). Returns the
- * data to store and the problems found; processors reject Level 3 records whose lines do not add up, so we do first.
+ * data to store (under the stored record's `…Cents` names) and the problems found, naming the input's fields; processors reject Level 3 records whose lines do not add up, so we do first.
  */
 export function normaliseLevel3(
   input: Level3Input,
-  totalCents: number,
+  totalMinor: number,
   prefix = 'level3',
 ): { data: Level3Data; problems: string[] } {
   const problems = textProblems(
@@ -41,31 +41,31 @@ export function normaliseLevel3(
       description: line.description,
       quantity: line.quantity,
       unitOfMeasure: line.unitOfMeasure,
-      unitCostCents: line.unitCostCents,
-      taxCents: line.taxCents ?? 0,
-      discountCents: line.discountCents ?? 0,
+      unitCostCents: line.unitCostMinor,
+      taxCents: line.taxMinor ?? 0,
+      discountCents: line.discountMinor ?? 0,
     };
     problems.push(
       ...textProblems(item.productCode, `${at}.productCode`, LEVEL3_LIMITS.productCode, true),
       ...textProblems(item.description, `${at}.description`, LEVEL3_LIMITS.description, true),
       ...textProblems(item.unitOfMeasure, `${at}.unitOfMeasure`, LEVEL3_LIMITS.unitOfMeasure, true),
-      ...amountProblems(item.unitCostCents, `${at}.unitCostCents`),
-      ...amountProblems(item.taxCents, `${at}.taxCents`),
-      ...amountProblems(item.discountCents, `${at}.discountCents`),
+      ...amountProblems(item.unitCostCents, `${at}.unitCostMinor`),
+      ...amountProblems(item.taxCents, `${at}.taxMinor`),
+      ...amountProblems(item.discountCents, `${at}.discountMinor`),
     );
     if (!Number.isSafeInteger(item.quantity) || item.quantity < 1 || item.quantity > LEVEL3_LIMITS.quantity) {
       problems.push(`${at}.quantity: must be a whole number between 1 and ${LEVEL3_LIMITS.quantity}`);
     } else if (Number.isSafeInteger(item.unitCostCents) && Number.isSafeInteger(item.discountCents)) {
       const gross = item.quantity * item.unitCostCents;
-      if (gross > MAX_AMOUNT_CENTS) problems.push(`${at}: quantity × unitCostCents is more than ${MAX_AMOUNT_CENTS}`);
-      else if (item.discountCents > gross) problems.push(`${at}.discountCents: more than quantity × unitCostCents`);
+      if (gross > MAX_AMOUNT_CENTS) problems.push(`${at}: quantity × unitCostMinor is more than ${MAX_AMOUNT_CENTS}`);
+      else if (item.discountCents > gross) problems.push(`${at}.discountMinor: more than quantity × unitCostMinor`);
     }
     return item;
   });
   if (!problems.length) {
     const sum = lineItems.reduce((total, line) => total + lineTotal(line), 0);
-    if (sum !== totalCents) {
-      problems.push(`${prefix}.lineItems: the lines add up to ${sum} but the order total is ${totalCents}`);
+    if (sum !== totalMinor) {
+      problems.push(`${prefix}.lineItems: the lines add up to ${sum} but the order total is ${totalMinor}`);
     }
   }
   return { data: { customerReference: input.customerReference ?? null, lineItems }, problems };

@@ -126,7 +126,7 @@ export class OrderService {
     const locationId = parseIntIdArg(input.locationId, 'locationId');
     const problems = [
       ...currencyProblems(input.currency),
-      ...amountProblems(input.totalCents, 'totalCents'),
+      ...amountProblems(input.totalMinor, 'totalMinor'),
       ...textProblems(input.externalReference, 'externalReference', LEVEL3_LIMITS.customerReference),
       ...textProblems(input.externalSource, 'externalSource', 64),
       ...textProblems(input.externalId, 'externalId', 128),
@@ -142,14 +142,14 @@ export class OrderService {
     if (input.cancelUrl != null && input.returnUrl == null) {
       problems.push('cancelUrl: only together with a return URL (where a paid checkout returns to)');
     }
-    const level3 = input.level3 ? normaliseLevel3(input.level3, input.totalCents) : null;
+    const level3 = input.level3 ? normaliseLevel3(input.level3, input.totalMinor) : null;
     if (level3) problems.push(...level3.problems);
     if (problems.length) throw badInput('Invalid order', problems);
 
     const { result, replayed } = await runIdempotent(
       this.em,
       principal,
-      { key: idempotencyKey, operation: 'createOrder', input: { ...input, locationId } },
+      { key: idempotencyKey, operation: 'createOrder', input: createOrderFingerprint(input, locationId) },
       async (tx) => {
         const location = mayActAtLocation(principal, locationId)
           ? await tx.findOne(Location, { id: locationId, tenantId: principal.tenantId })
@@ -162,7 +162,7 @@ export class OrderService {
           locationId,
           number: String(n),
           currency: input.currency,
-          totalCents: input.totalCents,
+          totalCents: input.totalMinor,
           externalReference: input.externalReference ?? null,
           externalSource: input.externalSource ?? null,
           externalId: input.externalId ?? null,
@@ -255,4 +255,20 @@ export class OrderService {
 function settledCheckout(order: Order, paymentId: string): Order {
   if (order.checkoutPaymentId === paymentId) return order;
   throw checkoutErrors.alreadyPaid(order.checkoutPaymentId);
+}
+
+/**
+ * What a createOrder idempotency key is bound to: the input under the names it had when keys were first taken
+ * (`totalCents`, `unitCostCents`, ...), so a key taken before the inputs became `…Minor` still replays its order.
+ */
+function createOrderFingerprint(input: Omit<CreateOrderInput, 'idempotencyKey'>, locationId: number): unknown {
+  // The fingerprint leaves out undefined values, so absent fields stay absent under their old names too.
+  const { totalMinor, level3, ...rest } = input;
+  const lineItems = level3?.lineItems?.map(({ unitCostMinor, taxMinor, discountMinor, ...line }) => ({
+    ...line,
+    unitCostCents: unitCostMinor,
+    taxCents: taxMinor,
+    discountCents: discountMinor,
+  }));
+  return { ...rest, locationId, totalCents: totalMinor, level3: level3 && { ...level3, lineItems } };
 }
