@@ -5,7 +5,7 @@ import { countRows } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
 /**
- * The loyalty actions of seed 004 through the gateway's /graphql: the same earn, redeem and coupon redemption as
+ * The loyalty API's actions through the gateway's /graphql: the same earn, redeem and coupon redemption as
  * the REST API, with refusals as the payload's userErrors (read back here as the error code and reason they stand for), the ledger, reversals, the link to orders
  * through federation, and who may see what (an org's key, a partner's token, another partner, a customer's key).
  */
@@ -60,7 +60,7 @@ function refusalOf(body: { data?: Record<string, any> | null; errors?: unknown }
 /** Who calls: an org's or customer's X-Api-Key, or a Bearer access token. */
 type Caller = { key: string } | { token: string };
 
-describe('GraphQL loyalty (seed 004) through the gateway', () => {
+describe('GraphQL loyalty through the gateway', () => {
   let stack: Stack;
   let partner: string;
   let other: string;

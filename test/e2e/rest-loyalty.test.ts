@@ -7,7 +7,7 @@ import { countRows, restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
 /**
- * The loyalty POS API of seed 004 (POST /webhook/pos, /webhook/redeem, /webhook/coupons/redeem) over real HTTP:
+ * The loyalty POS API (POST /webhook/pos, /webhook/redeem, /webhook/coupons/redeem) over real HTTP:
  * every row of its field and error tables, per preset, the PIN flow, idempotency and races, authentication and
  * malformed bodies. Balances are read through the graph and the ledger counted in the database, so that a refusal
  * is shown to change nothing.
@@ -44,7 +44,7 @@ const ext = (label: string) => `${label}-${++seq}-${randomUUID().slice(0, 8)}`;
 /** A 4-digit PIN that is not `pin`. */
 const wrongPin = (pin: string) => String((Number(pin) + 1) % 10_000).padStart(4, '0');
 
-describe('REST loyalty API (seed 004): /webhook/pos, /webhook/redeem, /webhook/coupons/redeem', () => {
+describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/redeem', () => {
   let stack: Stack;
   let partner: string;
   let clock: LoyaltyRuntime['clock'];

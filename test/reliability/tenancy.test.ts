@@ -397,7 +397,7 @@ describe('tenancy matrix: every REST route, GraphQL root field and subscription'
       await expectStatus({ name: 'a Bearer token instead of a key', headers: bearer(tokens.demo) }, [401]);
       await expectStatus({ name: 'a Bearer token of the other tenant', headers: bearer(tokens.other) }, [401]);
       await expectStatus(foreignKeys()[1], [403], true);
-      // The seed's loyalty API answers another org's customer or coupon as not found with a 400 (seed 004).
+      // The seed's loyalty API answers another org's customer or coupon as not found with a 400, as its document says.
       const answer = await expectStatus(foreignKeys()[0], [400], true);
       const error = JSON.parse(answer.text).error;
       if (!['customer not found', 'coupon not found'].includes(error)) {

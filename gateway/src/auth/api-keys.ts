@@ -3,7 +3,7 @@ import { LOYALTY_CUSTOMER_SCOPE, type Principal, SCOPES } from '@pos/kit';
 import { ApiKey, type ApiKeyKind } from '../identity/identity.entities';
 import { hashBearerSecret } from './secrets';
 
-/** The header the loyalty API authenticates with (seed 004): `X-Api-Key: <secret>`. */
+/** The header the loyalty API authenticates with: `X-Api-Key: <secret>`. */
 export const API_KEY_HEADER = 'x-api-key';
 
 const SCOPES_OF_KIND: Record<ApiKeyKind, string[]> = {

@@ -143,7 +143,7 @@ const snakeCase = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').
 /** The mobile payments API (v2), whose document has its own error vocabulary. */
 export const isMobileApiPath = (path: string) => path.startsWith('/pos/v2/');
 
-/** The loyalty API (seed 004), whose bodies are `{"data": …}` and whose errors are named by a code. */
+/** The loyalty API, whose bodies are `{"data": …}` and whose errors are named by a code. */
 export const isLoyaltyApiPath = (path: string) => path.startsWith('/webhook/');
 
 /**

@@ -24,7 +24,7 @@ const errorBody = z.object({
 /** The mobile payments document's error body: no `code`; refusals are 400s. */
 const mobileErrorBody = errorBody.omit({ code: true });
 
-/** The loyalty API's error body (seed 004 names its errors by code). */
+/** The loyalty API's error body (its document names errors by code). */
 const loyaltyErrorBody = z.object({
   error: z
     .string()

@@ -1,5 +1,5 @@
 /**
- * The card type codes of the mobile payments API (shared/seeds/003, `card.type`), with what each stands for. The
+ * The card type codes of the mobile payments API (`card.type`), with what each stands for. The
  * payments service accepts exactly these; the REST facade and the OpenAPI document list the same ones.
  */
 export const CARD_TYPES = {

@@ -24,7 +24,7 @@ import { PinFailure } from './modules/pin/pin-failure.entity';
 import { PinResolver } from './modules/pin/pin.resolver';
 import { seedDemo } from './seed';
 
-/** The loyalty subgraph: orgs and their presets, customers, the ledger, coupons and PIN challenges (seed 004). */
+/** The loyalty subgraph: orgs and their presets, customers, the ledger, coupons and PIN challenges. */
 export const loyalty: SubgraphDefinition<LoyaltyContext, LoyaltyRuntime> = {
   name: 'loyalty',
   pgSchema: 'loyalty',

@@ -5,8 +5,8 @@ import { USER_ERROR_FIELDS } from '../errors';
 import { defineRoute } from '../route';
 
 /**
- * The loyalty POS API (shared/seeds/004): earn, redeem and coupon redemption, authenticated with the org's
- * `X-Api-Key`. Bodies are the seed's, snake_case, wrapped in `{"data": …}`. The purchase `amount` is the one decimal
+ * The loyalty POS API: earn, redeem and coupon redemption, authenticated with the org's
+ * `X-Api-Key`. Bodies are its document's, snake_case, wrapped in `{"data": …}`. The purchase `amount` is the one decimal
  * at this edge: converted to cents here, once (loyalty orgs count in USD, 2 decimals).
  */
 

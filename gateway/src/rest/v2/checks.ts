@@ -6,8 +6,8 @@ import { USER_ERROR_FIELDS } from '../errors';
 import { type PagedConnection, defineRoute } from '../route';
 
 /**
- * Mobile payments API v2 (shared/seeds/003): the checks of a location, one check, and paying a check. Field names,
- * types and bodies are the seed's, camelCase, amounts in integer cents; `remainingAmount` is a string, as the seed
+ * Mobile payments API v2: the checks of a location, one check, and paying a check. Field names,
+ * types and bodies are its document's, camelCase, amounts in integer cents; `remainingAmount` is a string, as the document
  * types it (the cents as decimal digits, e.g. "1566").
  */
 

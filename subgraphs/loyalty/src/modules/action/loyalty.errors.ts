@@ -1,7 +1,7 @@
 import { DomainError, ErrorCode, unprocessable } from '@pos/kit';
 
 /**
- * The loyalty API's refusals (seed 004's error tables), each with its stable reason: the REST facade sends the reason
+ * The loyalty API's refusals (the error tables of the loyalty API's document), each with its stable reason: the REST facade sends the reason
  * as the body's `error`, GraphQL as `extensions.reason`. Facts the POS needs to go on (the challenge to retry,
  * the attempts left) travel with them.
  */

@@ -60,7 +60,7 @@ export class EarnLoyaltyInput extends CustomerActionInput {
   stamps?: number | null;
 }
 
-@InputType({ description: 'Deduct points or stamps (seed 004, POST /webhook/redeem)' })
+@InputType({ description: 'Deduct points or stamps (what the POS webhook POST /webhook/redeem does)' })
 export class RedeemLoyaltyInput extends CustomerActionInput {
   @Field(() => LoyaltyCardType, {
     defaultValue: LoyaltyCardType.STAMP,

@@ -71,7 +71,7 @@ const externalIdProblems = (externalId: unknown) => textProblems(externalId, 'ex
 const roundHalfUp = (value: number) => Math.floor(value + 0.5);
 
 /**
- * Earn, redeem, coupon redemption and reversal (seed 004). Each runs in one transaction under the customer's row
+ * Earn, redeem, coupon redemption and reversal, as the loyalty API defines them. Each runs in one transaction under the customer's row
  * lock: the balance check and the change cannot interleave with another request for the same customer, and the
  * database's CHECK (balances ≥ 0) backs that up. Every change is a ledger row; the POS's external id, unique per
  * org and kind, makes a retry `alreadyProcessed` even when two copies arrive at the same moment.

@@ -3,7 +3,7 @@ import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { CurrencyCode } from '@pos/kit/src/currency';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
-/** Which actions need the customer's PIN (seed 004, "Verification gate"). */
+/** Which actions need the customer's PIN (the loyalty API's verification gate). */
 export enum VerificationPreset {
   /** Never gates. */
   STANDARD = 'STANDARD',

@@ -33,7 +33,7 @@ export enum PinChallengeStatus {
 }
 
 /**
- * A PIN verification the POS must pass before a gated action (seed 004, "Verification gate"). The PIN is kept as a
+ * A PIN verification the POS must pass before a gated action (the loyalty API's verification gate). The PIN is kept as a
  * keyed hash to check it (a plain hash of 4 digits would be reversed by trying all 10,000) and sealed (AES-GCM) so
  * that only the customer's own dashboard can show it.
  */

@@ -29,7 +29,7 @@ export interface PinKeys {
   seal: Buffer;
 }
 
-/** Whether the org's preset asks for a PIN before this action (seed 004, "Verification gate"). */
+/** Whether the org's preset asks for a PIN before this action (the loyalty API's verification gate). */
 export function requiresPin(preset: VerificationPreset, action: LoyaltyAction): boolean {
   if (preset === VerificationPreset.STRICT) return true;
   if (preset === VerificationPreset.BALANCED) return action !== LoyaltyAction.EARN;
