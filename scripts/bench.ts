@@ -150,7 +150,7 @@ const PARTS = (() => {
 })();
 
 const QUERY =
-  'query Bench { locations(first: 10) { nodes { id name orders { nodes { id total { amountMinor } payments { nodes { id amount { amountMinor } } } } } checks { nodes { posRef total { amountMinor } } } } } }';
+  'query Bench { locations(first: 10) { nodes { id name orders { nodes { id total { amountMinor } payments(first: 5) { nodes { id amount { amountMinor } } } } } checks { nodes { posRef total { amountMinor } } } } } }';
 const OPERATION_NAME = 'Bench';
 
 /** A comma-separated list of positive integers, e.g. BENCH_SUBSCRIBERS=1000,10000. */
