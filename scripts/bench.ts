@@ -1182,19 +1182,21 @@ async function loyaltyEarnPair(pool: Pool): Promise<Pair & { failures: Record<st
   );
   if (
     (repeatRest.data as { message?: unknown } | undefined)?.message !== 'already processed' ||
-    (repeatGraphql.earnLoyalty as { alreadyProcessed?: unknown } | null)?.alreadyProcessed !== true
+    (repeatGraphql.earnLoyalty as { idempotentReplay?: unknown } | null)?.idempotentReplay !== true
   ) {
-    throw new Error(`earn: a repeated external_id was not "already processed": ${JSON.stringify(repeatRest)}`);
+    throw new Error(
+      `earn: a repeated external_id was not "already processed": REST ${JSON.stringify(repeatRest)}, GraphQL ${JSON.stringify(repeatGraphql)}`,
+    );
   }
 
   const failures: Record<string, EarnFailures> = {};
   const tally = (target: string) => (failures[target] = { non2xx: 0, alreadyProcessed: 0, other: 0 });
   /** Counts and throws unless the earn recorded: a 2xx, no "already processed", a balance in the answer. */
   const expectEarn = (counts: EarnFailures, who: string, status: number, result: unknown, text: string) => {
-    const earn = result as { alreadyProcessed?: unknown; message?: unknown; points?: unknown } | null | undefined;
+    const earn = result as { idempotentReplay?: unknown; message?: unknown; points?: unknown } | null | undefined;
     if (status < 200 || status >= 300) counts.non2xx++;
-    else if (earn?.alreadyProcessed === true || earn?.message === 'already processed') counts.alreadyProcessed++;
-    else if (typeof earn?.points === 'number' && earn.alreadyProcessed !== true) return;
+    else if (earn?.idempotentReplay === true || earn?.message === 'already processed') counts.alreadyProcessed++;
+    else if (typeof earn?.points === 'number' && earn.idempotentReplay !== true) return;
     else counts.other++;
     throw new Error(`${who} did not record a new earn: HTTP ${status} ${text.slice(0, 300)}`);
   };
