@@ -1,7 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { createOrm } from '@pos/kit';
-import { createTestDatabase } from '@pos/kit/src/testing';
-import { gatewayOrm } from '../src/identity/orm';
+import { identityTestOrm } from './identity-orm';
 
 /** The migration that moves sessions' refresh tokens into families, on sessions that exist when it runs. */
 describe('identity migration: refresh token families', () => {
@@ -9,12 +7,7 @@ describe('identity migration: refresh token families', () => {
   const FAMILIES = 'Migration20261205083054';
   let orm: MikroORM;
   beforeAll(async () => {
-    orm = await createOrm({
-      databaseUrl: await createTestDatabase(),
-      schema: gatewayOrm.pgSchema,
-      entities: gatewayOrm.entities,
-      migrations: gatewayOrm.migrations,
-    });
+    orm = await identityTestOrm();
   });
   afterAll(() => orm?.close());
 

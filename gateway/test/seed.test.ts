@@ -1,19 +1,13 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { ALL_SCOPES, OPERATOR_SCOPES, SCOPES, createOrm, migrate } from '@pos/kit';
-import { createTestDatabase } from '@pos/kit/src/testing';
+import { ALL_SCOPES, OPERATOR_SCOPES, SCOPES, migrate } from '@pos/kit';
 import { ApiClient, PosUser, PosUserRole } from '../src/identity/identity.entities';
-import { gatewayOrm } from '../src/identity/orm';
 import { seedIdentity } from '../src/identity/seed';
+import { identityTestOrm } from './identity-orm';
 
 describe('identity demo seed', () => {
   let orm: MikroORM;
   beforeAll(async () => {
-    orm = await createOrm({
-      databaseUrl: await createTestDatabase(),
-      schema: gatewayOrm.pgSchema,
-      entities: gatewayOrm.entities,
-      migrations: gatewayOrm.migrations,
-    });
+    orm = await identityTestOrm();
     await migrate(orm);
   });
   afterAll(() => orm?.close());

@@ -161,6 +161,72 @@ export class ApiKey {
   createdAt: Date = new Date();
 }
 
+/** What a person of the portal may do: everything of their partner, its integrations only, or the platform's. */
+export const PORTAL_ROLES = ['partner_admin', 'partner_developer', 'operator'] as const;
+export type PortalRole = (typeof PORTAL_ROLES)[number];
+
+/**
+ * A person who signs in to the portal with an email and a password: a partner's admin or developer, or an operator
+ * of the platform (a member of the operators' tenant). Unlike a POS user, whom a partner vouches for with a launch
+ * link, this person proves who they are to us, so the row holds a scrypt hash of their password. The email is unique
+ * across partners: the sign-in page asks for nothing else.
+ */
+@Entity({ tableName: 'portal_user' })
+export class PortalUser {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Partner)
+  partner!: Partner;
+
+  /** Lower-cased on every write, so it is unique whatever the casing it arrives in. */
+  @Property({ length: 254, unique: true })
+  email!: string;
+
+  @Property({ length: 200 })
+  name!: string;
+
+  @Property({ length: 32 })
+  role!: PortalRole;
+
+  /** scrypt, as hashSecret writes it. */
+  @Property({ length: 200 })
+  passwordHash!: string;
+
+  /** A disabled person cannot sign in; their rows stay for the audit trail. */
+  @Property()
+  active: boolean = true;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @BeforeCreate()
+  @BeforeUpdate()
+  protected normalize(): void {
+    this.email = normalizeEmail(this.email);
+  }
+}
+
+/**
+ * Failed password sign-ins counted per key (`account:<email>` or `address:<ip>`) in a fixed window, and the lock
+ * that too many of them set. In PostgreSQL rather than a replica's memory, so that every gateway counts the same
+ * guesses.
+ */
+@Entity({ tableName: 'sign_in_throttle' })
+export class SignInThrottle {
+  @PrimaryKey({ length: 300 })
+  key!: string;
+
+  @Property({ type: 'integer' })
+  failures: number = 0;
+
+  @Property({ type: 'timestamptz' })
+  windowStartedAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  lockedUntil: Date | null = null;
+}
+
 /**
  * An SSO launch link's token (`POST /pos/v1/launch-tokens`): a partner's M2M client vouches for a person at one of
  * its locations, and the POS app exchanges the token once for a session (`/pos/v1/public/launch-exchange`). The

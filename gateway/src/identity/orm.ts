@@ -3,9 +3,11 @@ import {
   ApiKey,
   LaunchToken,
   Partner,
+  PortalUser,
   PosUser,
   PosUserRole,
   RefreshToken,
+  SignInThrottle,
   SigningKey,
   UserSession,
 } from './identity.entities';
@@ -13,10 +15,22 @@ import { migrations } from './migrations';
 
 /**
  * The gateway's own storage: the `identity` schema (partners, API clients, signing keys, POS users, API keys, launch
- * tokens, user sessions and their refresh tokens).
+ * tokens, user sessions and their refresh tokens, portal users and their sign-in throttles).
  */
 export const gatewayOrm = {
   pgSchema: 'identity',
-  entities: [Partner, ApiClient, SigningKey, PosUser, PosUserRole, ApiKey, LaunchToken, UserSession, RefreshToken],
+  entities: [
+    Partner,
+    ApiClient,
+    SigningKey,
+    PosUser,
+    PosUserRole,
+    ApiKey,
+    LaunchToken,
+    UserSession,
+    RefreshToken,
+    PortalUser,
+    SignInThrottle,
+  ],
   migrations,
 };

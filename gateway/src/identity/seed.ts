@@ -9,7 +9,7 @@ import {
 } from '@pos/kit';
 import type { RoleSlug } from '../auth/roles';
 import { hashBearerSecret, hashSecret } from '../auth/secrets';
-import { ApiClient, ApiKey, Partner, PosUser, PosUserRole } from './identity.entities';
+import { ApiClient, ApiKey, Partner, PortalUser, PosUser, PosUserRole } from './identity.entities';
 
 const DEMO_CLIENTS = [
   { partner: DEMO.tenants.demo, name: 'Demo Partner', clientId: 'demo-partner', secret: 'demo-secret' },
@@ -46,7 +46,7 @@ const DEMO_USERS: Array<{
 ];
 
 /**
- * Demo partners, their M2M clients, POS users and loyalty API keys (DESIGN §5), on an empty identity schema. A database seeded by an
+ * Demo partners, their M2M clients, POS users, portal people and loyalty API keys, on an empty identity schema. A database seeded by an
  * older version is brought up to date instead: the demo clients gain scopes added since, and the demo users are
  * created when there is no POS user yet. Idempotent, and safe with several gateways starting at once.
  */
@@ -58,6 +58,7 @@ export async function seedIdentity(em: EntityManager): Promise<void> {
     if ((await tx.count(PosUser, {})) === 0) await seedUsers(tx);
     if ((await tx.count(ApiKey, {})) === 0) await seedLoyaltyKeys(tx);
     if (!(await tx.findOne(ApiClient, { clientId: DEMO.operator.clientId }))) await seedOperator(tx);
+    if ((await tx.count(PortalUser, {})) === 0) await seedPeople(tx);
   });
 }
 
@@ -73,6 +74,27 @@ async function seedOperator(tx: EntityManager) {
     allowedScopes: Object.values(OPERATOR_SCOPES).join(' '),
   });
   tx.persist([partner, client]);
+  await tx.flush();
+}
+
+/** The portal's demo people (partner admins, an operator), for the demo partners still there. */
+async function seedPeople(tx: EntityManager) {
+  const partners = new Map(
+    (await tx.find(Partner, { id: { $in: DEMO.people.map((p) => p.partner) } })).map((p) => [p.id, p]),
+  );
+  for (const spec of DEMO.people) {
+    const partner = partners.get(spec.partner);
+    if (!partner) continue;
+    const person = new PortalUser();
+    Object.assign(person, {
+      partner,
+      email: spec.email,
+      name: spec.name,
+      role: spec.role,
+      passwordHash: await hashSecret(spec.password),
+    });
+    tx.persist(person);
+  }
   await tx.flush();
 }
 

@@ -6,6 +6,33 @@ export const DEMO = {
   tenants: { demo: 'demo', other: 'other' },
   /** The platform operators' own client (scopes OPERATOR_SCOPES only), in their own tenant, not a partner's. */
   operator: { partner: 'tilt', name: 'Tilt operations', clientId: 'demo-operator', secret: 'demo-operator-secret' },
+  /**
+   * People who sign in to the portal with a password: each partner's admin, and an operator of the platform (in the
+   * operators' tenant). Listed in the README; a real deployment creates its own.
+   */
+  people: [
+    {
+      partner: 'demo',
+      email: 'admin@demo.example',
+      password: 'demo-admin-password',
+      name: 'Demo Admin',
+      role: 'partner_admin',
+    },
+    {
+      partner: 'other',
+      email: 'admin@other.example',
+      password: 'other-admin-password',
+      name: 'Other Admin',
+      role: 'partner_admin',
+    },
+    {
+      partner: 'tilt',
+      email: 'ops@tilt.example',
+      password: 'demo-ops-password',
+      name: 'Tilt Operator',
+      role: 'operator',
+    },
+  ],
   locations: [
     { id: 1, tenantId: 'demo', name: 'Demo Bistro Downtown', timezone: 'America/New_York' },
     { id: 2, tenantId: 'demo', name: 'Demo Bistro Airport', timezone: 'America/New_York' },

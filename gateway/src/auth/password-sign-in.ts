@@ -1,0 +1,139 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { type PortalRole, PortalUser, normalizeEmail } from '../identity/identity.entities';
+import { hashSecret, verifySecret } from './secrets';
+
+/**
+ * How much password guessing is allowed. Per account: a handful of wrong passwords in a window locks the account
+ * for a while, from every address (a guesser spreading over addresses is stopped by it). Per address: more, since
+ * several people may sign in from one office, over any accounts (a guesser trying one password on many accounts is
+ * stopped by it). A lock is temporary, so someone who knows an email can delay its owner but never shut them out.
+ */
+export const SIGN_IN_LIMITS = {
+  accountFailures: 5,
+  addressFailures: 20,
+  windowSeconds: 15 * 60,
+  lockSeconds: 15 * 60,
+} as const;
+
+export interface SignedInPerson {
+  id: string;
+  email: string;
+  name: string;
+  partnerId: string;
+  role: PortalRole;
+}
+
+export type SignInResult =
+  | { ok: true; user: SignedInPerson }
+  /** A wrong password, an unknown email and a disabled person look the same, so none of them can be told apart. */
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
+
+interface Counter {
+  failures: number;
+  locked_until: Date | null;
+}
+
+/** Signs in the portal's people with an email and a password, bounding the guesses (see SIGN_IN_LIMITS). */
+export class PasswordSignIn {
+  /** Compared against when the email is unknown, so that the answer takes as long as for a real account. */
+  private decoy?: Promise<string>;
+
+  constructor(
+    private readonly em: () => EntityManager,
+    private readonly options: { now?: () => Date; limits?: typeof SIGN_IN_LIMITS } = {},
+  ) {}
+
+  async signIn(attempt: { email: string; password: string; address: string }): Promise<SignInResult> {
+    const limits = this.options.limits ?? SIGN_IN_LIMITS;
+    const now = this.options.now?.() ?? new Date();
+    const email = normalizeEmail(attempt.email);
+    const keys = [
+      { key: `account:${email}`, limit: limits.accountFailures },
+      { key: `address:${attempt.address}`, limit: limits.addressFailures },
+    ];
+    const em = this.em();
+
+    const lockedUntil = await this.lockedUntil(
+      em,
+      keys.map((k) => k.key),
+      now,
+    );
+    if (lockedUntil) return throttled(lockedUntil, now);
+    // Each attempt is counted before its password is checked: concurrent guesses cannot slip past the limit while
+    // the slow hash runs. The attempt that goes over the limit sets the lock and is not checked at all.
+    for (const { key, limit } of keys) {
+      const count = await this.count(em, key, now, limits.windowSeconds);
+      if (count > limit) {
+        const until = new Date(now.getTime() + limits.lockSeconds * 1000);
+        await em
+          .getConnection()
+          .execute(
+            `update identity.sign_in_throttle set locked_until = ?, failures = 0, window_started_at = ? where key = ?`,
+            [until, now, key],
+          );
+        return throttled(until, now);
+      }
+    }
+
+    const person = email ? await em.findOne(PortalUser, { email }) : null;
+    const matches = await verifySecret(attempt.password, person?.passwordHash ?? (await this.decoyHash()));
+    if (!person || !matches || !person.active) return { ok: false, reason: 'invalid' };
+
+    // The right password: the account's count starts again; the address keeps its other failures.
+    await em.getConnection().execute(`delete from identity.sign_in_throttle where key = ?`, [keys[0].key]);
+    await em
+      .getConnection()
+      .execute(`update identity.sign_in_throttle set failures = greatest(failures - 1, 0) where key = ?`, [
+        keys[1].key,
+      ]);
+    return {
+      ok: true,
+      user: {
+        id: person.id,
+        email: person.email,
+        name: person.name,
+        partnerId: person.partner.id,
+        role: person.role,
+      },
+    };
+  }
+
+  private async lockedUntil(em: EntityManager, keys: string[], now: Date): Promise<Date | null> {
+    const rows = await em
+      .getConnection()
+      .execute<{ locked_until: Date }[]>(
+        `select locked_until from identity.sign_in_throttle where key in (?, ?) and locked_until > ? order by locked_until desc`,
+        [...keys, now],
+      );
+    return rows[0]?.locked_until ?? null;
+  }
+
+  /** Counts one attempt for the key, in a window that starts again once it is older than windowSeconds. */
+  private async count(em: EntityManager, key: string, now: Date, windowSeconds: number): Promise<number> {
+    const windowStart = new Date(now.getTime() - windowSeconds * 1000);
+    const [row] = await em.getConnection().execute<Counter[]>(
+      `insert into identity.sign_in_throttle as t (key, failures, window_started_at) values (?, 1, ?)
+       on conflict (key) do update set
+         failures = case when t.window_started_at <= ? then 1 else t.failures + 1 end,
+         window_started_at = case when t.window_started_at <= ? then excluded.window_started_at
+                                  else t.window_started_at end
+       returning failures, locked_until`,
+      [key, now, windowStart, windowStart],
+    );
+    return row.failures;
+  }
+
+  private decoyHash(): Promise<string> {
+    this.decoy ??= hashSecret('a password no one has');
+    return this.decoy;
+  }
+}
+
+function throttled(until: Date, now: Date): SignInResult {
+  return {
+    ok: false,
+    reason: 'throttled',
+    retryAfterSeconds: Math.max(1, Math.ceil((new Date(until).getTime() - now.getTime()) / 1000)),
+  };
+}
