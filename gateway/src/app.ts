@@ -30,7 +30,11 @@ import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { API_KEY_HEADER, apiKeyPrincipals, loadApiKeyPrincipal } from './auth/api-keys';
 import { authenticationError, unauthorized } from './auth/errors';
-import { type TokenSigner, issuerRouter } from './auth/issuer';
+import type { TokenSigner } from './auth/access-tokens';
+import { AuthorizationCodes } from './auth/authorization-codes';
+import { authorizeRouter } from './auth/authorize.router';
+import { issuerRouter } from './auth/issuer';
+import { PasswordSignIn } from './auth/password-sign-in';
 import { KeyStore } from './auth/keys';
 import { LaunchService, loadSessionState } from './auth/launch';
 import { cachedLookup } from './auth/lookup-cache';
@@ -403,7 +407,10 @@ export async function startGateway(
       clock,
       logger,
     });
-    app.use(issuerRouter({ ...signer, em: () => orm.em.fork(), sessions: launch }));
+    // The portal's people sign in at the built-in issuer (authorization code + PKCE); the portal itself comes next.
+    const codes = new AuthorizationCodes({ em: () => orm.em.fork(), signer, publicUrl });
+    app.use(authorizeRouter({ codes, signIn: new PasswordSignIn(() => orm.em.fork()), publicUrl }));
+    app.use(issuerRouter({ ...signer, em: () => orm.em.fork(), sessions: launch, codes }));
     app.get('/pos/v1/.well-known/openapi.json', (_req, res) => {
       res.json(withHostedCheckoutPaths(openApiDocument([...routes, ...launchRouteDocs], publicUrl)));
     });

@@ -1,43 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import express, { type Request, type Response, Router } from 'express';
-import { SignJWT } from 'jose';
 import { ApiClient } from '../identity/identity.entities';
-import { type KeyStore, SIGNING_ALGORITHM } from './keys';
+import { type TokenSigner, signAccessToken } from './access-tokens';
+import { type AuthorizationCodes, AuthorizationError } from './authorization-codes';
 import { type LaunchService, RefreshRefused } from './launch';
 import { verifySecret } from './secrets';
 import { POS_APP_CLIENT_ID } from './user-tokens';
-
-/** What every access token of the built-in issuer is signed with. */
-export interface TokenSigner {
-  issuer: string;
-  keys: KeyStore;
-  tokenTtlSeconds: number;
-}
 
 export interface IssuerOptions extends TokenSigner {
   em: () => EntityManager;
   /** Launch-link sessions, whose refresh tokens the token endpoint takes (`grant_type=refresh_token`). */
   sessions?: Pick<LaunchService, 'refresh'>;
-}
-
-/**
- * Signs an access token with the claims both kinds of token share (Cognito's): RS256 with the active key, `iss`,
- * `sub`, `token_use: access`, `version: 2`, `iat`, `exp` and a fresh `jti`.
- */
-export function signAccessToken(
-  signer: TokenSigner,
-  subject: string,
-  claims: Record<string, unknown>,
-): Promise<string> {
-  return new SignJWT({ ...claims, token_use: 'access', version: 2 })
-    .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: signer.keys.active.kid, typ: 'JWT' })
-    .setIssuer(signer.issuer)
-    .setSubject(subject)
-    .setIssuedAt()
-    .setJti(randomUUID())
-    .setExpirationTime(`${signer.tokenTtlSeconds}s`)
-    .sign(signer.keys.active.privateKey);
+  /** The portal's sign-in, whose codes the token endpoint takes (`grant_type=authorization_code`). */
+  codes?: Pick<AuthorizationCodes, 'exchange'>;
 }
 
 /** An RFC 6749 error response (§5.2). */
@@ -92,6 +67,26 @@ async function refreshGrant(options: IssuerOptions, body: Record<string, unknown
 }
 
 /**
+ * The authorization code grant (RFC 6749 §4.1.3) with PKCE, for the portal's people: the portal is the client and
+ * proves it is the one that started the sign-in with the code verifier, not a secret.
+ */
+async function codeGrant(codes: Pick<AuthorizationCodes, 'exchange'>, body: Record<string, unknown>, res: Response) {
+  try {
+    res.json(
+      await codes.exchange({
+        code: body.code,
+        codeVerifier: body.code_verifier,
+        clientId: body.client_id,
+        redirectUri: body.redirect_uri,
+      }),
+    );
+  } catch (error) {
+    if (error instanceof AuthorizationError) return oauthError(res, 400, error.error, error.message);
+    throw error;
+  }
+}
+
+/**
  * The built-in token endpoint, shaped like Cognito's: `POST /oauth2/token` with `grant_type=client_credentials`,
  * client authentication by HTTP Basic (or client_id/client_secret in the form), an optional space-separated
  * `scope` (default: every scope the client holds); a parameter sent twice is refused. Access tokens are RS256 JWTs
@@ -118,12 +113,14 @@ export function issuerRouter(options: IssuerOptions): Router {
       return oauthError(res, 400, 'invalid_request', `${parameters} sent more than once: ${repeated.join(', ')}`);
     }
     if (body.grant_type === 'refresh_token') return refreshGrant(options, body, res);
+    if (body.grant_type === 'authorization_code' && options.codes) return codeGrant(options.codes, body, res);
     if (body.grant_type !== 'client_credentials') {
       return oauthError(
         res,
         400,
         'unsupported_grant_type',
-        'Supported grant types: client_credentials, and refresh_token for POS user sessions',
+        'Supported grant types: client_credentials, refresh_token for POS user sessions, authorization_code ' +
+          'for the portal',
       );
     }
     const credentials = clientCredentials(req);

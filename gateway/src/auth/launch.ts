@@ -13,7 +13,7 @@ import {
   UserSession,
   normalizeEmail,
 } from '../identity/identity.entities';
-import type { TokenSigner } from './issuer';
+import type { TokenSigner } from './access-tokens';
 import { type RoleSlug, isRoleSlug } from './roles';
 import { hashBearerSecret } from './secrets';
 import { mintUserAccessToken } from './user-tokens';

@@ -1,4 +1,5 @@
-import { SCOPES } from '@pos/kit';
+import { OPERATOR_SCOPES, SCOPES } from '@pos/kit';
+import type { PortalRole } from '../identity/identity.entities';
 
 const CASHIER_SCOPES = [SCOPES.posRead, SCOPES.posOrders, SCOPES.posPayments];
 
@@ -27,3 +28,14 @@ export function scopesOfRoles(roles: Iterable<RoleSlug>): string[] {
   for (const role of roles) for (const scope of ROLE_SCOPES[role]) granted.add(scope);
   return Object.values(SCOPES).filter((scope) => granted.has(scope));
 }
+
+/**
+ * What each role of a portal person (auth/password-sign-in.ts) may do through the API: a partner's admin reads its
+ * data and manages its webhooks and launch links, a developer its integrations, an operator the platform's
+ * dead-letter queues and nothing of a partner's own. The token of a person carries these scopes.
+ */
+export const PORTAL_ROLE_SCOPES = {
+  partner_admin: [SCOPES.posRead, SCOPES.webhooksSubscribe, SCOPES.posLaunch],
+  partner_developer: [SCOPES.posRead, SCOPES.webhooksSubscribe],
+  operator: [OPERATOR_SCOPES.webhooksAdmin],
+} as const satisfies Record<PortalRole, readonly string[]>;

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from '@pos/kit';
 import { PosUser } from '../identity/identity.entities';
-import { type TokenSigner, signAccessToken } from './issuer';
+import { type TokenSigner, signAccessToken } from './access-tokens';
 import { type RoleSlug, isRoleSlug, scopesOfRoles } from './roles';
 
 /**

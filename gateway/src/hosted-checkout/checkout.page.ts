@@ -1,4 +1,5 @@
 import { toDecimalString } from '@pos/kit';
+import { escapeHtml, renderScriptFreePage } from '../web/script-free-page';
 
 /**
  * The hosted checkout's HTML, rendered on the server: no framework and no script at all, so the Content-Security-
@@ -14,9 +15,6 @@ export const SANDBOX_CARD_TOKENS: ReadonlyArray<[token: string, label: string]> 
   ['tok_do_not_honor', 'Declined: do not honor'],
   ['tok_processor_unavailable', 'Processor does not answer'],
 ];
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (value: unknown) => String(value).replace(/[&<>"']/g, (c) => ENTITIES[c]);
 
 /** An amount in minor units as the customer reads it, e.g. `$1,234.50` (the currency's own number of decimals). */
 export function formatMoney(cents: number, currency: string): string {
@@ -99,22 +97,7 @@ const STYLE = `
 `;
 
 function page(title: string, styleNonce: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>${escapeHtml(title)}</title>
-<style nonce="${escapeHtml(styleNonce)}">${STYLE}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+  return renderScriptFreePage({ title, styleNonce, style: STYLE, body });
 }
 
 /** The payment page: merchant, order, lines and total, and the card form with Pay and (when possible) Cancel. */

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
 import { type CheckoutFormView, type ErrorPageView, renderCheckoutForm, renderErrorPage } from './checkout.page';
+import { scriptFreePageHeaders, styleNonce } from '../web/script-free-page';
 import {
   type CheckoutForm,
   CheckoutRefusal,
@@ -41,28 +41,9 @@ const originOf = (url: string) => {
   }
 };
 
-function securityHeaders(res: Response, styleNonce: string, formTargets: string[]): void {
-  const formAction = formTargets.length ? `'self' ${[...new Set(formTargets)].join(' ')}` : "'none'";
-  res.setHeader(
-    'Content-Security-Policy',
-    `default-src 'none'; style-src 'nonce-${styleNonce}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
-  );
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'same-origin');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-  res.setHeader('X-Robots-Tag', 'noindex, nofollow');
-}
-
-const styleNonce = () => randomBytes(16).toString('base64');
-
 function sendError(res: Response, status: number, view: ErrorPageView): void {
   const nonce = styleNonce();
-  securityHeaders(res, nonce, []);
+  scriptFreePageHeaders(res, nonce, []);
   res.status(status).type('html').send(renderErrorPage(view, nonce));
 }
 
@@ -70,7 +51,7 @@ function sendForm(res: Response, status: number, checkout: OpenCheckout, view: C
   const nonce = styleNonce();
   const { order } = checkout;
   const targets = [order.returnUrl, order.cancelUrl].map((url) => (url ? originOf(url) : null));
-  securityHeaders(
+  scriptFreePageHeaders(
     res,
     nonce,
     targets.filter((origin): origin is string => origin !== null),
@@ -79,7 +60,7 @@ function sendForm(res: Response, status: number, checkout: OpenCheckout, view: C
 }
 
 function redirect(res: Response, location: string): void {
-  securityHeaders(res, styleNonce(), []);
+  scriptFreePageHeaders(res, styleNonce(), []);
   // 303: the browser follows with a GET, so a reload of the partner's page never re-posts the payment form.
   res.redirect(303, location);
 }

@@ -208,6 +208,40 @@ export class PortalUser {
 }
 
 /**
+ * An OAuth 2.0 authorization code (RFC 6749 §4.1) given to a portal person's browser after they signed in, for the
+ * client named in it to exchange once, within a minute, with the PKCE verifier of `codeChallenge` (RFC 7636, S256
+ * only). Only the code's SHA-256 is kept. Any exchange spends it, a failed one too: a code tried with a wrong
+ * verifier or redirect URI is not left for a second guess.
+ */
+@Entity({ tableName: 'authorization_code' })
+export class AuthorizationCode {
+  @PrimaryKey({ length: 64 })
+  codeHash!: string;
+
+  @ManyToOne(() => PortalUser, { deleteRule: 'cascade' })
+  person!: PortalUser;
+
+  @Property({ length: 64 })
+  clientId!: string;
+
+  @Property({ length: 2000 })
+  redirectUri!: string;
+
+  /** BASE64URL(SHA-256(code_verifier)), 43 characters. */
+  @Property({ length: 64 })
+  codeChallenge!: string;
+
+  @Property({ type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  usedAt: Date | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+}
+
+/**
  * Failed password sign-ins counted per key (`account:<email>` or `address:<ip>`) in a fixed window, and the lock
  * that too many of them set. In PostgreSQL rather than a replica's memory, so that every gateway counts the same
  * guesses.

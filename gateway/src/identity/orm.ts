@@ -1,6 +1,7 @@
 import {
   ApiClient,
   ApiKey,
+  AuthorizationCode,
   LaunchToken,
   Partner,
   PortalUser,
@@ -15,7 +16,7 @@ import { migrations } from './migrations';
 
 /**
  * The gateway's own storage: the `identity` schema (partners, API clients, signing keys, POS users, API keys, launch
- * tokens, user sessions and their refresh tokens, portal users and their sign-in throttles).
+ * tokens, user sessions and their refresh tokens, portal users, their sign-in throttles and authorization codes).
  */
 export const gatewayOrm = {
   pgSchema: 'identity',
@@ -31,6 +32,7 @@ export const gatewayOrm = {
     RefreshToken,
     PortalUser,
     SignInThrottle,
+    AuthorizationCode,
   ],
   migrations,
 };

@@ -10,9 +10,6 @@ export class Migration20261206171234 extends Migration {
       `create table "identity"."portal_user" ("id" uuid not null, "partner_id" varchar(64) not null, "email" varchar(254) not null, "name" varchar(200) not null, "role" varchar(32) not null, "password_hash" varchar(200) not null, "active" boolean not null default true, "created_at" timestamptz not null, constraint "portal_user_pkey" primary key ("id"));`,
     );
     this.addSql(`alter table "identity"."portal_user" add constraint "portal_user_email_unique" unique ("email");`);
-    this.addSql(
-      `alter table "identity"."portal_user" add constraint "portal_user_role_check" check ("role" in ('partner_admin', 'partner_developer', 'operator'));`,
-    );
 
     this.addSql(
       `create table "identity"."sign_in_throttle" ("key" varchar(300) not null, "failures" int not null default 0, "window_started_at" timestamptz not null, "locked_until" timestamptz null, constraint "sign_in_throttle_pkey" primary key ("key"));`,
