@@ -61,16 +61,18 @@ export class PasswordSignIn {
     );
     if (lockedUntil) return throttled(lockedUntil, now);
     // Each attempt is counted before its password is checked: concurrent guesses cannot slip past the limit while
-    // the slow hash runs. The attempt that goes over the limit sets the lock and is not checked at all.
+    // the slow hash runs. The attempt that goes over the limit sets the lock and is not checked at all, nor is one
+    // that finds the lock another attempt set meanwhile.
     for (const { key, limit } of keys) {
-      const count = await this.count(em, key, now, limits.windowSeconds);
-      if (count > limit) {
+      const counted = await this.count(em, key, now, limits.windowSeconds);
+      if (counted.lockedUntil && counted.lockedUntil > now) return throttled(counted.lockedUntil, now);
+      if (counted.failures > limit) {
         const until = new Date(now.getTime() + limits.lockSeconds * 1000);
         await em
           .getConnection()
           .execute(
-            `update identity.sign_in_throttle set locked_until = ?, failures = 0, window_started_at = ? where key = ?`,
-            [until, now, key],
+            `update identity.sign_in_throttle set locked_until = ? where key = ? and (locked_until is null or locked_until <= ?)`,
+            [until, key, now],
           );
         return throttled(until, now);
       }
@@ -109,19 +111,32 @@ export class PasswordSignIn {
     return rows[0]?.locked_until ?? null;
   }
 
-  /** Counts one attempt for the key, in a window that starts again once it is older than windowSeconds. */
-  private async count(em: EntityManager, key: string, now: Date, windowSeconds: number): Promise<number> {
+  /**
+   * Counts one attempt for the key, in a window that starts again once it is older than windowSeconds or a lock on
+   * the key has ended. While the key is locked the count only grows, so no attempt finds room under the limit.
+   */
+  private async count(
+    em: EntityManager,
+    key: string,
+    now: Date,
+    windowSeconds: number,
+  ): Promise<{ failures: number; lockedUntil: Date | null }> {
     const windowStart = new Date(now.getTime() - windowSeconds * 1000);
     const [row] = await em.getConnection().execute<Counter[]>(
       `insert into identity.sign_in_throttle as t (key, failures, window_started_at) values (?, 1, ?)
        on conflict (key) do update set
-         failures = case when t.window_started_at <= ? then 1 else t.failures + 1 end,
-         window_started_at = case when t.window_started_at <= ? then excluded.window_started_at
-                                  else t.window_started_at end
+         failures = case when t.locked_until > excluded.window_started_at then t.failures + 1
+                         when t.window_started_at <= ? or t.locked_until is not null then 1
+                         else t.failures + 1 end,
+         window_started_at = case when t.locked_until > excluded.window_started_at then t.window_started_at
+                                  when t.window_started_at <= ? or t.locked_until is not null
+                                    then excluded.window_started_at
+                                  else t.window_started_at end,
+         locked_until = case when t.locked_until > excluded.window_started_at then t.locked_until end
        returning failures, locked_until`,
       [key, now, windowStart, windowStart],
     );
-    return row.failures;
+    return { failures: row.failures, lockedUntil: row.locked_until ? new Date(row.locked_until) : null };
   }
 
   private decoyHash(): Promise<string> {
