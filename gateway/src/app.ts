@@ -29,12 +29,15 @@ import express from 'express';
 import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { API_KEY_HEADER, apiKeyPrincipals, loadApiKeyPrincipal } from './auth/api-keys';
-import { authenticationError, unauthorized } from './auth/errors';
+import { authenticationError, crossSiteSession, unauthorized } from './auth/errors';
 import type { TokenSigner } from './auth/access-tokens';
 import { AuthorizationCodes } from './auth/authorization-codes';
 import { authorizeRouter } from './auth/authorize.router';
 import { issuerRouter } from './auth/issuer';
 import { PasswordSignIn } from './auth/password-sign-in';
+import { PortalSessions } from './auth/portal-sessions';
+import { PORTAL_SESSION_COOKIE, portalSignInRouter } from './auth/portal-sign-in.router';
+import { type HeaderSource, cookieValue, fromOwnPage } from './auth/browser-requests';
 import { KeyStore } from './auth/keys';
 import { LaunchService, loadSessionState } from './auth/launch';
 import { cachedLookup } from './auth/lookup-cache';
@@ -162,19 +165,37 @@ export async function startGateway(
       if (!principal) throw unauthorized();
       return principal;
     };
-    // /graphql takes either credential, but not both: a request that carries two could be either caller. Found once
-    // per request: the rate limiter asks first, then the GraphQL context.
+    // A portal person's browser: its session cookie, taken only from the portal's own pages (a browser sends the
+    // cookie with requests other sites make it send, too), and only when no other credential is given.
+    const portalSessions = new PortalSessions({ em: () => orm.em.fork() });
+    const portalCaller = async (request: HeaderSource): Promise<Principal> => {
+      if (!fromOwnPage(request, new URL(publicUrl).origin)) throw crossSiteSession();
+      let session;
+      try {
+        session = await portalSessions.resolve(cookieValue(request, PORTAL_SESSION_COOKIE));
+      } catch (error) {
+        throw authenticationError(error);
+      }
+      if (!session) throw unauthorized();
+      return session.principal;
+    };
+    // /graphql takes one credential: a bearer token, an API key, or (with neither) the portal's session cookie. A
+    // request that carries a token and a key could be either caller. Found once per request: the rate limiter asks
+    // first, then the GraphQL context.
     const callers = new WeakMap<express.Request, Promise<Principal>>();
     const callerOf = (req: express.Request): Promise<Principal> => {
       let caller = callers.get(req);
       if (!caller) {
         const hasKey = req.header(API_KEY_HEADER) !== undefined;
+        const hasToken = req.header('authorization') !== undefined;
         caller =
-          hasKey && req.header('authorization') !== undefined
+          hasKey && hasToken
             ? Promise.reject(unauthorized())
             : hasKey
               ? apiKeyCaller(req)
-              : principalOf(verify, req.header('authorization'));
+              : !hasToken && cookieValue(req, PORTAL_SESSION_COOKIE) !== null
+                ? portalCaller(req)
+                : principalOf(verify, req.header('authorization'));
         callers.set(req, caller);
       }
       return caller;
@@ -308,7 +329,13 @@ export async function startGateway(
     const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
     const wsServer = useWsServer(
       wss,
-      { operations, authenticate: (authorization) => principalOf(verify, authorization) },
+      {
+        operations,
+        authenticate: (authorization, upgrade) =>
+          authorization === undefined && cookieValue(upgrade, PORTAL_SESSION_COOKIE) !== null
+            ? portalCaller(upgrade)
+            : principalOf(verify, authorization),
+      },
       { maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES, logger },
     );
     closers.unshift(async () => {
@@ -407,9 +434,11 @@ export async function startGateway(
       clock,
       logger,
     });
-    // The portal's people sign in at the built-in issuer (authorization code + PKCE); the portal itself comes next.
+    // The portal's people sign in at the built-in issuer (authorization code + PKCE); the portal redeems the code
+    // itself and keeps the session, the browser only its id (portal-sign-in.router.ts).
     const codes = new AuthorizationCodes({ em: () => orm.em.fork(), signer, publicUrl });
     app.use(authorizeRouter({ codes, signIn: new PasswordSignIn(() => orm.em.fork()), publicUrl }));
+    app.use(portalSignInRouter({ codes, sessions: portalSessions, publicUrl }));
     app.use(issuerRouter({ ...signer, em: () => orm.em.fork(), sessions: launch, codes }));
     app.get('/pos/v1/.well-known/openapi.json', (_req, res) => {
       res.json(withHostedCheckoutPaths(openApiDocument([...routes, ...launchRouteDocs], publicUrl)));

@@ -15,6 +15,8 @@ import { authorizeRouter } from '../src/auth/authorize.router';
 import { issuerRouter } from '../src/auth/issuer';
 import { KeyStore } from '../src/auth/keys';
 import { PasswordSignIn, SIGN_IN_LIMITS } from '../src/auth/password-sign-in';
+import { PORTAL_SESSION_LIMITS, PortalSessions } from '../src/auth/portal-sessions';
+import { PORTAL_SESSION_COOKIE, portalSignInRouter } from '../src/auth/portal-sign-in.router';
 import { seedIdentity } from '../src/identity/seed';
 import { identityTestOrm } from './identity-orm';
 
@@ -27,6 +29,7 @@ describe('authorization code + PKCE sign-in', () => {
   let server: Server;
   let base: string;
   let keys: KeyStore;
+  let sessions: PortalSessions;
   let now = Date.now();
 
   beforeAll(async () => {
@@ -42,7 +45,9 @@ describe('authorization code + PKCE sign-in', () => {
     const em = () => orm.em.fork();
     const codes = new AuthorizationCodes({ em, signer, publicUrl: base, now: () => new Date(now) });
     const signIn = new PasswordSignIn(em, { now: () => new Date(now) });
+    sessions = new PortalSessions({ em, now: () => new Date(now) });
     app.use(authorizeRouter({ codes, signIn, publicUrl: base }));
+    app.use(portalSignInRouter({ codes, sessions, publicUrl: base }));
     app.use(issuerRouter({ ...signer, em, codes }));
   });
   afterAll(async () => {
@@ -246,5 +251,99 @@ describe('authorization code + PKCE sign-in', () => {
       expect(location.searchParams.get('state')).toBe('state-123');
       expect(location.searchParams.get('code')).toBeNull();
     }
+  });
+  describe('the portal’s session (backend-for-frontend)', () => {
+    const cookieOf = (res: Response, name: string) =>
+      res.headers
+        .getSetCookie()
+        .find((c) => c.startsWith(`${name}=`))
+        ?.split(';')[0];
+
+    /** The browser's trip: /portal/login, the sign-in page, the callback; answers the session cookie and the trip. */
+    async function signInThroughPortal(email = 'admin@demo.example', password = 'demo-admin-password') {
+      const login = await fetch(`${base}/portal/login`, { redirect: 'manual' });
+      expect(login.status).toBe(303);
+      const loginCookie = cookieOf(login, 'pos_portal_login')!;
+      expect(login.headers.getSetCookie().join()).toMatch(
+        /pos_portal_login=[^;]+; Max-Age=600; Path=\/portal\/callback;.*HttpOnly; SameSite=Lax$/,
+      );
+      const authorize = new URL(login.headers.get('location')!);
+      expect(authorize.pathname).toBe('/oauth2/authorize');
+      const form = await openForm(authorize.searchParams);
+      const signedIn = await submit(form, { email, password });
+      expect(signedIn.status).toBe(303);
+      const callbackUrl = signedIn.headers.get('location')!;
+      const done = await fetch(callbackUrl, { redirect: 'manual', headers: { cookie: loginCookie } });
+      return { done, callbackUrl, loginCookie, session: cookieOf(done, PORTAL_SESSION_COOKIE) };
+    }
+
+    const whoAmI = (session: string | undefined) =>
+      fetch(`${base}/portal/session`, { headers: session ? { cookie: session } : {} });
+
+    it('signs in through the portal and keeps only a random id in an HttpOnly cookie', async () => {
+      const { done, session } = await signInThroughPortal();
+      expect(done.status).toBe(303);
+      expect(done.headers.get('location')).toBe('/portal/');
+      const setCookie = done.headers.getSetCookie().find((c) => c.startsWith(PORTAL_SESSION_COOKIE))!;
+      expect(setCookie).toMatch(/; Path=\/; HttpOnly; SameSite=Lax$/);
+      expect(session!.split('=')[1]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const me = await whoAmI(session);
+      expect(me.status).toBe(200);
+      expect(await me.json()).toEqual({
+        person: {
+          id: expect.any(String),
+          email: 'admin@demo.example',
+          name: 'Demo Admin',
+          role: 'partner_admin',
+          partnerId: 'demo',
+        },
+        expiresAt: expect.any(String),
+      });
+      expect((await whoAmI(undefined)).status).toBe(401);
+      expect((await whoAmI(`${PORTAL_SESSION_COOKIE}=forged`)).status).toBe(401);
+    });
+
+    it('refuses a callback whose state is not the one this browser started with, or a code used twice', async () => {
+      const { callbackUrl, loginCookie } = await signInThroughPortal();
+      const forged = new URL(callbackUrl);
+      forged.searchParams.set('state', 'another');
+      const res = await fetch(forged, { redirect: 'manual', headers: { cookie: loginCookie } });
+      expect(res.status).toBe(400);
+      expect(cookieOf(res, PORTAL_SESSION_COOKIE)).toBeUndefined();
+      expect(await res.text()).toContain('Sign-in did not complete. Open the portal again to sign in.');
+      // Without the login cookie (another browser) the same callback fails too.
+      expect((await fetch(callbackUrl, { redirect: 'manual' })).status).toBe(400);
+    });
+
+    it('signs out only from its own pages, and the session then ends', async () => {
+      const { session } = await signInThroughPortal();
+      const crossSite = await fetch(`${base}/portal/logout`, {
+        method: 'POST',
+        headers: { cookie: session!, origin: 'https://evil.example' },
+      });
+      expect(crossSite.status).toBe(403);
+      expect((await whoAmI(session)).status).toBe(200);
+      const out = await fetch(`${base}/portal/logout`, { method: 'POST', headers: { cookie: session!, origin: base } });
+      expect(out.status).toBe(204);
+      expect(out.headers.getSetCookie().join()).toMatch(new RegExp(`^${PORTAL_SESSION_COOKIE}=;`));
+      expect((await whoAmI(session)).status).toBe(401);
+    });
+
+    it('ends a session left idle, and any session at its absolute end', async () => {
+      const idle = (await signInThroughPortal()).session;
+      now += (PORTAL_SESSION_LIMITS.idleSeconds - 60) * 1000;
+      expect((await whoAmI(idle)).status).toBe(200);
+      now += (PORTAL_SESSION_LIMITS.idleSeconds - 60) * 1000;
+      expect((await whoAmI(idle)).status).toBe(200);
+      now += (PORTAL_SESSION_LIMITS.idleSeconds + 1) * 1000;
+      expect((await whoAmI(idle)).status).toBe(401);
+
+      const busy = (await signInThroughPortal()).session;
+      for (let elapsed = 0; elapsed < PORTAL_SESSION_LIMITS.absoluteSeconds; elapsed += 20 * 60) {
+        expect((await whoAmI(busy)).status).toBe(200);
+        now += 20 * 60 * 1000;
+      }
+      expect((await whoAmI(busy)).status).toBe(401);
+    });
   });
 });

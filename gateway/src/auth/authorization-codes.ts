@@ -120,16 +120,17 @@ export class AuthorizationCodes {
   }
 
   /**
-   * `grant_type=authorization_code` (RFC 6749 §4.1.3): the code, spent by this call whatever its outcome, must be
-   * unexpired, issued to this client for this redirect URI, and match the PKCE verifier; the person must still be
-   * active. Every refusal is `invalid_grant` with one message, so a guess learns nothing.
+   * Spends a code (RFC 6749 §4.1.3), whatever the outcome: it must be unexpired, issued to this client for this
+   * redirect URI, and match the PKCE verifier; the person must still be active. Answers that person. Every refusal
+   * is `invalid_grant` with one message, so a guess learns nothing. The portal's own server calls this in-process;
+   * the token endpoint through {@link exchange}.
    */
-  async exchange(grant: {
+  async redeem(grant: {
     code: unknown;
     codeVerifier: unknown;
     clientId: unknown;
     redirectUri: unknown;
-  }): Promise<PersonTokenResponse> {
+  }): Promise<PortalUser> {
     const refused = () =>
       new AuthorizationError('invalid_grant', 'The authorization code is invalid or expired', false);
     if (typeof grant.code !== 'string' || !grant.code) throw refused();
@@ -158,6 +159,12 @@ export class AuthorizationCodes {
     }
     const person = await this.options.em().findOne(PortalUser, { id: row.person_id, active: true });
     if (!person) throw refused();
+    return person;
+  }
+
+  /** `grant_type=authorization_code` at the token endpoint: {@link redeem}, answered with the person's access token. */
+  async exchange(grant: Parameters<AuthorizationCodes['redeem']>[0]): Promise<PersonTokenResponse> {
+    const person = await this.redeem(grant);
     const scope = PORTAL_ROLE_SCOPES[person.role].join(' ');
     const accessToken = await signAccessToken(this.options.signer, person.id, {
       client_id: PORTAL_CLIENT_ID,

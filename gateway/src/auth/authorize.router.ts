@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import express, { type Request, type Response, Router } from 'express';
+import express, { type Response, Router } from 'express';
 import { scriptFreePageHeaders, styleNonce } from '../web/script-free-page';
+import { cookieValue, fromOtherSite } from './browser-requests';
 import { type AuthorizationCodes, AuthorizationError, type AuthorizationRequest } from './authorization-codes';
 import type { PasswordSignIn } from './password-sign-in';
 import { renderSignInErrorPage, renderSignInPage } from './sign-in.page';
@@ -30,14 +31,6 @@ export interface AuthorizeRouterOptions {
   codes: AuthorizationCodes;
   signIn: PasswordSignIn;
   publicUrl: string;
-}
-
-function cookieValue(req: Request, name: string): string | null {
-  for (const part of (req.header('cookie') ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return value.join('=');
-  }
-  return null;
 }
 
 const sameValue = (a: string, b: string) =>
@@ -109,9 +102,7 @@ export function authorizeRouter(options: AuthorizeRouterOptions): Router {
     express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }),
     async (req, res) => {
       const form = (req.body ?? {}) as Record<string, unknown>;
-      const crossSite =
-        (req.header('origin') !== undefined && req.header('origin') !== origin) ||
-        req.header('sec-fetch-site') === 'cross-site';
+      const crossSite = fromOtherSite(req, origin);
       const cookie = cookieValue(req, CSRF_COOKIE);
       if (crossSite || !cookie || typeof form.csrf !== 'string' || !sameValue(cookie, form.csrf)) {
         return showError(res, 403, 'This sign-in form has expired or was sent from another site. Open the page again.');

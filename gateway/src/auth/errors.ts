@@ -6,6 +6,15 @@ import { KeysUnavailableError } from './verify';
 export const unauthorized = () =>
   new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 
+/**
+ * A portal session cookie on a request the portal's own pages did not make (cross-site request forgery, or a
+ * browser that says nothing of where the request comes from): GraphQL FORBIDDEN (HTTP 403), graphql-ws 4403.
+ */
+export const crossSiteSession = () =>
+  new GraphQLError("A portal session is accepted only from the portal's own pages", {
+    extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+  });
+
 export const KEYS_UNAVAILABLE_MESSAGE = "The token issuer's keys are not available; retry later";
 
 /**

@@ -242,6 +242,35 @@ export class AuthorizationCode {
 }
 
 /**
+ * A portal person's signed-in browser (the backend-for-frontend pattern of OAuth 2.0 for Browser-Based Apps): the
+ * browser holds only a random session id in an HttpOnly cookie, whose SHA-256 is kept here; no access or refresh
+ * token ever reaches it. A session ends at `expiresAt` (absolute), after `idle` without use, or when revoked.
+ */
+@Entity({ tableName: 'portal_session' })
+export class PortalSession {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ length: 64, unique: true })
+  tokenHash!: string;
+
+  @ManyToOne(() => PortalUser, { deleteRule: 'cascade' })
+  person!: PortalUser;
+
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Property({ type: 'timestamptz' })
+  lastUsedAt!: Date;
+
+  @Property({ type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  revokedAt: Date | null = null;
+}
+
+/**
  * Failed password sign-ins counted per key (`account:<email>` or `address:<ip>`) in a fixed window, and the lock
  * that too many of them set. In PostgreSQL rather than a replica's memory, so that every gateway counts the same
  * guesses.

@@ -4,6 +4,7 @@ import {
   AuthorizationCode,
   LaunchToken,
   Partner,
+  PortalSession,
   PortalUser,
   PosUser,
   PosUserRole,
@@ -16,7 +17,7 @@ import { migrations } from './migrations';
 
 /**
  * The gateway's own storage: the `identity` schema (partners, API clients, signing keys, POS users, API keys, launch
- * tokens, user sessions and their refresh tokens, portal users, their sign-in throttles and authorization codes).
+ * tokens, user sessions and their refresh tokens, portal users, their sign-in throttles, authorization codes and sessions).
  */
 export const gatewayOrm = {
   pgSchema: 'identity',
@@ -33,6 +34,7 @@ export const gatewayOrm = {
     PortalUser,
     SignInThrottle,
     AuthorizationCode,
+    PortalSession,
   ],
   migrations,
 };

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { type HeaderSource, headersOf } from '../auth/browser-requests';
 import type { Logger, Principal } from '@pos/kit';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, type SubscribePayload, parseMessage } from 'graphql-ws';
@@ -30,10 +31,11 @@ export interface GraphqlWsHandlers {
   operations: Operations;
   /**
    * The caller of a connection, from the Authorization of its connection_init payload or, failing that, of its
-   * upgrade request; throws to refuse the connection (4403 Forbidden), or an error isAuthenticationUnavailable
-   * recognises when the credential could not be checked (closed with TRY_AGAIN_LATER).
+   * upgrade request, whose headers are given too (a browser's session cookie and origin); throws to refuse the
+   * connection (4403 Forbidden), or an error isAuthenticationUnavailable recognises when the credential could not be
+   * checked (closed with TRY_AGAIN_LATER).
    */
-  authenticate(authorization: string | undefined): Promise<Principal>;
+  authenticate(authorization: string | undefined, upgrade: HeaderSource): Promise<Principal>;
 }
 
 export interface WsServerOptions {
@@ -92,7 +94,7 @@ class Subscription implements SubscriptionSink {
 
 /**
  * One socket speaking graphql-transport-ws. Holds the socket, the caller once connection_init is accepted, and the
- * subscriptions by id; not the upgrade request (only its Authorization header, until connection_init).
+ * subscriptions by id; not the upgrade request (only its headers, until connection_init).
  */
 class Connection {
   principal: Principal | null = null;
@@ -105,7 +107,7 @@ class Connection {
 
   constructor(
     readonly socket: WebSocket,
-    public upgradeAuthorization: string | undefined,
+    public upgrade: HeaderSource | undefined,
     private readonly server: GraphqlWsServer,
   ) {}
 
@@ -142,7 +144,7 @@ class Connection {
     this.server.connections.delete(this);
     if (this.initTimer) clearTimeout(this.initTimer);
     this.initTimer = null;
-    this.upgradeAuthorization = undefined;
+    this.upgrade = undefined;
     const subscriptions = this.subscriptions;
     this.subscriptions = null;
     for (const subscription of subscriptions?.values() ?? []) {
@@ -221,7 +223,7 @@ class GraphqlWsServer {
   }
 
   private opened(socket: WebSocket, request: IncomingMessage): void {
-    const connection = new Connection(socket, request.headers.authorization, this);
+    const connection = new Connection(socket, headersOf(request.headers), this);
     socket.once('close', () => connection.end());
     socket.once('error', (error) => {
       this.logger.warn({ err: error }, 'graphql-ws socket error');
@@ -298,11 +300,12 @@ class GraphqlWsServer {
     if (connection.initTimer) clearTimeout(connection.initTimer);
     connection.initTimer = null;
     const given = params?.Authorization ?? params?.authorization;
-    const authorization = typeof given === 'string' ? given : connection.upgradeAuthorization;
-    connection.upgradeAuthorization = undefined;
+    const upgrade = connection.upgrade ?? headersOf({});
+    const authorization = typeof given === 'string' ? given : upgrade.header('authorization');
+    connection.upgrade = undefined;
     let principal: Principal;
     try {
-      principal = await this.handlers.authenticate(authorization);
+      principal = await this.handlers.authenticate(authorization, upgrade);
     } catch (error) {
       if (isAuthenticationUnavailable(error)) connection.close(TRY_AGAIN_LATER, 'Try again later');
       else connection.close(CloseCode.Forbidden, 'Forbidden');

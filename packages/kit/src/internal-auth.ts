@@ -10,7 +10,8 @@ export interface Principal {
   /** The partner (tenant) every read and write is scoped to. */
   tenantId: string;
   /**
-   * Who acts: the M2M client id, the POS user's id for human tokens, the loyalty org's id for its POS API key, the
+   * Who acts: the M2M client id, the POS user's id for human tokens, the portal person's id (`person`: a partner's
+   * admin or developer, an operator, signed in to the portal), the loyalty org's id for its POS API key, the
    * loyalty customer's id for their dashboard key.
    */
   subject: string;
@@ -18,13 +19,13 @@ export interface Principal {
   clientId: string | null;
   scopes: string[];
   /**
-   * The locations this caller may act on: null for a partner's M2M client (every location of the tenant), the
-   * locations of its roles for a POS user. Services treat a location outside this list as not found.
+   * The locations this caller may act on: null for a partner's M2M client and a portal person (every location of
+   * the tenant), the locations of its roles for a POS user. Services treat a location outside this list as not found.
    */
   locationIds: number[] | null;
 }
 
-export const PRINCIPAL_KINDS = ['m2m', 'user', 'loyaltyOrg', 'loyaltyCustomer'] as const;
+export const PRINCIPAL_KINDS = ['m2m', 'user', 'person', 'loyaltyOrg', 'loyaltyCustomer'] as const;
 export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number];
 const isPrincipalKind = (value: unknown): value is PrincipalKind => PRINCIPAL_KINDS.includes(value as PrincipalKind);
 
