@@ -133,4 +133,51 @@ describe('portal session on /graphql', () => {
     const after = await graphql('{ __typename }', { cookie, origin });
     expect(after.status).toBe(401);
   });
+  it('manages the partner’s webhook endpoints as the person (partner admin), recorded as created by them', async () => {
+    const cookie = await signIn('admin@demo.example', 'demo-admin-password');
+    const create = (as: string) =>
+      graphql(
+        `
+          mutation {
+            createWebhookEndpoint(input: { url: "https://hooks.example/portal", eventTypes: [PAYMENT_APPROVED] }) {
+              userErrors {
+                code
+                message
+              }
+              secret
+              webhookEndpoint {
+                id
+                url
+              }
+            }
+          }
+        `,
+        { cookie: as, origin },
+      );
+    const res = await create(cookie);
+    const body = (await res.json()) as any;
+    expect(body.errors).toBeUndefined();
+    const created = body.data.createWebhookEndpoint;
+    expect(created.userErrors).toEqual([]);
+    expect(created.secret).toMatch(/^whsec_/);
+    const me = (await (await fetch(`${stack.origin}/portal/session`, { headers: { cookie } })).json()) as any;
+    const [row] = await stack.subgraphs.payments.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ tenant_id: string; created_by: string }[]>(
+        'select tenant_id, created_by from payments.webhook_endpoint where id = ?',
+        [created.webhookEndpoint.id],
+      );
+    expect(row).toEqual({ tenant_id: 'demo', created_by: me.person.id });
+    // The partner's own M2M client sees it: one partner, one set of endpoints.
+    const partner = await stack.graphql(
+      `query { webhookEndpoints(first: 100) { nodes { id } } }`,
+      {},
+      await stack.token(),
+    );
+    expect(partner.body.data!.webhookEndpoints.nodes).toContainEqual({ id: created.webhookEndpoint.id });
+    // An operator is no partner's admin: their role holds no webhooks:subscribe.
+    const operator = await signIn('ops@tilt.example', 'demo-ops-password');
+    expect(((await (await create(operator)).json()) as any).errors[0].extensions.code).toBe('FORBIDDEN');
+  });
 });

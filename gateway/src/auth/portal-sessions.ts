@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '@pos/kit';
 import { type PortalRole, PortalSession, PortalUser } from '../identity/identity.entities';
-import { PORTAL_CLIENT_ID } from './authorization-codes';
 import { PORTAL_ROLE_SCOPES } from './roles';
 import { hashBearerSecret } from './secrets';
 
@@ -40,7 +39,8 @@ export function personPrincipal(person: PortalPerson): Principal {
     tenantId: person.partnerId,
     subject: person.id,
     kind: 'person',
-    clientId: PORTAL_CLIENT_ID,
+    // As for a POS user, the app is not the caller: the person is (subject), and what they do is recorded as theirs.
+    clientId: null,
     scopes: [...PORTAL_ROLE_SCOPES[person.role]],
     locationIds: null,
   };

@@ -41,7 +41,7 @@ registerEnumType(WebhookEndpointDisabledReason, {
 /** A partner's URL that receives payment events, signed with the endpoint's own secret. */
 @ObjectType({
   description:
-    'A partner’s URL that receives its payment events as signed POSTs (Standard Webhooks); managed by its M2M clients',
+    'A partner’s URL that receives its payment events as signed POSTs (Standard Webhooks); managed by its M2M clients and portal people',
 })
 @Entity({ tableName: 'webhook_endpoint' })
 export class WebhookEndpoint {

@@ -58,7 +58,7 @@ export class WebhookEndpointResolver {
   @Mutation(() => CreateWebhookEndpointPayload, {
     nullable: true,
     description:
-      'Registers an endpoint and answers its signing secret (scope tilt/webhooks:subscribe, M2M clients). With an ' +
+      'Registers an endpoint and answers its signing secret (scope tilt/webhooks:subscribe: M2M clients and portal people). With an ' +
       'idempotencyKey a retry answers the first endpoint and secret again. Refusals are `userErrors`: VALIDATION ' +
       '(field ["input", "url"] for a URL that is not an absolute https URL), WEBHOOK_URL_NOT_ALLOWED, ' +
       'WEBHOOK_ENDPOINT_LIMIT, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE; a POS user token is a ' +
@@ -86,7 +86,7 @@ export class WebhookEndpointResolver {
   @Mutation(() => UpdateWebhookEndpointPayload, {
     nullable: true,
     description:
-      'Changes an endpoint’s URL, event types, description or state (scope tilt/webhooks:subscribe, M2M clients). ' +
+      'Changes an endpoint’s URL, event types, description or state (scope tilt/webhooks:subscribe: M2M clients and portal people). ' +
       'Refusals are `userErrors`: VALIDATION, WEBHOOK_URL_NOT_ALLOWED; another partner’s endpoint is a top-level ' +
       'NOT_FOUND',
   })

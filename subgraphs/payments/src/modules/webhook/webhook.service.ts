@@ -64,7 +64,7 @@ interface StoredCreation {
 }
 
 /**
- * Webhook endpoints of a partner, managed by its M2M clients (scope tilt/webhooks:subscribe), and the deliveries
+ * Webhook endpoints of a partner, managed by its M2M clients and portal people (scope tilt/webhooks:subscribe), and the deliveries
  * made to them. Operators (scope tilt/admin:webhooks) see every partner's dead-letter queue and replay from it.
  */
 export class WebhookService {
@@ -120,6 +120,7 @@ export class WebhookService {
           status: request.enabled ? WebhookEndpointStatus.ENABLED : WebhookEndpointStatus.DISABLED,
           disabledReason: request.enabled ? null : WebhookEndpointDisabledReason.PARTNER,
           secretSealed: encrypt(secret, this.deps.secretKey),
+          // Who: the M2M client, or the portal person by their id.
           createdBy: principal.clientId ?? principal.subject,
         });
         tx.persist(endpoint);
@@ -297,10 +298,15 @@ export class WebhookService {
   }
 }
 
-/** Endpoints are managed by a partner's M2M clients holding tilt/webhooks:subscribe, not by POS users. */
+/**
+ * Endpoints are managed by a partner's integrations and the people who run them: its M2M clients and its portal
+ * people (admins, developers) holding tilt/webhooks:subscribe; never by POS users at a till.
+ */
 function requireManager(principal: Principal): void {
   requireScope(principal, SCOPES.webhooksSubscribe);
-  if (principal.kind !== 'm2m') throw forbidden('Webhook endpoints are managed by M2M clients');
+  if (principal.kind !== 'm2m' && principal.kind !== 'person') {
+    throw forbidden('Webhook endpoints are managed by M2M clients and the partner’s portal people');
+  }
 }
 
 function eventTypeProblems(types: unknown): string[] {
