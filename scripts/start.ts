@@ -101,6 +101,7 @@ function printBanner(base: number, seconds: string, webStatus: string) {
 POS federation gateway is up (${seconds} s; ${webStatus}).
 
   GraphQL (HTTP + graphql-ws)  ${gateway}/graphql   (GraphiQL in a browser)
+  Partner portal               ${gateway}/portal/
   Live payments dashboard      ${gateway}/dashboard
   Token endpoint               ${gateway}/oauth2/token
   JWKS                         ${gateway}/.well-known/jwks.json
@@ -111,6 +112,9 @@ POS federation gateway is up (${seconds} s; ${webStatus}).
 
   Demo M2M clients             demo-partner / demo-secret    (partner "demo", locations 1 and 2)
                                other-partner / other-secret  (partner "other", location 3)
+  Portal sign-ins              admin@demo.example / demo-admin-password    (partner admin, "demo")
+                               admin@other.example / other-admin-password  (partner admin, "other")
+                               ops@tilt.example / demo-ops-password        (operator)
   Loyalty API keys             demo-loyalty-standard, demo-loyalty-balanced, demo-loyalty-strict, demo-loyalty-lapsed
 
   Get a token:

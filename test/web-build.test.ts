@@ -13,7 +13,15 @@ describe('ensureWebBuild', () => {
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pos-web-build-'));
-    for (const entry of ['src', 'index.html', 'dashboard.html', 'vite.config.ts', 'package.json', 'tsconfig.json']) {
+    for (const entry of [
+      'src',
+      'index.html',
+      'dashboard.html',
+      'portal.html',
+      'vite.config.ts',
+      'package.json',
+      'tsconfig.json',
+    ]) {
       fs.cpSync(path.join(WEB_DIR, entry), path.join(dir, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(WEB_DIR, 'node_modules'), path.join(dir, 'node_modules'));
@@ -27,6 +35,8 @@ describe('ensureWebBuild', () => {
     expect(html).toMatch(/<script type="module" crossorigin src="\/web\/assets\/graphiql-[^"]+\.js">/);
     const dashboard = fs.readFileSync(path.join(dir, 'dist', 'dashboard.html'), 'utf8');
     expect(dashboard).toMatch(/<script type="module" crossorigin src="\/web\/assets\/dashboard-[^"]+\.js">/);
+    const portal = fs.readFileSync(path.join(dir, 'dist', 'portal.html'), 'utf8');
+    expect(portal).toMatch(/<script type="module" crossorigin src="\/web\/assets\/portal-[^"]+\.js">/);
     expect(fs.readFileSync(path.join(dir, 'dist', '.source-hash'), 'utf8').trim()).toBe(webSourceHash(dir));
 
     const css = path.join(dir, 'src', 'graphiql', 'page.css');

@@ -72,7 +72,7 @@ import { subscriptionsOverHttpRefused } from './subscriptions/http-transport';
 import { Operations } from './subscriptions/operations';
 import { useWsServer } from './subscriptions/ws-server';
 import { TrustedDocuments, trustedDocumentsMiddleware } from './trusted-documents';
-import { dashboardPage, graphiqlPage, webAssets } from './web';
+import { dashboardPage, graphiqlPage, portalPage, webAssets } from './web';
 
 export interface StartedGateway extends RunningServer {
   orm: MikroORM;
@@ -361,7 +361,7 @@ export async function startGateway(
     const jsonBody = express.json({ limit: hardening.maxBodyBytes });
     // The built pages' scripts and styles (web/): the dashboard's in every environment, GraphiQL's beside them
     // outside production only.
-    app.use('/web/assets', webAssets(development ? undefined : ['dashboard.html']));
+    app.use('/web/assets', webAssets(development ? undefined : ['dashboard.html', 'portal.html']));
     if (development) app.get('/graphql', graphiqlPage());
     // /graphql first: its requests, the most frequent, pass no route of the REST facade, issuer or pages.
     app.use(
@@ -439,6 +439,10 @@ export async function startGateway(
     const codes = new AuthorizationCodes({ em: () => orm.em.fork(), signer, publicUrl });
     app.use(authorizeRouter({ codes, signIn: new PasswordSignIn(() => orm.em.fork()), publicUrl }));
     app.use(portalSignInRouter({ codes, sessions: portalSessions, publicUrl }));
+    app.get(
+      ['/portal', '/portal/'],
+      portalPage(async (req) => (await portalSessions.resolve(cookieValue(req, PORTAL_SESSION_COOKIE))) !== null),
+    );
     app.use(issuerRouter({ ...signer, em: () => orm.em.fork(), sessions: launch, codes }));
     app.get('/pos/v1/.well-known/openapi.json', (_req, res) => {
       res.json(withHostedCheckoutPaths(openApiDocument([...routes, ...launchRouteDocs], publicUrl)));

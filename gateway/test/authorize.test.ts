@@ -118,7 +118,9 @@ describe('authorization code + PKCE sign-in', () => {
     );
     expect(html).toContain('<button type="submit">Sign in</button>');
     expect(html).not.toContain('<script');
-    expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'nonce-[^']+';/);
+    expect(res.headers.get('content-security-policy')).toMatch(
+      new RegExp(`^default-src 'none'; style-src 'nonce-[^']+'; form-action 'self' ${base};`),
+    );
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('cache-control')).toBe('no-store');
     // The CSRF token: HttpOnly, SameSite=Strict cookie, the same value in the form.

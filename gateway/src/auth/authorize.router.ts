@@ -79,7 +79,9 @@ export function authorizeRouter(options: AuthorizeRouterOptions): Router {
       maxAge: 30 * 60 * 1000,
     });
     const nonce = styleNonce();
-    scriptFreePageHeaders(res, nonce, []);
+    // The form posts here, and the answer redirects to the portal's callback, on this origin too (CSP form-action
+    // covers both).
+    scriptFreePageHeaders(res, nonce, [origin]);
     res
       .status(status)
       .type('html')

@@ -4,9 +4,9 @@ import express from 'express';
 
 /**
  * The pages built from apps/web (Vite): their HTML is served at each page's own route, everything they load under
- * /web/assets/. The live payments dashboard (GET /dashboard) in every environment; the GraphiQL IDE (GET /graphql
- * from a browser) outside production only, since production shows no page about the schema (introspection is off
- * there too). `pnpm start` and the tests' global setup build apps/web first (scripts/web-build.ts); a gateway
+ * /web/assets/. The live payments dashboard (GET /dashboard) and the partner portal (GET /portal/) in every
+ * environment; the GraphiQL IDE (GET /graphql from a browser) outside production only, since production shows no
+ * page about the schema (introspection is off there too). `pnpm start` and the tests' global setup build apps/web first (scripts/web-build.ts); a gateway
  * started without the build answers a page with a 503 saying how to build it.
  *
  * The gateway holds no page state: a page's data comes over /graphql with the viewer's own token, so any replica
@@ -114,6 +114,21 @@ function sendPage(req: express.Request, res: express.Response, file: string, csp
  */
 export function dashboardPage(): express.RequestHandler {
   return (req, res) => sendPage(req, res, 'dashboard.html', dashboardCsp(req.headers.host), 'dashboard');
+}
+
+/**
+ * `GET /portal/`: the partner portal (apps/web/src/portal), under the dashboard's policy (its own scripts and styles
+ * only, no inline script, Trusted Types). A browser without a live portal session is sent to sign in first, so the
+ * page never loads for nobody; the session cookie it then carries is the page's only credential.
+ */
+export function portalPage(signedIn: (req: express.Request) => Promise<boolean>): express.RequestHandler {
+  return async (req, res) => {
+    if (!(await signedIn(req))) {
+      res.set('Cache-Control', 'no-store');
+      return res.redirect(303, '/portal/login');
+    }
+    sendPage(req, res, 'portal.html', dashboardCsp(req.headers.host), 'portal');
+  };
 }
 
 /** What Apollo Server would answer a browser's GET of /graphql with its landing page: HTML preferred over JSON. */

@@ -4,6 +4,20 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A URL to receive the partner’s payment events, and the idempotency key that makes a retry safe */
+export type CreateWebhookEndpointInput = {
+  /** A note for the partner’s own use, at most 255 characters */
+  description?: string | null | undefined;
+  /** Default true; false registers it paused */
+  enabled?: boolean | null | undefined;
+  /** Event types to receive (default: all) */
+  eventTypes?: Array<PaymentEventType> | null | undefined;
+  /** Makes retries safe: the same key and input return the first result (kept 24 hours): a retried create answers the first endpoint and its secret again instead of registering a second one */
+  idempotencyKey?: string | null | undefined;
+  /** Where deliveries are POSTed: https (http only for local receivers in development) */
+  url: string;
+};
+
 /** An ISO 4217 currency code, e.g. USD */
 export type CurrencyCode =
   /** United Arab Emirates Dirham */
@@ -369,6 +383,98 @@ export type PaymentStatus =
   /** Cancelled before settlement */
   | 'VOIDED';
 
+/** Why a mutation refused its input: switch on it (messages are for people and may change) */
+export type UserErrorCode =
+  /** The amount is more than the order or check still owes; a further user error says what is due */
+  | 'AMOUNT_EXCEEDS_DUE'
+  /** The check is closed for good and cannot be changed: open a new check */
+  | 'CHECK_CLOSED'
+  /** The check already holds the most items a check may have (500): open another check */
+  | 'CHECK_FULL'
+  /** The check has no item with this id (removed already, or an item of another check) */
+  | 'CHECK_ITEM_NOT_FOUND'
+  /** The check is locked while it is being paid: unlockCheck first, or wait for the payment */
+  | 'CHECK_LOCKED'
+  /** The check is not open (closed or cancelled), so nothing more can be paid on it */
+  | 'CHECK_NOT_OPEN'
+  /** The check has no tax of this name */
+  | 'CHECK_TAX_NOT_FOUND'
+  /** The change would take the check’s total below what is paid or being paid on it (or, closing, the check holds more than its total): refund or void a payment first */
+  | 'CHECK_TOTAL_BELOW_PAID'
+  /** The change would take the check’s total above the largest amount a check may have */
+  | 'CHECK_TOTAL_TOO_LARGE'
+  /** The coupon was already redeemed (or is no longer active) */
+  | 'COUPON_ALREADY_REDEEMED'
+  /** No coupon of the caller’s orgs has this token */
+  | 'COUPON_NOT_FOUND'
+  /** The currency is not the one of the order or check being paid; a further user error names it */
+  | 'CURRENCY_MISMATCH'
+  /** No loyalty customer has this code in the caller’s orgs (a typo, or another org’s customer) */
+  | 'CUSTOMER_NOT_FOUND'
+  /** Another record already has this external id (per partner and source) */
+  | 'DUPLICATE_EXTERNAL_ID'
+  /** The location already has a check with this posRef: pick another, or read that check */
+  | 'DUPLICATE_POS_REF'
+  /** A request with this idempotency key is still running: retry once it has finished */
+  | 'IDEMPOTENCY_KEY_IN_USE'
+  /** This idempotency key was already used with a different input: use a new key for a new request */
+  | 'IDEMPOTENCY_KEY_REUSED'
+  /** The customer’s points or stamps do not cover the redemption */
+  | 'INSUFFICIENT_BALANCE'
+  /** The payment’s status does not allow this (voiding a declined or refunded payment, reversing a voided one, an outcome the state machine refuses); the message names both states */
+  | 'INVALID_STATE_TRANSITION'
+  /** This processor transaction is already registered with other details (amount, tip, authorization code or check): one registration per transaction; the same details again answer the first payment instead */
+  | 'INVOICE_ALREADY_REGISTERED'
+  /** The org accepts only scanned codes and tokens (its STRICT preset): scan the QR instead */
+  | 'MANUAL_CODE_DISABLED'
+  /** The loyalty transaction cannot be reversed: not an earn or a redeem, already reversed, or spent */
+  | 'NOT_REVERSIBLE'
+  /** A void or refund of the payment is still with the processor: retry in a few seconds */
+  | 'PAYMENT_BUSY'
+  /** The processor declined the card. The payload still carries the declined payment (status DECLINED, `failureCode` says why): ask for another card and pay again with a new idempotency key */
+  | 'PAYMENT_DECLINED'
+  /** A mobile payment provider registered this sale with its own processor: void, reverse or refund it there */
+  | 'PAYMENT_EXTERNAL'
+  /** A payment with refunds (done or pending) cannot be voided: refund the rest instead */
+  | 'PAYMENT_HAS_REFUNDS'
+  /** Only an approved or partly refunded payment can be refunded (not a declined, voided, ... one) */
+  | 'PAYMENT_NOT_REFUNDABLE'
+  /** The payment’s batch has closed, so it can no longer be voided: refund it instead */
+  | 'PAYMENT_SETTLED'
+  /** Too many wrong PINs on this challenge: retry without `verificationPin` for a fresh one */
+  | 'PIN_ATTEMPTS_EXCEEDED'
+  /** The PIN’s challenge expired: retry without `verificationPin` for a fresh one */
+  | 'PIN_EXPIRED'
+  /** The PIN is wrong; `pinVerification.remainingAttempts` says how many tries this challenge has left */
+  | 'PIN_INVALID'
+  /** Too many wrong PINs for this customer: PIN verification is refused until `pinVerification.lockedUntil` */
+  | 'PIN_LOCKED'
+  /** The org asks for the customer’s PIN: read it on their dashboard and retry with `verificationPin`; the payload’s `pinVerification` carries the challenge (`challengeId`, `expiresAt`) */
+  | 'PIN_REQUIRED'
+  /** The refund is more than what is left to refund of the payment (pending refunds count); a further user error says what is left */
+  | 'REFUND_EXCEEDS_REFUNDABLE'
+  /** A reversal of the payment is waiting for the processor: retry once it has settled or failed (the payment.reversal_settled or payment.reversal_failed event) */
+  | 'REVERSAL_PENDING'
+  /** The loyalty subscription of the org has lapsed: nothing is recorded until it is renewed */
+  | 'SUBSCRIPTION_REQUIRED'
+  /** An input value is invalid; `field` names it and `message` says what is expected */
+  | 'VALIDATION'
+  /** Only a delivery in the dead-letter queue (status DEAD) can be replayed; this one is pending or delivered */
+  | 'WEBHOOK_DELIVERY_NOT_DEAD'
+  /** The delivery’s endpoint is disabled: enable it (updateWebhookEndpoint with enabled: true), then replay */
+  | 'WEBHOOK_ENDPOINT_DISABLED'
+  /** The partner already has the most endpoints it may register (20): point one of them elsewhere with updateWebhookEndpoint instead */
+  | 'WEBHOOK_ENDPOINT_LIMIT'
+  /** The URL’s host resolves to a private, loopback or otherwise reserved address, which deliveries may not reach: give a publicly reachable URL */
+  | 'WEBHOOK_URL_NOT_ALLOWED';
+
+/** Whether an endpoint receives deliveries now */
+export type WebhookEndpointStatus =
+  /** Receives nothing; its pending deliveries wait until it is enabled again */
+  | 'DISABLED'
+  /** Receives deliveries */
+  | 'ENABLED';
+
 export type DashboardActivityQueryVariables = Exact<{
   from: string;
 }>;
@@ -388,7 +494,21 @@ export type DashboardSubscriptionVariables = Exact<{
 
 export type DashboardSubscription = { paymentEvents: { id: string, cursor: string, type: PaymentEventType, partnerId: string, occurredAt: string, location: { id: string, name: string }, refund: { id: string, amount: { amountMinor: number, currency: CurrencyCode } } | null, payload: { paymentId: string, status: PaymentStatus, amount: { amountMinor: number, currency: CurrencyCode }, refunded: { amountMinor: number, currency: CurrencyCode } } } };
 
+export type PortalWebhookEndpointsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PortalWebhookEndpointsQuery = { webhookEndpoints: { nodes: Array<{ id: string, url: string, description: string | null, status: WebhookEndpointStatus, eventTypes: Array<PaymentEventType>, createdAt: string }> } };
+
+export type PortalCreateWebhookEndpointMutationVariables = Exact<{
+  input: CreateWebhookEndpointInput;
+}>;
+
+
+export type PortalCreateWebhookEndpointMutation = { createWebhookEndpoint: { secret: string | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }>, webhookEndpoint: { id: string, url: string, description: string | null, status: WebhookEndpointStatus, eventTypes: Array<PaymentEventType>, createdAt: string } | null } | null };
+
 
 export const DashboardActivityDocument = {"__meta__":{"hash":"sha256:59bcf602a49d190efc6323fbcdf64852abb5599e12c9cc10a11784e540351bdb"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"DashboardActivity"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"from"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTimeISO"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"paymentActivity"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"Variable","name":{"kind":"Name","value":"from"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"asOfCursor"}},{"kind":"Field","name":{"kind":"Name","value":"totals"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"location"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"currency"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"count"}},{"kind":"Field","name":{"kind":"Name","value":"amount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amountMinor"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}}]}}]}}]} as unknown as DocumentNode<DashboardActivityQuery, DashboardActivityQueryVariables>;
 export const DashboardCursorDocument = {"__meta__":{"hash":"sha256:8eea9295ea238ffe20b13d54e03529e88f22c89a5f96bf296ac8a5d9cfde8646"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"DashboardCursor"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"paymentEventsCursor"}}]}}]} as unknown as DocumentNode<DashboardCursorQuery, DashboardCursorQueryVariables>;
 export const DashboardDocument = {"__meta__":{"hash":"sha256:297e80967c8030cf7e1b26b198498bac364c68db1db4824f055d47bb57437a72"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"Dashboard"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"paymentEvents"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"partnerId"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}},{"kind":"Field","name":{"kind":"Name","value":"location"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"refund"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"amount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amountMinor"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"payload"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"paymentId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"amount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amountMinor"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"refunded"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amountMinor"}},{"kind":"Field","name":{"kind":"Name","value":"currency"}}]}}]}}]}}]}}]} as unknown as DocumentNode<DashboardSubscription, DashboardSubscriptionVariables>;
+export const PortalWebhookEndpointsDocument = {"__meta__":{"hash":"sha256:cab4e3b59290bec26c049d4b44086907cc22814a0124a17f4e9d5a6bc1ea0608"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"PortalWebhookEndpoints"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"webhookEndpoints"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]}}]} as unknown as DocumentNode<PortalWebhookEndpointsQuery, PortalWebhookEndpointsQueryVariables>;
+export const PortalCreateWebhookEndpointDocument = {"__meta__":{"hash":"sha256:38aade1621cbc50a9e1510b84da953087e5f363f1c084f92900c5dfdda4393a2"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"PortalCreateWebhookEndpoint"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateWebhookEndpointInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createWebhookEndpoint"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"field"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}},{"kind":"Field","name":{"kind":"Name","value":"secret"}},{"kind":"Field","name":{"kind":"Name","value":"webhookEndpoint"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"eventTypes"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]}}]} as unknown as DocumentNode<PortalCreateWebhookEndpointMutation, PortalCreateWebhookEndpointMutationVariables>;
