@@ -1,6 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
+import { randomUUID } from 'node:crypto';
 import { launchBrowser, saveScreenshot } from '../support/browser';
+import { Receiver, signedBy, until } from '../support/receiver';
 import { type Stack, startStack } from '../support/stack';
 
 /**
@@ -13,7 +15,10 @@ describe('partner portal (browser)', () => {
   let browser: Browser;
   let portal: string;
   beforeAll(async () => {
-    stack = await startStack();
+    // Retries in milliseconds, so a failing receiver's delivery reaches the dead-letter queue within the test.
+    stack = await startStack({
+      subgraphEnv: { WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_POLL_MS: '25', WEBHOOK_TIMEOUT_MS: '400' },
+    });
     // The gateway's public URL in the tests (no PUBLIC_URL): the sign-in's only redirect URI is on it.
     portal = `http://localhost:${new URL(stack.origin).port}/portal/`;
     browser = await launchBrowser();
@@ -63,8 +68,9 @@ describe('partner portal (browser)', () => {
 
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     await page.getByLabel('Endpoint URL').fill('https://hooks.example/from-portal');
-    await page.getByLabel('payment.approved').check();
+    // Refunds and voids only: the payments of the delivery test below are no business of this endpoint.
     await page.getByLabel('payment.refunded').check();
+    await page.getByLabel('payment.voided').check();
     await page.getByLabel('Description').fill('Accounting');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const secret = page.getByLabel('Signing secret');
@@ -72,7 +78,7 @@ describe('partner portal (browser)', () => {
     await expect(secret.textContent()).resolves.toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     const listed = page.getByRole('list', { name: 'Endpoints' });
     await listed.getByText('https://hooks.example/from-portal').waitFor();
-    await expect(listed.getByText('payment.approved, payment.refunded').count()).resolves.toBe(1);
+    await expect(listed.getByText('payment.refunded, payment.voided').count()).resolves.toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
     await saveScreenshot(page, 'portal-webhooks-secret-1280');
 
@@ -130,5 +136,81 @@ describe('partner portal (browser)', () => {
       .waitFor();
     await expect(page.getByText('hooks.example/from-portal').count()).resolves.toBe(0);
     await context.close();
+  });
+  /** A new order paid by card over the partner REST API (v1); its payment.approved event is committed on return. */
+  async function payOverRest(token: string): Promise<void> {
+    const call = async (path: string, body: unknown) => {
+      const res = await fetch(`${stack.origin}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': randomUUID(),
+        },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string };
+    };
+    const order = await call('/pos/v1/orders', { location_id: 1, currency: 'USD', total_cents: 1800 });
+    await call(`/pos/v1/orders/${order.id}/payments`, { amount_cents: 1800, currency: 'USD', card_token: 'tok_visa' });
+  }
+
+  it('delivers to an endpoint added in the portal, shows dead letters, and replays one once', async () => {
+    const receiver = new Receiver();
+    const url = await receiver.listen();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await signIn(page, 'admin@demo.example', 'demo-admin-password');
+      await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      await page.getByLabel('Endpoint URL').fill(url);
+      await page.getByLabel('payment.approved').check();
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      const secret = (await page.getByLabel('Signing secret').textContent())!;
+      await page.getByRole('button', { name: 'Done' }).click();
+
+      // A payment over REST arrives signed with the secret the portal showed, and shows as delivered there.
+      const token = await stack.token();
+      await payOverRest(token);
+      await until(() => receiver.received.length === 1, 'the first delivery');
+      expect(signedBy(secret, receiver.received[0])).toBe(true);
+      const card = page.getByRole('listitem').filter({ hasText: url });
+      await card.getByRole('button', { name: 'Deliveries' }).click();
+      await card.locator('.delivery[data-status="delivered"]').first().waitFor({ timeout: 10_000 });
+
+      // The receiver fails: after its retries the delivery is a dead letter, counted in the navigation.
+      receiver.answer = () => ({ status: 503 });
+      await payOverRest(token);
+      await until(
+        async () =>
+          (await stack.graphql('{ webhookDeliveries(status: DEAD, first: 0) { totalCount } }', {}, token)).body.data!
+            .webhookDeliveries.totalCount === 1,
+        'the dead letter',
+      );
+      await page.locator('#dead-letter-count').waitFor({ timeout: 15_000 });
+      await expect(page.locator('#dead-letter-count').getAttribute('aria-label')).resolves.toBe('1 dead letter');
+      await card.getByLabel('Status').selectOption('DEAD');
+      const dead = card.locator('.delivery[data-status="dead"]');
+      await dead.waitFor({ timeout: 10_000 });
+      await dead.getByText('Attempt log').click();
+      await expect(dead.locator('.attempts li').count()).resolves.toBe(5);
+      expect(await seriousViolations(page)).toEqual([]);
+      await saveScreenshot(page, 'portal-webhooks-dead-letter-1280');
+
+      // It recovers; Replay delivers the dead letter, once.
+      const before = receiver.received.length;
+      receiver.answer = () => ({ status: 200 });
+      await dead.getByRole('button', { name: 'Replay' }).click();
+      await until(() => receiver.received.length === before + 1, 'the replayed delivery');
+      await page.locator('#dead-letter-count').waitFor({ state: 'detached', timeout: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(receiver.received.length).toBe(before + 1);
+      expect(signedBy(secret, receiver.received[before])).toBe(true);
+    } finally {
+      await context.close();
+      await receiver.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { ApolloProvider } from '@apollo/client/react';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { type Person, client, currentPerson, signOut } from './client';
-import { WebhooksPage } from './webhooks';
+import { DeadLetterCount, WebhooksPage } from './webhooks';
 
 /**
  * The partner portal (GET /portal/): the pages of a partner's admins and developers, and the platform's operators.
@@ -54,7 +54,7 @@ function Portal() {
             <>
               <p className="section">Integrations</p>
               <a href="/portal/" aria-current="page">
-                Webhooks
+                Webhooks <DeadLetterCount />
               </a>
             </>
           ) : (

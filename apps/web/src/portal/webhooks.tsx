@@ -3,7 +3,12 @@ import {
   type PaymentEventType,
   PortalCreateWebhookEndpointDocument,
   type PortalCreateWebhookEndpointMutation,
+  PortalDeadLetterCountDocument,
+  PortalReplayWebhookDeliveryDocument,
+  PortalWebhookDeliveriesDocument,
   PortalWebhookEndpointsDocument,
+  type PortalWebhookEndpointsQuery,
+  type WebhookDeliveryStatus,
 } from '@pos/client';
 import { type FormEvent, useState } from 'react';
 
@@ -113,6 +118,135 @@ function AddEndpoint({ onCreated, onCancel }: { onCreated: (created: Created) =>
   );
 }
 
+const STATUSES: ReadonlyArray<[WebhookDeliveryStatus | '', string]> = [
+  ['', 'All'],
+  ['PENDING', 'Pending'],
+  ['DELIVERED', 'Delivered'],
+  ['DEAD', 'Dead'],
+];
+
+const when = (iso: string) => new Date(iso).toLocaleString();
+
+/** An endpoint's deliveries, newest first, with a status filter, each one's attempt log, and Replay for dead ones. */
+function Deliveries({ endpointId }: { endpointId: string }) {
+  const [status, setStatus] = useState<WebhookDeliveryStatus | ''>('');
+  const { data, loading, error, refetch } = useQuery(PortalWebhookDeliveriesDocument, {
+    variables: { endpointId, status: status || null },
+    pollInterval: 3000,
+  });
+  const [replay] = useMutation(PortalReplayWebhookDeliveryDocument, {
+    refetchQueries: [PortalDeadLetterCountDocument],
+  });
+  const [problem, setProblem] = useState<string | null>(null);
+  const replayOne = async (id: string) => {
+    setProblem(null);
+    try {
+      const { data: answer } = await replay({ variables: { input: { id } } });
+      const errors = answer?.replayWebhookDelivery?.userErrors ?? [];
+      if (errors.length) setProblem(errors.map((e) => e.message).join(' '));
+      await refetch();
+    } catch (failure) {
+      setProblem((failure as Error).message);
+    }
+  };
+  const deliveries = data?.webhookDeliveries.nodes ?? [];
+  const selectId = `status-${endpointId}`;
+  return (
+    <section className="deliveries" aria-label="Deliveries">
+      <label htmlFor={selectId}>Status</label>
+      <select id={selectId} value={status} onChange={(e) => setStatus(e.target.value as WebhookDeliveryStatus | '')}>
+        {STATUSES.map(([value, name]) => (
+          <option key={name} value={value}>
+            {name}
+          </option>
+        ))}
+      </select>
+      {(problem || error) && (
+        <p className="error" role="alert">
+          {problem ?? error?.message}
+        </p>
+      )}
+      {loading && !data ? (
+        <p className="muted">Loading…</p>
+      ) : deliveries.length === 0 ? (
+        <p className="muted">No deliveries.</p>
+      ) : (
+        <ul className="delivery-list">
+          {deliveries.map((delivery) => (
+            <li key={delivery.id} className="delivery" data-status={delivery.status.toLowerCase()}>
+              <p>
+                <span className={`status status-${delivery.status.toLowerCase()}`}>
+                  {delivery.status.toLowerCase()}
+                </span>{' '}
+                {EVENT_NAMES.get(delivery.eventType) ?? delivery.eventType}{' '}
+                <span className="muted">
+                  {when(delivery.createdAt)} · {delivery.attempts} attempt{delivery.attempts === 1 ? '' : 's'}
+                  {delivery.replays ? ` · replayed ${delivery.replays}×` : ''}
+                </span>
+              </p>
+              {delivery.status === 'DEAD' && (
+                <button type="button" onClick={() => void replayOne(delivery.id)}>
+                  Replay
+                </button>
+              )}
+              {delivery.attemptLog.length > 0 && (
+                <details>
+                  <summary>Attempt log</summary>
+                  <ol className="attempts">
+                    {delivery.attemptLog.map((attempt) => (
+                      <li key={attempt.attempt}>
+                        {when(attempt.attemptedAt)}: {attempt.statusCode ?? attempt.error ?? 'no answer'} (
+                        {attempt.durationMs} ms)
+                      </li>
+                    ))}
+                  </ol>
+                </details>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** The dead-letter count shown beside Webhooks in the navigation (refreshed every few seconds). */
+export function DeadLetterCount() {
+  const { data } = useQuery(PortalDeadLetterCountDocument, { pollInterval: 3000 });
+  const count = data?.webhookDeliveries.totalCount ?? 0;
+  if (!count) return null;
+  return (
+    <span
+      className="badge"
+      id="dead-letter-count"
+      role="status"
+      aria-label={`${count} dead letter${count === 1 ? '' : 's'}`}
+    >
+      {count}
+    </span>
+  );
+}
+
+function EndpointCard({ endpoint }: { endpoint: EndpointRow }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <li className="card endpoint">
+      <p className="url">{endpoint.url}</p>
+      <p>
+        <span className={`status status-${endpoint.status.toLowerCase()}`}>{endpoint.status.toLowerCase()}</span>{' '}
+        {endpoint.eventTypes.map((type) => EVENT_NAMES.get(type) ?? type).join(', ')}
+      </p>
+      {endpoint.description && <p className="muted">{endpoint.description}</p>}
+      <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
+        Deliveries
+      </button>
+      {open && <Deliveries endpointId={endpoint.id} />}
+    </li>
+  );
+}
+
+type EndpointRow = PortalWebhookEndpointsQuery['webhookEndpoints']['nodes'][number];
+
 export function WebhooksPage() {
   const { data, loading, error } = useQuery(PortalWebhookEndpointsDocument);
   const [adding, setAdding] = useState(false);
@@ -150,16 +284,7 @@ export function WebhooksPage() {
       ) : (
         <ul className="endpoints" aria-label="Endpoints">
           {endpoints.map((endpoint) => (
-            <li key={endpoint.id} className="card endpoint">
-              <p className="url">{endpoint.url}</p>
-              <p>
-                <span className={`status status-${endpoint.status.toLowerCase()}`}>
-                  {endpoint.status.toLowerCase()}
-                </span>{' '}
-                {endpoint.eventTypes.map((type) => EVENT_NAMES.get(type) ?? type).join(', ')}
-              </p>
-              {endpoint.description && <p className="muted">{endpoint.description}</p>}
-            </li>
+            <EndpointCard key={endpoint.id} endpoint={endpoint} />
           ))}
         </ul>
       )}
