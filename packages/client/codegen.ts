@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generate } from '@graphql-codegen/cli';
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import { preset } from '@graphql-codegen/client-preset';
+import { addTypenameSelectionDocumentTransform, preset } from '@graphql-codegen/client-preset';
 
 const clientDir = __dirname;
 const root = path.join(clientDir, '..', '..');
@@ -22,6 +22,11 @@ export const codegenConfig: CodegenConfig = {
     [`${GENERATED_DIR}/`]: {
       // The module itself, not its name: the CLI would look the name up from the working directory.
       preset,
+      // Every selection set asks for __typename, as Apollo Client's cache adds it to what it sends: the manifest's
+      // text (what the gateway runs for a hash) then answers what the cache needs to normalise objects by type and
+      // id. Without it a page sending by hash gets objects the cache cannot key, so a mutation's result never
+      // updates the lists that show the object, and watched queries miss fields and fetch again.
+      documentTransforms: [addTypenameSelectionDocumentTransform],
       presetConfig: {
         // Each document carries `__meta__.hash` ("sha256:<hex>", the GraphQL-over-HTTP document identifier), and
         // persisted-documents.json maps those hashes to the text the gateway runs.
