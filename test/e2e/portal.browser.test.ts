@@ -75,7 +75,8 @@ describe('partner portal (browser)', () => {
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const secret = page.getByLabel('Signing secret');
     await secret.waitFor();
-    await expect(secret.textContent()).resolves.toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    const shown = await secret.textContent();
+    expect(shown).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     const listed = page.getByRole('list', { name: 'Endpoints' });
     await listed.getByText('https://hooks.example/from-portal').waitFor();
     await expect(listed.getByText('payment.refunded, payment.voided').count()).resolves.toBe(1);
@@ -86,6 +87,31 @@ describe('partner portal (browser)', () => {
     await page.reload();
     await page.getByRole('list', { name: 'Endpoints' }).getByText('https://hooks.example/from-portal').waitFor();
     await expect(page.getByLabel('Signing secret').count()).resolves.toBe(0);
+
+    // Disable and enable it; rotate its secret with an hour's overlap: a new secret, shown once, the old one dated.
+    const card = page.getByRole('listitem').filter({ hasText: 'https://hooks.example/from-portal' });
+    await card.getByRole('button', { name: 'Disable' }).click();
+    await card.getByText('disabled', { exact: true }).waitFor();
+    await card.getByRole('button', { name: 'Enable' }).click();
+    await card.getByText('enabled', { exact: true }).waitFor();
+    await card.getByRole('button', { name: 'Rotate secret' }).click();
+    await card.getByLabel('Old secret keeps working for').selectOption({ label: '1 hour' });
+    await card.getByRole('button', { name: 'Rotate' }).click();
+    await card.getByRole('heading', { name: 'Secret rotated' }).waitFor();
+    const rotated = await card.getByLabel('Signing secret').textContent();
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(shown);
+    await expect(card.getByText(/The previous secret signs beside it until/).count()).resolves.toBe(1);
+    const { body } = await stack.graphql(
+      `{ webhookEndpoints(first: 100) { nodes { url status previousSecretExpiresAt } } }`,
+      {},
+      await stack.token(),
+    );
+    const row = body.data!.webhookEndpoints.nodes.find((e: any) => e.url === 'https://hooks.example/from-portal');
+    expect(row.status).toBe('ENABLED');
+    const overlap = Date.parse(row.previousSecretExpiresAt) - Date.now();
+    expect(overlap).toBeGreaterThan(55 * 60_000);
+    expect(overlap).toBeLessThanOrEqual(60 * 60_000);
 
     // No token or code in the page's storage or address: the session is an HttpOnly cookie the script cannot read.
     const storage = await page.evaluate(() => {

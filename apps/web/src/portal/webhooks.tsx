@@ -5,6 +5,8 @@ import {
   type PortalCreateWebhookEndpointMutation,
   PortalDeadLetterCountDocument,
   PortalReplayWebhookDeliveryDocument,
+  PortalRotateWebhookEndpointSecretDocument,
+  PortalSetWebhookEndpointEnabledDocument,
   PortalWebhookDeliveriesDocument,
   PortalWebhookEndpointsDocument,
   type PortalWebhookEndpointsQuery,
@@ -25,25 +27,43 @@ const EVENT_TYPES: ReadonlyArray<[PaymentEventType, string]> = [
 ];
 const EVENT_NAMES = new Map(EVENT_TYPES);
 
+const when = (iso: string) => new Date(iso).toLocaleString();
+
 type Created = NonNullable<PortalCreateWebhookEndpointMutation['createWebhookEndpoint']>;
 
-/** The signing secret of the endpoint just added: shown once, with a copy button; the gateway never shows it again. */
-function NewSecret({ created, onDone }: { created: Created; onDone: () => void }) {
+/**
+ * A signing secret just made (an endpoint added, or its secret rotated): shown once, with a copy button; the gateway
+ * never shows it again.
+ */
+function NewSecret({
+  heading,
+  secret,
+  url,
+  previousUntil,
+  onDone,
+}: {
+  heading: string;
+  secret: string;
+  url: string;
+  previousUntil?: string | null;
+  onDone: () => void;
+}) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
-    await navigator.clipboard.writeText(created.secret ?? '');
+    await navigator.clipboard.writeText(secret);
     setCopied(true);
   };
   return (
     <section className="card notice" aria-labelledby="secret-heading">
-      <h2 id="secret-heading">Endpoint added</h2>
+      <h2 id="secret-heading">{heading}</h2>
       <p>
-        Deliveries to <strong>{created.webhookEndpoint?.url}</strong> are signed with this secret. Copy it now: it is
-        not shown again (rotate it to get a new one).
+        Deliveries to <strong>{url}</strong> are signed with this secret. Copy it now: it is not shown again (rotate it
+        to get a new one).
+        {previousUntil ? ` The previous secret signs beside it until ${when(previousUntil)}.` : ''}
       </p>
       <p className="secret-row">
         <code id="signing-secret" aria-label="Signing secret">
-          {created.secret}
+          {secret}
         </code>
         <button type="button" onClick={() => void copy()}>
           {copied ? 'Copied' : 'Copy'}
@@ -124,8 +144,6 @@ const STATUSES: ReadonlyArray<[WebhookDeliveryStatus | '', string]> = [
   ['DELIVERED', 'Delivered'],
   ['DEAD', 'Dead'],
 ];
-
-const when = (iso: string) => new Date(iso).toLocaleString();
 
 /** An endpoint's deliveries, newest first, with a status filter, each one's attempt log, and Replay for dead ones. */
 function Deliveries({ endpointId }: { endpointId: string }) {
@@ -227,8 +245,50 @@ export function DeadLetterCount() {
   );
 }
 
+/** How long a rotated-out secret keeps signing beside the new one, so receivers can switch without a gap. */
+const OVERLAPS: ReadonlyArray<[number, string]> = [
+  [0, 'Stop it now'],
+  [3600, '1 hour'],
+  [86_400, '24 hours'],
+  [604_800, '7 days'],
+];
+
 function EndpointCard({ endpoint }: { endpoint: EndpointRow }) {
   const [open, setOpen] = useState(false);
+  const [rotating, setRotating] = useState(false);
+  const [rotated, setRotated] = useState<{ secret: string; previousUntil: string | null } | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [setEnabled, toggling] = useMutation(PortalSetWebhookEndpointEnabledDocument);
+  const [rotate, rotation] = useMutation(PortalRotateWebhookEndpointSecretDocument);
+  const enabled = endpoint.status === 'ENABLED';
+  const refusal = (errors: ReadonlyArray<{ message: string }> | undefined) =>
+    errors?.length ? errors.map((e) => e.message).join(' ') : null;
+
+  const toggle = async () => {
+    setProblem(null);
+    try {
+      const { data } = await setEnabled({ variables: { input: { id: endpoint.id, enabled: !enabled } } });
+      setProblem(refusal(data?.updateWebhookEndpoint?.userErrors));
+    } catch (error) {
+      setProblem((error as Error).message);
+    }
+  };
+  const submitRotation = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setProblem(null);
+    const overlapSeconds = Number(new FormData(event.currentTarget).get('overlap'));
+    try {
+      const { data } = await rotate({ variables: { input: { id: endpoint.id, overlapSeconds } } });
+      const result = data?.rotateWebhookEndpointSecret;
+      const refused = refusal(result?.userErrors);
+      if (refused || !result?.secret) return setProblem(refused ?? 'The secret was not rotated. Try again.');
+      setRotating(false);
+      setRotated({ secret: result.secret, previousUntil: result.webhookEndpoint?.previousSecretExpiresAt ?? null });
+    } catch (error) {
+      setProblem((error as Error).message);
+    }
+  };
+  const overlapId = `overlap-${endpoint.id}`;
   return (
     <li className="card endpoint">
       <p className="url">{endpoint.url}</p>
@@ -237,9 +297,51 @@ function EndpointCard({ endpoint }: { endpoint: EndpointRow }) {
         {endpoint.eventTypes.map((type) => EVENT_NAMES.get(type) ?? type).join(', ')}
       </p>
       {endpoint.description && <p className="muted">{endpoint.description}</p>}
-      <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
-        Deliveries
-      </button>
+      {problem && (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      )}
+      {rotated && (
+        <NewSecret
+          heading="Secret rotated"
+          secret={rotated.secret}
+          url={endpoint.url}
+          previousUntil={rotated.previousUntil}
+          onDone={() => setRotated(null)}
+        />
+      )}
+      {rotating && (
+        <form className="rotate" onSubmit={(e) => void submitRotation(e)}>
+          <label htmlFor={overlapId}>Old secret keeps working for</label>
+          <select id={overlapId} name="overlap" defaultValue="86400">
+            {OVERLAPS.map(([seconds, name]) => (
+              <option key={seconds} value={seconds}>
+                {name}
+              </option>
+            ))}
+          </select>{' '}
+          <button type="submit" disabled={rotation.loading}>
+            Rotate
+          </button>{' '}
+          <button type="button" className="link" onClick={() => setRotating(false)}>
+            Cancel
+          </button>
+        </form>
+      )}
+      <p className="actions">
+        <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
+          Deliveries
+        </button>
+        <button type="button" className="link" disabled={toggling.loading} onClick={() => void toggle()}>
+          {enabled ? 'Disable' : 'Enable'}
+        </button>
+        {!rotating && !rotated && (
+          <button type="button" className="link" onClick={() => setRotating(true)}>
+            Rotate secret
+          </button>
+        )}
+      </p>
       {open && <Deliveries endpointId={endpoint.id} />}
     </li>
   );
@@ -262,7 +364,14 @@ export function WebhooksPage() {
           </button>
         )}
       </div>
-      {created && <NewSecret created={created} onDone={() => setCreated(null)} />}
+      {created && (
+        <NewSecret
+          heading="Endpoint added"
+          secret={created.secret ?? ''}
+          url={created.webhookEndpoint?.url ?? ''}
+          onDone={() => setCreated(null)}
+        />
+      )}
       {adding && (
         <AddEndpoint
           onCreated={(result) => {
