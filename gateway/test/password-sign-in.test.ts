@@ -118,4 +118,22 @@ describe('password sign-in', () => {
       reason: 'invalid',
     });
   });
+  it('forgets counters that no longer count, so made-up emails do not pile up', async () => {
+    const sql = (query: string, params: unknown[] = []) => orm.em.getConnection().execute(query, params);
+    now += SIGN_IN_LIMITS.lockSeconds * 1000 + 120_000;
+    for (let i = 0; i < 5; i++) await attempt(`sprayed-${i}@nowhere.example`, 'x', '203.0.113.200');
+    const sprayed = `select count(*)::int as n from identity.sign_in_throttle where key like 'account:sprayed-%'`;
+    expect(await sql(sprayed)).toEqual([{ n: 5 }]);
+    // Past the window, the next sign-in (a minute after the last clean-up) removes them; a live lock stays.
+    now += SIGN_IN_LIMITS.windowSeconds * 1000 + 1000;
+    await sql(
+      `insert into identity.sign_in_throttle (key, failures, window_started_at, locked_until) values (?, 9, ?, ?)`,
+      ['account:locked@nowhere.example', new Date(now - SIGN_IN_LIMITS.windowSeconds * 2000), new Date(now + 60_000)],
+    );
+    await attempt('admin@demo.example', 'demo-admin-password', '203.0.113.201');
+    expect(await sql(sprayed)).toEqual([{ n: 0 }]);
+    expect(
+      await sql(`select key from identity.sign_in_throttle where key = 'account:locked@nowhere.example'`),
+    ).toHaveLength(1);
+  });
 });

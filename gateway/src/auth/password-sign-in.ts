@@ -38,6 +38,8 @@ interface Counter {
 export class PasswordSignIn {
   /** Compared against when the email is unknown, so that the answer takes as long as for a real account. */
   private decoy?: Promise<string>;
+  /** When this gateway last removed counters that no longer count (see {@link forgetOldCounters}). */
+  private lastForget = 0;
 
   constructor(
     private readonly em: () => EntityManager,
@@ -53,6 +55,7 @@ export class PasswordSignIn {
       { key: `address:${attempt.address}`, limit: limits.addressFailures },
     ];
     const em = this.em();
+    await this.forgetOldCounters(em, now, limits.windowSeconds);
 
     const lockedUntil = await this.lockedUntil(
       em,
@@ -137,6 +140,21 @@ export class PasswordSignIn {
       [key, now, windowStart, windowStart],
     );
     return { failures: row.failures, lockedUntil: row.locked_until ? new Date(row.locked_until) : null };
+  }
+
+  /**
+   * Removes counters whose window has passed and whose lock (if any) has ended: they would start again from one
+   * anyway. Without this, every email and address ever tried would keep a row, and a guesser spraying made-up
+   * emails could grow the table without end. At most once a minute per gateway.
+   */
+  private async forgetOldCounters(em: EntityManager, now: Date, windowSeconds: number): Promise<void> {
+    if (now.getTime() - this.lastForget < 60_000) return;
+    this.lastForget = now.getTime();
+    await em.getConnection().execute(
+      `delete from identity.sign_in_throttle
+         where window_started_at <= ? and (locked_until is null or locked_until <= ?)`,
+      [new Date(now.getTime() - windowSeconds * 1000), now],
+    );
   }
 
   private decoyHash(): Promise<string> {
