@@ -113,6 +113,7 @@ POS federation gateway is up (${seconds} s; ${webStatus}).
   Demo M2M clients             demo-partner / demo-secret    (partner "demo", locations 1 and 2)
                                other-partner / other-secret  (partner "other", location 3)
   Portal sign-ins              admin@demo.example / demo-admin-password    (partner admin, "demo")
+                               dev@demo.example / demo-dev-password        (partner developer, "demo")
                                admin@other.example / other-admin-password  (partner admin, "other")
                                ops@tilt.example / demo-ops-password        (operator)
   Loyalty API keys             demo-loyalty-standard, demo-loyalty-balanced, demo-loyalty-strict, demo-loyalty-lapsed

@@ -28,6 +28,7 @@ describe('password sign-in', () => {
     const people = await Promise.all(DEMO.people.map((p) => attempt(p.email, p.password)));
     expect(people.map((r) => (r.ok ? [r.user.email, r.user.partnerId, r.user.role] : r))).toEqual([
       ['admin@demo.example', 'demo', 'partner_admin'],
+      ['dev@demo.example', 'demo', 'partner_developer'],
       ['admin@other.example', 'other', 'partner_admin'],
       ['ops@tilt.example', DEMO.operator.partner, 'operator'],
     ]);

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ALL_SCOPES, OPERATOR_SCOPES, SCOPES, migrate } from '@pos/kit';
-import { ApiClient, PosUser, PosUserRole } from '../src/identity/identity.entities';
+import { ApiClient, PortalUser, PosUser, PosUserRole } from '../src/identity/identity.entities';
 import { seedIdentity } from '../src/identity/seed';
 import { identityTestOrm } from './identity-orm';
 
@@ -44,9 +44,19 @@ describe('identity demo seed', () => {
     const older = ALL_SCOPES.filter((s) => s !== SCOPES.posRefunds).join(' ');
     await conn.execute('update identity.api_client set allowed_scopes = ?', [older]);
 
+    // A demo person added since (the developer) joins an older database's people; none is doubled.
+    await conn.execute(`delete from identity.portal_user where email = 'dev@demo.example'`);
+
     await seedIdentity(orm.em.fork());
     await seedIdentity(orm.em.fork());
     expect(await orm.em.fork().count(PosUser, {})).toBe(3);
+    const people = await orm.em.fork().find(PortalUser, {}, { orderBy: { email: 'asc' } });
+    expect(people.map((p) => [p.email, p.role])).toEqual([
+      ['admin@demo.example', 'partner_admin'],
+      ['admin@other.example', 'partner_admin'],
+      ['dev@demo.example', 'partner_developer'],
+      ['ops@tilt.example', 'operator'],
+    ]);
     for (const client of await orm.em.fork().find(ApiClient, { clientId: { $ne: 'demo-operator' } })) {
       expect(client.allowedScopes.split(' ').sort()).toEqual([...ALL_SCOPES].sort());
     }

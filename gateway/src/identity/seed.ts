@@ -58,7 +58,7 @@ export async function seedIdentity(em: EntityManager): Promise<void> {
     if ((await tx.count(PosUser, {})) === 0) await seedUsers(tx);
     if ((await tx.count(ApiKey, {})) === 0) await seedLoyaltyKeys(tx);
     if (!(await tx.findOne(ApiClient, { clientId: DEMO.operator.clientId }))) await seedOperator(tx);
-    if ((await tx.count(PortalUser, {})) === 0) await seedPeople(tx);
+    await seedPeople(tx);
   });
 }
 
@@ -77,14 +77,20 @@ async function seedOperator(tx: EntityManager) {
   await tx.flush();
 }
 
-/** The portal's demo people (partner admins, an operator), for the demo partners still there. */
+/**
+ * The portal's demo people (partner admins, a developer, an operator) who are not there yet, for the demo partners
+ * still there: a demo database from before a person was added gains them on its next start.
+ */
 async function seedPeople(tx: EntityManager) {
   const partners = new Map(
     (await tx.find(Partner, { id: { $in: DEMO.people.map((p) => p.partner) } })).map((p) => [p.id, p]),
   );
+  const present = new Set(
+    (await tx.find(PortalUser, { email: { $in: DEMO.people.map((p) => p.email) } })).map((p) => p.email),
+  );
   for (const spec of DEMO.people) {
     const partner = partners.get(spec.partner);
-    if (!partner) continue;
+    if (!partner || present.has(spec.email)) continue;
     const person = new PortalUser();
     Object.assign(person, {
       partner,

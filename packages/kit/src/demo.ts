@@ -19,6 +19,13 @@ export const DEMO = {
       role: 'partner_admin',
     },
     {
+      partner: 'demo',
+      email: 'dev@demo.example',
+      password: 'demo-dev-password',
+      name: 'Demo Developer',
+      role: 'partner_developer',
+    },
+    {
       partner: 'other',
       email: 'admin@other.example',
       password: 'other-admin-password',
