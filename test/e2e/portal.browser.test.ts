@@ -164,7 +164,7 @@ describe('partner portal (browser)', () => {
     await context.close();
   });
   /** A new order paid by card over the partner REST API (v1); its payment.approved event is committed on return. */
-  async function payOverRest(token: string): Promise<void> {
+  async function payOverRest(token: string, locationId = 1): Promise<void> {
     const call = async (path: string, body: unknown) => {
       const res = await fetch(`${stack.origin}${path}`, {
         method: 'POST',
@@ -178,7 +178,7 @@ describe('partner portal (browser)', () => {
       expect(res.status).toBe(201);
       return (await res.json()) as { id: string };
     };
-    const order = await call('/pos/v1/orders', { location_id: 1, currency: 'USD', total_cents: 1800 });
+    const order = await call('/pos/v1/orders', { location_id: locationId, currency: 'USD', total_cents: 1800 });
     await call(`/pos/v1/orders/${order.id}/payments`, { amount_cents: 1800, currency: 'USD', card_token: 'tok_visa' });
   }
 
@@ -238,5 +238,70 @@ describe('partner portal (browser)', () => {
       await context.close();
       await receiver.close();
     }
+  });
+  it('shows an operator every partner’s dead letters, by partner on request, and replays one', async () => {
+    const receiver = new Receiver();
+    const url = await receiver.listen();
+    receiver.answer = () => ({ status: 503 });
+    const partners = [
+      { token: await stack.token(), location: 1 },
+      { token: await stack.token('other-partner', 'other-secret'), location: 3 },
+    ];
+    for (const { token } of partners) {
+      const { body } = await stack.graphql(
+        `mutation($url: String!) { createWebhookEndpoint(input: { url: $url, eventTypes: [PAYMENT_APPROVED] }) { userErrors { message } } }`,
+        { url },
+        token,
+      );
+      expect(body.data!.createWebhookEndpoint.userErrors).toEqual([]);
+    }
+    for (const { token, location } of partners) await payOverRest(token, location);
+    const operatorToken = await stack.token('demo-operator', 'demo-operator-secret');
+    const deadOf = async (partnerId: string) =>
+      (
+        await stack.graphql(
+          `query($p: ID) { webhookDeadLetters(partnerId: $p, first: 100) { nodes { id endpointId } } }`,
+          { p: partnerId },
+          operatorToken,
+        )
+      ).body.data!.webhookDeadLetters.nodes.length;
+    await until(async () => (await deadOf('demo')) >= 1 && (await deadOf('other')) >= 1, 'both partners’ dead letters');
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await signIn(page, 'ops@tilt.example', 'demo-ops-password');
+      await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
+      const letters = page.getByRole('list', { name: 'Dead letters' });
+      await letters.locator('[data-partner="demo"]').first().waitFor();
+      await letters.locator('[data-partner="other"]').first().waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await saveScreenshot(page, 'portal-operator-dead-letters-1280');
+
+      await page.getByLabel('Partner').fill('other');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await letters.locator('[data-partner="demo"]').first().waitFor({ state: 'detached' });
+      const others = await deadOf('other');
+      await expect(letters.locator('[data-partner="other"]').count()).resolves.toBe(others);
+
+      receiver.answer = () => ({ status: 200 });
+      const before = receiver.received.length;
+      await letters.locator('[data-partner="other"]').first().getByRole('button', { name: 'Replay' }).click();
+      await until(() => receiver.received.length === before + 1, 'the replayed delivery');
+      await until(async () => (await deadOf('other')) === others - 1, 'the replayed letter leaving the queue');
+      await expect(letters.locator('[data-partner="other"]').count()).resolves.toBe(others - 1);
+    } finally {
+      await context.close();
+      await receiver.close();
+    }
+  });
+
+  it('signs a partner developer in to their partner’s integrations', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, 'dev@demo.example', 'demo-dev-password');
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    await page.getByText('Partner developer · demo').waitFor();
+    await context.close();
   });
 });

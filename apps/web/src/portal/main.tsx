@@ -3,6 +3,7 @@ import { ApolloProvider } from '@apollo/client/react';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { type Person, client, currentPerson, signOut } from './client';
+import { DeadLettersPage } from './dead-letters';
 import { DeadLetterCount, WebhooksPage } from './webhooks';
 
 /**
@@ -58,10 +59,15 @@ function Portal() {
               </a>
             </>
           ) : (
-            <p className="muted">The operators’ pages come next.</p>
+            <>
+              <p className="section">Operations</p>
+              <a href="/portal/" aria-current="page">
+                Dead letters
+              </a>
+            </>
           )}
         </nav>
-        <main className="page">{partnerPages ? <WebhooksPage /> : null}</main>
+        <main className="page">{partnerPages ? <WebhooksPage /> : <DeadLettersPage />}</main>
       </div>
     </>
   );

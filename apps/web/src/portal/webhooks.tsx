@@ -25,9 +25,9 @@ const EVENT_TYPES: ReadonlyArray<[PaymentEventType, string]> = [
   ['PAYMENT_REVERSAL_SETTLED', 'payment.reversal_settled'],
   ['PAYMENT_REVERSAL_FAILED', 'payment.reversal_failed'],
 ];
-const EVENT_NAMES = new Map(EVENT_TYPES);
+export const EVENT_NAMES = new Map(EVENT_TYPES);
 
-const when = (iso: string) => new Date(iso).toLocaleString();
+export const when = (iso: string) => new Date(iso).toLocaleString();
 
 type Created = NonNullable<PortalCreateWebhookEndpointMutation['createWebhookEndpoint']>;
 

@@ -1,0 +1,78 @@
+import { useMutation, useQuery } from '@apollo/client/react';
+import { PortalDeadLettersDocument, PortalReplayWebhookDeliveryDocument } from '@pos/client';
+import { type FormEvent, useState } from 'react';
+import { EVENT_NAMES, when } from './webhooks';
+
+/**
+ * Operations → Dead letters (operators): every partner's webhook deliveries whose attempts all failed, newest
+ * first, narrowed to one partner on request, each replayable (the same event again, a new run of attempts).
+ */
+export function DeadLettersPage() {
+  const [partnerId, setPartnerId] = useState<string | null>(null);
+  const { data, loading, error, refetch } = useQuery(PortalDeadLettersDocument, {
+    variables: { partnerId },
+    pollInterval: 5000,
+  });
+  const [replay] = useMutation(PortalReplayWebhookDeliveryDocument);
+  const [problem, setProblem] = useState<string | null>(null);
+  const filter = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const value = String(new FormData(event.currentTarget).get('partner') ?? '').trim();
+    setPartnerId(value || null);
+  };
+  const replayOne = async (id: string) => {
+    setProblem(null);
+    try {
+      const { data: answer } = await replay({ variables: { input: { id } } });
+      const errors = answer?.replayWebhookDelivery?.userErrors ?? [];
+      if (errors.length) setProblem(errors.map((e) => e.message).join(' '));
+      await refetch();
+    } catch (failure) {
+      setProblem((failure as Error).message);
+    }
+  };
+  const letters = data?.webhookDeadLetters.nodes ?? [];
+  return (
+    <>
+      <h1>Dead letters</h1>
+      <form className="filter" onSubmit={filter}>
+        <label htmlFor="partner-filter">Partner</label>
+        <input id="partner-filter" name="partner" type="text" placeholder="every partner" />{' '}
+        <button type="submit">Filter</button>
+      </form>
+      {(problem || error) && (
+        <p className="error" role="alert">
+          {problem ?? error?.message}
+        </p>
+      )}
+      {loading && !data ? (
+        <p className="muted">Loading…</p>
+      ) : letters.length === 0 ? (
+        <p className="muted">No dead letters{partnerId ? ` for ${partnerId}` : ''}.</p>
+      ) : (
+        <>
+          <p className="muted" id="dead-letter-total">
+            {data?.webhookDeadLetters.totalCount} dead letter{data?.webhookDeadLetters.totalCount === 1 ? '' : 's'}
+            {partnerId ? ` for ${partnerId}` : ' across partners'}
+          </p>
+          <ul className="delivery-list" aria-label="Dead letters">
+            {letters.map((letter) => (
+              <li key={letter.id} className="card" data-partner={letter.tenantId}>
+                <p>
+                  <strong>{letter.tenantId}</strong> {EVENT_NAMES.get(letter.eventType) ?? letter.eventType}{' '}
+                  <span className="muted">
+                    {when(letter.createdAt)} · {letter.attempts} attempts · last{' '}
+                    {letter.lastStatusCode ?? letter.lastError ?? 'no answer'}
+                  </span>
+                </p>
+                <button type="button" onClick={() => void replayOne(letter.id)}>
+                  Replay
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </>
+  );
+}
