@@ -168,8 +168,9 @@ export async function startGateway(
     // A portal person's browser: its session cookie, taken only from the portal's own pages (a browser sends the
     // cookie with requests other sites make it send, too), and only when no other credential is given.
     const portalSessions = new PortalSessions({ em: () => orm.em.fork() });
+    const ownOrigin = new URL(publicUrl).origin;
     const portalCaller = async (request: HeaderSource): Promise<Principal> => {
-      if (!fromOwnPage(request, new URL(publicUrl).origin)) throw crossSiteSession();
+      if (!fromOwnPage(request, ownOrigin)) throw crossSiteSession();
       let session;
       try {
         session = await portalSessions.resolve(cookieValue(request, PORTAL_SESSION_COOKIE));

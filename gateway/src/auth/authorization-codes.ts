@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuthorizationCode, PortalUser } from '../identity/identity.entities';
 import { type TokenSigner, signAccessToken } from './access-tokens';
-import type { SignedInPerson } from './password-sign-in';
+import type { PortalPerson } from './password-sign-in';
 import { PORTAL_ROLE_SCOPES } from './roles';
 import { hashBearerSecret } from './secrets';
 
@@ -100,7 +100,7 @@ export class AuthorizationCodes {
   }
 
   /** The redirect that hands a new code for `person` to the client (with the request's state). */
-  async issue(person: SignedInPerson, request: AuthorizationRequest): Promise<string> {
+  async issue(person: PortalPerson, request: AuthorizationRequest): Promise<string> {
     const code = randomBytes(32).toString('base64url');
     const em = this.options.em();
     const row = new AuthorizationCode();

@@ -1,10 +1,11 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import express, { type Response, Router } from 'express';
 import { scriptFreePageHeaders, styleNonce } from '../web/script-free-page';
-import { cookieValue, fromOtherSite } from './browser-requests';
+import { cookieValue, crossSiteReason } from './browser-requests';
 import { type AuthorizationCodes, AuthorizationError, type AuthorizationRequest } from './authorization-codes';
 import type { PasswordSignIn } from './password-sign-in';
-import { renderSignInErrorPage, renderSignInPage } from './sign-in.page';
+import { sameSecret } from './secrets';
+import { renderSignInPage, sendSignInError } from './sign-in.page';
 
 /**
  * `/oauth2/authorize`: the built-in issuer's sign-in page for the portal's people (the authorization code grant with
@@ -33,9 +34,6 @@ export interface AuthorizeRouterOptions {
   publicUrl: string;
 }
 
-const sameValue = (a: string, b: string) =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-
 export function authorizeRouter(options: AuthorizeRouterOptions): Router {
   const router = Router();
   const origin = new URL(options.publicUrl).origin;
@@ -47,15 +45,9 @@ export function authorizeRouter(options: AuthorizeRouterOptions): Router {
     return fields;
   }
 
-  function showError(res: Response, status: number, message: string) {
-    const nonce = styleNonce();
-    scriptFreePageHeaders(res, nonce, []);
-    res.status(status).type('html').send(renderSignInErrorPage(message, nonce));
-  }
-
   /** A refused request: back to the client when its redirect URI is known, else a page for the person. */
   function refuse(res: Response, error: AuthorizationError, params: Record<string, unknown>) {
-    if (!error.redirect) return showError(res, 400, error.message);
+    if (!error.redirect) return sendSignInError(res, 400, error.message);
     const target = new URL(options.codes.redirectUri);
     target.searchParams.set('error', error.error);
     target.searchParams.set('error_description', error.message);
@@ -104,10 +96,14 @@ export function authorizeRouter(options: AuthorizeRouterOptions): Router {
     express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }),
     async (req, res) => {
       const form = (req.body ?? {}) as Record<string, unknown>;
-      const crossSite = fromOtherSite(req, origin);
+      const crossSite = crossSiteReason(req, origin) !== null;
       const cookie = cookieValue(req, CSRF_COOKIE);
-      if (crossSite || !cookie || typeof form.csrf !== 'string' || !sameValue(cookie, form.csrf)) {
-        return showError(res, 403, 'This sign-in form has expired or was sent from another site. Open the page again.');
+      if (crossSite || !cookie || typeof form.csrf !== 'string' || !sameSecret(cookie, form.csrf)) {
+        return sendSignInError(
+          res,
+          403,
+          'This sign-in form has expired or was sent from another site. Open the page again.',
+        );
       }
       let request: AuthorizationRequest;
       try {

@@ -27,19 +27,36 @@ export function cookieValue(req: HeaderSource, name: string): string | null {
   return null;
 }
 
+/** The origin of a URL, or null when it is not one. */
+export const originOf = (url: string): string | null => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+};
+
 /**
- * Whether the browser vouches that this request comes from a page of `origin`: its `Origin` header is that origin,
- * or (a same-origin GET carries no Origin) its `Sec-Fetch-Site` is `same-origin`. Every browser the pages support
- * sends one of them; a request with neither is not trusted with a cookie.
+ * Why the browser says this request comes from somewhere other than a page of `ownOrigin`, or null when neither of
+ * its headers says so: `Sec-Fetch-Site` other than `same-origin`, or an `Origin` that is neither `ownOrigin` nor the
+ * origin of the host the request was sent to (a gateway reached under another name than its PUBLIC_URL). An absent
+ * header says nothing. The hosted checkout's forms, the sign-in page and the portal's session all use this one rule.
  */
-export function fromOwnPage(req: HeaderSource, origin: string): boolean {
-  if (fromOtherSite(req, origin)) return false;
-  return req.header('origin') === origin || req.header('sec-fetch-site') === 'same-origin';
+export function crossSiteReason(req: HeaderSource, ownOrigin: string | null): string | null {
+  const site = req.header('sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin') return `Sec-Fetch-Site: ${site}`;
+  const origin = req.header('origin');
+  if (origin === undefined || origin === ownOrigin) return null;
+  const host = req.header('host');
+  return host && originOf(origin) !== null && new URL(origin).host === host ? null : `Origin: ${origin}`;
 }
 
-/** Whether either header says this request comes from another site (an absent header says nothing). */
-export function fromOtherSite(req: HeaderSource, origin: string): boolean {
-  const sentOrigin = req.header('origin');
-  const site = req.header('sec-fetch-site');
-  return (sentOrigin !== undefined && sentOrigin !== origin) || site === 'cross-site' || site === 'same-site';
+/**
+ * Whether the browser vouches that this request comes from a page of `ownOrigin`: no header says otherwise (above),
+ * and one says so (an `Origin`, or `Sec-Fetch-Site: same-origin` on a same-origin GET, which carries no Origin).
+ * Every browser the pages support sends one of them; a request with neither is not trusted with a cookie.
+ */
+export function fromOwnPage(req: HeaderSource, ownOrigin: string): boolean {
+  if (crossSiteReason(req, ownOrigin) !== null) return false;
+  return req.header('origin') !== undefined || req.header('sec-fetch-site') === 'same-origin';
 }

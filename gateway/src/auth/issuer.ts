@@ -4,7 +4,7 @@ import { ApiClient } from '../identity/identity.entities';
 import { type TokenSigner, signAccessToken } from './access-tokens';
 import { type AuthorizationCodes, AuthorizationError } from './authorization-codes';
 import { type LaunchService, RefreshRefused } from './launch';
-import { verifySecret } from './secrets';
+import { DECOY_SECRET_HASH, verifySecret } from './secrets';
 import { POS_APP_CLIENT_ID } from './user-tokens';
 
 export interface IssuerOptions extends TokenSigner {
@@ -127,7 +127,7 @@ export function issuerRouter(options: IssuerOptions): Router {
     if (!credentials) return oauthError(res, 401, 'invalid_client', 'Client authentication is required');
     const client = await options.em().findOne(ApiClient, { clientId: credentials.clientId, active: true });
     // Verify against a dummy hash for unknown clients too, so timing does not reveal which client ids exist.
-    const valid = await verifySecret(credentials.clientSecret, client?.secretHash ?? DUMMY_HASH);
+    const valid = await verifySecret(credentials.clientSecret, client?.secretHash ?? DECOY_SECRET_HASH);
     if (!client || !valid) return oauthError(res, 401, 'invalid_client', 'Client authentication failed');
 
     const allowed = client.allowedScopes.split(' ').filter(Boolean);
@@ -147,6 +147,3 @@ export function issuerRouter(options: IssuerOptions): Router {
   });
   return router;
 }
-
-// scrypt hash of a random string nobody knows; only used to spend the same time on unknown clients.
-const DUMMY_HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$0WJdyQ3dS3Jc0F4y9Qy4a0l7bKcG1zZq1m3qj0y9Z2s=';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type PortalRole, PortalUser, normalizeEmail } from '../identity/identity.entities';
-import { hashSecret, verifySecret } from './secrets';
+import { DECOY_SECRET_HASH, verifySecret } from './secrets';
 
 /**
  * How much password guessing is allowed. Per account: a handful of wrong passwords in a window locks the account
@@ -15,16 +15,25 @@ export const SIGN_IN_LIMITS = {
   lockSeconds: 15 * 60,
 } as const;
 
-export interface SignedInPerson {
+/** A portal person as the sign-in answers them and the pages show them. */
+export interface PortalPerson {
   id: string;
   email: string;
   name: string;
-  partnerId: string;
   role: PortalRole;
+  partnerId: string;
 }
 
+export const portalPersonOf = (row: PortalUser): PortalPerson => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  role: row.role,
+  partnerId: row.partner.id,
+});
+
 export type SignInResult =
-  | { ok: true; user: SignedInPerson }
+  | { ok: true; user: PortalPerson }
   /** A wrong password, an unknown email and a disabled person look the same, so none of them can be told apart. */
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
@@ -36,8 +45,6 @@ interface Counter {
 
 /** Signs in the portal's people with an email and a password, bounding the guesses (see SIGN_IN_LIMITS). */
 export class PasswordSignIn {
-  /** Compared against when the email is unknown, so that the answer takes as long as for a real account. */
-  private decoy?: Promise<string>;
   /** When this gateway last removed counters that no longer count (see {@link forgetOldCounters}). */
   private lastForget = 0;
 
@@ -82,7 +89,7 @@ export class PasswordSignIn {
     }
 
     const person = email ? await em.findOne(PortalUser, { email }) : null;
-    const matches = await verifySecret(attempt.password, person?.passwordHash ?? (await this.decoyHash()));
+    const matches = await verifySecret(attempt.password, person?.passwordHash ?? DECOY_SECRET_HASH);
     if (!person || !matches || !person.active) return { ok: false, reason: 'invalid' };
 
     // The right password: the account's count starts again; the address keeps its other failures.
@@ -92,16 +99,7 @@ export class PasswordSignIn {
       .execute(`update identity.sign_in_throttle set failures = greatest(failures - 1, 0) where key = ?`, [
         keys[1].key,
       ]);
-    return {
-      ok: true,
-      user: {
-        id: person.id,
-        email: person.email,
-        name: person.name,
-        partnerId: person.partner.id,
-        role: person.role,
-      },
-    };
+    return { ok: true, user: portalPersonOf(person) };
   }
 
   private async lockedUntil(em: EntityManager, keys: string[], now: Date): Promise<Date | null> {
@@ -155,11 +153,6 @@ export class PasswordSignIn {
          where window_started_at <= ? and (locked_until is null or locked_until <= ?)`,
       [new Date(now.getTime() - windowSeconds * 1000), now],
     );
-  }
-
-  private decoyHash(): Promise<string> {
-    this.decoy ??= hashSecret('a password no one has');
-    return this.decoy;
   }
 }
 

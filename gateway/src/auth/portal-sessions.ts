@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '@pos/kit';
-import { type PortalRole, PortalSession, PortalUser } from '../identity/identity.entities';
+import { PortalSession, PortalUser } from '../identity/identity.entities';
+import { type PortalPerson, portalPersonOf } from './password-sign-in';
 import { PORTAL_ROLE_SCOPES } from './roles';
 import { hashBearerSecret } from './secrets';
 
@@ -13,15 +14,6 @@ import { hashBearerSecret } from './secrets';
  * `idleSeconds` without a request, `absoluteSeconds` after sign-in, or at sign-out.
  */
 export const PORTAL_SESSION_LIMITS = { idleSeconds: 30 * 60, absoluteSeconds: 12 * 60 * 60 } as const;
-
-/** Who a session belongs to, as the pages show it. */
-export interface PortalPerson {
-  id: string;
-  email: string;
-  name: string;
-  role: PortalRole;
-  partnerId: string;
-}
 
 export interface ResolvedSession {
   person: PortalPerson;
@@ -97,14 +89,7 @@ export class PortalSessions {
       session.lastUsedAt = now;
       await em.flush();
     }
-    const { person: row } = session;
-    const person: PortalPerson = {
-      id: row.id,
-      email: row.email,
-      name: row.name,
-      role: row.role,
-      partnerId: row.partner.id,
-    };
+    const person = portalPersonOf(session.person);
     const nextIdleEnd = new Date(session.lastUsedAt.getTime() + this.limits.idleSeconds * 1000);
     return {
       person,

@@ -1,10 +1,10 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type CookieOptions, type Response, Router } from 'express';
-import { scriptFreePageHeaders, styleNonce } from '../web/script-free-page';
 import { type AuthorizationCodes, AuthorizationError, PORTAL_CLIENT_ID, pkceChallenge } from './authorization-codes';
 import { cookieValue, fromOwnPage } from './browser-requests';
 import type { PortalSessions } from './portal-sessions';
-import { renderSignInErrorPage } from './sign-in.page';
+import { sameSecret } from './secrets';
+import { sendSignInError } from './sign-in.page';
 
 /**
  * The portal's side of its sign-in, as its backend-for-frontend: `/portal/login` starts the authorization code flow
@@ -23,9 +23,6 @@ export interface PortalSignInOptions {
   publicUrl: string;
 }
 
-const sameValue = (a: string, b: string) =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-
 export function portalSignInRouter(options: PortalSignInOptions): Router {
   const router = Router();
   const origin = new URL(options.publicUrl).origin;
@@ -39,10 +36,8 @@ export function portalSignInRouter(options: PortalSignInOptions): Router {
   });
 
   function failed(res: Response, status: number, message: string) {
-    const nonce = styleNonce();
-    scriptFreePageHeaders(res, nonce, []);
     res.clearCookie(LOGIN_COOKIE, cookie('/portal/callback'));
-    res.status(status).type('html').send(renderSignInErrorPage(message, nonce));
+    sendSignInError(res, status, message);
   }
 
   router.get('/portal/login', (_req, res) => {
@@ -69,7 +64,7 @@ export function portalSignInRouter(options: PortalSignInOptions): Router {
     if (typeof query.error === 'string') return failed(res, 400, again);
     // The state ties this answer to the sign-in this browser started (RFC 6749 §10.12): another site cannot make
     // the browser finish a sign-in of its choosing.
-    if (!state || !verifier || typeof query.state !== 'string' || !sameValue(state, query.state)) {
+    if (!state || !verifier || typeof query.state !== 'string' || !sameSecret(state, query.state)) {
       return failed(res, 400, again);
     }
     try {

@@ -39,6 +39,17 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   }
 }
 
+/** Constant-time equality of two strings a browser sent back (CSRF tokens, OAuth state): no early exit to time. */
+export const sameSecret = (a: string, b: string): boolean =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+/**
+ * A scrypt hash (in {@link hashSecret}'s form) of a random string nobody knows: verified against when the client or
+ * person asked for does not exist, so the answer takes as long as for one that does and timing does not tell which.
+ */
+export const DECOY_SECRET_HASH =
+  'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$0WJdyQ3dS3Jc0F4y9Qy4a0l7bKcG1zZq1m3qj0y9Z2s=';
+
 /**
  * The stored form of a random bearer secret (an API key, a launch token, a refresh token): its SHA-256, hex. A fast
  * hash is enough for 128+ bits of randomness (see ApiKey), and it lets the row be found by the hash.

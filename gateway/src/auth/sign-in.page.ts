@@ -1,4 +1,5 @@
-import { escapeHtml, renderScriptFreePage } from '../web/script-free-page';
+import type { Response } from 'express';
+import { escapeHtml, renderScriptFreePage, scriptFreePageHeaders, styleNonce } from '../web/script-free-page';
 
 /**
  * The sign-in page of `/oauth2/authorize`: rendered on the server without any script (the CSP forbids script), so
@@ -54,7 +55,15 @@ ${hidden('csrf', view.csrf)}
   );
 }
 
-/** A page for a request that cannot go on (an unknown application, a form that expired): what happened, what to do. */
-export function renderSignInErrorPage(message: string, styleNonce: string): string {
-  return page('Cannot sign in', styleNonce, `<h1>Cannot sign in</h1>\n<p role="alert">${escapeHtml(message)}</p>`);
+/**
+ * Answers a sign-in that cannot go on (an unknown application, a form that expired, a callback that does not match)
+ * with a page saying what happened and what to do.
+ */
+export function sendSignInError(res: Response, status: number, message: string): void {
+  const nonce = styleNonce();
+  scriptFreePageHeaders(res, nonce, []);
+  res
+    .status(status)
+    .type('html')
+    .send(page('Cannot sign in', nonce, `<h1>Cannot sign in</h1>\n<p role="alert">${escapeHtml(message)}</p>`));
 }

@@ -1,5 +1,6 @@
 import express, { type Request, type Response, Router } from 'express';
 import { type CheckoutFormView, type ErrorPageView, renderCheckoutForm, renderErrorPage } from './checkout.page';
+import { crossSiteReason, originOf } from '../auth/browser-requests';
 import { scriptFreePageHeaders, styleNonce } from '../web/script-free-page';
 import {
   type CheckoutForm,
@@ -32,14 +33,6 @@ export interface HostedCheckoutRouterOptions {
   publicUrl: string;
   logger: { error(obj: object, msg: string): void };
 }
-
-const originOf = (url: string) => {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
-  }
-};
 
 function sendError(res: Response, status: number, view: ErrorPageView): void {
   const nonce = styleNonce();
@@ -77,17 +70,6 @@ export function hostedCheckoutRouter(options: HostedCheckoutRouterOptions): Rout
   const ownOrigin = originOf(options.publicUrl);
   const parseForm = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
-  /** Why a post is not from the page this gateway served, or null (see the file comment). */
-  const crossSite = (req: Request): string | null => {
-    const site = req.header('sec-fetch-site');
-    if (site !== undefined && site !== 'same-origin') return `Sec-Fetch-Site: ${site}`;
-    const origin = req.header('origin');
-    if (origin === undefined) return null;
-    if (origin === ownOrigin) return null;
-    const host = req.header('host');
-    return host && originOf(origin) !== null && new URL(origin).host === host ? null : `Origin: ${origin}`;
-  };
-
   const answer = async (res: Response, work: () => Promise<void>) => {
     try {
       await work();
@@ -105,7 +87,7 @@ export function hostedCheckoutRouter(options: HostedCheckoutRouterOptions): Rout
 
   /** The checks every form post passes before its checkout is read: same site, a form body. */
   const postedForm = (req: Request): CheckoutForm => {
-    if (crossSite(req)) throw crossSiteRefusal();
+    if (crossSiteReason(req, ownOrigin)) throw crossSiteRefusal();
     if (!req.is('application/x-www-form-urlencoded')) {
       throw new CheckoutRefusal(415, {
         title: 'This form could not be accepted',
