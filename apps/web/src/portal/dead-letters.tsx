@@ -1,7 +1,7 @@
-import { useMutation, useQuery } from '@apollo/client/react';
-import { PortalDeadLettersDocument, PortalReplayWebhookDeliveryDocument } from '@pos/client';
+import { useQuery } from '@apollo/client/react';
+import { PortalDeadLettersDocument } from '@pos/client';
 import { type FormEvent, useState } from 'react';
-import { EVENT_NAMES, when } from './webhooks';
+import { EVENT_NAMES, useReplay, when } from './webhooks';
 
 /**
  * Operations → Dead letters (operators): every partner's webhook deliveries whose attempts all failed, newest
@@ -9,27 +9,15 @@ import { EVENT_NAMES, when } from './webhooks';
  */
 export function DeadLettersPage() {
   const [partnerId, setPartnerId] = useState<string | null>(null);
-  const { data, loading, error, refetch } = useQuery(PortalDeadLettersDocument, {
+  const { data, loading, error } = useQuery(PortalDeadLettersDocument, {
     variables: { partnerId },
     pollInterval: 5000,
   });
-  const [replay] = useMutation(PortalReplayWebhookDeliveryDocument);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { replayOne, problem } = useReplay();
   const filter = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const value = String(new FormData(event.currentTarget).get('partner') ?? '').trim();
     setPartnerId(value || null);
-  };
-  const replayOne = async (id: string) => {
-    setProblem(null);
-    try {
-      const { data: answer } = await replay({ variables: { input: { id } } });
-      const errors = answer?.replayWebhookDelivery?.userErrors ?? [];
-      if (errors.length) setProblem(errors.map((e) => e.message).join(' '));
-      await refetch();
-    } catch (failure) {
-      setProblem((failure as Error).message);
-    }
   };
   const letters = data?.webhookDeadLetters.nodes ?? [];
   return (

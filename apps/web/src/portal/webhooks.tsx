@@ -29,6 +29,29 @@ export const EVENT_NAMES = new Map(EVENT_TYPES);
 
 export const when = (iso: string) => new Date(iso).toLocaleString();
 
+/** A mutation's user errors as one sentence for the page, or null when there are none. */
+const refusal = (errors: ReadonlyArray<{ message: string }> | undefined | null) =>
+  errors?.length ? errors.map((e) => e.message).join(' ') : null;
+
+/**
+ * Replaying a dead delivery, for the pages that list them: answers the function to call with a delivery's id and the
+ * sentence to show when it is refused or fails. Every query on the page is refreshed after it (the lists, the count).
+ */
+export function useReplay() {
+  const [replay] = useMutation(PortalReplayWebhookDeliveryDocument, { refetchQueries: 'active' });
+  const [problem, setProblem] = useState<string | null>(null);
+  const replayOne = async (id: string) => {
+    setProblem(null);
+    try {
+      const { data } = await replay({ variables: { input: { id } } });
+      setProblem(refusal(data?.replayWebhookDelivery?.userErrors));
+    } catch (failure) {
+      setProblem((failure as Error).message);
+    }
+  };
+  return { replayOne, problem };
+}
+
 type Created = NonNullable<PortalCreateWebhookEndpointMutation['createWebhookEndpoint']>;
 
 /**
@@ -148,25 +171,11 @@ const STATUSES: ReadonlyArray<[WebhookDeliveryStatus | '', string]> = [
 /** An endpoint's deliveries, newest first, with a status filter, each one's attempt log, and Replay for dead ones. */
 function Deliveries({ endpointId }: { endpointId: string }) {
   const [status, setStatus] = useState<WebhookDeliveryStatus | ''>('');
-  const { data, loading, error, refetch } = useQuery(PortalWebhookDeliveriesDocument, {
+  const { data, loading, error } = useQuery(PortalWebhookDeliveriesDocument, {
     variables: { endpointId, status: status || null },
     pollInterval: 3000,
   });
-  const [replay] = useMutation(PortalReplayWebhookDeliveryDocument, {
-    refetchQueries: [PortalDeadLetterCountDocument],
-  });
-  const [problem, setProblem] = useState<string | null>(null);
-  const replayOne = async (id: string) => {
-    setProblem(null);
-    try {
-      const { data: answer } = await replay({ variables: { input: { id } } });
-      const errors = answer?.replayWebhookDelivery?.userErrors ?? [];
-      if (errors.length) setProblem(errors.map((e) => e.message).join(' '));
-      await refetch();
-    } catch (failure) {
-      setProblem((failure as Error).message);
-    }
-  };
+  const { replayOne, problem } = useReplay();
   const deliveries = data?.webhookDeliveries.nodes ?? [];
   const selectId = `status-${endpointId}`;
   return (
@@ -261,8 +270,6 @@ function EndpointCard({ endpoint }: { endpoint: EndpointRow }) {
   const [setEnabled, toggling] = useMutation(PortalSetWebhookEndpointEnabledDocument);
   const [rotate, rotation] = useMutation(PortalRotateWebhookEndpointSecretDocument);
   const enabled = endpoint.status === 'ENABLED';
-  const refusal = (errors: ReadonlyArray<{ message: string }> | undefined) =>
-    errors?.length ? errors.map((e) => e.message).join(' ') : null;
 
   const toggle = async () => {
     setProblem(null);
