@@ -35,6 +35,7 @@ import { AuthorizationCodes } from './auth/authorization-codes';
 import { authorizeRouter } from './auth/authorize.router';
 import { issuerRouter } from './auth/issuer';
 import { PasswordSignIn } from './auth/password-sign-in';
+import { PartnerCredentials } from './auth/partner-credentials';
 import { PortalSessions } from './auth/portal-sessions';
 import { PORTAL_SESSION_COOKIE, portalSignInRouter } from './auth/portal-sign-in.router';
 import { type HeaderSource, cookieValue, fromOwnPage } from './auth/browser-requests';
@@ -65,6 +66,7 @@ import { restError, sendRestError } from './rest/errors';
 import { asyncApiDocument, openApiDocument } from './rest/openapi';
 import { restRouter } from './rest/router';
 import { routes } from './rest/routes';
+import { credentialRouteDocs, credentialsRouter } from './rest/v1/credentials';
 import { launchRouteDocs, launchRouter } from './rest/v1/launch';
 import { FederatedSubscriptions } from './subscriptions/federated-subscriptions';
 import { HttpStreams } from './subscriptions/http-streams';
@@ -446,7 +448,9 @@ export async function startGateway(
     );
     app.use(issuerRouter({ ...signer, em: () => orm.em.fork(), sessions: launch, codes }));
     app.get('/pos/v1/.well-known/openapi.json', (_req, res) => {
-      res.json(withHostedCheckoutPaths(openApiDocument([...routes, ...launchRouteDocs], publicUrl)));
+      res.json(
+        withHostedCheckoutPaths(openApiDocument([...routes, ...launchRouteDocs, ...credentialRouteDocs], publicUrl)),
+      );
     });
     app.get('/pos/v1/.well-known/asyncapi.json', (_req, res) => {
       res.json(asyncApiDocument(publicUrl));
@@ -459,6 +463,11 @@ export async function startGateway(
         service: launch,
         authenticate: (req) => principalOf(verify, req.header('authorization')),
         budget: (principal) => hardening.costs.status(principal),
+      }),
+      // The partner's credentials, managed by its people: the portal calls these with its session cookie.
+      credentialsRouter({
+        service: new PartnerCredentials({ em: () => orm.em.fork(), clock }),
+        authenticate: callerOf,
       }),
       restRouter({
         routes,

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { pageOrigin, portalSignIn } from '../support/portal';
 import { type Stack, startStack } from '../support/stack';
 
 /**
@@ -12,45 +13,11 @@ describe('portal session on /graphql', () => {
   beforeAll(async () => {
     stack = await startStack();
     // The gateway's public URL (no PUBLIC_URL in the tests): the origin its pages are served from.
-    origin = `http://localhost:${new URL(stack.origin).port}`;
+    origin = pageOrigin(stack);
   });
   afterAll(() => stack?.close());
 
-  const setCookie = (res: Response, name: string) =>
-    res.headers
-      .getSetCookie()
-      .find((c) => c.startsWith(`${name}=`))
-      ?.split(';')[0];
-
-  /** The browser's sign-in trip; answers the session cookie (`pos_portal_session=…`). */
-  async function signIn(email: string, password: string): Promise<string> {
-    const login = await fetch(`${stack.origin}/portal/login`, { redirect: 'manual' });
-    const loginCookie = setCookie(login, 'pos_portal_login')!;
-    const authorize = new URL(login.headers.get('location')!);
-    const page = await fetch(`${stack.origin}/oauth2/authorize${authorize.search}`);
-    const html = await page.text();
-    const fields = Object.fromEntries(
-      [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
-    );
-    const posted = await fetch(`${stack.origin}/oauth2/authorize`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        cookie: setCookie(page, 'pos_sign_in_csrf')!,
-        origin,
-      },
-      body: new URLSearchParams({ ...fields, email, password }),
-    });
-    expect(posted.status).toBe(303);
-    const callback = new URL(posted.headers.get('location')!);
-    const done = await fetch(`${stack.origin}${callback.pathname}${callback.search}`, {
-      redirect: 'manual',
-      headers: { cookie: loginCookie },
-    });
-    expect(done.status).toBe(303);
-    return setCookie(done, 'pos_portal_session')!;
-  }
+  const signIn = (email: string, password: string) => portalSignIn(stack, email, password);
 
   const graphql = (query: string, headers: Record<string, string>) =>
     fetch(`${stack.origin}/graphql`, {

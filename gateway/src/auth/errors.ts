@@ -15,6 +15,9 @@ export const crossSiteSession = () =>
     extensions: { code: 'FORBIDDEN', http: { status: 403 } },
   });
 
+export const isCrossSiteSession = (error: unknown): error is GraphQLError =>
+  error instanceof GraphQLError && error.extensions.code === ErrorCode.FORBIDDEN;
+
 export const KEYS_UNAVAILABLE_MESSAGE = "The token issuer's keys are not available; retry later";
 
 /**

@@ -4,6 +4,7 @@ import { ApiClient } from '../identity/identity.entities';
 import { type TokenSigner, signAccessToken } from './access-tokens';
 import { type AuthorizationCodes, AuthorizationError } from './authorization-codes';
 import { type LaunchService, RefreshRefused } from './launch';
+import { clientSecretMatches } from './partner-credentials';
 import { DECOY_SECRET_HASH, verifySecret } from './secrets';
 import { POS_APP_CLIENT_ID } from './user-tokens';
 
@@ -126,8 +127,11 @@ export function issuerRouter(options: IssuerOptions): Router {
     const credentials = clientCredentials(req);
     if (!credentials) return oauthError(res, 401, 'invalid_client', 'Client authentication is required');
     const client = await options.em().findOne(ApiClient, { clientId: credentials.clientId, active: true });
-    // Verify against a dummy hash for unknown clients too, so timing does not reveal which client ids exist.
-    const valid = await verifySecret(credentials.clientSecret, client?.secretHash ?? DECOY_SECRET_HASH);
+    // Verify against a dummy hash for unknown clients too, so timing does not reveal which client ids exist. A
+    // client's previous secret works until its rotation's overlap ends (partner-credentials.ts).
+    const valid = client
+      ? await clientSecretMatches(client, credentials.clientSecret, new Date())
+      : await verifySecret(credentials.clientSecret, DECOY_SECRET_HASH);
     if (!client || !valid) return oauthError(res, 401, 'invalid_client', 'Client authentication failed');
 
     const allowed = client.allowedScopes.split(' ').filter(Boolean);

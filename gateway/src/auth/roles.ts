@@ -1,4 +1,4 @@
-import { OPERATOR_SCOPES, SCOPES } from '@pos/kit';
+import { OPERATOR_SCOPES, PERSON_SCOPES, SCOPES } from '@pos/kit';
 import type { PortalRole } from '../identity/identity.entities';
 
 const CASHIER_SCOPES = [SCOPES.posRead, SCOPES.posOrders, SCOPES.posPayments];
@@ -31,11 +31,29 @@ export function scopesOfRoles(roles: Iterable<RoleSlug>): string[] {
 
 /**
  * What each role of a portal person (auth/password-sign-in.ts) may do through the API: a partner's admin reads its
- * data and manages its webhooks and launch links, a developer its integrations, an operator the platform's
- * dead-letter queues and nothing of a partner's own. The token of a person carries these scopes.
+ * data and manages its webhooks, launch links, API clients and loyalty programs, a developer its integrations
+ * (webhooks and API clients, no loyalty settings), an operator the platform's dead-letter queues and nothing of a
+ * partner's own. The token of a person carries these scopes.
  */
 export const PORTAL_ROLE_SCOPES = {
-  partner_admin: [SCOPES.posRead, SCOPES.webhooksSubscribe, SCOPES.posLaunch],
-  partner_developer: [SCOPES.posRead, SCOPES.webhooksSubscribe],
+  partner_admin: [
+    SCOPES.posRead,
+    SCOPES.webhooksSubscribe,
+    SCOPES.posLaunch,
+    SCOPES.loyaltyAdmin,
+    PERSON_SCOPES.clientsAdmin,
+  ],
+  partner_developer: [SCOPES.posRead, SCOPES.webhooksSubscribe, PERSON_SCOPES.clientsAdmin],
   operator: [OPERATOR_SCOPES.webhooksAdmin],
+} as const satisfies Record<PortalRole, readonly string[]>;
+
+/**
+ * The scopes a person of each role may give an API client they create, before the partner's own grant narrows them
+ * (Partner.grantedScopes): an admin any partner scope, a developer any but the loyalty programs' administration. No
+ * role may grant an operator's or a person's scope: those are never a partner client's.
+ */
+export const GRANTABLE_SCOPES = {
+  partner_admin: Object.values(SCOPES),
+  partner_developer: Object.values(SCOPES).filter((scope) => scope !== SCOPES.loyaltyAdmin),
+  operator: [],
 } as const satisfies Record<PortalRole, readonly string[]>;

@@ -4,6 +4,7 @@ import {
   BeforeUpdate,
   Collection,
   Entity,
+  Index,
   ManyToOne,
   OneToMany,
   OneToOne,
@@ -21,6 +22,13 @@ export class Partner {
   @Property({ length: 200 })
   name!: string;
 
+  /**
+   * Space-separated scopes the platform has granted the partner (its plan): the most any client of the partner may
+   * hold. A person of the partner creating a client grants at most these, narrowed further by their role.
+   */
+  @Property({ type: 'text', default: '' })
+  grantedScopes: string = '';
+
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 }
@@ -34,9 +42,23 @@ export class ApiClient {
   @ManyToOne(() => Partner)
   partner!: Partner;
 
+  /** What the partner calls it (shown in the portal); the demo and older clients have none. */
+  @Property({ length: 200, default: '' })
+  name: string = '';
+
   /** scrypt$<N>$<r>$<p>$<salt b64>$<hash b64> */
   @Property({ length: 300 })
   secretHash!: string;
+
+  /**
+   * After a rotation, the secret before it, accepted until {@link previousSecretExpiresAt} so that the partner can
+   * roll the new one out to every running copy of its integration without an outage. Null when there is none.
+   */
+  @Property({ length: 300, nullable: true })
+  previousSecretHash: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt: Date | null = null;
 
   /** Space-separated scopes the client may be granted. */
   @Property({ type: 'text' })
@@ -141,6 +163,10 @@ export class ApiKey {
   @PrimaryKey({ length: 64 })
   keyHash!: string;
 
+  /** How the portal and the API name the key (its hash is never shown). */
+  @Property({ type: 'uuid', unique: true })
+  id: string = randomUUID();
+
   @ManyToOne(() => Partner)
   partner!: Partner;
 
@@ -159,6 +185,10 @@ export class ApiKey {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  /** When it was revoked (active false); null while it works. */
+  @Property({ type: 'timestamptz', nullable: true })
+  revokedAt: Date | null = null;
 }
 
 /** What a person of the portal may do: everything of their partner, its integrations only, or the platform's. */
@@ -342,7 +372,7 @@ export class LaunchToken {
 }
 
 /** Why a session stopped before its end. */
-export type SessionRevokedReason = 'launch_token_reused' | 'refresh_token_reused';
+export type SessionRevokedReason = 'launch_token_reused' | 'refresh_token_reused' | 'signed_out';
 
 /**
  * A POS user's session at one location, as a launch-link exchange starts it (standing in for a Cognito session):
@@ -408,4 +438,49 @@ export class RefreshToken {
   /** When it was exchanged for the next one; null: the newest of its session, the only one that refreshes. */
   @Property({ type: 'timestamptz', nullable: true })
   rotatedAt: Date | null = null;
+}
+
+/**
+ * One change a person (or client) made to a partner's credentials: an API client created, renamed, disabled or its
+ * secret rotated, a POS key issued or revoked. Who, when, and the record before and after (never a secret or its
+ * hash). Kept for good: the trail must outlive the client it describes, so no foreign key to it.
+ */
+@Entity({ tableName: 'audit_event' })
+@Index({ properties: ['partner', 'at'] })
+export class AuditEvent {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Partner)
+  partner!: Partner;
+
+  /** The principal's kind (`person`, `m2m`) and subject (the person's or client's id). */
+  @Property({ length: 32 })
+  actorKind!: string;
+
+  @Property({ length: 128 })
+  actorId!: string;
+
+  /** What the actor was called at the time (a person's email, a client's id). */
+  @Property({ length: 254 })
+  actorName!: string;
+
+  /** e.g. `api_client.created`, `api_client.secret_rotated`, `pos_key.revoked`. */
+  @Property({ length: 64 })
+  action!: string;
+
+  @Property({ length: 32 })
+  targetType!: string;
+
+  @Property({ length: 128 })
+  targetId!: string;
+
+  @Property({ type: 'json', nullable: true })
+  before: Record<string, unknown> | null = null;
+
+  @Property({ type: 'json', nullable: true })
+  after: Record<string, unknown> | null = null;
+
+  @Property({ type: 'timestamptz' })
+  at: Date = new Date();
 }

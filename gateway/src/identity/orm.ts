@@ -1,6 +1,7 @@
 import {
   ApiClient,
   ApiKey,
+  AuditEvent,
   AuthorizationCode,
   LaunchToken,
   Partner,
@@ -17,7 +18,7 @@ import { migrations } from './migrations';
 
 /**
  * The gateway's own storage: the `identity` schema (partners, API clients, signing keys, POS users, API keys, launch
- * tokens, user sessions and their refresh tokens, portal users, their sign-in throttles, authorization codes and sessions).
+ * tokens, user sessions and their refresh tokens, portal users, their sign-in throttles, authorization codes and sessions, and the audit trail of credential changes).
  */
 export const gatewayOrm = {
   pgSchema: 'identity',
@@ -35,6 +36,7 @@ export const gatewayOrm = {
     SignInThrottle,
     AuthorizationCode,
     PortalSession,
+    AuditEvent,
   ],
   migrations,
 };

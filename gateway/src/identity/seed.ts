@@ -107,7 +107,7 @@ async function seedPeople(tx: EntityManager) {
 async function seedPartners(tx: EntityManager) {
   for (const spec of DEMO_CLIENTS) {
     const partner = new Partner();
-    Object.assign(partner, { id: spec.partner, name: spec.name });
+    Object.assign(partner, { id: spec.partner, name: spec.name, grantedScopes: ALL_SCOPES.join(' ') });
     const client = new ApiClient();
     Object.assign(client, {
       clientId: spec.clientId,
@@ -120,14 +120,17 @@ async function seedPartners(tx: EntityManager) {
   await tx.flush();
 }
 
-/** The demo clients hold every scope, including those added after the database was seeded. */
+/** The demo partners and their clients hold every scope, including those added after the database was seeded. */
 async function grantNewScopes(tx: EntityManager) {
+  const withEveryScope = (held: string) => {
+    const scopes = held.split(' ').filter(Boolean);
+    const missing = ALL_SCOPES.filter((scope) => !scopes.includes(scope));
+    return missing.length ? [...scopes, ...missing].join(' ') : held;
+  };
   const clients = await tx.find(ApiClient, { clientId: { $in: DEMO_CLIENTS.map((c) => c.clientId) } });
-  for (const client of clients) {
-    const held = client.allowedScopes.split(' ').filter(Boolean);
-    const missing = ALL_SCOPES.filter((scope) => !held.includes(scope));
-    if (missing.length) client.allowedScopes = [...held, ...missing].join(' ');
-  }
+  for (const client of clients) client.allowedScopes = withEveryScope(client.allowedScopes);
+  const partners = await tx.find(Partner, { id: { $in: DEMO_CLIENTS.map((c) => c.partner) } });
+  for (const partner of partners) partner.grantedScopes = withEveryScope(partner.grantedScopes);
   await tx.flush();
 }
 

@@ -1,10 +1,10 @@
-import { MAX_PAGE_SIZE, type Principal, traceHttpRequest } from '@pos/kit';
-import { type Request, type Response, Router } from 'express';
+import { DomainError, MAX_PAGE_SIZE, type Principal, traceHttpRequest } from '@pos/kit';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import type { z } from 'zod';
-import { isAuthenticationUnavailable } from '../auth/errors';
+import { isAuthenticationUnavailable, isCrossSiteSession } from '../auth/errors';
 import { type OperationCost, setRateLimitHeaders } from '../hardening/cost';
-import { type RestError, fromGraphQLError, refusalIn, restError, sendRestError } from './errors';
+import { type RestError, fromDomainError, fromGraphQLError, refusalIn, restError, sendRestError } from './errors';
 import type { RestRoute, RouteLinks } from './route';
 
 export interface OperationResult {
@@ -51,6 +51,8 @@ export async function callerOf(
     // The credential could not be checked (its lookup's database is down): a 503 to retry, through the one mapping,
     // not the 401 that would tell the caller to drop a valid credential (auth/errors.ts).
     if (isAuthenticationUnavailable(error)) return { error: fromGraphQLError(error) };
+    // A portal session cookie sent by another site's page: refused as /graphql refuses it (403), not as unknown.
+    if (isCrossSiteSession(error)) return { error: fromGraphQLError(error) };
     return {
       error: restError(401, 'Unauthorized', [
         scheme === 'apiKey' ? 'A valid X-Api-Key header is required' : 'A valid Bearer access token is required',
@@ -76,6 +78,27 @@ export const issues = (error: z.ZodError, where: string) =>
 
 export const hasBody = (req: Request) =>
   req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
+/**
+ * The body of `req`, validated as the route table validates bodies (415 when not JSON, 400 with every problem): for
+ * the gateway's own routes, which run no GraphQL operation.
+ */
+export function validBody<T extends z.ZodType>(req: Request, schema: T): { data: z.infer<T> } | { error: RestError } {
+  if (hasBody(req) && !req.is('application/json')) return { error: notJson() };
+  const parsed = schema.safeParse(hasBody(req) ? req.body : {});
+  return parsed.success
+    ? { data: parsed.data }
+    : { error: restError(400, 'Validation error', issues(parsed.error, 'body')) };
+}
+
+/**
+ * How a gateway-owned route answers what its service threw: a refusal through the one error mapping; anything else
+ * goes to the gateway's error handler (logged, a 500 with the request id and nothing internal).
+ */
+export function answerRefusal(res: Response, next: NextFunction, error: unknown): void {
+  if (error instanceof DomainError) sendRestError(res, fromDomainError(error), res.locals.requestId as string);
+  else next(error);
+}
 
 /** Express routes for the route table: authenticate, authorise, validate, run the one operation, map the outcome. */
 export function restRouter(options: RestRouterOptions): Router {

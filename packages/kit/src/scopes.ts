@@ -16,6 +16,8 @@ export const SCOPES = {
   mobilePayments: 'tilt/mobile:payments',
   /** Earn, redeem and coupon redemption at a loyalty org's POS (its X-Api-Key holds only this one). */
   loyaltyPos: 'tilt/loyalty:pos',
+  /** A partner's loyalty programs: their settings (earn ratio, PIN preset, stamp cards) and their POS keys. */
+  loyaltyAdmin: 'tilt/loyalty:admin',
 } as const;
 
 export const ALL_SCOPES: string[] = Object.values(SCOPES);
@@ -27,6 +29,15 @@ export const ALL_SCOPES: string[] = Object.values(SCOPES);
 export const OPERATOR_SCOPES = {
   /** Every partner's webhook dead-letter queue, and replaying from it. */
   webhooksAdmin: 'tilt/admin:webhooks',
+} as const;
+
+/**
+ * Scopes only a person signed in to the portal holds (by role), never a client: managing the partner's own
+ * credentials. A client that could make clients could make itself a stronger one.
+ */
+export const PERSON_SCOPES = {
+  /** List, create, rotate and disable the partner's M2M API clients. */
+  clientsAdmin: 'tilt/admin:clients',
 } as const;
 
 /** What a loyalty customer's dashboard key opens: their own balance, coupons and pending PINs. Never a partner's. */

@@ -1,5 +1,5 @@
-import { DomainError, type Principal, SCOPES } from '@pos/kit';
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import { type Principal, SCOPES } from '@pos/kit';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
 import {
   type ExchangedLaunch,
@@ -11,9 +11,9 @@ import {
 import { DEFAULT_ROLE_SLUG, ROLE_SCOPES, type RoleSlug } from '../../auth/roles';
 import { type OperationCost, setRateLimitHeaders } from '../../hardening/cost';
 import { timestamp } from '../common';
-import { type RestError, fromDomainError, restError, sendRestError } from '../errors';
+import { type RestError, sendRestError } from '../errors';
 import type { DocumentedRoute } from '../openapi';
-import { callerOf, hasBody, issues, notJson } from '../router';
+import { answerRefusal, callerOf, validBody } from '../router';
 
 /**
  * The REST side of SSO launch links (the rules are in auth/launch.ts). These two routes are the gateway's own
@@ -128,24 +128,8 @@ export interface LaunchRouterOptions {
   budget(principal: Principal): OperationCost;
 }
 
-/** The body of `req`, validated as the route table validates bodies (415 when not JSON, 400 with every problem). */
-function validBody<T extends z.ZodType>(req: Request, schema: T): { data: z.infer<T> } | { error: RestError } {
-  if (hasBody(req) && !req.is('application/json')) return { error: notJson() };
-  const parsed = schema.safeParse(hasBody(req) ? req.body : {});
-  return parsed.success
-    ? { data: parsed.data }
-    : { error: restError(400, 'Validation error', issues(parsed.error, 'body')) };
-}
-
 export function launchRouter(options: LaunchRouterOptions): Router {
   const router = Router();
-  // A service refusal is answered through the one error mapping; anything else goes to the gateway's error handler
-  // (logged, a 500 with the request id and nothing internal).
-  const answer = (res: Response, next: NextFunction, error: unknown) =>
-    error instanceof DomainError
-      ? sendRestError(res, fromDomainError(error), res.locals.requestId as string)
-      : next(error);
-
   router.post(LAUNCH_TOKENS_PATH, async (req, res, next) => {
     const requestId = res.locals.requestId as string;
     const fail = (error: RestError) => sendRestError(res, error, requestId);
@@ -170,7 +154,7 @@ export function launchRouter(options: LaunchRouterOptions): Router {
       res.status(201).json(mintedBody(minted));
     } catch (error) {
       setRateLimitHeaders(res, options.budget(principal));
-      answer(res, next, error);
+      answerRefusal(res, next, error);
     }
   });
 
@@ -182,7 +166,7 @@ export function launchRouter(options: LaunchRouterOptions): Router {
       res.setHeader('Cache-Control', 'no-store');
       res.status(200).json(exchangedBody(session));
     } catch (error) {
-      answer(res, next, error);
+      answerRefusal(res, next, error);
     }
   });
   return router;
