@@ -46,6 +46,7 @@ const CONVERTED = [
   'rotateWebhookEndpointSecret',
   'replayWebhookDelivery',
   'payCheck',
+  'updateLoyaltyProgram',
 ];
 
 /**

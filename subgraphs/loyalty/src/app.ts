@@ -22,14 +22,25 @@ import { LoyaltyOrg } from './modules/org/org.entity';
 import { PinChallenge } from './modules/pin/pin-challenge.entity';
 import { PinFailure } from './modules/pin/pin-failure.entity';
 import { PinResolver } from './modules/pin/pin.resolver';
+import { LoyaltyProgramChange } from './modules/program/program-change.entity';
+import { ProgramResolver } from './modules/program/program.resolver';
 import { seedDemo } from './seed';
 
-/** The loyalty subgraph: orgs and their presets, customers, the ledger, coupons and PIN challenges. */
+/** The loyalty subgraph: orgs (programs) and their settings, customers, the ledger, coupons and PIN challenges. */
 export const loyalty: SubgraphDefinition<LoyaltyContext, LoyaltyRuntime> = {
   name: 'loyalty',
   pgSchema: 'loyalty',
   defaultPort: 4004,
-  entities: [LoyaltyOrg, LoyaltyCustomer, LoyaltyTransaction, Coupon, PinChallenge, PinFailure, IdempotencyRecord],
+  entities: [
+    LoyaltyOrg,
+    LoyaltyProgramChange,
+    LoyaltyCustomer,
+    LoyaltyTransaction,
+    Coupon,
+    PinChallenge,
+    PinFailure,
+    IdempotencyRecord,
+  ],
   migrations,
   env: loyaltyEnv,
   buildSchema: () =>
@@ -42,6 +53,7 @@ export const loyalty: SubgraphDefinition<LoyaltyContext, LoyaltyRuntime> = {
           LoyaltyTransactionResolver,
           CouponResolver,
           PinResolver,
+          ProgramResolver,
         ],
         // Reached from no field of this subgraph: the gateway brings it, from orders, for its loyaltyTransactions.
         orphanedTypes: [OrderRef],

@@ -7,6 +7,7 @@ import { CustomerService } from './modules/customer/customer.service';
 import { createLedgerLoaders } from './modules/ledger/ledger.loader';
 import { LedgerService } from './modules/ledger/ledger.service';
 import { type PinKeys, type PinLockSettings, PinService } from './modules/pin/pin.service';
+import { ProgramService } from './modules/program/program.service';
 
 export interface LoyaltyRuntime extends SubgraphRuntime {
   /** The time PIN challenges are issued and expire by; tests replace `now` to move past the 90 s. */
@@ -25,6 +26,7 @@ export function buildContext(base: RequestContext, runtime: LoyaltyRuntime) {
     pins,
     coupons,
     loyalty: new LoyaltyService(base.em, { pins, clock: runtime.clock, coupons }),
+    programs: new ProgramService(base.em, runtime.clock),
   };
   const ledger = createLedgerLoaders(ledgerService, base.principal);
   return {
