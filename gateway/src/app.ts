@@ -37,6 +37,7 @@ import { issuerRouter } from './auth/issuer';
 import { PasswordSignIn } from './auth/password-sign-in';
 import { PartnerCredentials } from './auth/partner-credentials';
 import { PortalSessions } from './auth/portal-sessions';
+import { PosKeys } from './auth/pos-keys';
 import { PORTAL_SESSION_COOKIE, portalSignInRouter } from './auth/portal-sign-in.router';
 import { type HeaderSource, cookieValue, fromOwnPage } from './auth/browser-requests';
 import { KeyStore } from './auth/keys';
@@ -467,6 +468,7 @@ export async function startGateway(
       // The partner's credentials, managed by its people: the portal calls these with its session cookie.
       credentialsRouter({
         service: new PartnerCredentials({ em: () => orm.em.fork(), clock }),
+        posKeys: new PosKeys({ em: () => orm.em.fork(), clock, execute }),
         authenticate: callerOf,
       }),
       restRouter({

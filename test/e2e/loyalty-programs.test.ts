@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEMO, SCOPES } from '@pos/kit';
 import { portalHeaders, portalSignIn } from '../support/portal';
 import { restClient } from '../support/rest';
@@ -27,7 +28,8 @@ describe('loyalty programs (merchant settings)', () => {
   let developer: Record<string, string>;
   let otherAdmin: Record<string, string>;
   beforeAll(async () => {
-    stack = await startStack();
+    // Short, so that a revoked POS key is seen refused within the test; the default is 30 s.
+    stack = await startStack({ gatewayEnv: { AUTH_CACHE_TTL_SECONDS: '0.2' } });
     const as = async (email: string, password: string) =>
       portalHeaders(stack, await portalSignIn(stack, email, password));
     [admin, developer, otherAdmin] = await Promise.all([
@@ -38,19 +40,26 @@ describe('loyalty programs (merchant settings)', () => {
   });
   afterAll(() => stack?.close());
 
-  const graphql = (headers: Record<string, string>, query: string, variables: Record<string, unknown> = {}) =>
-    stack.graphql(query, variables, null, headers);
+  const graphql = async (
+    headers: Record<string, string>,
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<{ body: any }> => stack.graphql(query, variables, null, headers);
   const update = (headers: Record<string, string>, input: Record<string, unknown>) =>
     graphql(headers, UPDATE, { input: { id: STANDARD.id, ...input } });
-  const earn = (amount: number) =>
-    restClient(
-      () => stack,
-      () => '',
-    )('POST', '/webhook/pos', {
+  const call = restClient(
+    () => stack,
+    () => '',
+  );
+  const earn = (amount: number, key: string = STANDARD.apiKey) =>
+    call('POST', '/webhook/pos', {
       token: null,
-      headers: { 'x-api-key': STANDARD.apiKey },
+      headers: { 'x-api-key': key },
       body: { customer_code: `${STANDARD.prefix}94`, amount, external_id: randomUUID() },
     });
+  const keysPath = (program: string = STANDARD.id) => `/pos/v1/loyalty-programs/${program}/pos-keys`;
+  const rest = (headers: Record<string, string>, method: 'GET' | 'POST', path: string, body?: unknown) =>
+    call(method, path, { token: null, headers, body });
 
   it('lists the partner’s programs with their settings; another partner sees none of them', async () => {
     const mine = await graphql(admin, PROGRAMS);
@@ -120,18 +129,66 @@ describe('loyalty programs (merchant settings)', () => {
       expect(refused.body.errors?.[0].extensions.code).toBe('FORBIDDEN');
     }
     const token = await stack.token('demo-partner', 'demo-secret', SCOPES.posRead);
-    const m2m = await stack.graphql(PROGRAMS, {}, token);
+    const m2m: { body: any } = await stack.graphql(PROGRAMS, {}, token);
     expect(m2m.body.errors?.[0].extensions.code).toBe('FORBIDDEN');
     // A client granted the scope may.
     const admin2 = await stack.token('demo-partner', 'demo-secret', SCOPES.loyaltyAdmin);
-    expect((await stack.graphql(PROGRAMS, {}, admin2)).body.data.loyaltyPrograms).toHaveLength(DEMO.loyaltyOrgs.length);
+    expect(((await stack.graphql(PROGRAMS, {}, admin2)) as { body: any }).body.data.loyaltyPrograms).toHaveLength(
+      DEMO.loyaltyOrgs.length,
+    );
     // A customer's dashboard key reaches its org, never its audit trail.
-    const customer = await stack.graphql(
+    const customer: { body: any } = await stack.graphql(
       '{ loyaltyDashboard { customer { org { changes { totalCount } } } } }',
       {},
       null,
       { 'x-api-key': `demo-customer-${STANDARD.prefix}93` },
     );
     expect(customer.body.errors?.[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('issues a POS key once, which works at the loyalty API until it is revoked; both audited', async () => {
+    const issued = await rest(admin, 'POST', keysPath(), { label: 'Front till' });
+    expect(issued.status).toBe(201);
+    expect(issued.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      program_id: STANDARD.id,
+      label: 'Front till',
+      active: true,
+      created_at: expect.any(String),
+      revoked_at: null,
+      key: expect.stringMatching(/^lk_[A-Za-z0-9_-]{43}$/),
+    });
+    expect((await earn(5, issued.body.key)).status).toBe(200);
+    const listed = await rest(admin, 'GET', keysPath());
+    expect(listed.body.data).toContainEqual({ ...issued.body, key: undefined });
+    expect(JSON.stringify(listed.body)).not.toContain(issued.body.key);
+
+    const revoked = await rest(admin, 'POST', `${keysPath()}/${issued.body.id}/revoke`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toEqual(expect.objectContaining({ active: false, revoked_at: expect.any(String) }));
+    await sleep(300);
+    expect((await earn(5, issued.body.key)).status).toBe(401);
+    expect((await earn(5)).status).toBe(200);
+
+    const trail = await rest(admin, 'GET', '/pos/v1/audit-events');
+    const mine = trail.body.data.filter((e: any) => e.target.id === issued.body.id);
+    expect(mine.map((e: any) => [e.action, e.actor.name])).toEqual([
+      ['pos_key.revoked', 'admin@demo.example'],
+      ['pos_key.issued', 'admin@demo.example'],
+    ]);
+    expect(JSON.stringify(trail.body)).not.toContain(issued.body.key);
+  });
+
+  it('keeps POS keys to the partner’s loyalty administrators', async () => {
+    expect((await rest(developer, 'POST', keysPath(), { label: 'x' })).status).toBe(403);
+    expect((await rest(developer, 'GET', keysPath())).status).toBe(403);
+    const foreign = await rest(otherAdmin, 'POST', keysPath(), { label: 'x' });
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.message).toBe('Loyalty program not found');
+    expect((await rest(otherAdmin, 'GET', keysPath())).status).toBe(404);
+    const bad = await rest(admin, 'POST', keysPath('not-a-uuid'), { label: '' });
+    expect(bad.status).toBe(400);
+    const unknown = await rest(admin, 'POST', `${keysPath()}/${randomUUID()}/revoke`);
+    expect(unknown.status).toBe(404);
   });
 });

@@ -117,6 +117,8 @@ describe('REST facade: partner API v1 locations', () => {
       '/pos/v1/api-clients/{client_id}',
       '/pos/v1/api-clients/{client_id}/rotate-secret',
       '/pos/v1/audit-events',
+      '/pos/v1/loyalty-programs/{program_id}/pos-keys',
+      '/pos/v1/loyalty-programs/{program_id}/pos-keys/{key_id}/revoke',
       '/pos/v1/public/hosted-checkout',
       '/pos/v1/public/hosted-checkout/pay',
       '/pos/v1/public/hosted-checkout/cancel',

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Clock, DomainError, ErrorCode, type Principal } from '@pos/kit';
-import { ApiClient, AuditEvent, Partner, PortalUser } from '../identity/identity.entities';
+import { ApiClient, Partner, type PortalUser } from '../identity/identity.entities';
+import { type AuditActor, type AuditEntry, auditActor, auditTrail, personRequired, recordAudit } from './audit';
 import { GRANTABLE_SCOPES } from './roles';
 import { hashSecret, verifySecret } from './secrets';
 
@@ -38,21 +39,7 @@ export interface IssuedClientSecret {
   clientSecret: string;
 }
 
-export interface AuditEntry {
-  id: string;
-  at: Date;
-  actor: { kind: string; id: string; name: string };
-  action: string;
-  target: { type: string; id: string };
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-}
-
-/** Who makes a change: the principal, and the person behind it. */
-interface Actor {
-  principal: Principal;
-  person: PortalUser;
-}
+type PersonActor = AuditActor & { person: PortalUser };
 
 const notFound = () => new DomainError(ErrorCode.NOT_FOUND, 'API client not found');
 
@@ -159,44 +146,18 @@ export class PartnerCredentials {
     return { client: this.view(client), clientSecret };
   }
 
-  /** The partner's credential changes, newest first. */
+  /** The partner's credential changes (API clients and POS keys), newest first. */
   async auditTrail(principal: Principal, limit: number): Promise<AuditEntry[]> {
     const em = this.deps.em();
     await this.actor(em, principal);
-    const events = await em.find(
-      AuditEvent,
-      { partner: principal.tenantId },
-      { orderBy: { at: 'desc', id: 'asc' }, limit },
-    );
-    return events.map((event) => ({
-      id: event.id,
-      at: event.at,
-      actor: { kind: event.actorKind, id: event.actorId, name: event.actorName },
-      action: event.action,
-      target: { type: event.targetType, id: event.targetId },
-      before: event.before,
-      after: event.after,
-    }));
+    return auditTrail(em, principal.tenantId, limit);
   }
 
-  /**
-   * The person behind the principal, still active and of the principal's partner. Only people manage a partner's
-   * credentials (their scope is never a client's); an operator has no partner's credentials to manage.
-   */
-  private async actor(em: EntityManager, principal: Principal): Promise<Actor> {
-    const person =
-      principal.kind === 'person'
-        ? await em.findOne(PortalUser, { id: principal.subject, active: true }, { populate: ['partner'] })
-        : null;
-    if (!person || person.partner.id !== principal.tenantId || person.role === 'operator') {
-      throw new DomainError(
-        ErrorCode.FORBIDDEN,
-        'Only a partner’s people signed in to the portal manage its credentials',
-        [],
-        'person_required',
-      );
-    }
-    return { principal, person };
+  /** Only people manage API clients: their role says what they may grant, and a client must not make clients. */
+  private async actor(em: EntityManager, principal: Principal): Promise<PersonActor> {
+    const actor = await auditActor(em, principal);
+    if (!actor.person) throw personRequired();
+    return { ...actor, person: actor.person };
   }
 
   /** The partner's client, or not found: another partner's is as unknown as one that does not exist. */
@@ -231,26 +192,14 @@ export class PartnerCredentials {
 
   private audit(
     em: EntityManager,
-    actor: Actor,
+    actor: AuditActor,
     action: string,
     client: ApiClient,
     before: Record<string, unknown> | null,
     after: Record<string, unknown> | null,
   ): void {
-    em.persist(
-      Object.assign(new AuditEvent(), {
-        partner: em.getReference(Partner, actor.principal.tenantId),
-        actorKind: actor.principal.kind,
-        actorId: actor.principal.subject,
-        actorName: actor.person.email,
-        action,
-        targetType: 'api_client',
-        targetId: client.clientId,
-        before,
-        after,
-        at: this.deps.clock.now(),
-      }),
-    );
+    const target = { type: 'api_client', id: client.clientId };
+    recordAudit(em, actor, { action, target, before, after, at: this.deps.clock.now() });
   }
 }
 

@@ -1,13 +1,10 @@
 import { PERSON_SCOPES, type Principal, SCOPES } from '@pos/kit';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import {
-  type ApiClientView,
-  type AuditEntry,
-  type PartnerCredentials,
-  SECRET_OVERLAP,
-} from '../../auth/partner-credentials';
-import { timestamp } from '../common';
+import type { AuditEntry } from '../../auth/audit';
+import { type ApiClientView, type PartnerCredentials, SECRET_OVERLAP } from '../../auth/partner-credentials';
+import type { PosKeyView, PosKeys } from '../../auth/pos-keys';
+import { timestamp, uuidId } from '../common';
 import { type RestError, restError, sendRestError } from '../errors';
 import type { DocumentedRoute } from '../openapi';
 import { answerRefusal, callerOf, issues, validBody } from '../router';
@@ -21,6 +18,7 @@ import { answerRefusal, callerOf, issues, validBody } from '../router';
 
 export const API_CLIENTS_PATH = '/pos/v1/api-clients';
 export const AUDIT_EVENTS_PATH = '/pos/v1/audit-events';
+export const POS_KEYS_PATH = '/pos/v1/loyalty-programs/{program_id}/pos-keys';
 
 const GRANTABLE = Object.values(SCOPES) as [string, ...string[]];
 // Any scope string is named in the refusal, an operator's included: the service says why it is not the caller's.
@@ -67,6 +65,25 @@ const clientIdParam = z.object({
     .string()
     .regex(/^[a-z0-9-]{1,128}$/, 'not a client id')
     .describe('The client id'),
+});
+
+const programParam = z.object({ program_id: uuidId('The loyalty program’s id') });
+const posKeyParams = programParam.extend({ key_id: uuidId('The POS key’s id') });
+const issueKeyBody = z
+  .object({
+    label: z.string().trim().min(1).max(200).describe('What the key is for, e.g. the till or the POS vendor'),
+  })
+  .strict();
+const posKeySchema = z.object({
+  id: z.string(),
+  program_id: z.string(),
+  label: z.string(),
+  active: z.boolean(),
+  created_at: timestamp(),
+  revoked_at: timestamp().nullable(),
+});
+const issuedKeySchema = posKeySchema.extend({
+  key: z.string().describe('The X-Api-Key value; shown once, only its SHA-256 is kept'),
 });
 
 const clientSchema = z.object({
@@ -117,10 +134,19 @@ const clientBody = (client: ApiClientView): z.infer<typeof clientSchema> => ({
   created_at: client.createdAt.toISOString(),
   previous_secret_expires_at: client.previousSecretExpiresAt?.toISOString() ?? null,
 });
+const posKeyBody = (key: PosKeyView): z.infer<typeof posKeySchema> => ({
+  id: key.id,
+  program_id: key.programId,
+  label: key.label,
+  active: key.active,
+  created_at: key.createdAt.toISOString(),
+  revoked_at: key.revokedAt?.toISOString() ?? null,
+});
 const auditBody = (entry: AuditEntry) => ({ ...entry, at: entry.at.toISOString() });
 
 export interface CredentialsRouterOptions {
   service: PartnerCredentials;
+  posKeys: PosKeys;
   /** The request's caller: the portal's session cookie (from the portal's pages) or a bearer token. */
   authenticate(req: Request): Promise<Principal>;
 }
@@ -142,12 +168,18 @@ export function credentialsRouter(options: CredentialsRouterOptions): Router {
         answerRefusal(res, next, error);
       }
     };
-  const clientId = (req: Request): { id: string } | { error: RestError } => {
-    const parsed = clientIdParam.safeParse(req.params);
+  const pathOf = <T extends z.ZodType>(req: Request, schema: T): { data: z.infer<T> } | { error: RestError } => {
+    const parsed = schema.safeParse(req.params);
     return parsed.success
-      ? { id: parsed.data.client_id }
+      ? { data: parsed.data }
       : { error: restError(400, 'Validation error', issues(parsed.error, 'path')) };
   };
+  const clientId = (req: Request): { id: string } | { error: RestError } => {
+    const path = pathOf(req, clientIdParam);
+    return 'error' in path ? path : { id: path.data.client_id };
+  };
+  const context = (principal: Principal, res: Response) => ({ principal, requestId: res.locals.requestId as string });
+  const keysPath = POS_KEYS_PATH.replace('{program_id}', ':program_id');
   const { clientsAdmin } = PERSON_SCOPES;
 
   router.get(
@@ -202,6 +234,38 @@ export function credentialsRouter(options: CredentialsRouterOptions): Router {
       const query = auditQuery.safeParse(req.query);
       if (!query.success) return restError(400, 'Validation error', issues(query.error, 'query'));
       res.json({ data: (await options.service.auditTrail(principal, query.data.limit)).map(auditBody) });
+      return undefined;
+    }),
+  );
+  router.get(
+    keysPath,
+    route(SCOPES.loyaltyAdmin, async (principal, req, res) => {
+      const path = pathOf(req, programParam);
+      if ('error' in path) return path.error;
+      const keys = await options.posKeys.list(context(principal, res), path.data.program_id);
+      res.json({ data: keys.map(posKeyBody) });
+      return undefined;
+    }),
+  );
+  router.post(
+    keysPath,
+    route(SCOPES.loyaltyAdmin, async (principal, req, res) => {
+      const path = pathOf(req, programParam);
+      if ('error' in path) return path.error;
+      const body = validBody(req, issueKeyBody);
+      if ('error' in body) return body.error;
+      const issued = await options.posKeys.issue(context(principal, res), path.data.program_id, body.data.label);
+      res.status(201).json({ ...posKeyBody(issued.key), key: issued.secret });
+      return undefined;
+    }),
+  );
+  router.post(
+    `${keysPath}/:key_id/revoke`,
+    route(SCOPES.loyaltyAdmin, async (principal, req, res) => {
+      const path = pathOf(req, posKeyParams);
+      if ('error' in path) return path.error;
+      const key = await options.posKeys.revoke(context(principal, res), path.data.program_id, path.data.key_id);
+      res.json(posKeyBody(key));
       return undefined;
     }),
   );
@@ -295,5 +359,55 @@ export const credentialRouteDocs: DocumentedRoute[] = [
     query: auditQuery,
     errorDescriptions: { 403: `${PERSON_ONLY} ${PERSON_SCOPES.clientsAdmin}` },
     response: { status: 200, description: 'The changes', schema: auditSchema },
+  },
+  {
+    method: 'get',
+    path: POS_KEYS_PATH,
+    operationId: 'listPosKeys',
+    summary: 'List a loyalty program’s POS keys',
+    description: 'The X-Api-Key credentials of the program’s POS integration, revoked ones included (never the key).',
+    tags: ['Loyalty POS keys'],
+    security: personSecurity(SCOPES.loyaltyAdmin),
+    params: programParam,
+    query: z.object({}),
+    notFoundMessage: 'Loyalty program not found',
+    errors: [503],
+    errorDescriptions: { 403: `Forbidden – the caller lacks ${SCOPES.loyaltyAdmin}` },
+    response: { status: 200, description: 'The keys', schema: z.object({ data: z.array(posKeySchema) }) },
+  },
+  {
+    method: 'post',
+    path: POS_KEYS_PATH,
+    operationId: 'issuePosKey',
+    summary: 'Issue a POS key for a loyalty program (shown once)',
+    description:
+      'A new X-Api-Key for the loyalty POS API (POST /webhook/pos, /webhook/redeem, /webhook/coupons/redeem) of ' +
+      'this program. Only its SHA-256 is kept. Audited.',
+    tags: ['Loyalty POS keys'],
+    security: personSecurity(SCOPES.loyaltyAdmin),
+    params: programParam,
+    query: z.object({}),
+    body: issueKeyBody,
+    notFoundMessage: 'Loyalty program not found',
+    errors: [415, 503],
+    errorDescriptions: { 403: `Forbidden – the caller lacks ${SCOPES.loyaltyAdmin}` },
+    response: { status: 201, description: 'The key, shown once', schema: issuedKeySchema },
+  },
+  {
+    method: 'post',
+    path: `${POS_KEYS_PATH}/{key_id}/revoke`,
+    operationId: 'revokePosKey',
+    summary: 'Revoke a POS key',
+    description:
+      'The key stops working within the gateway’s credential cache (30 seconds by default). Revoking a revoked ' +
+      'key changes nothing. Audited.',
+    tags: ['Loyalty POS keys'],
+    security: personSecurity(SCOPES.loyaltyAdmin),
+    params: posKeyParams,
+    query: z.object({}),
+    notFoundMessage: 'Loyalty program or POS key not found',
+    errors: [503],
+    errorDescriptions: { 403: `Forbidden – the caller lacks ${SCOPES.loyaltyAdmin}` },
+    response: { status: 200, description: 'The key', schema: posKeySchema },
   },
 ];
