@@ -18,6 +18,7 @@ describe('ensureWebBuild', () => {
       'index.html',
       'dashboard.html',
       'portal.html',
+      'launch.html',
       'vite.config.ts',
       'package.json',
       'tsconfig.json',
@@ -37,6 +38,8 @@ describe('ensureWebBuild', () => {
     expect(dashboard).toMatch(/<script type="module" crossorigin src="\/web\/assets\/dashboard-[^"]+\.js">/);
     const portal = fs.readFileSync(path.join(dir, 'dist', 'portal.html'), 'utf8');
     expect(portal).toMatch(/<script type="module" crossorigin src="\/web\/assets\/portal-[^"]+\.js">/);
+    const launch = fs.readFileSync(path.join(dir, 'dist', 'launch.html'), 'utf8');
+    expect(launch).toMatch(/<script type="module" crossorigin src="\/web\/assets\/launch-[^"]+\.js">/);
     expect(fs.readFileSync(path.join(dir, 'dist', '.source-hash'), 'utf8').trim()).toBe(webSourceHash(dir));
 
     const css = path.join(dir, 'src', 'graphiql', 'page.css');

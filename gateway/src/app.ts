@@ -75,7 +75,7 @@ import { subscriptionsOverHttpRefused } from './subscriptions/http-transport';
 import { Operations } from './subscriptions/operations';
 import { useWsServer } from './subscriptions/ws-server';
 import { TrustedDocuments, trustedDocumentsMiddleware } from './trusted-documents';
-import { dashboardPage, graphiqlPage, portalPage, webAssets } from './web';
+import { dashboardPage, graphiqlPage, launchPage, portalPage, webAssets } from './web';
 
 export interface StartedGateway extends RunningServer {
   orm: MikroORM;
@@ -365,7 +365,7 @@ export async function startGateway(
     const jsonBody = express.json({ limit: hardening.maxBodyBytes });
     // The built pages' scripts and styles (web/): the dashboard's in every environment, GraphiQL's beside them
     // outside production only.
-    app.use('/web/assets', webAssets(development ? undefined : ['dashboard.html', 'portal.html']));
+    app.use('/web/assets', webAssets(development ? undefined : ['dashboard.html', 'portal.html', 'launch.html']));
     if (development) app.get('/graphql', graphiqlPage());
     // /graphql first: its requests, the most frequent, pass no route of the REST facade, issuer or pages.
     app.use(
@@ -410,6 +410,8 @@ export async function startGateway(
     app.get('/metrics', (req, res) => metrics.handle(req, res));
     // The live payments dashboard (apps/web): it reads and subscribes over graphql-ws with the viewer's own token.
     app.get('/dashboard', dashboardPage());
+    // Where launch links land POS staff: the page exchanges the link's token and shows the location's open checks.
+    app.get('/pos/launch', launchPage());
     // Runs one GraphQL operation in-process as the caller: the REST routes' operation, and the launch links'
     // location check.
     const execute = async (

@@ -10,8 +10,11 @@ import { POS_APP_CLIENT_ID } from './user-tokens';
 
 export interface IssuerOptions extends TokenSigner {
   em: () => EntityManager;
-  /** Launch-link sessions, whose refresh tokens the token endpoint takes (`grant_type=refresh_token`). */
-  sessions?: Pick<LaunchService, 'refresh'>;
+  /**
+   * Launch-link sessions, whose refresh tokens the token endpoint takes (`grant_type=refresh_token`) and the
+   * revocation endpoint revokes (sign-out).
+   */
+  sessions?: Pick<LaunchService, 'refresh' | 'revoke'>;
   /** The portal's sign-in, whose codes the token endpoint takes (`grant_type=authorization_code`). */
   codes?: Pick<AuthorizationCodes, 'exchange'>;
 }
@@ -65,6 +68,39 @@ async function refreshGrant(options: IssuerOptions, body: Record<string, unknown
     if (error instanceof RefreshRefused) return oauthError(res, 400, 'invalid_grant', error.message);
     throw error;
   }
+}
+
+/** A JWT (three base64url parts): one of the issuer's access tokens, never a refresh token (`rt_…`). */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * Token revocation (RFC 7009), for the POS app's sign-out: `token` is a session's refresh token, and revoking it ends
+ * the session (LaunchService.revoke), its access tokens included. The POS app is a public client, so, as for the
+ * refresh grant, there is no client authentication: the token is the credential, and `client_id`, if sent, must be
+ * the POS app's. An unknown, malformed or already revoked token is answered 200 like any other (§2.2): the client
+ * only wants the token gone, and the answer tells no one which tokens exist. An access token alone cannot be revoked
+ * (it is a self-contained JWT): 400 unsupported_token_type (§2.2.1) rather than a 200 that would claim it was.
+ */
+async function revokeToken(options: IssuerOptions, body: Record<string, unknown>, res: Response) {
+  if (!options.sessions) {
+    return oauthError(res, 400, 'unsupported_token_type', 'No tokens of this issuer can be revoked');
+  }
+  if (body.client_id !== undefined && body.client_id !== POS_APP_CLIENT_ID) {
+    return oauthError(res, 401, 'invalid_client', `Refresh tokens are issued to the client ${POS_APP_CLIENT_ID}`);
+  }
+  if (typeof body.token !== 'string' || !body.token) {
+    return oauthError(res, 400, 'invalid_request', 'token is required');
+  }
+  if (JWT_SHAPE.test(body.token)) {
+    return oauthError(
+      res,
+      400,
+      'unsupported_token_type',
+      'Only refresh tokens can be revoked; revoking one also ends its session’s access tokens',
+    );
+  }
+  await options.sessions.revoke(body.token);
+  res.status(200).end();
 }
 
 /**
@@ -148,6 +184,22 @@ export function issuerRouter(options: IssuerOptions): Router {
     const scope = [...new Set(requested)].join(' ');
     const accessToken = await signAccessToken(options, client.clientId, { client_id: client.clientId, scope });
     res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: options.tokenTtlSeconds, scope });
+  });
+  // RFC 7009 token revocation: the POS app's sign-out (see revokeToken).
+  router.post('/oauth2/revoke', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+    if (!req.is('application/x-www-form-urlencoded')) {
+      return oauthError(res, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    }
+    const body = req.body as Record<string, unknown>;
+    // As at the token endpoint (RFC 6749 §3.1): the form parser makes a repeated parameter an array.
+    const repeated = Object.keys(body).filter((name) => typeof body[name] !== 'string');
+    if (repeated.length) {
+      const parameters = repeated.length > 1 ? 'Parameters' : 'Parameter';
+      return oauthError(res, 400, 'invalid_request', `${parameters} sent more than once: ${repeated.join(', ')}`);
+    }
+    return revokeToken(options, body, res);
   });
   return router;
 }

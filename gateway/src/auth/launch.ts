@@ -35,6 +35,7 @@ import type { SessionState } from './verify';
  * - A session opens the token's location only, whatever other roles the user holds. Its refresh token rotates on
  *   every use and works for {@link SESSION_TTL_SECONDS} from the launch. Every refresh token the session had is one
  *   family: presenting any but the newest revokes the session (OAuth 2.0 Security BCP, RFC 9700 §4.14.2).
+ * - Signing out revokes the session with any of its refresh tokens (RFC 7009); nothing is said about unknown ones.
  */
 
 /** RFC 6749 §4.1.2 recommends at most 10 minutes for a single-use code. */
@@ -45,9 +46,9 @@ export const SESSION_TTL_SECONDS = 12 * 3600;
 export const LAUNCH_TOKEN_PATTERN = /^lt_[A-Za-z0-9_-]{43}$/;
 export const REFRESH_TOKEN_PATTERN = /^rt_[A-Za-z0-9_-]{43}$/;
 /**
- * Where a launch link points, on the gateway's public URL: the POS web app's entry (not served by this repository).
- * The token travels in the fragment, which browsers never send to a server, so it stays out of access logs and
- * Referer headers; the app reads it and posts it to the exchange.
+ * Where a launch link points, on the gateway's public URL: the POS staff's landing page, which the gateway serves
+ * (apps/web/src/launch). The token travels in the fragment, which browsers never send to a server, so it stays out
+ * of access logs and Referer headers; the page reads it, removes it from the address and posts it to the exchange.
  */
 export const LAUNCH_PAGE_PATH = '/pos/launch';
 
@@ -143,7 +144,7 @@ const refused = {
 /** Refusals of the refresh grant; the token endpoint answers them all as `invalid_grant`. */
 export class RefreshRefused extends Error {}
 
-/** The SSO launch-link flow: minting, exchanging, refreshing; see the module comment for the rules. */
+/** The SSO launch-link flow: minting, exchanging, refreshing, signing out; see the module comment for the rules. */
 export class LaunchService {
   constructor(private readonly deps: LaunchServiceDeps) {}
 
@@ -319,6 +320,36 @@ export class LaunchService {
     });
     if (outcome instanceof RefreshRefused) throw outcome;
     return this.sessionTokens(outcome.session, outcome.user, outcome.role, next);
+  }
+
+  /**
+   * Sign-out (RFC 7009 token revocation): revokes the session `refreshToken` belongs to, as reuse detection does, so
+   * that none of its refresh tokens refreshes again and its access tokens are refused once the verifier's session
+   * cache has expired. Any token of the session's family counts, a rotated-out one too: an app that signs out while
+   * a refresh it sent is still in flight holds the previous token, and its person still means to end the session.
+   * Answers whether this call revoked it: false for an unknown or malformed token and for a session revoked already
+   * (whose first reason is kept), which the endpoint answers alike, as RFC 7009 §2.2 asks.
+   *
+   * Only the session's row is locked, not the token's: a concurrent refresh (which locks the token, then the session)
+   * either finishes first, or finds the session revoked; the two never wait on each other in opposite orders.
+   */
+  async revoke(refreshToken: string): Promise<boolean> {
+    if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) return false;
+    const now = this.deps.clock.now();
+    return this.deps.em().transactional(async (tx) => {
+      const token = await tx.findOne(RefreshToken, { tokenHash: hashBearerSecret(refreshToken) });
+      if (!token) return false;
+      const session = await tx.findOneOrFail(
+        UserSession,
+        { id: token.session.id },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      if (session.revokedAt) return false;
+      session.revokedAt = now;
+      session.revokedReason = 'signed_out';
+      await tx.flush();
+      return true;
+    });
   }
 
   private async sessionTokens(

@@ -4,10 +4,11 @@ import express from 'express';
 
 /**
  * The pages built from apps/web (Vite): their HTML is served at each page's own route, everything they load under
- * /web/assets/. The live payments dashboard (GET /dashboard) and the partner portal (GET /portal/) in every
- * environment; the GraphiQL IDE (GET /graphql from a browser) outside production only, since production shows no
- * page about the schema (introspection is off there too). `pnpm start` and the tests' global setup build apps/web first (scripts/web-build.ts); a gateway
- * started without the build answers a page with a 503 saying how to build it.
+ * /web/assets/. The live payments dashboard (GET /dashboard), the partner portal (GET /portal/) and the POS staff's
+ * landing page of a launch link (GET /pos/launch) in every environment; the GraphiQL IDE (GET /graphql from a
+ * browser) outside production only, since production shows no page about the schema (introspection is off there
+ * too). `pnpm start` and the tests' global setup build apps/web first (scripts/web-build.ts); a gateway started
+ * without the build answers a page with a 503 saying how to build it.
  *
  * The gateway holds no page state: a page's data comes over /graphql with the viewer's own token, so any replica
  * can serve a page and the page may reconnect to any replica.
@@ -129,6 +130,17 @@ export function portalPage(signedIn: (req: express.Request) => Promise<boolean>)
     }
     sendPage(req, res, 'portal.html', dashboardCsp(req.headers.host), 'portal');
   };
+}
+
+/**
+ * `GET /pos/launch`: the POS staff's landing page of a launch link (apps/web/src/launch), under the dashboard's policy
+ * (its own scripts and styles only, no inline script, Trusted Types). The launch token rides in the URL's fragment,
+ * which never reaches this handler; the page takes it out of the address, exchanges it and keeps the session's
+ * tokens in memory only, so the HTML is the same for everyone and carries nothing of the viewer's. No-referrer
+ * keeps the page's address out of any request it makes.
+ */
+export function launchPage(): express.RequestHandler {
+  return (req, res) => sendPage(req, res, 'launch.html', dashboardCsp(req.headers.host), 'POS launch');
 }
 
 /** What Apollo Server would answer a browser's GET of /graphql with its landing page: HTML preferred over JSON. */
