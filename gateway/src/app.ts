@@ -75,7 +75,7 @@ import { subscriptionsOverHttpRefused } from './subscriptions/http-transport';
 import { Operations } from './subscriptions/operations';
 import { useWsServer } from './subscriptions/ws-server';
 import { TrustedDocuments, trustedDocumentsMiddleware } from './trusted-documents';
-import { dashboardPage, graphiqlPage, launchPage, portalPage, webAssets } from './web';
+import { PORTAL_PATHS, dashboardPage, graphiqlPage, launchPage, portalPage, webAssets } from './web';
 
 export interface StartedGateway extends RunningServer {
   orm: MikroORM;
@@ -446,7 +446,7 @@ export async function startGateway(
     app.use(authorizeRouter({ codes, signIn: new PasswordSignIn(() => orm.em.fork()), publicUrl }));
     app.use(portalSignInRouter({ codes, sessions: portalSessions, publicUrl }));
     app.get(
-      ['/portal', '/portal/'],
+      PORTAL_PATHS,
       portalPage(async (req) => (await portalSessions.resolve(cookieValue(req, PORTAL_SESSION_COOKIE))) !== null),
     );
     app.use(issuerRouter({ ...signer, em: () => orm.em.fork(), sessions: launch, codes }));

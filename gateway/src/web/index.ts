@@ -122,6 +122,13 @@ export function dashboardPage(): express.RequestHandler {
  * only, no inline script, Trusted Types). A browser without a live portal session is sent to sign in first, so the
  * page never loads for nobody; the session cookie it then carries is the page's only credential.
  */
+/** The portal's pages (apps/web/src/portal/main.tsx), each served the same document at /portal/<page>. */
+export const PORTAL_PATHS = [
+  '/portal',
+  '/portal/',
+  ...['webhooks', 'api-clients', 'programs', 'dead-letters'].map((page) => `/portal/${page}`),
+];
+
 export function portalPage(signedIn: (req: express.Request) => Promise<boolean>): express.RequestHandler {
   return async (req, res) => {
     if (!(await signedIn(req))) {

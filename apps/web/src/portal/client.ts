@@ -1,6 +1,29 @@
-import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { persistedQueryHash } from '@pos/client';
+import { map } from 'rxjs';
+
+/**
+ * Puts the response's reference id (the gateway's `x-request-id`) on every error it carries that has none, so that
+ * the page can show it with the error's sentence (failure.ts).
+ */
+const referenceLink = new ApolloLink((operation, forward) =>
+  forward(operation).pipe(
+    map((result) => {
+      if (!result.errors?.length) return result;
+      const response = operation.getContext().response as Response | undefined;
+      const requestId = response?.headers.get('x-request-id');
+      if (!requestId) return result;
+      return {
+        ...result,
+        errors: result.errors.map((error) => ({
+          ...error,
+          extensions: { requestId, ...error.extensions },
+        })),
+      };
+    }),
+  ),
+);
 
 /**
  * The portal's GraphQL client. The signed-in person's credential is the gateway's HttpOnly session cookie, which the
@@ -9,9 +32,11 @@ import { persistedQueryHash } from '@pos/client';
  * manifest's text only if the gateway does not know the hash.
  */
 export const client = new ApolloClient({
-  link: new PersistedQueryLink({ generateHash: persistedQueryHash, useGETForHashedQueries: false }).concat(
+  link: ApolloLink.from([
+    new PersistedQueryLink({ generateHash: persistedQueryHash, useGETForHashedQueries: false }),
+    referenceLink,
     new HttpLink({ uri: '/graphql', credentials: 'same-origin' }),
-  ),
+  ]),
   cache: new InMemoryCache(),
 });
 

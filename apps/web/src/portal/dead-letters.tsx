@@ -1,6 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { PortalDeadLettersDocument } from '@pos/client';
 import { type FormEvent, useState } from 'react';
+import { failureSentence } from './failure';
 import { EVENT_NAMES, useReplay, when } from './webhooks';
 
 /**
@@ -30,7 +31,7 @@ export function DeadLettersPage() {
       </form>
       {(problem || error) && (
         <p className="error" role="alert">
-          {problem ?? error?.message}
+          {problem ?? (error ? failureSentence(error) : null)}
         </p>
       )}
       {loading && !data ? (

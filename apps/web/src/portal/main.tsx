@@ -1,9 +1,11 @@
 import './portal.css';
 import { ApolloProvider } from '@apollo/client/react';
-import { StrictMode, useEffect, useState } from 'react';
+import { Fragment, type MouseEvent, StrictMode, useEffect, useRef, useState } from 'react';
+import { ApiClientsPage } from './api-clients';
 import { createRoot } from 'react-dom/client';
 import { type Person, client, currentPerson, signOut } from './client';
 import { DeadLettersPage } from './dead-letters';
+import { ProgramsPage } from './programs';
 import { DeadLetterCount, WebhooksPage } from './webhooks';
 
 /**
@@ -18,12 +20,55 @@ const ROLE_NAMES: Record<Person['role'], string> = {
   operator: 'Operator',
 };
 
+/** The portal's pages, each at its own path under /portal/ (the gateway serves this page at each of them). */
+interface PortalPage {
+  path: string;
+  section: string;
+  title: string;
+  roles: ReadonlyArray<Person['role']>;
+}
+const PAGES: readonly PortalPage[] = [
+  {
+    path: '/portal/webhooks',
+    section: 'Integrations',
+    title: 'Webhooks',
+    roles: ['partner_admin', 'partner_developer'],
+  },
+  {
+    path: '/portal/api-clients',
+    section: 'Integrations',
+    title: 'API clients',
+    roles: ['partner_admin', 'partner_developer'],
+  },
+  { path: '/portal/programs', section: 'Loyalty', title: 'Programs', roles: ['partner_admin'] },
+  { path: '/portal/dead-letters', section: 'Operations', title: 'Dead letters', roles: ['operator'] },
+];
+
+/** The page at `pathname` the person may see; their first page for /portal/ or a page not theirs. */
+function pageFor(pathname: string, role: Person['role']): PortalPage {
+  const mine = PAGES.filter((page) => page.roles.includes(role));
+  return mine.find((page) => page.path === pathname.replace(/\/$/, '')) ?? mine[0];
+}
+
 function Portal() {
   const [person, setPerson] = useState<Person | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [pathname, setPathname] = useState(window.location.pathname);
+  const main = useRef<HTMLElement>(null);
+  const navigated = useRef(false);
   useEffect(() => {
     currentPerson().then(setPerson, (error: Error) => setFailure(error.message));
+    const onPop = () => setPathname(window.location.pathname);
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
   }, []);
+  // After moving to another page, focus goes to its heading, so that keyboard and screen reader users start there.
+  useEffect(() => {
+    if (!navigated.current) return;
+    const heading = main.current?.querySelector('h1');
+    heading?.setAttribute('tabindex', '-1');
+    heading?.focus();
+  }, [pathname, person]);
   if (failure) {
     return (
       <main className="page">
@@ -34,7 +79,17 @@ function Portal() {
     );
   }
   if (!person) return <p className="loading">Loading…</p>;
-  const partnerPages = person.role !== 'operator';
+  const current = pageFor(pathname, person.role);
+  const mine = PAGES.filter((page) => page.roles.includes(person.role));
+  const sections = [...new Set(mine.map((page) => page.section))];
+  // In-page navigation: the address changes (so a page can be bookmarked and reloaded), the document does not.
+  const go = (event: MouseEvent<HTMLAnchorElement>, path: string) => {
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    window.history.pushState(null, '', path);
+    navigated.current = true;
+    setPathname(path);
+  };
   return (
     <>
       <header className="bar">
@@ -51,23 +106,30 @@ function Portal() {
       </header>
       <div className="layout">
         <nav aria-label="Portal">
-          {partnerPages ? (
-            <>
-              <p className="section">Integrations</p>
-              <a href="/portal/" aria-current="page">
-                Webhooks <DeadLetterCount />
-              </a>
-            </>
-          ) : (
-            <>
-              <p className="section">Operations</p>
-              <a href="/portal/" aria-current="page">
-                Dead letters
-              </a>
-            </>
-          )}
+          {sections.map((section) => (
+            <Fragment key={section}>
+              <p className="section">{section}</p>
+              {mine
+                .filter((page) => page.section === section)
+                .map((page) => (
+                  <a
+                    key={page.path}
+                    href={page.path}
+                    aria-current={page === current ? 'page' : undefined}
+                    onClick={(event) => go(event, page.path)}
+                  >
+                    {page.title} {page.path === '/portal/webhooks' && <DeadLetterCount />}
+                  </a>
+                ))}
+            </Fragment>
+          ))}
         </nav>
-        <main className="page">{partnerPages ? <WebhooksPage /> : <DeadLettersPage />}</main>
+        <main className="page" ref={main}>
+          {current.path === '/portal/webhooks' && <WebhooksPage />}
+          {current.path === '/portal/api-clients' && <ApiClientsPage />}
+          {current.path === '/portal/programs' && <ProgramsPage personId={person.id} />}
+          {current.path === '/portal/dead-letters' && <DeadLettersPage />}
+        </main>
       </div>
     </>
   );

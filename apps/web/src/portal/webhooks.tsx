@@ -12,7 +12,8 @@ import {
   type PortalWebhookEndpointsQuery,
   type WebhookDeliveryStatus,
 } from '@pos/client';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import { failureSentence } from './failure';
 
 /** Integrations → Webhooks: the partner's endpoints, and adding one (its signing secret is shown once, here). */
 
@@ -46,7 +47,7 @@ export function useReplay() {
       const { data } = await replay({ variables: { input: { id } } });
       setProblem(refusal(data?.replayWebhookDelivery?.userErrors));
     } catch (failure) {
-      setProblem((failure as Error).message);
+      setProblem(failureSentence(failure));
     }
   };
   return { replayOne, problem };
@@ -55,9 +56,46 @@ export function useReplay() {
 type Created = NonNullable<PortalCreateWebhookEndpointMutation['createWebhookEndpoint']>;
 
 /**
- * A signing secret just made (an endpoint added, or its secret rotated): shown once, with a copy button; the gateway
- * never shows it again.
+ * A secret just made (a webhook endpoint's signing secret, an API client's secret, a POS key): shown once, in an
+ * element labelled `label`, with a copy button; the gateway never shows it again.
  */
+export function SecretOnce({
+  heading,
+  label,
+  secret,
+  onDone,
+  children,
+}: {
+  heading: string;
+  label: string;
+  secret: string;
+  onDone: () => void;
+  children: ReactNode;
+}) {
+  const [copied, setCopied] = useState(false);
+  const headingId = useId();
+  const copy = async () => {
+    await navigator.clipboard.writeText(secret);
+    setCopied(true);
+  };
+  return (
+    <section className="card notice" aria-labelledby={headingId}>
+      <h2 id={headingId}>{heading}</h2>
+      <p>{children}</p>
+      <p className="secret-row">
+        <code aria-label={label}>{secret}</code>
+        <button type="button" onClick={() => void copy()}>
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      </p>
+      <button type="button" className="link" onClick={onDone}>
+        Done
+      </button>
+    </section>
+  );
+}
+
+/** A webhook endpoint's new signing secret. */
 function NewSecret({
   heading,
   secret,
@@ -71,31 +109,12 @@ function NewSecret({
   previousUntil?: string | null;
   onDone: () => void;
 }) {
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    await navigator.clipboard.writeText(secret);
-    setCopied(true);
-  };
   return (
-    <section className="card notice" aria-labelledby="secret-heading">
-      <h2 id="secret-heading">{heading}</h2>
-      <p>
-        Deliveries to <strong>{url}</strong> are signed with this secret. Copy it now: it is not shown again (rotate it
-        to get a new one).
-        {previousUntil ? ` The previous secret signs beside it until ${when(previousUntil)}.` : ''}
-      </p>
-      <p className="secret-row">
-        <code id="signing-secret" aria-label="Signing secret">
-          {secret}
-        </code>
-        <button type="button" onClick={() => void copy()}>
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-      </p>
-      <button type="button" className="link" onClick={onDone}>
-        Done
-      </button>
-    </section>
+    <SecretOnce heading={heading} label="Signing secret" secret={secret} onDone={onDone}>
+      Deliveries to <strong>{url}</strong> are signed with this secret. Copy it now: it is not shown again (rotate it to
+      get a new one).
+      {previousUntil ? ` The previous secret signs beside it until ${when(previousUntil)}.` : ''}
+    </SecretOnce>
   );
 }
 
@@ -124,18 +143,20 @@ function AddEndpoint({ onCreated, onCancel }: { onCreated: (created: Created) =>
       if (result.userErrors.length) return setProblems(result.userErrors.map((e) => e.message));
       onCreated(result);
     } catch (error) {
-      setProblems([(error as Error).message]);
+      setProblems([failureSentence(error)]);
     }
   };
   return (
     <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="add-heading">
       <h2 id="add-heading">Add endpoint</h2>
       {problems.length > 0 && (
-        <ul className="error" role="alert">
-          {problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
+        <div className="error" role="alert">
+          <ul>
+            {problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        </div>
       )}
       <label htmlFor="endpoint-url">Endpoint URL</label>
       <input id="endpoint-url" name="url" type="url" required placeholder="https://example.com/webhooks" />
@@ -190,7 +211,7 @@ function Deliveries({ endpointId }: { endpointId: string }) {
       </select>
       {(problem || error) && (
         <p className="error" role="alert">
-          {problem ?? error?.message}
+          {problem ?? (error ? failureSentence(error) : null)}
         </p>
       )}
       {loading && !data ? (
@@ -277,7 +298,7 @@ function EndpointCard({ endpoint }: { endpoint: EndpointRow }) {
       const { data } = await setEnabled({ variables: { input: { id: endpoint.id, enabled: !enabled } } });
       setProblem(refusal(data?.updateWebhookEndpoint?.userErrors));
     } catch (error) {
-      setProblem((error as Error).message);
+      setProblem(failureSentence(error));
     }
   };
   const submitRotation = async (event: FormEvent<HTMLFormElement>) => {
@@ -292,7 +313,7 @@ function EndpointCard({ endpoint }: { endpoint: EndpointRow }) {
       setRotating(false);
       setRotated({ secret: result.secret, previousUntil: result.webhookEndpoint?.previousSecretExpiresAt ?? null });
     } catch (error) {
-      setProblem((error as Error).message);
+      setProblem(failureSentence(error));
     }
   };
   const overlapId = `overlap-${endpoint.id}`;
@@ -390,7 +411,7 @@ export function WebhooksPage() {
       )}
       {error && (
         <p className="error" role="alert">
-          {error.message}
+          {failureSentence(error)}
         </p>
       )}
       {loading && !data ? (
