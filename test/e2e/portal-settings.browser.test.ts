@@ -228,4 +228,44 @@ describe('partner portal settings (browser)', () => {
       await other.context.close();
     }
   });
+
+  it('opens Payments → Live signed in by the portal session: no token to paste, live payments of the partner', async () => {
+    const { context, page } = await signedIn('dev@demo.example', 'demo-dev-password');
+    try {
+      await page.getByRole('link', { name: 'Live' }).click();
+      await page.locator('#status[data-state="live"]').waitFor({ timeout: 15_000 });
+      expect(new URL(page.url()).pathname).toBe('/dashboard');
+      expect(new URL(page.url()).search).toBe('?via=portal');
+      await expect(page.locator('#sign-in').isHidden()).resolves.toBe(true);
+      // A payment over REST shows in the feed.
+      const token = await stack.token();
+      const post = async (path: string, body: unknown) => {
+        const res = await fetch(`${stack.origin}${path}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'idempotency-key': randomUUID(),
+          },
+          body: JSON.stringify(body),
+        });
+        return (await res.json()) as { id: string };
+      };
+      const order = await post('/pos/v1/orders', { location_id: 1, currency: 'USD', total_cents: 1200 });
+      const payment = await post(`/pos/v1/orders/${order.id}/payments`, {
+        amount_cents: 1200,
+        currency: 'USD',
+        card_token: 'tok_visa',
+      });
+      await page.locator('#feed tbody tr', { hasText: payment.id }).waitFor({ timeout: 10_000 });
+      await expect(page.textContent('#partner')).resolves.toBe('demo');
+      expect(await page.evaluate(() => JSON.stringify((globalThis as any).sessionStorage))).not.toMatch(/eyJ/);
+      expect(await seriousViolations(page)).toEqual([]);
+      await saveScreenshot(page, 'portal-live-1280');
+      await page.getByRole('link', { name: 'Back to portal' }).click();
+      await page.getByRole('navigation', { name: 'Portal' }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -47,9 +47,15 @@ function Header({ view }: { view: View }) {
         <span>
           Partner: <strong id="partner">{view.partnerId ?? '—'}</strong>
         </span>
-        <button type="button" id="sign-out" onClick={() => session.signOut(null)}>
-          Sign out
-        </button>
+        {view.viaPortal ? (
+          <a href="/portal/" id="back-to-portal">
+            Back to portal
+          </a>
+        ) : (
+          <button type="button" id="sign-out" onClick={() => session.signOut(null)}>
+            Sign out
+          </button>
+        )}
       </div>
     </header>
   );

@@ -87,6 +87,8 @@ interface Saved {
 
 export interface View {
   signedIn: boolean;
+  /** Signed in by the partner portal's session (no token on the page): the way back is the portal. */
+  viaPortal: boolean;
   state: ConnectionState;
   lastClose: number | null;
   lastCloseText: string | null;
@@ -216,6 +218,7 @@ export class DashboardSession {
     const totals = sortedTotals(this.saved.totals);
     return {
       signedIn: this.token() !== null,
+      viaPortal: this.viaPortal,
       state: this.state,
       lastClose: this.lastClose,
       lastCloseText: this.lastCloseText,
@@ -238,14 +241,33 @@ export class DashboardSession {
 
   // ---- Session ----
 
+  /**
+   * Opened from the partner portal (Payments → Live) by a signed-in person: the gateway's session cookie is the
+   * credential, sent by the browser with the WebSocket's upgrade, and the page holds no token at all.
+   */
+  private viaPortal = false;
+
+  /** The pasted token, or '' for the portal's session; null when signed out. */
   private token(): string | null {
-    return sessionStorage.getItem(TOKEN_KEY);
+    return this.viaPortal ? '' : sessionStorage.getItem(TOKEN_KEY);
   }
 
-  /** Resumes a session this tab already has (a reload); otherwise shows the sign-in form. */
+  /**
+   * Resumes a session this tab already has (a reload), or, opened from the portal (`?via=portal`: a hint, no
+   * credential), the portal person's session (the gateway answers who is signed in at /portal/session); otherwise
+   * shows the sign-in form.
+   */
   resume(): void {
-    if (this.token()) this.start();
-    else this.signOut(null);
+    if (this.token()) return this.start();
+    if (new URLSearchParams(window.location.search).get('via') !== 'portal') return this.signOut(null);
+    void fetch('/portal/session', { credentials: 'same-origin' })
+      .then((res) => res.ok)
+      .catch(() => false)
+      .then((signedIn) => {
+        if (!signedIn) return this.signOut(null);
+        this.viaPortal = true;
+        this.start();
+      });
   }
 
   signIn(pasted: string): void {
@@ -259,6 +281,7 @@ export class DashboardSession {
 
   signOut(message: string | null): void {
     this.stop();
+    this.viaPortal = false;
     sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(STATE_KEY);
     this.saved = emptySaved(startOfLocalDay().toISOString());
@@ -312,7 +335,8 @@ export class DashboardSession {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     this.ws = createClient({
       url: url.href,
-      connectionParams: () => ({ Authorization: `Bearer ${this.token() ?? ''}` }),
+      // Through the portal, nothing: the gateway takes the session cookie of the upgrade request instead.
+      connectionParams: () => (this.viaPortal ? {} : { Authorization: `Bearer ${this.token() ?? ''}` }),
       retryAttempts: 0,
       // The snapshot's query and the subscription after it share one socket.
       lazyCloseTimeout: 2000,
@@ -343,7 +367,7 @@ export class DashboardSession {
 
   private connect(): void {
     this.stop();
-    if (!this.token()) return;
+    if (this.token() === null) return;
     const run = this.run;
     const apollo = this.client(run);
     if (this.saved.cursor === null) void this.snapshot(run, apollo);
@@ -427,7 +451,11 @@ export class DashboardSession {
 
   private failed(error: unknown): void {
     if (error instanceof SocketClosed && error.code === CLOSE_FORBIDDEN) {
-      this.signOut('The gateway refused this token (expired, revoked or not valid here). Sign in again.');
+      this.signOut(
+        this.viaPortal
+          ? 'Your portal session has ended. Sign in to the portal again, or paste a token.'
+          : 'The gateway refused this token (expired, revoked or not valid here). Sign in again.',
+      );
       return;
     }
     const codes = codesOf(error);
@@ -461,7 +489,7 @@ export class DashboardSession {
   /** Drops the connection and reconnects after a back-off. */
   private retry(notice: string): void {
     this.stop();
-    if (!this.token()) return;
+    if (this.token() === null) return;
     this.notice = notice;
     this.state = 'reconnecting';
     this.changed();
@@ -537,7 +565,7 @@ export class DashboardSession {
   private saveNow(): void {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    if (!this.token()) return;
+    if (this.token() === null) return;
     sessionStorage.setItem(STATE_KEY, JSON.stringify({ ...this.saved, seen: [...this.seen].slice(-SEEN_LIMIT) }));
   }
 

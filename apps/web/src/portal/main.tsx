@@ -41,12 +41,16 @@ const PAGES: readonly PortalPage[] = [
     roles: ['partner_admin', 'partner_developer'],
   },
   { path: '/portal/programs', section: 'Loyalty', title: 'Programs', roles: ['partner_admin'] },
+  // The live payments dashboard, its own page: it takes this session too (nothing to paste).
+  { path: '/dashboard?via=portal', section: 'Payments', title: 'Live', roles: ['partner_admin', 'partner_developer'] },
   { path: '/portal/dead-letters', section: 'Operations', title: 'Dead letters', roles: ['operator'] },
 ];
 
+const isPortalPage = (page: PortalPage) => page.path.startsWith('/portal/');
+
 /** The page at `pathname` the person may see; their first page for /portal/ or a page not theirs. */
 function pageFor(pathname: string, role: Person['role']): PortalPage {
-  const mine = PAGES.filter((page) => page.roles.includes(role));
+  const mine = PAGES.filter((page) => page.roles.includes(role) && isPortalPage(page));
   return mine.find((page) => page.path === pathname.replace(/\/$/, '')) ?? mine[0];
 }
 
@@ -116,7 +120,7 @@ function Portal() {
                     key={page.path}
                     href={page.path}
                     aria-current={page === current ? 'page' : undefined}
-                    onClick={(event) => go(event, page.path)}
+                    onClick={isPortalPage(page) ? (event) => go(event, page.path) : undefined}
                   >
                     {page.title} {page.path === '/portal/webhooks' && <DeadLetterCount />}
                   </a>
