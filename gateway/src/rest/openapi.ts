@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PAYMENT_EVENTS, PAYMENT_EVENT_TYPES, PAYMENT_STATUSES, PERSON_SCOPES, SCOPES } from '@pos/kit';
+import { PAYMENT_EVENTS, PAYMENT_EVENT_TYPES, PAYMENT_STATUSES, SCOPES } from '@pos/kit';
 import { isLoyaltyApiPath, isMobileApiPath } from './errors';
 import type { RestRoute } from './route';
 
@@ -116,7 +116,6 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   [SCOPES.mobilePayments]: 'Mobile payments API v2 (checks)',
   [SCOPES.loyaltyPos]: 'Loyalty earn, redeem and coupon redemption through GraphQL (the REST routes take X-Api-Key)',
   [SCOPES.loyaltyAdmin]: 'Loyalty programs: their settings and POS keys',
-  [PERSON_SCOPES.clientsAdmin]: 'Manage the partner’s API clients (people signed in to the portal only)',
 };
 
 const schemaOf = (type: z.ZodType) => {
@@ -265,7 +264,8 @@ export function openApiDocument(routes: DocumentedRoute[], serverUrl: string) {
           name: 'pos_portal_session',
           description:
             'The portal’s session (HttpOnly cookie set after signing in at /portal/login), accepted only from the ' +
-            'portal’s own pages (Origin or Sec-Fetch-Site checked). The person’s role gives the scopes.',
+            'portal’s own pages (Origin or Sec-Fetch-Site checked). The person’s role gives the scopes: a partner ' +
+            'admin’s include tilt/loyalty:admin and tilt/admin:clients (managing API clients, never a client’s).',
         },
         loyaltyApiKey: {
           type: 'apiKey',

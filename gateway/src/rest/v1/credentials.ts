@@ -272,8 +272,12 @@ export function credentialsRouter(options: CredentialsRouterOptions): Router {
   return router;
 }
 
-/** The people's security: the portal's session cookie, or a person's bearer token, with the route's scope. */
-const personSecurity = (scope: string): Array<Record<string, string[]>> => [{ portalSession: [] }, { oauth2: [scope] }];
+/**
+ * Who may call: the portal's session (the person's role gives the scope), and, where a client may hold the scope
+ * (tilt/loyalty:admin), a partner's M2M token with it. Managing API clients is a person's alone.
+ */
+const personSecurity = (scope: string): Array<Record<string, string[]>> =>
+  scope === PERSON_SCOPES.clientsAdmin ? [{ portalSession: [] }] : [{ portalSession: [] }, { oauth2: [scope] }];
 const PERSON_ONLY = 'Forbidden – not a partner’s person signed in to the portal, or your role lacks';
 
 /** The routes in the OpenAPI document, as the route table's routes are described. */
