@@ -262,6 +262,9 @@ export async function startGateway(
     const apollo = new ApolloServer<GatewayContext>({
       gateway,
       formatError: formatGraphQLError,
+      // Never a stack in an answer, in any environment (Apollo adds one outside production and test by default): a
+      // `pnpm start` demo is what people first try, and its answers must leak no more than production's.
+      includeStacktraceInErrorResponses: false,
       // Production shows neither the schema nor a page about it, nor names fields in "Did you mean …?" suggestions.
       introspection: development,
       hideSchemaDetailsFromClientErrors: !development,

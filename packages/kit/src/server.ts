@@ -214,6 +214,8 @@ export async function startSubgraphServer<C extends RequestContext>(
 
   const server = new ApolloServer<RequestContext>({
     schema,
+    // No stack in an answer outside production either (Apollo's default adds one): see the gateway's server.
+    includeStacktraceInErrorResponses: false,
     // The gateway sends reads of one caller issued together as one array (gateway/src/fetch/fetcher.ts): they run
     // side by side in one context, so their DataLoaders share each query. Only from signed callers (see below).
     allowBatchedHttpRequests: true,
