@@ -5,13 +5,29 @@
 #   - at build time, as the image's default:  docker build --build-arg SERVICE=orders -t pos-orders .
 #   - at run time, overriding it:             docker run -e SERVICE=orders ... (docker-compose.yml does this)
 # The services run their TypeScript directly (node -r ./scripts/register.js <entry>; SWC compiles in memory), so
-# there is no build step. Configuration is the environment only (see gateway/src/config.ts and
+# the only build step is the browser pages' (apps/web, Vite), in a stage of its own whose output alone is copied. Configuration is the environment only (see gateway/src/config.ts and
 # packages/kit/src/config.ts): DATABASE_URL, INTERNAL_JWT_SECRET, KEY_ENCRYPTION_KEY (gateway), PORT, HOST, ...
 # Each service applies its own migrations at start (MIGRATE_ON_START, default true, under an advisory lock).
 
+ARG PNPM_VERSION=10.34.9
+
+# The browser pages (portal, loyalty customer page, POS launch landing, dashboard): Vite needs the web package's
+# development dependencies, which the runtime image does not carry. Only apps/web/dist leaves this stage.
+FROM node:20-bookworm-slim AS web
+ARG PNPM_VERSION
+RUN npm install --global --no-audit --no-fund "pnpm@${PNPM_VERSION}"
+WORKDIR /app
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+RUN --mount=type=cache,id=pos-pnpm-store,target=/pnpm/store \
+    pnpm fetch --store-dir /pnpm/store
+COPY . .
+RUN --mount=type=cache,id=pos-pnpm-store,target=/pnpm/store \
+    pnpm install --frozen-lockfile --prefer-offline --filter "@pos/web..." --store-dir /pnpm/store \
+    && pnpm --filter @pos/web build
+
 FROM node:20-bookworm-slim
 
-ARG PNPM_VERSION=10.34.9
+ARG PNPM_VERSION
 RUN npm install --global --no-audit --no-fund "pnpm@${PNPM_VERSION}" && npm cache clean --force
 
 WORKDIR /app
@@ -27,6 +43,9 @@ RUN --mount=type=cache,id=pos-pnpm-store,target=/pnpm/store \
 COPY . .
 RUN --mount=type=cache,id=pos-pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --prod --prefer-offline --store-dir /pnpm/store
+
+# The gateway serves the pages from here (gateway/src/web); the subgraphs ignore them.
+COPY --from=web /app/apps/web/dist apps/web/dist
 
 ARG SERVICE=gateway
 # MALLOC_MMAP_THRESHOLD_: glibc returns large freed blocks (scrypt's 16 MiB) at once; ~80 MB less RSS per service.

@@ -101,8 +101,10 @@ function printBanner(base: number, seconds: string, webStatus: string) {
 POS federation gateway is up (${seconds} s; ${webStatus}).
 
   GraphQL (HTTP + graphql-ws)  ${gateway}/graphql   (GraphiQL in a browser)
-  Partner portal               ${gateway}/portal/
+  Partner portal               ${gateway}/portal/   (webhooks, API clients, loyalty programs, live payments)
   Live payments dashboard      ${gateway}/dashboard
+  Loyalty customer page        ${gateway}/loyalty/  (sign in with demo-customer-482193, ...)
+  POS staff launch landing     ${gateway}/pos/launch#token=...  (a launch link from POST /pos/v1/launch-tokens)
   Token endpoint               ${gateway}/oauth2/token
   JWKS                         ${gateway}/.well-known/jwks.json
   REST (partner API v1)        ${gateway}/pos/v1/locations

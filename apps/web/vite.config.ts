@@ -10,6 +10,8 @@ import { defineConfig } from 'vite';
  * Monaco's workers are bundled as module workers beside the scripts (graphiql/setup-workers/vite). Built by
  * scripts/web-build.ts (`pnpm start`, the tests' global setup).
  */
+const gateway = process.env.GATEWAY_URL ?? 'http://localhost:4000';
+
 export default defineConfig({
   base: '/web/',
   build: {
@@ -40,4 +42,26 @@ export default defineConfig({
     },
   },
   worker: { format: 'es' },
+  // `pnpm web:dev`: the pages with hot reload at http://localhost:5173/web/<page>.html, against a gateway that is
+  // already running (GATEWAY_URL, default http://localhost:4000). Everything but the pages goes to the gateway. The
+  // Origin is rewritten to the gateway's own, because the gateway takes the portal's session cookie only from its own
+  // pages: through this proxy, the dev server's pages stand in for them (development only; the build is unchanged).
+  // GraphiQL's worker imports (`?worker`) are Vite's to resolve, which the dev server's pre-bundler cannot do.
+  optimizeDeps: { exclude: ['graphiql', '@graphiql/react'] },
+  server: {
+    port: 5173,
+    strictPort: true,
+    proxy: Object.fromEntries(
+      ['/graphql', '/portal', '/oauth2', '/pos', '/webhook', '/.well-known'].map((prefix) => [
+        prefix,
+        {
+          target: gateway,
+          ws: prefix === '/graphql',
+          configure: (proxy: {
+            on(event: 'proxyReq', listener: (req: { setHeader(name: string, value: string): void }) => void): void;
+          }) => proxy.on('proxyReq', (req) => req.setHeader('origin', gateway)),
+        },
+      ]),
+    ),
+  },
 });
