@@ -32,6 +32,7 @@ import { API_KEY_HEADER, apiKeyPrincipals, loadApiKeyPrincipal } from './auth/ap
 import { authenticationError, crossSiteSession, unauthorized } from './auth/errors';
 import type { TokenSigner } from './auth/access-tokens';
 import { AuthorizationCodes } from './auth/authorization-codes';
+import { ExternalSignIn } from './auth/external-sign-in';
 import { authorizeRouter } from './auth/authorize.router';
 import { issuerRouter } from './auth/issuer';
 import { PasswordSignIn } from './auth/password-sign-in';
@@ -445,9 +446,26 @@ export async function startGateway(
     });
     // The portal's people sign in at the built-in issuer (authorization code + PKCE); the portal redeems the code
     // itself and keeps the session, the browser only its id (portal-sign-in.router.ts).
-    const codes = new AuthorizationCodes({ em: () => orm.em.fork(), signer, publicUrl });
+    const codes = new AuthorizationCodes({
+      em: () => orm.em.fork(),
+      signer,
+      publicUrl,
+      otherRedirectUris: config.PORTAL_REDIRECT_URIS,
+    });
     app.use(authorizeRouter({ codes, signIn: new PasswordSignIn(() => orm.em.fork()), publicUrl }));
-    app.use(portalSignInRouter({ codes, sessions: portalSessions, publicUrl }));
+    // With an external issuer configured for people (PORTAL_AUTHORIZE_URL), the portal signs them in there instead.
+    const external =
+      config.PORTAL_AUTHORIZE_URL && config.PORTAL_TOKEN_URL && config.JWT_ISSUER && config.JWKS_URL
+        ? new ExternalSignIn({
+            em: () => orm.em.fork(),
+            authorizeUrl: config.PORTAL_AUTHORIZE_URL,
+            tokenUrl: config.PORTAL_TOKEN_URL,
+            clientId: config.PORTAL_CLIENT_ID,
+            issuer: config.JWT_ISSUER,
+            jwksUrl: config.JWKS_URL,
+          })
+        : undefined;
+    app.use(portalSignInRouter({ codes, external, sessions: portalSessions, publicUrl }));
     app.get(
       PORTAL_PATHS,
       portalPage(async (req) => (await portalSessions.resolve(cookieValue(req, PORTAL_SESSION_COOKIE))) !== null),

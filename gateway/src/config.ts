@@ -15,6 +15,29 @@ export const gatewayEnvSchema = z
     JWT_ISSUER: z.string().min(1).optional(),
     /** Verify access tokens against this JWKS instead of the built-in issuer's keys. */
     JWKS_URL: z.string().url().optional(),
+    /**
+     * The portal's people sign in at an external issuer (with JWT_ISSUER and JWKS_URL: a Cognito user pool's hosted
+     * UI) instead of the built-in one: its authorization endpoint, and PORTAL_TOKEN_URL its token endpoint. The
+     * issuer must know the client PORTAL_CLIENT_ID with the redirect URI <PUBLIC_URL>/portal/callback, and its tokens
+     * must carry the person's email (`email`, or `username`), which names a portal person here.
+     */
+    PORTAL_AUTHORIZE_URL: z.string().url().optional(),
+    PORTAL_TOKEN_URL: z.string().url().optional(),
+    PORTAL_CLIENT_ID: z.string().min(1).max(128).default('pos-portal'),
+    /**
+     * Further redirect URIs the built-in issuer accepts for the portal's client (comma-separated), besides its own
+     * <PUBLIC_URL>/portal/callback: when it is the external issuer of another deployment's portal.
+     */
+    PORTAL_REDIRECT_URIS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((uri) => uri.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().url())),
     /** 32 random bytes, base64: encrypts the built-in issuer's private key at rest. */
     KEY_ENCRYPTION_KEY: keyEncryptionKeyEnv,
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
@@ -89,6 +112,13 @@ export const gatewayEnvSchema = z
     /** Cost points a second a caller's bucket refills; 0 turns cost limits off. */
     COST_LIMIT_RESTORE_PER_SECOND: z.coerce.number().min(0).default(2_000),
     /**
+     * Wrong X-Api-Key values one client address may send within API_KEY_FAILURE_WINDOW_SECONDS; past them its keys
+     * are refused unchecked (429) until the oldest leaves the window. A person types their key on the loyalty page,
+     * so guessing must be bounded. 0 turns it off.
+     */
+    API_KEY_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).default(20),
+    API_KEY_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    /**
      * Express's `trust proxy`: which proxies' X-Forwarded-For to believe for the client address that anonymous rate
      * limits key on. Unset: none (the peer address). A hop count (`1` behind one load balancer) or addresses/subnets;
      * `true` believes any client's header, so anyone could pick the address they are limited as.
@@ -116,6 +146,17 @@ export const gatewayEnvSchema = z
     {
       path: ['COST_LIMIT_MAXIMUM'],
       message: 'must be at least MAX_QUERY_COST: an operation the bucket can never pay for would never run',
+    },
+  )
+  .refine(
+    (config) =>
+      !(config.PORTAL_AUTHORIZE_URL || config.PORTAL_TOKEN_URL) ||
+      (config.PORTAL_AUTHORIZE_URL && config.PORTAL_TOKEN_URL && config.JWT_ISSUER && config.JWKS_URL),
+    {
+      path: ['PORTAL_AUTHORIZE_URL'],
+      message:
+        'an external sign-in needs PORTAL_AUTHORIZE_URL, PORTAL_TOKEN_URL, and the issuer to verify its tokens ' +
+        '(JWT_ISSUER and JWKS_URL)',
     },
   );
 

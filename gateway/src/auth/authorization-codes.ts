@@ -65,12 +65,19 @@ export class AuthorizationCodes {
       signer: TokenSigner;
       /** The gateway's public URL: the registered redirect URI is on it. */
       publicUrl: string;
+      /** Other portals' callbacks this issuer also signs people in for (PORTAL_REDIRECT_URIS). */
+      otherRedirectUris?: readonly string[];
       now?: () => Date;
     },
   ) {}
 
   get redirectUri(): string {
     return new URL(PORTAL_CALLBACK_PATH, this.options.publicUrl).toString();
+  }
+
+  /** Every redirect URI registered for the portal's client: the exact strings, compared as such (RFC 9700 §4.1.3). */
+  private get redirectUris(): readonly string[] {
+    return [this.redirectUri, ...(this.options.otherRedirectUris ?? [])];
   }
 
   /** Checks the parameters of an authorization request; throws {@link AuthorizationError}. */
@@ -81,7 +88,7 @@ export class AuthorizationCodes {
     if (clientId !== PORTAL_CLIENT_ID) {
       throw new AuthorizationError('unauthorized_client', 'This application is not known to the sign-in page.', false);
     }
-    if (redirectUri !== this.redirectUri) {
+    if (redirectUri === undefined || !this.redirectUris.includes(redirectUri)) {
       throw new AuthorizationError('invalid_request', 'The address to return to is not registered.', false);
     }
     const state = text('state') ?? null;

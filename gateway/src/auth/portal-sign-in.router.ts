@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type CookieOptions, type Response, Router } from 'express';
 import { type AuthorizationCodes, AuthorizationError, PORTAL_CLIENT_ID, pkceChallenge } from './authorization-codes';
 import { cookieValue, fromOwnPage } from './browser-requests';
+import { type ExternalSignIn, IssuerUnavailable } from './external-sign-in';
 import type { PortalSessions } from './portal-sessions';
 import { sameSecret } from './secrets';
 import { sendSignInError } from './sign-in.page';
@@ -19,6 +20,8 @@ const LOGIN_TTL_MS = 10 * 60 * 1000;
 
 export interface PortalSignInOptions {
   codes: AuthorizationCodes;
+  /** Set: people sign in at that external issuer instead of the built-in one (PORTAL_AUTHORIZE_URL). */
+  external?: ExternalSignIn;
   sessions: PortalSessions;
   publicUrl: string;
 }
@@ -45,10 +48,10 @@ export function portalSignInRouter(options: PortalSignInOptions): Router {
     const verifier = randomBytes(32).toString('base64url');
     res.cookie(LOGIN_COOKIE, `${state}.${verifier}`, { ...cookie('/portal/callback'), maxAge: LOGIN_TTL_MS });
     res.setHeader('Cache-Control', 'no-store');
-    const authorize = new URL('/oauth2/authorize', options.publicUrl);
+    const authorize = new URL(options.external?.authorizeUrl ?? new URL('/oauth2/authorize', options.publicUrl));
     authorize.search = new URLSearchParams({
       response_type: 'code',
-      client_id: PORTAL_CLIENT_ID,
+      client_id: options.external?.clientId ?? PORTAL_CLIENT_ID,
       redirect_uri: options.codes.redirectUri,
       code_challenge: pkceChallenge(verifier),
       code_challenge_method: 'S256',
@@ -68,12 +71,14 @@ export function portalSignInRouter(options: PortalSignInOptions): Router {
       return failed(res, 400, again);
     }
     try {
-      const person = await options.codes.redeem({
-        code: query.code,
-        codeVerifier: verifier,
-        clientId: PORTAL_CLIENT_ID,
-        redirectUri: options.codes.redirectUri,
-      });
+      const person = options.external
+        ? await options.external.redeem(query.code, verifier, options.codes.redirectUri)
+        : await options.codes.redeem({
+            code: query.code,
+            codeVerifier: verifier,
+            clientId: PORTAL_CLIENT_ID,
+            redirectUri: options.codes.redirectUri,
+          });
       const session = await options.sessions.open(person);
       res.clearCookie(LOGIN_COOKIE, cookie('/portal/callback'));
       res.cookie(PORTAL_SESSION_COOKIE, session, cookie('/'));
@@ -81,6 +86,9 @@ export function portalSignInRouter(options: PortalSignInOptions): Router {
       res.redirect(303, '/portal/');
     } catch (error) {
       if (error instanceof AuthorizationError) return failed(res, 400, again);
+      if (error instanceof IssuerUnavailable) {
+        return failed(res, 503, 'The sign-in service did not answer. Try again in a moment.');
+      }
       throw error;
     }
   });
