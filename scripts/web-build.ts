@@ -14,11 +14,20 @@ import path from 'node:path';
 
 export const WEB_DIR = path.resolve(__dirname, '../apps/web');
 const STAMP = '.source-hash';
-const SOURCES = ['src', 'index.html', 'dashboard.html', 'portal.html', 'launch.html', 'vite.config.ts', 'package.json'];
+const SOURCES = [
+  'src',
+  'index.html',
+  'dashboard.html',
+  'portal.html',
+  'launch.html',
+  'loyalty.html',
+  'vite.config.ts',
+  'package.json',
+];
 /** @pos/client's documents and manifest, which the dashboard bundles: a new operation or hash means a new build. */
 const CLIENT_SOURCES = path.resolve(__dirname, '../packages/client/src');
 /** The pages the build must hold for the gateway to serve them. */
-const PAGES = ['index.html', 'dashboard.html', 'portal.html', 'launch.html', '.vite/manifest.json'];
+const PAGES = ['index.html', 'dashboard.html', 'portal.html', 'launch.html', 'loyalty.html', '.vite/manifest.json'];
 
 function filesUnder(dir: string, entry: string): string[] {
   const full = path.join(dir, entry);

@@ -19,6 +19,7 @@ describe('ensureWebBuild', () => {
       'dashboard.html',
       'portal.html',
       'launch.html',
+      'loyalty.html',
       'vite.config.ts',
       'package.json',
       'tsconfig.json',
@@ -40,6 +41,8 @@ describe('ensureWebBuild', () => {
     expect(portal).toMatch(/<script type="module" crossorigin src="\/web\/assets\/portal-[^"]+\.js">/);
     const launch = fs.readFileSync(path.join(dir, 'dist', 'launch.html'), 'utf8');
     expect(launch).toMatch(/<script type="module" crossorigin src="\/web\/assets\/launch-[^"]+\.js">/);
+    const loyalty = fs.readFileSync(path.join(dir, 'dist', 'loyalty.html'), 'utf8');
+    expect(loyalty).toMatch(/<script type="module" crossorigin src="\/web\/assets\/loyalty-[^"]+\.js">/);
     expect(fs.readFileSync(path.join(dir, 'dist', '.source-hash'), 'utf8').trim()).toBe(webSourceHash(dir));
 
     const css = path.join(dir, 'src', 'graphiql', 'page.css');

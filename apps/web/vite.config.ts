@@ -4,8 +4,8 @@ import { defineConfig } from 'vite';
 /**
  * The gateway serves the built pages: each entry's HTML at its own route (dashboard.html, the live payments
  * dashboard, at GET /dashboard; portal.html, the partner portal, at GET /portal/; launch.html, the POS staff's
- * landing page of a launch link, at GET /pos/launch; index.html, the GraphiQL IDE, at GET /graphql outside
- * production) and everything
+ * landing page of a launch link, at GET /pos/launch; loyalty.html, the loyalty customer's page, at GET /loyalty/;
+ * index.html, the GraphiQL IDE, at GET /graphql outside production) and everything
  * they load from /web/assets/, under content-hashed names it can cache forever. Nothing comes from another origin:
  * Monaco's workers are bundled as module workers beside the scripts (graphiql/setup-workers/vite). Built by
  * scripts/web-build.ts (`pnpm start`, the tests' global setup).
@@ -33,6 +33,7 @@ export default defineConfig({
         dashboard: fileURLToPath(new URL('dashboard.html', import.meta.url)),
         portal: fileURLToPath(new URL('portal.html', import.meta.url)),
         launch: fileURLToPath(new URL('launch.html', import.meta.url)),
+        loyalty: fileURLToPath(new URL('loyalty.html', import.meta.url)),
       },
       onwarn(warning, warn) {
         // framer-motion's "use client" directives mean nothing outside React Server Components.

@@ -54,10 +54,12 @@ import { sharedOperations } from './fetch/shared-operations';
 import {
   bodyErrorHandler,
   callerKey,
+  clientAddress,
   costPlugin,
   documentLimits,
   hardeningOf,
   rateLimitMiddleware,
+  tooManyKeyFailures,
   unknownOperationRefused,
 } from './hardening';
 import { createHostedCheckout, withHostedCheckoutPaths } from './hosted-checkout';
@@ -76,7 +78,7 @@ import { subscriptionsOverHttpRefused } from './subscriptions/http-transport';
 import { Operations } from './subscriptions/operations';
 import { useWsServer } from './subscriptions/ws-server';
 import { TrustedDocuments, trustedDocumentsMiddleware } from './trusted-documents';
-import { PORTAL_PATHS, dashboardPage, graphiqlPage, launchPage, portalPage, webAssets } from './web';
+import { PORTAL_PATHS, dashboardPage, graphiqlPage, launchPage, loyaltyPage, portalPage, webAssets } from './web';
 
 export interface StartedGateway extends RunningServer {
   orm: MikroORM;
@@ -159,15 +161,32 @@ export async function startGateway(
     const apiKeyPrincipal = apiKeyPrincipals(
       cachedLookup((keyHash) => loadApiKeyPrincipal(orm.em.fork(), keyHash), cacheTtlMs),
     );
-    const apiKeyCaller = async (req: express.Request): Promise<Principal> => {
+    // An API key's caller, its guessing bounded per client address (hardening/key-failures.ts): while an address is
+    // over the limit its keys are refused without a lookup; a key that opens nothing counts against it.
+    const apiKeyCallerAt = async (key: string | undefined, address: string): Promise<Principal> => {
+      const refused = hardening.keyFailures.refused(address);
+      if (refused) throw tooManyKeyFailures(refused);
       let principal: Principal | null;
       try {
-        principal = await apiKeyPrincipal(req.header(API_KEY_HEADER));
+        principal = await apiKeyPrincipal(key);
       } catch (error) {
         throw authenticationError(error);
       }
-      if (!principal) throw unauthorized();
+      if (!principal) {
+        if (key) hardening.keyFailures.failed(address);
+        throw unauthorized();
+      }
       return principal;
+    };
+    // Once per request: the rate limiter, /graphql and the REST routes all ask, and a wrong key counts once.
+    const apiKeyCallers = new WeakMap<express.Request, Promise<Principal>>();
+    const apiKeyCaller = (req: express.Request): Promise<Principal> => {
+      let caller = apiKeyCallers.get(req);
+      if (!caller) {
+        caller = apiKeyCallerAt(req.header(API_KEY_HEADER), clientAddress(req));
+        apiKeyCallers.set(req, caller);
+      }
+      return caller;
     };
     // A portal person's browser: its session cookie, taken only from the portal's own pages (a browser sends the
     // cookie with requests other sites make it send, too), and only when no other credential is given.
@@ -339,10 +358,19 @@ export async function startGateway(
       wss,
       {
         operations,
-        authenticate: (authorization, upgrade) =>
-          authorization === undefined && cookieValue(upgrade, PORTAL_SESSION_COOKIE) !== null
-            ? portalCaller(upgrade)
-            : principalOf(verify, authorization),
+        // One credential, as on /graphql over HTTP: a bearer token, an API key (the loyalty customer's page sends
+        // its key in connection_init), or (with neither) the portal's session cookie.
+        authenticate: ({ authorization, apiKey, address }, upgrade) =>
+          apiKey !== undefined
+            ? authorization !== undefined
+              ? Promise.reject(unauthorized())
+              : apiKeyCallerAt(apiKey, address)
+            : authorization === undefined && cookieValue(upgrade, PORTAL_SESSION_COOKIE) !== null
+              ? portalCaller(upgrade)
+              : principalOf(verify, authorization),
+        // The upgrade request is made with Express's request prototype (createExpressServer), so its `ip` is the
+        // address HTTP requests are known by, TRUST_PROXY included.
+        addressOf: (request) => clientAddress(request as express.Request),
       },
       { maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES, logger },
     );
@@ -369,7 +397,10 @@ export async function startGateway(
     const jsonBody = express.json({ limit: hardening.maxBodyBytes });
     // The built pages' scripts and styles (web/): the dashboard's in every environment, GraphiQL's beside them
     // outside production only.
-    app.use('/web/assets', webAssets(development ? undefined : ['dashboard.html', 'portal.html', 'launch.html']));
+    app.use(
+      '/web/assets',
+      webAssets(development ? undefined : ['dashboard.html', 'portal.html', 'launch.html', 'loyalty.html']),
+    );
     if (development) app.get('/graphql', graphiqlPage());
     // /graphql first: its requests, the most frequent, pass no route of the REST facade, issuer or pages.
     app.use(
@@ -416,6 +447,9 @@ export async function startGateway(
     app.get('/dashboard', dashboardPage());
     // Where launch links land POS staff: the page exchanges the link's token and shows the location's open checks.
     app.get('/pos/launch', launchPage());
+    // The loyalty customer's page: their balances, coupons and, live, the PIN a cashier asks for, signed in with
+    // their own key (kept in the page's memory only).
+    app.get(['/loyalty', '/loyalty/'], loyaltyPage());
     // Runs one GraphQL operation in-process as the caller: the REST routes' operation, and the launch links'
     // location check.
     const execute = async (
@@ -492,7 +526,10 @@ export async function startGateway(
       credentialsRouter({
         service: new PartnerCredentials({ em: () => orm.em.fork(), clock }),
         posKeys: new PosKeys({ em: () => orm.em.fork(), clock, execute }),
-        authenticate: callerOf,
+        // A person's session or a bearer token; never an API key, which stands for a POS or a customer.
+        authenticate: (req) =>
+          req.header(API_KEY_HEADER) !== undefined ? Promise.reject(unauthorized()) : callerOf(req),
+        budget: (principal) => hardening.costs.status(principal),
       }),
       restRouter({
         routes,

@@ -279,6 +279,7 @@ interface RestCase {
 function credentialHeaders(endpoint: Endpoint, tokens: Tokens): Array<[string, string]> {
   if (endpoint.auth === 'bearer') return [['authorization', `Bearer ${tokens.demo}`]];
   if (endpoint.auth === 'apiKey') return [['x-api-key', DEMO_LOYALTY_KEY]];
+  if (endpoint.auth === 'person') return tokens.people.demo;
   return [];
 }
 

@@ -118,6 +118,28 @@ export const VALID: Record<string, (fx: Fixtures, page: CheckoutPage) => Valid> 
     body: { location_id: 1, email: 'Fuzz@Demo.Example', name: 'Fuzz', role_slug: 'location_cashier' },
   }),
   [`POST ${LAUNCH_EXCHANGE_PATH}`]: (fx) => ({ body: { token: fx.launchToken, location_id: 1 } }),
+  // Partner credentials: a person's (API clients, the audit trail) and a loyalty administrator's (POS keys).
+  'GET /pos/v1/api-clients': () => ({}),
+  'POST /pos/v1/api-clients': () => ({ body: { name: 'Fuzz client', scopes: ['tilt/pos:read'] } }),
+  'POST /pos/v1/api-clients/{client_id}': (fx) => ({
+    params: { client_id: fx.credentials.apiClientId },
+    body: { name: 'Demo secret integration' },
+  }),
+  'POST /pos/v1/api-clients/{client_id}/rotate-secret': (fx) => ({
+    params: { client_id: fx.credentials.apiClientId },
+    body: { overlap_seconds: 3600 },
+  }),
+  'GET /pos/v1/audit-events': () => ({ query: { limit: '10' } }),
+  'GET /pos/v1/loyalty-programs/{program_id}/pos-keys': (fx) => ({
+    params: { program_id: fx.credentials.programId },
+  }),
+  'POST /pos/v1/loyalty-programs/{program_id}/pos-keys': (fx) => ({
+    params: { program_id: fx.credentials.programId },
+    body: { label: 'Fuzz till' },
+  }),
+  'POST /pos/v1/loyalty-programs/{program_id}/pos-keys/{key_id}/revoke': (fx) => ({
+    params: { program_id: fx.credentials.programId, key_id: fx.credentials.posKeyId },
+  }),
   [`GET ${HOSTED_CHECKOUT_PATH}`]: (fx) => ({ query: { token: fx.checkout.token } }),
   // Paid: 303 to return_url. Cancel runs after it: its link is then used up (410 page).
   [`POST ${HOSTED_CHECKOUT_PATH}/pay`]: (fx, page) => ({
@@ -140,6 +162,7 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
   check: (fx) => ({ id: fx.check.id }),
   loyaltyCustomer: () => ({ code: '482195' }),
   loyaltyDashboard: () => ({}),
+  loyaltyPrograms: () => ({}),
   locations: () => ({}),
   location: () => ({ id: '1' }),
   order: (fx) => ({ id: fx.order.id }),
@@ -214,8 +237,10 @@ export const VALID_ARGS: Record<string, (fx: Fixtures) => Record<string, unknown
   // Mutation: webhooks
   createWebhookEndpoint: () => ({ input: { url: 'http://127.0.0.1:9/tenancy' } }),
   updateWebhookEndpoint: (fx) => ({ input: { id: fx.webhook.endpointId, description: 'changed' } }),
+  updateLoyaltyProgram: (fx) => ({ input: { id: fx.credentials.programId, rewardName: 'Free Coffee' } }),
   rotateWebhookEndpointSecret: (fx) => ({ input: { id: fx.webhook.endpointId, overlapSeconds: 0 } }),
   replayWebhookDelivery: (fx) => ({ input: { id: fx.webhook.deliveryId } }),
   // Subscription
   paymentEvents: () => ({}),
+  loyaltyPinChallenges: () => ({}),
 };

@@ -4,11 +4,13 @@ import { KeyStore } from '@pos/gateway/src/auth/keys';
 import { HOSTED_CHECKOUT_PATH } from '@pos/gateway/src/hosted-checkout';
 import type { RestRoute } from '@pos/gateway/src/rest/route';
 import { routes } from '@pos/gateway/src/rest/routes';
+import { credentialRouteDocs } from '@pos/gateway/src/rest/v1/credentials';
 import { LAUNCH_EXCHANGE_PATH, launchRouteDocs } from '@pos/gateway/src/rest/v1/launch';
-import { ALL_SCOPES } from '@pos/kit';
+import { ALL_SCOPES, DEMO } from '@pos/kit';
 import { SignJWT, decodeJwt } from 'jose';
 import { request } from 'undici';
 import { payOrder } from '../support/payments';
+import { portalHeaders, portalSignIn } from '../support/portal';
 import { type Stack, TEST_ISSUER, startStack } from '../support/stack';
 
 /**
@@ -24,14 +26,18 @@ export const FC_SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261
 
 /**
  * The stack with the webhook worker off: a delivery attempt in the background would change
- * `payments.webhook_delivery` between two snapshots and pass for a state change made by a rejected request.
+ * `payments.webhook_delivery` between two snapshots and pass for a state change made by a rejected request. Without
+ * the bound on wrong API keys per address: these suites send hundreds of wrong keys from one address on purpose,
+ * and each must get the answer of its own key, not the address's 429 (test/e2e/api-key-failures.test.ts covers it).
  */
-export const startReliabilityStack = () => startStack({ subgraphEnv: { WEBHOOK_WORKER: 'off' } });
+export const startReliabilityStack = () =>
+  startStack({ subgraphEnv: { WEBHOOK_WORKER: 'off' }, gatewayEnv: { API_KEY_FAILURES_PER_ADDRESS: '0' } });
 
 // ---------------------------------------------------------------------------------------------------------------
 // The REST endpoints
 
-export type EndpointAuth = 'bearer' | 'apiKey' | 'public';
+/** `person`: the portal's session cookie only (managing API clients is a signed-in person's alone). */
+export type EndpointAuth = 'bearer' | 'apiKey' | 'public' | 'person';
 
 export interface Endpoint {
   /** `POST /pos/v1/orders`: method and OpenAPI path. */
@@ -46,7 +52,7 @@ export interface Endpoint {
   /** The route table's entry, for its zod schemas. */
   route?: RestRoute;
   /** Where it comes from. */
-  source: 'route table' | 'launch links' | 'hosted checkout';
+  source: 'route table' | 'launch links' | 'hosted checkout' | 'partner credentials';
 }
 
 const keyOf = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
@@ -88,7 +94,16 @@ export function allEndpoints(): Endpoint[] {
     scope: null,
     source: 'hosted checkout',
   }));
-  return [...table, ...launch, ...checkout];
+  const credentials = credentialRouteDocs.map<Endpoint>((doc) => ({
+    key: keyOf(doc.method, doc.path),
+    method: doc.method.toUpperCase() as Endpoint['method'],
+    path: doc.path,
+    auth: doc.security?.some((requirement) => 'oauth2' in requirement) ? 'bearer' : 'person',
+    scope: doc.scope ?? null,
+    body: doc.body ? 'json' : 'none',
+    source: 'partner credentials',
+  }));
+  return [...table, ...launch, ...checkout, ...credentials];
 }
 
 /**
@@ -239,6 +254,8 @@ export interface Tokens {
   other: string;
   /** The operators' client (tilt/admin:webhooks only). */
   operator: string;
+  /** Portal sessions (cookie and the portal's Origin) of demo's admin, the other partner's admin and the operator. */
+  people: { demo: Array<[string, string]>; other: Array<[string, string]>; operator: Array<[string, string]> };
   /** demo-partner with every scope but these (one token per set, kept: each costs the token endpoint a scrypt). */
   without(...scopes: string[]): Promise<string>;
   /** A demo-partner token with every scope whose `exp` passed two minutes ago, signed with the issuer's own key. */
@@ -292,11 +309,22 @@ export async function makeTokens(stack: Stack): Promise<Tokens> {
     }
     return narrowed.get(key)!;
   };
-  return { demo, other, operator, expired, tampered, without };
+  // People sign in through the portal's real trip; their session cookie counts only with the portal's Origin.
+  const person = async (email: string, password: string): Promise<Array<[string, string]>> =>
+    Object.entries(portalHeaders(stack, await portalSignIn(stack, email, password))) as Array<[string, string]>;
+  const people = {
+    demo: await person('admin@demo.example', 'demo-admin-password'),
+    other: await person('admin@other.example', 'other-admin-password'),
+    operator: await person('ops@tilt.example', 'demo-ops-password'),
+  };
+  return { demo, other, operator, people, expired, tampered, without };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures
+
+/** The demo partner's standard loyalty program (its POS key is DEMO_LOYALTY_KEY). */
+export const DEMO_STANDARD_PROGRAM = DEMO.loyaltyOrgs.find((org) => org.apiKey === 'demo-loyalty-standard')!.id;
 
 export interface Fixtures {
   /** An open order of demo at location 1, with external ids and a hosted checkout. */
@@ -317,6 +345,8 @@ export interface Fixtures {
   loyalty: { code: string; couponToken: string; transactionId: string };
   /** A fresh launch token of demo for location 1 (the launch-exchange's body). */
   launchToken: string;
+  /** Demo's own API client, its standard loyalty program, and a POS key of that program. */
+  credentials: { apiClientId: string; programId: string; posKeyId: string };
   /** The other tenant's order and payment, and its location. */
   other: { orderId: string; paymentId: string; locationId: string };
   /** Every demo id and text above, which no answer to the other tenant may contain. */
@@ -412,6 +442,15 @@ export async function makeFixtures(stack: Stack, tokens: Tokens): Promise<Fixtur
     email: 'reliability@demo.example',
   });
   const other = await payOrder(stack, tokens.other, { amountCents: 1200, locationId: '3' });
+  // Demo's own API client and loyalty POS key, made as a partner's admin makes them.
+  const headersOf = (pairs: Array<[string, string]>) => Object.fromEntries(pairs);
+  const apiClient = await restJson(stack, 'POST', '/pos/v1/api-clients', headersOf(tokens.people.demo), {
+    name: 'Demo secret integration',
+    scopes: ['tilt/pos:read'],
+  });
+  const posKey = await restJson(stack, 'POST', `/pos/v1/loyalty-programs/${DEMO_STANDARD_PROGRAM}/pos-keys`, demo, {
+    label: 'Demo secret till',
+  });
   const demoSecrets = [
     created.id,
     created.number,
@@ -433,8 +472,13 @@ export async function makeFixtures(stack: Stack, tokens: Tokens): Promise<Fixtur
     delivery.id,
     earned.data.coupon.qr_token,
     customer.loyaltyCustomer.transactions.nodes[0].id,
+    apiClient.client_id,
+    'Demo secret integration',
+    posKey.id,
+    'Demo secret till',
   ];
   return {
+    credentials: { apiClientId: apiClient.client_id, programId: DEMO_STANDARD_PROGRAM, posKeyId: posKey.id },
     order: { id: created.id },
     checkout: {
       orderId: checkoutOrder.id,

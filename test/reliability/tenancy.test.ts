@@ -60,6 +60,11 @@ import {
  */
 
 const bearer = (token: string): Array<[string, string]> => [['authorization', `Bearer ${token}`]];
+/** A portal session's headers with its cookie's value replaced, or its Origin another site's. */
+const forgeSession = ([name, value]: [string, string]): [string, string] =>
+  name === 'cookie' ? [name, `pos_portal_session=${'A'.repeat(43)}`] : [name, value];
+const fromOtherSite = ([name, value]: [string, string]): [string, string] =>
+  name === 'origin' ? [name, 'https://evil.example'] : [name, value];
 const apiKey = (key: string): Array<[string, string]> => [['x-api-key', key]];
 
 interface Caller {
@@ -99,6 +104,10 @@ const REST_FOREIGN: Record<string, { statuses: number[]; why: string }> = {
   'POST /pos/v1/webhook-endpoints': {
     statuses: [201, 403],
     why: "names no resource: a partner's M2M client registers an endpoint of its own tenant (users and operators: 403)",
+  },
+  'POST /pos/v1/api-clients': {
+    statuses: [201],
+    why: "names no resource: the other partner's admin creates a client of its own partner",
   },
 };
 
@@ -153,6 +162,7 @@ const FIELDS: Record<string, FieldRow> = {
   check: { scope: read(READ_SCOPES.checks), shows: true },
   loyaltyCustomer: { scope: { any: [SCOPES.loyaltyPos, SCOPES.posRead] }, shows: true },
   loyaltyDashboard: { scope: { any: ['loyalty:customer'] }, control: 'customer key' },
+  loyaltyPrograms: { scope: pos(SCOPES.loyaltyAdmin) },
   locations: { scope: read(READ_SCOPES.locations), shows: true },
   location: { scope: read(READ_SCOPES.location), shows: true },
   order: { scope: read(READ_SCOPES.orders), shows: true },
@@ -201,6 +211,7 @@ const FIELDS: Record<string, FieldRow> = {
     foreign: { succeeds: 'names no resource: an M2M client registers an endpoint of its own tenant' },
   },
   updateWebhookEndpoint: { scope: pos(SCOPES.webhooksSubscribe) },
+  updateLoyaltyProgram: { scope: pos(SCOPES.loyaltyAdmin) },
   rotateWebhookEndpointSecret: { scope: pos(SCOPES.webhooksSubscribe) },
   replayWebhookDelivery: {
     scope: { any: [SCOPES.webhooksSubscribe, OPERATOR_SCOPES.webhooksAdmin] },
@@ -209,8 +220,10 @@ const FIELDS: Record<string, FieldRow> = {
       operatorCrossesTenants: "operators replay any partner's dead letters (README, Webhooks); this one is not dead",
     },
   },
-  // Subscription (over graphql-ws: its own test below)
+  // Subscription (over graphql-ws: paymentEvents has its own test below; loyaltyPinChallenges is a customer key's
+  // own stream, test/e2e/loyalty-subscriptions.test.ts)
   paymentEvents: { scope: read(READ_SCOPES.paymentEvents) },
+  loyaltyPinChallenges: { scope: { any: ['loyalty:customer'] }, control: 'customer key' },
 };
 
 /** A selection of every argument-free field of the type, and one level of the objects below it. */
@@ -379,7 +392,19 @@ describe('tenancy matrix: every REST route, GraphQL root field and subscription'
     const list = endpoint.method === 'GET' && !endpoint.path.includes('{');
     const foreignStatuses = REST_FOREIGN[key]?.statuses ?? (list ? [200] : [404]);
 
-    if (endpoint.auth === 'bearer') {
+    if (endpoint.auth === 'person') {
+      // Managing API clients is a signed-in person's alone: no token holds the scope, so every token is a 403.
+      for (const caller of [
+        { name: 'no credential', headers: [] },
+        { name: 'a forged portal session', headers: tokens.people.demo.map(forgeSession) },
+        { name: "demo's portal session from another site", headers: tokens.people.demo.map(fromOtherSite) },
+      ]) {
+        await expectStatus(caller, caller.name.includes('another site') ? [403] : [401]);
+      }
+      await expectStatus({ name: 'a token with every partner scope', headers: bearer(tokens.demo) }, [403]);
+      await expectStatus({ name: "the other partner's admin", headers: tokens.people.other }, foreignStatuses, true);
+      await expectStatus({ name: 'the operator', headers: tokens.people.operator }, [403], true);
+    } else if (endpoint.auth === 'bearer') {
       // (a)–(c)
       for (const caller of badBearers(tokens)) await expectStatus(caller, [401]);
       await expectStatus({ name: 'an API key instead of a Bearer token', headers: apiKey(DEMO_LOYALTY_KEY) }, [401]);
@@ -406,7 +431,12 @@ describe('tenancy matrix: every REST route, GraphQL root field and subscription'
     }
 
     // The control: demo's own credential reaches the resource.
-    const own = endpoint.auth === 'apiKey' ? apiKey(DEMO_LOYALTY_KEY) : bearer(tokens.demo);
+    const own =
+      endpoint.auth === 'apiKey'
+        ? apiKey(DEMO_LOYALTY_KEY)
+        : endpoint.auth === 'person'
+          ? tokens.people.demo
+          : bearer(tokens.demo);
     const { answer } = await call(key, 'control (demo itself)', restRequest(endpoint, own), false);
     if ([401, 403, 404].includes(answer.status) || (REST_SHOWS.has(key) && !demoDataIn(fx, answer.text).length)) {
       throw new Error(`${key}: demo's own request answered ${answer.status}: ${answer.text.slice(0, 400)}`);

@@ -15,8 +15,11 @@ const isGraphQLPath = (path: string) => path === '/graphql' || path.startsWith('
 /** A caller's bucket: one per M2M client, POS user, loyalty org key or customer key (subjects are unique per kind). */
 export const callerKey = (principal: Principal) => `${principal.kind}:${principal.tenantId}:${principal.subject}`;
 
-/** An anonymous caller's bucket: its address (the peer's, or X-Forwarded-For's as TRUST_PROXY allows). */
-const addressKey = (req: Request) => `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`;
+/** A client's address: the peer's, or X-Forwarded-For's as TRUST_PROXY allows. */
+export const clientAddress = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/** An anonymous caller's bucket: its address. */
+const addressKey = (req: Request) => `ip:${clientAddress(req)}`;
 
 export interface RateLimitMiddlewareOptions {
   /** Per caller: /graphql (HTTP), the REST routes, the public pages by address. */

@@ -2,13 +2,16 @@ import type { ValidationRule } from 'graphql';
 import type { GatewayConfig } from '../config';
 import { type OperationLimits, operationLimitRules } from './limits';
 import { CostLimits } from './cost';
+import { KeyFailures } from './key-failures';
 import { type RateLimit, RateLimiter } from './rate-limit';
 
 export { CostLimits, costPlugin, setRateLimitHeaders } from './cost';
 export type { CostLimit, OperationCost } from './cost';
-export { bodyErrorHandler, callerKey, rateLimitMiddleware } from './http';
+export { bodyErrorHandler, callerKey, clientAddress, rateLimitMiddleware } from './http';
 export { documentLimits, maxCostRule, maxDepthRule, measureOperation, operationLimitRules } from './limits';
 export type { OperationLimits } from './limits';
+export { KeyFailures, isTooManyKeyFailures, tooManyKeyFailures } from './key-failures';
+export type { KeyFailureLimit } from './key-failures';
 export { unknownOperationRefused } from './operation';
 export { RateLimiter } from './rate-limit';
 export type { RateLimit, RateLimited } from './rate-limit';
@@ -25,6 +28,8 @@ export interface Hardening {
   tokens: RateLimiter;
   /** Per caller: the calculated cost of every operation, on every transport. */
   costs: CostLimits;
+  /** Per address: wrong X-Api-Key values, on every transport (bounded guessing of a key a person types). */
+  keyFailures: KeyFailures;
 }
 
 /**
@@ -51,6 +56,10 @@ export function hardeningOf(config: GatewayConfig, now?: () => number): Hardenin
     costs: new CostLimits(
       { maximumAvailable: config.COST_LIMIT_MAXIMUM, restoreRate: config.COST_LIMIT_RESTORE_PER_SECOND },
       operationLimits,
+      now,
+    ),
+    keyFailures: new KeyFailures(
+      { failures: config.API_KEY_FAILURES_PER_ADDRESS, windowSeconds: config.API_KEY_FAILURE_WINDOW_SECONDS },
       now,
     ),
   };

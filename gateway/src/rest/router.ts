@@ -4,6 +4,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { z } from 'zod';
 import { isAuthenticationUnavailable, isCrossSiteSession } from '../auth/errors';
 import { type OperationCost, setRateLimitHeaders } from '../hardening/cost';
+import { isTooManyKeyFailures } from '../hardening/key-failures';
 import { type RestError, fromDomainError, fromGraphQLError, refusalIn, restError, sendRestError } from './errors';
 import type { RestRoute, RouteLinks } from './route';
 
@@ -53,6 +54,8 @@ export async function callerOf(
     if (isAuthenticationUnavailable(error)) return { error: fromGraphQLError(error) };
     // A portal session cookie sent by another site's page: refused as /graphql refuses it (403), not as unknown.
     if (isCrossSiteSession(error)) return { error: fromGraphQLError(error) };
+    // An address past its wrong API keys (hardening/key-failures.ts): 429 with the wait, its key not even checked.
+    if (isTooManyKeyFailures(error)) return { error: fromGraphQLError(error) };
     return {
       error: restError(401, 'Unauthorized', [
         scheme === 'apiKey' ? 'A valid X-Api-Key header is required' : 'A valid Bearer access token is required',

@@ -85,12 +85,15 @@ export interface SubscriptionSettings {
 
 const DEFAULT_SETTINGS: SubscriptionSettings = { upstreamRetryMs: 30_000, maxQueuedEvents: 10_000 };
 
-/** A stream the client may resume by subscribing again with `after` set to the last cursor it received. */
+/**
+ * A stream the client may simply subscribe to again: a resumable field (paymentEvents) with `after` set to the last
+ * cursor it received; any other (loyaltyPinChallenges, whose events are whole states) as it is.
+ */
 const unavailable = (reason: 'subscriber_too_slow' | 'upstream_unavailable') =>
   new GraphQLError(
     reason === 'subscriber_too_slow'
-      ? 'Events arrive faster than this subscription takes them: subscribe again with after set to the last cursor received'
-      : 'The event stream is unavailable for now: subscribe again with after set to the last cursor received',
+      ? 'Events arrive faster than this subscription takes them: subscribe again (with after set to the last cursor received, where the field takes one)'
+      : 'The event stream is unavailable for now: subscribe again (with after set to the last cursor received, where the field takes one)',
     { extensions: { code: ErrorCode.UNAVAILABLE, reason } },
   );
 
@@ -98,8 +101,8 @@ const unavailable = (reason: 'subscriber_too_slow' | 'upstream_unavailable') =>
  * Federated subscriptions on top of @apollo/gateway, which refuses to execute them itself (DESIGN §3).
  *
  * The query planner splits a subscription into `primary` (the subscription field, fetched from the subgraph that
- * owns it) and `rest` (entity fetches for fields of other subgraphs). `primary` is opened upstream over
- * graphql-ws; for every event, `rest` runs through the gateway's own plan executor with a stand-in data source
+ * owns it: payments for paymentEvents, loyalty for loyaltyPinChallenges) and `rest` (entity fetches for fields of
+ * other subgraphs). `primary` is opened upstream over graphql-ws, at that subgraph's URL; for every event, `rest` runs through the gateway's own plan executor with a stand-in data source
  * that answers the primary fetch with the event, so cross-subgraph fields resolve exactly as in a query.
  *
  * Sharing happens at two levels, both keyed by the caller's scope (principalScopeKey) so that no caller ever

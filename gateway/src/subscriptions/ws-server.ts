@@ -26,16 +26,30 @@ const CLIENT_TOO_SLOW_REASON = 'Client too slow: subscribe again with after set 
  */
 export const TRY_AGAIN_LATER = 1013;
 
+/** What a connection presents to be authenticated. */
+export interface WsCredentials {
+  /** `Authorization` (a bearer token) of the connection_init payload or, failing that, of the upgrade request. */
+  authorization: string | undefined;
+  /**
+   * `X-Api-Key` the same way: a browser cannot set headers on a WebSocket upgrade, so a page signed in with a key
+   * (the loyalty customer's page) sends it in connection_init.
+   */
+  apiKey: string | undefined;
+  /** The client's address, as HTTP requests are limited by (wrong keys are counted per address). */
+  address: string;
+}
+
 export interface GraphqlWsHandlers {
   /** Checks and runs each operation, as for every streaming transport. */
   operations: Operations;
   /**
-   * The caller of a connection, from the Authorization of its connection_init payload or, failing that, of its
-   * upgrade request, whose headers are given too (a browser's session cookie and origin); throws to refuse the
-   * connection (4403 Forbidden), or an error isAuthenticationUnavailable recognises when the credential could not be
-   * checked (closed with TRY_AGAIN_LATER).
+   * The caller of a connection, from its credentials and the headers of its upgrade request (a browser's session
+   * cookie and origin); throws to refuse the connection (4403 Forbidden), or an error isAuthenticationUnavailable
+   * recognises when the credential could not be checked (closed with TRY_AGAIN_LATER).
    */
-  authenticate(authorization: string | undefined, upgrade: HeaderSource): Promise<Principal>;
+  authenticate(credentials: WsCredentials, upgrade: HeaderSource): Promise<Principal>;
+  /** The client address of an upgrade request (the same as Express's req.ip for it, TRUST_PROXY included). */
+  addressOf(request: IncomingMessage): string;
 }
 
 export interface WsServerOptions {
@@ -108,6 +122,7 @@ class Connection {
   constructor(
     readonly socket: WebSocket,
     public upgrade: HeaderSource | undefined,
+    readonly address: string,
     private readonly server: GraphqlWsServer,
   ) {}
 
@@ -223,7 +238,7 @@ class GraphqlWsServer {
   }
 
   private opened(socket: WebSocket, request: IncomingMessage): void {
-    const connection = new Connection(socket, headersOf(request.headers), this);
+    const connection = new Connection(socket, headersOf(request.headers), this.handlers.addressOf(request), this);
     socket.once('close', () => connection.end());
     socket.once('error', (error) => {
       this.logger.warn({ err: error }, 'graphql-ws socket error');
@@ -299,13 +314,23 @@ class GraphqlWsServer {
     connection.initialised = true;
     if (connection.initTimer) clearTimeout(connection.initTimer);
     connection.initTimer = null;
-    const given = params?.Authorization ?? params?.authorization;
     const upgrade = connection.upgrade ?? headersOf({});
-    const authorization = typeof given === 'string' ? given : upgrade.header('authorization');
+    // Each credential from the payload (whatever the case of its name) or, failing that, the upgrade's header.
+    const given = (name: string) => {
+      for (const [key, value] of Object.entries(params ?? {})) {
+        if (key.toLowerCase() === name && typeof value === 'string') return value;
+      }
+      return upgrade.header(name);
+    };
+    const credentials: WsCredentials = {
+      authorization: given('authorization'),
+      apiKey: given('x-api-key'),
+      address: connection.address,
+    };
     connection.upgrade = undefined;
     let principal: Principal;
     try {
-      principal = await this.handlers.authenticate(authorization, upgrade);
+      principal = await this.handlers.authenticate(credentials, upgrade);
     } catch (error) {
       if (isAuthenticationUnavailable(error)) connection.close(TRY_AGAIN_LATER, 'Try again later');
       else connection.close(CloseCode.Forbidden, 'Forbidden');

@@ -4,8 +4,9 @@ import express from 'express';
 
 /**
  * The pages built from apps/web (Vite): their HTML is served at each page's own route, everything they load under
- * /web/assets/. The live payments dashboard (GET /dashboard), the partner portal (GET /portal/) and the POS staff's
- * landing page of a launch link (GET /pos/launch) in every environment; the GraphiQL IDE (GET /graphql from a
+ * /web/assets/. The live payments dashboard (GET /dashboard), the partner portal (GET /portal/), the POS staff's
+ * landing page of a launch link (GET /pos/launch) and the loyalty customer's page (GET /loyalty/) in every
+ * environment; the GraphiQL IDE (GET /graphql from a
  * browser) outside production only, since production shows no page about the schema (introspection is off there
  * too). `pnpm start` and the tests' global setup build apps/web first (scripts/web-build.ts); a gateway started
  * without the build answers a page with a 503 saying how to build it.
@@ -148,6 +149,17 @@ export function portalPage(signedIn: (req: express.Request) => Promise<boolean>)
  */
 export function launchPage(): express.RequestHandler {
   return (req, res) => sendPage(req, res, 'launch.html', dashboardCsp(req.headers.host), 'POS launch');
+}
+
+/**
+ * `GET /loyalty/`: the loyalty customer's page (apps/web/src/loyalty), under the dashboard's policy (its own scripts
+ * and styles only, no inline script, nothing from another origin, no data: images, Trusted Types: its coupons' QR
+ * codes are SVG elements drawn in the page). The customer types their key into the page, which keeps it in memory
+ * and sends it as X-Api-Key (and in graphql-ws's connection_init), so the HTML is the same for everyone and carries
+ * nothing of the viewer's.
+ */
+export function loyaltyPage(): express.RequestHandler {
+  return (req, res) => sendPage(req, res, 'loyalty.html', dashboardCsp(req.headers.host), 'loyalty');
 }
 
 /** What Apollo Server would answer a browser's GET of /graphql with its landing page: HTML preferred over JSON. */

@@ -21,8 +21,9 @@ const ROOT_DESCRIPTIONS = {
     'business refusals (declined, amount over due, PIN required, ...); top-level errors are kept for ' +
     'authentication, permission, rate limits and outages. Money moves take an `idempotencyKey`.',
   Subscription:
-    'Live payment events of the caller’s locations, over graphql-ws, multipart HTTP or GraphQL over SSE. Start ' +
-    'from `paymentActivity`’s `asOfCursor` and resume with `after` to miss nothing and count nothing twice.',
+    'Live streams over graphql-ws, multipart HTTP or GraphQL over SSE: payment events of the caller’s locations ' +
+    '(start from `paymentActivity`’s `asOfCursor` and resume with `after` to miss nothing and count nothing ' +
+    'twice), and a loyalty customer’s own PIN challenges.',
 } as const;
 
 export type ReferenceResolvers = Record<string, { __resolveReference: (ref: never, ctx: never) => unknown }>;

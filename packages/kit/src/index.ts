@@ -19,6 +19,7 @@ export * from './logger';
 export * from './metrics';
 export * from './money';
 export * from './payment-events';
+export * from './pg-listener';
 export * from './scopes';
 export * from './sealing';
 export * from './server';

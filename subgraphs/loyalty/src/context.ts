@@ -6,6 +6,7 @@ import { createCustomerLoader } from './modules/customer/customer.loader';
 import { CustomerService } from './modules/customer/customer.service';
 import { createLedgerLoaders } from './modules/ledger/ledger.loader';
 import { LedgerService } from './modules/ledger/ledger.service';
+import type { PinChallengeHub } from './modules/pin/pin-challenge.hub';
 import { type PinKeys, type PinLockSettings, PinService } from './modules/pin/pin.service';
 import { ProgramService } from './modules/program/program.service';
 
@@ -14,10 +15,12 @@ export interface LoyaltyRuntime extends SubgraphRuntime {
   clock: Clock;
   keys: { pin: PinKeys; coupon: Buffer };
   pinLock: PinLockSettings;
+  /** Feeds the signed-in customers' PIN challenges to their subscriptions (Subscription.loyaltyPinChallenges). */
+  pinChallenges: PinChallengeHub;
 }
 
 export function buildContext(base: RequestContext, runtime: LoyaltyRuntime) {
-  const pins = new PinService(base.em, runtime.keys.pin, runtime.clock, runtime.pinLock);
+  const pins = new PinService(base.em, runtime.keys.pin, runtime.clock, runtime.pinLock, runtime.pinChallenges);
   const coupons = new CouponTokenService(runtime.keys.coupon, base.principal);
   const ledgerService = new LedgerService(base.em);
   const services = {

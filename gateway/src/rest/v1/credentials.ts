@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AuditEntry } from '../../auth/audit';
 import { type ApiClientView, type PartnerCredentials, SECRET_OVERLAP } from '../../auth/partner-credentials';
 import type { PosKeyView, PosKeys } from '../../auth/pos-keys';
+import { type OperationCost, setRateLimitHeaders } from '../../hardening/cost';
 import { timestamp, uuidId } from '../common';
 import { type RestError, restError, sendRestError } from '../errors';
 import type { DocumentedRoute } from '../openapi';
@@ -149,6 +150,8 @@ export interface CredentialsRouterOptions {
   posKeys: PosKeys;
   /** The request's caller: the portal's session cookie (from the portal's pages) or a bearer token. */
   authenticate(req: Request): Promise<Principal>;
+  /** Where the caller's cost budget stands: the RateLimit headers every REST answer carries. */
+  budget(principal: Principal): OperationCost;
 }
 
 export function credentialsRouter(options: CredentialsRouterOptions): Router {
@@ -161,6 +164,7 @@ export function credentialsRouter(options: CredentialsRouterOptions): Router {
       const caller = await callerOf(req, 'bearer', scope, options.authenticate);
       if ('error' in caller) return fail(caller.error);
       res.setHeader('Cache-Control', 'no-store');
+      setRateLimitHeaders(res, options.budget(caller.principal));
       try {
         const refused = await handle(caller.principal, req, res);
         if (refused) fail(refused);
@@ -290,6 +294,7 @@ export const credentialRouteDocs: DocumentedRoute[] = [
     description:
       'Every M2M client of your partner, disabled ones included, oldest first, and the scopes you may grant.',
     tags: ['API clients'],
+    scope: PERSON_SCOPES.clientsAdmin,
     security: personSecurity(PERSON_SCOPES.clientsAdmin),
     params: z.object({}),
     query: z.object({}),
@@ -305,6 +310,7 @@ export const credentialRouteDocs: DocumentedRoute[] = [
       'A client_credentials client of your partner with the scopes asked for. A scope your role may not grant, or ' +
       'your partner does not hold, refuses the whole request (403 scope_not_grantable, naming each). Audited.',
     tags: ['API clients'],
+    scope: PERSON_SCOPES.clientsAdmin,
     security: personSecurity(PERSON_SCOPES.clientsAdmin),
     params: z.object({}),
     query: z.object({}),
@@ -324,6 +330,7 @@ export const credentialRouteDocs: DocumentedRoute[] = [
       'A disabled client gets no token, and the tokens it holds stop working within the gateway’s credential ' +
       'cache (30 seconds by default). Audited.',
     tags: ['API clients'],
+    scope: PERSON_SCOPES.clientsAdmin,
     security: personSecurity(PERSON_SCOPES.clientsAdmin),
     params: clientIdParam,
     query: z.object({}),
@@ -342,6 +349,7 @@ export const credentialRouteDocs: DocumentedRoute[] = [
       'The current secret keeps working for overlap_seconds beside the new one (default 24 hours, at most 7 days, ' +
       '0 for none); at most two secrets work at any time. Audited.',
     tags: ['API clients'],
+    scope: PERSON_SCOPES.clientsAdmin,
     security: personSecurity(PERSON_SCOPES.clientsAdmin),
     params: clientIdParam,
     query: z.object({}),
@@ -358,6 +366,7 @@ export const credentialRouteDocs: DocumentedRoute[] = [
     summary: 'Your partner’s credential changes, newest first',
     description: 'Who changed which API client or POS key, when, and the record before and after (never a secret).',
     tags: ['API clients'],
+    scope: PERSON_SCOPES.clientsAdmin,
     security: personSecurity(PERSON_SCOPES.clientsAdmin),
     params: z.object({}),
     query: auditQuery,
@@ -371,6 +380,7 @@ export const credentialRouteDocs: DocumentedRoute[] = [
     summary: 'List a loyalty program’s POS keys',
     description: 'The X-Api-Key credentials of the program’s POS integration, revoked ones included (never the key).',
     tags: ['Loyalty POS keys'],
+    scope: SCOPES.loyaltyAdmin,
     security: personSecurity(SCOPES.loyaltyAdmin),
     params: programParam,
     query: z.object({}),
@@ -388,6 +398,7 @@ export const credentialRouteDocs: DocumentedRoute[] = [
       'A new X-Api-Key for the loyalty POS API (POST /webhook/pos, /webhook/redeem, /webhook/coupons/redeem) of ' +
       'this program. Only its SHA-256 is kept. Audited.',
     tags: ['Loyalty POS keys'],
+    scope: SCOPES.loyaltyAdmin,
     security: personSecurity(SCOPES.loyaltyAdmin),
     params: programParam,
     query: z.object({}),
@@ -406,6 +417,7 @@ export const credentialRouteDocs: DocumentedRoute[] = [
       'The key stops working within the gateway’s credential cache (30 seconds by default). Revoking a revoked ' +
       'key changes nothing. Audited.',
     tags: ['Loyalty POS keys'],
+    scope: SCOPES.loyaltyAdmin,
     security: personSecurity(SCOPES.loyaltyAdmin),
     params: posKeyParams,
     query: z.object({}),

@@ -1,8 +1,9 @@
 import { LOYALTY_CUSTOMER_SCOPE, requirePrincipal, requireScope } from '@pos/kit';
-import { Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
+import { Ctx, Field, ID, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { LoyaltyContext } from '../../context';
 import { LoyaltyCustomer } from '../customer/customer.entity';
 import { LoyaltyAction } from './pin-challenge.entity';
+import type { PinChallengeState } from './pin-challenge.hub';
 
 @ObjectType({ description: 'A PIN the cashier is waiting for: the customer reads it out (or shows it)' })
 export class LoyaltyPendingPin {
@@ -39,8 +40,46 @@ export class LoyaltyDashboard {
   pinLockedUntil!: Date | null;
 }
 
+@ObjectType({
+  description:
+    'A loyalty customer’s PIN challenges as they stand after a change: the whole state, which replaces the one shown',
+})
+export class LoyaltyPinChallenges {
+  @Field(() => [LoyaltyPendingPin], {
+    description:
+      'The open PIN challenges, newest first (the same list as loyaltyDashboard.pendingPins): show these and no ' +
+      'other, so one answered, expired, superseded or closed by a lock disappears',
+  })
+  pendingPins!: LoyaltyPendingPin[];
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'Until when PIN verification is refused for this customer after too many incorrect PINs (as ' +
+      'loyaltyDashboard.pinLockedUntil); null when it is not',
+  })
+  pinLockedUntil!: Date | null;
+}
+
 @Resolver()
 export class PinResolver {
+  @Subscription(() => LoyaltyPinChallenges, {
+    description:
+      'The signed-in loyalty customer’s PIN challenges, live (X-Api-Key: the customer’s dashboard key only; ' +
+      'FORBIDDEN for any other caller): the current state when the stream opens, then the state after each change ' +
+      '(a PIN issued, answered, expired, superseded or closed by a lock). Read loyaltyDashboard when the ' +
+      'subscription (re)connects: a stream joined through the gateway may not start with the current state',
+    subscribe: async ({ context }) => {
+      const ctx = context as LoyaltyContext;
+      const principal = requirePrincipal(ctx);
+      requireScope(principal, LOYALTY_CUSTOMER_SCOPE);
+      return ctx.services.pins.watch(await ctx.services.customers.self(principal));
+    },
+  })
+  loyaltyPinChallenges(@Root() state: PinChallengeState): LoyaltyPinChallenges {
+    return state;
+  }
+
   @Query(() => LoyaltyDashboard, {
     nullable: true,
     description:
@@ -51,10 +90,6 @@ export class PinResolver {
     const principal = requirePrincipal(ctx);
     requireScope(principal, LOYALTY_CUSTOMER_SCOPE);
     const customer = await ctx.services.customers.self(principal);
-    const [pendingPins, [pinLockedUntil]] = await Promise.all([
-      ctx.services.pins.pending(customer.id),
-      ctx.services.pins.lockedUntil([customer.id]),
-    ]);
-    return { customer, pendingPins, pinLockedUntil };
+    return { customer, ...(await ctx.services.pins.state(customer.id)) };
   }
 }

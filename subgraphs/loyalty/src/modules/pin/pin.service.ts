@@ -6,6 +6,12 @@ import type { LoyaltyCustomer } from '../customer/customer.entity';
 import { type LoyaltyOrg, VerificationPreset } from '../org/org.entity';
 import { LoyaltyAction, PinChallenge, PinChallengeStatus } from './pin-challenge.entity';
 import { PinFailure } from './pin-failure.entity';
+import {
+  PIN_CHALLENGES_CHANNEL,
+  type PinChallengeHub,
+  type PinChallengeState,
+  type PinChallengesChanged,
+} from './pin-challenge.hub';
 
 /** Seed 004: a challenge lives 90 s and takes 3 wrong PINs. */
 export const PIN_TTL_MS = 90_000;
@@ -76,6 +82,8 @@ export class PinService {
     private readonly keys: PinKeys,
     private readonly clock: Clock,
     private readonly lock: PinLockSettings,
+    /** This instance's feed of PIN challenges to subscribed customers (loyaltyPinChallenges). */
+    private readonly hub?: PinChallengeHub,
   ) {}
 
   async check(
@@ -102,6 +110,8 @@ export class PinService {
     if (now >= latest.expiresAt) return loyaltyErrors.pinExpired();
     if (timingSafeEqual(Buffer.from(this.hashOf(latest.id, pin), 'hex'), Buffer.from(latest.pinHash, 'hex'))) {
       latest.status = PinChallengeStatus.VERIFIED;
+      // Sent only if the action's transaction commits: an action refused after the gate leaves the PIN open.
+      await this.changed(tx, org, customer);
       return null;
     }
     latest.attemptsLeft -= 1;
@@ -110,6 +120,8 @@ export class PinService {
     // Wrong PINs that left the window count no more: pruned here, so the table holds at most a window's worth.
     await tx.nativeDelete(PinFailure, { customer, failedAt: { $lte: this.windowStart() } });
     await tx.flush();
+    // The challenge may be exhausted now, or the lock begun below: the customer's page hears of it either way.
+    await this.changed(tx, org, customer);
     if (!(await this.lockedUntil([customer.id], tx))[0]) return loyaltyErrors.pinInvalid(latest.attemptsLeft);
     // This wrong PIN starts the lock: no open challenge may be answered during it (or after it: it lasts longer
     // than a challenge lives), so they are closed now and leave the dashboard.
@@ -156,6 +168,36 @@ export class PinService {
     }));
   }
 
+  /** The customer's PIN state as their dashboard shows it: the open PINs and the lock. */
+  async state(customerId: string): Promise<PinChallengeState> {
+    const [pendingPins, [pinLockedUntil]] = await Promise.all([
+      this.pending(customerId),
+      this.lockedUntil([customerId]),
+    ]);
+    return { pendingPins, pinLockedUntil };
+  }
+
+  /**
+   * The signed-in customer's PIN state, live: the current state, then the state after each change (loyaltyPinChallenges).
+   * `customer` is the caller's own (CustomerService.self): the stream is keyed by its tenant and id, so no other
+   * customer's challenge can reach it.
+   */
+  watch(customer: LoyaltyCustomer): AsyncIterableIterator<PinChallengeState> {
+    if (!this.hub) throw new Error('PIN challenges are not fed on this instance');
+    return this.hub.subscribe(customer.org.tenantId, customer.id);
+  }
+
+  /**
+   * Tells the subscribed customer's pages that their challenges changed: a notification from the writing
+   * transaction, which PostgreSQL delivers only if, and when, it commits (as payments' outbox does). It names the
+   * customer only; the hub reads the state itself. Lost, it costs a delay, never the challenge: the page reads the
+   * dashboard again when its subscription (re)connects.
+   */
+  private async changed(tx: EntityManager, org: LoyaltyOrg, customer: LoyaltyCustomer): Promise<void> {
+    const payload: PinChallengesChanged = { tenantId: org.tenantId, customerId: customer.id };
+    await tx.execute(`select pg_notify(?, ?)`, [PIN_CHALLENGES_CHANNEL, JSON.stringify(payload)]);
+  }
+
   private windowStart(): Date {
     return new Date(this.clock.now().getTime() - this.lock.windowMs);
   }
@@ -181,6 +223,7 @@ export class PinService {
     challenge.pinHash = this.hashOf(challenge.id, pin);
     tx.persist(challenge);
     await tx.flush();
+    await this.changed(tx, org, customer);
     return loyaltyErrors.pinRequired(challenge.id, challenge.expiresAt);
   }
 

@@ -1,7 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { AsyncQueue, ErrorCode, type Logger, type Principal } from '@pos/kit';
+import { AsyncQueue, ErrorCode, type Logger, PgListener, type Principal } from '@pos/kit';
 import { GraphQLError } from 'graphql';
-import { Client } from 'pg';
 import { Payment } from '../payment/payment.entity';
 import { PaymentEvent } from './payment-event.entity';
 import { PAYMENT_EVENTS_CHANNEL } from './payment-event.outbox';
@@ -60,16 +59,25 @@ export class PaymentEventHub {
   private read = 0;
   private reading: Promise<void> | null = null;
   private again = false;
-  private listener: Client | null = null;
+  private readonly listener: PgListener;
   private closed = false;
   /** Until the position is known, a notification would make the hub read the whole outbox from 0. */
   private started = false;
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly databaseUrl: string,
+    databaseUrl: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // Once listening again after a drop, reads what committed meanwhile (nothing is lost: reads start after lastSeq).
+    this.listener = new PgListener({
+      databaseUrl,
+      channel: PAYMENT_EVENTS_CHANNEL,
+      logger,
+      onNotification: () => this.poll(),
+      onReconnected: () => this.poll(),
+    });
+  }
 
   /** Subscriptions this instance is currently feeding. */
   get subscriberCount(): number {
@@ -89,7 +97,7 @@ export class PaymentEventHub {
   async start(): Promise<void> {
     // LISTEN first, then read the position, then read once more: an event that commits in between is read at once,
     // where the other order would leave it unread until some later event's notification.
-    await this.connect();
+    await this.listener.start();
     this.lastSeq = (await this.head()) ?? '0';
     this.started = true;
     this.poll();
@@ -115,53 +123,9 @@ export class PaymentEventHub {
     return (await this.head(principal.tenantId)) ?? '0';
   }
 
-  private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 5_000 });
-    client.on('notification', () => this.poll());
-    client.on('error', (error) => {
-      // Only a client that was listening reconnects: one that failed to connect is retried by reconnect() below.
-      if (this.listener !== client) return;
-      this.logger.error({ err: error }, 'payment event listener lost its connection; reconnecting');
-      this.listener = null;
-      void client.end().catch(() => undefined);
-      this.reconnect();
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${PAYMENT_EVENTS_CHANNEL}`);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    // Closed while connecting: this client must not outlive the hub.
-    if (this.closed) await client.end().catch(() => undefined);
-    else this.listener = client;
-  }
-
-  /**
-   * Listens again a second after the connection dropped, and keeps trying every second while PostgreSQL is down or
-   * restarting; once listening, reads what committed meanwhile (nothing is lost: reads start after lastSeq).
-   */
-  private reconnect(): void {
-    if (this.closed) return;
-    setTimeout(() => {
-      if (this.closed) return;
-      this.connect().then(
-        () => {
-          this.logger.info('payment event listener reconnected');
-          this.poll();
-        },
-        (error: unknown) => {
-          this.logger.warn({ err: error }, 'payment event listener could not reconnect yet; retrying');
-          this.reconnect();
-        },
-      );
-    }, 1000).unref();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
-    await this.listener?.end().catch(() => undefined);
+    await this.listener.close();
     await this.reading;
   }
 
