@@ -286,7 +286,7 @@ describe('payment event subscriptions across gateway and payments replicas (real
     expect(b.errors).toEqual([
       [
         expect.objectContaining({
-          message: expect.stringContaining('subscribe again with after'),
+          message: expect.stringContaining('subscribe again (with after set to the last cursor received'),
           extensions: { code: 'UNAVAILABLE', reason: 'upstream_unavailable' },
         }),
       ],
