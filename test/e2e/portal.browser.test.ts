@@ -131,6 +131,41 @@ describe('partner portal (browser)', () => {
     await context.close();
   });
 
+  it('edits an endpoint’s URL and event types in place', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await signIn(page, 'admin@demo.example', 'demo-admin-password');
+      await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      await page.getByLabel('Endpoint URL').fill('https://hooks.example/edit-me');
+      await page.getByLabel('payment.approved').check();
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      await page.getByRole('button', { name: 'Done' }).click();
+      const card = page.getByRole('listitem').filter({ hasText: 'hooks.example/edit-me' });
+      await card.getByRole('button', { name: 'Edit' }).click();
+      const form = page.getByRole('form', { name: 'Edit https://hooks.example/edit-me' });
+      await expect(form.getByLabel('payment.approved').isChecked()).resolves.toBe(true);
+      await form.getByLabel('Endpoint URL').fill('https://hooks.example/edited');
+      await form.getByLabel('payment.refunded').check();
+      await form.getByLabel('Description').fill('Edited in the portal');
+      expect(await seriousViolations(page)).toEqual([]);
+      await form.getByRole('button', { name: 'Save' }).click();
+      const edited = page.getByRole('listitem').filter({ hasText: 'hooks.example/edited' });
+      await edited.getByText('payment.approved, payment.refunded').waitFor();
+      await edited.getByText('Edited in the portal').waitFor();
+      // As the API sees it.
+      const { body } = await stack.graphql('{ webhookEndpoints(first: 100) { nodes { url eventTypes description } } }');
+      expect(body.data!.webhookEndpoints.nodes).toContainEqual({
+        url: 'https://hooks.example/edited',
+        eventTypes: ['PAYMENT_APPROVED', 'PAYMENT_REFUNDED'],
+        description: 'Edited in the portal',
+      });
+    } finally {
+      await context.close();
+    }
+  });
+
   it('works at 390 px wide, and sign-out ends the session', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     const page = await context.newPage();

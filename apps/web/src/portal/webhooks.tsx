@@ -7,6 +7,7 @@ import {
   PortalReplayWebhookDeliveryDocument,
   PortalRotateWebhookEndpointSecretDocument,
   PortalSetWebhookEndpointEnabledDocument,
+  PortalUpdateWebhookEndpointDocument,
   PortalWebhookDeliveriesDocument,
   PortalWebhookEndpointsDocument,
   type PortalWebhookEndpointsQuery,
@@ -27,6 +28,8 @@ const EVENT_TYPES: ReadonlyArray<[PaymentEventType, string]> = [
   ['PAYMENT_REVERSAL_FAILED', 'payment.reversal_failed'],
 ];
 export const EVENT_NAMES = new Map(EVENT_TYPES);
+/** An update sends the list itself: none checked there means every type, as when the endpoint was added. */
+const ALL_EVENT_TYPES = EVENT_TYPES.map(([value]) => value);
 
 export const when = (iso: string) => new Date(iso).toLocaleString();
 
@@ -118,6 +121,63 @@ function NewSecret({
   );
 }
 
+/** An endpoint's editable fields, empty for a new one or filled with `endpoint`'s: the same in both forms. */
+function EndpointFields({
+  idPrefix,
+  endpoint,
+}: {
+  idPrefix: string;
+  endpoint?: { url: string; eventTypes: readonly PaymentEventType[]; description?: string | null };
+}) {
+  return (
+    <>
+      <label htmlFor={`${idPrefix}-url`}>Endpoint URL</label>
+      <input
+        id={`${idPrefix}-url`}
+        name="url"
+        type="url"
+        required
+        placeholder="https://example.com/webhooks"
+        defaultValue={endpoint?.url}
+      />
+      <fieldset>
+        <legend>Event types (none checked: all of them)</legend>
+        {EVENT_TYPES.map(([value, name]) => (
+          <label key={value} className="check">
+            <input
+              type="checkbox"
+              name="eventTypes"
+              value={value}
+              defaultChecked={endpoint?.eventTypes.includes(value)}
+            />{' '}
+            {name}
+          </label>
+        ))}
+      </fieldset>
+      <label htmlFor={`${idPrefix}-description`}>Description</label>
+      <input
+        id={`${idPrefix}-description`}
+        name="description"
+        type="text"
+        maxLength={200}
+        defaultValue={endpoint?.description ?? ''}
+      />
+    </>
+  );
+}
+
+/** What an endpoint form holds, as the mutations take it (no event type checked: all of them). */
+function endpointInput(form: HTMLFormElement) {
+  const data = new FormData(form);
+  const eventTypes = data.getAll('eventTypes') as PaymentEventType[];
+  const description = String(data.get('description') ?? '').trim();
+  return {
+    url: String(data.get('url') ?? '').trim(),
+    eventTypes: eventTypes.length ? eventTypes : null,
+    description: description || null,
+  };
+}
+
 function AddEndpoint({ onCreated, onCancel }: { onCreated: (created: Created) => void; onCancel: () => void }) {
   const [create, { loading }] = useMutation(PortalCreateWebhookEndpointDocument, {
     refetchQueries: [PortalWebhookEndpointsDocument],
@@ -125,19 +185,8 @@ function AddEndpoint({ onCreated, onCancel }: { onCreated: (created: Created) =>
   const [problems, setProblems] = useState<string[]>([]);
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const eventTypes = form.getAll('eventTypes') as PaymentEventType[];
-    const description = String(form.get('description') ?? '').trim();
     try {
-      const { data } = await create({
-        variables: {
-          input: {
-            url: String(form.get('url') ?? '').trim(),
-            eventTypes: eventTypes.length ? eventTypes : null,
-            description: description || null,
-          },
-        },
-      });
+      const { data } = await create({ variables: { input: endpointInput(event.currentTarget) } });
       const result = data?.createWebhookEndpoint;
       if (!result) return setProblems(['The endpoint was not added. Try again.']);
       if (result.userErrors.length) return setProblems(result.userErrors.map((e) => e.message));
@@ -158,18 +207,7 @@ function AddEndpoint({ onCreated, onCancel }: { onCreated: (created: Created) =>
           </ul>
         </div>
       )}
-      <label htmlFor="endpoint-url">Endpoint URL</label>
-      <input id="endpoint-url" name="url" type="url" required placeholder="https://example.com/webhooks" />
-      <fieldset>
-        <legend>Event types (none checked: all of them)</legend>
-        {EVENT_TYPES.map(([value, name]) => (
-          <label key={value} className="check">
-            <input type="checkbox" name="eventTypes" value={value} /> {name}
-          </label>
-        ))}
-      </fieldset>
-      <label htmlFor="endpoint-description">Description</label>
-      <input id="endpoint-description" name="description" type="text" maxLength={200} />
+      <EndpointFields idPrefix="endpoint" />
       <p className="actions">
         <button type="submit" disabled={loading}>
           Add endpoint
@@ -290,7 +328,26 @@ function EndpointCard({ endpoint }: { endpoint: EndpointRow }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [setEnabled, toggling] = useMutation(PortalSetWebhookEndpointEnabledDocument);
   const [rotate, rotation] = useMutation(PortalRotateWebhookEndpointSecretDocument);
+  const [update, updating] = useMutation(PortalUpdateWebhookEndpointDocument);
+  const [editing, setEditing] = useState(false);
   const enabled = endpoint.status === 'ENABLED';
+
+  // The endpoint comes back with its id, so the cache updates the card in place.
+  const submitEdit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setProblem(null);
+    try {
+      const input = endpointInput(event.currentTarget);
+      const { data } = await update({
+        variables: { input: { id: endpoint.id, ...input, eventTypes: input.eventTypes ?? ALL_EVENT_TYPES } },
+      });
+      const refused = refusal(data?.updateWebhookEndpoint?.userErrors);
+      if (refused) return setProblem(refused);
+      setEditing(false);
+    } catch (error) {
+      setProblem(failureSentence(error));
+    }
+  };
 
   const toggle = async () => {
     setProblem(null);
@@ -330,6 +387,19 @@ function EndpointCard({ endpoint }: { endpoint: EndpointRow }) {
           {problem}
         </p>
       )}
+      {editing && (
+        <form className="rotate" onSubmit={(e) => void submitEdit(e)} aria-label={`Edit ${endpoint.url}`}>
+          <EndpointFields idPrefix={`edit-${endpoint.id}`} endpoint={endpoint} />
+          <p className="actions">
+            <button type="submit" disabled={updating.loading}>
+              Save
+            </button>{' '}
+            <button type="button" className="link" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </p>
+        </form>
+      )}
       {rotated && (
         <NewSecret
           heading="Secret rotated"
@@ -361,6 +431,11 @@ function EndpointCard({ endpoint }: { endpoint: EndpointRow }) {
         <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
           Deliveries
         </button>
+        {!editing && (
+          <button type="button" className="link" onClick={() => setEditing(true)}>
+            Edit
+          </button>
+        )}
         <button type="button" className="link" disabled={toggling.loading} onClick={() => void toggle()}>
           {enabled ? 'Disable' : 'Enable'}
         </button>
