@@ -139,26 +139,28 @@ describe('partner portal (browser)', () => {
       await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
       await page.getByRole('button', { name: 'Add endpoint' }).click();
       await page.getByLabel('Endpoint URL').fill('https://hooks.example/edit-me');
-      await page.getByLabel('payment.approved').check();
+      // Event types no other test makes here: this endpoint (unreachable) must not add to their dead letters.
+      await page.getByLabel('payment.voided').check();
       await page.getByRole('button', { name: 'Add endpoint' }).click();
       await page.getByRole('button', { name: 'Done' }).click();
       const card = page.getByRole('listitem').filter({ hasText: 'hooks.example/edit-me' });
       await card.getByRole('button', { name: 'Edit' }).click();
       const form = page.getByRole('form', { name: 'Edit https://hooks.example/edit-me' });
-      await expect(form.getByLabel('payment.approved').isChecked()).resolves.toBe(true);
+      await expect(form.getByLabel('payment.voided').isChecked()).resolves.toBe(true);
       await form.getByLabel('Endpoint URL').fill('https://hooks.example/edited');
-      await form.getByLabel('payment.refunded').check();
+      await form.getByLabel('payment.reversal_failed').check();
       await form.getByLabel('Description').fill('Edited in the portal');
       expect(await seriousViolations(page)).toEqual([]);
       await form.getByRole('button', { name: 'Save' }).click();
       const edited = page.getByRole('listitem').filter({ hasText: 'hooks.example/edited' });
-      await edited.getByText('payment.approved, payment.refunded').waitFor();
+      // In the order the API keeps them.
+      await edited.getByText('payment.reversal_failed, payment.voided').waitFor();
       await edited.getByText('Edited in the portal').waitFor();
       // As the API sees it.
       const { body } = await stack.graphql('{ webhookEndpoints(first: 100) { nodes { url eventTypes description } } }');
       expect(body.data!.webhookEndpoints.nodes).toContainEqual({
         url: 'https://hooks.example/edited',
-        eventTypes: ['PAYMENT_APPROVED', 'PAYMENT_REFUNDED'],
+        eventTypes: ['PAYMENT_REVERSAL_FAILED', 'PAYMENT_VOIDED'],
         description: 'Edited in the portal',
       });
     } finally {
