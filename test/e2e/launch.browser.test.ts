@@ -1,9 +1,8 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LAUNCH_TOKEN_TTL_SECONDS } from '@pos/gateway/src/auth/launch';
-import { cspDirectives, launchBrowser, saveScreenshot } from '../support/browser';
+import { cspDirectives, launchBrowser, saveScreenshot, seriousViolations } from '../support/browser';
 import { type Stack, startStack } from '../support/stack';
 
 // Short, so that a revoked session's access token is refused within the test; the default is 30 s.
@@ -76,14 +75,6 @@ describe('POS launch page (browser)', () => {
       session_id: string;
       user: { name: string; email: string };
     };
-  }
-
-  /** Serious or critical accessibility violations on the page as it is now (axe-core). */
-  async function seriousViolations(page: Page) {
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   }
 
   /** No token in the address, the storage or a cookie the script can see, and nothing wider than the screen. */

@@ -1,9 +1,8 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { cspDirectives, launchBrowser, saveScreenshot } from '../support/browser';
+import { cspDirectives, launchBrowser, saveScreenshot, seriousViolations } from '../support/browser';
 import { type Stack, startStack } from '../support/stack';
 
 const WIDE = { viewport: { width: 1280, height: 900 } };
@@ -107,14 +106,6 @@ describe('loyalty customer page (browser)', () => {
   async function signIn(page: Page, key: string) {
     await page.getByLabel('Customer key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
-  }
-
-  /** Serious or critical accessibility violations on the page as it is now (axe-core). */
-  async function seriousViolations(page: Page) {
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   }
 
   /** No key in the address, the storage or a cookie, in no URL the page requested; nothing wider than the screen. */

@@ -1,8 +1,7 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
 import { DEMO } from '@pos/kit';
-import { launchBrowser, saveScreenshot } from '../support/browser';
+import { launchBrowser, saveScreenshot, seriousViolations } from '../support/browser';
 import { type Stack, startStack } from '../support/stack';
 
 const STANDARD = DEMO.loyaltyOrgs.find((org) => org.apiKey === 'demo-loyalty-standard')!;
@@ -27,13 +26,6 @@ describe('partner portal settings (browser)', () => {
     await browser?.close();
     await stack?.close();
   });
-
-  async function seriousViolations(page: Page) {
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  }
 
   /** A signed-in page at `width`, on the portal's first page. */
   async function signedIn(

@@ -1,7 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
-import { launchBrowser, saveScreenshot } from '../support/browser';
+import { launchBrowser, saveScreenshot, seriousViolations } from '../support/browser';
 import { Receiver, signedBy, until } from '../support/receiver';
 import { type Stack, startStack } from '../support/stack';
 
@@ -27,14 +26,6 @@ describe('partner portal (browser)', () => {
     await browser?.close();
     await stack?.close();
   });
-
-  /** Serious or critical accessibility violations on the page as it is now (axe-core). */
-  async function seriousViolations(page: Page) {
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  }
 
   async function signIn(page: Page, email: string, password: string) {
     await page.goto(portal);
