@@ -310,6 +310,11 @@ describe('partner portal (browser)', () => {
       await page.getByRole('button', { name: 'Filter' }).click();
       await letters.locator('[data-partner="demo"]').first().waitFor({ state: 'detached' });
       const others = await deadOf('other');
+      // The filtered list may render after the demo rows leave (an empty list between): wait for its rows, then count.
+      await letters
+        .locator('[data-partner="other"]')
+        .nth(others - 1)
+        .waitFor();
       await expect(letters.locator('[data-partner="other"]').count()).resolves.toBe(others);
 
       receiver.answer = () => ({ status: 200 });
