@@ -10,7 +10,7 @@ import { subgraphFetcher } from './fetch/fetcher';
 
 /**
  * Keep-alive connections to the subgraphs through undici. The default fetcher (make-fetch-happen + agent-base)
- * costs ~12-19% of gateway CPU per request (notes/gateway-bench.md), much of it building an Error stack on every
+ * costs ~12-19% of gateway CPU per request (a profile of the gateway under the read bench), much of it building an Error stack on every
  * request to decide whether the endpoint is https.
  */
 const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: 128 });

@@ -1,5 +1,5 @@
 /**
- * Subscriptions across real processes: two gateways and two payments subgraphs on one database (DESIGN §1's
+ * Subscriptions across real processes: two gateways and two payments subgraphs on one database (the documented
  * scale-out), each started as the launcher and the containers start them (`node -r ./scripts/register.js
  * <entry>`). Orders, checks and loyalty run in this process: they take no part in the subscription path beyond
  * answering the gateway's entity fetches.

@@ -40,7 +40,7 @@ import {
 } from './support';
 
 /**
- * Bad input, generated (issue 8). For every REST endpoint the gateway serves — each route of the route table, so a
+ * Bad input, generated. For every REST endpoint the gateway serves — each route of the route table, so a
  * new route is covered by itself, plus the launch routes and the hosted checkout's public pages — and for every
  * Mutation root field of the API schema (and, with a third of the runs, every Query root field), fast-check generates
  * malformed and hostile requests, and every answer must keep three promises:

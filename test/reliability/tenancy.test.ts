@@ -39,7 +39,7 @@ import {
 } from './support';
 
 /**
- * The tenancy matrix (issue 8), generated from the route table and the API schema, so a new route or root field
+ * The tenancy matrix, generated from the route table and the API schema, so a new route or root field
  * is in it without a change here — and fails until someone says what it needs (a valid request in requests.ts, a
  * row in FIELDS below). Every REST endpoint and every Query, Mutation and Subscription root field is called with:
  *

@@ -1,5 +1,5 @@
 /**
- * Faults (issue 8), on real processes: the four subgraphs and the gateway each in its own process, on a PostgreSQL
+ * Faults, on real processes: the four subgraphs and the gateway each in its own process, on a PostgreSQL
  * of this suite's own (system.ts). Run by `pnpm test:reliability`, not `pnpm test`.
  *
  * 1. A subgraph killed with SIGKILL: GraphQL answers 200 with the other subgraphs' fields and a clear UNAVAILABLE

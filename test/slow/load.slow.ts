@@ -1,5 +1,5 @@
 /**
- * Load (issue 8), on real processes (system.ts): LOAD_SUBSCRIBERS (1,000) graphql-ws subscribers on the gateway
+ * Load, on real processes (system.ts): LOAD_SUBSCRIBERS (1,000) graphql-ws subscribers on the gateway
  * while mixed traffic runs for LOAD_SECONDS (300) at a steady, modest rate for this two-core machine (about 9
  * requests a second; LOAD_RATE scales it): REST and GraphQL reads, orders and payments over REST and GraphQL (some
  * declined by the sandbox's decline tokens), refunds, loyalty earns and redemptions, and a few requests refused on

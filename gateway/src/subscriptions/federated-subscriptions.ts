@@ -98,7 +98,7 @@ const unavailable = (reason: 'subscriber_too_slow' | 'upstream_unavailable') =>
   );
 
 /**
- * Federated subscriptions on top of @apollo/gateway, which refuses to execute them itself (DESIGN §3).
+ * Federated subscriptions on top of @apollo/gateway, which refuses to execute them itself.
  *
  * The query planner splits a subscription into `primary` (the subscription field, fetched from the subgraph that
  * owns it: payments for paymentEvents, loyalty for loyaltyPinChallenges) and `rest` (entity fetches for fields of

@@ -1,5 +1,5 @@
 /**
- * Identifiers of the demo data (DESIGN §5) that several services seed on an empty database. Each service seeds
+ * Identifiers of the demo data that several services seed on an empty database. Each service seeds
  * only its own tables; these constants are what links them (tenants, locations).
  */
 export const DEMO = {

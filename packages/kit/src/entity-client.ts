@@ -6,7 +6,7 @@ import { traceHeaders, withSpan } from './tracing';
 
 /**
  * Reads entities another subgraph owns, through that subgraph's `_entities` field: what a service needs from
- * another comes through the graph, never from its tables (DESIGN §1). The call carries the caller's own signed
+ * another comes through the graph, never from its tables. The call carries the caller's own signed
  * context, so the owner applies its tenancy and location rules: an entity the caller may not see comes back null.
  */
 export class EntityClient {

@@ -45,7 +45,7 @@ export interface SubgraphDefinition<C extends RequestContext, R extends Subgraph
   buildSchema(): Promise<GraphQLSchema>;
   createRuntime?(deps: { orm: MikroORM; logger: Logger; config: SubgraphConfig }): Promise<R>;
   buildContext(base: RequestContext, runtime: R): C;
-  /** Seeds the demo data when the subgraph's tables are empty (DESIGN §5). */
+  /** Seeds the demo data when the subgraph's tables are empty. */
   seedDemo?(em: EntityManager): Promise<void>;
   subscriptions?: boolean;
 }

@@ -11,7 +11,7 @@ const MENU = [
 ];
 
 /**
- * Three open, unpaid, unlocked checks at every demo location, plus one locked check at each (DESIGN §5).
+ * Three open, unpaid, unlocked checks at every demo location, plus one locked check at each.
  * posRefs are "<location>-<n>" (1-101, 1-102, ...), order numbers "<location><n>". Each check carries an 8 % sales
  * tax on its subtotal.
  */

@@ -11,7 +11,7 @@ const OPENING = [
 ];
 
 /**
- * The demo loyalty orgs of partner demo (DESIGN §5, kit DEMO.loyaltyOrgs): presets standard, balanced and strict,
+ * The demo loyalty orgs of partner demo (kit DEMO.loyaltyOrgs): presets standard, balanced and strict,
  * and a standard one whose subscription lapsed. Each customer's opening balance is an EARN in the ledger, so that
  * the ledger always sums to the balances. Their keys are the gateway's to seed.
  */

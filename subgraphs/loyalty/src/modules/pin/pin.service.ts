@@ -13,7 +13,7 @@ import {
   type PinChallengesChanged,
 } from './pin-challenge.hub';
 
-/** Seed 004: a challenge lives 90 s and takes 3 wrong PINs. */
+/** As the loyalty POS API documents it: a challenge lives 90 s and takes 3 wrong PINs. */
 export const PIN_TTL_MS = 90_000;
 export const PIN_ATTEMPTS = 3;
 export const PIN_PATTERN = /^\d{4}$/;
