@@ -43,7 +43,7 @@ import {
   UnlockCheckPayload,
 } from './check.payload';
 import { posRefKey } from './check.loader';
-import { totalsOf } from './check.service';
+import { totalsOf } from './check.rules';
 import type { CheckTotals, NamedAmount } from './check.totals';
 import { CheckTaxAmount, SupplementalFee } from './check.type';
 
@@ -221,7 +221,7 @@ export class CheckResolver {
     @Arg('amountCents', () => Int) amountCents: number,
     @Ctx() ctx: ChecksContext,
   ): Promise<Check> {
-    return ctx.services.checks.reserve(requirePrincipal(ctx), { locationId, posRef, paymentId, amountCents });
+    return ctx.services.reservations.reserve(requirePrincipal(ctx), { locationId, posRef, paymentId, amountCents });
   }
 
   @Directive('@inaccessible')
@@ -235,7 +235,7 @@ export class CheckResolver {
     @Arg('heldCents', () => Int) heldCents: number,
     @Ctx() ctx: ChecksContext,
   ): Promise<number> {
-    return ctx.services.checks.release(requirePrincipal(ctx), paymentId, heldCents);
+    return ctx.services.reservations.release(requirePrincipal(ctx), paymentId, heldCents);
   }
 
   @FieldResolver(() => [CheckItem], { description: 'The items, in the order they were added' })

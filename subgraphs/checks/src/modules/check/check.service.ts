@@ -1,4 +1,4 @@
-import { type FilterQuery, LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   type ConnectionPage,
@@ -10,7 +10,6 @@ import {
   SCOPES,
   amountProblems,
   badInput,
-  conflict,
   currencyProblems,
   entitySnapshot,
   isUuid,
@@ -24,7 +23,7 @@ import {
   runIdempotent,
   textProblems,
 } from '@pos/kit';
-import { CHECK_LIMITS, Check, CheckItem, CheckReservation, CheckStatus, CheckTax } from './check.entity';
+import { CHECK_LIMITS, Check, CheckItem, CheckStatus, CheckTax } from './check.entity';
 import { checkErrors } from './check.errors';
 import type {
   CheckItemInput,
@@ -33,7 +32,9 @@ import type {
   OpenCheckInput,
   SupplementalFeeInput,
 } from './check.inputs';
-import { type CheckTotals, CheckTaxKind, checkTotals } from './check.totals';
+import { assertHeldCovered, lockedCheck } from './check.lock';
+import { CHECK_RULES, chargeProblems, integerProblems, nextPosition, quantityProblems, totalsOf } from './check.rules';
+import { CheckTaxKind } from './check.totals';
 
 export interface CheckDeps {
   /** The orders subgraph, read through the graph for the location (and order) of a new check. */
@@ -47,37 +48,7 @@ export interface CheckQuery {
   orderNumber: string | null;
 }
 
-/** What the payments subgraph asks to hold on a check for a payment it is about to record. */
-export interface ReservationRequest {
-  locationId: string;
-  posRef: string;
-  paymentId: string;
-  amountCents: number;
-}
-
 export const OPEN_CHECKS: CheckQuery = { status: [CheckStatus.OPEN], orderNumber: null };
-
-export const CHECK_RULES = {
-  maxItems: 500,
-  maxQuantity: 100_000,
-  maxGuests: 1_000,
-  maxRateBps: 10_000,
-} as const;
-
-/** The money figures of a check as stored now (see `checkTotals`). */
-export function totalsOf(check: Check): CheckTotals {
-  const hasGratuity = check.gratuityRateBps !== null || check.gratuityAmountCents !== null;
-  return checkTotals({
-    itemPrices: check.items.getItems().map((item) => item.price),
-    taxes: check.appliedTaxes.getItems(),
-    supplementalFee:
-      check.feeName === null
-        ? null
-        : { name: check.feeName, rateBps: check.feeRateBps, amountCents: check.feeAmountCents },
-    gratuity: hasGratuity ? { rateBps: check.gratuityRateBps, amountCents: check.gratuityAmountCents } : null,
-    dualPricingRateBps: check.dualPricingRateBps,
-  });
-}
 
 type Snapshot<T> = Omit<T, 'check'>;
 
@@ -390,72 +361,6 @@ export class CheckService {
     });
   }
 
-  /**
-   * Holds `amountCents` of the check for a payment the payments subgraph is about to record. Under the check's row
-   * lock, so it is ordered with every edit: refused when the check is not open or is locked, or when its total less
-   * what is already held is below the amount. Idempotent by payment id: a retried call finds its reservation and
-   * changes nothing. Answers the check as it is under the lock.
-   */
-  async reserve(principal: Principal, request: ReservationRequest): Promise<Check> {
-    requireScope(principal, SCOPES.mobilePayments);
-    const locationId = parseIntIdArg(request.locationId, 'locationId');
-    const paymentId = parseUuidArg(request.paymentId, 'paymentId');
-    const problems = [
-      ...textProblems(request.posRef, 'posRef', CHECK_LIMITS.posRef, true),
-      ...amountProblems(request.amountCents, 'amountCents', 1),
-    ];
-    if (problems.length) throw badInput('Invalid reservation', problems);
-    if (!mayActAtLocation(principal, locationId)) throw notFound('Check');
-    return this.locked(principal, { locationId, posRef: request.posRef }, async (check, tx) => {
-      const { held, mine } = await heldOn(tx, check.id, paymentId);
-      if (mine) return check;
-      if (check.status !== CheckStatus.OPEN)
-        throw conflict('check_not_open', 'The check is not open and cannot be paid');
-      if (check.isLocked) throw conflict('check_locked', 'The check is locked and cannot be paid');
-      const due = totalsOf(check).total - held;
-      if (request.amountCents > due) throw checkErrors.amountExceedsDue(Math.max(due, 0));
-      const reservation = new CheckReservation();
-      Object.assign(reservation, { paymentId, check, amountCents: request.amountCents });
-      tx.persist(reservation);
-      try {
-        await tx.flush();
-      } catch (error) {
-        // Payment ids are the payments subgraph's own UUIDs: one on another check is a caller's mistake.
-        if (error instanceof UniqueConstraintViolationException) {
-          throw badInput('Invalid reservation', ['paymentId: already holds an amount on another check']);
-        }
-        throw error;
-      }
-      return check;
-    });
-  }
-
-  /**
-   * Lowers what a payment holds on its check to `heldCents` (what it still holds after a refund, a void or an
-   * expiry; 0 when it was never recorded), never raising it, and forgets it at 0. Whatever the check's state: money
-   * given back is given back. Idempotent, and a payment unknown here (or another tenant's) changes nothing. Answers
-   * what stays held.
-   */
-  async release(principal: Principal, paymentIdArg: string, heldCents: number): Promise<number> {
-    requireScope(principal, SCOPES.mobilePayments);
-    const paymentId = parseUuidArg(paymentIdArg, 'paymentId');
-    const problems = amountProblems(heldCents, 'heldCents');
-    if (problems.length) throw badInput('Invalid release', problems);
-    // Lowering never needs the check's row lock: an edit that read the higher amount only refused too much.
-    return this.em.transactional(async (tx) => {
-      const [row] = await tx.execute<Array<{ amount_cents: number }>>(
-        `update checks.check_reservation r set amount_cents = least(r.amount_cents, ?), updated_at = now()
-         from checks."check" c where c.id = r.check_id and c.tenant_id = ? and r.payment_id = ?
-         returning r.amount_cents`,
-        [heldCents, principal.tenantId, paymentId],
-      );
-      if (!row) return 0;
-      if (row.amount_cents > 0) return row.amount_cents;
-      await tx.execute(`delete from checks.check_reservation where payment_id = ? and amount_cents = 0`, [paymentId]);
-      return 0;
-    });
-  }
-
   private async setLocked(principal: Principal, checkIdArg: string, locked: boolean): Promise<Check> {
     requireScope(principal, SCOPES.posOrders);
     const checkId = parseUuidArg(checkIdArg, 'checkId');
@@ -496,7 +401,8 @@ export class CheckService {
     apply: (check: Check, tx: EntityManager) => boolean,
     within?: EntityManager,
   ): Promise<Check> {
-    return this.locked(
+    return lockedCheck(
+      this.em,
       principal,
       { id: checkId },
       async (check, tx) => {
@@ -514,86 +420,4 @@ export class CheckService {
       within,
     );
   }
-
-  /**
-   * Runs `run` on the caller's check (found by `where`), its items and taxes loaded, under its row lock: in a
-   * transaction of its own, or in `within` when given.
-   */
-  private locked<T>(
-    principal: Principal,
-    where: FilterQuery<Check>,
-    run: (check: Check, tx: EntityManager) => Promise<T>,
-    within?: EntityManager,
-  ): Promise<T> {
-    const underLock = async (tx: EntityManager) => {
-      // Locked alone: FOR UPDATE cannot cover the nullable side of the joins a populate would add.
-      const check = await tx.findOne(
-        Check,
-        { ...callerScope(principal), ...(where as object) },
-        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
-      );
-      if (!check) throw notFound('Check');
-      await tx.populate(check, ['items', 'appliedTaxes'], { refresh: true });
-      return run(check, tx);
-    };
-    return within ? underLock(within) : this.em.transactional(underLock);
-  }
-}
-
-/**
- * What payments hold on a check: recorded payments, and reservations of payments about to be recorded; and whether
- * `paymentId` is among them (one query: it runs under the check's lock, which every payment of the check queues for).
- */
-async function heldOn(
-  tx: EntityManager,
-  checkId: string,
-  paymentId: string | null = null,
-): Promise<{ held: number; mine: boolean }> {
-  const [row] = await tx.execute<Array<{ held: number; mine: boolean }>>(
-    `select coalesce(sum(amount_cents), 0)::int as held, coalesce(bool_or(payment_id = ?), false) as mine
-     from checks.check_reservation where check_id = ?`,
-    [paymentId, checkId],
-  );
-  return row;
-}
-
-/**
- * What payments hold on the check bounds its total from below: a change that lowers the total is refused beneath
- * it (one that raises it always goes through), and a check is not closed holding more than its total, which would
- * hide an overpayment. Called under the check's row lock, where reservations are taken too.
- */
-async function assertHeldCovered(tx: EntityManager, check: Check, before: number, total: number): Promise<void> {
-  const closing = check.status === CheckStatus.CLOSED;
-  if (total >= before && !closing) return;
-  const { held } = await heldOn(tx, check.id);
-  if (total >= held) return;
-  throw closing ? checkErrors.closeOverpaid(total, held) : checkErrors.totalBelowPaid(total, held);
-}
-
-const nextPosition = (rows: ReadonlyArray<{ position: number }>) =>
-  rows.reduce((max, row) => Math.max(max, row.position + 1), 0);
-
-function integerProblems(value: number | null | undefined, name: string, min: number, max: number): string[] {
-  if (value == null) return [];
-  return Number.isSafeInteger(value) && value >= min && value <= max
-    ? []
-    : [`${name}: must be an integer from ${min} to ${max}`];
-}
-
-function quantityProblems(value: number, name: string): string[] {
-  if (!Number.isFinite(value) || value <= 0) return [`${name}: must be a number greater than 0`];
-  if (value > CHECK_RULES.maxQuantity) return [`${name}: must be at most ${CHECK_RULES.maxQuantity}`];
-  // The shortest text that reads back as this number shows its decimals (0.1 → "0.1", 1e-7 → "1e-7").
-  if (!/^\d+(\.\d{1,3})?$/.test(String(value))) return [`${name}: at most 3 decimals`];
-  return [];
-}
-
-/** A rate (basis points, 0 to 100 %) or a fixed amount (cents): exactly one of the two. */
-function chargeProblems(input: { rateBps?: number | null; amountMinor?: number | null }, name: string): string[] {
-  const hasRate = input.rateBps != null;
-  const hasAmount = input.amountMinor != null;
-  if (hasRate === hasAmount) return [`${name}.rateBps, ${name}.amountMinor: give exactly one of them`];
-  return hasRate
-    ? integerProblems(input.rateBps, `${name}.rateBps`, 0, CHECK_RULES.maxRateBps)
-    : amountProblems(input.amountMinor, `${name}.amountMinor`);
 }
