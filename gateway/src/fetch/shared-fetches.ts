@@ -71,11 +71,15 @@ export function expandEntities(response: GatewayGraphQLResponse, positions: numb
   return { ...response, data, errors };
 }
 
-/** Whether a subgraph fetch only reads: a query of a query (never a mutation, nor any fetch of a mutation's plan). */
+/**
+ * Whether a subgraph fetch only reads: a query of a query, or of a subscription's event (subscriptions/federated/
+ * runs an event's plan through the executor); never a mutation, nor any fetch of a mutation's plan.
+ */
 function isRead(options: GraphQLDataSourceProcessOptions<GatewayContext>, query: string): boolean {
   if (!/^\s*(query\b|\{)/.test(query)) return false;
   if (!('incomingRequestContext' in options)) return false;
-  return options.incomingRequestContext.operation?.operation === 'query';
+  const type = options.incomingRequestContext.operation?.operation;
+  return type === 'query' || type === 'subscription';
 }
 
 interface InFlight {
