@@ -1,16 +1,16 @@
 import { ApolloClient, CombinedGraphQLErrors, InMemoryCache } from '@apollo/client';
 import { DashboardActivityDocument, DashboardDocument, type DashboardSubscription } from '@pos/client';
 import { type Client, createClient } from 'graphql-ws';
-import { startOfLocalDay, typeLabel } from './format';
+import { startOfLocalDay } from './format';
 import { OperationErrors, SocketClosed, TrustedDocumentsWsLink } from './link';
+import { type Counts, Tally } from './tally';
 
 /**
- * The dashboard's session: sign-in, the connection and what it has counted. The page renders its `view`.
+ * The dashboard's session: sign-in and the connection; what it has counted is its tally (tally.ts). The page
+ * renders its `view`.
  *
  * Start: `paymentActivity(from: <start of the local day>)` gives today's totals and `asOfCursor`, read in one
- * snapshot; `paymentEvents(after: asOfCursor)` then delivers exactly the events the totals do not include. Each
- * event adds to its (location, type, currency) total what it moved: a refund event its refund's own amount, every
- * other event the payment's amount, as the snapshot sums them.
+ * snapshot; `paymentEvents(after: asOfCursor)` then delivers exactly the events the totals do not include.
  *
  * Resume: the page keeps the cursor of the last event it counted, with the feed and totals up to it, in
  * sessionStorage. Whenever the operation fails for a reason that is not the token's (a network drop, 1001 from a
@@ -25,9 +25,6 @@ import { OperationErrors, SocketClosed, TrustedDocumentsWsLink } from './link';
  */
 
 const TOKEN_KEY = 'pos-dashboard.token';
-const STATE_KEY = 'pos-dashboard.state';
-const FEED_LIMIT = 200;
-const SEEN_LIMIT = 2000;
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 8000;
 const HEARTBEAT_MS = 15_000;
@@ -40,52 +37,7 @@ const CLOSE_TOO_SLOW = 4008;
 
 export type ConnectionState = 'idle' | 'connecting' | 'live' | 'reconnecting';
 
-export interface FeedEntry {
-  id: string;
-  /** Dotted, as webhooks spell it: payment.approved. */
-  type: string;
-  occurredAt: string;
-  locationName: string;
-  /** What the event moved, in minor units: a refund's own amount for payment.refunded. */
-  amountMinor: string;
-  currency: string;
-  status: string;
-  paymentId: string;
-}
-
-export interface Total {
-  locationId: string;
-  locationName: string;
-  /** Dotted, as webhooks spell it: payment.approved. */
-  type: string;
-  currency: string;
-  count: number;
-  /** Minor units as decimal digits: the snapshot's sums may exceed what a number holds exactly. */
-  amountMinor: string;
-}
-
-/** Per location and currency: approved minus refunded. */
-export interface Net {
-  key: string;
-  locationName: string;
-  currency: string;
-  approved: string;
-  refunded: string;
-  net: string;
-}
-
-interface Saved {
-  /** The start of the local day the totals count from (ISO). */
-  from: string;
-  /** The last event counted (or the snapshot's asOfCursor): where the stream resumes. */
-  cursor: string | null;
-  partnerId: string | null;
-  feed: FeedEntry[];
-  totals: Record<string, Total>;
-  seen: string[];
-}
-
-export interface View {
+export interface View extends Counts {
   signedIn: boolean;
   /** Signed in by the partner portal's session (no token on the page): the way back is the portal. */
   viaPortal: boolean;
@@ -94,42 +46,6 @@ export interface View {
   lastCloseText: string | null;
   notice: string | null;
   signInError: string | null;
-  partnerId: string | null;
-  from: string | null;
-  /** Whether the starting snapshot has been read (false: totals not known yet). */
-  counted: boolean;
-  feed: FeedEntry[];
-  fresh: ReadonlySet<string>;
-  totals: Total[];
-  net: Net[];
-}
-
-const APPROVED = 'payment.approved';
-const REFUNDED = 'payment.refunded';
-
-const totalKey = (t: { locationId: string; type: string; currency: string }) =>
-  `${t.locationId}|${t.type}|${t.currency}`;
-
-function emptySaved(from: string): Saved {
-  return { from, cursor: null, partnerId: null, feed: [], totals: {}, seen: [] };
-}
-
-function loadSaved(): Saved | null {
-  try {
-    const saved = JSON.parse(sessionStorage.getItem(STATE_KEY) ?? 'null') as Saved | null;
-    if (
-      saved &&
-      typeof saved.from === 'string' &&
-      Array.isArray(saved.feed) &&
-      Array.isArray(saved.seen) &&
-      typeof saved.totals === 'object'
-    ) {
-      return saved;
-    }
-  } catch {
-    // A corrupt entry: start afresh.
-  }
-  return null;
 }
 
 function codesOf(error: unknown): unknown[] {
@@ -138,43 +54,8 @@ function codesOf(error: unknown): unknown[] {
   return [];
 }
 
-function sortedTotals(totals: Record<string, Total>): Total[] {
-  return Object.values(totals).sort(
-    (a, b) =>
-      a.locationId.localeCompare(b.locationId, undefined, { numeric: true }) ||
-      a.type.localeCompare(b.type) ||
-      a.currency.localeCompare(b.currency),
-  );
-}
-
-function netOf(totals: Total[]): Net[] {
-  const nets = new Map<string, Net>();
-  for (const total of totals) {
-    if (total.type !== APPROVED && total.type !== REFUNDED) continue;
-    const key = `${total.locationId}|${total.currency}`;
-    const net = nets.get(key) ?? {
-      key,
-      locationName: total.locationName,
-      currency: total.currency,
-      approved: '0',
-      refunded: '0',
-      net: '0',
-    };
-    if (total.type === APPROVED) net.approved = total.amountMinor;
-    else net.refunded = total.amountMinor;
-    net.net = (BigInt(net.approved) - BigInt(net.refunded)).toString();
-    nets.set(key, net);
-  }
-  return [...nets.values()];
-}
-
-type DashboardEvent = DashboardSubscription['paymentEvents'];
-
 export class DashboardSession {
-  private saved: Saved = emptySaved(startOfLocalDay().toISOString());
-  private seen = new Set<string>();
-  private fresh = new Set<string>();
-  private counted = false;
+  private readonly tally = new Tally(() => this.token() !== null);
   private state: ConnectionState = 'idle';
   private lastClose: number | null = null;
   private lastCloseText: string | null = null;
@@ -191,7 +72,6 @@ export class DashboardSession {
   private stopStream: (() => void) | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private midnightTimer: ReturnType<typeof setTimeout> | undefined;
-  private saveTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     this.current = this.makeView();
@@ -202,7 +82,7 @@ export class DashboardSession {
         this.connect();
       }
     });
-    window.addEventListener('pagehide', () => this.saveNow());
+    window.addEventListener('pagehide', () => this.tally.saveNow());
   }
 
   // ---- For React (useSyncExternalStore) ----
@@ -215,7 +95,6 @@ export class DashboardSession {
   readonly view = (): View => this.current;
 
   private makeView(): View {
-    const totals = sortedTotals(this.saved.totals);
     return {
       signedIn: this.token() !== null,
       viaPortal: this.viaPortal,
@@ -224,13 +103,7 @@ export class DashboardSession {
       lastCloseText: this.lastCloseText,
       notice: this.notice,
       signInError: this.signInError,
-      partnerId: this.saved.partnerId,
-      from: this.counted ? this.saved.from : null,
-      counted: this.counted,
-      feed: this.saved.feed,
-      fresh: this.fresh,
-      totals,
-      net: netOf(totals),
+      ...this.tally.counts(),
     };
   }
 
@@ -273,7 +146,7 @@ export class DashboardSession {
   signIn(pasted: string): void {
     const value = pasted.trim().replace(/^Bearer\s+/i, '');
     if (!value) return;
-    sessionStorage.removeItem(STATE_KEY);
+    this.tally.clear();
     sessionStorage.setItem(TOKEN_KEY, value);
     this.signInError = null;
     this.start();
@@ -283,11 +156,7 @@ export class DashboardSession {
     this.stop();
     this.viaPortal = false;
     sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(STATE_KEY);
-    this.saved = emptySaved(startOfLocalDay().toISOString());
-    this.seen = new Set();
-    this.fresh = new Set();
-    this.counted = false;
+    this.tally.clear();
     this.state = 'idle';
     this.notice = null;
     this.signInError = message;
@@ -295,17 +164,10 @@ export class DashboardSession {
   }
 
   private start(): void {
-    const today = startOfLocalDay().toISOString();
-    const saved = loadSaved();
-    // What was counted is reused only for today and with a position to resume from.
-    this.saved =
-      saved && saved.from === today && saved.cursor !== null ? saved : { ...emptySaved(today), ...pick(saved) };
-    this.counted = this.saved.cursor !== null;
-    this.seen = new Set(this.saved.seen);
-    this.fresh = new Set();
+    this.tally.restore();
     this.notice = null;
     this.attempt = 0;
-    this.state = this.counted ? 'reconnecting' : 'connecting';
+    this.state = this.tally.counted ? 'reconnecting' : 'connecting';
     this.changed();
     this.connect();
   }
@@ -316,7 +178,7 @@ export class DashboardSession {
     clearTimeout(this.retryTimer);
     clearTimeout(this.midnightTimer);
     this.retryTimer = this.midnightTimer = undefined;
-    if (this.saveTimer !== undefined) this.saveNow();
+    this.tally.flush();
     this.stopStream?.();
     this.stopStream = null;
     const ws = this.ws;
@@ -348,7 +210,7 @@ export class DashboardSession {
           socket = opened as WebSocket;
           if (run !== this.run) return;
           this.attempt = 0;
-          if (this.counted) this.setState('live');
+          if (this.tally.counted) this.setState('live');
         },
         ping: (received) => {
           if (received) return;
@@ -370,7 +232,7 @@ export class DashboardSession {
     if (this.token() === null) return;
     const run = this.run;
     const apollo = this.client(run);
-    if (this.saved.cursor === null) void this.snapshot(run, apollo);
+    if (this.tally.cursor === null) void this.snapshot(run, apollo);
     else this.stream(run, apollo);
   }
 
@@ -390,24 +252,10 @@ export class DashboardSession {
       return;
     }
     if (run !== this.run) return;
-    const totals: Record<string, Total> = {};
-    for (const row of activity.totals) {
-      const total: Total = {
-        locationId: row.location.id,
-        locationName: row.location.name,
-        type: typeLabel(row.type),
-        currency: row.currency,
-        count: row.count,
-        amountMinor: row.amount.amountMinor,
-      };
-      totals[totalKey(total)] = total;
-    }
-    this.saved = { ...this.saved, from, cursor: activity.asOfCursor, totals };
-    this.counted = true;
+    this.tally.snapshot(from, activity);
     // The answer came over the socket the subscription goes out on next: the page is live from here.
     this.state = 'live';
     this.notice = null;
-    this.saveNow();
     this.changed();
     this.stream(run, apollo);
   }
@@ -415,7 +263,7 @@ export class DashboardSession {
   private stream(run: number, apollo: ApolloClient): void {
     this.scheduleMidnight(run);
     const subscription = apollo
-      .subscribe({ query: DashboardDocument, variables: { after: this.saved.cursor }, fetchPolicy: 'no-cache' })
+      .subscribe({ query: DashboardDocument, variables: { after: this.tally.cursor }, fetchPolicy: 'no-cache' })
       .subscribe({
         next: (result) => {
           if (run !== this.run) return;
@@ -440,8 +288,7 @@ export class DashboardSession {
     this.midnightTimer = setTimeout(
       () => {
         if (run !== this.run) return;
-        this.saved = { ...this.saved, cursor: null, totals: {} };
-        this.counted = false;
+        this.tally.recount();
         this.changed();
         this.connect();
       },
@@ -464,11 +311,10 @@ export class DashboardSession {
       this.signOut(`This token may not read payment events: ${message}`);
       return;
     }
-    if (codes.includes('BAD_USER_INPUT') && this.saved.cursor !== null) {
+    if (codes.includes('BAD_USER_INPUT') && this.tally.cursor !== null) {
       // The saved position is not accepted (a different environment?): count today again from a snapshot.
-      this.saved = { ...this.saved, cursor: null, totals: {} };
-      this.counted = false;
-      this.saveNow();
+      this.tally.recount();
+      this.tally.saveNow();
       this.retry(`The saved position was not accepted (${message}); counting today again.`);
       return;
     }
@@ -507,74 +353,10 @@ export class DashboardSession {
     this.changed();
   }
 
-  // ---- Events ----
-
-  private receive(event: DashboardEvent): void {
-    const saved = this.saved;
-    // The cursor moves on even for a duplicate: it is where the next resume starts.
-    saved.cursor = event.cursor;
-    saved.partnerId = event.partnerId;
+  private receive(event: DashboardSubscription['paymentEvents']): void {
+    this.tally.receive(event);
     this.state = 'live';
     this.notice = null;
-    if (!this.seen.has(event.id)) {
-      this.seen.add(event.id);
-      if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value!);
-      const type = typeLabel(event.type);
-      // What the event moved, as the snapshot counts it: a refund's own amount (events written before refunds
-      // carried it: the payment's refunded total), the payment's amount for every other type.
-      const moved =
-        event.type === 'PAYMENT_REFUNDED' ? (event.refund?.amount ?? event.payload.refunded) : event.payload.amount;
-      const entry: FeedEntry = {
-        id: event.id,
-        type,
-        occurredAt: event.occurredAt,
-        locationName: event.location.name,
-        amountMinor: String(moved.amountMinor),
-        currency: moved.currency,
-        status: event.payload.status,
-        paymentId: event.payload.paymentId,
-      };
-      saved.feed = [entry, ...saved.feed].slice(0, FEED_LIMIT);
-      // Rows received since the page opened are highlighted once; the set is only as long as the feed.
-      this.fresh = new Set(this.fresh.size < FEED_LIMIT ? this.fresh : []).add(entry.id);
-      const key = totalKey({ locationId: event.location.id, type, currency: moved.currency });
-      const total = saved.totals[key] ?? {
-        locationId: event.location.id,
-        locationName: event.location.name,
-        type,
-        currency: moved.currency,
-        count: 0,
-        amountMinor: '0',
-      };
-      saved.totals = {
-        ...saved.totals,
-        [key]: {
-          ...total,
-          locationName: event.location.name,
-          count: total.count + 1,
-          amountMinor: (BigInt(total.amountMinor) + BigInt(moved.amountMinor)).toString(),
-        },
-      };
-    }
-    this.saveSoon();
     this.changed();
   }
-
-  // ---- Saving: what was counted, up to `cursor`, together, so a reload resumes consistently ----
-
-  private saveNow(): void {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    if (this.token() === null) return;
-    sessionStorage.setItem(STATE_KEY, JSON.stringify({ ...this.saved, seen: [...this.seen].slice(-SEEN_LIMIT) }));
-  }
-
-  private saveSoon(): void {
-    if (this.saveTimer === undefined) this.saveTimer = setTimeout(() => this.saveNow(), 200);
-  }
-}
-
-/** Of a session saved on another day (or before its snapshot): the feed and partner, not the totals. */
-function pick(saved: Saved | null): Partial<Saved> {
-  return saved ? { feed: saved.feed, seen: saved.seen, partnerId: saved.partnerId } : {};
 }

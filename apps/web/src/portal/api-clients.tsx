@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { failureSentence, restCall } from './failure';
-import { SecretOnce, when } from './webhooks';
+import { when } from './format';
+import { SecretOnce } from './secret-once';
 
 /**
  * Integrations → API clients: the partner's M2M clients (client_credentials) and their scopes; creating one with

@@ -1,8 +1,9 @@
 import { useQuery } from '@apollo/client/react';
-import { PortalDeadLettersDocument } from '@pos/client';
+import { PortalDeadLetterCountDocument, PortalDeadLettersDocument } from '@pos/client';
 import { type FormEvent, useState } from 'react';
 import { failureSentence } from './failure';
-import { EVENT_NAMES, useReplay, when } from './webhooks';
+import { EVENT_NAMES, when } from './format';
+import { useReplay } from './webhook-deliveries';
 
 /**
  * Operations → Dead letters (operators): every partner's webhook deliveries whose attempts all failed, newest
@@ -63,5 +64,22 @@ export function DeadLettersPage() {
         </>
       )}
     </>
+  );
+}
+
+/** The dead-letter count shown beside Webhooks in the navigation (refreshed every few seconds). */
+export function DeadLetterCount() {
+  const { data } = useQuery(PortalDeadLetterCountDocument, { pollInterval: 3000 });
+  const count = data?.webhookDeliveries.totalCount ?? 0;
+  if (!count) return null;
+  return (
+    <span
+      className="badge"
+      id="dead-letter-count"
+      role="status"
+      aria-label={`${count} dead letter${count === 1 ? '' : 's'}`}
+    >
+      {count}
+    </span>
   );
 }

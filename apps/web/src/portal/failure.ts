@@ -39,6 +39,10 @@ export function failureSentence(error: unknown): string {
   return 'The portal could not reach the server. Check your connection and try again.';
 }
 
+/** A mutation's user errors as one sentence for the page, or null when there are none. */
+export const refusal = (errors: ReadonlyArray<{ message: string }> | undefined | null) =>
+  errors?.length ? errors.map((e) => e.message).join(' ') : null;
+
 /**
  * Calls one of the gateway's REST routes as the signed-in person (the session cookie goes by itself): JSON in and
  * out; a refusal is thrown as a {@link RestFailure}.

@@ -4,9 +4,9 @@ import { Fragment, type MouseEvent, StrictMode, useEffect, useRef, useState } fr
 import { ApiClientsPage } from './api-clients';
 import { createRoot } from 'react-dom/client';
 import { type Person, client, currentPerson, signOut } from './client';
-import { DeadLettersPage } from './dead-letters';
+import { DeadLetterCount, DeadLettersPage } from './dead-letters';
 import { ProgramsPage } from './programs';
-import { DeadLetterCount, WebhooksPage } from './webhooks';
+import { WebhooksPage } from './webhooks';
 
 /**
  * The partner portal (GET /portal/): the pages of a partner's admins and developers, and the platform's operators.

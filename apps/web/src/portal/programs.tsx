@@ -8,7 +8,8 @@ import {
 } from '@pos/client';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { failureSentence, restCall } from './failure';
-import { SecretOnce, when } from './webhooks';
+import { when } from './format';
+import { SecretOnce } from './secret-once';
 
 /**
  * Loyalty → Programs: a merchant's "app settings" for each of the partner's loyalty programs (the loyalty subgraph's
