@@ -5,7 +5,7 @@
  * Open the files in Chrome DevTools (Performance) or any .cpuprofile viewer. For example:
  *
  *   mkdir -p /tmp/prof && CPU_PROFILE_DIR=/tmp/prof NODE_OPTIONS="--require ./scripts/cpu-profile.js" \
- *     BENCH_ONLY=peer BENCH_PEER_CASES="wide read varied" node -r ./scripts/register.js scripts/bench.ts
+ *     BENCH_ONLY=peer BENCH_PEER_CASES="wide read varied" node -r ./scripts/register.js scripts/bench/index.ts
  */
 const entry = /(subgraphs\/\w+|gateway)\/src\/index\.ts$/.exec(process.argv[1] || '');
 if (entry && process.env.CPU_PROFILE_DIR) {
