@@ -6,6 +6,8 @@ import { OrderPaymentService } from './modules/order/order-payment.service';
 import { createPaymentLoaders } from './modules/payment/payment.loader';
 import { PaymentService } from './modules/payment/payment.service';
 import type { PaymentProcessor } from './modules/processor/processor';
+import { RefundService } from './modules/refund/refund.service';
+import { SettlementService } from './modules/settlement/settlement.service';
 import type { WebhookDispatcher } from './modules/webhook/webhook.dispatcher';
 import { createWebhookLoaders } from './modules/webhook/webhook.loader';
 import { WebhookService } from './modules/webhook/webhook.service';
@@ -26,14 +28,11 @@ export interface PaymentsRuntime extends SubgraphRuntime {
 }
 
 export function buildContext(base: RequestContext, runtime: PaymentsRuntime) {
+  const processing = { processor: runtime.processor, logger: base.logger, requestId: base.requestId };
   const services = {
-    payments: new PaymentService(base.em, {
-      processor: runtime.processor,
-      orders: runtime.orders,
-      checks: runtime.checks,
-      logger: base.logger,
-      requestId: base.requestId,
-    }),
+    payments: new PaymentService(base.em, { ...processing, orders: runtime.orders, checks: runtime.checks }),
+    refunds: new RefundService(base.em, processing),
+    settlement: new SettlementService(base.em, { ...processing, orders: runtime.orders }),
     checkPayments: new CheckPaymentService(base.em, {
       checks: runtime.checks,
       orders: runtime.orders,
@@ -53,7 +52,7 @@ export function buildContext(base: RequestContext, runtime: PaymentsRuntime) {
     runtime,
     services,
     loaders: {
-      ...createPaymentLoaders(services.payments, services.checkPayments, services.orderPayments, base.principal),
+      ...createPaymentLoaders(services, base.principal),
       ...createWebhookLoaders(services.webhooks),
     },
   };

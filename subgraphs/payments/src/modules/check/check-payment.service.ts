@@ -4,7 +4,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   DomainError,
   type EntityClient,
-  IdempotencyStore,
   type Logger,
   type Principal,
   SCOPES,
@@ -20,10 +19,11 @@ import {
   textProblems,
   unprocessable,
 } from '@pos/kit';
-import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
 import { PaymentCard } from '../payment/payment-card.entity';
+import { commitChange } from '../payment/payment.change';
 import { EXTERNAL_PROCESSOR, EntryMode, Payment, PaymentStatus } from '../payment/payment.entity';
-import { amountHeld, amountsHeld, lockPayable, restorePayment } from '../payment/payment.service';
+import { type AnswerCodec, RequestKey, restorePayment } from '../payment/payment.idempotency';
+import { amountHeld, amountsHeld, lockPayable } from '../payment/payment.ledger';
 import { transition } from '../payment/payment.state';
 import { abandonHold, claimHold, openHold, pushCheckHold } from './check-reservation';
 import type { CheckCardInput, PayCheckInput } from './check.inputs';
@@ -71,8 +71,18 @@ export interface CheckPaymentResult {
   replayed: boolean;
 }
 
-/** Completes the request's idempotency key (if it has one) with its result, in the result's transaction. */
-type CompleteKey = (tx: EntityManager, result: CheckPaymentResult) => Promise<void>;
+/** A registration's key completes with its payment and what the check still owed after it. */
+const CHECK_PAYMENT_ANSWER: AnswerCodec<CheckPaymentResult> = {
+  id: (result) => result.payment.id,
+  snapshot: (result) => ({
+    payment: entitySnapshot(result.payment),
+    remainingAmountCents: result.remainingAmountCents,
+  }),
+  restore: (stored) => {
+    const { payment, remainingAmountCents } = stored as { payment: unknown; remainingAmountCents: number };
+    return { payment: restorePayment(payment), remainingAmountCents, replayed: true };
+  },
+};
 
 const invoiceTaken = (invoice: string) =>
   conflict('invoice_already_registered', 'This processor transaction is already registered', [
@@ -137,35 +147,16 @@ export class CheckPaymentService {
     ];
     if (problems.length) throw badInput('Invalid payment', problems);
 
-    const store = new IdempotencyStore(this.em);
     // Fingerprinted as before the amounts were renamed `…Minor`, so a key taken then still replays.
     const { amountMinor: amountCents, tipMinor: tipCents, ...rest } = input;
     const request = { ...rest, amountCents, tipCents, locationId };
-    const claim = await store.claimKey(principal, idempotencyKey, 'payCheck', request);
-    if (claim?.kind === 'replay') {
-      const stored = claim.response as { payment: unknown; remainingAmountCents: number };
-      return {
-        payment: restorePayment(stored.payment),
-        remainingAmountCents: stored.remainingAmountCents,
-        replayed: true,
-      };
-    }
-    const complete: CompleteKey = async (tx, result) => {
-      if (!claim?.token) return;
-      await store.complete(tx, claim.token, result.payment.id, {
-        payment: entitySnapshot(result.payment),
-        remainingAmountCents: result.remainingAmountCents,
-      });
-    };
-    try {
-      return (
-        (await this.repeated(principal, locationId, input, complete)) ??
-        (await this.register(principal, locationId, input, complete))
-      );
-    } catch (error) {
-      await store.abandon(claim);
-      throw error;
-    }
+    const key = await RequestKey.claim(this.em, principal, idempotencyKey, 'payCheck', request, CHECK_PAYMENT_ANSWER);
+    if (key.replay) return key.replay;
+    return key.abandonOnFailure(
+      async () =>
+        (await this.repeated(principal, locationId, input, key)) ??
+        (await this.register(principal, locationId, input, key)),
+    );
   }
 
   /**
@@ -176,7 +167,7 @@ export class CheckPaymentService {
     principal: Principal,
     locationId: number,
     input: CheckSale,
-    complete: CompleteKey,
+    key: RequestKey<CheckPaymentResult>,
   ): Promise<CheckPaymentResult | null> {
     const registered = await findRegistration(this.em, principal.tenantId, input.transaction.invoice);
     if (!registered) return null;
@@ -192,7 +183,7 @@ export class CheckPaymentService {
     const order = await this.orderOf(principal, check);
     return this.em.transactional(async (tx) => {
       const result = { payment: registered, remainingAmountCents: await owedOn(tx, check, order), replayed: true };
-      await complete(tx, result);
+      await key.complete(tx, result);
       return result;
     });
   }
@@ -202,7 +193,7 @@ export class CheckPaymentService {
     principal: Principal,
     locationId: number,
     input: CheckSale,
-    complete: CompleteKey,
+    key: RequestKey<CheckPaymentResult>,
   ): Promise<CheckPaymentResult> {
     const paymentId = randomUUID();
     await openHold(this.em, principal.tenantId, paymentId, input.amountMinor);
@@ -220,7 +211,7 @@ export class CheckPaymentService {
       await this.abandon(paymentId);
       // The same transaction registered by a retry still in flight took what the check had left: its first answer.
       if (error instanceof DomainError && error.reason === 'amount_exceeds_due') {
-        const repeat = await this.repeated(principal, locationId, input, complete);
+        const repeat = await this.repeated(principal, locationId, input, key);
         if (repeat) return repeat;
       }
       throw error;
@@ -229,7 +220,7 @@ export class CheckPaymentService {
       const order = await this.orderOf(principal, check);
       const result = await this.em.transactional(async (tx) => {
         const recorded = await this.record(tx, principal, check, order, paymentId, input);
-        await complete(tx, recorded);
+        await key.complete(tx, recorded);
         return recorded;
       });
       // A concurrent registration of this very transaction was recorded first: ours holds nothing.
@@ -303,8 +294,7 @@ export class CheckPaymentService {
       throw error;
     }
     tx.persist(card);
-    await tx.flush();
-    if (event) await recordPaymentEvent(tx, payment, event);
+    await commitChange(tx, payment, event);
     return { payment, remainingAmountCents: owed - input.amountMinor, replayed: false };
   }
 

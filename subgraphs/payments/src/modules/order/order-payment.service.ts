@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '@pos/kit';
 import { type Money, money } from '@pos/kit/src/currency';
 import { PaymentStatus } from '../payment/payment.entity';
+import { placeholders } from '../payment/payment.ledger';
 import { HOLDS_FUNDS } from '../payment/payment.state';
 import { OrderPaymentStatus } from './order.type';
 
@@ -57,15 +58,14 @@ export class OrderPaymentService {
    */
   async ledgers(principal: Principal, orderIds: readonly string[]): Promise<Map<string, OrderLedger>> {
     if (!orderIds.length) return new Map();
-    const list = (values: readonly unknown[]) => values.map(() => '?').join(', ');
     const held = [...HOLDS_FUNDS];
     const rows = await this.em.execute<{ id: string; paid: string; held: string; refunded: string }[]>(
       `select order_id as id,
-         sum(case when status in (${list(KEPT)}) then amount_cents - refunded_cents else 0 end)::text as paid,
-         sum(case when status in (${list(held)}) then amount_cents - refunded_cents else 0 end)::text as held,
+         sum(case when status in (${placeholders(KEPT)}) then amount_cents - refunded_cents else 0 end)::text as paid,
+         sum(case when status in (${placeholders(held)}) then amount_cents - refunded_cents else 0 end)::text as held,
          sum(refunded_cents + case when status = ? and settled_at is not null then amount_cents - refunded_cents
            else 0 end)::text as refunded
-       from payments.payment where order_id in (${list(orderIds)}) and tenant_id = ? group by order_id`,
+       from payments.payment where order_id in (${placeholders(orderIds)}) and tenant_id = ? group by order_id`,
       [...KEPT, ...held, PaymentStatus.REVERSED, ...orderIds, principal.tenantId],
     );
     return new Map(

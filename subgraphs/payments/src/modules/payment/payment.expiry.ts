@@ -1,10 +1,8 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '@pos/kit';
-import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
 import type { PaymentProcessor } from '../processor/processor';
+import { commitTransition, lockPayment } from './payment.change';
 import { Payment, PaymentStatus } from './payment.entity';
-import { transition } from './payment.state';
 
 /**
  * Payments that carry an `expiresAt` (those made through a hosted checkout, whose link expires then) and are still
@@ -68,16 +66,11 @@ export async function expireOverduePayments(deps: ExpiryDeps, now: Date = new Da
       continue;
     }
     const done = await em.fork().transactional(async (tx: EntityManager) => {
-      const payment = await tx.findOneOrFail(Payment, candidate.id, {
-        lockMode: LockMode.PESSIMISTIC_WRITE,
-        refresh: true,
-      });
+      const payment = await lockPayment(tx, candidate.id);
       // Its outcome may have been recorded since we looked: then it is not ours to expire.
       if (payment.status !== PaymentStatus.PENDING) return false;
-      const event = transition(payment, PaymentStatus.EXPIRED);
       payment.failureCode = CHECKOUT_EXPIRED;
-      await tx.flush();
-      if (event) await recordPaymentEvent(tx, payment, event);
+      await commitTransition(tx, payment, PaymentStatus.EXPIRED);
       return true;
     });
     if (done) expired.push(candidate.id);

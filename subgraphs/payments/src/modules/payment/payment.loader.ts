@@ -3,16 +3,23 @@ import DataLoader from 'dataloader';
 import type { CheckPaymentService } from '../check/check-payment.service';
 import { EMPTY_LEDGER, type OrderLedger, type OrderPaymentService } from '../order/order-payment.service';
 import type { Refund } from '../refund/refund.entity';
+import type { RefundService } from '../refund/refund.service';
 import type { PaymentCard } from './payment-card.entity';
 import type { Payment } from './payment.entity';
 import type { PaymentListQuery, PaymentService } from './payment.service';
 
 const none = () => Promise.resolve([] as Payment[]);
 
+/** The services the loaders batch their reads through. */
+interface PaymentReads {
+  payments: PaymentService;
+  refunds: RefundService;
+  checkPayments: CheckPaymentService;
+  orderPayments: OrderPaymentService;
+}
+
 export const createPaymentLoaders = (
-  service: PaymentService,
-  checkPayments: CheckPaymentService,
-  orderPayments: OrderPaymentService,
+  { payments: service, refunds, checkPayments, orderPayments }: PaymentReads,
   principal: Principal | null,
 ) => ({
   payment: oneByKey<string, Payment>(
@@ -31,7 +38,7 @@ export const createPaymentLoaders = (
     principal ? service.pagesOf(principal, 'locationId', ids, query, page) : Promise.resolve(new Map()),
   ),
   refundPages: pagesByParent<string, Refund, null>((ids, _query, page) =>
-    principal ? service.refundPages(principal, ids, page) : Promise.resolve(new Map()),
+    principal ? refunds.refundPages(principal, ids, page) : Promise.resolve(new Map()),
   ),
   paidByCheck: new DataLoader<string, number>(async (ids) => {
     const paid = principal ? await checkPayments.paidOnChecks(principal, ids) : new Map<string, number>();
@@ -48,7 +55,7 @@ export const createPaymentLoaders = (
   ),
   // Only ever asked for payments that were themselves read within the caller's scope.
   refundsByPayment: manyByKey<string, Refund>(
-    (ids) => service.refundsOf(ids),
+    (ids) => refunds.refundsOf(ids),
     (r) => r.paymentId,
   ),
 });

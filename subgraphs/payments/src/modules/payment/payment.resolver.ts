@@ -41,7 +41,7 @@ import {
   SandboxProcessorOutcomePayload,
   VoidPaymentPayload,
 } from './payment.payload';
-import { declineOf } from './payment.service';
+import { declineOf } from './payment.errors';
 import { refundableCents } from './payment.state';
 
 @Resolver(() => Payment)
@@ -177,7 +177,7 @@ export class PaymentResolver {
     const { idempotencyKey, ...refund } = input;
     return userErrorPayload(
       async () => {
-        const result = await ctx.services.payments.refund(requirePrincipal(ctx), refund, idempotencyKey);
+        const result = await ctx.services.refunds.refund(requirePrincipal(ctx), refund, idempotencyKey);
         return { refund: result.refund, payment: result.payment, idempotentReplay: result.replayed };
       },
       () => ({ idempotentReplay: false }),
@@ -199,7 +199,7 @@ export class PaymentResolver {
   ) {
     return userErrorPayload(
       async () => {
-        const closed = await ctx.services.payments.closeBatch(
+        const closed = await ctx.services.settlement.closeBatch(
           requirePrincipal(ctx),
           input.locationId,
           input.idempotencyKey,

@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   type ConnectionArgs,
@@ -10,20 +9,13 @@ import {
   listFilterWhere,
   paginate,
   paginateMany,
-  DomainError,
+  badInput,
   type EntityClient,
-  ErrorCode,
-  IdempotencyStore,
-  entitySnapshot,
-  restoreEntity,
-  type IdempotencyToken,
   type Logger,
   type PaymentEventType,
   type Principal,
   SCOPES,
   amountProblems,
-  badInput,
-  conflict,
   currencyProblems,
   mayActAtLocation,
   notFound,
@@ -31,31 +23,25 @@ import {
   parseUuidArg,
   requireScope,
   textProblems,
-  unprocessable,
 } from '@pos/kit';
 import { pushCheckHold } from '../check/check-reservation';
-import { recordPaymentEvent } from '../payment-event/payment-event.outbox';
-import { type Level3Request, type PaymentProcessor, ProcessorUnavailableError } from '../processor/processor';
-import { Refund, RefundStatus } from '../refund/refund.entity';
+import type { Level3Request, PaymentProcessor, SaleRequest, SaleResult } from '../processor/processor';
 import { PaymentCard } from './payment-card.entity';
-import { EXTERNAL_PROCESSOR, EntryMode, Payment, type PaymentOrder, PaymentStatus } from './payment.entity';
+import { commitChange, commitTransition, lockOwnPayment, lockPayment } from './payment.change';
+import { EntryMode, Payment, type PaymentOrder, PaymentStatus } from './payment.entity';
+import { paymentErrors } from './payment.errors';
 import { expiresAtProblems } from './payment.expiry';
+import { assertNotBusy, assertOurs, voidInProgress } from './payment.guards';
+import { PAYMENT_ANSWER, type PaymentAnswer, RequestKey } from './payment.idempotency';
 import type {
   CreatePaymentInput,
   PaymentFilter,
   PaymentListFilter,
-  RefundPaymentInput,
   SandboxProcessorOutcomeInput,
 } from './payment.inputs';
-import {
-  HOLDS_FUNDS,
-  ProcessorOutcome,
-  applyOutcome,
-  assertCanTransition,
-  isRefundable,
-  refundableCents,
-  transition,
-} from './payment.state';
+import { amountHeld, lockPayable, pendingRefunds } from './payment.ledger';
+import { ProcessorOutcome, applyOutcome, assertCanTransition } from './payment.state';
+import { runProcessorStep } from './processor-step';
 
 export interface PaymentDeps {
   processor: PaymentProcessor;
@@ -79,54 +65,25 @@ interface OrderFacts {
 const ORDER_FACTS = `id location { id } currency total { amountMinor } externalReference
   level3 { customerReference lineItems { productCode description quantity unitOfMeasure unitCostCents taxCents discountCents } }`;
 
-/** A void left unfinished this long ago (a crash between the processor call and its outcome) may be retried. */
-const VOID_STALE_MS = 60_000;
-
-/** A payment rebuilt from its idempotency snapshot. */
-export const restorePayment = (data: unknown) =>
-  restoreEntity(() => new Payment(), data, [
-    'createdAt',
-    'updatedAt',
-    'settledAt',
-    'voidRequestedAt',
-    'reversalRequestedAt',
-    'expiresAt',
-  ]);
-const restoreRefund = (data: unknown) => restoreEntity(() => new Refund(), data, ['createdAt', 'updatedAt']);
-
-const processorUnavailable = (what: string) =>
-  new DomainError(
-    ErrorCode.UNAVAILABLE,
-    `The payment processor is not available; ${what}. Retry later.`,
-    [],
-    'processor_unavailable',
-  );
-
-/**
- * The refusal a declined payment stands for. A decline is still an answer with a record: the payment exists (with
- * its id and `failureCode`), so the graph reports this beside it and the REST facade answers the payment itself.
- */
-export const declineOf = (payment: Payment): DomainError | null =>
-  payment.status === PaymentStatus.DECLINED
-    ? unprocessable(
-        'payment_declined',
-        `The card was declined${payment.failureCode ? ` (${payment.failureCode})` : ''}; nothing was charged`,
-      )
-    : null;
-
 /** How a parent's list of payments is narrowed and ordered. */
 export interface PaymentListQuery {
   filter: PaymentListFilter | null;
   orderBy: PaymentOrder | null;
 }
 
+/** A void or a reversal of one of the caller's payments, with its idempotency key claimed. */
+interface MoneyBack {
+  paymentId: string;
+  orderId: string | null;
+  key: RequestKey<PaymentAnswer>;
+}
+
 /** A failure code as processors spell them, kept in the payment's 64-character failureCode. */
 const FAILURE_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
 /**
- * Payments of the caller's tenant and their one state machine. Every operation that talks to the processor
- * runs in three steps and never holds a transaction across the call: record the intent (and lock what must not
- * be raced), call the processor with our own id as its reference, record the outcome with its outbox event.
+ * Payments of the caller's tenant, read, and taken, voided or reversed with the processor, each a movement of money
+ * in three steps (processor-step.ts). Refunds are the refund service's, batch closes the settlement service's.
  */
 export class PaymentService {
   constructor(
@@ -177,18 +134,6 @@ export class PaymentService {
     });
   }
 
-  /** The same page of refunds of each of these payments (read within the caller's scope), oldest first. */
-  refundPages(principal: Principal, paymentIds: readonly string[], page: PageRequest) {
-    return paginateMany(this.em, Refund, 'paymentId', paymentIds, { tenantId: principal.tenantId }, page, {
-      direction: SortDirection.ASC,
-    });
-  }
-
-  /** Refunds of payments the caller may see (the payments were read within its scope). */
-  refundsOf(paymentIds: readonly string[]): Promise<Refund[]> {
-    return this.em.find(Refund, { paymentId: { $in: [...paymentIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-  }
-
   /** The cards of payments the caller may see (the payments were read within its scope). */
   cardsOf(paymentIds: readonly string[]): Promise<PaymentCard[]> {
     return this.em.find(PaymentCard, { paymentId: { $in: [...paymentIds] } });
@@ -199,7 +144,7 @@ export class PaymentService {
     principal: Principal,
     input: Omit<CreatePaymentInput, 'idempotencyKey'>,
     idempotencyKey?: string | null,
-  ): Promise<{ payment: Payment; replayed: boolean }> {
+  ): Promise<PaymentAnswer> {
     requireScope(principal, SCOPES.posPayments);
     const orderId = parseUuidArg(input.orderId, 'orderId');
     const problems = [
@@ -212,44 +157,39 @@ export class PaymentService {
     problems.push(...expiresAtProblems(input.expiresAt));
     if (problems.length) throw badInput('Invalid payment', problems);
 
-    const store = new IdempotencyStore(this.em);
     // Fingerprinted as before the input's amount was renamed, so a key taken then still replays.
-    const { amountMinor, ...request } = input;
-    const claim = await store.claimKey(principal, idempotencyKey, 'createPayment', {
-      ...request,
-      amountCents: amountMinor,
-      orderId,
-    });
-    if (claim?.kind === 'replay') return { payment: restorePayment(claim.response), replayed: true };
-    const token = claim?.token ?? null;
+    const { amountMinor, ...rest } = input;
+    const request = { ...rest, amountCents: amountMinor, orderId };
+    const key = await RequestKey.claim(this.em, principal, idempotencyKey, 'createPayment', request, PAYMENT_ANSWER);
+    if (key.replay) return key.replay;
 
-    let payment: Payment;
-    let order: OrderFacts;
-    try {
-      const found = await this.deps.orders.fetch<OrderFacts>(
-        principal,
-        this.deps.requestId,
-        'Order',
-        orderId,
-        ORDER_FACTS,
-      );
-      if (!found) throw notFound('Order');
-      order = found;
-      const resumed =
-        claim?.kind === 'resume' && claim.resourceId
-          ? await this.em.findOne(Payment, { id: claim.resourceId, tenantId: principal.tenantId })
+    return runProcessorStep(this.em, this.deps, {
+      key,
+      intent: async () => {
+        const order = await this.deps.orders.fetch<OrderFacts>(
+          principal,
+          this.deps.requestId,
+          'Order',
+          orderId,
+          ORDER_FACTS,
+        );
+        if (!order) throw notFound('Order');
+        const resumed = key.resumedId
+          ? await this.em.findOne(Payment, { id: key.resumedId, tenantId: principal.tenantId })
           : null;
-      payment = resumed ?? (await this.recordIntent(principal, order, input, token, store));
-    } catch (error) {
-      await store.abandon(claim);
-      throw error;
-    }
-    if (payment.status !== PaymentStatus.PENDING) {
+        return { order, payment: resumed ?? (await this.recordIntent(principal, order, input, key)) };
+      },
       // A resumed request whose outcome was recorded: finish the key, answer with the payment.
-      if (token) await this.em.transactional((tx) => store.complete(tx, token, payment.id, entitySnapshot(payment)));
-      return { payment, replayed: false };
-    }
-    return { payment: await this.authorise(payment, order, input, token, store), replayed: false };
+      recorded: ({ payment }) => (payment.status === PaymentStatus.PENDING ? null : { payment, replayed: false }),
+      call: ({ payment, order }) => this.deps.processor.sale(saleOf(payment, order, input.cardToken)),
+      onUnavailable: {
+        logAs: ({ payment }) => ({ paymentId: payment.id }),
+        compensate: ({ payment }) => this.cancelUnanswered(payment),
+        key: 'release',
+        answer: 'the payment was cancelled and nothing was charged',
+      },
+      outcome: async (tx, { payment }, sale) => ({ payment: await recordSale(tx, payment.id, sale), replayed: false }),
+    });
   }
 
   /** Step 1 of a payment: under the order's ledger lock, check what it owes and record a pending payment. */
@@ -257,23 +197,13 @@ export class PaymentService {
     principal: Principal,
     order: OrderFacts,
     input: Omit<CreatePaymentInput, 'idempotencyKey'>,
-    token: IdempotencyToken | null,
-    store: IdempotencyStore,
+    key: RequestKey<PaymentAnswer>,
   ): Promise<Payment> {
-    if (order.currency !== input.currency) {
-      throw unprocessable('currency_mismatch', `The order is in ${order.currency}`, [
-        `currency: must be ${order.currency}`,
-      ]);
-    }
+    if (order.currency !== input.currency) throw paymentErrors.currencyMismatch(order.currency);
     return this.em.transactional(async (tx) => {
       await lockPayable(tx, principal.tenantId, order.id, 'order');
-      const held = await amountHeld(tx, 'order_id', order.id);
-      const due = order.total.amountMinor - held;
-      if (input.amountMinor > due) {
-        throw unprocessable('amount_exceeds_due', 'The amount is more than the order still owes', [
-          `amount due: ${Math.max(due, 0)}`,
-        ]);
-      }
+      const due = order.total.amountMinor - (await amountHeld(tx, 'order_id', order.id));
+      if (input.amountMinor > due) throw paymentErrors.amountExceedsDue(due);
       const payment = new Payment();
       Object.assign(payment, {
         tenantId: principal.tenantId,
@@ -286,67 +216,23 @@ export class PaymentService {
       });
       tx.persist(payment);
       await tx.flush();
-      if (token) await store.attach(tx, token, payment.id);
+      await key.attach(tx, payment.id);
       return payment;
     });
   }
 
-  /** Steps 2 and 3: ask the processor, then record its answer (or undo the sale when no answer came). */
-  private async authorise(
-    payment: Payment,
-    order: OrderFacts,
-    input: Omit<CreatePaymentInput, 'idempotencyKey'>,
-    token: IdempotencyToken | null,
-    store: IdempotencyStore,
-  ): Promise<Payment> {
+  /** A sale the processor did not answer: undone at the processor, and the payment cancelled here. */
+  private async cancelUnanswered(payment: Payment): Promise<void> {
     const { processor, logger } = this.deps;
-    let result;
-    try {
-      result = await processor.sale({
-        reference: payment.id,
-        amountCents: payment.amountCents,
-        currency: payment.currency,
-        entryMode: payment.entryMode === EntryMode.CARD_PRESENT ? 'card_present' : 'card_not_present',
-        cardToken: input.cardToken,
-        // v1.2: card-present sales carry Level 3, with the order's external_reference as customer_reference.
-        level3:
-          payment.entryMode === EntryMode.CARD_PRESENT && order.level3
-            ? {
-                customerReference: order.externalReference ?? order.level3.customerReference,
-                lineItems: order.level3.lineItems,
-              }
-            : null,
-      });
-    } catch (error) {
-      if (!(error instanceof ProcessorUnavailableError)) throw error;
-      logger.warn({ err: error, paymentId: payment.id, requestId: this.deps.requestId }, 'processor unavailable');
-      // The sale may have gone through unseen: void it by our reference before giving up on it.
-      await processor.void({ reference: payment.id, processorReference: null }).catch((voidError: unknown) => {
-        logger.error({ err: voidError, paymentId: payment.id }, 'technical void failed; reconcile with the processor');
-      });
-      await this.em.transactional(async (tx) => {
-        const current = await lockPayment(tx, payment.id);
-        if (current.status !== PaymentStatus.PENDING) return;
-        const event = transition(current, PaymentStatus.CANCELLED);
-        current.failureCode = 'processor_unavailable';
-        await tx.flush();
-        if (event) await recordPaymentEvent(tx, current, event);
-      });
-      if (token) await store.release(token);
-      throw processorUnavailable('the payment was cancelled and nothing was charged');
-    }
-    return this.em.transactional(async (tx) => {
+    // The sale may have gone through unseen: void it by our reference before giving up on it.
+    await processor.void({ reference: payment.id, processorReference: null }).catch((voidError: unknown) => {
+      logger.error({ err: voidError, paymentId: payment.id }, 'technical void failed; reconcile with the processor');
+    });
+    await this.em.transactional(async (tx) => {
       const current = await lockPayment(tx, payment.id);
-      if (current.status === PaymentStatus.PENDING) {
-        const event = transition(current, result.approved ? PaymentStatus.APPROVED : PaymentStatus.DECLINED);
-        current.processorReference = result.processorReference;
-        if (result.approved) current.authorizationCode = result.authorizationCode;
-        else current.failureCode = result.declineCode;
-        await tx.flush();
-        if (event) await recordPaymentEvent(tx, current, event);
-      }
-      if (token) await store.complete(tx, token, current.id, entitySnapshot(current));
-      return current;
+      if (current.status !== PaymentStatus.PENDING) return;
+      current.failureCode = 'processor_unavailable';
+      await commitTransition(tx, current, PaymentStatus.CANCELLED);
     });
   }
 
@@ -355,188 +241,45 @@ export class PaymentService {
     principal: Principal,
     ids: { paymentId: string; orderId?: string | null },
     idempotencyKey?: string | null,
-  ): Promise<{ payment: Payment; replayed: boolean }> {
-    const { paymentId, orderId, store, claim } = await this.claimMoneyBack(
-      principal,
-      ids,
-      idempotencyKey,
-      'voidPayment',
-    );
-    if (claim?.kind === 'replay') return { payment: restorePayment(claim.response), replayed: true };
-    const token = claim?.token ?? null;
+  ): Promise<PaymentAnswer> {
+    const moneyBack = await this.claimMoneyBack(principal, ids, idempotencyKey, 'voidPayment');
+    const { paymentId, key } = moneyBack;
+    if (key.replay) return key.replay;
 
-    let payment: Payment;
-    try {
-      payment = await this.em.transactional(async (tx) => {
-        const current = await this.lockOwnPayment(tx, principal, paymentId, orderId);
-        // A resumed void whose first attempt marked the payment: carry on with it.
-        if (claim?.kind === 'resume' && current.voidRequestedAt) return current;
-        if (current.settledAt) {
-          throw conflict('payment_settled', 'A settled payment cannot be voided; refund it instead');
-        }
-        if (current.refundedCents > 0 || (await pendingRefunds(tx, current.id)) > 0) {
-          throw conflict('payment_has_refunds', 'A payment with refunds cannot be voided');
-        }
-        assertOurs(current);
-        assertCanTransition(current.status, PaymentStatus.VOIDED);
-        assertNotBusy(current);
-        current.voidRequestedAt = new Date();
-        await tx.flush();
-        if (token) await store.attach(tx, token, current.id);
-        return current;
-      });
-    } catch (error) {
-      await store.abandon(claim);
-      throw error;
-    }
-
-    try {
-      await this.deps.processor.void({ reference: payment.id, processorReference: payment.processorReference });
-    } catch (error) {
-      if (!(error instanceof ProcessorUnavailableError)) throw error;
-      this.deps.logger.warn({ err: error, paymentId, requestId: this.deps.requestId }, 'processor unavailable');
-      await this.em.transactional(async (tx) => {
+    return runProcessorStep(this.em, this.deps, {
+      key,
+      intent: () =>
+        this.markMoneyBack(principal, moneyBack, 'voidRequestedAt', async (tx, payment) => {
+          if (payment.settledAt) throw paymentErrors.settled();
+          if (payment.refundedCents > 0 || (await pendingRefunds(tx, payment.id)) > 0) {
+            throw paymentErrors.hasRefunds();
+          }
+          assertOurs(payment);
+          assertCanTransition(payment.status, PaymentStatus.VOIDED);
+          assertNotBusy(payment);
+        }),
+      call: (payment) =>
+        this.deps.processor.void({ reference: payment.id, processorReference: payment.processorReference }),
+      onUnavailable: {
+        logAs: () => ({ paymentId }),
+        // A void's answer is its outcome: unanswered, the payment is unmarked and stays as it was.
+        compensate: () =>
+          this.em.transactional(async (tx) => {
+            const current = await lockPayment(tx, paymentId);
+            current.voidRequestedAt = null;
+            await tx.flush();
+          }),
+        key: 'release',
+        answer: 'the payment was not voided',
+      },
+      outcome: async (tx) => {
         const current = await lockPayment(tx, paymentId);
-        current.voidRequestedAt = null;
-        await tx.flush();
-      });
-      if (token) await store.release(token);
-      throw processorUnavailable('the payment was not voided');
-    }
-
-    const voided = await this.em.transactional(async (tx) => {
-      const current = await lockPayment(tx, paymentId);
-      if (current.status !== PaymentStatus.VOIDED) {
-        const event = transition(current, PaymentStatus.VOIDED);
-        current.voidRequestedAt = null;
-        await tx.flush();
-        if (event) await recordPaymentEvent(tx, current, event);
-      }
-      if (token) await store.complete(tx, token, current.id, entitySnapshot(current));
-      return current;
-    });
-    return { payment: voided, replayed: false };
-  }
-
-  /** Refunds part or all of an approved payment; refunds together never exceed what was paid. */
-  async refund(
-    principal: Principal,
-    input: Omit<RefundPaymentInput, 'idempotencyKey'>,
-    idempotencyKey?: string | null,
-  ): Promise<{ refund: Refund; payment: Payment; replayed: boolean }> {
-    requireScope(principal, SCOPES.posRefunds);
-    const paymentId = parseUuidArg(input.paymentId, 'paymentId');
-    const orderId = input.orderId == null ? null : parseUuidArg(input.orderId, 'orderId');
-    const problems = [
-      ...(input.amountMinor == null ? [] : amountProblems(input.amountMinor, 'amountMinor', 1)),
-      ...textProblems(input.reason, 'reason', 255),
-    ];
-    if (problems.length) throw badInput('Invalid refund', problems);
-    const store = new IdempotencyStore(this.em);
-    // Fingerprinted as before the input's amount was renamed, so a key taken then still replays.
-    const request = { paymentId, orderId, amountCents: input.amountMinor ?? null, reason: input.reason ?? null };
-    const claim = await store.claimKey(principal, idempotencyKey, 'refundPayment', request);
-    if (claim?.kind === 'replay') {
-      const stored = claim.response as { refund: unknown; payment: unknown };
-      return { refund: restoreRefund(stored.refund), payment: restorePayment(stored.payment), replayed: true };
-    }
-    const token = claim?.token ?? null;
-
-    let refund: Refund;
-    let payment: Payment;
-    try {
-      ({ refund, payment } = await this.em.transactional(async (tx) => {
-        const current = await this.lockOwnPayment(tx, principal, paymentId, orderId);
-        const resumed =
-          claim?.kind === 'resume' && claim.resourceId
-            ? await tx.findOne(Refund, { id: claim.resourceId, paymentId })
-            : null;
-        if (resumed) return { refund: resumed, payment: current };
-        assertOurs(current);
-        if (!isRefundable(current.status)) {
-          throw conflict(
-            'payment_not_refundable',
-            `A ${current.status.toLowerCase()} payment cannot be refunded; only approved payments can`,
-          );
+        if (current.status !== PaymentStatus.VOIDED) {
+          current.voidRequestedAt = null;
+          await commitTransition(tx, current, PaymentStatus.VOIDED);
         }
-        assertNotBusy(current);
-        const refundable = refundableCents(current, await pendingRefunds(tx, current.id));
-        const amount = input.amountMinor ?? refundable;
-        if (amount < 1 || amount > refundable) {
-          throw unprocessable('amount_exceeds_refundable', 'The amount is more than what is left to refund', [
-            `refundable: ${Math.max(refundable, 0)}`,
-          ]);
-        }
-        const created = new Refund();
-        Object.assign(created, {
-          tenantId: principal.tenantId,
-          paymentId,
-          amountCents: amount,
-          currency: current.currency,
-          reason: input.reason ?? null,
-        });
-        tx.persist(created);
-        await tx.flush();
-        if (token) await store.attach(tx, token, created.id);
-        return { refund: created, payment: current };
-      }));
-    } catch (error) {
-      await store.abandon(claim);
-      throw error;
-    }
-    if (refund.status !== RefundStatus.PENDING) {
-      if (token) {
-        await this.em.transactional((tx) =>
-          store.complete(tx, token, refund.id, { refund: entitySnapshot(refund), payment: entitySnapshot(payment) }),
-        );
-      }
-      return { refund, payment, replayed: false };
-    }
-
-    let processorReference: string;
-    try {
-      ({ processorReference } = await this.deps.processor.refund({
-        reference: refund.id,
-        processorReference: payment.processorReference ?? '',
-        amountCents: refund.amountCents,
-        currency: refund.currency,
-      }));
-    } catch (error) {
-      if (!(error instanceof ProcessorUnavailableError)) throw error;
-      this.deps.logger.warn(
-        { err: error, refundId: refund.id, requestId: this.deps.requestId },
-        'processor unavailable; refund left pending',
-      );
-      // Unlike a sale, a refund that may have gone through cannot be undone by a technical void. It stays pending
-      // (its amount reserved) and its key stays held: a retry with the same key after the lease resumes this very
-      // refund, whose id the processor recognises, instead of sending a second one.
-      throw processorUnavailable('the refund is pending; retry with the same Idempotency-Key to complete it');
-    }
-
-    return this.em.transactional(async (tx) => {
-      const current = await lockPayment(tx, paymentId);
-      const pending = await tx.findOneOrFail(Refund, refund.id, {
-        lockMode: LockMode.PESSIMISTIC_WRITE,
-        refresh: true,
-      });
-      if (pending.status === RefundStatus.PENDING) {
-        pending.status = RefundStatus.SUCCEEDED;
-        pending.processorReference = processorReference;
-        pending.updatedAt = new Date();
-        current.refundedCents += pending.amountCents;
-        const event = transition(
-          current,
-          current.refundedCents === current.amountCents ? PaymentStatus.REFUNDED : PaymentStatus.PARTIALLY_REFUNDED,
-        );
-        await tx.flush();
-        if (event) await recordPaymentEvent(tx, current, event, pending);
-      }
-      if (token)
-        await store.complete(tx, token, pending.id, {
-          refund: entitySnapshot(pending),
-          payment: entitySnapshot(current),
-        });
-      return { refund: pending, payment: current, replayed: false };
+        return { payment: current, replayed: false };
+      },
     });
   }
 
@@ -550,57 +293,35 @@ export class PaymentService {
     principal: Principal,
     ids: { paymentId: string; orderId?: string | null },
     idempotencyKey?: string | null,
-  ): Promise<{ payment: Payment; replayed: boolean }> {
-    const { paymentId, orderId, store, claim } = await this.claimMoneyBack(
-      principal,
-      ids,
-      idempotencyKey,
-      'reversePayment',
-    );
-    if (claim?.kind === 'replay') return { payment: restorePayment(claim.response), replayed: true };
-    const token = claim?.token ?? null;
+  ): Promise<PaymentAnswer> {
+    const moneyBack = await this.claimMoneyBack(principal, ids, idempotencyKey, 'reversePayment');
+    const { paymentId, key } = moneyBack;
+    if (key.replay) return key.replay;
 
-    let payment: Payment;
-    try {
-      payment = await this.em.transactional(async (tx) => {
-        const current = await this.lockOwnPayment(tx, principal, paymentId, orderId);
-        // A resumed reversal whose first attempt was marked: send it again, the processor knows our reference.
-        if (claim?.kind === 'resume' && current.reversalRequestedAt) return current;
-        assertOurs(current);
-        assertCanTransition(current.status, PaymentStatus.REVERSED);
-        assertNotBusy(current);
-        // A refund still with the processor could complete after the reversal returned everything.
-        if ((await pendingRefunds(tx, current.id)) > 0) {
-          throw conflict('payment_busy', 'A refund of this payment is still with the processor; retry shortly');
-        }
-        current.reversalRequestedAt = new Date();
-        await tx.flush();
-        if (token) await store.attach(tx, token, current.id);
-        return current;
-      });
-    } catch (error) {
-      await store.abandon(claim);
-      throw error;
-    }
-
-    try {
-      await this.deps.processor.reverse({ reference: payment.id, processorReference: payment.processorReference });
-    } catch (error) {
-      if (!(error instanceof ProcessorUnavailableError)) throw error;
-      this.deps.logger.warn({ err: error, paymentId, requestId: this.deps.requestId }, 'processor unavailable');
-      // A void's answer is its outcome, so an unanswered void can be unmarked. A reversal's outcome comes later:
-      // had this request reached the processor, that outcome would find a payment we had unmarked. So it stays
-      // pending (and its key held): the outcome ends it, or a retry with the same key after the lease resends it.
-      throw processorUnavailable('the reversal is pending; retry with the same Idempotency-Key to send it again');
-    }
-
-    if (!token) return { payment, replayed: false };
-    const reversed = await this.em.transactional(async (tx) => {
-      const current = await lockPayment(tx, paymentId);
-      await store.complete(tx, token, current.id, entitySnapshot(current));
-      return current;
+    return runProcessorStep(this.em, this.deps, {
+      key,
+      intent: () =>
+        this.markMoneyBack(principal, moneyBack, 'reversalRequestedAt', async (tx, payment) => {
+          assertOurs(payment);
+          assertCanTransition(payment.status, PaymentStatus.REVERSED);
+          assertNotBusy(payment);
+          // A refund still with the processor could complete after the reversal returned everything.
+          if ((await pendingRefunds(tx, payment.id)) > 0) throw paymentErrors.refundInProgress();
+        }),
+      call: (payment) =>
+        this.deps.processor.reverse({ reference: payment.id, processorReference: payment.processorReference }),
+      onUnavailable: {
+        logAs: () => ({ paymentId }),
+        // A void's answer is its outcome, so an unanswered void can be unmarked. A reversal's outcome comes later:
+        // had this request reached the processor, that outcome would find a payment we had unmarked. So it stays
+        // pending (and its key held): the outcome ends it, or a retry with the same key after the lease resends it.
+        key: 'hold',
+        answer: 'the reversal is pending; retry with the same Idempotency-Key to send it again',
+      },
+      // Nothing to record until the outcome arrives: the answer is the payment as marked for the reversal.
+      outcome: async (tx) => ({ payment: await lockPayment(tx, paymentId), replayed: false }),
+      unkeyed: (payment) => ({ payment, replayed: false }),
     });
-    return { payment: reversed, replayed: false };
   }
 
   /**
@@ -613,14 +334,7 @@ export class PaymentService {
     input: SandboxProcessorOutcomeInput,
   ): Promise<{ payment: Payment; eventType: PaymentEventType }> {
     requireScope(principal, SCOPES.posPayments);
-    if (!this.deps.processor.sandbox) {
-      throw new DomainError(
-        ErrorCode.FORBIDDEN,
-        'Processor outcomes can be simulated only with the built-in sandbox processor',
-        [],
-        'sandbox_only',
-      );
-    }
+    if (!this.deps.processor.sandbox) throw paymentErrors.sandboxOnly();
     const paymentId = parseUuidArg(input.paymentId, 'paymentId');
     const problems: string[] = [];
     if (!Object.values(ProcessorOutcome).includes(input.outcome)) {
@@ -633,8 +347,8 @@ export class PaymentService {
     }
     if (problems.length) throw badInput('Invalid processor outcome', problems);
     const result = await this.em.transactional(async (tx) => {
-      const payment = await this.lockOwnPayment(tx, principal, paymentId, null);
-      const eventType = await this.recordOutcome(tx, payment, input.outcome, input.reason ?? null);
+      const payment = await lockOwnPayment(tx, principal, paymentId, null);
+      const eventType = await recordOutcome(tx, payment, input.outcome, input.reason ?? null);
       return { payment, eventType };
     });
     if (result.payment.checkId) await this.releaseOnCheck(result.payment.id);
@@ -651,220 +365,90 @@ export class PaymentService {
     });
   }
 
-  /**
-   * One processor outcome on a payment locked in `tx`, with its outbox event in the same transaction; whatever the
-   * state machine refuses throws before anything is written. The step a processor callback route would share.
-   */
-  private async recordOutcome(
-    tx: EntityManager,
-    payment: Payment,
-    outcome: ProcessorOutcome,
-    reason: string | null,
-  ): Promise<PaymentEventType> {
-    const event = applyOutcome(payment, outcome, {
-      pendingRefundCents: await pendingRefunds(tx, payment.id),
-      voidInProgress: voidInProgress(payment),
-      reason,
-    });
-    await tx.flush();
-    await recordPaymentEvent(tx, payment, event);
-    return event;
-  }
-
-  /**
-   * Closes a location's batch: its approved payments settle with the processor, after which they can only be
-   * refunded, not voided (what a POS does at the end of a day).
-   */
-  async closeBatch(
-    principal: Principal,
-    locationIdArg: string,
-    idempotencyKey?: string | null,
-  ): Promise<{ settledCount: number; replayed: boolean }> {
-    requireScope(principal, SCOPES.posPayments);
-    const locationId = parseIntIdArg(locationIdArg, 'locationId');
-    if (!mayActAtLocation(principal, locationId)) throw notFound('Location');
-    // Settling moves money, so a retried close answers what the first one settled instead of "0 settled".
-    const store = new IdempotencyStore(this.em);
-    const claim = await store.claimKey(principal, idempotencyKey, 'closeBatch', { locationId });
-    if (claim?.kind === 'replay') {
-      return { settledCount: (claim.response as { settledCount: number }).settledCount, replayed: true };
-    }
-    const token = claim?.token ?? null;
-    try {
-      // A resumed close (the first attempt went quiet) simply closes again: what it settled is settled, and the
-      // processor is told the rest again, as on any second close.
-      const settledCount = await this.settleBatch(principal, locationId, async (tx, count) => {
-        if (token) await store.complete(tx, token, String(locationId), { settledCount: count });
-      });
-      return { settledCount, replayed: false };
-    } catch (error) {
-      if (token) await store.release(token);
-      throw error;
-    }
-  }
-
-  /**
-   * Settles the location's open batch with the processor; `done` runs in the transaction that marks it settled (or
-   * in its own when there was nothing to settle), so an idempotency key completes with the outcome.
-   */
-  private async settleBatch(
-    principal: Principal,
-    locationId: number,
-    done: (tx: EntityManager, settledCount: number) => Promise<void>,
-  ): Promise<number> {
-    // Locations belong to the orders subgraph: another partner's (or no) location is not found, as everywhere else,
-    // rather than a batch of nothing.
-    const location = await this.deps.orders.fetch<{ id: string }>(
-      principal,
-      this.deps.requestId,
-      'Location',
-      String(locationId),
-      'id',
-    );
-    if (!location) throw notFound('Location');
-    const open = {
-      tenantId: principal.tenantId,
-      locationId,
-      // Sales registered by mobile providers settle in their processor's batches, not in ours.
-      processor: { $ne: EXTERNAL_PROCESSOR },
-      status: { $in: [PaymentStatus.APPROVED, PaymentStatus.PARTIALLY_REFUNDED] },
-      settledAt: null,
-      voidRequestedAt: null,
-      // A payment being reversed is the processor's to void or refund; submitting it for settlement races that.
-      reversalRequestedAt: null,
-    };
-    const batch = await this.em.find(Payment, open, { fields: ['id', 'processorReference'] });
-    if (!batch.length) {
-      await this.em.transactional((tx) => done(tx, 0));
-      return 0;
-    }
-    try {
-      await this.deps.processor.settle(batch.map((p) => p.processorReference ?? p.id));
-    } catch (error) {
-      // An expected outcome the client can retry, not an internal error. Nothing is marked settled: until a
-      // close succeeds the payments stay voidable here, and closing again names them to the processor again.
-      if (!(error instanceof ProcessorUnavailableError)) throw error;
-      this.deps.logger.warn({ err: error, locationId, requestId: this.deps.requestId }, 'processor unavailable');
-      throw processorUnavailable('the batch was not closed');
-    }
-    return this.em.transactional(async (tx) => {
-      const settled = await tx.find(
-        Payment,
-        { ...open, id: { $in: batch.map((p) => p.id) } },
-        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
-      );
-      const now = new Date();
-      for (const payment of settled) {
-        payment.settledAt = now;
-        payment.version += 1;
-        payment.updatedAt = now;
-      }
-      await tx.flush();
-      await done(tx, settled.length);
-      return settled.length;
-    });
-  }
-
   /** How a void or a reversal starts: the scope, the ids, and the claim of its idempotency key. */
   private async claimMoneyBack(
     principal: Principal,
     ids: { paymentId: string; orderId?: string | null },
     idempotencyKey: string | null | undefined,
     operation: 'voidPayment' | 'reversePayment',
-  ) {
+  ): Promise<MoneyBack> {
     requireScope(principal, SCOPES.posRefunds);
     const paymentId = parseUuidArg(ids.paymentId, 'paymentId');
     const orderId = ids.orderId == null ? null : parseUuidArg(ids.orderId, 'orderId');
-    const store = new IdempotencyStore(this.em);
-    const claim = await store.claimKey(principal, idempotencyKey, operation, { paymentId, orderId });
-    return { paymentId, orderId, store, claim };
+    const request = { paymentId, orderId };
+    const key = await RequestKey.claim(this.em, principal, idempotencyKey, operation, request, PAYMENT_ANSWER);
+    return { paymentId, orderId, key };
   }
 
-  /** A payment of the caller (tenant and locations), locked for this transaction; 404 otherwise. */
-  private async lockOwnPayment(
-    tx: EntityManager,
+  /**
+   * Step 1 of a void or a reversal: the caller's payment, locked, refused by `assertMay` or marked with when the
+   * movement was asked for (which keeps other movements off it meanwhile), its key attached. A resumed request whose
+   * first attempt marked the payment carries on with it: sent again, the processor knows our reference.
+   */
+  private markMoneyBack(
     principal: Principal,
-    paymentId: string,
-    orderId: string | null,
+    { paymentId, orderId, key }: MoneyBack,
+    mark: 'voidRequestedAt' | 'reversalRequestedAt',
+    assertMay: (tx: EntityManager, payment: Payment) => Promise<void>,
   ): Promise<Payment> {
-    const payment = await tx.findOne(
-      Payment,
-      { id: paymentId, ...callerScope(principal), ...(orderId ? { orderId } : {}) },
-      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
-    );
-    if (!payment) throw notFound('Payment');
-    return payment;
+    return this.em.transactional(async (tx) => {
+      const current = await lockOwnPayment(tx, principal, paymentId, orderId);
+      if (key.resumed && current[mark]) return current;
+      await assertMay(tx, current);
+      current[mark] = new Date();
+      await tx.flush();
+      await key.attach(tx, current.id);
+      return current;
+    });
   }
 }
 
-function lockPayment(tx: EntityManager, paymentId: string): Promise<Payment> {
-  return tx.findOneOrFail(Payment, paymentId, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+/** What the processor is asked to charge for a payment on an order. */
+function saleOf(payment: Payment, order: OrderFacts, cardToken: string): SaleRequest {
+  return {
+    reference: payment.id,
+    amountCents: payment.amountCents,
+    currency: payment.currency,
+    entryMode: payment.entryMode === EntryMode.CARD_PRESENT ? 'card_present' : 'card_not_present',
+    cardToken,
+    // v1.2: card-present sales carry Level 3, with the order's external_reference as customer_reference.
+    level3:
+      payment.entryMode === EntryMode.CARD_PRESENT && order.level3
+        ? {
+            customerReference: order.externalReference ?? order.level3.customerReference,
+            lineItems: order.level3.lineItems,
+          }
+        : null,
+  };
 }
 
-/** A sale a mobile provider ran with its own processor is voided or refunded there, never through ours. */
-function assertOurs(payment: Payment): void {
-  if (payment.processor === EXTERNAL_PROCESSOR) {
-    throw conflict(
-      'payment_external',
-      'This payment was registered by a mobile payment provider; void or refund it with that provider',
-    );
+/** Step 3 of a payment: the processor's approval or decline, unless an outcome was recorded meanwhile. */
+async function recordSale(tx: EntityManager, paymentId: string, sale: SaleResult): Promise<Payment> {
+  const payment = await lockPayment(tx, paymentId);
+  if (payment.status === PaymentStatus.PENDING) {
+    payment.processorReference = sale.processorReference;
+    if (sale.approved) payment.authorizationCode = sale.authorizationCode;
+    else payment.failureCode = sale.declineCode;
+    await commitTransition(tx, payment, sale.approved ? PaymentStatus.APPROVED : PaymentStatus.DECLINED);
   }
+  return payment;
 }
 
-/** A void marked recently enough that its outcome may still come; an older mark is a crashed attempt. */
-const voidInProgress = (payment: Payment) =>
-  payment.voidRequestedAt !== null && Date.now() - payment.voidRequestedAt.getTime() < VOID_STALE_MS;
-
-/** Refuses to move money while a void or a reversal of the payment has not finished. */
-function assertNotBusy(payment: Payment): void {
-  // A pending reversal never goes stale: only the processor's outcome ends it, since it may already be under way.
-  if (payment.reversalRequestedAt) {
-    throw conflict(
-      'reversal_pending',
-      'A reversal of this payment is waiting for the processor; retry once it has settled or failed',
-    );
-  }
-  if (voidInProgress(payment)) {
-    throw conflict('payment_busy', 'A void of this payment is in progress; retry shortly');
-  }
-}
-
-/** Creates the ledger row of an order or check if needed and locks it until the transaction ends. */
-export async function lockPayable(tx: EntityManager, tenantId: string, id: string, kind: 'order' | 'check') {
-  await tx.execute(
-    `insert into payments.payable (id, tenant_id, kind, created_at) values (?, ?, ?, now()) on conflict (id) do nothing`,
-    [id, tenantId, kind],
-  );
-  await tx.execute(`select id from payments.payable where id = ? for update`, [id]);
-}
-
-/** What payments against an order or check hold: approved or pending amounts, less what was refunded. */
-export async function amountHeld(tx: EntityManager, column: 'order_id' | 'check_id', id: string): Promise<number> {
-  return (await amountsHeld(tx, column, [id])).get(id) ?? 0;
-}
-
-/** {@link amountHeld} of many orders or checks in one query, optionally only the payments of one tenant. */
-export async function amountsHeld(
-  em: EntityManager,
-  column: 'order_id' | 'check_id',
-  ids: readonly string[],
-  tenantId?: string,
-): Promise<Map<string, number>> {
-  if (!ids.length) return new Map();
-  const list = (values: readonly unknown[]) => values.map(() => '?').join(', ');
-  const rows = await em.execute<{ id: string; held: string }[]>(
-    `select ${column} as id, sum(amount_cents - refunded_cents)::text as held from payments.payment
-     where ${column} in (${list(ids)}) and status in (${list([...HOLDS_FUNDS])})
-     ${tenantId ? 'and tenant_id = ?' : ''} group by ${column}`,
-    [...ids, ...HOLDS_FUNDS, ...(tenantId ? [tenantId] : [])],
-  );
-  return new Map(rows.map((row) => [row.id, Number(row.held)]));
-}
-
-async function pendingRefunds(tx: EntityManager, paymentId: string): Promise<number> {
-  const [row] = await tx.execute<{ pending: string }[]>(
-    `select coalesce(sum(amount_cents), 0)::text as pending from payments.refund where payment_id = ? and status = ?`,
-    [paymentId, RefundStatus.PENDING],
-  );
-  return Number(row.pending);
+/**
+ * One processor outcome on a payment locked in `tx`, with its outbox event in the same transaction; whatever the
+ * state machine refuses throws before anything is written. The step a processor callback route would share.
+ */
+async function recordOutcome(
+  tx: EntityManager,
+  payment: Payment,
+  outcome: ProcessorOutcome,
+  reason: string | null,
+): Promise<PaymentEventType> {
+  const event = applyOutcome(payment, outcome, {
+    pendingRefundCents: await pendingRefunds(tx, payment.id),
+    voidInProgress: voidInProgress(payment),
+    reason,
+  });
+  await commitChange(tx, payment, event);
+  return event;
 }

@@ -1,7 +1,8 @@
 /**
- * The seam between payments and a card processor. The payment service records its intent, calls one of these
- * outside any database transaction, then records the outcome; `reference` is always our own id (payment or
- * refund), so a repeated call after a lost answer is recognised by the processor instead of charging twice.
+ * The seam between payments and a card processor. Every movement of money (payment/processor-step.ts) records its
+ * intent, calls one of these outside any database transaction, then records the outcome; `reference` is always our
+ * own id (payment or refund), so a repeated call after a lost answer is recognised by the processor instead of
+ * charging twice.
  */
 
 export type EntryMode = 'card_present' | 'card_not_present';
