@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createOrm } from '@pos/kit';
-import { createTestDatabase } from '@pos/kit/src/testing';
+import { createTestDatabase } from '@pos/testing';
 import { gatewayOrm } from '../src/identity/orm';
 
 /** The gateway's identity schema on a database of the test file's own, not yet migrated (a test may stop midway). */

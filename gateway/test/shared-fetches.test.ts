@@ -1,6 +1,6 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { type Principal, SCOPES } from '@pos/kit';
-import { partnerPrincipal } from '@pos/kit/src/testing';
+import { partnerPrincipal } from '@pos/testing';
 import type { GatewayContext } from '../src/context';
 import { SharedSubgraphFetches, dedupeRepresentations, expandEntities } from '../src/fetch/shared-fetches';
 

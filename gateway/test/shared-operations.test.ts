@@ -1,6 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { type Principal, SCOPES } from '@pos/kit';
-import { partnerPrincipal } from '@pos/kit/src/testing';
+import { partnerPrincipal } from '@pos/testing';
 import type { GatewayContext } from '../src/context';
 import { sharedOperations } from '../src/fetch/shared-operations';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT, decodeJwt, generateKeyPair } from 'jose';
 import { KEYS_UNAVAILABLE_MESSAGE } from '@pos/gateway/src/auth/errors';
-import { memoryLogger } from '@pos/kit/src/testing';
+import { memoryLogger } from '@pos/testing';
 import { restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 

@@ -3,15 +3,7 @@ import type { Client } from 'graphql-ws';
 import { payOrder, paymentsSql } from '../support/payments';
 import { type Stack, startStack } from '../support/stack';
 import { gatewayWsClient } from '../support/ws';
-
-/** Polls until `check` holds. */
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { until } from '@pos/testing';
 
 const ACTIVITY = `query($from: DateTimeISO!, $to: DateTimeISO, $locations: [ID!]) {
   paymentActivity(from: $from, to: $to, locationIds: $locations) {

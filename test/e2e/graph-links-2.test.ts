@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { INTERNAL_CONTEXT_HEADER, SCOPES, signInternalContext } from '@pos/kit';
-import { TEST_INTERNAL_SECRET, partnerPrincipal } from '@pos/kit/src/testing';
+import { TEST_INTERNAL_SECRET, partnerPrincipal } from '@pos/testing';
 import { payOrder } from '../support/payments';
 import { type Stack, startStack } from '../support/stack';
 

@@ -8,6 +8,7 @@ import { launchBrowser, saveScreenshot } from '../support/browser';
 import { restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 import { gatewayWsClient } from '../support/ws';
+import { until } from '@pos/testing';
 
 /**
  * The partner's shop: a plain HTTP server on 127.0.0.1 (http to a loopback host is allowed outside production), whose
@@ -28,14 +29,6 @@ async function startShop() {
     visits,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /**

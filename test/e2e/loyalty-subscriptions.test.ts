@@ -4,6 +4,7 @@ import type { Client } from 'graphql-ws';
 import type { LoyaltyRuntime } from '@pos/loyalty/src/context';
 import { type Stack, startStack } from '../support/stack';
 import { gatewayWsClient } from '../support/ws';
+import { until } from '@pos/testing';
 
 /**
  * Subscription.loyaltyPinChallenges end to end: the loyalty subgraph's own subscription, carried by the gateway's
@@ -39,14 +40,6 @@ interface Collected {
   /** Errors the client library reported (a refused connection or request). */
   failures: unknown[];
   stop(): void;
-}
-
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

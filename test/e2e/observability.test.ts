@@ -1,4 +1,4 @@
-import { memoryLogger } from '@pos/kit/src/testing';
+import { memoryLogger } from '@pos/testing';
 import { type Stack, startStack } from '../support/stack';
 
 describe('health, readiness, metrics and request ids', () => {

@@ -6,6 +6,7 @@ import { Receiver, signedBy } from '../support/receiver';
 import { countRows, restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 import { gatewayWsClient } from '../support/ws';
+import { until } from '@pos/testing';
 
 /**
  * Every payment event type of the partner changelog, produced through the gateway from the one state machine:
@@ -13,14 +14,6 @@ import { gatewayWsClient } from '../support/ws';
  * processor control. A `paymentEvents` subscriber opened once at the start must see exactly one event per state
  * change, and the outbox must hold exactly those rows.
  */
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Seen {
   type: string;

@@ -1,7 +1,7 @@
 import { startGateway, type StartedGateway } from '@pos/gateway';
 import { gatewayEnvSchema } from '@pos/gateway/src/config';
 import { createLogger, freePort, parseConfig } from '@pos/kit';
-import { TEST_ENV } from '@pos/kit/src/testing';
+import { TEST_ENV } from '@pos/testing';
 import { setCookie } from '../support/portal';
 import { type Stack, TEST_ISSUER, startStack } from '../support/stack';
 

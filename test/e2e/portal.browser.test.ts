@@ -1,8 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
 import { launchBrowser, saveScreenshot, seriousViolations } from '../support/browser';
-import { Receiver, signedBy, until } from '../support/receiver';
+import { Receiver, signedBy } from '../support/receiver';
 import { type Stack, startStack } from '../support/stack';
+import { until } from '@pos/testing';
 
 /**
  * The partner portal in a real browser on the whole system: a partner admin opens /portal/, signs in on the issuer's

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { eventIdOf, paymentsSql, payOrder } from '../support/payments';
-import { Receiver, signedBy, until } from '../support/receiver';
+import { Receiver, signedBy } from '../support/receiver';
 import { type RestCallOptions, countRows, restClient } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
+import { until } from '@pos/testing';
 
 const SECRET = /^whsec_[A-Za-z0-9+/]{43}=$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

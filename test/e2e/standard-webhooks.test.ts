@@ -6,19 +6,12 @@ import { Webhook } from 'standardwebhooks';
 import { eventIdOf, payOrder, paymentsSql } from '../support/payments';
 import { Receiver } from '../support/receiver';
 import { type Stack, startStack } from '../support/stack';
+import { until } from '@pos/testing';
 
 const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
   createWebhookEndpoint(input: $input) { secret webhookEndpoint { id } }
 }`;
 const ROTATE = `mutation($id: ID!) { rotateWebhookEndpointSecret(input: { id: $id, overlapSeconds: 0 }) { secret } }`;
-
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * Every delivery carries the Standard Webhooks headers beside X-Tilt-Signature, so the `standardwebhooks` library

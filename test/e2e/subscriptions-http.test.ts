@@ -3,15 +3,7 @@ import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { type Client as SseClient, createClient as createSseClient } from 'graphql-sse';
 import type { PaymentsRuntime } from '@pos/payments/src/context';
 import { type Stack, startStack } from '../support/stack';
-
-/** Polls until `check` holds: a subscription is live only once the payments subgraph has registered it. */
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { until } from '@pos/testing';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -12,7 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { type StartedSubgraph, createLogger, parseConfig, startSubgraph, subgraphEnvSchema } from '@pos/kit';
-import { TEST_ENV, createTestDatabase, postGraphQL } from '@pos/kit/src/testing';
+import { createTestDatabase, postGraphQL, TEST_ENV, until } from '@pos/testing';
 import { type Client } from 'graphql-ws';
 import { freePortBlock, waitUntilReady } from '../../scripts/launcher';
 import { subgraphDefinitions } from '../../scripts/services';
@@ -21,15 +21,6 @@ import { stopChild } from '../support/processes';
 import { gatewayWsClient } from '../support/ws';
 
 const root = path.resolve(__dirname, '../..');
-
-/** Polls until `check` holds (a condition, never a guess at how long something takes). */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Service {
   name: string;

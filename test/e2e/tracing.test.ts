@@ -15,7 +15,7 @@ import {
   tracingEnabled,
   withSpan,
 } from '@pos/kit';
-import { TEST_ENV, memoryLogger, partnerPrincipal, postGraphQL } from '@pos/kit/src/testing';
+import { TEST_ENV, memoryLogger, partnerPrincipal, postGraphQL } from '@pos/testing';
 import { payOrder } from '../support/payments';
 import { startServiceProcess } from '../support/processes';
 import { restClient } from '../support/rest';

@@ -1,7 +1,7 @@
-import { TEST_ENV } from '@pos/kit/src/testing';
+import { TEST_ENV, until } from '@pos/testing';
 import { type ServiceProcess, startServiceProcess } from '../support/processes';
 import { eventIdOf, paymentsSql, payOrder } from '../support/payments';
-import { Receiver, signedBy, until } from '../support/receiver';
+import { Receiver, signedBy } from '../support/receiver';
 import { type Stack, startStack } from '../support/stack';
 
 /**

@@ -5,9 +5,10 @@ import { Payment } from '@pos/payments/src/modules/payment/payment.entity';
 import { recordPaymentEvent } from '@pos/payments/src/modules/payment-event/payment-event.outbox';
 import { countRows } from '../support/rest';
 import { eventIdOf, payOrder } from '../support/payments';
-import { Receiver, signedBy, until } from '../support/receiver';
+import { Receiver, signedBy } from '../support/receiver';
 import { type Stack, startStack } from '../support/stack';
 import { gatewayWsClient } from '../support/ws';
+import { until } from '@pos/testing';
 
 const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
   createWebhookEndpoint(input: $input) {

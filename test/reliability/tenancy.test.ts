@@ -37,6 +37,7 @@ import {
   startReliabilityStack,
   tableChecksums,
 } from './support';
+import { until } from '@pos/testing';
 
 /**
  * The tenancy matrix, generated from the route table and the API schema, so a new route or root field
@@ -121,7 +122,7 @@ const PUBLIC_ENDPOINTS: Record<string, string> = {
   [`POST ${HOSTED_CHECKOUT_PATH}/cancel`]:
     "the page's form: the link token and the form's CSRF token are the credential",
   [`POST ${LAUNCH_EXCHANGE_PATH}`]:
-    'the single-use launch token in the body is the credential (README, SSO launch links)',
+    'the single-use launch token in the body is the credential (docs/partner-api.md, SSO launch links)',
 };
 
 /** GET routes whose answer to demo names demo's data, so the other tenant's 404 or list is not vacuous. */
@@ -178,7 +179,9 @@ const FIELDS: Record<string, FieldRow> = {
   webhookDeadLetters: {
     scope: pos(OPERATOR_SCOPES.webhooksAdmin),
     control: 'operator',
-    foreign: { operatorCrossesTenants: "the operators' dead-letter queue spans every partner (README, Webhooks)" },
+    foreign: {
+      operatorCrossesTenants: "the operators' dead-letter queue spans every partner (docs/webhooks.md, Endpoints)",
+    },
   },
   // Mutation: checks
   openCheck: { scope: pos(SCOPES.posOrders) },
@@ -217,7 +220,8 @@ const FIELDS: Record<string, FieldRow> = {
     scope: { any: [SCOPES.webhooksSubscribe, OPERATOR_SCOPES.webhooksAdmin] },
     foreign: {
       codes: ['WEBHOOK_DELIVERY_NOT_DEAD'],
-      operatorCrossesTenants: "operators replay any partner's dead letters (README, Webhooks); this one is not dead",
+      operatorCrossesTenants:
+        "operators replay any partner's dead letters (docs/webhooks.md, Endpoints); this one is not dead",
     },
   },
   // Subscription (over graphql-ws: paymentEvents has its own test below; loyaltyPinChallenges is a customer key's
@@ -709,7 +713,7 @@ describe('tenancy matrix: every REST route, GraphQL root field and subscription'
       }),
     );
     const acked = await Promise.race([
-      until(() => messages.some((m) => m.type === 'connection_ack')).then(() => true),
+      until(() => messages.some((m) => m.type === 'connection_ack'), 'connection_ack', 10_000).then(() => true),
       closeCode.then(() => false),
     ]);
     return { socket, messages, acked, closeCode };
@@ -818,12 +822,4 @@ describe('tenancy matrix: every REST route, GraphQL root field and subscription'
     counter.add(name); // the control: demo received its own event
     for (const session of [demo, ...sessions]) session.socket.close();
   });
-
-  async function until(check: () => boolean, what = 'a condition', ms = 10_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
 });

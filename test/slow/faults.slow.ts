@@ -21,8 +21,8 @@ import {
   openSubscriber,
   restApi,
   startSlowSystem,
-  until,
 } from './system';
+import { until } from '@pos/testing';
 
 /** What a client waits at most for any answer; nothing may come close (the pool gives up after 5 s). */
 const CLIENT_TIMEOUT_MS = 15_000;

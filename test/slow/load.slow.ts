@@ -18,16 +18,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { paymentEventTypeName } from '@pos/kit';
-import {
-  type Answer,
-  type SlowSystem,
-  call,
-  openSubscriber,
-  restApi,
-  serviceMetric,
-  startSlowSystem,
-  until,
-} from './system';
+import { type Answer, type SlowSystem, call, openSubscriber, restApi, serviceMetric, startSlowSystem } from './system';
+import { until } from '@pos/testing';
 
 const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 300);
 const SUBSCRIBERS = Number(process.env.LOAD_SUBSCRIBERS ?? 1000);

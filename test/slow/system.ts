@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@pos/kit/src/embedded-pg';
-import { TEST_ENV } from '@pos/kit/src/testing';
+import { TEST_ENV } from '@pos/testing';
 import { Client } from 'pg';
 import { MALLOC_ENV, ROOT, type ServiceSpec, freePortBlock, services, waitUntilReady } from '../../scripts/launcher';
 import { stopChild } from '../support/processes';
@@ -245,20 +245,6 @@ async function stopPostgres(child: ChildProcess | null): Promise<void> {
   await exited;
 }
 
-/** Polls until `check` holds; returns how long that took (ms). */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      if (await check()) return Date.now() - started;
-    } catch {
-      // not yet
-    }
-    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 export interface Answer {
   status: number;
   body: any;
@@ -334,7 +320,7 @@ export const EVENT_FIELDS = 'id cursor type locationId payload { paymentId }';
 
 /**
  * A payment-events subscriber on raw `ws` speaking graphql-transport-ws (connection_init with the bearer token,
- * connection_ack, one subscribe, next/error/complete, pong to ping), as scripts/bench.ts's clients do: graphql-ws's
+ * connection_ack, one subscribe, next/error/complete, pong to ping), as scripts/bench/subscriber-clients.ts does: graphql-ws's
  * own client costs as much CPU per delivery as the gateway, on the same two cores. Resolves once subscribed (the
  * caller proves the stream is live with an event). `onEvent` sees every delivery.
  */

@@ -68,15 +68,6 @@ export class Receiver {
   }
 }
 
-/** Polls until `check` holds. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Whether a received delivery carries a valid signature of `secret`, as a partner's receiver checks it. */
 export const signedBy = (secret: string, r: Pick<Received, 'headers' | 'rawBody'>) =>
   verifySignature({

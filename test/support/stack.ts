@@ -15,7 +15,7 @@ import {
   startSubgraph,
   subgraphEnvSchema,
 } from '@pos/kit';
-import { TEST_ENV, createTestDatabase, postGraphQL } from '@pos/kit/src/testing';
+import { TEST_ENV, createTestDatabase, postGraphQL } from '@pos/testing';
 import { Client } from 'pg';
 import { subgraphDefinitions } from '../../scripts/services';
 

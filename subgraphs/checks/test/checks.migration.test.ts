@@ -1,5 +1,5 @@
 import { createOrm, migrate } from '@pos/kit';
-import { type TestSubgraph, createTestDatabase, startTestSubgraph } from '@pos/kit/src/testing';
+import { type TestSubgraph, createTestDatabase, startTestSubgraph } from '@pos/testing';
 import { checks } from '../src/app';
 import { migrations } from '../src/migrations';
 import { MONEY, demo, inMinorUnits } from './support';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_AMOUNT_CENTS, SCOPES } from '@pos/kit';
-import { partnerPrincipal } from '@pos/kit/src/testing';
+import { partnerPrincipal } from '@pos/testing';
 import { CheckTaxKind, checkTotals } from '../src/modules/check/check.totals';
 import {
   type ChecksHarness,

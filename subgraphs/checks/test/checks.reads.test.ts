@@ -1,5 +1,5 @@
 import { EntityClient } from '@pos/kit';
-import { TEST_INTERNAL_SECRET } from '@pos/kit/src/testing';
+import { TEST_INTERNAL_SECRET } from '@pos/testing';
 import { CheckService } from '../src/modules/check/check.service';
 import { type ChecksHarness, MONEY, demo, inMinorUnits, other, posUser, startChecks } from './support';
 

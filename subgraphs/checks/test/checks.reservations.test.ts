@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SCOPES } from '@pos/kit';
-import { partnerPrincipal } from '@pos/kit/src/testing';
+import { partnerPrincipal } from '@pos/testing';
 import {
   type ChecksHarness,
   MONEY,

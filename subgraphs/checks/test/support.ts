@@ -6,7 +6,7 @@ import {
   partnerPrincipal,
   posUserPrincipal,
   startTestSubgraph,
-} from '@pos/kit/src/testing';
+} from '@pos/testing';
 import { orders } from '@pos/orders';
 import { checks } from '../src/app';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { INTERNAL_CONTEXT_HEADER, type StartedSubgraph, signInternalContext } from '@pos/kit';
-import { postGraphQL, type TestSubgraph, startTestSubgraph, partnerPrincipal } from '@pos/kit/src/testing';
+import { postGraphQL, type TestSubgraph, startTestSubgraph, partnerPrincipal } from '@pos/testing';
 import { loyalty } from '../src/app';
 import { CustomerService } from '../src/modules/customer/customer.service';
 

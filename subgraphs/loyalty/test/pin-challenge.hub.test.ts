@@ -1,5 +1,5 @@
 import { createLogger, systemClock } from '@pos/kit';
-import { createTestDatabase } from '@pos/kit/src/testing';
+import { createTestDatabase, until } from '@pos/testing';
 import { Client } from 'pg';
 import { LoyaltyAction } from '../src/modules/pin/pin-challenge.entity';
 import { PIN_CHALLENGES_CHANNEL, PinChallengeHub, type PinChallengeState } from '../src/modules/pin/pin-challenge.hub';
@@ -52,13 +52,6 @@ describe('PinChallengeHub', () => {
       for await (const state of stream) received.push(state);
     })();
     return received;
-  }
-  async function until(check: () => boolean, what: string, ms = 5_000) {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
   }
   const ids = (state: PinChallengeState | undefined) => state?.pendingPins.map((p) => p.challengeId);
 

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEMO, LOYALTY_CUSTOMER_SCOPE, type Principal, SCOPES, parseConfig, subgraphEnvSchema } from '@pos/kit';
-import {
-  TEST_ENV,
-  type TestSubgraph,
-  partnerPrincipal,
-  posUserPrincipal,
-  startTestSubgraph,
-} from '@pos/kit/src/testing';
+import { TEST_ENV, type TestSubgraph, partnerPrincipal, posUserPrincipal, startTestSubgraph } from '@pos/testing';
 import { loyalty } from '../src/app';
 import type { LoyaltyRuntime } from '../src/context';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Principal, SCOPES, freePort } from '@pos/kit';
-import { partnerPrincipal, startTestSubgraph } from '@pos/kit/src/testing';
+import { partnerPrincipal, startTestSubgraph } from '@pos/testing';
 import { orders } from '../src/app';
 import { type PaymentsHarness, demo, errorOf, other, startPayments } from '@pos/payments/test/support';
 

@@ -1,5 +1,5 @@
 import { INTERNAL_CONTEXT_HEADER, IdempotencyStore, type StartedSubgraph, signInternalContext } from '@pos/kit';
-import { postGraphQL, type TestSubgraph, startTestSubgraph, partnerPrincipal } from '@pos/kit/src/testing';
+import { postGraphQL, type TestSubgraph, startTestSubgraph, partnerPrincipal } from '@pos/testing';
 import { orders } from '../src/app';
 import { LocationService } from '../src/modules/location/location.service';
 import { OrderService } from '../src/modules/order/order.service';

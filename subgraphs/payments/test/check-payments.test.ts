@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { SCOPES, createLogger, decrypt, purposeKey } from '@pos/kit';
-import { TEST_ENV, partnerPrincipal } from '@pos/kit/src/testing';
+import { TEST_ENV, partnerPrincipal } from '@pos/testing';
 import { cardProblems, cashAmountDue } from '../src/modules/check/check-payment.service';
 import { CLOSE_BATCH, type PaymentsHarness, demo, errorOf, posUser, refused, startPayments } from './support';
 

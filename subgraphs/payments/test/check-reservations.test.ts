@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SCOPES, createLogger } from '@pos/kit';
-import { type GraphQLBody, partnerPrincipal } from '@pos/kit/src/testing';
+import { type GraphQLBody, partnerPrincipal } from '@pos/testing';
 import type { PaymentsRuntime } from '../src/context';
 import { CheckPaymentService } from '../src/modules/check/check-payment.service';
 import { syncCheckReservations } from '../src/modules/check/check-reservation';

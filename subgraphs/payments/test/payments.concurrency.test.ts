@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, EntityClient } from '@pos/kit';
-import type { GraphQLBody } from '@pos/kit/src/testing';
+import type { GraphQLBody } from '@pos/testing';
 import { Payment } from '../src/modules/payment/payment.entity';
 import { PaymentResolver } from '../src/modules/payment/payment.resolver';
 import {

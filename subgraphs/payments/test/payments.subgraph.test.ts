@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { INTERNAL_CONTEXT_HEADER, SCOPES, signInternalContext } from '@pos/kit';
-import { memoryLogger, partnerPrincipal, postGraphQL } from '@pos/kit/src/testing';
+import { memoryLogger, partnerPrincipal, postGraphQL } from '@pos/testing';
 import { PaymentService } from '../src/modules/payment/payment.service';
 import {
   CLOSE_BATCH,

@@ -5,7 +5,7 @@ import {
   partnerPrincipal,
   posUserPrincipal,
   startTestSubgraph,
-} from '@pos/kit/src/testing';
+} from '@pos/testing';
 import { checks } from '@pos/checks';
 import { orders } from '@pos/orders';
 import { payments } from '../src/app';

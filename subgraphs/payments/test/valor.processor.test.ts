@@ -1,6 +1,6 @@
 import { type IncomingHttpHeaders, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { memoryLogger } from '@pos/kit/src/testing';
+import { memoryLogger } from '@pos/testing';
 import { CLOSE_BATCH, type PaymentsHarness, errorOf, startPayments } from './support';
 
 const API_KEY = 'valor-test-key-123';

@@ -1,6 +1,6 @@
 import { SCOPES, createLogger, encrypt, purposeKey } from '@pos/kit';
-import { type TestSubgraph, TEST_ENV, partnerPrincipal, startTestSubgraph } from '@pos/kit/src/testing';
-import { Receiver, until } from '../../../test/support/receiver';
+import { partnerPrincipal, startTestSubgraph, TEST_ENV, type TestSubgraph, until } from '@pos/testing';
+import { Receiver } from '../../../test/support/receiver';
 import { payments } from '../src/app';
 import type { PaymentsRuntime } from '../src/context';
 import { PaymentEvent } from '../src/modules/payment-event/payment-event.entity';

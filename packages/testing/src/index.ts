@@ -1,22 +1,24 @@
 /**
- * Helpers for the tests of every service. The jest global setup starts one embedded PostgreSQL and exports its
+ * @pos/testing: helpers for the tests of every service, a private package (never a dependency of a service). The jest global setup starts one embedded PostgreSQL and exports its
  * admin URL as POS_TEST_ADMIN_URL; each test file takes a database of its own from it, so no state is shared.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { parseConfig } from './config';
-import { createDatabaseIfMissing } from './embedded-pg';
-import { INTERNAL_CONTEXT_HEADER, type Principal, signInternalContext } from './internal-auth';
-import type { Logger } from './logger';
-import type { RequestContext } from './server';
 import {
+  INTERNAL_CONTEXT_HEADER,
+  type Logger,
+  type Principal,
+  type RequestContext,
   type StartedSubgraph,
   type SubgraphDefinition,
   type SubgraphRuntime,
+  createDatabaseIfMissing,
+  parseConfig,
+  signInternalContext,
   startSubgraph,
   subgraphEnvSchema,
-} from './subgraph';
+} from '@pos/kit';
 
 let counter = 0;
 
@@ -150,4 +152,21 @@ export async function postGraphQL(
     body = { errors: [{ message: text }] };
   }
   return { status: response.status, body, headers: response.headers };
+}
+
+/**
+ * Polls `check` (every 25 ms) until it holds, and answers how long that took (ms); past `ms` it throws, naming
+ * `what`. A check that throws counts as not holding yet: a service that is still starting refuses connections.
+ */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      if (await check()) return Date.now() - started;
+    } catch (error) {
+      if (Date.now() - started > ms) throw error;
+    }
+    if (Date.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
