@@ -9,7 +9,6 @@ import { trustedDocuments as firstPartyDocuments } from '@pos/client';
 import {
   type Clock,
   type Logger,
-  type Principal,
   type RunningServer,
   EntityClient,
   ServiceMetrics,
@@ -24,12 +23,13 @@ import {
   shouldSeedDemo,
   systemClock,
 } from '@pos/kit';
-import { operationSpanName, traceRequests, tracingPlugin, withSpan } from '@pos/kit';
+import { traceRequests, tracingPlugin } from '@pos/kit';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
+import { apiDocumentsRouter } from './api-documents';
 import { API_KEY_HEADER, apiKeyPrincipals, loadApiKeyPrincipal } from './auth/api-keys';
-import { authenticationError, crossSiteSession, unauthorized } from './auth/errors';
+import { unauthorized } from './auth/errors';
 import type { TokenSigner } from './auth/access-tokens';
 import { AuthorizationCodes } from './auth/authorization-codes';
 import { ExternalSignIn } from './auth/external-sign-in';
@@ -40,17 +40,19 @@ import { PartnerCredentials } from './auth/partner-credentials';
 import { PortalSessions } from './auth/portal-sessions';
 import { PosKeys } from './auth/pos-keys';
 import { PORTAL_SESSION_COOKIE, portalSignInRouter } from './auth/portal-sign-in.router';
-import { type HeaderSource, cookieValue, fromOwnPage } from './auth/browser-requests';
+import { cookieValue } from './auth/browser-requests';
 import { KeyStore } from './auth/keys';
 import { LaunchService, loadSessionState } from './auth/launch';
 import { cachedLookup } from './auth/lookup-cache';
 import { type IssuedUserToken, issueUserSession, loadUserGrant } from './auth/user-tokens';
-import { type AccessTokenVerifier, bearerToken, createAccessTokenVerifier } from './auth/verify';
+import { type AccessTokenVerifier, createAccessTokenVerifier } from './auth/verify';
+import { createCallers } from './callers';
 import { type GatewayConfig, subgraphUrls } from './config';
 import type { GatewayContext } from './context';
 import { SubgraphDataSource, subgraphFetcherFor } from './datasource';
 import { SharedSubgraphFetches } from './fetch/shared-fetches';
 import { sharedOperations } from './fetch/shared-operations';
+import { inProcessExecutor } from './graph-executor';
 import {
   bodyErrorHandler,
   callerKey,
@@ -59,19 +61,18 @@ import {
   documentLimits,
   hardeningOf,
   rateLimitMiddleware,
-  tooManyKeyFailures,
   unknownOperationRefused,
 } from './hardening';
-import { createHostedCheckout, withHostedCheckoutPaths } from './hosted-checkout';
+import { healthRouter, registerUpstreamGauge } from './health';
+import { createHostedCheckout } from './hosted-checkout';
 import { ApiClient } from './identity/identity.entities';
 import { gatewayOrm } from './identity/orm';
 import { seedIdentity } from './identity/seed';
 import { restError, sendRestError } from './rest/errors';
-import { asyncApiDocument, openApiDocument } from './rest/openapi';
 import { restRouter } from './rest/router';
 import { routes } from './rest/routes';
-import { credentialRouteDocs, credentialsRouter } from './rest/v1/credentials';
-import { launchRouteDocs, launchRouter } from './rest/v1/launch';
+import { credentialsRouter } from './rest/v1/credentials';
+import { launchRouter } from './rest/v1/launch';
 import { FederatedSubscriptions } from './subscriptions/federated-subscriptions';
 import { HttpStreams } from './subscriptions/http-streams';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-transport';
@@ -100,16 +101,6 @@ async function tenantOfClient(orm: MikroORM, clientId: string): Promise<string |
 async function clientSendsFreeDocuments(orm: MikroORM, clientId: string): Promise<boolean> {
   const client = await orm.em.fork().findOne(ApiClient, { clientId, active: true });
   return client?.freeDocuments ?? false;
-}
-
-async function principalOf(verify: AccessTokenVerifier, authorization: string | undefined | null): Promise<Principal> {
-  const token = bearerToken(authorization);
-  if (!token) throw unauthorized();
-  try {
-    return await verify(token);
-  } catch (error) {
-    throw authenticationError(error);
-  }
 }
 
 /**
@@ -158,72 +149,17 @@ export async function startGateway(
         logger.warn({ err: error, jwksUrl: config.JWKS_URL }, 'the issuer key set could not be fetched; answering 503'),
     });
 
-    const apiKeyPrincipal = apiKeyPrincipals(
-      cachedLookup((keyHash) => loadApiKeyPrincipal(orm.em.fork(), keyHash), cacheTtlMs),
-    );
-    // An API key's caller, its guessing bounded per client address (hardening/key-failures.ts): while an address is
-    // over the limit its keys are refused without a lookup; a key that opens nothing counts against it.
-    const apiKeyCallerAt = async (key: string | undefined, address: string): Promise<Principal> => {
-      const refused = hardening.keyFailures.refused(address);
-      if (refused) throw tooManyKeyFailures(refused);
-      let principal: Principal | null;
-      try {
-        principal = await apiKeyPrincipal(key);
-      } catch (error) {
-        throw authenticationError(error);
-      }
-      if (!principal) {
-        if (key) hardening.keyFailures.failed(address);
-        throw unauthorized();
-      }
-      return principal;
-    };
-    // Once per request: the rate limiter, /graphql and the REST routes all ask, and a wrong key counts once.
-    const apiKeyCallers = new WeakMap<express.Request, Promise<Principal>>();
-    const apiKeyCaller = (req: express.Request): Promise<Principal> => {
-      let caller = apiKeyCallers.get(req);
-      if (!caller) {
-        caller = apiKeyCallerAt(req.header(API_KEY_HEADER), clientAddress(req));
-        apiKeyCallers.set(req, caller);
-      }
-      return caller;
-    };
-    // A portal person's browser: its session cookie, taken only from the portal's own pages (a browser sends the
-    // cookie with requests other sites make it send, too), and only when no other credential is given.
+    // Who sent a request, by each credential, resolved once per request (callers.ts).
     const portalSessions = new PortalSessions({ em: () => orm.em.fork() });
-    const ownOrigin = new URL(publicUrl).origin;
-    const portalCaller = async (request: HeaderSource): Promise<Principal> => {
-      if (!fromOwnPage(request, ownOrigin)) throw crossSiteSession();
-      let session;
-      try {
-        session = await portalSessions.resolve(cookieValue(request, PORTAL_SESSION_COOKIE));
-      } catch (error) {
-        throw authenticationError(error);
-      }
-      if (!session) throw unauthorized();
-      return session.principal;
-    };
-    // /graphql takes one credential: a bearer token, an API key, or (with neither) the portal's session cookie. A
-    // request that carries a token and a key could be either caller. Found once per request: the rate limiter asks
-    // first, then the GraphQL context.
-    const callers = new WeakMap<express.Request, Promise<Principal>>();
-    const callerOf = (req: express.Request): Promise<Principal> => {
-      let caller = callers.get(req);
-      if (!caller) {
-        const hasKey = req.header(API_KEY_HEADER) !== undefined;
-        const hasToken = req.header('authorization') !== undefined;
-        caller =
-          hasKey && hasToken
-            ? Promise.reject(unauthorized())
-            : hasKey
-              ? apiKeyCaller(req)
-              : !hasToken && cookieValue(req, PORTAL_SESSION_COOKIE) !== null
-                ? portalCaller(req)
-                : principalOf(verify, req.header('authorization'));
-        callers.set(req, caller);
-      }
-      return caller;
-    };
+    const { callerOf, tokenCaller, apiKeyCaller, tokenCallerOf, apiKeyCallerAt, portalCaller } = createCallers({
+      verify,
+      apiKeyPrincipal: apiKeyPrincipals(
+        cachedLookup((keyHash) => loadApiKeyPrincipal(orm.em.fork(), keyHash), cacheTtlMs),
+      ),
+      keyFailures: hardening.keyFailures,
+      portalSessions,
+      publicUrl,
+    });
 
     // Documents by hash on every transport (trusted-documents.ts): the first-party apps' manifest from @pos/client.
     const trusted = new TrustedDocuments({
@@ -263,20 +199,7 @@ export async function startGateway(
       { upstreamRetryMs: config.SUBSCRIPTION_UPSTREAM_RETRY_SECONDS * 1000 },
     );
     closers.push(() => subscriptions.close());
-    // Upstream streams held (identical subscriptions share one), read at scrape time. A plain metric object: the
-    // gateway does not depend on prom-client itself, and the registry only calls get() and reset().
-    const upstreamGauge = {
-      name: 'gateway_upstream_subscriptions',
-      help: 'Upstream subscription streams the gateway holds (identical client subscriptions share one)',
-      type: 'gauge',
-      aggregator: 'sum',
-    };
-    const upstreams = {
-      ...upstreamGauge,
-      reset: () => undefined,
-      get: async () => ({ ...upstreamGauge, values: [{ value: subscriptions.upstreamCount, labels: {} }] }),
-    };
-    metrics.registry.registerMetric(upstreams as unknown as Parameters<typeof metrics.registry.registerMetric>[0]);
+    registerUpstreamGauge(metrics, subscriptions);
 
     const development = config.NODE_ENV !== 'production';
     const apollo = new ApolloServer<GatewayContext>({
@@ -367,7 +290,7 @@ export async function startGateway(
               : apiKeyCallerAt(apiKey, address)
             : authorization === undefined && cookieValue(upgrade, PORTAL_SESSION_COOKIE) !== null
               ? portalCaller(upgrade)
-              : principalOf(verify, authorization),
+              : tokenCallerOf(authorization),
         // The upgrade request is made with Express's request prototype (createExpressServer), so its `ip` is the
         // address HTTP requests are known by, TRUST_PROXY included.
         addressOf: (request) => clientAddress(request as express.Request),
@@ -418,31 +341,7 @@ export async function startGateway(
         }),
       }),
     );
-    app.get('/healthz', (_req, res) => {
-      res.json({ status: 'ok', service: 'gateway' });
-    });
-    app.get('/readyz', async (_req, res) => {
-      const checks = await Promise.all(
-        Object.entries(urls).map(async ([name, url]) => {
-          try {
-            const response = await fetch(url, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ query: '{ __typename }' }),
-              signal: AbortSignal.timeout(2000),
-            });
-            return [name, response.ok ? 'ok' : `status ${response.status}`] as const;
-          } catch {
-            return [name, 'unreachable'] as const;
-          }
-        }),
-      );
-      const ready = checks.every(([, state]) => state === 'ok');
-      res
-        .status(ready ? 200 : 503)
-        .json({ status: ready ? 'ready' : 'unavailable', subgraphs: Object.fromEntries(checks) });
-    });
-    app.get('/metrics', (req, res) => metrics.handle(req, res));
+    app.use(healthRouter({ urls, metrics }));
     // The live payments dashboard (apps/web): it reads and subscribes over graphql-ws with the viewer's own token.
     app.get('/dashboard', dashboardPage());
     // Where launch links land POS staff: the page exchanges the link's token and shows the location's open checks.
@@ -450,24 +349,7 @@ export async function startGateway(
     // The loyalty customer's page: their balances, coupons and, live, the PIN a cashier asks for, signed in with
     // their own key (kept in the page's memory only).
     app.get(['/loyalty', '/loyalty/'], loyaltyPage());
-    // Runs one GraphQL operation in-process as the caller: the REST routes' operation, and the launch links'
-    // location check.
-    const execute = async (
-      document: string,
-      variables: Record<string, unknown>,
-      principal: Principal,
-      requestId: string,
-    ) => {
-      // The operation's span: below the REST route's, above @apollo/gateway's own (gateway.plan, gateway.fetch).
-      const response = await withSpan(
-        () => operationSpanName(document),
-        { service: 'gateway' },
-        () => apollo.executeOperation({ query: document, variables }, { contextValue: { requestId, principal } }),
-      );
-      return response.body.kind === 'single'
-        ? response.body.singleResult
-        : { errors: [{ message: 'unexpected incremental response' }] };
-    };
+    const execute = inProcessExecutor(apollo);
     const clock = systemClock();
     const launch = new LaunchService({ em: () => orm.em.fork(), signer, clock, publicUrl, execute });
     const checkout = createHostedCheckout({
@@ -505,21 +387,14 @@ export async function startGateway(
       portalPage(async (req) => (await portalSessions.resolve(cookieValue(req, PORTAL_SESSION_COOKIE))) !== null),
     );
     app.use(issuerRouter({ ...signer, em: () => orm.em.fork(), sessions: launch, codes }));
-    app.get('/pos/v1/.well-known/openapi.json', (_req, res) => {
-      res.json(
-        withHostedCheckoutPaths(openApiDocument([...routes, ...launchRouteDocs, ...credentialRouteDocs], publicUrl)),
-      );
-    });
-    app.get('/pos/v1/.well-known/asyncapi.json', (_req, res) => {
-      res.json(asyncApiDocument(publicUrl));
-    });
+    app.use(apiDocumentsRouter(publicUrl));
     // The public hosted checkout pages (HTML forms, their own body parser and security headers).
     app.use(checkout.router);
     app.use(
       jsonBody,
       launchRouter({
         service: launch,
-        authenticate: (req) => principalOf(verify, req.header('authorization')),
+        authenticate: tokenCaller,
         budget: (principal) => hardening.costs.status(principal),
       }),
       // The partner's credentials, managed by its people: the portal calls these with its session cookie.
@@ -533,8 +408,7 @@ export async function startGateway(
       }),
       restRouter({
         routes,
-        authenticate: (req, scheme) =>
-          scheme === 'apiKey' ? apiKeyCaller(req) : principalOf(verify, req.header('authorization')),
+        authenticate: (req, scheme) => (scheme === 'apiKey' ? apiKeyCaller(req) : tokenCaller(req)),
         execute,
         links: checkout.links,
       }),

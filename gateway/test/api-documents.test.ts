@@ -23,7 +23,8 @@ import {
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { isLoyaltyApiPath, isMobileApiPath } from '../src/rest/errors';
-import { WEBHOOK_EXAMPLE, asyncApiDocument, openApiDocument } from '../src/rest/openapi';
+import { WEBHOOK_EXAMPLE, asyncApiDocument } from '../src/rest/asyncapi';
+import { openApiDocument } from '../src/rest/openapi';
 import { routes } from '../src/rest/routes';
 import { validateOpenApi } from '../../test/support/openapi';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Clock, DomainError, ErrorCode, type Principal, isUuid } from '@pos/kit';
-import type { GraphExecutor } from '../rest/router';
+import type { GraphExecutor } from '../graph-executor';
 import {
   ApiClient,
   LaunchToken,

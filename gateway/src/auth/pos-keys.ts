@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Clock, DomainError, ErrorCode, type Principal, isUuid } from '@pos/kit';
 import { ApiKey, Partner } from '../identity/identity.entities';
-import type { GraphExecutor } from '../rest/router';
+import type { GraphExecutor } from '../graph-executor';
 import { auditActor, recordAudit } from './audit';
 import { hashBearerSecret } from './secrets';
 

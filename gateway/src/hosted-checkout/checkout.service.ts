@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { type Clock, type EntityClient, type Logger, type Principal, SCOPES } from '@pos/kit';
 import { USER_ERROR_FIELDS, fromGraphQLError, refusalIn } from '../rest/errors';
-import type { GraphExecutor } from '../rest/router';
+import type { GraphExecutor } from '../graph-executor';
 import { type GqlMoney, MONEY, minorUnits } from '../rest/money';
+import type { OrderWithCheckout } from '../rest/route';
 import type { CheckoutFormView, CheckoutLine, ErrorPageView } from './checkout.page';
 import { type CheckoutClaims, CheckoutTokenError, type CheckoutTokens } from './checkout.token';
 
@@ -52,16 +53,6 @@ export class CheckoutRefusal extends Error {
   ) {
     super(page.title);
   }
-}
-
-/** An order's hosted checkout as the REST response needs it, read by the route's GraphQL operation. */
-export interface OrderWithCheckout {
-  id: string;
-  currency: string;
-  total: { amountMinor: number };
-  createdAt: string;
-  location: { id: string };
-  hostedCheckout: { id: string; status: string; expiresAt: string } | null;
 }
 
 /** What the page needs of the order, read as the checkout's principal. */

@@ -1,5 +1,5 @@
 import type { Clock, EntityClient, Logger } from '@pos/kit';
-import type { GraphExecutor } from '../rest/router';
+import type { GraphExecutor } from '../graph-executor';
 import type { RouteLinks } from '../rest/route';
 import { hostedCheckoutOpenApiPaths } from './checkout.openapi';
 import { hostedCheckoutRouter } from './checkout.router';

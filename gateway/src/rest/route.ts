@@ -1,12 +1,21 @@
 import type { Principal } from '@pos/kit';
 import type { z } from 'zod';
-import type { OrderWithCheckout } from '../hosted-checkout/checkout.service';
 
 /** What a route answers: the status and body, and whether it is the replay of an idempotent request. */
 export interface RouteResponse {
   status: number;
   body: unknown;
   replayed?: boolean;
+}
+
+/** An order's hosted checkout as the REST response needs it, read by the route's GraphQL operation. */
+export interface OrderWithCheckout {
+  id: string;
+  currency: string;
+  total: { amountMinor: number };
+  createdAt: string;
+  location: { id: string };
+  hostedCheckout: { id: string; status: string; expiresAt: string } | null;
 }
 
 /** Links only the gateway can mint, with its own keys and public URL, for a route to add to its body. */

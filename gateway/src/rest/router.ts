@@ -1,27 +1,12 @@
 import { DomainError, MAX_PAGE_SIZE, type Principal, traceHttpRequest } from '@pos/kit';
 import { type NextFunction, type Request, type Response, Router } from 'express';
-import type { GraphQLFormattedError } from 'graphql';
 import type { z } from 'zod';
 import { isAuthenticationUnavailable, isCrossSiteSession } from '../auth/errors';
-import { type OperationCost, setRateLimitHeaders } from '../hardening/cost';
+import type { GraphExecutor, OperationResult } from '../graph-executor';
+import { setRateLimitHeaders } from '../hardening/cost';
 import { isTooManyKeyFailures } from '../hardening/key-failures';
 import { type RestError, fromDomainError, fromGraphQLError, refusalIn, restError, sendRestError } from './errors';
 import type { RestRoute, RouteLinks } from './route';
-
-export interface OperationResult {
-  data?: Record<string, unknown> | null;
-  errors?: readonly GraphQLFormattedError[];
-  /** `cost`: what the operation spent of the caller's budget (hardening/cost.ts). */
-  extensions?: { cost?: OperationCost } & Record<string, unknown>;
-}
-
-/** Runs one GraphQL operation in-process against the gateway, as the given caller (REST routes, launch links, hosted checkout). */
-export type GraphExecutor = (
-  document: string,
-  variables: Record<string, unknown>,
-  principal: Principal,
-  requestId: string,
-) => Promise<OperationResult>;
 
 export interface RestRouterOptions {
   routes: RestRoute[];

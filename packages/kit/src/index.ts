@@ -18,6 +18,7 @@ export * from './loaders';
 export * from './logger';
 export * from './metrics';
 export * from './money';
+export * from './partner-payment';
 export * from './payment-events';
 export * from './pg-listener';
 export * from './scopes';

@@ -1,4 +1,4 @@
-import { PAYMENT_STATUSES, SCOPES } from '@pos/kit';
+import { PAYMENT_STATUSES, REST_PAYMENT_FIELDS, SCOPES, partnerPayment } from '@pos/kit';
 import { z } from 'zod';
 import { USER_ERROR_FIELDS } from '../errors';
 import { defineRoute } from '../route';
@@ -71,25 +71,29 @@ interface GqlRefund {
 }
 
 type RestPayment = z.infer<typeof paymentSchema>;
-export const toRestPayment = (p: GqlPayment): RestPayment => ({
-  id: p.id,
-  order_id: p.order?.id ?? null,
-  status: p.status.toLowerCase() as RestPayment['status'],
-  amount_cents: minorUnits(p.amount),
-  refunded_cents: minorUnits(p.refunded),
-  refundable_cents: minorUnits(p.refundable),
-  currency: p.amount.currency,
-  entry_mode: p.entryMode.toLowerCase() as RestPayment['entry_mode'],
-  // The graph's PaymentProcessor enum; REST keeps the documented lower case (valor, external).
-  processor: p.processor.toLowerCase(),
-  processor_reference: p.processorReference,
-  authorization_code: p.authorizationCode,
-  failure_code: p.failureCode,
-  settled_at: p.settledAt,
-  version: p.version,
-  created_at: p.createdAt,
-  updated_at: p.updatedAt,
-});
+export const toRestPayment = (p: GqlPayment): RestPayment =>
+  partnerPayment(
+    {
+      id: p.id,
+      orderId: p.order?.id ?? null,
+      status: p.status,
+      amountCents: minorUnits(p.amount),
+      refundedCents: minorUnits(p.refunded),
+      refundableCents: minorUnits(p.refundable),
+      currency: p.amount.currency,
+      entryMode: p.entryMode,
+      // The graph's PaymentProcessor enum; partnerPayment spells it in the documented lower case (valor, external).
+      processor: p.processor,
+      processorReference: p.processorReference,
+      authorizationCode: p.authorizationCode,
+      failureCode: p.failureCode,
+      settledAt: p.settledAt,
+      version: p.version,
+      createdAt: p.createdAt,
+      updatedAt: p.updatedAt,
+    },
+    REST_PAYMENT_FIELDS,
+  ) as RestPayment;
 
 const paymentPath = z.object({ id: uuidId('id'), paymentId: uuidId('paymentId') });
 const paymentPayload = (data: Record<string, unknown>, field: string, status: number) => {

@@ -1,6 +1,6 @@
 import { AsyncQueue, type Clock, ErrorCode, type Logger, PgListener } from '@pos/kit';
 import { GraphQLError } from 'graphql';
-import type { PendingPin } from './pin.service';
+import type { LoyaltyAction } from './pin-challenge.entity';
 
 /** Notified (from the writing transaction, so only once it commits) whenever a customer's PIN challenges change. */
 export const PIN_CHALLENGES_CHANNEL = 'loyalty_pin_challenges';
@@ -9,6 +9,15 @@ export const PIN_CHALLENGES_CHANNEL = 'loyalty_pin_challenges';
 export interface PinChallengesChanged {
   tenantId: string;
   customerId: string;
+}
+
+/** A PIN the customer's dashboard shows while its challenge is open. */
+export interface PendingPin {
+  challengeId: string;
+  action: LoyaltyAction;
+  pin: string;
+  expiresAt: Date;
+  orgName: string;
 }
 
 /** A customer's PIN state as their dashboard shows it: what each subscription event carries, whole. */

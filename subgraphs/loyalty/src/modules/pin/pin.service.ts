@@ -8,6 +8,7 @@ import { LoyaltyAction, PinChallenge, PinChallengeStatus } from './pin-challenge
 import { PinFailure } from './pin-failure.entity';
 import {
   PIN_CHALLENGES_CHANNEL,
+  type PendingPin,
   type PinChallengeHub,
   type PinChallengeState,
   type PinChallengesChanged,
@@ -52,15 +53,6 @@ export function seesPinLock(principal: Principal | null): boolean {
     principal?.kind === 'loyaltyOrg' ||
     (principal?.scopes.includes(SCOPES.loyaltyPos) ?? false)
   );
-}
-
-/** A PIN the customer's dashboard shows while its challenge is open. */
-export interface PendingPin {
-  challengeId: string;
-  action: LoyaltyAction;
-  pin: string;
-  expiresAt: Date;
-  orgName: string;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { WEBHOOK_PAYMENT_FIELDS, partnerPayment } from '@pos/kit';
 import type { PaymentEvent } from '../payment-event/payment-event.entity';
 
 /**
@@ -46,18 +47,21 @@ export function webhookBody(event: PaymentEvent): WebhookBody {
     payment_version: event.paymentVersion,
     payload_version: event.payloadVersion,
     data: {
-      payment: {
-        id: p.paymentId,
-        status: p.status.toLowerCase(),
-        amount_cents: p.amountCents,
-        refunded_cents: p.refundedCents,
-        tip_cents: p.tipCents,
-        currency: p.currency,
-        order_id: p.orderId,
-        check_id: p.checkId,
-        processor: p.processor,
-        processor_reference: p.processorReference,
-      },
+      payment: partnerPayment(
+        {
+          id: p.paymentId,
+          status: p.status,
+          amountCents: p.amountCents,
+          refundedCents: p.refundedCents,
+          tipCents: p.tipCents,
+          currency: p.currency,
+          orderId: p.orderId,
+          checkId: p.checkId,
+          processor: p.processor,
+          processorReference: p.processorReference,
+        },
+        WEBHOOK_PAYMENT_FIELDS,
+      ),
       ...(p.refund ? { refund: { id: p.refund.id, amount_cents: p.refund.amountCents } } : {}),
     },
   };
