@@ -1,4 +1,4 @@
-import { loyaltyRoutes } from './loyalty/webhooks';
+import { loyaltyRoutes } from './loyalty/pos-api';
 import { locationRoutes } from './v1/locations';
 import { orderRoutes } from './v1/orders';
 import { paymentRoutes } from './v1/payments';
