@@ -12,7 +12,7 @@ export interface ServiceSpec {
   port: number;
 }
 
-const ENTRIES: Record<ServiceName, string> = {
+export const ENTRIES: Record<ServiceName, string> = {
   gateway: 'gateway/src/index.ts',
   orders: 'subgraphs/orders/src/index.ts',
   checks: 'subgraphs/checks/src/index.ts',
@@ -58,9 +58,37 @@ export function loadOrCreateSecrets(dataDir: string): { INTERNAL_JWT_SECRET: str
   };
 }
 
+/** What every service of `pnpm start` is given: the database, the shared secrets, the subgraphs' URLs. */
+export function systemEnv(databaseUrl: string, base: number, dataDir: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    ...loadOrCreateSecrets(dataDir),
+    ...services(base).urls,
+    PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${base}`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
+}
+
+/**
+ * The services `POS_DEV` names (comma-separated), which `pnpm start` leaves for `pnpm --filter @pos/<name> dev` to
+ * run from their sources; throws on a name that is not a service.
+ */
+export function devServices(env: NodeJS.ProcessEnv = process.env): ServiceName[] {
+  const names = (env.POS_DEV ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !(SERVICE_NAMES as readonly string[]).includes(name));
+  if (unknown.length) {
+    throw new Error(`POS_DEV names no service: ${unknown.join(', ')} (the services: ${SERVICE_NAMES.join(', ')})`);
+  }
+  return names as ServiceName[];
+}
+
 /**
  * glibc keeps the memory of large short-lived allocations (scrypt's 16 MiB per hash) in its arenas; returning blocks
- * of 128 KiB and more to the system at once took an idle gateway from about 300 to 220 MB RSS (README, Subscribers).
+ * of 128 KiB and more to the system at once took an idle gateway from about 300 to 220 MB RSS (docs/benchmarks.md, Subscribers).
  */
 export const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' };
 
@@ -76,7 +104,8 @@ export function spawnService(spec: ServiceSpec, env: NodeJS.ProcessEnv): ChildPr
 
 /**
  * Forks every service into `children` (so a caller can stop them even if start-up fails) and waits until each
- * answers /readyz. `onExit` hears of any service that exits; the caller decides whether that is a crash.
+ * answers `probe` (/readyz by default). `onExit` hears of any service that exits; the caller decides whether that
+ * is a crash.
  */
 export async function startServices(
   specs: ServiceSpec[],
@@ -84,6 +113,7 @@ export async function startServices(
   children: ChildProcess[],
   onExit: (message: string) => void,
   timeoutMs = 60_000,
+  probe: (spec: ServiceSpec) => string = () => '/readyz',
 ): Promise<void> {
   for (const spec of specs) {
     const child = spawnService(spec, env);
@@ -92,7 +122,7 @@ export async function startServices(
   }
   await Promise.all(
     specs.map((spec, i) =>
-      waitUntilReady(`http://127.0.0.1:${spec.port}/readyz`, timeoutMs, () => children[i].exitCode === null),
+      waitUntilReady(`http://127.0.0.1:${spec.port}${probe(spec)}`, timeoutMs, () => children[i].exitCode === null),
     ),
   );
 }

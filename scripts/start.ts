@@ -9,8 +9,8 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { type EmbeddedPg, startEmbeddedPostgres } from '@pos/kit';
-import { ROOT, loadOrCreateSecrets, services, startServices, stopAll } from './launcher';
-import { type LauncherPorts, busyPorts, busyPortsMessage, launcherPorts } from './ports';
+import { ROOT, devServices, services, startServices, stopAll, systemEnv } from './launcher';
+import { type LauncherPorts, type ServiceName, busyPorts, busyPortsMessage, launcherPorts } from './ports';
 import { ensureWebBuild } from './web-build';
 
 /**
@@ -40,6 +40,14 @@ async function main() {
     return;
   }
   const { base } = ports;
+  let left: ServiceName[];
+  try {
+    left = devServices();
+  } catch (error) {
+    console.error(`Cannot start: ${(error as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
   // The browser pages (the dashboard, GraphiQL), built beside the services' start when their sources changed; a failed build
   // leaves the API up and the page answering 503.
   const web = ensureWebBuild().then(
@@ -47,8 +55,7 @@ async function main() {
     (error: Error) => `web: build failed, the dashboard and GraphiQL unavailable\n${error.message}`,
   );
   const dataDir = path.resolve(ROOT, process.env.POS_DATA_DIR ?? '.data');
-  const secrets = loadOrCreateSecrets(dataDir);
-  const { specs, urls } = services(base);
+  const specs = services(base).specs.filter((spec) => !(left as string[]).includes(spec.name));
   const children: ChildProcess[] = [];
   let pg: EmbeddedPg | null = null;
   let stopping = false;
@@ -74,21 +81,27 @@ async function main() {
       await pg.createDatabase('pos');
       databaseUrl = pg.url('pos');
     }
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      ...secrets,
-      ...urls,
-      PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${base}`,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    };
-    await startServices(specs, env, children, (message) => {
-      if (stopping) return;
-      console.error(`${message} unexpectedly; stopping everything.`);
-      void stop(1);
-    });
+    const env = systemEnv(databaseUrl, base, dataDir);
+    // The gateway is ready when every subgraph answers, which a left-out one does only once its dev script runs:
+    // until then, that it is alive is what there is to wait for.
+    const probe = (spec: { name: string }) => (left.length && spec.name === 'gateway' ? '/healthz' : '/readyz');
+    await startServices(
+      specs,
+      env,
+      children,
+      (message) => {
+        if (stopping) return;
+        console.error(`${message} unexpectedly; stopping everything.`);
+        void stop(1);
+      },
+      undefined,
+      probe,
+    );
     const webStatus = await web;
     printBanner(base, ((Date.now() - started) / 1000).toFixed(1), webStatus);
+    for (const name of left) {
+      console.log(`${name} left out (POS_DEV): run it from its sources with \`pnpm --filter @pos/${name} dev\``);
+    }
   } catch (error) {
     console.error(`Start failed: ${error instanceof Error ? error.message : String(error)}`);
     await stop(1);

@@ -5,8 +5,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@pos/kit';
-import { postGraphQL } from '@pos/kit/src/testing';
-import { freePortBlock } from '../scripts/launcher';
+import { postGraphQL, until } from '@pos/testing';
+import { devServices, freePortBlock } from '../scripts/launcher';
 import { launcherPorts, listenError } from '../scripts/ports';
 import { gatewayUrl } from '../scripts/watch-payments';
 
@@ -160,7 +160,39 @@ describe('pnpm start (the launcher)', () => {
     expect(await exitOf(second.child)).toBe(0);
     await new Promise((r) => setTimeout(r, 300));
     expect(secondProcesses.filter(alive)).toEqual([]);
-  }, 120_000);
+
+    // One service from its sources: `POS_DEV=loyalty pnpm start` leaves it out, and the package's `dev` script runs
+    // it where the launcher would have, with the same database and secrets, so the gateway answers through it.
+    const third = await launch({ ...env, POS_DEV: 'loyalty' });
+    expect(third.output()).toContain(
+      'loyalty left out (POS_DEV): run it from its sources with `pnpm --filter @pos/loyalty dev`',
+    );
+    const points = async () => {
+      const { body } = await postGraphQL(
+        graphql,
+        '{ loyaltyCustomer(code: "482193") { points } }',
+        {},
+        {
+          authorization: `Bearer ${await token(base)}`,
+        },
+      );
+      return body.data?.loyaltyCustomer?.points ?? null;
+    };
+    expect(await points()).toBeNull(); // the loyalty subgraph is not running
+    const dev = spawn(process.execPath, ['-r', '../../scripts/register.js', '../../scripts/dev-service.ts'], {
+      cwd: path.join(root, 'subgraphs/loyalty'),
+      env: { ...process.env, ...env },
+      detached: true,
+      stdio: 'ignore',
+    });
+    try {
+      await until(async () => (await points()) === 500, 'the loyalty subgraph run by its dev script answers', 30_000);
+    } finally {
+      process.kill(-dev.pid!, 'SIGTERM');
+      third.child.kill('SIGTERM');
+      await Promise.all([exitOf(dev), exitOf(third.child)]);
+    }
+  }, 180_000);
 });
 
 /** Runs `pnpm start`'s script to its exit, in its own process group. */
@@ -250,6 +282,14 @@ describe('the port settings every script shares', () => {
     });
     // An external database: no embedded PostgreSQL, so no port of its own to check.
     expect(launcherPorts({ DATABASE_URL: 'postgres://db.example/pos', POS_PG_PORT: '6000' }).postgres).toBeNull();
+  });
+
+  it('POS_DEV names the services pnpm start leaves out, and nothing that is not one', () => {
+    expect(devServices({ POS_DEV: 'payments, loyalty' })).toEqual(['payments', 'loyalty']);
+    expect(devServices({})).toEqual([]);
+    expect(() => devServices({ POS_DEV: 'payments,billing' })).toThrow(
+      'POS_DEV names no service: billing (the services: gateway, orders, checks, payments, loyalty)',
+    );
   });
 
   it('refuses a setting that is not a port number, naming it', () => {

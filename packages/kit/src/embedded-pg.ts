@@ -19,6 +19,10 @@ export interface EmbeddedPg {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+/** The URL of a database of an embedded cluster on `port` (every one has the same superuser). */
+export const embeddedPgUrl = (port: number, database: string) =>
+  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -68,7 +72,7 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; port?: 
       `embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${String(error ?? 'no detail')}`,
     );
   }
-  const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  const url = (database: string) => embeddedPgUrl(port, database);
   return {
     port,
     url,
