@@ -66,8 +66,8 @@ export const gatewayEnvSchema = z
     /**
      * Whether a read that is identical to one of the same caller already in flight (a whole query, or one subgraph
      * fetch) waits for that one's answer instead of being executed again: much cheaper for many clients polling one
-     * view, at the price that such a read may be answered as the data stood when the first one began (README
-     * "Benchmark": the price of sharing work in flight). `off` executes every read on its own.
+     * view, at the price that such a read may be answered as the data stood when the first one began (docs/benchmarks.md,
+     * "The price of sharing work in flight"). `off` executes every read on its own.
      */
     SHARE_READS_IN_FLIGHT: z
       .enum(['on', 'off'])
@@ -86,7 +86,7 @@ export const gatewayEnvSchema = z
      * registered, as automatic persisted queries).
      */
     TRUSTED_DOCUMENTS: z.enum(TRUSTED_DOCUMENTS_MODES).default('allow'),
-    // Hardening (gateway/src/hardening; docs/api/rate-limits.md). Every limit is on in every mode unless set to 0.
+    // Hardening (gateway/src/hardening; docs/api/limits.md). Every limit is on in every mode unless set to 0.
     /** Deepest field nesting a GraphQL operation may have. */
     MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
     /** Largest estimated cost of a GraphQL operation (each field 1, list fields times their rows). */

@@ -166,7 +166,8 @@ describe('AsyncAPI document', () => {
 
   it('parses with @asyncapi/parser without errors or warnings', async () => {
     const { document: parsed, diagnostics } = await new Parser().parse(structuredClone(document));
-    // The only note left is that AsyncAPI 3.1.0 exists; the document is 3.0.0 on purpose (DESIGN.md, the e2e test).
+    // The only note left is that AsyncAPI 3.1.0 exists; the document is 3.0.0 on purpose, as the design fixed it and
+    // test/e2e/rest.test.ts checks.
     const problems = diagnostics.filter(
       (d) => d.severity === DiagnosticSeverity.Error || d.severity === DiagnosticSeverity.Warning,
     );
@@ -289,7 +290,7 @@ describe('AsyncAPI document', () => {
     expect(webhookMessage.headers.properties['X-Tilt-Event-Type'].enum).toEqual(PAYMENT_EVENT_TYPES);
   });
 
-  it('its example is the README test vector: a valid delivery whose signature verifies with the test secret', () => {
+  it('its example is the documented test vector: a valid delivery whose signature verifies with the test secret', () => {
     const example = webhookMessage.examples[0];
     expect(errorsOf(validatePayload, example.payload)).toEqual([]);
     expect(errorsOf(validateHeaders, example.headers)).toEqual([]);

@@ -1,11 +1,11 @@
 import type { Client } from 'graphql-ws';
-import { memoryLogger } from '@pos/kit/src/testing';
+import { memoryLogger } from '@pos/testing';
 import { postBody as post } from '../support/graphql';
 import { type Stack, startStack } from '../support/stack';
 import { firstOf, gatewayWsClient } from '../support/ws';
 
 /**
- * Rate limits by calculated cost (docs/api/rate-limits.md): every operation spends its cost, computed from the
+ * Rate limits by calculated cost (docs/api/limits.md): every operation spends its cost, computed from the
  * document and its variables with a mutation's fields weighing 10, from its caller's bucket, on every transport;
  * every /graphql answer says where the bucket stands, every REST answer carries the RateLimit headers.
  */

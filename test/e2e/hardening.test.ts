@@ -18,7 +18,7 @@ const DEEP =
 // Ten levels, within the depth limit, but locations × orders × payments × (refunds, checks × items) rows.
 const WIDE =
   'query Wide { locations { nodes { orders { nodes { payments { nodes { refunds { nodes { id amountCents } } order { checks { items { name } } } } } } } } } }';
-// The README's query across the four subgraphs: documented, so it must pass.
+// The docs' query across the four subgraphs: documented, so it must pass.
 const DOCUMENTED =
   '{ locations { nodes { name checks { nodes { posRef total { amountMinor } items { name price { amountMinor } } } } orders(first: 10) { nodes { number payments(first: 5) { nodes { amountCents } } } } } } ' +
   'loyaltyCustomer(code: "482193") { points stamps } }';

@@ -1,12 +1,12 @@
 import { INTERNAL_CONTEXT_HEADER, signInternalContext } from '@pos/kit';
-import { TEST_INTERNAL_SECRET, memoryLogger, partnerPrincipal } from '@pos/kit/src/testing';
+import { TEST_INTERNAL_SECRET, memoryLogger, partnerPrincipal } from '@pos/testing';
 import { subgraphMetric } from '../support/metrics';
 import { type PaidOrder, payOrder } from '../support/payments';
 import { type Stack, startStack, withoutCost } from '../support/stack';
 
 /**
  * Reads of one caller that reach a subgraph in the same turn of the gateway's event loop go to it as one batched
- * HTTP request (gateway/src/fetch/fetcher.ts, README "Benchmark"): each client still gets exactly its own answer,
+ * HTTP request (gateway/src/fetch/fetcher.ts, docs/architecture.md, "Gateway to subgraphs"): each client still gets exactly its own answer,
  * two callers never share a batch, and the subgraph logs every request id of the batch.
  */
 describe('batched subgraph reads', () => {

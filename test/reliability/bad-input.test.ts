@@ -600,7 +600,7 @@ const documentOf = (kind: 'query' | 'mutation', field: GraphQLField<unknown, unk
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Allowed state changes on a refusal: by design, each documented in the README.
+// Allowed state changes on a refusal: by design, each documented in docs/.
 
 interface Allowance {
   what: string;
@@ -613,14 +613,14 @@ const PIN_REASONS = ['pin_required', 'pin_invalid', 'pin_expired', 'pin_attempts
 
 const STATE_CHANGE_ALLOWED: Allowance[] = [
   {
-    // README, SSO launch links: "a used one 401 token_reused and the session that token opened is revoked".
+    // docs/partner-api.md, SSO launch links: "a used one 401 token_reused and the session that token opened is revoked".
     what: 'a reused launch token revokes the session its first exchange opened',
     applies: (endpoint, status, body) =>
       endpoint === `POST ${LAUNCH_EXCHANGE_PATH}` && status === 401 && body?.code === 'token_reused',
     tables: ['identity.user_session'],
   },
   {
-    // README, loyalty: the PIN gate issues a challenge (412 pin_required) and counts wrong PINs (422, then 429),
+    // docs/loyalty.md, the PIN flow: the PIN gate issues a challenge (412 pin_required) and counts wrong PINs (422, then 429),
     // per challenge and per customer (the PIN lock, which closes the customer's open challenges when it starts).
     what: 'the loyalty PIN gate records its challenge and counts attempts',
     applies: (_endpoint, _status, body) =>

@@ -6,7 +6,7 @@ import { escapeHtml, renderScriptFreePage } from '../web/script-free-page';
  * Policy can forbid every script. Every value from the order or the request is escaped.
  */
 
-/** Test card tokens of the built-in Valor sandbox (README, "Valor, the processor"), offered as suggestions. */
+/** Test card tokens of the built-in Valor sandbox (docs/partner-api.md, "Valor, the processor"), offered as suggestions. */
 export const SANDBOX_CARD_TOKENS: ReadonlyArray<[token: string, label: string]> = [
   ['tok_visa', 'Visa, approved'],
   ['tok_decline', 'Declined'],

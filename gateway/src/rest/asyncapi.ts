@@ -1,6 +1,6 @@
 import { PAYMENT_EVENTS, PAYMENT_EVENT_TYPES, PAYMENT_STATUSES, WEBHOOK_PAYMENT_FIELDS } from '@pos/kit';
 
-/** How the webhook dispatcher delivers, as the document and the README state it. */
+/** How the webhook dispatcher delivers, as the document and docs/webhooks.md state it. */
 const WEBHOOK_DELIVERY = {
   timeoutSeconds: 10,
   maxAttempts: 5,
@@ -195,7 +195,7 @@ const webhookHttpHeadersSchema = {
 };
 
 /**
- * A worked example, also the README's test vector: the body is exactly these bytes (`JSON.stringify` of the
+ * A worked example, also the test vector of docs/webhooks.md: the body is exactly these bytes (`JSON.stringify` of the
  * payload), the signature is that of the test secret below, and the tests check both.
  */
 export const WEBHOOK_EXAMPLE = {
@@ -389,7 +389,7 @@ export function asyncApiDocument(serverUrl: string) {
               {
                 name: 'paymentApproved',
                 summary:
-                  `The README’s test vector: signed with the test secret ${WEBHOOK_EXAMPLE.secret}; the raw ` +
+                  `The test vector of the webhook documentation: signed with the test secret ${WEBHOOK_EXAMPLE.secret}; the raw ` +
                   'body is the payload as compact JSON (JSON.stringify), 520 bytes',
                 headers: WEBHOOK_EXAMPLE.headers,
                 payload: WEBHOOK_EXAMPLE.payload,

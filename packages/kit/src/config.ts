@@ -17,7 +17,7 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-/** Settings every service reads: the subgraphs and the gateway share these names (see the README's table). */
+/** Settings every service reads: the subgraphs and the gateway share these names (docs/operations.md, Configuration). */
 export const commonEnv = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z.string().url(),

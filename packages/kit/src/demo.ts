@@ -8,7 +8,7 @@ export const DEMO = {
   operator: { partner: 'tilt', name: 'Tilt operations', clientId: 'demo-operator', secret: 'demo-operator-secret' },
   /**
    * People who sign in to the portal with a password: each partner's admin, and an operator of the platform (in the
-   * operators' tenant). Listed in the README; a real deployment creates its own.
+   * operators' tenant). Listed in the README's demo sign-ins; a real deployment creates its own.
    */
   people: [
     {

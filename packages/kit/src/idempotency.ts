@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, conflict, unprocessable } from './errors';
 import type { Principal } from './internal-auth';
 
-/** How long a key is remembered. Documented in the README; a key reused after this runs as a new request. */
+/** How long a key is remembered. Documented in docs/partner-api.md (Idempotency); a key reused after this runs as a new request. */
 export const IDEMPOTENCY_RETENTION_HOURS = 24;
 
 /** The options of every mutation's `idempotencyKey` argument, so the graph describes it once. */

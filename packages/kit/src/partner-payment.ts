@@ -78,7 +78,7 @@ export const REST_PAYMENT_FIELDS = [
 
 /**
  * A webhook body's `data.payment` (the payments subgraph's webhook.body.ts, the AsyncAPI `paymentWebhook` payload),
- * in its order, which differs from the REST body's: a body is signed as the bytes it is sent as, and the README's
+ * in its order, which differs from the REST body's: a body is signed as the bytes it is sent as, and docs/webhooks.md's
  * test vector is those bytes.
  */
 export const WEBHOOK_PAYMENT_FIELDS = [

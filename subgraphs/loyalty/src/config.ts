@@ -1,7 +1,7 @@
 import { keyEncryptionKeyEnv } from '@pos/kit';
 import { z } from 'zod';
 
-/** Settings of the loyalty subgraph beyond the common ones (README, configuration table). */
+/** Settings of the loyalty subgraph beyond the common ones (docs/operations.md, Configuration). */
 export const loyaltyEnv = {
   /** 32 random bytes, base64: the master key that PIN hashes, sealed PINs and coupon QR tokens derive theirs from. */
   KEY_ENCRYPTION_KEY: keyEncryptionKeyEnv,

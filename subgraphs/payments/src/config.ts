@@ -1,13 +1,13 @@
 import { keyEncryptionKeyEnv } from '@pos/kit';
 import { z } from 'zod';
 
-/** Settings of the payments subgraph beyond the common ones (README, configuration table). */
+/** Settings of the payments subgraph beyond the common ones (docs/operations.md, Configuration). */
 export const paymentsEnv = {
   /** The orders subgraph, read through the graph for the order being paid. */
   ORDERS_URL: z.string().url().default('http://127.0.0.1:4001/graphql'),
   /** The checks subgraph, read through the graph for the check being paid. */
   CHECKS_URL: z.string().url().default('http://127.0.0.1:4002/graphql'),
-  /** Valor's API base URL. Unset: the built-in deterministic sandbox (README, "Valor sandbox"). */
+  /** Valor's API base URL. Unset: the built-in deterministic sandbox (docs/partner-api.md, "Valor, the processor"). */
   VALOR_API_URL: z.preprocess((value) => (value === '' ? undefined : value), z.string().url().optional()),
   VALOR_API_KEY: z.string().default(''),
   VALOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),

@@ -8,7 +8,7 @@ import {
 } from '../src/modules/webhook/webhook.signature';
 
 /**
- * The test vector of the README ("Webhooks", verifying a delivery) and of the AsyncAPI document's example. Change
+ * The test vector of docs/webhooks.md ("Verifying a webhook") and of the AsyncAPI document's example. Change
  * one and the others must change with it: partners check their verifier against these exact values.
  */
 const VECTOR = {
@@ -43,7 +43,7 @@ describe('webhook signature', () => {
     it('is HMAC-SHA256 of `<event id>.<timestamp>.<raw body>` keyed with the whole secret, hex', () => {
       expect(Buffer.byteLength(VECTOR.rawBody)).toBe(520);
       expect(signatureOf(VECTOR.secret, VECTOR.eventId, VECTOR.timestamp, VECTOR.rawBody)).toBe(VECTOR.signature);
-      // What a receiver computes with nothing but node:crypto, as the README shows it.
+      // What a receiver computes with nothing but node:crypto, as docs/webhooks.md shows it.
       const message = `${VECTOR.eventId}.${VECTOR.timestamp}.${VECTOR.rawBody}`;
       expect(createHmac('sha256', Buffer.from(VECTOR.secret, 'utf8')).update(message).digest('hex')).toBe(
         VECTOR.signature,

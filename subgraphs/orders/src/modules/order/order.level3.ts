@@ -2,7 +2,7 @@ import { MAX_AMOUNT_CENTS, amountProblems, textProblems } from '@pos/kit';
 import type { Level3Input } from './order.inputs';
 import type { Level3Data } from './order.type';
 
-/** Limits of Level 3 fields, as the card networks and processors take them (documented in the README). */
+/** Limits of Level 3 fields, as the card networks and processors take them (documented in the OpenAPI document's field descriptions). */
 export const LEVEL3_LIMITS = {
   lineItems: 200,
   productCode: 12,

@@ -9,7 +9,7 @@ import {
 
 /**
  * Card tokens that make the sandbox decline, with the decline code it answers; every other token approves. The
- * README lists these rules. `tok_processor_unavailable` simulates a processor that does not answer.
+ * docs/partner-api.md lists these rules. `tok_processor_unavailable` simulates a processor that does not answer.
  */
 export const SANDBOX_DECLINES: Readonly<Record<string, string>> = {
   tok_decline: 'card_declined',
@@ -49,7 +49,7 @@ export class ValorSandbox implements PaymentProcessor {
     return { processorReference: `valor_sbx_rf_${digest(request.reference).slice(0, 20)}` };
   }
 
-  /** Always accepted; its outcome is set with the `sandboxProcessorOutcome` mutation (README, "Valor sandbox"). */
+  /** Always accepted; its outcome is set with the `sandboxProcessorOutcome` mutation (docs/partner-api.md, "Valor, the processor"). */
   async reverse(): Promise<void> {}
 
   async settle(): Promise<void> {}

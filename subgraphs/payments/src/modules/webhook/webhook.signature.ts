@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * How a webhook delivery is signed (README, "Verifying a webhook"). The signed message binds the three things a
+ * How a webhook delivery is signed (docs/webhooks.md, "Verifying a webhook"). The signed message binds the three things a
  * receiver checks: `<event id>.<unix timestamp>.<raw body>`, HMAC-SHA256 with the endpoint's secret (its UTF-8
  * bytes, `whsec_` prefix included, for every form of secret), hex. Binding the timestamp and the event id stops a captured delivery from
  * being replayed later or under another id; the raw body must be verified before it is parsed.
