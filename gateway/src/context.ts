@@ -6,6 +6,13 @@ export interface GatewayContext {
   principal: Principal | null;
 }
 
+/**
+ * The caller's context of a subgraph fetch. Apollo types it loosely (`Record<string, any>`) because its own
+ * fetches, health checks and schema loads, have none: those get an empty one here.
+ */
+export const fetchContextOf = (options: { context?: Partial<GatewayContext> }): Partial<GatewayContext> =>
+  options.context ?? {};
+
 const TOKEN_TTL_SECONDS = 300;
 const cache = new Map<string, { token: string; renewAt: number }>();
 

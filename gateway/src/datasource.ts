@@ -5,7 +5,7 @@ import { ErrorCode, INTERNAL_CONTEXT_HEADER, REQUEST_ID_HEADER, type ServiceMetr
 import { SpanKind, injectTraceContext, withSpan } from '@pos/kit';
 import { GraphQLError } from 'graphql';
 import { Agent } from 'undici';
-import { type GatewayContext, internalContextFor } from './context';
+import { type GatewayContext, fetchContextOf, internalContextFor } from './context';
 import { subgraphFetcher } from './fetch/fetcher';
 
 /**
@@ -62,7 +62,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     super({ url, fetcher });
   }
 
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+  override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const { request } = options;
+    const context = fetchContextOf(options);
     const headers = request.http!.headers;
     if (context?.requestId) headers.set(REQUEST_ID_HEADER, context.requestId);
     // The fetch span's W3C traceparent: the subgraph's server span continues it (nothing while tracing is off).
@@ -83,7 +85,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     try {
       const response = await withSpan(
         `POST ${this.name}`,
-        { kind: SpanKind.CLIENT, childOnly: true, attributes: { 'pos.subgraph': this.name, 'url.full': this.url! } },
+        { kind: SpanKind.CLIENT, childOnly: true, attributes: { 'pos.subgraph': this.name, 'url.full': this.url } },
         () => super.process(options),
       );
       end({ outcome: response.errors?.length ? 'error' : 'ok' });

@@ -52,7 +52,7 @@ export async function call(
     typeof token === 'string' ? { authorization: `Bearer ${token}` } : { [API_KEY_HEADER]: token.apiKey };
   const response = await pool.request({
     path: requestPath,
-    method: method as 'GET' | 'POST',
+    method: method,
     headers:
       body === undefined
         ? { ...credential, ...headers }

@@ -61,7 +61,7 @@ export function routeVariables(
     query: {},
     body: input.body,
     idempotencyKey: input.idempotencyKey ?? null,
-  } as never);
+  });
   return JSON.parse(JSON.stringify(variables)) as Record<string, unknown>;
 }
 

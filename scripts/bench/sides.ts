@@ -68,7 +68,7 @@ export async function runSides<S extends MeasuredSide>(
     warmupErrors: 0,
     firstError: null as string | null,
     cpu: [] as CpuBreakdown[],
-    counts: {} as Record<string, SubgraphCounts>,
+    counts: {},
     segments: [] as number[],
   }));
   type State = (typeof state)[number];

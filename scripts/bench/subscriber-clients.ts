@@ -204,7 +204,7 @@ export function openHttpSubscriber(
           transport === 'multipart' ? 'multipart/mixed;subscriptionSpec=1.0,application/json' : 'text/event-stream',
       },
     });
-    closed = new Promise<void>((done) => request!.once('close', () => done()));
+    closed = new Promise<void>((done) => request.once('close', () => done()));
     request.once('error', (error) => end(String(error)));
     request.once('response', (res) => {
       res.setEncoding('utf8');

@@ -105,7 +105,7 @@ describe('with a small bucket (10,000 points, restoring 0.01 a second)', () => {
     token = await stack.token();
   });
   afterAll(async () => {
-    await Promise.all(opened.map((client) => client.dispose()));
+    await Promise.all(opened.map(async (client) => client.dispose()));
     await stack?.close();
   });
   const available = (answer: { body: any }) => answer.body.extensions.cost.throttleStatus.currentlyAvailable as number;

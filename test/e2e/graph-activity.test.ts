@@ -38,7 +38,7 @@ describe('paymentActivity: a snapshot a dashboard continues with paymentEvents(a
     [demo, other] = await Promise.all([stack.token(), stack.token('other-partner', 'other-secret')]);
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await Promise.all(clients.map(async (c) => c.dispose()));
     await stack?.close();
   });
 

@@ -37,7 +37,7 @@ async function post(stack: Stack, path: string, body: string, headers: Record<st
 }
 
 afterAll(async () => {
-  await Promise.all(opened.map((client) => client.dispose()));
+  await Promise.all(opened.map(async (client) => client.dispose()));
 });
 
 describe('outside production (limits as set, rate limits off by default)', () => {

@@ -104,7 +104,7 @@ describe('batched subgraph reads', () => {
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(operations),
       });
-      return { status: response.status, body: (await response.json()) as unknown };
+      return { status: response.status, body: await response.json() };
     };
     const op = { query: '{ __typename }' };
     const refused = (message: string) => ({

@@ -37,8 +37,8 @@ function start(service: Service): ChildProcess {
     env: { ...process.env, ...service.env, PORT: String(service.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (chunk: Buffer) => (service.output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (service.output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (service.output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (service.output += chunk.toString()));
   service.child = child;
   return child;
 }
@@ -177,7 +177,7 @@ describe('payment event subscriptions across gateway and payments replicas (real
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.dispose()));
+    await Promise.all(clients.map(async (c) => c.dispose()));
     await Promise.all([g1, g2, p1, p2].filter(Boolean).map((s) => stop(s)));
     for (const subgraph of inProcess.reverse()) await subgraph.close();
   });

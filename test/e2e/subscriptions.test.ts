@@ -85,7 +85,7 @@ describe('payment event subscriptions through the gateway', () => {
     otherToken = await stack.token('other-partner', 'other-secret');
   });
   afterAll(async () => {
-    await Promise.all([...clients, ...opened].map((c) => c.dispose()));
+    await Promise.all([...clients, ...opened].map(async (c) => c.dispose()));
     await stack?.close();
   });
 

@@ -35,7 +35,7 @@ function overWs(stack: Stack, token: string, payload: Record<string, unknown>): 
       { query: '', ...payload },
       {
         next: (result) => {
-          resolve(result as any);
+          resolve(result);
           setImmediate(() => stop());
         },
         error: (errors) => resolve({ errors }),

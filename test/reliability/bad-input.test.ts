@@ -567,10 +567,10 @@ function argumentCases(field: GraphQLField<unknown, unknown>, fx: Fixtures, vali
         const name = String(path.filter((p) => typeof p === 'string').pop());
         return inputValue(type, name, hinted).map((value) => ({
           kind: 'near-valid arguments',
-          variables: withValueAt(valid, path, value) as unknown,
+          variables: withValueAt(valid, path, value),
         }));
       })
-    : fc.constant({ kind: 'near-valid arguments', variables: valid as unknown });
+    : fc.constant({ kind: 'near-valid arguments', variables: valid });
   const kinds: Array<fc.Arbitrary<GraphQLCase>> = [
     nearValid,
     nearValid,

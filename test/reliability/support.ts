@@ -311,7 +311,7 @@ export async function makeTokens(stack: Stack): Promise<Tokens> {
   };
   // People sign in through the portal's real trip; their session cookie counts only with the portal's Origin.
   const person = async (email: string, password: string): Promise<Array<[string, string]>> =>
-    Object.entries(portalHeaders(stack, await portalSignIn(stack, email, password))) as Array<[string, string]>;
+    Object.entries<string>(portalHeaders(stack, await portalSignIn(stack, email, password)));
   const people = {
     demo: await person('admin@demo.example', 'demo-admin-password'),
     other: await person('admin@other.example', 'other-admin-password'),

@@ -141,11 +141,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const definition of subgraphDefinitions) {
       const port = definition.name === 'payments' ? { PORT: String(paymentsPort) } : {};
       const config = parseConfig(subgraphEnvSchema(0, definition.env), { ...env, ...port });
-      subgraphs[definition.name] = (await startSubgraph(
+      subgraphs[definition.name] = await startSubgraph(
         definition,
         config,
         options.loggers?.[definition.name] ?? createLogger(definition.name, 'warn'),
-      )) as StartedSubgraph<unknown>;
+      );
       // Later subgraphs read entities of earlier ones through the graph (payments reads orders and checks).
       env[`${definition.name.toUpperCase()}_URL`] = subgraphs[definition.name].url;
     }

@@ -82,7 +82,7 @@ export class AuthorizationCodes {
 
   /** Checks the parameters of an authorization request; throws {@link AuthorizationError}. */
   parseRequest(params: Record<string, unknown>): AuthorizationRequest {
-    const text = (name: string) => (typeof params[name] === 'string' ? (params[name] as string) : undefined);
+    const text = (name: string) => (typeof params[name] === 'string' ? params[name] : undefined);
     const clientId = text('client_id');
     const redirectUri = text('redirect_uri');
     if (clientId !== PORTAL_CLIENT_ID) {

@@ -41,7 +41,7 @@ export function authorizeRouter(options: AuthorizeRouterOptions): Router {
 
   function requestFields(params: Record<string, unknown>): Record<string, string> {
     const fields: Record<string, string> = {};
-    for (const name of REQUEST_PARAMETERS) if (typeof params[name] === 'string') fields[name] = params[name] as string;
+    for (const name of REQUEST_PARAMETERS) if (typeof params[name] === 'string') fields[name] = params[name];
     return fields;
   }
 

@@ -43,7 +43,7 @@ class SubgraphResponse {
     try {
       return Promise.resolve(JSON.parse(this.body));
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
   }
 
@@ -128,7 +128,7 @@ export function subgraphFetcher(dispatcher: Dispatcher, options: SubgraphFetcher
       response = await dispatcher.request({
         origin: target.origin,
         path: target.path,
-        method: (init.method ?? 'POST') as Dispatcher.HttpMethod,
+        method: init.method ?? 'POST',
         headers: init.headers,
         body: init.body,
         signal,

@@ -1,6 +1,6 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { principalScopeKey } from '@pos/kit';
-import type { GatewayContext } from '../context';
+import { type GatewayContext, fetchContextOf } from '../context';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
@@ -112,7 +112,7 @@ export class SharedSubgraphFetches implements GraphQLDataSource<GatewayContext> 
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { request } = options;
-    const representations = request.variables?.representations;
+    const representations: unknown = request.variables?.representations;
     let positions: number[] | null = null;
     let sent = options;
     if (this.options.dedupe && Array.isArray(representations) && representations.length > 1) {
@@ -132,7 +132,7 @@ export class SharedSubgraphFetches implements GraphQLDataSource<GatewayContext> 
 
   private async send(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { query, variables } = options.request;
-    const principal = options.context?.principal;
+    const principal = fetchContextOf(options).principal;
     if (!this.options.coalesce || !query || !principal || !isRead(options, query)) return this.source.process(options);
     const key = `${principalScopeKey(principal)}\u0000${query}\u0000${variables ? JSON.stringify(variables) : ''}`;
     const pending = this.inFlight.get(key);

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import { principalScopeKey } from '@pos/kit';
+import type { FormattedExecutionResult } from 'graphql';
 import type { GatewayContext } from '../context';
 
 interface InFlight {
@@ -45,7 +46,7 @@ export function sharedOperations(): ApolloServerPlugin<GatewayContext> & { stats
               stats.joined++;
               return {
                 http: { status: undefined, headers: new HeaderMap() },
-                body: { kind: 'single', singleResult: JSON.parse(result) },
+                body: { kind: 'single', singleResult: JSON.parse(result) as FormattedExecutionResult },
               };
             }
             return null;

@@ -95,7 +95,7 @@ export class CostLimits {
     });
     if (!measure.usedVariables) {
       let costs = this.known.get(document);
-      if (!costs) this.known.set(document, (costs = new Map()));
+      if (!costs) this.known.set(document, (costs = new Map<string, number>()));
       costs.set(key, measure.cost);
     }
     return measure.cost;

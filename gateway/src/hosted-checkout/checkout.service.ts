@@ -308,8 +308,7 @@ export class HostedCheckoutService {
         }
         return again(409, 'The payment did not go through. Nothing was charged. Please try again.');
       }
-      const error =
-        refusal ?? fromGraphQLError(result.errors![0] as { message: string; extensions?: Record<string, unknown> });
+      const error = refusal ?? fromGraphQLError(result.errors![0]);
       // A double submit of this form: the first request is still running; its outcome is ours once it ends.
       if (error.code === 'idempotency_key_in_use' && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 150));

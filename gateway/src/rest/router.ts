@@ -122,7 +122,7 @@ export function restRouter(options: RestRouterOptions): Router {
         query: query.data,
         body: body?.data,
         idempotencyKey: route.idempotent ? (req.header('idempotency-key') ?? null) : null,
-      } as never);
+      });
       const result = route.pages
         ? await executePages(route, variables, (vars) => options.execute(route.document, vars, principal, requestId))
         : await options.execute(route.document, variables, principal, requestId);

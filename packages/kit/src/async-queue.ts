@@ -8,7 +8,7 @@
  */
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   private items: T[] = [];
-  private waiting: ((result: IteratorResult<T>) => void) | null = null;
+  private waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: Error) => void } | null = null;
   private failure: Error | null = null;
   private closed = false;
   private ending = false;
@@ -27,7 +27,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   push(item: T): void {
     if (this.closed || this.failure || this.ending) return;
     if (this.waiting) {
-      const resolve = this.waiting;
+      const { resolve } = this.waiting;
       this.waiting = null;
       resolve({ value: item, done: false });
     } else if (this.items.length >= this.maxBuffered) {
@@ -43,7 +43,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     if (this.waiting) {
       const [first, ...rest] = items;
       this.items.unshift(...rest);
-      const resolve = this.waiting;
+      const { resolve } = this.waiting;
       this.waiting = null;
       resolve({ value: first, done: false });
     } else {
@@ -56,9 +56,9 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     if (this.closed || this.failure) return;
     this.failure = error;
     if (this.waiting && !this.items.length) {
-      const resolve = this.waiting;
+      const { reject } = this.waiting;
       this.waiting = null;
-      resolve(Promise.reject(error) as never);
+      reject(error);
       // The consumer has its error; release the producer side now rather than at its next call.
       this.close();
     }
@@ -76,7 +76,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     this.closed = true;
     this.items = [];
     if (this.waiting) {
-      const resolve = this.waiting;
+      const { resolve } = this.waiting;
       this.waiting = null;
       resolve({ value: undefined, done: true });
     }
@@ -95,7 +95,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
       throw this.failure;
     }
     return new Promise<IteratorResult<T>>((resolve, reject) => {
-      this.waiting = (result) => (result instanceof Promise ? result.catch(reject) : resolve(result));
+      this.waiting = { resolve, reject };
     });
   }
 

@@ -353,7 +353,7 @@ export async function paginateMany<T extends { id: string | number }, K extends 
   const order = descending !== page.backward ? 'desc' : 'asc';
   const tie = options.tiebreak ?? 'id';
   const meta = em.getMetadata().get((entity as { name?: string }).name ?? String(entity));
-  const column = (property: string) => meta.properties[property as keyof typeof meta.properties].fieldNames[0];
+  const column = (property: string) => meta.properties[property].fieldNames[0];
   const scoped = { $and: [where, { [parent]: { $in: [...parents] } }] } as FilterQuery<T>;
   let ids: string[] = [];
   if (page.size > 0 && parents.length) {

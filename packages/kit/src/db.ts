@@ -96,13 +96,17 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
  */
 export async function migrate(orm: MikroORM): Promise<string[]> {
   const schema = orm.config.get('schema') ?? 'public';
-  const knex = orm.em.getConnection().getKnex();
-  const conn = await knex.client.acquireConnection();
+  // One connection of the pool, held for the lock's whole life: an advisory lock belongs to its session.
+  const client = orm.em.getConnection().getKnex().client as {
+    acquireConnection(): Promise<{ query(sql: string, params: unknown[]): Promise<unknown> }>;
+    releaseConnection(connection: unknown): Promise<void>;
+  };
+  const conn = await client.acquireConnection();
   try {
     await conn.query(`select pg_advisory_lock(hashtext($1))`, [`pos-migrate:${schema}`]);
     return (await orm.getMigrator().up()).map((m) => m.name);
   } finally {
     await conn.query(`select pg_advisory_unlock(hashtext($1))`, [`pos-migrate:${schema}`]);
-    await knex.client.releaseConnection(conn);
+    await client.releaseConnection(conn);
   }
 }

@@ -187,10 +187,7 @@ export async function startSubgraphServer<C extends RequestContext>(
           return principal !== null;
         },
         context: (ctx) =>
-          contextFor(
-            String(ctx.connectionParams?.[REQUEST_ID_HEADER] ?? randomUUID()),
-            ctx.extra.principal ?? null,
-          ) as unknown as Record<string, unknown>,
+          contextFor(String(ctx.connectionParams?.[REQUEST_ID_HEADER] ?? randomUUID()), ctx.extra.principal ?? null),
         onSubscribe: () => {
           metrics.openSubscriptions.inc();
         },

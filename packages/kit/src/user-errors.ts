@@ -360,7 +360,7 @@ export async function userErrorPayload<T extends object, R extends object = obje
     const userErrors = userErrorsOf(error);
     if (!userErrors) throw error;
     const data = (error as DomainError).data ?? {};
-    return { ...(refusal ? refusal(data) : ({} as R)), userErrors } as Partial<T> & R & UserErrorsPayload;
+    return { ...(refusal ? refusal(data) : ({} as R)), userErrors };
   }
 }
 

@@ -145,9 +145,9 @@ export async function postGraphQL(
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
-  let body;
+  let body: GraphQLBody;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(text) as GraphQLBody;
   } catch {
     body = { errors: [{ message: text }] };
   }

@@ -50,7 +50,7 @@ describe('Level 3 data', () => {
       'quantity × unitCostMinor is more than',
     ],
   ])('refuses %s', (_name, input, problem) => {
-    const { problems } = normaliseLevel3(input as never, 940);
+    const { problems } = normaliseLevel3(input, 940);
     expect(problems.join('\n')).toContain(problem);
   });
 });

@@ -398,7 +398,7 @@ describe('payments: idempotency and concurrency', () => {
       } finally {
         if (!holder.isCompleted()) await holder.rollback();
       }
-      const { body } = await refund!;
+      const { body } = await refund;
       expect(errorOf(body)).toEqual({ code: 'UNPROCESSABLE', reason: 'amount_exceeds_refundable' });
       expect(detailsOf(body)).toEqual(['refundable: 500']);
     });

@@ -70,7 +70,7 @@ export interface PaymentInput {
  */
 export const errorOf = (body: GraphQLBody) => {
   const payload = Object.values(body.data ?? {}).find(
-    (value): value is { userErrors: { code: string }[] } => (value as any)?.userErrors?.length > 0,
+    (value): value is { userErrors: { code: string }[] } => value?.userErrors?.length > 0,
   );
   if (!body.errors?.length && payload) {
     const spec = userErrorSpec(payload.userErrors[0].code);
@@ -89,7 +89,7 @@ export const refused = (body: GraphQLBody) => errorOf(body).code !== undefined;
  */
 export const detailsOf = (body: GraphQLBody): string[] => {
   if (body.errors?.length) return (body.errors[0].extensions?.details as string[] | undefined) ?? [];
-  const payload = Object.values(body.data ?? {}).find((value) => (value as any)?.userErrors?.length > 0) as
+  const payload = Object.values(body.data ?? {}).find((value) => value?.userErrors?.length > 0) as
     { userErrors: { message: string }[] } | undefined;
   return payload ? payload.userErrors.slice(1).map((e) => e.message) : [];
 };

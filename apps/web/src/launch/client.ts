@@ -23,7 +23,10 @@ export function launchClient(session: LaunchSession) {
   };
 
   const auth = new SetContextLink(async ({ headers }) => ({
-    headers: { ...headers, authorization: `Bearer ${await session.accessToken()}` },
+    headers: {
+      ...(headers as Record<string, string> | undefined),
+      authorization: `Bearer ${await session.accessToken()}`,
+    },
   }));
   // A refused token ends the session: it was revoked (signed out elsewhere, the launch link opened again) or the
   // person's access changed. Retrying with it cannot help.

@@ -28,7 +28,8 @@ export type RoleSlug = 'location_cashier' | 'location_manager';
 export interface Who {
   name: string;
   email: string;
-  role: RoleSlug | string;
+  /** A role slug this page knows (RoleSlug), or a newer one it shows as it is. */
+  role: string;
   locationId: number;
   /** Until when the session can be refreshed (ISO). */
   sessionExpiresAt: string;
@@ -97,7 +98,7 @@ function referenceOf(response: Response, body: unknown): string | null {
   if (header) return header;
   const details = (body as { details?: unknown } | null)?.details;
   const line = Array.isArray(details)
-    ? details.find((d) => typeof d === 'string' && d.startsWith('request id '))
+    ? (details as unknown[]).find((d) => typeof d === 'string' && d.startsWith('request id '))
     : null;
   return typeof line === 'string' ? line.slice('request id '.length) : null;
 }

@@ -137,8 +137,8 @@ export function live<T>(document: unknown, key: string, handlers: LiveHandlers<T
       { query, extensions: { persistedQuery: { version: 1, sha256Hash } } },
       {
         next: (result) => {
-          if (result.data) handlers.next(result.data as T);
-          const codes = codesOf(result.errors as GraphError[] | undefined);
+          if (result.data) handlers.next(result.data);
+          const codes = codesOf(result.errors);
           if (codes.includes('FORBIDDEN') || codes.includes('UNAUTHENTICATED')) handlers.refused();
         },
         error: (error: unknown) => {

@@ -117,7 +117,7 @@ function SignIn({
         <h1 id={HEADING_ID}>Your loyalty card</h1>
         <p>Sign in with the customer key your loyalty program gave you.</p>
         {/* No name on the field and no action on the form: the key can never become part of an address. */}
-        <form onSubmit={submit} noValidate>
+        <form onSubmit={(event) => void submit(event)} noValidate>
           <label htmlFor={KEY_FIELD_ID}>Customer key</label>
           <input
             id={KEY_FIELD_ID}

@@ -129,7 +129,7 @@ export class SharedUpstream implements Joinable {
     const errors = Array.isArray(error) ? (error as GraphQLFormattedError[]) : null;
     const retryable = !errors || errors.some((e) => e?.extensions?.code === ErrorCode.UNAVAILABLE);
     if (!retryable) {
-      this.end(this.options.publicError(errors![0]));
+      this.end(this.options.publicError(errors[0]));
       return;
     }
     const now = Date.now();

@@ -81,13 +81,14 @@ export class UpstreamConnections {
     if (typeof cursor === 'string') return cursor;
     // The subgraph's own refusal (FORBIDDEN for a caller without the read scope) ends the subscription as a refused
     // subscribe would (SharedUpstream.failed); only an answer without one is retried like a dropped connection.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- graphql-ws rejects a subscribe with this shape
     if (body.errors?.length) throw body.errors;
     throw new Error(`${serviceName} answered ${response.status} without ${field}`);
   }
 
   /** Closes every connection (the gateway is stopping; the streams on them were stopped first). */
   async close(): Promise<void> {
-    await Promise.all([...this.clients.values()].map(({ client }) => client.dispose()));
+    await Promise.all([...this.clients.values()].map(async ({ client }) => client.dispose()));
     this.clients.clear();
   }
 }

@@ -36,7 +36,7 @@ export function payloadOf(req: Request): OperationPayload | GraphQLError {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return new GraphQLError('The body must be a JSON object with a query', { extensions: { code: 'BAD_REQUEST' } });
   }
-  return body as OperationPayload;
+  return body;
 }
 
 /** Media ranges of an Accept header: type/subtype (lower case) and their parameters. */

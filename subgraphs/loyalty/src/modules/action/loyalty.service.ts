@@ -118,7 +118,7 @@ export class LoyaltyService {
           delta,
           externalId: input.externalId,
           createdAt: now,
-          ...(unit === LoyaltyUnit.POINT ? { amountCents: input.amountMinor as number, currency: org.currency } : {}),
+          ...(unit === LoyaltyUnit.POINT ? { amountCents: input.amountMinor, currency: org.currency } : {}),
         });
         let coupon: Coupon | null = null;
         if (unit === LoyaltyUnit.STAMP && customer.stamps >= org.stampsPerCard) {
@@ -378,7 +378,7 @@ export class LoyaltyService {
   }
 
   private lock<T extends LoyaltyCustomer | Coupon>(tx: EntityManager, entity: new () => T, id: string): Promise<T> {
-    return tx.findOneOrFail(entity, { id } as never, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    return tx.findOneOrFail(entity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
   /** Adds a ledger row and applies its delta to the customer's balance (the two never go apart). */

@@ -78,13 +78,19 @@ export class PaymentEventResolver {
     description: "The caller's payment events as they commit; `after` resumes from an event's cursor",
     subscribe: ({ args, context }) => {
       const ctx = context as PaymentsContext;
-      const after = args.after as string | null | undefined;
+      const {
+        after,
+        locationIds: locations,
+        types,
+      } = args as {
+        after?: string | null;
+        locationIds?: string[] | null;
+        types?: string[] | null;
+      };
       if (after != null && !/^\d{1,19}$/.test(after)) throw badInput('after must be a cursor from a PaymentEvent');
-      const locationIds = (args.locationIds as string[] | null | undefined)?.map((id) =>
-        parseIntIdArg(id, 'locationIds'),
-      );
+      const locationIds = locations?.map((id) => parseIntIdArg(id, 'locationIds'));
       return ctx.runtime.events.subscribe(requireReader(ctx, READ_SCOPES.paymentEvents), {
-        types: (args.types as string[] | null | undefined)?.map(paymentEventTypeOf),
+        types: types?.map(paymentEventTypeOf),
         after,
         locationIds,
       });

@@ -102,7 +102,7 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 export function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
   lookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, []);
-    const list = addresses as LookupAddress[];
+    const list = addresses;
     if (!list.length || list.some((a) => isPrivateAddress(a.address))) {
       return callback(new AddressNotAllowedError(hostname), []);
     }
