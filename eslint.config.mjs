@@ -67,6 +67,25 @@ export default tseslint.config(
     },
   },
   {
+    // A service uses another package through what that package exports (its index, or a subpath its package.json
+    // names), never through its src/ tree: what a package keeps inside can then move without breaking another.
+    // Tests and scripts are harnesses around the whole system and may reach in.
+    files: ['gateway/src/**/*.ts', 'subgraphs/*/src/**/*.ts', 'packages/*/src/**/*.ts', 'apps/*/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@pos/[^/]+/src(/|$)',
+              message: "Import the package's index or a subpath its package.json exports, not its src/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 // The module itself, not the package index: the index loads MikroORM entities, whose decorators would register
 // them in this outer realm's global metadata, which jest's test realms then trip over when run in band.
-import { startEmbeddedPostgres } from '@pos/kit/src/embedded-pg';
+import { startEmbeddedPostgres } from '@pos/kit/embedded-pg';
 import { ensureWebBuild } from '../scripts/web-build';
 
 /**

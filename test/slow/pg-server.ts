@@ -5,7 +5,7 @@
  * accepts connections (database `pos` created), and stops PostgreSQL (fast shutdown: every session terminated)
  * on SIGTERM or when its parent goes away. The data stays in dataDir, so the next start has it all.
  */
-import { startEmbeddedPostgres } from '@pos/kit/src/embedded-pg';
+import { startEmbeddedPostgres } from '@pos/kit/embedded-pg';
 
 async function main() {
   const [dataDir, port] = process.argv.slice(2);

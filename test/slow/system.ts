@@ -10,7 +10,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@pos/kit/src/embedded-pg';
+import { freePort } from '@pos/kit/embedded-pg';
 import { TEST_ENV } from '@pos/testing';
 import { Client } from 'pg';
 import { MALLOC_ENV, ROOT, type ServiceSpec, freePortBlock, services, waitUntilReady } from '../../scripts/launcher';

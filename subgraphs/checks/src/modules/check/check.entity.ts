@@ -11,7 +11,7 @@ import {
   Unique,
 } from '@mikro-orm/core';
 import { Connection } from '@pos/kit';
-import { CurrencyCode } from '@pos/kit/src/currency';
+import { CurrencyCode } from '@pos/kit/currency';
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CheckTaxKind } from './check.totals';
 

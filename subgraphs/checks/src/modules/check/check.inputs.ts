@@ -1,5 +1,5 @@
 import { IDEMPOTENCY_KEY_ARG } from '@pos/kit';
-import { CurrencyCode } from '@pos/kit/src/currency';
+import { CurrencyCode } from '@pos/kit/currency';
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { CheckStatus } from './check.entity';
 import { CheckTaxKind } from './check.totals';

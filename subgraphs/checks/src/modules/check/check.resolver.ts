@@ -11,7 +11,7 @@ import {
   requireReader,
   userErrorPayload,
 } from '@pos/kit';
-import { Money, money } from '@pos/kit/src/currency';
+import { Money, money } from '@pos/kit/currency';
 import { Arg, Args, Ctx, Directive, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ChecksContext } from '../../context';
 import { LocationRef } from '../location/location.type';

@@ -1,4 +1,4 @@
-import { Money } from '@pos/kit/src/currency';
+import { Money } from '@pos/kit/currency';
 import { Field, ObjectType } from 'type-graphql';
 
 /** One tax of a check as the guest sees it (the seed's Tax and Hidden Tax). */

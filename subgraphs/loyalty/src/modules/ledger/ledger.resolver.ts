@@ -1,5 +1,5 @@
 import { ConnectionArgs, type ConnectionPage, pageRequest } from '@pos/kit';
-import { Money, money } from '@pos/kit/src/currency';
+import { Money, money } from '@pos/kit/currency';
 import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { LoyaltyContext } from '../../context';
 import { OrderRef } from '../order/order.type';

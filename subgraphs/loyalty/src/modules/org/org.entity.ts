@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/core';
-import { CurrencyCode } from '@pos/kit/src/currency';
+import { CurrencyCode } from '@pos/kit/currency';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** Which actions need the customer's PIN (the loyalty API's verification gate). */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { CREATED_AT_ORDER_VALUES, Connection } from '@pos/kit';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { CurrencyCode } from '@pos/kit/src/currency';
+import { CurrencyCode } from '@pos/kit/currency';
 import { Location } from '../location/location.entity';
 import { CHECKOUT_URL_MAX_LENGTH } from './order.checkout';
 import { Level3Data } from './order.type';

@@ -8,7 +8,7 @@ import {
   userErrorPayload,
 } from '@pos/kit';
 import { Arg, Args, Ctx, Directive, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Money, money } from '@pos/kit/src/currency';
+import { Money, money } from '@pos/kit/currency';
 import type { OrdersContext } from '../../context';
 import { Location } from '../location/location.entity';
 import { HostedCheckout, checkoutStatus } from './order.checkout';

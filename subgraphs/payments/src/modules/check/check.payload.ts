@@ -1,5 +1,5 @@
 import { UserError, type UserErrorsPayload } from '@pos/kit';
-import { Money } from '@pos/kit/src/currency';
+import { Money } from '@pos/kit/currency';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Payment } from '../payment/payment.entity';
 

@@ -6,7 +6,7 @@ import {
   requirePrincipal,
   userErrorPayload,
 } from '@pos/kit';
-import { Money, money } from '@pos/kit/src/currency';
+import { Money, money } from '@pos/kit/currency';
 import { Arg, Args, Ctx, Directive, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { type Payment, PaymentConnection } from '../payment/payment.entity';

@@ -1,4 +1,4 @@
-import { Money } from '@pos/kit/src/currency';
+import { Money } from '@pos/kit/currency';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /**

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Principal } from '@pos/kit';
-import { type Money, money } from '@pos/kit/src/currency';
+import { type Money, money } from '@pos/kit/currency';
 import { PaymentStatus } from '../payment/payment.entity';
 import { placeholders } from '../payment/payment.ledger';
 import { HOLDS_FUNDS } from '../payment/payment.state';

@@ -1,5 +1,5 @@
 import { isUuid } from '@pos/kit';
-import { Money } from '@pos/kit/src/currency';
+import { Money } from '@pos/kit/currency';
 import { Ctx, Directive, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { EMPTY_LEDGER, type OrderPaymentState, orderPaymentState } from './order-payment.service';

@@ -1,5 +1,5 @@
 import { type PaymentEventTypeName, READ_SCOPES, parseIntIdArg, paymentEventTypeName, requireReader } from '@pos/kit';
-import { CurrencyCode } from '@pos/kit/src/currency';
+import { CurrencyCode } from '@pos/kit/currency';
 import { Arg, Ctx, Field, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { LocationRef, locationRef } from '../location/location.type';

@@ -6,7 +6,7 @@ import {
   READ_SCOPES,
   requireReader,
 } from '@pos/kit';
-import { Money, money } from '@pos/kit/src/currency';
+import { Money, money } from '@pos/kit/currency';
 import { Arg, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { LocationRef, locationRef } from '../location/location.type';

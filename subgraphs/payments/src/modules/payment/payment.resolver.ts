@@ -13,7 +13,7 @@ import {
   userErrorPayload,
   userErrorsOf,
 } from '@pos/kit';
-import { Money, money } from '@pos/kit/src/currency';
+import { Money, money } from '@pos/kit/currency';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PaymentsContext } from '../../context';
 import { CheckRef } from '../check/check.type';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { Connection } from '@pos/kit';
-import { CurrencyCode } from '@pos/kit/src/currency';
+import { CurrencyCode } from '@pos/kit/currency';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum RefundStatus {
