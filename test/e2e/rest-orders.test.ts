@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LEVEL3, LEVEL3_TOTAL_CENTS } from '../support/fixtures';
-import { countRows, restClient } from '../support/rest';
+import { partnerApi } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
 describe('REST facade: partner API v1 orders', () => {
@@ -13,32 +13,10 @@ describe('REST facade: partner API v1 orders', () => {
   });
   afterAll(() => stack?.close());
 
-  const call = restClient(
+  const { call, count, createOrder, pay, errorBody } = partnerApi(
     () => stack,
     () => demo,
   );
-  const count = (table: 'orders.order' | 'payments.payment' | 'payments.refund') => countRows(stack, table);
-  const createOrder = async (body: Record<string, unknown> = {}, token = demo) => {
-    const created = await call('POST', '/pos/v1/orders', {
-      token,
-      body: { location_id: 1, currency: 'USD', total_cents: 5000, ...body },
-    });
-    expect(created.status).toBe(201);
-    return created.body;
-  };
-  const pay = (orderId: string, body: Record<string, unknown>, headers: Record<string, string> = {}, token = demo) =>
-    call('POST', `/pos/v1/orders/${orderId}/payments`, {
-      token,
-      headers,
-      body: { currency: 'USD', card_token: 'tok_visa', ...body },
-    });
-  const errorBody = (status: number, code: string) => ({
-    status,
-    code,
-    timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-    message: expect.any(String),
-    details: expect.any(Array),
-  });
 
   it('creates an order with every v1.1/v1.2 field, and reads it back the same over REST and GraphQL', async () => {
     const created = await call('POST', '/pos/v1/orders', {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { countRows, restClient } from '../support/rest';
+import { partnerApi } from '../support/rest';
 import { type Stack, startStack } from '../support/stack';
 
 describe('REST facade: partner API v1 payments', () => {
@@ -12,32 +12,10 @@ describe('REST facade: partner API v1 payments', () => {
   });
   afterAll(() => stack?.close());
 
-  const call = restClient(
+  const { call, count, createOrder, pay, errorBody } = partnerApi(
     () => stack,
     () => demo,
   );
-  const count = (table: 'orders.order' | 'payments.payment' | 'payments.refund') => countRows(stack, table);
-  const createOrder = async (body: Record<string, unknown> = {}, token = demo) => {
-    const created = await call('POST', '/pos/v1/orders', {
-      token,
-      body: { location_id: 1, currency: 'USD', total_cents: 5000, ...body },
-    });
-    expect(created.status).toBe(201);
-    return created.body;
-  };
-  const pay = (orderId: string, body: Record<string, unknown>, headers: Record<string, string> = {}, token = demo) =>
-    call('POST', `/pos/v1/orders/${orderId}/payments`, {
-      token,
-      headers,
-      body: { currency: 'USD', card_token: 'tok_visa', ...body },
-    });
-  const errorBody = (status: number, code: string) => ({
-    status,
-    code,
-    timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-    message: expect.any(String),
-    details: expect.any(Array),
-  });
 
   it("answers 404 for another partner's order and payment, and writes nothing", async () => {
     const order = await createOrder();

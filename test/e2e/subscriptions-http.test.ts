@@ -2,6 +2,7 @@ import http from 'node:http';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { type Client as SseClient, createClient as createSseClient } from 'graphql-sse';
 import type { PaymentsRuntime } from '@pos/payments/src/context';
+import { payOrder } from '../support/payments';
 import { type Stack, startStack } from '../support/stack';
 import { until } from '@pos/testing';
 
@@ -128,20 +129,8 @@ describe('subscriptions over multipart HTTP and GraphQL over SSE', () => {
     return sseSubscribe(client, query, variables, () => client.dispose());
   }
 
-  async function pay(locationId: string, amountCents: number, token = demoToken) {
-    const order = await stack.graphql(
-      `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalMinor: $total }) { order { id number } } }`,
-      { loc: locationId, total: amountCents },
-      token,
-    );
-    const payment = await stack.graphql(
-      `mutation($id: ID!, $amount: Int!) { createPayment(input: { orderId: $id, amountMinor: $amount, currency: "USD", cardToken: "tok_visa" }) { payment { id } } }`,
-      { id: order.body.data!.createOrder.order.id, amount: amountCents },
-      token,
-    );
-    expect(payment.body.errors).toBeUndefined();
-    return payment.body.data!.createPayment.payment.id as string;
-  }
+  const pay = async (locationId: string, amountCents: number, token = demoToken) =>
+    (await payOrder(stack, token, { locationId, amountCents })).paymentId;
 
   describe.each<Transport>(['multipart', 'sse-distinct', 'sse-single'])('over %s', (transport) => {
     it('delivers a committed payment with a field of another subgraph, and closes the upstream after', async () => {

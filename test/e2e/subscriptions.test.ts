@@ -1,6 +1,7 @@
 import { type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { PaymentsRuntime } from '@pos/payments/src/context';
+import { payOrder } from '../support/payments';
 import { type Stack, startStack } from '../support/stack';
 import { gatewayWsClient } from '../support/ws';
 import { until } from '@pos/testing';
@@ -100,23 +101,8 @@ describe('payment event subscriptions through the gateway', () => {
       'earlier subscriptions to close',
     );
 
-  async function pay(locationId: string, amountCents: number, token = demoToken) {
-    const order = await stack.graphql(
-      `mutation($loc: ID!, $total: Int!) { createOrder(input: { locationId: $loc, currency: "USD", totalMinor: $total }) { order { id number } } }`,
-      { loc: locationId, total: amountCents },
-      token,
-    );
-    const payment = await stack.graphql(
-      `mutation($id: ID!, $amount: Int!) { createPayment(input: { orderId: $id, amountMinor: $amount, currency: "USD", cardToken: "tok_visa" }) { payment { id } } }`,
-      { id: order.body.data!.createOrder.order.id, amount: amountCents },
-      token,
-    );
-    expect(payment.body.errors).toBeUndefined();
-    return {
-      orderNumber: order.body.data!.createOrder.order.number as string,
-      paymentId: payment.body.data!.createPayment.payment.id as string,
-    };
-  }
+  const pay = (locationId: string, amountCents: number, token = demoToken) =>
+    payOrder(stack, token, { locationId, amountCents });
 
   it('delivers a committed payment with fields resolved from other subgraphs', async () => {
     const client = wsClient(stack, demoToken);

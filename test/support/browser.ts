@@ -65,6 +65,23 @@ export function cspDirectives(csp: string): Record<string, string> {
   );
 }
 
+/**
+ * The policy every page of apps/web is served with (as {@link cspDirectives} reads it): nothing but its own
+ * scripts, styles and images, the gateway's WebSocket, no inline script (Trusted Types), no framing, no form target.
+ */
+export const pageCsp = (gatewayPort: number): Record<string, string> => ({
+  'default-src': "'none'",
+  'script-src': "'self'",
+  'style-src': "'self'",
+  'connect-src': `'self' ws://127.0.0.1:${gatewayPort} wss://127.0.0.1:${gatewayPort}`,
+  'img-src': "'self'",
+  'base-uri': "'none'",
+  'form-action': "'none'",
+  'frame-ancestors': "'none'",
+  'require-trusted-types-for': "'script'",
+  'trusted-types': "'none'",
+});
+
 /** Serious or critical accessibility violations on the page as it is now (axe-core): every page test wants none. */
 export async function seriousViolations(page: Page) {
   const { violations } = await new AxeBuilder({ page }).analyze();

@@ -44,3 +44,39 @@ export async function countRows(stack: Stack, table: string, where = 'true', par
     .execute<{ n: number }[]>(`select count(*)::int as n from ${table} where ${where}`, params);
   return row.n;
 }
+
+/**
+ * The calls the partner API v1 suites share, as the demo partner unless a token is given: the REST client, row
+ * counts, an order created (201 asserted), a payment of an order, and the shape of an error body.
+ */
+export function partnerApi(stack: () => Stack, demoToken: () => string) {
+  const call = restClient(stack, demoToken);
+  const count = (table: 'orders.order' | 'payments.payment' | 'payments.refund') => countRows(stack(), table);
+  const createOrder = async (body: Record<string, unknown> = {}, token = demoToken()) => {
+    const created = await call('POST', '/pos/v1/orders', {
+      token,
+      body: { location_id: 1, currency: 'USD', total_cents: 5000, ...body },
+    });
+    expect(created.status).toBe(201);
+    return created.body;
+  };
+  const pay = (
+    orderId: string,
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+    token = demoToken(),
+  ) =>
+    call('POST', `/pos/v1/orders/${orderId}/payments`, {
+      token,
+      headers,
+      body: { currency: 'USD', card_token: 'tok_visa', ...body },
+    });
+  const errorBody = (status: number, code: string) => ({
+    status,
+    code,
+    timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    message: expect.any(String),
+    details: expect.any(Array),
+  });
+  return { call, count, createOrder, pay, errorBody };
+}
