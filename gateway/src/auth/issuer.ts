@@ -25,6 +25,29 @@ function oauthError(res: Response, status: number, error: string, description: s
   res.status(status).json({ error, error_description: description });
 }
 
+/**
+ * The form of a request to the token or revocation endpoint, or null once refused (400). Either answer is never
+ * cached. RFC 6749 §3.1: a parameter must not be sent more than once; the form parser makes a repeated one an
+ * array, and read as absent a second `scope` used to fall back to every scope of the client, so it is refused
+ * before any grant.
+ */
+function oauthForm(req: Request, res: Response): Record<string, string> | null {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+  if (!req.is('application/x-www-form-urlencoded')) {
+    oauthError(res, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    return null;
+  }
+  const body = req.body as Record<string, unknown>;
+  const repeated = Object.keys(body).filter((name) => typeof body[name] !== 'string');
+  if (repeated.length) {
+    const parameters = repeated.length > 1 ? 'Parameters' : 'Parameter';
+    oauthError(res, 400, 'invalid_request', `${parameters} sent more than once: ${repeated.join(', ')}`);
+    return null;
+  }
+  return body as Record<string, string>;
+}
+
 function clientCredentials(req: Request): { clientId: string; clientSecret: string } | null {
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.header('authorization') ?? '');
   if (basic) {
@@ -136,19 +159,8 @@ export function issuerRouter(options: IssuerOptions): Router {
     res.json(options.keys.publicJwks);
   });
   router.post('/oauth2/token', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
-    if (!req.is('application/x-www-form-urlencoded')) {
-      return oauthError(res, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
-    }
-    const body = req.body as Record<string, unknown>;
-    // RFC 6749 §3.1: a parameter must not be sent more than once. The form parser makes a repeated one an array;
-    // read as absent, a second `scope` used to fall back to every scope of the client. Refused before any grant.
-    const repeated = Object.keys(body).filter((name) => typeof body[name] !== 'string');
-    if (repeated.length) {
-      const parameters = repeated.length > 1 ? 'Parameters' : 'Parameter';
-      return oauthError(res, 400, 'invalid_request', `${parameters} sent more than once: ${repeated.join(', ')}`);
-    }
+    const body = oauthForm(req, res);
+    if (!body) return;
     if (body.grant_type === 'refresh_token') return refreshGrant(options, body, res);
     if (body.grant_type === 'authorization_code' && options.codes) return codeGrant(options.codes, body, res);
     if (body.grant_type !== 'client_credentials') {
@@ -187,18 +199,8 @@ export function issuerRouter(options: IssuerOptions): Router {
   });
   // RFC 7009 token revocation: the POS app's sign-out (see revokeToken).
   router.post('/oauth2/revoke', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
-    if (!req.is('application/x-www-form-urlencoded')) {
-      return oauthError(res, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
-    }
-    const body = req.body as Record<string, unknown>;
-    // As at the token endpoint (RFC 6749 §3.1): the form parser makes a repeated parameter an array.
-    const repeated = Object.keys(body).filter((name) => typeof body[name] !== 'string');
-    if (repeated.length) {
-      const parameters = repeated.length > 1 ? 'Parameters' : 'Parameter';
-      return oauthError(res, 400, 'invalid_request', `${parameters} sent more than once: ${repeated.join(', ')}`);
-    }
+    const body = oauthForm(req, res);
+    if (!body) return;
     return revokeToken(options, body, res);
   });
   return router;

@@ -3,6 +3,9 @@ import { type EntityName, type FilterQuery, type FindOptions, raw } from '@mikro
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ArgsType, type ClassType, Directive, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { badInput } from './errors';
+import { parseIntIdArg } from './ids';
+import type { Principal } from './internal-auth';
+import { callerScope } from './tenancy';
 
 /**
  * Relay connections (the GraphQL Cursor Connections spec) for every list of entities in the graph, paged by keyset
@@ -90,6 +93,24 @@ export function listFilterWhere(
   key = 'createdAt',
 ): Record<string, unknown> {
   return { ...(filter?.status ? { status: { $in: [...filter.status] } } : {}), ...createdWithin(filter, key) };
+}
+
+/**
+ * The conditions of a root list (Query.orders, Query.payments): the caller's scope (tenant, and a POS user's own
+ * locations), the filter's statuses and creation range, and the locations it names, which narrow the scope and never
+ * widen it.
+ */
+export function callerListWhere(
+  principal: Principal,
+  filter: (CreatedAtRange & { status?: readonly string[] | null; locationIds?: readonly string[] | null }) | null,
+): Record<string, unknown> {
+  const locationIds = filter?.locationIds?.map((id, i) => parseIntIdArg(id, `filter.locationIds[${i}]`));
+  return {
+    $and: [
+      { ...callerScope(principal), ...listFilterWhere(filter) },
+      locationIds ? { locationId: { $in: locationIds } } : {},
+    ],
+  };
 }
 
 /** `first`/`after` and `last`/`before`, as every connection field takes them. */

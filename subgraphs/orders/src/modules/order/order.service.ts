@@ -27,6 +27,7 @@ import {
   requireScope,
   restoreEntity,
   textProblems,
+  callerListWhere,
 } from '@pos/kit';
 import { Location } from '../location/location.entity';
 import { HOSTED_CHECKOUT_TTL_SECONDS, redirectUrlProblems } from './order.checkout';
@@ -81,13 +82,7 @@ export class OrderService {
     orderBy: OrderOrder | null,
     page: ConnectionArgs,
   ): Promise<ConnectionPage<Order>> {
-    const locationIds = filter?.locationIds?.map((id, i) => parseIntIdArg(id, `filter.locationIds[${i}]`));
-    const where = {
-      $and: [
-        { ...callerScope(principal), ...listFilterWhere(filter) },
-        locationIds ? { locationId: { $in: locationIds } } : {},
-      ],
-    };
+    const where = callerListWhere(principal, filter);
     return paginate(this.em, Order, where, page, { direction: createdAtDirection(orderBy, SortDirection.DESC) });
   }
 

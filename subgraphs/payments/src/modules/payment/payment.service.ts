@@ -19,10 +19,10 @@ import {
   currencyProblems,
   mayActAtLocation,
   notFound,
-  parseIntIdArg,
   parseUuidArg,
   requireScope,
   textProblems,
+  callerListWhere,
 } from '@pos/kit';
 import { pushCheckHold } from '../check/check-reservation';
 import type { Level3Request, PaymentProcessor, SaleRequest, SaleResult } from '../processor/processor';
@@ -105,13 +105,7 @@ export class PaymentService {
     orderBy: PaymentOrder | null,
     page: ConnectionArgs,
   ): Promise<ConnectionPage<Payment>> {
-    const locationIds = filter?.locationIds?.map((id, i) => parseIntIdArg(id, `filter.locationIds[${i}]`));
-    const where = {
-      $and: [
-        { ...callerScope(principal), ...listFilterWhere(filter) },
-        locationIds ? { locationId: { $in: locationIds } } : {},
-      ],
-    };
+    const where = callerListWhere(principal, filter);
     return paginate(this.em, Payment, where, page, { direction: createdAtDirection(orderBy, SortDirection.DESC) });
   }
 
