@@ -37,7 +37,12 @@ async function launch(env: NodeJS.ProcessEnv): Promise<Launched> {
   const startedAt = Date.now();
   const { child, output } = spawnLauncher(env);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not up within 30 s:\n${output()}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Stop what did start, so a failed start leaves no services running behind the test.
+      clearInterval(poll);
+      process.kill(-child.pid!, 'SIGKILL');
+      reject(new Error(`not up within 30 s:\n${output()}`));
+    }, 30_000);
     const poll = setInterval(() => {
       if (output().includes('is up')) {
         clearInterval(poll);
