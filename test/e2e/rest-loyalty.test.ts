@@ -1,181 +1,45 @@
 import { randomUUID } from 'node:crypto';
-import type { LoyaltyRuntime } from '@pos/loyalty/src/context';
 import { hashBearerSecret } from '@pos/gateway/src/auth/secrets';
-import { ApiKey, Partner } from '@pos/gateway/src/identity/identity.entities';
 import { DEMO } from '@pos/kit';
-import { countRows, restClient } from '../support/rest';
-import { type Stack, startStack } from '../support/stack';
+import { countRows } from '../support/rest';
+import { ApiKey, Partner } from '@pos/gateway/src/identity/identity.entities';
+import {
+  loyaltyApi,
+  KEY,
+  type Org,
+  code,
+  ORG_ID,
+  PATH,
+  type Action,
+  ISO,
+  UUID,
+  UNAUTHORIZED,
+  ext,
+} from '../support/loyalty-api';
 
 /**
  * The loyalty POS API (POST /webhook/pos, /webhook/redeem, /webhook/coupons/redeem) over real HTTP:
- * every row of its field and error tables, per preset, the PIN flow, idempotency and races, authentication and
- * malformed bodies. Balances are read through the graph and the ledger counted in the database, so that a refusal
+ * every row of its field and error tables, idempotency and races, authentication and malformed bodies (the
+ * PIN flow and the presets: rest-loyalty-pins.test.ts). Balances are read through the graph and the ledger counted in the database, so that a refusal
  * is shown to change nothing.
  */
-
-const KEY = {
-  standard: 'demo-loyalty-standard',
-  balanced: 'demo-loyalty-balanced',
-  strict: 'demo-loyalty-strict',
-  lapsed: 'demo-loyalty-lapsed',
-} as const;
-type Org = keyof typeof KEY;
-type Preset = Exclude<Org, 'lapsed'>;
-/** The demo customers' codes: <prefix>93 has 500 points, <prefix>94 4 stamps, <prefix>95 nothing. */
-const PREFIX: Record<Org, string> = { standard: '4821', balanced: '5821', strict: '6821', lapsed: '7821' };
-const code = (org: Org, n: 93 | 94 | 95) => `${PREFIX[org]}${n}`;
-const ORG_ID = Object.fromEntries(
-  DEMO.loyaltyOrgs.map((o) => [o.apiKey.replace('demo-loyalty-', ''), o.id as string]),
-) as Record<Org, string>;
-
-const PATH = { earn: '/webhook/pos', redeem: '/webhook/redeem', coupon: '/webhook/coupons/redeem' } as const;
-type Action = keyof typeof PATH;
-
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const UNAUTHORIZED = {
-  error: 'unauthorized',
-  message: 'Unauthorized',
-  details: ['A valid X-Api-Key header is required'],
-};
-
-let seq = 0;
-const ext = (label: string) => `${label}-${++seq}-${randomUUID().slice(0, 8)}`;
-/** A 4-digit PIN that is not `pin`. */
-const wrongPin = (pin: string) => String((Number(pin) + 1) % 10_000).padStart(4, '0');
-
 describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/redeem', () => {
-  let stack: Stack;
-  let partner: string;
-  let clock: LoyaltyRuntime['clock'];
-  /**
-   * Moves the loyalty service's clock forward, for good: PIN challenges and ledger rows are ordered by that clock,
-   * so it never goes back within the suite (as a real clock would not).
-   */
-  let advanceClock: (ms: number) => void;
-  beforeAll(async () => {
-    // No auth cache, so that a key disabled in the database is refused at once.
-    stack = await startStack({ gatewayEnv: { AUTH_CACHE_TTL_SECONDS: '0' } });
-    partner = await stack.token();
-    clock = (stack.subgraphs.loyalty.runtime as LoyaltyRuntime).clock;
-    let offset = 0;
-    advanceClock = (ms) => {
-      offset += ms;
-      clock.now = () => new Date(Date.now() + offset);
-    };
-  });
-  afterAll(() => stack?.close());
-
-  const call = restClient(
-    () => stack,
-    () => partner,
-  );
-  /** A POST as the POS sends it: JSON, authenticated with X-Api-Key only (key null: no key at all). */
-  const post = (path: string, key: string | null, body?: unknown, options: { raw?: string; token?: string } = {}) =>
-    call('POST', path, {
-      token: options.token ?? null,
-      headers: key === null ? {} : { 'x-api-key': key },
-      ...(options.raw !== undefined ? { raw: options.raw } : { body: body ?? {} }),
-    });
-  const earn = (org: Org, body: Record<string, unknown>) => post(PATH.earn, KEY[org], body);
-  const redeem = (org: Org, body: Record<string, unknown>) => post(PATH.redeem, KEY[org], body);
-  const redeemCoupon = (org: Org, body: Record<string, unknown>) => post(PATH.coupon, KEY[org], body);
-
-  /** A customer's balances, read through the graph with the partner's token. */
-  const balance = async (customer: string): Promise<{ points: number; stamps: number }> => {
-    const { body } = await stack.graphql(
-      `query($code: String!) { loyaltyCustomer(code: $code) { points stamps } }`,
-      { code: customer },
-      partner,
-    );
-    expect(body.errors).toBeUndefined();
-    return body.data!.loyaltyCustomer;
-  };
-  const ofCustomer = 'customer_id = (select id from loyalty.loyalty_customer where code = ?)';
-  const ledgerRows = (customer: string) => countRows(stack, 'loyalty.loyalty_transaction', ofCustomer, [customer]);
-  const challenges = (customer: string) => countRows(stack, 'loyalty.loyalty_pin_challenge', ofCustomer, [customer]);
-  const sql = <T = any>(query: string, params: unknown[] = []) =>
-    stack.subgraphs.loyalty.orm.em.fork().getConnection().execute<T[]>(query, params);
-  /** Everything a refused call must leave as it was: balances, ledger rows and PIN challenges of these customers. */
-  const snapshot = async (...customers: string[]) =>
-    Promise.all(
-      customers.map(async (c) => ({ c, ...(await balance(c)), rows: await ledgerRows(c), pins: await challenges(c) })),
-    );
-
-  /** The customer's dashboard (their own X-Api-Key), as the customer reads the PIN off it. */
-  const dashboard = async (customer: string) => {
-    const { body } = await stack.graphql(
-      `{ loyaltyDashboard {
-          pendingPins { challengeId action pin expiresAt orgName }
-          customer { code points stamps coupons { nodes { id qrToken } } }
-        } }`,
-      {},
-      null,
-      { 'x-api-key': `demo-customer-${customer}` },
-    );
-    expect(body.errors).toBeUndefined();
-    return body.data!.loyaltyDashboard;
-  };
-  /** The open redeem challenges on the customer's dashboard (other actions may have theirs open). */
-  const pendingRedeems = async (customer: string) =>
-    (await dashboard(customer)).pendingPins.filter((p: any) => p.action === 'REDEEM');
-  /** The PIN of an open challenge, as the customer's dashboard shows it. */
-  const pinOf = async (customer: string, challengeId: string): Promise<string> => {
-    const pending = (await dashboard(customer)).pendingPins.find((p: any) => p.challengeId === challengeId);
-    if (!pending) throw new Error(`challenge ${challengeId} is not on ${customer}'s dashboard`);
-    return pending.pin;
-  };
-  /** Sends the call; when it answers 412 pin_required, reads the PIN off `customer`'s dashboard and retries. */
-  const withPin = async (path: string, key: string, body: Record<string, unknown>, customer: string) => {
-    const first = await post(path, key, body);
-    if (first.status !== 412) return first;
-    return post(path, key, { ...body, verification_pin: await pinOf(customer, first.body.challenge_id) });
-  };
-  /** A reward coupon of the customer: five stamps always fill a card (5 per card, at most 5 per earn). */
-  const issueCoupon = async (org: Org, customer: string) => {
-    const earned = await withPin(
-      PATH.earn,
-      KEY[org],
-      { customer_code: customer, amount: 5, card_type: 'stamp', external_id: ext('coupon') },
-      customer,
-    );
-    expect(earned.status).toBe(200);
-    expect(earned.body.data.coupon).toEqual({
-      id: expect.stringMatching(UUID),
-      name: 'Free Coffee',
-      qr_token: expect.any(String),
-    });
-    return earned.body.data.coupon as { id: string; name: string; qr_token: string };
-  };
-  /** Brings a standard-org customer's points to `target` through the API (earn or redeem the difference). */
-  const setPoints = async (customer: string, target: number) => {
-    const { points } = await balance(customer);
-    if (points === target) return;
-    const answer =
-      points < target
-        ? await earn('standard', { customer_code: customer, amount: target - points, external_id: ext('set') })
-        : await redeem('standard', {
-            customer_code: customer,
-            value: points - target,
-            card_type: 'point',
-            external_id: ext('set'),
-          });
-    expect(answer.status).toBe(200);
-    expect(answer.body.data.points).toBe(target);
-  };
-  /** The ledger is the balance: per unit, the deltas sum to the customer's balance, and no row went below 0. */
-  const expectLedgerConsistent = async (customer: string) => {
-    const rows = await sql<{ unit: string; total: number; lowest: number }>(
-      `select unit, sum(delta)::int as total, min(balance_after)::int as lowest from loyalty.loyalty_transaction
-       where ${ofCustomer} and unit <> 'COUPON' group by unit`,
-      [customer],
-    );
-    const { points, stamps } = await balance(customer);
-    const byUnit = Object.fromEntries(rows.map((r) => [r.unit, r]));
-    expect(byUnit.POINT?.total ?? 0).toBe(points);
-    expect(byUnit.STAMP?.total ?? 0).toBe(stamps);
-    for (const row of rows) expect(row.lowest).toBeGreaterThanOrEqual(0);
-  };
+  const api = loyaltyApi();
+  const {
+    post,
+    earn,
+    redeem,
+    redeemCoupon,
+    balance,
+    ledgerRows,
+    sql,
+    snapshot,
+    dashboard,
+    withPin,
+    issueCoupon,
+    setPoints,
+    expectLedgerConsistent,
+  } = api;
 
   describe('earn (POST /webhook/pos)', () => {
     it('awards round(85.50 × 1.0) = 86 points for the seed’s example request and answers the updated balance', async () => {
@@ -411,7 +275,7 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
           expect(retry.body).toEqual({ data: { message: 'already processed' } });
         }
         expect(await snapshot(customer)).toEqual(after);
-        expect(await countRows(stack, 'loyalty.loyalty_transaction', 'external_id = ?', [externalId])).toBe(1);
+        expect(await countRows(api.stack, 'loyalty.loyalty_transaction', 'external_id = ?', [externalId])).toBe(1);
       },
     );
 
@@ -422,7 +286,7 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
       expect([a.status, b.status]).toEqual([200, 200]);
       expect(a.body.data.points).toEqual(expect.any(Number));
       expect(b.body.data.points).toEqual(expect.any(Number));
-      expect(await countRows(stack, 'loyalty.loyalty_transaction', 'external_id = ?', [externalId])).toBe(2);
+      expect(await countRows(api.stack, 'loyalty.loyalty_transaction', 'external_id = ?', [externalId])).toBe(2);
     });
   });
 
@@ -451,7 +315,9 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
       expect(again.body).toEqual({ error: 'coupon_already_redeemed', message: expect.any(String) });
       expect(await snapshot(customer)).toEqual(before);
       expect(
-        await countRows(stack, 'loyalty.loyalty_transaction', `kind = 'COUPON_REDEEM' and coupon_id = ?`, [coupon.id]),
+        await countRows(api.stack, 'loyalty.loyalty_transaction', `kind = 'COUPON_REDEEM' and coupon_id = ?`, [
+          coupon.id,
+        ]),
       ).toBe(1);
       // The dashboard no longer offers it.
       const offered = (await dashboard(customer)).customer.coupons.nodes.map((c: any) => c.id);
@@ -492,106 +358,12 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
     });
   });
 
-  describe('presets: which actions ask for a PIN', () => {
-    const GATED: Record<Preset, Record<Action, boolean>> = {
-      standard: { earn: false, redeem: false, coupon: false },
-      balanced: { earn: false, redeem: true, coupon: true },
-      strict: { earn: true, redeem: true, coupon: true },
-    };
-    const cases = (Object.keys(GATED) as Preset[]).flatMap((preset) =>
-      (Object.keys(PATH) as Action[]).map((action) => [preset, action, GATED[preset][action]] as const),
-    );
-    /** The body of one call of `action` for the preset's customer <prefix>93 (points) or <prefix>94 (coupon). */
-    const bodyFor = async (
-      preset: Preset,
-      action: Action,
-    ): Promise<{ body: Record<string, unknown>; customer: string }> => {
-      if (action === 'coupon') {
-        const customer = code(preset, 94);
-        return { customer, body: { token: (await issueCoupon(preset, customer)).qr_token } };
-      }
-      const customer = code(preset, 93);
-      return {
-        customer,
-        body: {
-          customer_code: Number(customer),
-          card_type: 'point',
-          external_id: ext(`${preset}-${action}`),
-          ...(action === 'earn' ? { amount: 2 } : { value: 1 }),
-        },
-      };
-    };
-
-    it.each(cases)('%s %s without a PIN: gated = %p', async (preset, action, gated) => {
-      const { body, customer } = await bodyFor(preset, action);
-      const before = await snapshot(customer);
-      const startedAt = clock.now().getTime();
-      const answer = await post(PATH[action], KEY[preset], body);
-      if (!gated) {
-        expect(answer.status).toBe(200);
-        return;
-      }
-      expect(answer.status).toBe(412);
-      expect(answer.body).toEqual({
-        error: 'pin_required',
-        message: expect.stringMatching(/PIN/),
-        challenge_id: expect.stringMatching(UUID),
-        expires_at: expect.stringMatching(ISO),
-      });
-      // The challenge lives 90 s.
-      const ttl = Date.parse(answer.body.expires_at) - startedAt;
-      expect(ttl).toBeGreaterThan(85_000);
-      expect(ttl).toBeLessThanOrEqual(91_000);
-      // Nothing happened but the challenge.
-      const after = await snapshot(customer);
-      expect(after).toEqual([{ ...before[0], pins: before[0].pins + 1 }]);
-      // With the dashboard's PIN, the same call goes through.
-      const pin = await pinOf(customer, answer.body.challenge_id);
-      expect((await post(PATH[action], KEY[preset], { ...body, verification_pin: pin })).status).toBe(200);
-    });
-
-    it.each(cases)('%s %s with manual_code true: refused only at strict', async (preset, action) => {
-      const { body, customer } = await bodyFor(preset, action);
-      const before = await snapshot(customer);
-      const manual = { ...body, manual_code: true };
-      const answer = await post(PATH[action], KEY[preset], manual);
-      if (preset === 'strict') {
-        expect(answer.status).toBe(422);
-        expect(answer.body).toEqual({ error: 'manual_code_disabled', message: expect.any(String) });
-        // No challenge was issued for a request that cannot go through, and nothing was recorded.
-        expect(await snapshot(customer)).toEqual(before);
-        return;
-      }
-      // Standard and Balanced accept a typed code (Balanced still asks for the PIN before a redemption).
-      expect(answer.status).toBe(GATED[preset][action] ? 412 : 200);
-      if (answer.status === 412) {
-        const pin = await pinOf(customer, answer.body.challenge_id);
-        expect((await post(PATH[action], KEY[preset], { ...manual, verification_pin: pin })).status).toBe(200);
-      }
-    });
-
-    it('strict refuses manual entry even with the right PIN', async () => {
-      const customer = code('strict', 93);
-      const body = { customer_code: Number(customer), amount: 1, external_id: ext('manual') };
-      const asked = await earn('strict', body);
-      expect(asked.status).toBe(412);
-      const pin = await pinOf(customer, asked.body.challenge_id);
-      const before = await snapshot(customer);
-      const answer = await earn('strict', { ...body, verification_pin: pin, manual_code: true });
-      expect(answer.status).toBe(422);
-      expect(answer.body.error).toBe('manual_code_disabled');
-      expect(await snapshot(customer)).toEqual(before);
-      // The PIN was not spent on the refused call.
-      expect((await earn('strict', { ...body, verification_pin: pin })).status).toBe(200);
-    });
-  });
-
   describe('refusals by customer and subscription', () => {
     it.each(['standard', 'balanced', 'strict'] as const)(
       '%s: an unknown customer code is 400 {"error":"customer not found"} on earn and redeem',
       async (preset) => {
-        const rows = await countRows(stack, 'loyalty.loyalty_transaction');
-        const pins = await countRows(stack, 'loyalty.loyalty_pin_challenge');
+        const rows = await countRows(api.stack, 'loyalty.loyalty_transaction');
+        const pins = await countRows(api.stack, 'loyalty.loyalty_pin_challenge');
         for (const [path, body] of [
           [PATH.earn, { customer_code: 999999, amount: 5, external_id: ext('nobody') }],
           [PATH.redeem, { customer_code: 999999, value: 1, external_id: ext('nobody') }],
@@ -600,8 +372,8 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
           expect(answer.status).toBe(400);
           expect(answer.body).toEqual({ error: 'customer not found', message: 'Customer not found' });
         }
-        expect(await countRows(stack, 'loyalty.loyalty_transaction')).toBe(rows);
-        expect(await countRows(stack, 'loyalty.loyalty_pin_challenge')).toBe(pins);
+        expect(await countRows(api.stack, 'loyalty.loyalty_transaction')).toBe(rows);
+        expect(await countRows(api.stack, 'loyalty.loyalty_pin_challenge')).toBe(pins);
       },
     );
 
@@ -632,200 +404,6 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
     });
   });
 
-  describe.each(['strict', 'balanced'] as const)('the PIN flow at %s', (preset) => {
-    const alice = code(preset, 93);
-    const bob = code(preset, 95);
-    const redeemBody = (customer = alice) => ({
-      customer_code: Number(customer),
-      value: 1,
-      card_type: 'point',
-      external_id: ext(`${preset}-pin`),
-    });
-
-    it('412 pin_required → wrong PIN 422 pin_invalid (2 left) → the dashboard’s PIN 200', async () => {
-      const body = redeemBody();
-      const before = await balance(alice);
-      const asked = await redeem(preset, body);
-      expect(asked.status).toBe(412);
-      expect(asked.body.error).toBe('pin_required');
-      const { challenge_id: challengeId, expires_at: expiresAt } = asked.body;
-
-      // The customer sees the PIN, for this action and program, on their own dashboard.
-      const pending = await pendingRedeems(alice);
-      expect(pending).toEqual([
-        {
-          challengeId,
-          action: 'REDEEM',
-          pin: expect.stringMatching(/^\d{4}$/),
-          expiresAt,
-          orgName: `Demo ${preset} rewards`,
-        },
-      ]);
-      const { pin } = pending[0];
-
-      const wrong = await redeem(preset, { ...body, verification_pin: wrongPin(pin) });
-      expect(wrong.status).toBe(422);
-      expect(wrong.body).toEqual({ error: 'pin_invalid', message: 'Incorrect PIN', remaining_attempts: 2 });
-      expect(await balance(alice)).toEqual(before);
-
-      const right = await redeem(preset, { ...body, verification_pin: pin });
-      expect(right.status).toBe(200);
-      expect(right.body).toEqual({ data: { points: before.points - 1, stamps: before.stamps } });
-      expect(await pendingRedeems(alice)).toEqual([]);
-
-      // A PIN opens one action: the next redemption starts a new challenge.
-      const next = await redeem(preset, { ...redeemBody(), verification_pin: pin });
-      expect(next.status).toBe(412);
-      expect(next.body.challenge_id).not.toBe(challengeId);
-    });
-
-    it('three wrong PINs consume the challenge (2, 1, 0 left), then 429; a retry without PIN gets a fresh one that works', async () => {
-      const body = redeemBody();
-      const before = await balance(alice);
-      const asked = await redeem(preset, body);
-      expect(asked.status).toBe(412);
-      const pin = await pinOf(alice, asked.body.challenge_id);
-      const remaining = [];
-      for (let i = 0; i < 3; i++) {
-        const wrong = await redeem(preset, { ...body, verification_pin: wrongPin(pin) });
-        expect(wrong.status).toBe(422);
-        expect(wrong.body.error).toBe('pin_invalid');
-        remaining.push(wrong.body.remaining_attempts);
-      }
-      expect(remaining).toEqual([2, 1, 0]);
-      // Consumed: even the right PIN no longer opens it, and the dashboard no longer shows it.
-      for (const attempt of [pin, wrongPin(pin)]) {
-        const exceeded = await redeem(preset, { ...body, verification_pin: attempt });
-        expect(exceeded.status).toBe(429);
-        expect(exceeded.body).toEqual({ error: 'pin_attempts_exceeded', message: expect.any(String) });
-      }
-      expect(await pendingRedeems(alice)).toEqual([]);
-      expect(await balance(alice)).toEqual(before);
-
-      const fresh = await redeem(preset, body);
-      expect(fresh.status).toBe(412);
-      expect(fresh.body.challenge_id).not.toBe(asked.body.challenge_id);
-      const freshPin = await pinOf(alice, fresh.body.challenge_id);
-      const done = await redeem(preset, { ...body, verification_pin: freshPin });
-      expect(done.status).toBe(200);
-      expect(done.body.data.points).toBe(before.points - 1);
-    });
-
-    it('a challenge older than 90 s (by the service’s clock) is 422 pin_expired; a retry without PIN starts over', async () => {
-      const before = await balance(alice);
-      // Just inside the 90 s, the PIN still works.
-      const inTime = redeemBody();
-      const first = await redeem(preset, inTime);
-      const firstPin = await pinOf(alice, first.body.challenge_id);
-      advanceClock(89_000);
-      expect((await redeem(preset, { ...inTime, verification_pin: firstPin })).status).toBe(200);
-
-      const late = redeemBody();
-      const asked = await redeem(preset, late);
-      expect(asked.status).toBe(412);
-      const pin = await pinOf(alice, asked.body.challenge_id);
-      advanceClock(91_000);
-      for (const attempt of [pin, wrongPin(pin)]) {
-        const expired = await redeem(preset, { ...late, verification_pin: attempt });
-        expect(expired.status).toBe(422);
-        expect(expired.body).toEqual({ error: 'pin_expired', message: expect.any(String) });
-      }
-      expect(await pendingRedeems(alice)).toEqual([]);
-      expect((await balance(alice)).points).toBe(before.points - 1);
-
-      const fresh = await redeem(preset, late);
-      expect(fresh.status).toBe(412);
-      expect(fresh.body.challenge_id).not.toBe(asked.body.challenge_id);
-      expect(Date.parse(fresh.body.expires_at)).toBeGreaterThan(Date.parse(asked.body.expires_at) + 85_000);
-      const freshPin = await pinOf(alice, fresh.body.challenge_id);
-      expect((await redeem(preset, { ...late, verification_pin: freshPin })).status).toBe(200);
-      expect((await balance(alice)).points).toBe(before.points - 2);
-    });
-
-    it('a PIN issued for redeem does not open another action (it is bound to the action)', async () => {
-      const body = redeemBody();
-      const asked = await redeem(preset, body);
-      expect(asked.status).toBe(412);
-      const pin = await pinOf(alice, asked.body.challenge_id);
-      const coupon = await issueCoupon(preset, alice);
-      const before = await snapshot(alice);
-
-      const others: Array<[string, Record<string, unknown>]> = [[PATH.coupon, { token: coupon.qr_token }]];
-      if (preset === 'strict')
-        others.push([PATH.earn, { customer_code: Number(alice), amount: 3, external_id: ext('x') }]);
-      for (const [path, other] of others) {
-        const answer = await post(path, KEY[preset], { ...other, verification_pin: pin });
-        // No challenge of that action was open: the PIN is not checked against the redeem one, a new one starts.
-        expect(answer.status).toBe(412);
-        expect(answer.body.challenge_id).not.toBe(asked.body.challenge_id);
-      }
-      const after = await snapshot(alice);
-      expect(after).toEqual([{ ...before[0], pins: before[0].pins + others.length }]);
-      // The redeem challenge is untouched: its PIN still works, for redeem.
-      const done = await redeem(preset, { ...body, verification_pin: pin });
-      expect(done.status).toBe(200);
-      expect(done.body.data.points).toBe(before[0].points - 1);
-    });
-
-    it('a PIN of customer A does not open customer B', async () => {
-      const bodyA = redeemBody(alice);
-      const askedA = await redeem(preset, bodyA);
-      expect(askedA.status).toBe(412);
-      const pinA = await pinOf(alice, askedA.body.challenge_id);
-      const bobBefore = await snapshot(bob);
-
-      // B has no open challenge: A's PIN starts one for B instead of passing.
-      const bodyB = redeemBody(bob);
-      const noChallenge = await redeem(preset, { ...bodyB, verification_pin: pinA });
-      expect(noChallenge.status).toBe(412);
-      // B's own challenge (with a PIN other than A's): A's PIN is a wrong PIN there.
-      let challengeB = noChallenge.body.challenge_id as string;
-      while ((await pinOf(bob, challengeB)) === pinA) challengeB = (await redeem(preset, bodyB)).body.challenge_id;
-      const wrong = await redeem(preset, { ...bodyB, verification_pin: pinA });
-      expect(wrong.status).toBe(422);
-      expect(wrong.body).toMatchObject({ error: 'pin_invalid', remaining_attempts: 2 });
-      const bobAfter = await snapshot(bob);
-      expect({ ...bobAfter[0], pins: 0 }).toEqual({ ...bobBefore[0], pins: 0 });
-      expect(bobAfter[0].rows).toBe(bobBefore[0].rows);
-
-      // A's PIN still opens A's redemption; B's challenge is B's alone.
-      expect((await redeem(preset, { ...bodyA, verification_pin: pinA })).status).toBe(200);
-      expect(await pendingRedeems(alice)).toEqual([]);
-      expect((await pendingRedeems(bob)).map((p: any) => p.challengeId)).toEqual([challengeB]);
-    });
-
-    it('the PIN comes before the balance: 412, then 422 insufficient_balance, and the PIN still opens a smaller redemption', async () => {
-      const before = await balance(alice);
-      const body = { ...redeemBody(), value: before.points + 1 };
-      const asked = await redeem(preset, body);
-      // A stolen QR learns nothing about the balance without the customer's PIN.
-      expect(asked.status).toBe(412);
-      const pin = await pinOf(alice, asked.body.challenge_id);
-      const tooMuch = await redeem(preset, { ...body, verification_pin: pin });
-      expect(tooMuch.status).toBe(422);
-      expect(tooMuch.body.error).toBe('insufficient_balance');
-      expect(await balance(alice)).toEqual(before);
-      const done = await redeem(preset, { ...body, value: 1, verification_pin: pin });
-      expect(done.status).toBe(200);
-      expect(done.body.data.points).toBe(before.points - 1);
-    });
-
-    it('a malformed PIN is a 400 and costs no attempt', async () => {
-      const body = redeemBody();
-      const asked = await redeem(preset, body);
-      const pin = await pinOf(alice, asked.body.challenge_id);
-      for (const bad of ['123', '12345', 'abcd', 1234]) {
-        const answer = await redeem(preset, { ...body, verification_pin: bad });
-        expect(answer.status).toBe(400);
-        expect(answer.body.error).toBe('validation_error');
-        expect(answer.body.details).toEqual([expect.stringMatching(/^body\.verification_pin: /)]);
-      }
-      const wrong = await redeem(preset, { ...body, verification_pin: wrongPin(pin) });
-      expect(wrong.body.remaining_attempts).toBe(2);
-      expect((await redeem(preset, { ...body, verification_pin: pin })).status).toBe(200);
-    });
-  });
-
   describe('concurrency', () => {
     it('50 concurrent earns with one external_id: one ledger row, 49 "already processed", the balance raised once', async () => {
       const customer = code('standard', 95);
@@ -842,7 +420,7 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
         { data: { points: before[0].points + 7, stamps: before[0].stamps } },
       ]);
       expect(answers.filter((a) => a.body.data.message === 'already processed')).toHaveLength(49);
-      expect(await countRows(stack, 'loyalty.loyalty_transaction', 'external_id = ?', [externalId])).toBe(1);
+      expect(await countRows(api.stack, 'loyalty.loyalty_transaction', 'external_id = ?', [externalId])).toBe(1);
       expect(await snapshot(customer)).toEqual([
         { ...before[0], points: before[0].points + 7, rows: before[0].rows + 1 },
       ]);
@@ -874,7 +452,7 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
       expect(await ledgerRows(customer)).toBe(rowsBefore + 10);
       expect(
         await countRows(
-          stack,
+          api.stack,
           'loyalty.loyalty_transaction',
           `kind = 'REDEEM' and external_id in (${externalIds.map(() => '?').join(', ')})`,
           externalIds,
@@ -894,7 +472,7 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
     it('a missing, wrong or disabled X-Api-Key is 401 with one and the same body, which reveals nothing', async () => {
       // A working key of the standard org, then disabled.
       const disabledKey = `test-disabled-${randomUUID()}`;
-      const em = stack.gateway.orm.em.fork();
+      const em = api.stack.gateway.orm.em.fork();
       const row = em.create(ApiKey, {
         keyHash: hashBearerSecret(disabledKey),
         partner: em.getReference(Partner, DEMO.tenants.demo),
@@ -936,7 +514,7 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
 
     it('a Bearer access token is no X-Api-Key: 401, even one holding tilt/loyalty:pos', async () => {
       for (const action of Object.keys(PATH) as Action[]) {
-        const answer = await post(PATH[action], null, bodies[action], { token: partner });
+        const answer = await post(PATH[action], null, bodies[action], { token: api.partner });
         expect(answer.status).toBe(401);
         expect(answer.body).toEqual(UNAUTHORIZED);
       }
@@ -1031,7 +609,7 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
     it.each(cases)('%s', async (_name, action, body, detail) => {
       const customer = code('standard', 93);
       const before = await snapshot(customer);
-      const total = await countRows(stack, 'loyalty.loyalty_transaction');
+      const total = await countRows(api.stack, 'loyalty.loyalty_transaction');
       const answer =
         typeof body === 'string'
           ? await post(PATH[action], KEY.standard, undefined, { raw: body })
@@ -1043,7 +621,7 @@ describe('REST loyalty API: /webhook/pos, /webhook/redeem, /webhook/coupons/rede
         details: expect.arrayContaining([expect.stringMatching(detail)]),
       });
       expect(await snapshot(customer)).toEqual(before);
-      expect(await countRows(stack, 'loyalty.loyalty_transaction')).toBe(total);
+      expect(await countRows(api.stack, 'loyalty.loyalty_transaction')).toBe(total);
     });
 
     it('the same malformed bodies at strict are 400 too, before any PIN challenge', async () => {
