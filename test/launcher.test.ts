@@ -146,8 +146,13 @@ describe('pnpm start (the launcher)', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(processes.filter(alive)).toEqual([]);
 
-    // The second start reuses the data (same signing key, same order) and seeds nothing twice.
-    const second = await launch(env);
+    // The second start reuses the data (same signing key, same order) and seeds nothing twice. It also runs one
+    // service from its sources: `POS_DEV=loyalty pnpm start` leaves loyalty out, and the package's `dev` script runs
+    // it where the launcher would have, with the same database and secrets, so the gateway answers through it.
+    const second = await launch({ ...env, POS_DEV: 'loyalty' });
+    expect(second.output()).toContain(
+      'loyalty left out (POS_DEV): run it from its sources with `pnpm --filter @pos/loyalty dev`',
+    );
     const again = await postGraphQL(
       graphql,
       'query($id: ID!) { order(id: $id) { total { amountMinor } } locations { nodes { id } } }',
@@ -160,18 +165,6 @@ describe('pnpm start (the launcher)', () => {
       order: { total: { amountMinor: 4200 } },
       locations: { nodes: [{ id: '1' }, { id: '2' }] },
     });
-    const secondProcesses = descendants(second.child.pid!);
-    second.child.kill('SIGTERM');
-    expect(await exitOf(second.child)).toBe(0);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(secondProcesses.filter(alive)).toEqual([]);
-
-    // One service from its sources: `POS_DEV=loyalty pnpm start` leaves it out, and the package's `dev` script runs
-    // it where the launcher would have, with the same database and secrets, so the gateway answers through it.
-    const third = await launch({ ...env, POS_DEV: 'loyalty' });
-    expect(third.output()).toContain(
-      'loyalty left out (POS_DEV): run it from its sources with `pnpm --filter @pos/loyalty dev`',
-    );
     const points = async () => {
       const { body } = await postGraphQL(
         graphql,
@@ -194,9 +187,13 @@ describe('pnpm start (the launcher)', () => {
       await until(async () => (await points()) === 500, 'the loyalty subgraph run by its dev script answers', 30_000);
     } finally {
       process.kill(-dev.pid!, 'SIGTERM');
-      third.child.kill('SIGTERM');
-      await Promise.all([exitOf(dev), exitOf(third.child)]);
+      await exitOf(dev);
     }
+    const secondProcesses = descendants(second.child.pid!);
+    second.child.kill('SIGTERM');
+    expect(await exitOf(second.child)).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(secondProcesses.filter(alive)).toEqual([]);
   }, 180_000);
 });
 
