@@ -1,9 +1,9 @@
 import { useQuery } from '@apollo/client/react';
 import { PortalDeadLetterCountDocument, PortalDeadLettersDocument } from '@pos/client';
 import { type FormEvent, useState } from 'react';
-import { failureSentence } from './failure';
 import { EVENT_NAMES, when } from './format';
 import { useReplay } from './webhook-deliveries';
+import { FailureAlert } from './alerts';
 
 /**
  * Operations → Dead letters (operators): every partner's webhook deliveries whose attempts all failed, newest
@@ -30,11 +30,7 @@ export function DeadLettersPage() {
         <input id="partner-filter" name="partner" type="text" placeholder="every partner" />{' '}
         <button type="submit">Filter</button>
       </form>
-      {(problem || error) && (
-        <p className="error" role="alert">
-          {problem ?? (error ? failureSentence(error) : null)}
-        </p>
-      )}
+      <FailureAlert problem={problem} error={error} />
       {loading && !data ? (
         <p className="muted">Loading…</p>
       ) : letters.length === 0 ? (

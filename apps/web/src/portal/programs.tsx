@@ -10,6 +10,7 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { failureSentence, restCall } from './failure';
 import { when } from './format';
 import { SecretOnce } from './secret-once';
+import { ProblemList } from './alerts';
 
 /**
  * Loyalty → Programs: a merchant's "app settings" for each of the partner's loyalty programs (the loyalty subgraph's
@@ -84,15 +85,7 @@ function Settings({ program, personId }: { program: PortalProgramFragment; perso
   return (
     <>
       <form onSubmit={(e) => void submit(e)} aria-label={`Settings of ${program.name}`}>
-        {problems.length > 0 && (
-          <div className="error" role="alert">
-            <ul>
-              {problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
-          </div>
-        )}
+        <ProblemList problems={problems} />
         {saved && (
           <p className="saved" role="status">
             Saved. The next earn or redeem uses these settings.

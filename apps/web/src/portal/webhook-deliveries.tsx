@@ -7,6 +7,7 @@ import {
 import { useState } from 'react';
 import { failureSentence, refusal } from './failure';
 import { EVENT_NAMES, when } from './format';
+import { FailureAlert } from './alerts';
 
 /** A webhook endpoint's deliveries, and replaying a dead one (here and on Dead letters). */
 
@@ -56,11 +57,7 @@ export function Deliveries({ endpointId }: { endpointId: string }) {
           </option>
         ))}
       </select>
-      {(problem || error) && (
-        <p className="error" role="alert">
-          {problem ?? (error ? failureSentence(error) : null)}
-        </p>
-      )}
+      <FailureAlert problem={problem} error={error} />
       {loading && !data ? (
         <p className="muted">Loading…</p>
       ) : deliveries.length === 0 ? (

@@ -8,6 +8,7 @@ import {
 import { type FormEvent, useState } from 'react';
 import { failureSentence } from './failure';
 import { EVENT_TYPES } from './format';
+import { ProblemList } from './alerts';
 
 /** A webhook endpoint's form: its fields (the same for adding one and for editing one), and adding one. */
 
@@ -93,15 +94,7 @@ export function AddEndpoint({ onCreated, onCancel }: { onCreated: (created: Crea
   return (
     <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="add-heading">
       <h2 id="add-heading">Add endpoint</h2>
-      {problems.length > 0 && (
-        <div className="error" role="alert">
-          <ul>
-            {problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <ProblemList problems={problems} />
       <EndpointFields idPrefix="endpoint" />
       <p className="actions">
         <button type="submit" disabled={loading}>
