@@ -266,6 +266,14 @@ export function restoreEntity<T extends object>(make: () => T, snapshot: unknown
   return Object.assign(make(), fields);
 }
 
+/** How a request's answer is kept with its key and rebuilt, marked as a replay, when the request is repeated. */
+export interface IdempotencyCodec<T> {
+  /** The resource the answer is about, recorded with the key. */
+  id(result: T): string;
+  snapshot(result: T): unknown;
+  restore(snapshot: unknown): T;
+}
+
 /**
  * Runs `work` at most once per idempotency key: a fresh key runs it and stores `snapshot(result)` with the key in
  * the work's own transaction (so the effect and the key commit together); a replay rebuilds the stored result.
@@ -276,7 +284,7 @@ export async function runIdempotent<T>(
   principal: Principal,
   request: { key: string | null | undefined; operation: string; input: unknown },
   work: (tx: EntityManager) => Promise<T>,
-  codec: { id(result: T): string; snapshot(result: T): unknown; restore(snapshot: unknown): T },
+  codec: IdempotencyCodec<T>,
 ): Promise<{ result: T; replayed: boolean }> {
   const key = IdempotencyStore.parseKey(request.key);
   if (!key) return { result: await em.transactional(work), replayed: false };

@@ -18,11 +18,12 @@ import {
   requireScope,
   textProblems,
   unprocessable,
+  type IdempotencyCodec,
 } from '@pos/kit';
 import { PaymentCard } from '../payment/payment-card.entity';
 import { commitChange } from '../payment/payment.change';
 import { EXTERNAL_PROCESSOR, EntryMode, Payment, PaymentStatus } from '../payment/payment.entity';
-import { type AnswerCodec, RequestKey, restorePayment } from '../payment/payment.idempotency';
+import { RequestKey, restorePayment } from '../payment/payment.idempotency';
 import { amountHeld, amountsHeld, lockPayable } from '../payment/payment.ledger';
 import { transition } from '../payment/payment.state';
 import { abandonHold, claimHold, openHold, pushCheckHold } from './check-reservation';
@@ -72,7 +73,7 @@ export interface CheckPaymentResult {
 }
 
 /** A registration's key completes with its payment and what the check still owed after it. */
-const CHECK_PAYMENT_ANSWER: AnswerCodec<CheckPaymentResult> = {
+const CHECK_PAYMENT_ANSWER: IdempotencyCodec<CheckPaymentResult> = {
   id: (result) => result.payment.id,
   snapshot: (result) => ({
     payment: entitySnapshot(result.payment),

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   type IdempotencyClaim,
+  type IdempotencyCodec,
   IdempotencyStore,
   type IdempotencyToken,
   type Principal,
@@ -8,15 +9,6 @@ import {
   restoreEntity,
 } from '@pos/kit';
 import { Payment } from './payment.entity';
-
-/** How a request's answer is kept with its key and rebuilt when the request is replayed. */
-export interface AnswerCodec<R> {
-  /** The resource the answer is about, recorded with the key. */
-  id(answer: R): string;
-  snapshot(answer: R): unknown;
-  /** The first answer, rebuilt, marked as a replay. */
-  restore(stored: unknown): R;
-}
 
 /**
  * The idempotency key of a request that moves money, when the client sent one (without one every method here does
@@ -35,7 +27,7 @@ export class RequestKey<R> {
   private constructor(
     private readonly store: IdempotencyStore,
     private readonly claimed: IdempotencyClaim | null,
-    private readonly codec: AnswerCodec<R>,
+    private readonly codec: IdempotencyCodec<R>,
   ) {
     this.replay = claimed?.kind === 'replay' ? codec.restore(claimed.response) : null;
     this.token = claimed?.kind === 'replay' ? null : (claimed?.token ?? null);
@@ -48,7 +40,7 @@ export class RequestKey<R> {
     key: string | null | undefined,
     operation: string,
     request: unknown,
-    codec: AnswerCodec<R>,
+    codec: IdempotencyCodec<R>,
   ): Promise<RequestKey<R>> {
     const store = new IdempotencyStore(em);
     return new RequestKey(store, await store.claimKey(principal, key, operation, request), codec);
@@ -123,7 +115,7 @@ export interface PaymentAnswer {
   replayed: boolean;
 }
 
-export const PAYMENT_ANSWER: AnswerCodec<PaymentAnswer> = {
+export const PAYMENT_ANSWER: IdempotencyCodec<PaymentAnswer> = {
   id: (answer) => answer.payment.id,
   snapshot: (answer) => entitySnapshot(answer.payment),
   restore: (stored) => ({ payment: restorePayment(stored), replayed: true }),

@@ -14,13 +14,14 @@ import {
   requireScope,
   restoreEntity,
   textProblems,
+  type IdempotencyCodec,
 } from '@pos/kit';
 import type { Payment } from '../payment/payment.entity';
 import { PaymentStatus } from '../payment/payment.entity';
 import { commitTransition, lockOwnPayment, lockPayment } from '../payment/payment.change';
 import { paymentErrors } from '../payment/payment.errors';
 import { assertNotBusy, assertOurs } from '../payment/payment.guards';
-import { type AnswerCodec, RequestKey, restorePayment } from '../payment/payment.idempotency';
+import { RequestKey, restorePayment } from '../payment/payment.idempotency';
 import type { RefundPaymentInput } from '../payment/payment.inputs';
 import { pendingRefunds } from '../payment/payment.ledger';
 import { isRefundable, refundableCents } from '../payment/payment.state';
@@ -43,7 +44,7 @@ export interface RefundAnswer {
 
 const restoreRefund = (data: unknown) => restoreEntity(() => new Refund(), data, ['createdAt', 'updatedAt']);
 
-const REFUND_ANSWER: AnswerCodec<RefundAnswer> = {
+const REFUND_ANSWER: IdempotencyCodec<RefundAnswer> = {
   id: (answer) => answer.refund.id,
   snapshot: (answer) => ({ refund: entitySnapshot(answer.refund), payment: entitySnapshot(answer.payment) }),
   restore: (stored) => {

@@ -9,9 +9,10 @@ import {
   notFound,
   parseIntIdArg,
   requireScope,
+  type IdempotencyCodec,
 } from '@pos/kit';
 import { EXTERNAL_PROCESSOR, Payment, PaymentStatus } from '../payment/payment.entity';
-import { type AnswerCodec, RequestKey } from '../payment/payment.idempotency';
+import { RequestKey } from '../payment/payment.idempotency';
 import { runProcessorStep } from '../payment/processor-step';
 import type { PaymentProcessor } from '../processor/processor';
 
@@ -29,7 +30,7 @@ export interface CloseBatchAnswer {
 }
 
 /** A close's key completes with the location it closed and how many payments settled. */
-const closeBatchAnswer = (locationId: number): AnswerCodec<CloseBatchAnswer> => ({
+const closeBatchAnswer = (locationId: number): IdempotencyCodec<CloseBatchAnswer> => ({
   id: () => String(locationId),
   snapshot: (answer) => ({ settledCount: answer.settledCount }),
   restore: (stored) => ({ settledCount: (stored as { settledCount: number }).settledCount, replayed: true }),
