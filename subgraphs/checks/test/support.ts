@@ -17,6 +17,9 @@ export const other = partnerPrincipal('other', demo.scopes);
 /** A POS user of the demo partner whose roles cover location 1 only. */
 export const posUser = (locationIds: number[] = [1]): Principal => posUserPrincipal(demo.scopes, locationIds);
 
+/** The item the mutations tests add unless a test needs another: one cheeseburger at 14.50. */
+export const ITEM = { posRef: 'ITEM-BURGER', name: 'Cheeseburger', quantity: 1, priceMinor: 1450 };
+
 export const MONEY = '{ amountMinor currency }';
 const M = MONEY;
 export const CHECK = `id posRef orderNumber tableName guestCount status openedAt closedAt ownedByEmployeeRef
