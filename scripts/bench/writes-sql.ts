@@ -3,8 +3,8 @@
  * (from their code: the idempotency claim; the repeat lookup by invoice; the hold's outbox row; in one checks
  * transaction the check locked, its items and taxes, what is held on it, the reservation; then in one payments
  * transaction the payable row's insert and lock, the repeat lookup again, the hold locked, the amount held, the
- * payment, its card, the hold's delete, the outbox's advisory lock, the event, the webhook deliveries, pg_notify and
- * the idempotency completion), sent by Node over a pg Pool with values of the same kind.
+ * payment, its card, the hold's delete, the partner's outbox row lock, the event, the webhook deliveries and the
+ * idempotency completion; pg_notify after the commit), sent by Node over a pg Pool with values of the same kind.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -41,7 +41,8 @@ export const SQL = {
      values ($1, $2, null, $3, 'APPROVED', $4, 'USD', now(), $5, 0, 'CARD_NOT_PRESENT', 'external', $6, $7, null, null, null, 2, now(), 0, null, null)`,
   card: `insert into payments.payment_card (payment_id, type, last4_digits, expiration_date, holder_name, token_sealed, universal_token_sealed)
      values ($1, 'VS', '4242', '1240', null, $2, null)`,
-  outboxLock: `select pg_advisory_xact_lock(hashtext('payments.payment_event'))`,
+  partnerHead: `insert into payments.partner_event_head as h (tenant_id, events) values ($1, 1)
+     on conflict (tenant_id) do update set events = h.events + 1`,
   event: `insert into payments.payment_event (event_id, tenant_id, type, payment_id, payment_version, location_id, payload_version, payload, occurred_at)
      values ($1, $2, 'payment.approved', $3, 2, $4, 1, $5::jsonb, now()) returning seq`,
   deliveries: `insert into payments.webhook_delivery
@@ -50,7 +51,7 @@ export const SQL = {
      from payments.webhook_endpoint e
      where e.tenant_id = $3 and e.status = 'ENABLED'
        and (e.event_types = '[]'::jsonb or e.event_types @> jsonb_build_array('payment.approved'::text))`,
-  notify: `select pg_notify('payment_events', $1)`,
+  notify: `select pg_notify('payment_events', partner) from json_array_elements_text($1::json) as partner`,
   complete: `update payments.idempotency_key set state = 'completed', resource_id = $1, response = $2::jsonb, completed_at = now()
      where tenant_id = $3 and caller = $4 and key = $5`,
 };
@@ -111,7 +112,7 @@ export async function payWithSql(payer: SqlPayer, check: { id: string; posRef: s
     await client.query(SQL.payment, [paymentId, tenantId, check.id, amount, 1, invoice, 'A1']);
     await client.query(SQL.dropHold, [paymentId]);
     await client.query(SQL.card, [paymentId, sealed]);
-    await client.query(SQL.outboxLock);
+    await client.query(SQL.partnerHead, [tenantId]);
     const payload = JSON.stringify({
       paymentId,
       status: 'APPROVED',
@@ -123,7 +124,6 @@ export async function payWithSql(payer: SqlPayer, check: { id: string; posRef: s
     const event = await client.query<{ seq: string }>(SQL.event, [eventId, tenantId, paymentId, 1, payload]);
     const seq = event.rows[0].seq;
     await client.query(SQL.deliveries, [eventId, seq, tenantId]);
-    await client.query(SQL.notify, [String(seq)]);
     await client.query(SQL.complete, [
       paymentId,
       JSON.stringify({ payment: { id: paymentId }, remainingAmountCents: 0 }),
@@ -132,4 +132,5 @@ export async function payWithSql(payer: SqlPayer, check: { id: string; posRef: s
       key,
     ]);
   });
+  await db.query(SQL.notify, [JSON.stringify([tenantId])]);
 }

@@ -11,8 +11,9 @@ import { paymentsEnv } from './config';
 import { type PaymentsContext, type PaymentsRuntime, buildContext } from './context';
 import { migrations } from './migrations';
 import { OrderPaymentStateResolver } from './modules/order/order.resolver';
-import { PaymentEvent } from './modules/payment-event/payment-event.entity';
+import { PartnerEventHead, PaymentEvent } from './modules/payment-event/payment-event.entity';
 import { PaymentEventHub } from './modules/payment-event/payment-event.hub';
+import { OutboxNotifier } from './modules/payment-event/payment-event.outbox';
 import { PaymentActivityResolver } from './modules/payment-event/payment-activity.resolver';
 import { PaymentEventResolver } from './modules/payment-event/payment-event.resolver';
 import { Payable } from './modules/payable/payable.entity';
@@ -48,6 +49,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
     Payable,
     CheckHold,
     PaymentEvent,
+    PartnerEventHead,
     WebhookEndpoint,
     WebhookDelivery,
     WebhookAttempt,
@@ -95,7 +97,12 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
     const allowPrivateWebhookUrls = settings.WEBHOOK_ALLOW_PRIVATE_URLS
       ? settings.WEBHOOK_ALLOW_PRIVATE_URLS === 'true'
       : config.NODE_ENV !== 'production';
-    const events = new PaymentEventHub(orm, config.DATABASE_URL, logger);
+    orm.em.getEventManager().registerSubscriber(new OutboxNotifier(orm, logger));
+    const events = new PaymentEventHub(orm, {
+      databaseUrl: config.DATABASE_URL,
+      logger,
+      pollMs: settings.EVENTS_POLL_MS,
+    });
     await events.start();
     const webhookDispatcher = settings.WEBHOOK_WORKER
       ? new WebhookDispatcher(orm, logger, {

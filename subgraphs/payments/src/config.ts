@@ -13,6 +13,11 @@ export const paymentsEnv = {
   VALOR_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   /** 32 random bytes, base64: the master key the card tokens' sealing key is derived from. */
   KEY_ENCRYPTION_KEY: keyEncryptionKeyEnv,
+  /**
+   * How often payment event subscriptions read the outbox without being told (a notification after each commit tells
+   * them at once; this bounds the delay when one is lost).
+   */
+  EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   /** Deliver webhooks from this process (every replica may; deliveries are claimed with SKIP LOCKED). */
   WEBHOOK_WORKER: z
     .enum(['on', 'off'])

@@ -27,8 +27,8 @@ export interface PaymentActivityWindow {
 
 /**
  * The totals a dashboard starts from, and where its event stream takes over. The head of the caller's outbox and
- * the sums over every event up to it are read by one statement, so from one snapshot: the outbox's writers commit
- * one after another in seq order (recordPaymentEvent's advisory lock), so that snapshot holds exactly the events up
+ * the sums over every event up to it are read by one statement, so from one snapshot: a partner's outbox writers
+ * commit one after another in seq order (recordPaymentEvent's per-partner lock), so that snapshot holds exactly the events up
  * to its head, and `paymentEvents(after: asOfCursor)` delivers exactly the ones after it: no gap, no double count.
  *
  * An event's amount is what it moved: a refund's own amount for payment.refunded (events written before refunds

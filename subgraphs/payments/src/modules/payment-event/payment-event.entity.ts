@@ -27,8 +27,8 @@ export interface PaymentEventPayloadV1 {
 
 /**
  * The transactional outbox: one row per payment event, written in the same transaction as the payment change.
- * `seq` orders the events and is the resume cursor of subscriptions (and of webhook delivery); `eventId` is the
- * event's stable identity, the one receivers deduplicate by. The payload is a snapshot taken in that transaction,
+ * `seq` orders each partner's events (in the order they commit; not across partners) and is the resume cursor of
+ * subscriptions, read per partner; `eventId` is the event's stable identity, the one receivers deduplicate by. The payload is a snapshot taken in that transaction,
  * so a late reader sees the payment as the event saw it, not as it is now.
  */
 @ObjectType({ description: 'Something that happened to a payment, in the order it committed' })
@@ -71,6 +71,19 @@ export class PaymentEvent {
 
   /** Not a column: loaded with the event by the event hub, so every subscriber of one event shares one read. */
   payment?: Payment;
+}
+
+/**
+ * One row per partner with events: its lock orders that partner's outbox writers (recordPaymentEvent holds it until
+ * commit) and nobody else's; `events` counts the partner's events, which makes the lock's update mean something.
+ */
+@Entity({ tableName: 'partner_event_head' })
+export class PartnerEventHead {
+  @PrimaryKey({ length: 64 })
+  tenantId!: string;
+
+  @Property({ type: 'bigint' })
+  events!: string;
 }
 
 export const paymentEventPayload = (

@@ -45,48 +45,71 @@ interface Subscriber {
   push(event: PaymentEvent): void;
 }
 
+/** What this instance follows of one partner: its subscriptions here, and how far it has read the partner's events. */
+interface PartnerFeed {
+  subscribers: Set<Subscriber>;
+  /** The seq of the partner's newest event taken in; null until the partner's head has been read. */
+  position: bigint | null;
+  /** The position the feed started from, once read. */
+  started: Promise<bigint>;
+}
+
+export interface PaymentEventHubOptions {
+  databaseUrl: string;
+  logger: Logger;
+  /** How often the partners followed here are read without a notification (a lost one costs this much latency). */
+  pollMs: number;
+}
+
 /**
- * Fans committed outbox events out to this instance's subscriptions. One LISTEN connection per instance; a
- * notification only says "something new committed", and the hub then reads the outbox after the last seq it has
- * seen, so events are delivered in seq order, each once, even when notifications coalesce. Nothing here is needed
- * by another replica: every replica reads the same outbox.
+ * Fans committed outbox events out to this instance's subscriptions, partner by partner. Events are ordered per
+ * partner only (recordPaymentEvent), so the hub keeps a read position per partner it has subscriptions of, and reads
+ * each partner's events after its own position: a partner whose transaction is still open holds back nobody else,
+ * and its event, numbered before others that committed first, is still read once it commits.
+ *
+ * One LISTEN connection per instance; a notification (sent after a commit, naming the partner) only says "something
+ * new committed", and the hub also reads on a short interval, so a lost notification costs latency, never an event.
+ * A partner without subscriptions here costs nothing: it is not followed. Nothing here is needed by another replica:
+ * every replica reads the same outbox.
  */
 export class PaymentEventHub {
-  private readonly subscribers = new Set<Subscriber>();
-  /** Subscriptions ever opened here: tells a read of the position alone that one opened while it ran. */
-  private opened = 0;
-  private lastSeq = '0';
+  private readonly feeds = new Map<string, PartnerFeed>();
   private read = 0;
   private reading: Promise<void> | null = null;
   private again = false;
   private readonly listener: PgListener;
+  private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  /** Until the position is known, a notification would make the hub read the whole outbox from 0. */
-  private started = false;
+  private readonly logger: Logger;
 
   constructor(
     private readonly orm: MikroORM,
-    databaseUrl: string,
-    private readonly logger: Logger,
+    private readonly options: PaymentEventHubOptions,
   ) {
-    // Once listening again after a drop, reads what committed meanwhile (nothing is lost: reads start after lastSeq).
+    this.logger = options.logger;
+    // Once listening again after a drop, reads what committed meanwhile (nothing is lost: reads start after each
+    // partner's position).
     this.listener = new PgListener({
-      databaseUrl,
+      databaseUrl: options.databaseUrl,
       channel: PAYMENT_EVENTS_CHANNEL,
-      logger,
-      onNotification: () => this.poll(),
+      logger: options.logger,
+      onNotification: (partner) => {
+        if (this.feeds.has(partner)) this.poll();
+      },
       onReconnected: () => this.poll(),
     });
   }
 
   /** Subscriptions this instance is currently feeding. */
   get subscriberCount(): number {
-    return this.subscribers.size;
+    let count = 0;
+    for (const feed of this.feeds.values()) count += feed.subscribers.size;
+    return count;
   }
 
-  /** The seq of the newest event this instance has taken in (read, or passed over with no subscription open). */
-  get position(): string {
-    return this.lastSeq;
+  /** Partners this instance follows (has subscriptions of). */
+  get partnerCount(): number {
+    return this.feeds.size;
   }
 
   /** Events read from the outbox so far, live and replayed. */
@@ -95,22 +118,19 @@ export class PaymentEventHub {
   }
 
   async start(): Promise<void> {
-    // LISTEN first, then read the position, then read once more: an event that commits in between is read at once,
-    // where the other order would leave it unread until some later event's notification.
     await this.listener.start();
-    this.lastSeq = (await this.head()) ?? '0';
-    this.started = true;
-    this.poll();
+    this.timer = setInterval(() => this.poll(), this.options.pollMs);
+    this.timer.unref();
   }
 
-  /** The newest seq in the outbox, or of one tenant's events; null when there is none. */
-  private async head(tenantId?: string): Promise<string | null> {
+  /** The newest seq of one tenant's events; null when there is none. */
+  private async head(tenantId: string): Promise<string | null> {
     const [row] = await this.orm.em
       .fork()
       .getConnection()
       .execute<{ seq: string | null }[]>(
-        `select max(seq)::text as seq from payments.payment_event${tenantId ? ' where tenant_id = ?' : ''}`,
-        tenantId ? [tenantId] : [],
+        `select max(seq)::text as seq from payments.payment_event where tenant_id = ?`,
+        [tenantId],
       );
     return row?.seq ?? null;
   }
@@ -125,60 +145,88 @@ export class PaymentEventHub {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.timer) clearInterval(this.timer);
     await this.listener.close();
     await this.reading;
   }
 
-  /** Reads everything committed after lastSeq; calls made while a read runs fold into one more read. */
+  /**
+   * The partner's feed, followed from its newest event if it was not followed yet. Its live events start after that
+   * position; a subscription that needs older ones replays them.
+   */
+  private follow(tenantId: string): PartnerFeed {
+    const existing = this.feeds.get(tenantId);
+    if (existing) return existing;
+    const feed: PartnerFeed = { subscribers: new Set(), position: null, started: Promise.resolve(0n) };
+    feed.started = this.head(tenantId).then(
+      (head) => {
+        feed.position = BigInt(head ?? '0');
+        // What committed after the head was read is read now, not at the next notification.
+        this.poll();
+        return feed.position;
+      },
+      (error: unknown) => {
+        // Its subscriptions end as unavailable (they resume); the next subscription follows the partner afresh.
+        if (this.feeds.get(tenantId) === feed) this.feeds.delete(tenantId);
+        throw error;
+      },
+    );
+    // Awaited by the subscriptions that need it; one that left before would leave the failure unhandled.
+    feed.started.catch(() => undefined);
+    this.feeds.set(tenantId, feed);
+    return feed;
+  }
+
+  private unfollow(tenantId: string, feed: PartnerFeed, subscriber: Subscriber): void {
+    feed.subscribers.delete(subscriber);
+    if (feed.subscribers.size === 0 && this.feeds.get(tenantId) === feed) this.feeds.delete(tenantId);
+  }
+
+  /** Reads every followed partner's events after its position; calls made while a read runs fold into one more. */
   poll(): void {
-    if (!this.started || this.closed) return;
+    if (this.closed) return;
     if (this.reading) {
       this.again = true;
       return;
     }
+    // Cleared in `finally`, which runs after the assignment even when a read with nothing to do ends at once.
     this.reading = (async () => {
       do {
         this.again = false;
         try {
-          // No subscription open here: nothing needs the events, only the position moves (one max() instead of
-          // reading and hydrating each event and its payment, about a tenth of this process's CPU per payment).
-          // A subscription opened while it ran took the old position as where its live events start, so then the
-          // events are read after all.
-          if (this.subscribers.size === 0) {
-            const opened = this.opened;
-            const head = await this.head();
-            if (this.opened === opened) {
-              if (head !== null && BigInt(head) > BigInt(this.lastSeq)) this.lastSeq = head;
-              continue;
-            }
-          }
-          let batch: PaymentEvent[];
+          let batch: PaymentEvent[] = [];
           do {
-            batch = await readEvents(this.orm.em.fork(), { afterSeq: this.lastSeq });
+            const positions = new Map<string, bigint>();
+            for (const [tenantId, feed] of this.feeds)
+              if (feed.position !== null) positions.set(tenantId, feed.position);
+            if (positions.size === 0) break;
+            batch = await readEvents(this.orm.em.fork(), { after: positions });
             this.read += batch.length;
             for (const event of batch) {
-              this.lastSeq = event.seq;
-              for (const subscriber of this.subscribers) {
+              const feed = this.feeds.get(event.tenantId);
+              const seq = BigInt(event.seq);
+              if (!feed || feed.position === null || seq <= feed.position) continue;
+              feed.position = seq;
+              for (const subscriber of feed.subscribers) {
                 if (subscriber.accepts(event)) subscriber.push(event);
               }
             }
           } while (batch.length === BATCH);
         } catch (error) {
-          // Nothing is lost (the next read starts after lastSeq), but without a retry the events would wait for the
-          // next notification, which may never come.
+          // Nothing is lost (the next read starts after each position); the interval reads again.
           this.logger.error({ err: error }, 'reading payment events failed; retrying');
-          if (!this.closed) setTimeout(() => this.poll(), 1000).unref();
         }
       } while (this.again && !this.closed);
+    })().finally(() => {
       this.reading = null;
-    })();
+    });
   }
 
   /**
    * Events of the principal's tenant, replayed from `after` and then live, until the consumer stops.
    *
    * The subscriber is registered before anything is read, so an event committed while the replay runs reaches its
-   * queue; the replay covers the outbox up to the hub's position at that moment, page by page and only as the
+   * queue; the replay covers the partner's events up to the feed's position at that moment, page by page and only as the
    * consumer asks (a long replay is never held in memory at once), and everything after that position comes live.
    * `delivered` drops any event at or before one already delivered: a cursor from another replica may be ahead of
    * this hub, whose live events up to that cursor the client has then seen.
@@ -191,34 +239,39 @@ export class PaymentEventHub {
       event.tenantId === principal.tenantId &&
       (!types || types.has(event.type)) &&
       (!locations || (event.locationId !== null && locations.has(event.locationId)));
+    const feed = this.follow(principal.tenantId);
     const queue = new AsyncQueue<PaymentEvent>(
       MAX_BUFFERED,
-      () => this.subscribers.delete(subscriber),
+      () => this.unfollow(principal.tenantId, feed, subscriber),
       () => streamUnavailable('subscriber_too_slow'),
     );
     const subscriber: Subscriber = { accepts, push: (event) => queue.push(event) };
-    this.subscribers.add(subscriber);
-    this.opened++;
+    feed.subscribers.add(subscriber);
 
-    const replayTo = BigInt(this.lastSeq);
-    let replayFrom = filter.after != null && BigInt(filter.after) < replayTo ? filter.after : null;
+    // Live events are those after the feed's position now (or, for a feed that is starting, after the head it
+    // starts from); what the cursor missed before that is replayed.
+    const live = feed.position !== null ? Promise.resolve(feed.position) : feed.started;
+    let replayTo: bigint | null = null;
+    let replayFrom: string | null = null;
     let replayed: PaymentEvent[] = [];
     let delivered = filter.after != null ? BigInt(filter.after) : -1n;
     let ended = false;
+    const unavailable = (error: unknown, what: string) => {
+      this.logger.error({ err: error }, what);
+      ended = true;
+      queue.close();
+      return streamUnavailable('events_unavailable');
+    };
     const readPage = async (afterSeq: string) => {
       try {
         const page = await readEvents(this.orm.em.fork(), {
-          afterSeq,
-          upToSeq: replayTo.toString(),
-          tenantId: principal.tenantId,
+          after: new Map([[principal.tenantId, BigInt(afterSeq)]]),
+          upToSeq: replayTo!,
         });
         this.read += page.length;
         return page;
       } catch (error) {
-        this.logger.error({ err: error }, 'replaying payment events failed');
-        ended = true;
-        queue.close();
-        throw streamUnavailable('events_unavailable');
+        throw unavailable(error, 'replaying payment events failed');
       }
     };
     const end = (): IteratorResult<PaymentEvent> => {
@@ -232,6 +285,14 @@ export class PaymentEventHub {
         return this;
       },
       async next(): Promise<IteratorResult<PaymentEvent>> {
+        if (replayTo === null && !ended) {
+          try {
+            replayTo = await live;
+          } catch (error) {
+            throw unavailable(error, 'reading where payment events start failed');
+          }
+          if (filter.after != null && BigInt(filter.after) < replayTo) replayFrom = filter.after;
+        }
         for (;;) {
           if (ended) return { value: undefined, done: true };
           let event: PaymentEvent;
@@ -259,15 +320,18 @@ export class PaymentEventHub {
   }
 }
 
-/** Outbox rows after a seq, in order, with their payments loaded in the same round trip count (two queries). */
+/**
+ * Outbox rows of each partner after that partner's position (up to `upToSeq`), in seq order, with their payments
+ * loaded in the same round trip count (two queries).
+ */
 async function readEvents(
   em: EntityManager,
-  range: { afterSeq: string; upToSeq?: string; tenantId?: string },
+  range: { after: Map<string, bigint>; upToSeq?: bigint },
 ): Promise<PaymentEvent[]> {
-  const where: Record<string, unknown> = {
-    seq: { $gt: range.afterSeq, ...(range.upToSeq ? { $lte: range.upToSeq } : {}) },
+  const upTo = range.upToSeq === undefined ? {} : { $lte: range.upToSeq.toString() };
+  const where = {
+    $or: [...range.after].map(([tenantId, seq]) => ({ tenantId, seq: { $gt: seq.toString(), ...upTo } })),
   };
-  if (range.tenantId) where.tenantId = range.tenantId;
   const events = await em.find(PaymentEvent, where, { orderBy: { seq: 'asc' }, limit: BATCH });
   if (!events.length) return events;
   const payments = await em.find(Payment, { id: { $in: [...new Set(events.map((e) => e.paymentId))] } });

@@ -134,7 +134,8 @@ export class PaymentEventResolver {
   }
 
   @FieldResolver(() => String, {
-    description: 'The event’s position in the outbox stream: increasing, in commit order (gaps are possible)',
+    description:
+      'The event’s position among its partner’s events: increasing in the order they committed (gaps are possible)',
   })
   sequence(@Root() event: PaymentEvent): string {
     return event.seq;
