@@ -11,8 +11,11 @@
  * - writes (writes.ts): paying a check over REST against a plain pg loop sending the same SQL (writes-sql.ts).
  * - subscribers (subscribers.ts): payment events through the gateway to many graphql-transport-ws, multipart and
  *   SSE clients (subscriber-*.ts).
+ * - outbox (outbox.ts): concurrent payment event writers across partners, the service's writer against plain SQL
+ *   with the per-partner lock and with the one lock events were written under before, on a durable PostgreSQL of
+ *   its own.
  *
- * BENCH_ONLY=queries,peer,writes,subscribers (any of them) runs those parts alone; BENCH_SMOKE=1 is the CI smoke.
+ * BENCH_ONLY=queries,peer,writes,subscribers,outbox (any of them) runs those parts alone; BENCH_SMOKE=1 is the CI smoke.
  * Prints req/s, p50 and p99 for every target, the ratios, and the CPU each process spent per request; writes the
  * same to .bench/latest.json. The other settings (BENCH_SECONDS, BENCH_CONNECTIONS, …) are in settings.ts.
  */
@@ -24,6 +27,7 @@ import { gatewayPlan } from './direct-client';
 import { benchPool } from './http';
 import { aborted } from './load';
 import { peerBench } from './peer';
+import { outboxBench } from './outbox';
 import { queryBench } from './queries';
 import {
   CHECK_SECONDS,
@@ -46,7 +50,9 @@ import { writeBench } from './writes';
  * BENCH_SMOKE=1 (`pnpm bench:smoke`) runs the peer and write parts for about a second per side, to check that the
  * bench still runs (in CI, after the tests): its figures mean nothing, only its errors fail it.
  */
-const PART_NAMES = ['queries', 'peer', 'writes', 'subscribers'];
+const PART_NAMES = ['queries', 'peer', 'writes', 'subscribers', 'outbox'];
+/** The parts that measure the running system (the outbox part starts a PostgreSQL of its own). */
+const SYSTEM_PARTS = ['queries', 'peer', 'writes', 'subscribers'];
 const SMOKE = process.env.BENCH_SMOKE === '1' || process.env.BENCH_SMOKE === 'true';
 const PARTS = (() => {
   const raw = process.env.BENCH_ONLY?.trim() || (SMOKE ? 'peer,writes' : '');
@@ -86,7 +92,9 @@ async function main() {
       console.error(`${message} unexpectedly; stopping everything.`);
       void stop(1);
     };
-    const sys = await startSystem(stack, { supergraphSdl, started, onExit });
+    const sys = SYSTEM_PARTS.some((part) => PARTS.has(part))
+      ? await startSystem(stack, { supergraphSdl, started, onExit })
+      : null;
 
     const outDir = path.join(ROOT, '.bench');
     fs.mkdirSync(outDir, { recursive: true });
@@ -115,25 +123,30 @@ async function main() {
       },
     };
     let failed = false;
-    if (PARTS.has('queries')) {
+    if (sys && PARTS.has('queries')) {
       const queries = await queryBench(sys, plan);
       Object.assign(report, queries.report);
       failed ||= queries.failed;
     }
-    if (PARTS.has('peer')) {
+    if (sys && PARTS.has('peer')) {
       const peer = await peerBench(sys, { smoke: SMOKE });
       report.peer = peer.report;
       failed ||= peer.failed;
     }
-    if (PARTS.has('writes')) {
+    if (sys && PARTS.has('writes')) {
       const writes = await writeBench(sys, benchPool(sys, sys.gatewayUrl), { smoke: SMOKE });
       report.writes = writes.report;
       failed ||= writes.failed;
     }
-    if (PARTS.has('subscribers')) {
+    if (sys && PARTS.has('subscribers')) {
       const subscribers = await subscriberBench(sys);
       report.subscribers = subscribers.report;
       failed ||= subscribers.failed;
+    }
+    if (PARTS.has('outbox')) {
+      const outbox = await outboxBench({ smoke: SMOKE });
+      report.outbox = outbox.report;
+      failed ||= outbox.failed;
     }
     fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`Written to .bench/latest.json (total ${((Date.now() - started) / 1000).toFixed(1)} s).`);

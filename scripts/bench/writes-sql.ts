@@ -3,11 +3,12 @@
  * (from their code: the idempotency claim; the repeat lookup by invoice; the hold's outbox row; in one checks
  * transaction the check locked, its items and taxes, what is held on it, the reservation; then in one payments
  * transaction the payable row's insert and lock, the repeat lookup again, the hold locked, the amount held, the
- * payment, its card, the hold's delete, the partner's outbox row lock, the event, the webhook deliveries and the
+ * payment, its card, the hold's delete, the partner's outbox lock, the event, the webhook deliveries and the
  * idempotency completion; pg_notify after the commit), sent by Node over a pg Pool with values of the same kind.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import type { PartnerNotifications } from '@pos/payments/src/modules/payment-event/payment-event.outbox';
 
 /** The SQL of one check payment, as the subgraphs send it (see the header). */
 export const SQL = {
@@ -41,8 +42,9 @@ export const SQL = {
      values ($1, $2, null, $3, 'APPROVED', $4, 'USD', now(), $5, 0, 'CARD_NOT_PRESENT', 'external', $6, $7, null, null, null, 2, now(), 0, null, null)`,
   card: `insert into payments.payment_card (payment_id, type, last4_digits, expiration_date, holder_name, token_sealed, universal_token_sealed)
      values ($1, 'VS', '4242', '1240', null, $2, null)`,
-  partnerHead: `insert into payments.partner_event_head as h (tenant_id, events) values ($1, 1)
-     on conflict (tenant_id) do update set events = h.events + 1`,
+  partnerLock: `select pg_advisory_xact_lock(hashtext('payments.partner_event'), h.lock_key)::text as locked
+     from payments.partner_event_head h where h.tenant_id = $1`,
+  partnerNumber: `insert into payments.partner_event_head (tenant_id) values ($1) on conflict (tenant_id) do nothing`,
   event: `insert into payments.payment_event (event_id, tenant_id, type, payment_id, payment_version, location_id, payload_version, payload, occurred_at)
      values ($1, $2, 'payment.approved', $3, 2, $4, 1, $5::jsonb, now()) returning seq`,
   deliveries: `insert into payments.webhook_delivery
@@ -51,7 +53,6 @@ export const SQL = {
      from payments.webhook_endpoint e
      where e.tenant_id = $3 and e.status = 'ENABLED'
        and (e.event_types = '[]'::jsonb or e.event_types @> jsonb_build_array('payment.approved'::text))`,
-  notify: `select pg_notify('payment_events', partner) from json_array_elements_text($1::json) as partner`,
   complete: `update payments.idempotency_key set state = 'completed', resource_id = $1, response = $2::jsonb, completed_at = now()
      where tenant_id = $3 and caller = $4 and key = $5`,
 };
@@ -74,6 +75,8 @@ async function inTransaction(db: pg.Pool, work: (client: pg.PoolClient) => Promi
 /** Who pays, and with what: the demo tenant's partner, a check's price and the amount of each payment. */
 export interface SqlPayer {
   db: pg.Pool;
+  /** pg_notify after the commit, as the service sends it (payment-event.outbox.ts). */
+  notifications: PartnerNotifications;
   tenantId: string;
   caller: string;
   /** A sealed card token like the service's, made once: sealing is not SQL. */
@@ -112,7 +115,7 @@ export async function payWithSql(payer: SqlPayer, check: { id: string; posRef: s
     await client.query(SQL.payment, [paymentId, tenantId, check.id, amount, 1, invoice, 'A1']);
     await client.query(SQL.dropHold, [paymentId]);
     await client.query(SQL.card, [paymentId, sealed]);
-    await client.query(SQL.partnerHead, [tenantId]);
+    await client.query(SQL.partnerLock, [tenantId]);
     const payload = JSON.stringify({
       paymentId,
       status: 'APPROVED',
@@ -132,5 +135,5 @@ export async function payWithSql(payer: SqlPayer, check: { id: string; posRef: s
       key,
     ]);
   });
-  await db.query(SQL.notify, [JSON.stringify([tenantId])]);
+  payer.notifications.notify([tenantId]);
 }

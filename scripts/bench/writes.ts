@@ -20,6 +20,10 @@ import { type GatewaySide, type SideResult, runGatewaySides } from './sides';
 import { CONNECTIONS, WRITE_SECONDS, WRITE_WARMUP_SECONDS } from './settings';
 import type { System } from './system';
 import { SQL, payWithSql } from './writes-sql';
+import {
+  NOTIFY_PARTNERS_SQL,
+  PartnerNotifications,
+} from '@pos/payments/src/modules/payment-event/payment-event.outbox';
 
 /** Covers every payment a run can make at far more than the ~100 a second seen here. */
 const PRICE = 5_000_000;
@@ -53,8 +57,14 @@ export async function writeBench(
   const db = new pg.Pool({ connectionString: sys.databaseUrl, max: CONNECTIONS });
   // An idle client of a pool whose server stops (the bench's end) must not crash the process.
   db.on('error', () => undefined);
+  // The partner's event lock key, as the service makes it on the partner's first event.
+  await db.query(SQL.partnerNumber, [DEMO.tenants.demo]);
   const payer = {
     db,
+    notifications: new PartnerNotifications(
+      (partnersJson) => db.query(NOTIFY_PARTNERS_SQL, [partnersJson]),
+      () => undefined,
+    ),
     tenantId: DEMO.tenants.demo,
     caller: 'm2m:demo-partner',
     // A sealed card token like the service's (AES-256-GCM, base64url parts).

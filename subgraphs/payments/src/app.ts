@@ -97,7 +97,8 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
     const allowPrivateWebhookUrls = settings.WEBHOOK_ALLOW_PRIVATE_URLS
       ? settings.WEBHOOK_ALLOW_PRIVATE_URLS === 'true'
       : config.NODE_ENV !== 'production';
-    orm.em.getEventManager().registerSubscriber(new OutboxNotifier(orm, logger));
+    const notifier = new OutboxNotifier(orm, logger);
+    orm.em.getEventManager().registerSubscriber(notifier);
     const events = new PaymentEventHub(orm, {
       databaseUrl: config.DATABASE_URL,
       logger,
@@ -139,6 +140,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
         await sweeper.stop();
         await webhookDispatcher?.stop();
         await events.close();
+        await notifier.settled();
       },
     };
   },

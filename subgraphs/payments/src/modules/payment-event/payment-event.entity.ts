@@ -74,16 +74,16 @@ export class PaymentEvent {
 }
 
 /**
- * One row per partner with events: its lock orders that partner's outbox writers (recordPaymentEvent holds it until
- * commit) and nobody else's; `events` counts the partner's events, which makes the lock's update mean something.
+ * One row per partner with events: the partner's own number, which keys the advisory lock that orders that
+ * partner's outbox writers (recordPaymentEvent holds it until commit) and nobody else's.
  */
 @Entity({ tableName: 'partner_event_head' })
 export class PartnerEventHead {
   @PrimaryKey({ length: 64 })
   tenantId!: string;
 
-  @Property({ type: 'bigint' })
-  events!: string;
+  @Property({ type: 'integer', autoincrement: true, unique: true })
+  lockKey!: number;
 }
 
 export const paymentEventPayload = (

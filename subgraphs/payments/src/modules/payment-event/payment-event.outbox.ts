@@ -12,11 +12,14 @@ export const PAYMENT_EVENTS_CHANNEL = 'payment_events';
 /**
  * Appends an event to the outbox inside the caller's transaction.
  *
- * Events are ordered per partner, never across partners. The first statement counts the event on its partner's
- * `partner_event_head` row, whose lock the transaction holds until it commits: the partner's next writer takes its
- * seq only once this one's commit is visible, so a reader that resumes a partner from "seq > last seen" never skips
- * one. Writers of different partners lock different rows and never wait on each other (a lock on the whole outbox
- * made every approve, refund and void of every partner queue behind one another's commit).
+ * Events are ordered per partner, never across partners. Before the event is numbered, the transaction takes its
+ * partner's lock and holds it until it commits: the partner's next writer takes its seq only once this one's commit
+ * is visible, so a reader that resumes a partner from "seq > last seen" never skips one. Writers of different
+ * partners take different locks and never wait on each other (one lock for the whole outbox made every approve,
+ * refund and void of every partner queue behind one another's commit). The lock is an advisory lock on the
+ * partner's own number (`partner_event_head.lock_key`, unique, so no two partners share one): PostgreSQL queues its
+ * waiters in order, where a row lock wakes them all at each commit to fight for the row again (measured: a third
+ * fewer events a second for one busy partner, and five times the p99).
  *
  * Listeners are told after the commit ({@link OutboxNotifier}), not from here: PostgreSQL serialises every
  * committing transaction that queued a NOTIFY on one cluster-wide lock, which would queue the partners up again.
@@ -31,11 +34,7 @@ export async function recordPaymentEvent(
   type: string,
   refund?: { id: string; amountCents: number },
 ): Promise<PaymentEvent> {
-  await tx.execute(
-    `insert into payments.partner_event_head as h (tenant_id, events) values (?, 1)
-     on conflict (tenant_id) do update set events = h.events + 1`,
-    [payment.tenantId],
-  );
+  await lockPartnerEvents(tx, payment.tenantId);
   const event = new PaymentEvent();
   Object.assign(event, {
     tenantId: payment.tenantId,
@@ -51,6 +50,24 @@ export async function recordPaymentEvent(
   await lowerCheckHold(tx, payment);
   notifyAfterCommit(tx, payment.tenantId);
   return event;
+}
+
+/** Takes the partner's event lock for the rest of the transaction, giving the partner its number on its first event. */
+async function lockPartnerEvents(tx: EntityManager, tenantId: string): Promise<void> {
+  const lock = () =>
+    tx.execute<{ locked: string }[]>(
+      `select pg_advisory_xact_lock(hashtext('payments.partner_event'), h.lock_key)::text as locked
+       from payments.partner_event_head h where h.tenant_id = ?`,
+      [tenantId],
+    );
+  if ((await lock()).length) return;
+  // A partner's first event: its number, then the lock in a statement that sees it (a concurrent first writer's
+  // insert makes this one wait for that commit, after which the next statement sees the row).
+  await tx.execute(
+    `insert into payments.partner_event_head (tenant_id) values (?) on conflict (tenant_id) do nothing`,
+    [tenantId],
+  );
+  if (!(await lock()).length) throw new Error(`no event lock for partner ${tenantId}`);
 }
 
 /** The partners whose events a transaction wrote, by its outermost transaction, until it commits or is dropped. */
@@ -79,34 +96,75 @@ function notifyAfterCommit(tx: EntityManager, tenantId: string): void {
   partnersToNotify.set(transaction, partners);
 }
 
+/** The statement that tells the readers which partners have new events (`$1`: a JSON array of partner ids). */
+export const NOTIFY_PARTNERS_SQL = `select pg_notify('${PAYMENT_EVENTS_CHANNEL}', partner) from json_array_elements_text($1::json) as partner`;
+
 /**
- * Sends, once a transaction that wrote events has committed, one notification per partner it wrote for. A lost
- * notification (this process dies between the commit and the NOTIFY, or the statement fails) costs latency, never
- * an event: the readers also poll (PaymentEventHub).
+ * Notifications of partners with new events, at most one statement in flight: partners named while one is sent go
+ * out together in the next. Under load that is one NOTIFY per round trip, not one per event; a reader woken once
+ * reads everything committed before it reads. Nothing waits for it: the commit is done, and a lost notification
+ * costs latency, never an event (the readers also poll).
  */
-export class OutboxNotifier implements EventSubscriber {
+export class PartnerNotifications {
+  private readonly pending = new Set<string>();
+  private sending: Promise<void> | null = null;
+
   constructor(
-    private readonly orm: MikroORM,
-    private readonly logger: Logger,
+    /** Sends one NOTIFY_PARTNERS_SQL with the partners as its JSON parameter. */
+    private readonly send: (partnersJson: string) => Promise<unknown>,
+    private readonly onError: (error: unknown) => void,
   ) {}
 
-  async afterTransactionCommit({ transaction }: TransactionEventArgs): Promise<void> {
+  notify(partners: Iterable<string>): void {
+    for (const partner of partners) this.pending.add(partner);
+    // Cleared in `finally`, after the assignment, however quickly the sending ends.
+    this.sending ??= this.flush().finally(() => {
+      this.sending = null;
+      if (this.pending.size) this.notify([]);
+    });
+  }
+
+  /** Resolves once nothing is left to send (for shutdown and tests). */
+  async settled(): Promise<void> {
+    while (this.sending) await this.sending;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.size) {
+      const partners = [...this.pending];
+      this.pending.clear();
+      try {
+        await this.send(JSON.stringify(partners));
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
+}
+
+/** Tells the readers, once a transaction that wrote events has committed, which partners it wrote for. */
+export class OutboxNotifier implements EventSubscriber {
+  private readonly notifications: PartnerNotifications;
+
+  constructor(orm: MikroORM, logger: Logger) {
+    // Straight on the pool: the commit hook still runs inside the transaction's async context, where the entity
+    // manager would send the statement down the connection that just committed.
+    const knex = orm.em.getConnection().getKnex();
+    this.notifications = new PartnerNotifications(
+      (partnersJson) => knex.raw(NOTIFY_PARTNERS_SQL.replace('$1', '?'), [partnersJson]),
+      (error) => logger.warn({ err: error }, 'notifying payment event readers failed; they find the events by polling'),
+    );
+  }
+
+  afterTransactionCommit({ transaction }: TransactionEventArgs): void {
     const partners = transaction ? partnersToNotify.get(transaction as object) : undefined;
     if (!partners) return;
     partnersToNotify.delete(transaction as object);
-    try {
-      // Straight on the pool: this still runs inside the transaction's async context, where the entity manager
-      // would send the statement down the connection that just committed.
-      await this.orm.em
-        .getConnection()
-        .getKnex()
-        .raw(`select pg_notify(?, partner) from json_array_elements_text(?::json) as partner`, [
-          PAYMENT_EVENTS_CHANNEL,
-          JSON.stringify([...partners]),
-        ]);
-    } catch (error) {
-      this.logger.warn({ err: error }, 'notifying payment event readers failed; they find the events by polling');
-    }
+    this.notifications.notify(partners);
+  }
+
+  settled(): Promise<void> {
+    return this.notifications.settled();
   }
 }
 
