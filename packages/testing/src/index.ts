@@ -20,6 +20,8 @@ import {
   subgraphEnvSchema,
 } from '@pos/kit';
 
+export { type TestNats, startNatsServer } from './nats-server';
+
 let counter = 0;
 
 /** A new database in the test cluster, empty or a copy of `template`; returns its URL. */

@@ -11,7 +11,8 @@ import { paymentsEnv } from './config';
 import { type PaymentsContext, type PaymentsRuntime, buildContext } from './context';
 import { migrations } from './migrations';
 import { OrderPaymentStateResolver } from './modules/order/order.resolver';
-import { PartnerEventHead, PaymentEvent } from './modules/payment-event/payment-event.entity';
+import { EventRelayPosition, PartnerEventHead, PaymentEvent } from './modules/payment-event/payment-event.entity';
+import { PaymentEventRelay } from './modules/payment-event/payment-event.broker';
 import { PaymentEventHub } from './modules/payment-event/payment-event.hub';
 import { OutboxNotifier } from './modules/payment-event/payment-event.outbox';
 import { PaymentActivityResolver } from './modules/payment-event/payment-activity.resolver';
@@ -50,6 +51,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
     CheckHold,
     PaymentEvent,
     PartnerEventHead,
+    EventRelayPosition,
     WebhookEndpoint,
     WebhookDelivery,
     WebhookAttempt,
@@ -103,8 +105,20 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
       databaseUrl: config.DATABASE_URL,
       logger,
       pollMs: settings.EVENTS_POLL_MS,
+      natsUrl: settings.EVENTS_BROKER === 'nats' ? settings.NATS_URL : undefined,
     });
     await events.start();
+    // Every replica runs a relay; the one holding its lock publishes (payment-event.broker.ts).
+    const relay =
+      settings.EVENTS_BROKER === 'nats'
+        ? new PaymentEventRelay(orm, {
+            databaseUrl: config.DATABASE_URL,
+            natsUrl: settings.NATS_URL,
+            logger,
+            pollMs: settings.EVENTS_POLL_MS,
+          })
+        : null;
+    relay?.start();
     const webhookDispatcher = settings.WEBHOOK_WORKER
       ? new WebhookDispatcher(orm, logger, {
           concurrency: settings.WEBHOOK_CONCURRENCY,
@@ -129,6 +143,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
     );
     return {
       events,
+      relay,
       processor,
       orders,
       checks,
@@ -139,6 +154,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
       close: async () => {
         await sweeper.stop();
         await webhookDispatcher?.stop();
+        await relay?.close();
         await events.close();
         await notifier.settled();
       },

@@ -18,6 +18,13 @@ export const paymentsEnv = {
    * them at once; this bounds the delay when one is lost).
    */
   EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  /**
+   * Where payment event subscriptions take live events from: `postgres` (the default: each replica LISTENs and reads
+   * the outbox) or `nats` (a relay publishes the outbox to NATS JetStream, each replica consumes it; docs/operations.md).
+   */
+  EVENTS_BROKER: z.enum(['postgres', 'nats']).default('postgres'),
+  /** The NATS server (with JetStream) when EVENTS_BROKER=nats. */
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   /** Deliver webhooks from this process (every replica may; deliveries are claimed with SKIP LOCKED). */
   WEBHOOK_WORKER: z
     .enum(['on', 'off'])

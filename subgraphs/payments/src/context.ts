@@ -1,6 +1,7 @@
 import type { EntityClient, RequestContext, SubgraphRuntime } from '@pos/kit';
 import { CheckPaymentService } from './modules/check/check-payment.service';
 import { PaymentActivityService } from './modules/payment-event/payment-activity.service';
+import type { PaymentEventRelay } from './modules/payment-event/payment-event.broker';
 import type { PaymentEventHub } from './modules/payment-event/payment-event.hub';
 import { OrderPaymentService } from './modules/order/order-payment.service';
 import { createPaymentLoaders } from './modules/payment/payment.loader';
@@ -14,6 +15,8 @@ import { WebhookService } from './modules/webhook/webhook.service';
 
 export interface PaymentsRuntime extends SubgraphRuntime {
   events: PaymentEventHub;
+  /** This replica's NATS relay of outbox events (EVENTS_BROKER=nats), leading or standing by; null otherwise. */
+  relay: PaymentEventRelay | null;
   processor: PaymentProcessor;
   orders: EntityClient;
   checks: EntityClient;

@@ -86,6 +86,20 @@ export class PartnerEventHead {
   lockKey!: number;
 }
 
+/**
+ * How far the NATS relay has published each partner's events (EVENTS_BROKER=nats): the seq of the last one the
+ * stream acknowledged. Starts at each partner's newest event when the table is made, so the relay publishes what
+ * commits from then on.
+ */
+@Entity({ tableName: 'event_relay_position' })
+export class EventRelayPosition {
+  @PrimaryKey({ length: 64 })
+  tenantId!: string;
+
+  @Property({ type: 'bigint' })
+  seq!: string;
+}
+
 export const paymentEventPayload = (
   payment: Payment,
   refund?: { id: string; amountCents: number },

@@ -3,6 +3,7 @@ import { AsyncQueue, ErrorCode, type Logger, PgListener, type Principal } from '
 import { GraphQLError } from 'graphql';
 import { Payment } from '../payment/payment.entity';
 import { PaymentEvent } from './payment-event.entity';
+import { BrokerFeed } from './payment-event.broker';
 import { PAYMENT_EVENTS_CHANNEL } from './payment-event.outbox';
 
 export interface PaymentEventFilter {
@@ -59,6 +60,11 @@ export interface PaymentEventHubOptions {
   logger: Logger;
   /** How often the partners followed here are read without a notification (a lost one costs this much latency). */
   pollMs: number;
+  /**
+   * NATS JetStream as the source of live events (EVENTS_BROKER=nats) instead of a read of the outbox per
+   * notification; the outbox is still read every `pollMs`, and whenever the broker skipped a partner's event.
+   */
+  natsUrl?: string;
 }
 
 /**
@@ -75,9 +81,11 @@ export interface PaymentEventHubOptions {
 export class PaymentEventHub {
   private readonly feeds = new Map<string, PartnerFeed>();
   private read = 0;
+  private gaps = 0;
   private reading: Promise<void> | null = null;
   private again = false;
-  private readonly listener: PgListener;
+  private readonly listener: PgListener | null = null;
+  private readonly broker: BrokerFeed | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly logger: Logger;
@@ -87,6 +95,12 @@ export class PaymentEventHub {
     private readonly options: PaymentEventHubOptions,
   ) {
     this.logger = options.logger;
+    if (options.natsUrl) {
+      this.broker = new BrokerFeed({ natsUrl: options.natsUrl, logger: options.logger }, (event, prevSeq) =>
+        this.deliverFromBroker(event, prevSeq),
+      );
+      return;
+    }
     // Once listening again after a drop, reads what committed meanwhile (nothing is lost: reads start after each
     // partner's position).
     this.listener = new PgListener({
@@ -117,8 +131,19 @@ export class PaymentEventHub {
     return this.read;
   }
 
+  /** Broker messages that were not the next of their partner here, each sending the hub to the outbox instead. */
+  get brokerGaps(): number {
+    return this.gaps;
+  }
+
+  /** Events taken from the broker (EVENTS_BROKER=nats), as against those read from the outbox (`eventsRead`). */
+  get eventsFromBroker(): number {
+    return this.broker?.eventsReceived ?? 0;
+  }
+
   async start(): Promise<void> {
-    await this.listener.start();
+    await this.listener?.start();
+    this.broker?.start();
     this.timer = setInterval(() => this.poll(), this.options.pollMs);
     this.timer.unref();
   }
@@ -146,7 +171,8 @@ export class PaymentEventHub {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await this.listener.close();
+    await this.listener?.close();
+    await this.broker?.close();
     await this.reading;
   }
 
@@ -180,6 +206,27 @@ export class PaymentEventHub {
   private unfollow(tenantId: string, feed: PartnerFeed, subscriber: Subscriber): void {
     feed.subscribers.delete(subscriber);
     if (feed.subscribers.size === 0 && this.feeds.get(tenantId) === feed) this.feeds.delete(tenantId);
+  }
+
+  /**
+   * An event from the broker: delivered when it is the next of a followed partner (its predecessor is where the
+   * partner's feed is), dropped when it is already delivered, and otherwise (the feed missed the one before it: the
+   * broker connection was recreated, the relay lags) the outbox is read instead, which delivers it in order.
+   */
+  private deliverFromBroker(event: PaymentEvent, prevSeq: string): void {
+    const feed = this.feeds.get(event.tenantId);
+    if (!feed || feed.position === null) return;
+    const seq = BigInt(event.seq);
+    if (seq <= feed.position) return;
+    if (BigInt(prevSeq) !== feed.position) {
+      this.gaps++;
+      this.poll();
+      return;
+    }
+    feed.position = seq;
+    for (const subscriber of feed.subscribers) {
+      if (subscriber.accepts(event)) subscriber.push(event);
+    }
   }
 
   /** Reads every followed partner's events after its position; calls made while a read runs fold into one more. */
