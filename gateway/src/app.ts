@@ -62,8 +62,9 @@ import {
   hardeningOf,
   rateLimitMiddleware,
   unknownOperationRefused,
+  whenDecided,
 } from './hardening';
-import { healthRouter, registerUpstreamGauge } from './health';
+import { healthRouter, registerRateLimitStoreMetrics, registerUpstreamGauge } from './health';
 import { createHostedCheckout } from './hosted-checkout';
 import { ApiClient } from './identity/identity.entities';
 import { gatewayOrm } from './identity/orm';
@@ -132,7 +133,10 @@ export async function startGateway(
     // The client address anonymous callers are rate-limited by (hardening/http.ts): X-Forwarded-For only from the
     // proxies TRUST_PROXY names.
     app.set('trust proxy', config.TRUST_PROXY);
-    const hardening = hardeningOf(config);
+    const hardening = hardeningOf(config, { logger });
+    closers.push(() => hardening.store.close());
+    // RATE_LIMIT_STORE=redis: its first connection, so that the first requests do not find it still connecting.
+    await hardening.store.start();
     const httpServer = createExpressServer(app);
     const port = await listen(httpServer, config.PORT, config.HOST);
     const publicUrl = config.PUBLIC_URL ?? `http://localhost:${port}`;
@@ -200,6 +204,7 @@ export async function startGateway(
     );
     closers.push(() => subscriptions.close());
     registerUpstreamGauge(metrics, subscriptions);
+    registerRateLimitStoreMetrics(metrics, hardening.store);
 
     const development = config.NODE_ENV !== 'production';
     const apollo = new ApolloServer<GatewayContext>({
@@ -255,7 +260,7 @@ export async function startGateway(
         chargeSubscription: (request, operation) => {
           const { document, operationName, variables, context } = request;
           const cost = hardening.costs.costOf(subscriptions.apiGraphQLSchema, document, operationName, variables);
-          return hardening.costs.charge(context.principal!, cost, operation).refusal;
+          return whenDecided(hardening.costs.charge(context.principal!, cost, operation), (charge) => charge.refusal);
         },
         suggestions: development,
         subscribe: (request, sink) => subscriptions.subscribe(request, sink),
@@ -341,7 +346,7 @@ export async function startGateway(
         }),
       }),
     );
-    app.use(healthRouter({ urls, metrics }));
+    app.use(healthRouter({ urls, metrics, rateLimitStore: hardening.store }));
     // The live payments dashboard (apps/web): it reads and subscribes over graphql-ws with the viewer's own token.
     app.get('/dashboard', dashboardPage());
     // Where launch links land POS staff: the page exchanges the link's token and shows the location's open checks.

@@ -7,7 +7,8 @@ import type { PortalSessions } from './auth/portal-sessions';
 import { PORTAL_SESSION_COOKIE } from './auth/portal-sign-in.router';
 import { type AccessTokenVerifier, bearerToken } from './auth/verify';
 import { clientAddress } from './hardening/http';
-import { type KeyFailures, tooManyKeyFailures } from './hardening/key-failures';
+import { tooManyKeyFailures } from './hardening/key-failures';
+import { type KeyFailureStore, isPending, isRateLimitStoreUnavailable, rateLimitUnavailable } from './hardening/store';
 
 /**
  * Memoises `resolve` per request object: every later ask about the same request gets the first answer (or the first
@@ -30,7 +31,7 @@ export interface CallerOptions {
   verify: AccessTokenVerifier;
   /** The caller an API key stands for, or null for an unknown, disabled or malformed key (auth/api-keys.ts). */
   apiKeyPrincipal(key: string | undefined): Promise<Principal | null>;
-  keyFailures: KeyFailures;
+  keyFailures: KeyFailureStore;
   portalSessions: PortalSessions;
   /** The gateway's public URL: the portal's pages are its own origin's. */
   publicUrl: string;
@@ -55,9 +56,15 @@ export function createCallers({ verify, apiKeyPrincipal, keyFailures, portalSess
     }
   };
   // An API key's caller, its guessing bounded per client address (hardening/key-failures.ts): while an address is
-  // over the limit its keys are refused without a lookup; a key that opens nothing counts against it.
+  // over the limit its keys are refused without a lookup; a key that opens nothing counts against it. With a shared
+  // store that is down and failing closed, the key is not checked either: 503, as when its lookup cannot be made.
   const apiKeyCallerAt = async (key: string | undefined, address: string): Promise<Principal> => {
-    const refused = keyFailures.refused(address);
+    let refused = keyFailures.refused(address);
+    if (isPending(refused)) {
+      refused = await refused.catch((error: unknown) => {
+        throw isRateLimitStoreUnavailable(error) ? rateLimitUnavailable(true) : error;
+      });
+    }
     if (refused) throw tooManyKeyFailures(refused);
     let principal: Principal | null;
     try {
@@ -66,7 +73,11 @@ export function createCallers({ verify, apiKeyPrincipal, keyFailures, portalSess
       throw authenticationError(error);
     }
     if (!principal) {
-      if (key) keyFailures.failed(address);
+      if (key) {
+        // Counted before the answer, so that the address's next key, on any replica, sees it.
+        const counted = keyFailures.failed(address);
+        if (isPending(counted)) await counted;
+      }
       throw unauthorized();
     }
     return principal;

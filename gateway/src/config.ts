@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { commonEnv, keyEncryptionKeyEnv, portEnv } from '@pos/kit';
 import { z } from 'zod';
+import { RATE_LIMIT_FAILURE_MODES, RATE_LIMIT_STORES } from './hardening/store';
 import { TRUSTED_DOCUMENTS_MODES } from './trusted-documents';
 
 const subgraphUrl = (port: number) => z.string().url().default(`http://127.0.0.1:${port}/graphql`);
@@ -119,6 +120,22 @@ export const gatewayEnvSchema = z
     API_KEY_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).default(20),
     API_KEY_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     /**
+     * Where the rate limits, cost budgets and wrong-key counts are kept (hardening/store.ts): `memory`, each replica
+     * its own (N replicas allow N times a limit), or `redis`, one state shared by every replica (REDIS_URL).
+     */
+    RATE_LIMIT_STORE: z.enum(RATE_LIMIT_STORES).default('memory'),
+    /** The Redis of RATE_LIMIT_STORE=redis: redis://[:password@]host:port[/db], or rediss:// for TLS. */
+    REDIS_URL: z
+      .string()
+      .url()
+      .refine((url) => /^rediss?:$/.test(new URL(url).protocol), 'must be a redis:// or rediss:// URL')
+      .optional(),
+    /**
+     * What the limits decide while that Redis cannot be reached: `open` lets each replica decide with its own memory
+     * (the limits of RATE_LIMIT_STORE=memory), `closed` refuses limited requests with 503.
+     */
+    RATE_LIMIT_REDIS_FAILURE: z.enum(RATE_LIMIT_FAILURE_MODES).default('open'),
+    /**
      * Express's `trust proxy`: which proxies' X-Forwarded-For to believe for the client address that anonymous rate
      * limits key on. Unset: none (the peer address). A hop count (`1` behind one load balancer) or addresses/subnets;
      * `true` believes any client's header, so anyone could pick the address they are limited as.
@@ -148,6 +165,10 @@ export const gatewayEnvSchema = z
       message: 'must be at least MAX_QUERY_COST: an operation the bucket can never pay for would never run',
     },
   )
+  .refine((config) => config.RATE_LIMIT_STORE !== 'redis' || config.REDIS_URL !== undefined, {
+    path: ['REDIS_URL'],
+    message: 'is required with RATE_LIMIT_STORE=redis',
+  })
   .refine(
     (config) =>
       !(config.PORTAL_AUTHORIZE_URL || config.PORTAL_TOKEN_URL) ||

@@ -14,7 +14,8 @@ import {
 import type { GatewayContext } from '../context';
 import { callerKey } from './http';
 import { type OperationLimits, costMessage, limitError, measureOperation } from './limits';
-import { RateLimiter } from './rate-limit';
+import { RateLimiter, type Spent } from './rate-limit';
+import { type BucketStore, type Decided, isPending, isRateLimitStoreUnavailable, rateLimitUnavailable } from './store';
 
 /**
  * Rate limits by calculated cost, as Shopify's GraphQL API has them: every caller has a bucket of cost points that
@@ -25,7 +26,8 @@ import { RateLimiter } from './rate-limit';
  * Server, subscriptions in the ws server), and the REST routes' in-process operations. The per-request limit in
  * front of them (http.ts) stays as a flood guard that runs before a body is read.
  *
- * The buckets are per caller and per gateway replica, like the request limit's (rate-limit.ts explains why).
+ * The buckets are per caller, per gateway replica with RATE_LIMIT_STORE=memory, like the request limit's
+ * (rate-limit.ts explains why), or shared by every replica in Redis (redis-store.ts).
  */
 export interface CostLimit {
   /** The bucket's size: what a caller may spend at once after being idle. */
@@ -60,8 +62,15 @@ export interface CostCharge {
 
 const NAMELESS = '';
 
-export class CostLimits {
-  private readonly buckets: RateLimiter;
+/**
+ * What CostLimits answers over a store of buckets `S`: at once over one that answers at once (the memory
+ * RateLimiter, the default), else {@link Decided} (at once or later). So the memory path stays synchronous for its
+ * callers, and only a shared store makes them wait (store.ts says why).
+ */
+export type CostAnswer<S extends BucketStore, T> = ReturnType<S['spend']> extends Spent ? T : Decided<T>;
+
+export class CostLimits<S extends BucketStore = RateLimiter> {
+  private readonly buckets: BucketStore;
   /** Costs that no variable decides, per parsed document (Apollo Server and the ws server share parsed documents). */
   private readonly known = new WeakMap<DocumentNode, Map<string, number>>();
 
@@ -69,8 +78,10 @@ export class CostLimits {
     readonly limit: CostLimit,
     private readonly operationLimits: OperationLimits,
     now?: () => number,
+    /** The buckets, when not this replica's own memory (RATE_LIMIT_STORE=redis); `limit` must be theirs. */
+    buckets?: S,
   ) {
-    this.buckets = new RateLimiter({ perSecond: limit.restoreRate, burst: limit.maximumAvailable }, now);
+    this.buckets = buckets ?? new RateLimiter({ perSecond: limit.restoreRate, burst: limit.maximumAvailable }, now);
   }
 
   get enabled(): boolean {
@@ -104,9 +115,14 @@ export class CostLimits {
   /**
    * Spends `cost` from the caller's bucket. Refused (and nothing spent) when the bucket does not hold it (429
    * RATE_LIMITED `cost_limit`, Retry-After), or when its variables take the operation over the largest cost any
-   * operation may have (400, as the validation limit answers one whose literals do).
+   * operation may have (400, as the validation limit answers one whose literals do), or when a shared store could
+   * not decide while failing closed (503 UNAVAILABLE `rate_limit_unavailable`, store.ts).
    */
-  charge(principal: Principal, cost: number, operation: OperationDefinitionNode): CostCharge {
+  charge(principal: Principal, cost: number, operation: OperationDefinitionNode): CostAnswer<S, CostCharge> {
+    return this.chargeNow(principal, cost, operation) as CostAnswer<S, CostCharge>;
+  }
+
+  private chargeNow(principal: Principal, cost: number, operation: OperationDefinitionNode): Decided<CostCharge> {
     const maxCost = this.operationLimits.maxCost;
     if (cost > maxCost) {
       const refusal = limitError(
@@ -118,11 +134,28 @@ export class CostLimits {
           actual: cost,
         },
       );
-      return { cost: this.status(principal, cost), refusal };
+      const status = this.statusNow(principal, cost);
+      return isPending(status) ? status.then((paid) => ({ cost: paid, refusal })) : { cost: status, refusal };
     }
     if (!this.enabled)
       return { cost: { requestedQueryCost: cost, actualQueryCost: 0, throttleStatus: null }, refusal: null };
     const spent = this.buckets.spend(callerKey(principal), cost);
+    if (!isPending(spent)) return this.charged(cost, spent);
+    return spent.then(
+      (decided) => this.charged(cost, decided),
+      (error: unknown) => {
+        // The shared store is down and failing closed: refused as undecidable (503), nothing spent.
+        if (!isRateLimitStoreUnavailable(error)) throw error;
+        return {
+          cost: { requestedQueryCost: cost, actualQueryCost: 0, throttleStatus: null },
+          refusal: rateLimitUnavailable(),
+        };
+      },
+    );
+  }
+
+  /** The charge of `cost` once its bucket answered. */
+  private charged(cost: number, spent: Spent): CostCharge {
     const charge: CostCharge = {
       cost: { requestedQueryCost: cost, actualQueryCost: 0, throttleStatus: this.throttle(spent.available) },
       refusal: null,
@@ -150,19 +183,33 @@ export class CostLimits {
    * `first: 100` that holds 3 rows costs 3 rows. A mutation keeps what it paid: its writes ran whatever its answer
    * shows (a refused mutation's answer may be a bare null, which must not make a burst of guesses free).
    */
-  settle(principal: Principal, paid: OperationCost, data: unknown, mutation: boolean): OperationCost {
+  settle(principal: Principal, paid: OperationCost, data: unknown, mutation: boolean): CostAnswer<S, OperationCost> {
     const requested = paid.requestedQueryCost;
     const actualQueryCost = mutation ? requested : Math.min(requested, Math.max(1, actualCost(data)));
     if (!this.enabled || actualQueryCost === requested) return { ...paid, actualQueryCost };
     const refunded = this.buckets.refund(callerKey(principal), requested - actualQueryCost);
-    return { ...paid, actualQueryCost, throttleStatus: this.throttle(refunded.available) };
+    const settled = (spent: Spent): OperationCost => ({
+      ...paid,
+      actualQueryCost,
+      throttleStatus: this.throttle(spent.available),
+    });
+    return (isPending(refunded) ? refunded.then(settled) : settled(refunded)) as CostAnswer<S, OperationCost>;
   }
 
   /** The caller's bucket without spending from it (an answer that ran nothing: a malformed document). */
-  status(principal: Principal, requestedQueryCost = 0): OperationCost {
+  status(principal: Principal, requestedQueryCost = 0): CostAnswer<S, OperationCost> {
+    return this.statusNow(principal, requestedQueryCost) as CostAnswer<S, OperationCost>;
+  }
+
+  private statusNow(principal: Principal, requestedQueryCost: number): Decided<OperationCost> {
     if (!this.enabled) return { requestedQueryCost, actualQueryCost: 0, throttleStatus: null };
     const spent = this.buckets.spend(callerKey(principal), 0);
-    return { requestedQueryCost, actualQueryCost: 0, throttleStatus: this.throttle(spent.available) };
+    const status = (decided: Spent): OperationCost => ({
+      requestedQueryCost,
+      actualQueryCost: 0,
+      throttleStatus: this.throttle(decided.available),
+    });
+    return isPending(spent) ? spent.then(status) : status(spent);
   }
 
   private throttle(currentlyAvailable: number): ThrottleStatus {
@@ -218,7 +265,7 @@ const charges = new WeakMap<GatewayContext, { cost: OperationCost; paid: boolean
  * Charges every operation Apollo Server runs (HTTP, the graphql-ws server's queries and mutations, the REST
  * routes' in-process operations) once it is resolved, and puts `extensions.cost` on every answer.
  */
-export function costPlugin(limits: CostLimits): ApolloServerPlugin<GatewayContext> {
+export function costPlugin(limits: CostLimits<BucketStore>): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<GatewayContext>> {
       return {
@@ -227,7 +274,9 @@ export function costPlugin(limits: CostLimits): ApolloServerPlugin<GatewayContex
           // Subscriptions are charged by the graphql-ws server, which runs them; over plain HTTP they are refused.
           if (!principal || !operation || operation.operation === 'subscription') return;
           const cost = limits.costOf(schema, document, operationName, request.variables);
-          const charge = limits.charge(principal, cost, operation);
+          const charging = limits.charge(principal, cost, operation);
+          // Awaited only when the store answers later (Redis): the memory path stays on this turn.
+          const charge = isPending(charging) ? await charging : charging;
           const mutation = operation.operation === 'mutation';
           charges.set(contextValue, { cost: charge.cost, paid: !charge.refusal, mutation });
           if (charge.refusal) throw overHttp(charge.refusal);
@@ -238,11 +287,12 @@ export function costPlugin(limits: CostLimits): ApolloServerPlugin<GatewayContex
           const charge = charges.get(contextValue);
           // A request refused before it was resolved (a malformed document), or for its cost, spent nothing, but
           // says where it stands.
-          const cost = !charge
+          const answer = !charge
             ? limits.status(contextValue.principal)
             : charge.paid
               ? limits.settle(contextValue.principal, charge.cost, result.data, charge.mutation)
               : charge.cost;
+          const cost = isPending(answer) ? await answer : answer;
           // Set, not merged: an answer shared with an identical request in flight carries the first one's.
           result.extensions = { ...result.extensions, cost };
         },
@@ -254,9 +304,11 @@ export function costPlugin(limits: CostLimits): ApolloServerPlugin<GatewayContex
 /** A refusal with its HTTP status (and Retry-After) for Apollo Server, which takes them from `extensions.http`. */
 function overHttp(refusal: GraphQLError): GraphQLError {
   const wait = refusal.extensions.retryAfterSeconds;
+  // 503 for a charge the shared store could not decide (failing closed), 429 for the budget, 400 for the cost.
+  const status = refusal.extensions.code === 'UNAVAILABLE' ? 503 : 429;
   const http =
     typeof wait === 'number'
-      ? { status: 429, headers: new HeaderMap([['retry-after', String(wait)]]) }
+      ? { status, headers: new HeaderMap([['retry-after', String(wait)]]) }
       : { status: 400, headers: new HeaderMap() };
   return new GraphQLError(refusal.message, { nodes: refusal.nodes, extensions: { ...refusal.extensions, http } });
 }

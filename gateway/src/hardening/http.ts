@@ -1,7 +1,14 @@
 import type { Principal } from '@pos/kit';
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { restError, sendRestError } from '../rest/errors';
-import type { RateLimited, RateLimiter } from './rate-limit';
+import type { RateLimited } from './rate-limit';
+import {
+  type BucketStore,
+  RATE_LIMIT_UNAVAILABLE_MESSAGE,
+  UNAVAILABLE_RETRY_SECONDS,
+  isPending,
+  isRateLimitStoreUnavailable,
+} from './store';
 
 /** The path of the built-in token endpoint, limited by client address (it checks secrets with scrypt). */
 export const TOKEN_PATH = '/oauth2/token';
@@ -23,9 +30,9 @@ const addressKey = (req: Request) => `ip:${clientAddress(req)}`;
 
 export interface RateLimitMiddlewareOptions {
   /** Per caller: /graphql (HTTP), the REST routes, the public pages by address. */
-  requests: RateLimiter;
+  requests: BucketStore;
   /** Per address: the token endpoint. */
-  tokens: RateLimiter;
+  tokens: BucketStore;
   /**
    * The caller its credential proves (the same verification, and caches, as the routes use), or null when it has
    * none or an invalid one: those are limited by address, so a flood of bad tokens costs its sender.
@@ -43,7 +50,7 @@ export function sendGraphQLError(
   res.status(status).json({ errors: [{ message, extensions }] });
 }
 
-function refuse(req: Request, res: Response, limiter: RateLimiter, refused: RateLimited): void {
+function refuse(req: Request, res: Response, limiter: BucketStore, refused: RateLimited): void {
   const { perSecond, burst } = limiter.limit;
   const { retryAfterSeconds } = refused;
   const detail = `over the rate limit (${perSecond} a second, bursts of ${burst}); retry after ${retryAfterSeconds} s`;
@@ -66,19 +73,60 @@ function refuse(req: Request, res: Response, limiter: RateLimiter, refused: Rate
 }
 
 /**
+ * A request whose limit could not be decided (the shared store down, RATE_LIMIT_REDIS_FAILURE=closed): 503 with
+ * `Retry-After` and the reason `rate_limit_unavailable` in the surface's own shape, nothing of the store's error.
+ */
+function unavailable(req: Request, res: Response): void {
+  const path = req.baseUrl + req.path;
+  const retryAfterSeconds = UNAVAILABLE_RETRY_SECONDS;
+  res.setHeader('Retry-After', String(retryAfterSeconds));
+  if (isGraphQLPath(path)) {
+    return sendGraphQLError(res, 503, RATE_LIMIT_UNAVAILABLE_MESSAGE, {
+      code: 'UNAVAILABLE',
+      reason: 'rate_limit_unavailable',
+      retryAfterSeconds,
+    });
+  }
+  if (path === TOKEN_PATH) {
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(503).json({ error: 'temporarily_unavailable', error_description: RATE_LIMIT_UNAVAILABLE_MESSAGE });
+    return;
+  }
+  sendRestError(
+    res,
+    {
+      ...restError(503, undefined, [RATE_LIMIT_UNAVAILABLE_MESSAGE], 'rate_limit_unavailable'),
+      retryAfterSeconds,
+    },
+    res.locals.requestId as string,
+  );
+}
+
+/**
  * Rate limits for HTTP, before any body is read: callers with a credential by who they are, the token endpoint
  * and the public pages by address (see rate-limit.ts). A refusal is a 429 with `Retry-After`, in each surface's
- * own error shape (GraphQL `RATE_LIMITED`, the REST bodies through rest/errors.ts, OAuth's at the token endpoint).
+ * own error shape (GraphQL `RATE_LIMITED`, the REST bodies through rest/errors.ts, OAuth's at the token endpoint);
+ * a request whose limit the shared store could not decide while failing closed is a 503 (store.ts).
  */
 export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): RequestHandler {
   const { requests, tokens } = options;
+  /** Takes a token of `key` and answers or goes on: on this turn with the memory store, once Redis answered. */
+  const decide = (req: Request, res: Response, next: NextFunction, limiter: BucketStore, key: string) => {
+    const refused = limiter.take(key);
+    if (!isPending(refused)) return refused ? refuse(req, res, limiter, refused) : next();
+    return refused.then(
+      (decided) => (decided ? refuse(req, res, limiter, decided) : next()),
+      (error: unknown) => (isRateLimitStoreUnavailable(error) ? unavailable(req, res) : next(error)),
+    );
+  };
   return async (req, res, next) => {
     const path = req.path;
     try {
       if (path === TOKEN_PATH) {
         if (!tokens.enabled) return next();
-        const refused = tokens.take(addressKey(req));
-        return refused ? refuse(req, res, tokens, refused) : next();
+        const decided = decide(req, res, next, tokens, addressKey(req));
+        if (isPending(decided)) await decided;
+        return;
       }
       if (!requests.enabled || !LIMITED_PREFIXES.some((prefix) => path.startsWith(prefix))) return next();
       let key: string;
@@ -87,8 +135,8 @@ export function rateLimitMiddleware(options: RateLimitMiddlewareOptions): Reques
         const principal = await options.principalOf(req);
         key = principal ? callerKey(principal) : addressKey(req);
       }
-      const refused = requests.take(key);
-      return refused ? refuse(req, res, requests, refused) : next();
+      const decided = decide(req, res, next, requests, key);
+      if (isPending(decided)) await decided;
     } catch (error) {
       next(error);
     }

@@ -1,6 +1,7 @@
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { RateLimited } from './rate-limit';
+import type { KeyFailureStore } from './store';
 
 /**
  * How many wrong API keys one address may send before its keys stop being checked for a while. A customer types
@@ -20,11 +21,12 @@ export interface KeyFailureLimit {
  * window. So an address tries at most `failures` keys per window, whatever it sends meanwhile. A missing key is no
  * guess and is not counted, nor is a lookup that failed (the database unreachable): neither says anything of a key.
  *
- * In this process's memory, like the rate limits (rate-limit.ts): behind N replicas an address gets N times the
- * tries, still a bound. Memory is bounded: at most `failures` moments per address, at most `maxAddresses`
+ * In this process's memory with RATE_LIMIT_STORE=memory, like the rate limits (rate-limit.ts): behind N replicas an
+ * address gets N times the tries, still a bound; with RATE_LIMIT_STORE=redis the same moments are kept in Redis for
+ * every replica at once (redis-store.ts), and this class is the fallback while Redis is down. Memory is bounded: at most `failures` moments per address, at most `maxAddresses`
  * addresses (the oldest first out), and addresses whose moments have all left the window are dropped by a sweep.
  */
-export class KeyFailures {
+export class KeyFailures implements KeyFailureStore {
   private readonly moments = new Map<string, number[]>();
   private readonly windowMs: number;
   private lastSweep: number;

@@ -5,10 +5,14 @@
  * request that finds the bucket empty is refused with 429 and `Retry-After`: the whole seconds until a token is
  * back. So a client may send `burst` requests at once, and `perSecond` a second for as long as it likes.
  *
- * The buckets are per gateway replica: behind a load balancer spreading a client over N replicas, the client gets
- * up to N times the limit. That bounds what one client can take of one replica, which is what the limit is for
- * (a shared store, e.g. PostgreSQL or Redis, would make it global at the cost of a round trip per request).
+ * With RATE_LIMIT_STORE=memory (the default) the buckets are per gateway replica: behind a load balancer spreading a
+ * client over N replicas, the client gets up to N times the limit. That bounds what one client can take of one
+ * replica. RATE_LIMIT_STORE=redis keeps the same buckets, with exactly these semantics, in Redis for every replica
+ * at once, at the cost of a round trip per request (redis-store.ts); this class is then what a replica falls back
+ * to while Redis is down and RATE_LIMIT_REDIS_FAILURE is `open`.
  */
+import type { BucketStore } from './store';
+
 export interface RateLimit {
   /** Tokens a second a bucket refills; 0 turns the limit off. Fractions are fine (0.5: one request every 2 s). */
   perSecond: number;
@@ -43,7 +47,7 @@ interface Bucket {
  * same as no bucket and is dropped by a sweep, and past `maxKeys` buckets the least recently created goes first
  * (keys of anonymous callers are IP addresses, which a client does not choose freely, but many of them exist).
  */
-export class RateLimiter {
+export class RateLimiter implements BucketStore {
   private readonly buckets = new Map<string, Bucket>();
   private readonly fullAfterMs: number;
   private lastSweep: number;

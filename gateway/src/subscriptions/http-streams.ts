@@ -21,6 +21,7 @@ import {
   ReservedEventStream,
   type StreamHost,
 } from './http/streams';
+import { isPending } from '../hardening/store';
 import { type CheckedOperation, type Operations, type SubscriptionSink, isRefused } from './operations';
 
 export { MULTIPART_TRANSPORT, SSE_TRANSPORT } from './http/framing';
@@ -157,7 +158,9 @@ export class HttpStreams implements StreamHost {
       return undefined;
     }
     // The request passed the HTTP rate limit already (rateLimitMiddleware), as every /graphql request does.
-    const checked = this.operations.check(principal, payload, { rateLimit: false });
+    const checking = this.operations.check(principal, payload, { rateLimit: false });
+    // A subscription's cost is charged by its check: at once in memory, from Redis with a shared store.
+    const checked = isPending(checking) ? await checking : checking;
     if (isRefused(checked)) {
       refuse(req, res, checked.errors);
       return undefined;
@@ -255,10 +258,16 @@ export class HttpStreams implements StreamHost {
     }
     const payload = payloadOf(req);
     if (payload instanceof GraphQLError) return refuse(req, res, [payload]);
-    const checked = this.operations.check(principal, payload, { rateLimit: false });
+    const checking = this.operations.check(principal, payload, { rateLimit: false });
+    const checked = isPending(checking) ? await checking : checking;
     if (isRefused(checked)) return refuse(req, res, checked.errors);
     if (reservation.ended) {
       res.status(404).end();
+      return;
+    }
+    // Another request may have started this id while a shared store was asked.
+    if (reservation.operations.has(id)) {
+      answerErrors(res, 409, [{ message: 'Operation with ID already exists' }]);
       return;
     }
     const operation = new OperationOnStream(reservation, id);

@@ -11,6 +11,7 @@ import {
   getOperationAST,
 } from 'graphql';
 import type { GatewayContext } from '../context';
+import { type Decided, isPending, isRateLimitStoreUnavailable, rateLimitUnavailable } from '../hardening/store';
 import type { DocumentRequest, ResolvedDocument } from '../trusted-documents';
 import { DocumentCache } from './documents';
 
@@ -54,14 +55,15 @@ export interface OperationHandlers {
   limits?(document: DocumentNode): readonly GraphQLError[];
   /**
    * Takes one request from the caller's rate limit: null when it may go on, else how long to wait. Transports whose
-   * requests already passed the HTTP rate limit do not ask again.
+   * requests already passed the HTTP rate limit do not ask again. At once with the memory store, later with Redis
+   * (hardening/store.ts), which may reject when it could not decide (RateLimitStoreUnavailable).
    */
-  rateLimit?(principal: Principal): { retryAfterSeconds: number } | null;
+  rateLimit?(principal: Principal): Decided<{ retryAfterSeconds: number } | null>;
   /**
    * Spends a subscription's calculated cost from its caller's budget (hardening/cost.ts): null when it may start,
    * else the error it ends with. Queries and mutations are charged where they execute (Apollo Server).
    */
-  chargeSubscription?(request: OperationRequest, operation: OperationDefinitionNode): GraphQLError | null;
+  chargeSubscription?(request: OperationRequest, operation: OperationDefinitionNode): Decided<GraphQLError | null>;
   /** Whether validation errors may suggest field names ("Did you mean …?"); false in production. */
   suggestions?: boolean;
   /**
@@ -103,7 +105,10 @@ export function httpStatusOf(errors: readonly GraphQLError[]): { status: number;
     }
     if (code === 'UNAUTHENTICATED') return { status: 401 };
     if (code === 'FORBIDDEN') return { status: 403 };
-    if (code === 'UNAVAILABLE') return { status: 503 };
+    if (code === 'UNAVAILABLE') {
+      // A limit the shared store could not decide says when to come back (hardening/store.ts).
+      return { status: 503, ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}) };
+    }
     if (code === 'INTERNAL_SERVER_ERROR') return { status: 500 };
   }
   return { status: 400 };
@@ -111,6 +116,14 @@ export function httpStatusOf(errors: readonly GraphQLError[]): { status: number;
 
 const internalError = () =>
   new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+
+const tooManyRequests = (retryAfterSeconds: number): Refused => ({
+  errors: [
+    new GraphQLError(`Too many requests: retry after ${retryAfterSeconds} s`, {
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds },
+    }),
+  ],
+});
 
 /**
  * What the gateway does with one operation a client sends over a streaming transport (graphql-ws, multipart HTTP,
@@ -159,22 +172,26 @@ export class Operations {
   /**
    * Checks `payload` as `principal`'s operation: what may be refused before anything runs. `rateLimit` false for
    * transports whose request already passed the HTTP rate limit. A subscription's cost is spent here, so only a
-   * checked subscription that will be started should be checked.
+   * checked subscription that will be started should be checked. Answers at once unless a limit's store answers
+   * later (RATE_LIMIT_STORE=redis); never rejects.
    */
-  check(principal: Principal, payload: OperationPayload, { rateLimit = true } = {}): CheckedOperation | Refused {
-    if (rateLimit) {
-      const refused = this.handlers.rateLimit?.(principal);
-      if (refused) {
-        const { retryAfterSeconds } = refused;
-        return {
-          errors: [
-            new GraphQLError(`Too many requests: retry after ${retryAfterSeconds} s`, {
-              extensions: { code: 'RATE_LIMITED', retryAfterSeconds },
-            }),
-          ],
-        };
-      }
+  check(
+    principal: Principal,
+    payload: OperationPayload,
+    { rateLimit = true } = {},
+  ): Decided<CheckedOperation | Refused> {
+    const limited = rateLimit ? this.handlers.rateLimit?.(principal) : null;
+    if (!isPending(limited)) {
+      return limited ? tooManyRequests(limited.retryAfterSeconds) : this.checkOperation(principal, payload);
     }
+    return limited.then(
+      (refused) => (refused ? tooManyRequests(refused.retryAfterSeconds) : this.checkOperation(principal, payload)),
+      (error: unknown) => this.undecided(error),
+    );
+  }
+
+  /** The checks after the rate limit: the document, its limits, the operation, a subscription's cost. */
+  private checkOperation(principal: Principal, payload: OperationPayload): Decided<CheckedOperation | Refused> {
     if (typeof payload.query !== 'string' || payload.query === '') {
       return { errors: [new GraphQLError('A GraphQL document is required', { extensions: { code: 'BAD_REQUEST' } })] };
     }
@@ -198,11 +215,23 @@ export class Operations {
       variables: (variables as Record<string, unknown> | null | undefined) ?? undefined,
       context: { requestId: randomUUID(), principal },
     };
-    if (operation.operation === 'subscription') {
-      const overBudget = this.handlers.chargeSubscription?.(request, operation);
-      if (overBudget) return { errors: [overBudget] };
+    if (operation.operation !== 'subscription' || !this.handlers.chargeSubscription) return { request, operation };
+    let charged: Decided<GraphQLError | null>;
+    try {
+      charged = this.handlers.chargeSubscription(request, operation);
+    } catch (error) {
+      return this.undecided(error);
     }
-    return { request, operation };
+    const answer = (overBudget: GraphQLError | null): CheckedOperation | Refused =>
+      overBudget ? { errors: [overBudget] } : { request, operation };
+    return isPending(charged) ? charged.then(answer, (error: unknown) => this.undecided(error)) : answer(charged);
+  }
+
+  /** A limit that could not be decided (503), or a failure of ours (500): a refusal either way, never a throw. */
+  private undecided(error: unknown): Refused {
+    if (isRateLimitStoreUnavailable(error)) return { errors: [rateLimitUnavailable()] };
+    this.logger.error({ err: error }, 'checking an operation failed');
+    return { errors: [internalError()] };
   }
 
   /**

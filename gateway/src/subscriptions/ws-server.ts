@@ -5,7 +5,15 @@ import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, type SubscribePayload, parseMessage } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { isAuthenticationUnavailable } from '../auth/errors';
-import { type OperationPayload, type Operations, type SubscriptionSink, isRefused } from './operations';
+import { isPending } from '../hardening/store';
+import {
+  type CheckedOperation,
+  type OperationPayload,
+  type Operations,
+  type Refused,
+  type SubscriptionSink,
+  isRefused,
+} from './operations';
 
 export type { OperationRequest, SubscriptionSink } from './operations';
 
@@ -363,7 +371,7 @@ class GraphqlWsServer {
         // The client completed it, or left, while its document was looked up.
         if (subscription.ended || connection.ended) return;
         if (isRefused(resolved)) subscription.error(resolved.errors);
-        else this.start(subscription, principal, resolved);
+        else return this.start(connection, subscription, principal, resolved);
       })
       .catch((error: unknown) => {
         // As for a message whose handling throws (received).
@@ -372,8 +380,22 @@ class GraphqlWsServer {
       });
   }
 
-  private start(subscription: Subscription, principal: Principal, payload: OperationPayload): void {
-    const checked = this.handlers.operations.check(principal, payload);
+  private start(
+    connection: Connection,
+    subscription: Subscription,
+    principal: Principal,
+    payload: OperationPayload,
+  ): void | Promise<void> {
+    const checking = this.handlers.operations.check(principal, payload);
+    // With a shared rate limit store (Redis) the check answers later; the memory store's on this turn.
+    if (!isPending(checking)) return this.started(subscription, checking);
+    return checking.then((checked) => {
+      // The client completed it, or left, while its limits were asked.
+      if (!subscription.ended && !connection.ended) this.started(subscription, checked);
+    });
+  }
+
+  private started(subscription: Subscription, checked: CheckedOperation | Refused): void {
     if (isRefused(checked)) {
       subscription.error(checked.errors);
       return;

@@ -21,6 +21,7 @@ import {
 } from '@pos/kit';
 
 export { type TestNats, startNatsServer } from './nats-server';
+export { type TestRedis, startRedisServer } from './redis';
 
 let counter = 0;
 

@@ -151,7 +151,7 @@ export interface CredentialsRouterOptions {
   /** The request's caller: the portal's session cookie (from the portal's pages) or a bearer token. */
   authenticate(req: Request): Promise<Principal>;
   /** Where the caller's cost budget stands: the RateLimit headers every REST answer carries. */
-  budget(principal: Principal): OperationCost;
+  budget(principal: Principal): OperationCost | Promise<OperationCost>;
 }
 
 export function credentialsRouter(options: CredentialsRouterOptions): Router {
@@ -164,7 +164,7 @@ export function credentialsRouter(options: CredentialsRouterOptions): Router {
       const caller = await callerOf(req, 'bearer', scope, options.authenticate);
       if ('error' in caller) return fail(caller.error);
       res.setHeader('Cache-Control', 'no-store');
-      setRateLimitHeaders(res, options.budget(caller.principal));
+      setRateLimitHeaders(res, await options.budget(caller.principal));
       try {
         const refused = await handle(caller.principal, req, res);
         if (refused) fail(refused);

@@ -125,7 +125,7 @@ export interface LaunchRouterOptions {
   /** Verifies the request's Bearer token as every route does; throws when it is missing or invalid. */
   authenticate(req: Request): Promise<Principal>;
   /** Where the caller's cost budget stands (the minting's location check spent from it): the RateLimit headers. */
-  budget(principal: Principal): OperationCost;
+  budget(principal: Principal): OperationCost | Promise<OperationCost>;
 }
 
 export function launchRouter(options: LaunchRouterOptions): Router {
@@ -149,11 +149,11 @@ export function launchRouter(options: LaunchRouterOptions): Router {
           roleSlug: body.data.role_slug,
         },
       );
-      setRateLimitHeaders(res, options.budget(principal));
+      setRateLimitHeaders(res, await options.budget(principal));
       res.setHeader('Cache-Control', 'no-store');
       res.status(201).json(mintedBody(minted));
     } catch (error) {
-      setRateLimitHeaders(res, options.budget(principal));
+      setRateLimitHeaders(res, await options.budget(principal));
       answerRefusal(res, next, error);
     }
   });
