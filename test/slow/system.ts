@@ -55,7 +55,21 @@ export interface SlowSystem {
   close(): Promise<void>;
 }
 
-export async function startSlowSystem(extraEnv: Record<string, string> = {}): Promise<SlowSystem> {
+/**
+ * A second process of a service (`of`), named `name`, on a free port of its own, started once the system is ready;
+ * `env` (given every process's port by name) overrides the shared environment, e.g. a second gateway's PAYMENTS_URL.
+ */
+export interface Replica {
+  name: string;
+  /** The service it is another process of: orders, checks, payments, loyalty or gateway. */
+  of: string;
+  env?: (ports: Record<string, number>) => Record<string, string>;
+}
+
+export async function startSlowSystem(
+  extraEnv: Record<string, string> = {},
+  options: { replicas?: Replica[] } = {},
+): Promise<SlowSystem> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pos-reliability-'));
   const dataDir = path.join(tmp, 'pg');
   const pgPort = await freePort();
@@ -84,8 +98,19 @@ export async function startSlowSystem(extraEnv: Record<string, string> = {}): Pr
     ...extraEnv,
   };
   const byName = Object.fromEntries(specs.map((s) => [s.name, s])) as Record<string, ServiceSpec>;
+  const replicas = options.replicas ?? [];
+  const replicaSpecs: ServiceSpec[] = [];
+  for (const replica of replicas) {
+    replicaSpecs.push({ ...byName[replica.of], name: replica.name, port: await freePort() });
+  }
+  for (const spec of replicaSpecs) byName[spec.name] = spec;
+  const ports = Object.fromEntries(Object.values(byName).map((spec) => [spec.name, spec.port]));
+  const envOf = Object.fromEntries(replicas.map((replica) => [replica.name, replica.env?.(ports) ?? {}]));
   const procs: Record<string, ServiceProcess> = Object.fromEntries(
-    specs.map((s) => [s.name, { name: s.name, port: s.port, child: null, output: '', errorLines: [] }]),
+    [...specs, ...replicaSpecs].map((s) => [
+      s.name,
+      { name: s.name, port: s.port, child: null, output: '', errorLines: [] },
+    ]),
   );
 
   const spawnOne = (name: string): ChildProcess => {
@@ -94,7 +119,7 @@ export async function startSlowSystem(extraEnv: Record<string, string> = {}): Pr
     // --expose-gc and gc-signal.js: SIGUSR2 collects garbage (heapAfterGc); nothing else differs from the launcher.
     const child = spawn(process.execPath, ['--expose-gc', '-r', GC_SIGNAL, '-r', './scripts/register.js', spec.entry], {
       cwd: ROOT,
-      env: { ...env, PORT: String(spec.port) },
+      env: { ...env, ...envOf[name], PORT: String(spec.port) },
       // An IPC channel, as the launcher's: a service whose test process dies (a CI timeout) stops on its own.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
@@ -153,6 +178,9 @@ export async function startSlowSystem(extraEnv: Record<string, string> = {}): Pr
     // All at once, as the launcher does: each applies its own migrations (advisory-locked) and seeds its demo data.
     for (const spec of specs) spawnOne(spec.name);
     await Promise.all(specs.map((s) => ready(s.name)));
+    // Replicas once the database is migrated and seeded: they find it ready, as a scaled-out deployment's would.
+    for (const spec of replicaSpecs) spawnOne(spec.name);
+    await Promise.all(replicaSpecs.map((s) => ready(s.name)));
   } catch (error) {
     await close();
     throw error;

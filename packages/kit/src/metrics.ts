@@ -71,6 +71,18 @@ export class ServiceMetrics {
     pool('db_pool_pending_acquires', 'Requests waiting for a database connection', (s) => s.pending);
   }
 
+  /** A gauge read at each scrape (a runtime's figure: events read, a relay's leadership). */
+  gauge(spec: { name: string; help: string; value(): number }): void {
+    new Gauge({
+      name: spec.name,
+      help: spec.help,
+      registers: [this.registry],
+      collect() {
+        this.set(spec.value());
+      },
+    });
+  }
+
   /** Reports the knex (tarn) pool behind a MikroORM instance in the db_pool_* gauges. */
   watchPool(orm: MikroORM): void {
     this.poolSources.push(() => {

@@ -27,6 +27,14 @@ export const settingsOf = <S extends z.ZodRawShape>(env: S, config: SubgraphConf
 /** Long-lived per-instance parts of a subgraph (listeners, event hubs) that request contexts can reach. */
 export interface SubgraphRuntime {
   close?(): Promise<void>;
+  /** Figures of the runtime's own parts, read at each scrape of /metrics as gauges (e.g. payments' event relay). */
+  gauges?: RuntimeGauge[];
+}
+
+export interface RuntimeGauge {
+  name: string;
+  help: string;
+  value(): number;
 }
 
 /**
@@ -90,12 +98,14 @@ export async function startSubgraph<C extends RequestContext, R extends Subgraph
       await definition.seedDemo(orm.em.fork());
     }
     const runtime = (await definition.createRuntime?.({ orm, logger, config })) ?? ({} as R);
+    const metrics = new ServiceMetrics(definition.name);
+    for (const gauge of runtime.gauges ?? []) metrics.gauge(gauge);
     const server = await startSubgraphServer({
       name: definition.name,
       schema: await subgraphSchema(definition),
       orm,
       logger,
-      metrics: new ServiceMetrics(definition.name),
+      metrics,
       internalSecret: config.INTERNAL_JWT_SECRET,
       buildContext: (base) => definition.buildContext(base, runtime),
       subscriptions: definition.subscriptions,

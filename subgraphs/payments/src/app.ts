@@ -106,6 +106,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
       logger,
       pollMs: settings.EVENTS_POLL_MS,
       natsUrl: settings.EVENTS_BROKER === 'nats' ? settings.NATS_URL : undefined,
+      natsStreamReplicas: settings.NATS_STREAM_REPLICAS,
     });
     await events.start();
     // Every replica runs a relay; the one holding its lock publishes (payment-event.broker.ts).
@@ -114,6 +115,7 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
         ? new PaymentEventRelay(orm, {
             databaseUrl: config.DATABASE_URL,
             natsUrl: settings.NATS_URL,
+            streamReplicas: settings.NATS_STREAM_REPLICAS,
             logger,
             pollMs: settings.EVENTS_POLL_MS,
           })
@@ -144,6 +146,33 @@ export const payments: SubgraphDefinition<PaymentsContext, PaymentsRuntime> = {
     return {
       events,
       relay,
+      gauges: [
+        {
+          name: 'payment_events_read',
+          help: 'Payment events read from the outbox (live and replayed)',
+          value: () => events.eventsRead,
+        },
+        {
+          name: 'payment_events_from_broker',
+          help: 'Payment events taken from NATS JetStream',
+          value: () => events.eventsFromBroker,
+        },
+        {
+          name: 'payment_event_broker_gaps',
+          help: 'Broker messages whose predecessor this replica had not delivered (read from the outbox instead)',
+          value: () => events.brokerGaps,
+        },
+        {
+          name: 'payment_event_relay_leader',
+          help: "1 when this replica's relay is the one publishing to NATS JetStream",
+          value: () => (relay?.isLeader ? 1 : 0),
+        },
+        {
+          name: 'payment_event_relay_published',
+          help: "Payment events this replica's relay published to NATS JetStream",
+          value: () => relay?.publishedCount ?? 0,
+        },
+      ],
       processor,
       orders,
       checks,

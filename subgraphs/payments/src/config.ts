@@ -25,6 +25,8 @@ export const paymentsEnv = {
   EVENTS_BROKER: z.enum(['postgres', 'nats']).default('postgres'),
   /** The NATS server (with JetStream) when EVENTS_BROKER=nats. */
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  /** Servers of the NATS cluster the event stream is kept on when it is first created (3 on a three-server cluster). */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Deliver webhooks from this process (every replica may; deliveries are claimed with SKIP LOCKED). */
   WEBHOOK_WORKER: z
     .enum(['on', 'off'])

@@ -79,8 +79,11 @@ const toMessage = (event: PaymentEvent, prevSeq: string): EventMessage => ({
 export const eventOfMessage = ({ prevSeq: _, ...message }: EventMessage): PaymentEvent =>
   Object.assign(new PaymentEvent(), { ...message, occurredAt: new Date(message.occurredAt) });
 
-/** Creates the stream if it is missing (every relay and hub calls it; the same configuration each time). */
-export async function ensureEventStream(nc: NatsConnection): Promise<void> {
+/**
+ * Creates the stream if it is missing (every relay and hub calls it; the same configuration each time), on
+ * `replicas` servers of a NATS cluster (NATS_STREAM_REPLICAS: 3 on a three-server cluster survives one's loss).
+ */
+export async function ensureEventStream(nc: NatsConnection, replicas = 1): Promise<void> {
   const jsm = await jetstreamManager(nc);
   try {
     await jsm.streams.info(EVENTS_STREAM);
@@ -91,6 +94,7 @@ export async function ensureEventStream(nc: NatsConnection): Promise<void> {
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
       duplicate_window: DUPLICATE_WINDOW_NS,
+      num_replicas: replicas,
       // Consumers start at "now" or after the outbox: a day of events is plenty to ride out a relay catching up.
       max_age: 24 * 60 * 60 * 1_000_000_000,
     });
@@ -104,6 +108,8 @@ export async function connectBroker(url: string, name: string): Promise<NatsConn
 export interface RelayOptions {
   databaseUrl: string;
   natsUrl: string;
+  /** Servers the stream is kept on when the relay creates it. */
+  streamReplicas?: number;
   logger: Logger;
   /** How often the relay looks for events without a notification. */
   pollMs: number;
@@ -208,7 +214,7 @@ export class PaymentEventRelay {
     this.lockClient!.on('error', lose);
     this.lockClient!.on('end', () => lose(new Error('the relay lock connection ended')));
     this.nc = await connectBroker(natsUrl, 'payments-event-relay');
-    await ensureEventStream(this.nc);
+    await ensureEventStream(this.nc, this.options.streamReplicas);
     this.js = jetstream(this.nc);
     // Woken by the outbox's notifications; also on an interval, so a lost one costs latency only.
     const listener = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
@@ -289,7 +295,7 @@ export class BrokerFeed {
   private received = 0;
 
   constructor(
-    private readonly options: { natsUrl: string; logger: Logger },
+    private readonly options: { natsUrl: string; logger: Logger; streamReplicas?: number },
     private readonly onEvent: (event: PaymentEvent, prevSeq: string) => void,
   ) {}
 
@@ -312,7 +318,7 @@ export class BrokerFeed {
     while (!this.closed) {
       try {
         this.nc = await connectBroker(this.options.natsUrl, 'payments-event-hub');
-        await ensureEventStream(this.nc);
+        await ensureEventStream(this.nc, this.options.streamReplicas);
         const consumer = await jetstream(this.nc).consumers.get(EVENTS_STREAM, {
           filter_subjects: `${SUBJECT_PREFIX}.>`,
           deliver_policy: DeliverPolicy.New,

@@ -65,6 +65,8 @@ export interface PaymentEventHubOptions {
    * notification; the outbox is still read every `pollMs`, and whenever the broker skipped a partner's event.
    */
   natsUrl?: string;
+  /** Servers the stream is kept on, when this hub is the first to create it. */
+  natsStreamReplicas?: number;
 }
 
 /**
@@ -96,9 +98,8 @@ export class PaymentEventHub {
   ) {
     this.logger = options.logger;
     if (options.natsUrl) {
-      this.broker = new BrokerFeed({ natsUrl: options.natsUrl, logger: options.logger }, (event, prevSeq) =>
-        this.deliverFromBroker(event, prevSeq),
-      );
+      const feed = { natsUrl: options.natsUrl, logger: options.logger, streamReplicas: options.natsStreamReplicas };
+      this.broker = new BrokerFeed(feed, (event, prevSeq) => this.deliverFromBroker(event, prevSeq));
       return;
     }
     // Once listening again after a drop, reads what committed meanwhile (nothing is lost: reads start after each
