@@ -30,6 +30,7 @@ import pg from 'pg';
 import { fixed, printTable } from './format';
 import { closedLoop } from './load';
 import { positiveList, positiveNumber } from './settings';
+import { inTransaction } from './writes-sql';
 
 const WRITERS = Math.round(positiveNumber('BENCH_OUTBOX_WRITERS', 16));
 const PARTNER_COUNTS = positiveList('BENCH_OUTBOX_PARTNERS', [1, 16]);
@@ -74,18 +75,13 @@ interface SideResult {
 const payload = (paymentId: string) =>
   JSON.stringify({ paymentId, status: 'APPROVED', amountCents: 500, currency: 'USD', orderId: null, checkId: null });
 
-async function inTransaction(db: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-  const client = await db.connect();
-  try {
-    await client.query('begin');
-    await work(client);
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+/** The event's SQL inside a writer's transaction, after its lock: the row, then its webhook deliveries. */
+async function insertEvent(client: pg.PoolClient, tenantId: string): Promise<string> {
+  const eventId = randomUUID();
+  const paymentId = randomUUID();
+  const { rows } = await client.query<{ seq: string }>(SQL.event, [eventId, tenantId, paymentId, payload(paymentId)]);
+  await client.query(SQL.deliveries, [eventId, rows[0].seq, tenantId]);
+  return rows[0].seq;
 }
 
 /** Samples the lock waits of the database every 10 ms until stopped. */
@@ -165,15 +161,7 @@ export async function outboxBench(options: { smoke?: boolean } = {}): Promise<{
             const tenantId = partnerOf(worker);
             await inTransaction(db, async (client) => {
               await client.query(SQL.partnerLock, [tenantId]);
-              const eventId = randomUUID();
-              const paymentId = randomUUID();
-              const { rows } = await client.query<{ seq: string }>(SQL.event, [
-                eventId,
-                tenantId,
-                paymentId,
-                payload(paymentId),
-              ]);
-              await client.query(SQL.deliveries, [eventId, rows[0].seq, tenantId]);
+              await insertEvent(client, tenantId);
             });
             notifications.notify([tenantId]);
           },
@@ -181,16 +169,8 @@ export async function outboxBench(options: { smoke?: boolean } = {}): Promise<{
             const tenantId = partnerOf(worker);
             await inTransaction(db, async (client) => {
               await client.query(SQL.globalLock);
-              const eventId = randomUUID();
-              const paymentId = randomUUID();
-              const { rows } = await client.query<{ seq: string }>(SQL.event, [
-                eventId,
-                tenantId,
-                paymentId,
-                payload(paymentId),
-              ]);
-              await client.query(SQL.deliveries, [eventId, rows[0].seq, tenantId]);
-              await client.query(SQL.notifyOne, [rows[0].seq]);
+              const seq = await insertEvent(client, tenantId);
+              await client.query(SQL.notifyOne, [seq]);
             });
           },
         };

@@ -58,7 +58,7 @@ export const SQL = {
 };
 
 /** Runs `work` in one transaction on a client of the pool, as each subgraph's transaction does. */
-async function inTransaction(db: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+export async function inTransaction(db: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
   const client = await db.connect();
   try {
     await client.query('begin');

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@pos/kit';
+import { serverBinary } from './binaries';
 
 /** A nats-server with JetStream of the test's own, on a free loopback port, its store in a temp folder. */
 export interface TestNats {
@@ -16,28 +17,6 @@ export interface TestNats {
   restart(): Promise<void>;
   /** Stops it and removes its store. */
   close(): Promise<void>;
-}
-
-const CANDIDATES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
-
-/** The nats-server binary: on PATH or where Debian puts it; the test fails, never skips, without one. */
-function natsServerBinary(): string {
-  const onPath = (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'nats-server'));
-  const found = [...onPath, ...CANDIDATES].find((file) => {
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  if (!found) {
-    throw new Error(
-      'nats-server is required by this test (EVENTS_BROKER=nats runs against a real NATS JetStream) and was not ' +
-        `found on PATH or at ${CANDIDATES.join(', ')}: install it (Debian: apt-get install nats-server)`,
-    );
-  }
-  return found;
 }
 
 /** Whether something on `port` greets a new connection with NATS's INFO line. */
@@ -60,7 +39,7 @@ function answers(port: number): Promise<boolean> {
  * exits first.
  */
 export async function startNatsServer(options: { port?: number } = {}): Promise<TestNats> {
-  const binary = natsServerBinary();
+  const binary = serverBinary('nats-server', 'EVENTS_BROKER=nats runs against a real NATS JetStream');
   const port = options.port ?? (await freePort());
   const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pos-nats-'));
   let child: ChildProcess | null = null;

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@pos/kit';
+import { serverBinary } from './binaries';
 
 /** A redis-server of the test's own, on a free loopback port, keeping nothing on disk. */
 export interface TestRedis {
@@ -22,28 +23,6 @@ export interface TestRedis {
   resume(): void;
   /** Runs one command over a connection of its own (e.g. `['DBSIZE']`) and answers its raw RESP reply (short ones). */
   command(args: string[]): Promise<string>;
-}
-
-const CANDIDATES = ['/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server'];
-
-/** The redis-server binary: on PATH or where Debian puts it; the test fails, never skips, without one. */
-function redisServerBinary(): string {
-  const onPath = (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'redis-server'));
-  const found = [...onPath, ...CANDIDATES].find((file) => {
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  if (!found) {
-    throw new Error(
-      'redis-server is required by this test (RATE_LIMIT_STORE=redis runs against a real Redis) and was not found ' +
-        `on PATH or at ${CANDIDATES.join(', ')}: install it (Debian: apt-get install redis-server)`,
-    );
-  }
-  return found;
 }
 
 /** One RESP command over a new connection; resolves with the first reply's bytes. */
@@ -77,7 +56,7 @@ function respCommand(port: number, args: string[], timeoutMs = 1000): Promise<st
  * test stops it (stop()), and it is killed if the test process exits first.
  */
 export async function startRedisServer(options: { port?: number } = {}): Promise<TestRedis> {
-  const binary = redisServerBinary();
+  const binary = serverBinary('redis-server', 'RATE_LIMIT_STORE=redis runs against a real Redis');
   const port = options.port ?? (await freePort());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pos-redis-'));
   let child: ChildProcess | null = null;
