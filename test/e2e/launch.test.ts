@@ -7,7 +7,7 @@ import { ApiClient, Partner } from '@pos/gateway/src/identity/identity.entities'
 import { SCOPES } from '@pos/kit';
 import { decodeJwt } from 'jose';
 import { Client } from 'pg';
-import { type RestAnswer, restClient } from '../support/rest';
+import { type RestAnswer, restClient, v1ErrorBody } from '../support/rest';
 import { type Stack, TEST_ISSUER, startStack } from '../support/stack';
 import { validateOpenApi } from '../support/openapi';
 
@@ -60,13 +60,7 @@ describe('SSO launch links', () => {
   const getLocation = (id: number, token: string) => call('GET', `/pos/v1/locations/${id}`, { token });
   const sql = <T>(query: string, params: unknown[] = []) =>
     stack.gateway.orm.em.getConnection().execute<T[]>(query, params);
-  const errorBody = (status: number, code: string) => ({
-    status,
-    code,
-    timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-    message: expect.any(String),
-    details: expect.any(Array),
-  });
+  const errorBody = v1ErrorBody;
   const expectNoInternals = (answer: RestAnswer) =>
     expect(JSON.stringify(answer.body)).not.toMatch(/at .*\.[jt]s:\d+|node_modules|SELECT|select /);
 

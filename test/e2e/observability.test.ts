@@ -1,4 +1,5 @@
 import { memoryLogger } from '@pos/testing';
+import { metricSample } from '../support/metrics';
 import { type Stack, startStack } from '../support/stack';
 
 describe('health, readiness, metrics and request ids', () => {
@@ -49,10 +50,14 @@ describe('health, readiness, metrics and request ids', () => {
   it('exposes Prometheus metrics on the gateway and on every subgraph', async () => {
     await stack.graphql('query Names { locations { nodes { name checks { nodes { posRef } } } } }');
     const text = await (await fetch(`${stack.origin}/metrics`)).text();
-    expect(sample(text, 'graphql_requests_total', { operation: 'Names', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'graphql_request_duration_seconds_count', { operation: 'Names' })).toBeGreaterThanOrEqual(1);
+    expect(metricSample(text, 'graphql_requests_total', { operation: 'Names', outcome: 'ok' })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(metricSample(text, 'graphql_request_duration_seconds_count', { operation: 'Names' })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(
-      sample(text, 'subgraph_fetch_duration_seconds_count', { subgraph: 'checks', outcome: 'ok' }),
+      metricSample(text, 'subgraph_fetch_duration_seconds_count', { subgraph: 'checks', outcome: 'ok' }),
     ).toBeGreaterThanOrEqual(1);
     expect(text).toContain('graphql_open_subscriptions{service="gateway"}');
     expect(text).toContain('db_pool_connections_used{service="gateway"}');
@@ -89,14 +94,3 @@ describe('health, readiness, metrics and request ids', () => {
     );
   });
 });
-
-/** The value of the first sample of `name` whose labels include `labels` (label order is not fixed). */
-function sample(text: string, name: string, labels: Record<string, string>): number {
-  for (const line of text.split('\n')) {
-    const match = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...match[2].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => present[k] === v)) return Number(match[3]);
-  }
-  return Number.NaN;
-}

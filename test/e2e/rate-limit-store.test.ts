@@ -2,6 +2,7 @@ import { type StartedGateway, startGateway } from '@pos/gateway';
 import { gatewayEnvSchema } from '@pos/gateway/src/config';
 import { type Logger, createLogger, parseConfig } from '@pos/kit';
 import { TEST_ENV, type TestRedis, memoryLogger, startRedisServer, until } from '@pos/testing';
+import { metricSample } from '../support/metrics';
 import { type Stack, TEST_ISSUER, startStack } from '../support/stack';
 import { firstOf, gatewayWsClient } from '../support/ws';
 
@@ -188,16 +189,8 @@ describe('rate limits shared in Redis by two gateways', () => {
     const response = await fetch(`${origin}/readyz`);
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
-  const metric = async (origin: string, name: string, labels: Record<string, string>) => {
-    const text = await (await fetch(`${origin}/metrics`)).text();
-    for (const line of text.split('\n')) {
-      const match = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
-      if (!match || match[1] !== name) continue;
-      const present = Object.fromEntries([...match[2].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-      if (Object.entries(labels).every(([k, v]) => present[k] === v)) return Number(match[3]);
-    }
-    return Number.NaN;
-  };
+  const metric = async (origin: string, name: string, labels: Record<string, string>) =>
+    metricSample(await (await fetch(`${origin}/metrics`)).text(), name, labels);
   const storeState = async (origin: string) =>
     ((await readyz(origin)).body.rateLimitStore as { state?: string } | undefined)?.state;
   const logged = (pattern: RegExp) => firstLog.lines().filter((line) => pattern.test(String(line.msg)));

@@ -10,3 +10,14 @@ export async function subgraphMetric(stack: Stack, subgraph: string, name: strin
   }
   return sum;
 }
+
+/** The value of the first sample of `name` whose labels include `labels` in a /metrics text (label order is not fixed). */
+export function metricSample(text: string, name: string, labels: Record<string, string>): number {
+  for (const line of text.split('\n')) {
+    const match = /^(\w+)\{([^}]*)\} (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const present = Object.fromEntries([...match[2].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => present[k] === v)) return Number(match[3]);
+  }
+  return Number.NaN;
+}

@@ -36,6 +36,15 @@ export const restClient =
   };
 
 /** Counts the rows of a table in the database of the service that owns its schema. */
+/** What a partner API (v1) error answer must be: its status and code, a timestamp, a message and details. */
+export const v1ErrorBody = (status: number, code: string) => ({
+  status,
+  code,
+  timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+  message: expect.any(String),
+  details: expect.any(Array),
+});
+
 export async function countRows(stack: Stack, table: string, where = 'true', params: unknown[] = []): Promise<number> {
   const service = table.split('.')[0];
   const [row] = await stack.subgraphs[service].orm.em
@@ -71,12 +80,5 @@ export function partnerApi(stack: () => Stack, demoToken: () => string) {
       headers,
       body: { currency: 'USD', card_token: 'tok_visa', ...body },
     });
-  const errorBody = (status: number, code: string) => ({
-    status,
-    code,
-    timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-    message: expect.any(String),
-    details: expect.any(Array),
-  });
-  return { call, count, createOrder, pay, errorBody };
+  return { call, count, createOrder, pay, errorBody: v1ErrorBody };
 }
