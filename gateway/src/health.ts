@@ -53,59 +53,34 @@ export function healthRouter(options: {
   return router;
 }
 
-/**
- * Upstream streams held (identical subscriptions share one), read at scrape time. A plain metric object: the
- * gateway does not depend on prom-client itself, and the registry only calls get() and reset().
- */
+/** Upstream streams held (identical subscriptions share one), read at scrape time. */
 export function registerUpstreamGauge(metrics: ServiceMetrics, subscriptions: FederatedSubscriptions): void {
-  const upstreamGauge = {
+  metrics.scraped({
     name: 'gateway_upstream_subscriptions',
     help: 'Upstream subscription streams the gateway holds (identical client subscriptions share one)',
-    type: 'gauge',
-    aggregator: 'sum',
-  };
-  const upstreams = {
-    ...upstreamGauge,
-    reset: () => undefined,
-    get: async () => ({ ...upstreamGauge, values: [{ value: subscriptions.upstreamCount, labels: {} }] }),
-  };
-  metrics.registry.registerMetric(upstreams as unknown as Parameters<typeof metrics.registry.registerMetric>[0]);
+    read: () => subscriptions.upstreamCount,
+  });
 }
 
 /**
- * The rate limit store, read at scrape time (plain metric objects, as above): `gateway_rate_limit_store_up` (1 while
- * it answers; the memory store always does) and `gateway_rate_limit_store_down_decisions_total`, the limits decided
- * while it was down, by limiter and failure mode (`open`: decided by this replica alone; `closed`: refused, 503).
+ * The rate limit store, read at scrape time: `gateway_rate_limit_store_up` (1 while it answers; the memory store
+ * always does) and `gateway_rate_limit_store_down_decisions_total`, the limits decided while it was down, by limiter
+ * and failure mode (`open`: decided by this replica alone; `closed`: refused, 503).
  */
 export function registerRateLimitStoreMetrics(metrics: ServiceMetrics, store: RateLimitStore): void {
-  const up = {
+  metrics.scraped({
     name: 'gateway_rate_limit_store_up',
     help: 'Whether the store of the rate limits answers (1) or not (0), by store (memory, redis)',
-    type: 'gauge',
-    aggregator: 'sum',
-  };
-  const down = {
+    read: () => [{ value: store.up ? 1 : 0, labels: { store: store.kind } }],
+  });
+  metrics.scraped({
     name: 'gateway_rate_limit_store_down_decisions_total',
     help: 'Rate limit decisions taken while the shared store was down, by limiter and failure mode (open, closed)',
     type: 'counter',
-    aggregator: 'sum',
-  };
-  const register = (metric: object) =>
-    metrics.registry.registerMetric(metric as unknown as Parameters<typeof metrics.registry.registerMetric>[0]);
-  register({
-    ...up,
-    reset: () => undefined,
-    get: async () => ({ ...up, values: [{ value: store.up ? 1 : 0, labels: { store: store.kind } }] }),
-  });
-  register({
-    ...down,
-    reset: () => undefined,
-    get: async () => ({
-      ...down,
-      values: [...store.downDecisions.values()].map(({ limiter, failure, count }) => ({
+    read: () =>
+      [...store.downDecisions.values()].map(({ limiter, failure, count }) => ({
         value: count,
         labels: { limiter, failure },
       })),
-    }),
   });
 }

@@ -30,27 +30,20 @@ import pg from 'pg';
 import { fixed, printTable } from './format';
 import { closedLoop } from './load';
 import { positiveList, positiveNumber } from './settings';
-import { inTransaction } from './writes-sql';
+import { SQL as WRITE_SQL, inTransaction } from './writes-sql';
 
 const WRITERS = Math.round(positiveNumber('BENCH_OUTBOX_WRITERS', 16));
 const PARTNER_COUNTS = positiveList('BENCH_OUTBOX_PARTNERS', [1, 16]);
 const SECONDS = positiveNumber('BENCH_OUTBOX_SECONDS', 4);
 const WARMUP_SECONDS = positiveNumber('BENCH_OUTBOX_WARMUP_SECONDS', 1);
 
+/** The write bench's statements (the partner's lock and number, the event, its deliveries), and this part's own. */
 const SQL = {
-  partnerLock: `select pg_advisory_xact_lock(hashtext('payments.partner_event'), h.lock_key)::text as locked
-     from payments.partner_event_head h where h.tenant_id = $1`,
-  partnerNumber: `insert into payments.partner_event_head (tenant_id) values ($1) on conflict (tenant_id) do nothing`,
+  partnerLock: WRITE_SQL.partnerLock,
+  partnerNumber: WRITE_SQL.partnerNumber,
+  event: WRITE_SQL.event,
+  deliveries: WRITE_SQL.deliveries,
   globalLock: `select pg_advisory_xact_lock(hashtext('payments.payment_event'))`,
-  event: `insert into payments.payment_event
-       (event_id, tenant_id, type, payment_id, payment_version, location_id, payload_version, payload, occurred_at)
-     values ($1, $2, 'payment.approved', $3, 2, 1, 1, $4::jsonb, now()) returning seq`,
-  deliveries: `insert into payments.webhook_delivery
-       (id, tenant_id, endpoint_id, event_id, event_seq, event_type, status, attempts, next_attempt_at, replays, created_at)
-     select gen_random_uuid(), e.tenant_id, e.id, $1, $2, 'payment.approved', 'PENDING', 0, now(), 0, now()
-     from payments.webhook_endpoint e
-     where e.tenant_id = $3 and e.status = 'ENABLED'
-       and (e.event_types = '[]'::jsonb or e.event_types @> jsonb_build_array('payment.approved'::text))`,
   notifyOne: `select pg_notify('payment_events', $1)`,
   waits: `select wait_event, count(*)::int as waiting from pg_stat_activity
      where datname = current_database() and wait_event_type = 'Lock' group by wait_event`,
@@ -79,7 +72,13 @@ const payload = (paymentId: string) =>
 async function insertEvent(client: pg.PoolClient, tenantId: string): Promise<string> {
   const eventId = randomUUID();
   const paymentId = randomUUID();
-  const { rows } = await client.query<{ seq: string }>(SQL.event, [eventId, tenantId, paymentId, payload(paymentId)]);
+  const { rows } = await client.query<{ seq: string }>(SQL.event, [
+    eventId,
+    tenantId,
+    paymentId,
+    1,
+    payload(paymentId),
+  ]);
   await client.query(SQL.deliveries, [eventId, rows[0].seq, tenantId]);
   return rows[0].seq;
 }

@@ -42,6 +42,20 @@ const START_WAIT_MS = 2000;
 const PROBE_INTERVAL_MS = 1000;
 export const REDIS_KEY_PREFIX = 'pos:rl:';
 
+/** Every script's clock, `now` in ms: ARGV[n] the time a test passes, or '' for Redis's own TIME. */
+const clock = (n: number) => `
+local now
+if ARGV[${n}] == '' then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
+else
+  now = tonumber(ARGV[${n}])
+end
+`;
+
+/** The clock of the key scripts: ARGV[3]. */
+const KEY_CLOCK = clock(3);
+
 /**
  * A token bucket (rate-limit.ts RateLimiter.spend and .refund, step for step). KEYS[1] the bucket; ARGV: refill per
  * second, burst, amount, `spend` or `refund`, and the time in ms ('' for Redis's TIME; tests pass their own clock).
@@ -51,14 +65,7 @@ const TOKEN_BUCKET = `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local amount = tonumber(ARGV[3])
-local now
-if ARGV[5] == '' then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
-else
-  now = tonumber(ARGV[5])
-end
-local stored = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+${clock(5)}local stored = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(stored[1])
 local at = tonumber(stored[2])
 if tokens == nil or at == nil then
@@ -85,17 +92,6 @@ else
   redis.call('DEL', KEYS[1])
 end
 return { paid, math.floor(tokens), retry, full }
-`;
-
-/** The clock of the key scripts: ARGV[3] the time in ms, '' for Redis's TIME. */
-const KEY_CLOCK = `
-local now
-if ARGV[3] == '' then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
-else
-  now = tonumber(ARGV[3])
-end
 `;
 
 /**

@@ -71,16 +71,27 @@ export class ServiceMetrics {
     pool('db_pool_pending_acquires', 'Requests waiting for a database connection', (s) => s.pending);
   }
 
-  /** A gauge read at each scrape (a runtime's figure: events read, a relay's leadership). */
-  gauge(spec: { name: string; help: string; value(): number }): void {
-    new Gauge({
-      name: spec.name,
-      help: spec.help,
-      registers: [this.registry],
-      collect() {
-        this.set(spec.value());
+  /**
+   * A figure read at each scrape from the thing that keeps it (a runtime's events read, a relay's leadership, the
+   * gateway's upstream streams): one value, or one per set of labels. Registered as a plain metric object, so that
+   * nothing is copied into a prom-client metric between scrapes.
+   */
+  scraped(spec: {
+    name: string;
+    help: string;
+    type?: 'gauge' | 'counter';
+    read(): number | Array<{ value: number; labels: Record<string, string> }>;
+  }): void {
+    const head = { name: spec.name, help: spec.help, type: spec.type ?? 'gauge', aggregator: 'sum' };
+    const metric = {
+      ...head,
+      reset: () => undefined,
+      get: () => {
+        const read = spec.read();
+        return Promise.resolve({ ...head, values: typeof read === 'number' ? [{ value: read, labels: {} }] : read });
       },
-    });
+    };
+    this.registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
   /** Reports the knex (tarn) pool behind a MikroORM instance in the db_pool_* gauges. */

@@ -99,7 +99,8 @@ export async function startSubgraph<C extends RequestContext, R extends Subgraph
     }
     const runtime = (await definition.createRuntime?.({ orm, logger, config })) ?? ({} as R);
     const metrics = new ServiceMetrics(definition.name);
-    for (const gauge of runtime.gauges ?? []) metrics.gauge(gauge);
+    for (const gauge of runtime.gauges ?? [])
+      metrics.scraped({ name: gauge.name, help: gauge.help, read: gauge.value });
     const server = await startSubgraphServer({
       name: definition.name,
       schema: await subgraphSchema(definition),
