@@ -9,7 +9,9 @@
  * gateway's peak RSS, its upstream stream count, and every missing, duplicate or unexpected delivery (which fail
  * the run). At the levels of BENCH_SUB_HTTP_LEVELS (1000) the same is run again over each HTTP transport of
  * BENCH_SUB_TRANSPORTS (graphql-ws,multipart,sse): one HTTP connection per subscriber, Apollo's multipart protocol
- * or GraphQL over SSE (distinct connections mode), parsed by hand as the WebSocket clients are.
+ * or GraphQL over SSE (distinct connections mode), parsed by hand as the WebSocket clients are. Before the levels,
+ * the loopback write floor (write-floor.ts): the kernel's CPU per plain TCP write on this machine, against which
+ * the gateway's CPU per delivery is given.
  */
 import { fixed } from './format';
 import { benchPool } from './http';
@@ -30,10 +32,14 @@ import { type SubscriberLevel, subscriberLevel } from './subscriber-level';
 import { subscriberSelection } from './subscriber-selections';
 import { SUB_MAX_PAYMENTS_IN_FLIGHT } from './subscriber-stream';
 import type { System } from './system';
+import { type WriteFloor, writeFloor } from './write-floor';
+
+/** The size of the writes of the loopback floor: about a delivery's (a `next` message of the selections here). */
+const SUB_FLOOR_BYTES = 600;
 
 /** The acceptance targets of the subscriber benchmark (stated for 10,000 subscribers). */
-const SUB_P99_TARGET_MS = 250;
-const SUB_RSS_TARGET_MB = 600;
+const SUB_P99_TARGET_MS = 100;
+const SUB_RSS_TARGET_MB = 250;
 
 const SUB_CLIENT_KIND: Record<SubTransport, string> = {
   'graphql-ws': 'graphql-transport-ws',
@@ -66,6 +72,16 @@ export async function subscriberBench(sys: System): Promise<{ report: Record<str
       (transport) => ({ count, transport }),
     ),
   );
+  // The kernel's own cost of a loopback write, at the largest level, measured before any level (the system idle).
+  const floorSockets = Math.max(...SUB_LEVELS);
+  let floor: WriteFloor | null = null;
+  if (limit === null || limit >= floorSockets + 1024) {
+    floor = await writeFloor(floorSockets, SUB_FLOOR_BYTES);
+    console.log(
+      `\nsubscribers: loopback write floor ${fixed(floor.cpuUsPerWrite, 1)} us of CPU per write (${floor.sockets} ` +
+        `plain TCP sockets, ${floor.bytes} bytes each, median of ${floor.rounds} rounds; a round ${fixed(floor.roundMs, 0)} ms)`,
+    );
+  }
   for (const { count, transport } of runs) {
     // This process holds a socket per subscriber and so does the gateway (which inherits this limit).
     if (limit !== null && limit < count + 1024) {
@@ -133,6 +149,16 @@ export async function subscriberBench(sys: System): Promise<{ report: Record<str
         `${level.upstreams.paymentsSubgraph}; ${level.upstreams.gatewayAfterClose} after all closed)` +
         (upstreamsOk ? '' : ' FAILED'),
     );
+    if (floor) {
+      // Deliveries per event, so the floor of one event: what its writes alone cost one core.
+      const perEvent = level.payments ? level.deliveries.expected / level.payments : 0;
+      console.log(
+        `${tag} gateway CPU ${level.gatewayCpuUsPerDelivery.toFixed(1)} us per delivery, ` +
+          `${(level.gatewayCpuUsPerDelivery / floor.cpuUsPerWrite).toFixed(2)} x the loopback write floor ` +
+          `(${floor.cpuUsPerWrite.toFixed(1)} us); an event's ${perEvent.toFixed(0)} writes alone take ` +
+          `${((perEvent * floor.cpuUsPerWrite) / 1000).toFixed(0)} ms of one core`,
+      );
+    }
     const d = level.deliveries;
     const wrong = d.missing + d.duplicates + d.unexpected + level.warmup.missing + level.messageErrors;
     console.log(
@@ -154,6 +180,7 @@ export async function subscriberBench(sys: System): Promise<{ report: Record<str
         'from /proc/<pid>/status VmRSS sampled every 100 ms; upstream streams from the gateway /metrics ' +
         '(gateway_upstream_subscriptions) and the payments subgraph graphql_open_subscriptions',
       targets: { p99Ms: SUB_P99_TARGET_MS, rssMb: SUB_RSS_TARGET_MB },
+      writeFloor: floor,
       openFilesLimit: limit,
       // Every distinct selection of the largest level (the smaller levels use the first of them).
       selections: Array.from({ length: Math.ceil(Math.max(...SUB_LEVELS) / SUB_PER_SELECTION) }, (_, g) => {
