@@ -132,6 +132,44 @@ describe('payment event subscriptions through the gateway', () => {
     await until(() => openSubscriptions() === 0, 'the upstream to close');
   });
 
+  it('sends each result as a text frame: the id escaped, non-ASCII text intact in UTF-8', async () => {
+    // A location name outside ASCII, in this file's own database (restored below).
+    const orders = stack.subgraphs.orders.orm.em.fork().getConnection();
+    const [{ name: before }] = await orders.execute<{ name: string }[]>(
+      'select name from orders.location where id = 1',
+    );
+    await orders.execute("update orders.location set name = 'Crêperie Zürich — 東京' where id = 1");
+    try {
+      const socket = new WebSocket(stack.gatewayUrl.replace('http', 'ws'), 'graphql-transport-ws');
+      const frames: Array<{ binary: boolean; text: string }> = [];
+      socket.on('message', (data: Buffer, isBinary: boolean) =>
+        frames.push({ binary: isBinary, text: data.toString() }),
+      );
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${demoToken}` } }));
+      await until(() => frames.length === 1, 'the ack');
+      // Two subscribers of one shared stream, with ids a client may choose: quotes, a backslash, non-ASCII.
+      const ids = ['a "quoted" \\ id', 'überweisung-7'];
+      for (const id of ids) socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: EVENTS } }));
+      await until(() => subgraphSubscriptions(stack) >= 1, 'the payments subgraph subscription');
+      const { paymentId } = await pay('1', 777);
+      await until(() => frames.length === 3, 'a result for each subscription');
+      socket.close();
+      expect(frames.map((f) => f.binary)).toEqual([false, false, false]);
+      const nexts = frames.slice(1).map((f) => JSON.parse(f.text) as { id: string; type: string; payload: any });
+      expect(nexts.map((m) => m.id).sort()).toEqual([...ids].sort());
+      for (const message of nexts) {
+        expect(message.type).toBe('next');
+        expect(message.payload.data.paymentEvents.payment).toMatchObject({
+          id: paymentId,
+          order: { location: { name: 'Crêperie Zürich — 東京' } },
+        });
+      }
+    } finally {
+      await orders.execute('update orders.location set name = ? where id = 1', [before]);
+    }
+  });
+
   it('keeps partners apart, shares identical upstreams, and resumes from a cursor', async () => {
     const demoA = wsClient(stack, demoToken);
     const demoB = wsClient(stack, demoToken);
