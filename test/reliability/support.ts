@@ -211,8 +211,16 @@ export const looksLikeLeak = (value: unknown) => {
 export type TableSums = Record<string, string>;
 
 /**
- * A checksum of every table of every service (row count and an md5 of all its rows, in a stable order), in one
- * query: all services share the test database. Tables are found in the catalogue, so a new one is covered.
+ * A checksum of every table of every service (row count and an md5 of all its rows, in a stable order): all services
+ * share the test database. Tables are found in the catalogue, so a new one is covered.
+ *
+ * The first call sums every table. Hashing every row of some fifty tables after each of the suites' thousands of
+ * cases was most of their time, so each later call re-sums only the tables written since the call before and keeps
+ * the previous sums of the rest: a statement trigger on every table (insert, update, delete, truncate, whichever
+ * service or connection runs it) notes the table's name in `test_watch.written`, outside the services' schemas. A
+ * table with no statement against it cannot have changed, so the sums are those a full pass would give. A statement
+ * that changed nothing marks its table too, which only costs that table's sum. The notes are appended (no unique key),
+ * so concurrent writers never wait on one another, and a write committed after a call's read is noted for the next.
  */
 export async function tableChecksums(stack: Stack): Promise<() => Promise<TableSums>> {
   const connection = () => stack.subgraphs.orders.orm.em.fork().getConnection();
@@ -223,16 +231,39 @@ export async function tableChecksums(stack: Stack): Promise<() => Promise<TableS
      order by 1, 2`,
   );
   if (tables.length < 20) throw new Error(`expected the services' tables, found ${tables.length}`);
-  const sql = tables
-    .map(
-      ({ schema, name }) =>
-        `select '${schema}.${name}' as t, count(*)::int as n, ` +
-        `md5(coalesce(string_agg(x::text, E'\\n' order by x::text), '')) as h from "${schema}"."${name}" x`,
-    )
-    .join(' union all ');
-  return async () => {
-    const rows = await connection().execute<{ t: string; n: number; h: string }[]>(sql);
+  const sumOf = ({ schema, name }: { schema: string; name: string }) =>
+    `select '${schema}.${name}' as t, count(*)::int as n, ` +
+    `md5(coalesce(string_agg(x::text, E'\\n' order by x::text), '')) as h from "${schema}"."${name}" x`;
+  const byName = new Map(tables.map((table) => [`${table.schema}.${table.name}`, table]));
+  await connection().execute(
+    `create schema test_watch;
+     create table test_watch.written (t text not null);
+     create function test_watch.note() returns trigger language plpgsql as $body$
+       begin insert into test_watch.written values (tg_table_schema || '.' || tg_table_name); return null; end $body$;
+     ${tables
+       .map(
+         ({ schema, name }) =>
+           `create trigger test_watch_written after insert or update or delete or truncate on "${schema}"."${name}"
+            for each statement execute function test_watch.note();`,
+       )
+       .join('\n')}`,
+  );
+  const sum = async (which: Array<{ schema: string; name: string }>) => {
+    if (!which.length) return {};
+    const rows = await connection().execute<{ t: string; n: number; h: string }[]>(
+      which.map(sumOf).join(' union all '),
+    );
     return Object.fromEntries(rows.map((r) => [r.t, `${r.n}:${r.h}`]));
+  };
+  let last: TableSums | null = null;
+  return async () => {
+    // Read (and clear) the notes before summing: a write after this is noted again and summed next time.
+    const written = await connection().execute<{ t: string }[]>(
+      `with taken as (delete from test_watch.written returning t) select distinct t from taken`,
+    );
+    const which = last ? written.map((w) => byName.get(w.t)).filter((t) => t !== undefined) : tables;
+    last = { ...last, ...(await sum(which)) };
+    return last;
   };
 }
 
